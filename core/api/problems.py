@@ -1,0 +1,145 @@
+"""Errors as RFC 9457 problem details (``application/problem+json``).
+
+Shape::
+
+    {"type": "https://debitor.dev/problems/validation", "title": "Invalid input",
+     "status": 400, "detail": "...", "instance": "/api/v1/...",
+     "errors": [{"pointer": "#/lines/2/quantity", "field": "lines.2.quantity",
+                 "code": "invalid", "message": "..."}]}
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404, JsonResponse
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.serializers import as_serializer_error
+from rest_framework.views import exception_handler
+
+PROBLEM_CONTENT_TYPE = "application/problem+json"
+PROBLEM_BASE = "https://debitor.dev/problems/"
+
+TITLES = {
+    400: "Invalid input",
+    401: "Not authenticated",
+    403: "Forbidden",
+    404: "Not found",
+    405: "Method not allowed",
+    406: "Not acceptable",
+    409: "Conflict",
+    413: "Payload too large",
+    415: "Unsupported media type",
+    422: "Unprocessable content",
+    429: "Too many requests",
+    500: "Internal server error",
+}
+TYPES = {
+    400: "validation",
+    401: "not-authenticated",
+    403: "forbidden",
+    404: "not-found",
+    405: "method-not-allowed",
+    406: "not-acceptable",
+    409: "conflict",
+    413: "payload-too-large",
+    415: "unsupported-media-type",
+    422: "unprocessable",
+    429: "throttled",
+    500: "server-error",
+}
+
+
+def problem(status_code: int, detail: str = "", *, instance: str = "", errors=None, type_slug: str = "") -> dict:
+    body = {
+        "type": PROBLEM_BASE + (type_slug or TYPES.get(status_code, "error")),
+        "title": TITLES.get(status_code, "Error"),
+        "status": status_code,
+        "detail": detail or TITLES.get(status_code, "Error"),
+    }
+    if instance:
+        body["instance"] = instance
+    if errors:
+        body["errors"] = errors
+    return body
+
+
+def flatten_errors(detail, path: tuple = ()) -> list[dict]:
+    """DRF's nested error detail as a flat list with JSON pointers."""
+    if isinstance(detail, dict):
+        out = []
+        for key, value in detail.items():
+            sub = path if key in ("non_field_errors", "__all__") else (*path, str(key))
+            out.extend(flatten_errors(value, sub))
+        return out
+    if isinstance(detail, list):
+        if all(isinstance(item, (str, exceptions.ErrorDetail)) for item in detail):
+            return [_error_entry(item, path) for item in detail]
+        out = []
+        for index, item in enumerate(detail):
+            out.extend(flatten_errors(item, (*path, str(index))))
+        return out
+    return [_error_entry(detail, path)]
+
+
+def _error_entry(message, path: tuple) -> dict:
+    return {
+        "pointer": "#/" + "/".join(path) if path else "#",
+        "field": ".".join(path) if path else None,
+        "code": getattr(message, "code", "invalid"),
+        "message": str(message),
+    }
+
+
+def _summary(errors: list[dict]) -> str:
+    first = errors[0]
+    where = f"{first['field']}: " if first["field"] else ""
+    more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+    return f"{where}{first['message']}{more}"
+
+
+def problem_exception_handler(exc, context):
+    """DRF exception handler: every error, including service ValidationErrors, as a problem."""
+    if isinstance(exc, DjangoValidationError):
+        exc = exceptions.ValidationError(as_serializer_error(exc))
+    elif isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = exceptions.PermissionDenied()
+
+    response = exception_handler(exc, context)
+    if response is None:
+        return None  # unhandled: a bug, rendered as a 500 problem by ApiProblemMiddleware
+    request = context.get("request")
+    instance = request.path if request is not None else ""
+    if isinstance(exc, exceptions.ValidationError):
+        errors = flatten_errors(exc.detail)
+        body = problem(status.HTTP_400_BAD_REQUEST, _summary(errors) if errors else "", instance=instance, errors=errors)
+    else:
+        detail = exc.detail if isinstance(exc, exceptions.APIException) else str(exc)
+        if isinstance(detail, (list, dict)):
+            errors = flatten_errors(detail)
+            body = problem(response.status_code, _summary(errors), instance=instance, errors=errors)
+        else:
+            body = problem(response.status_code, str(detail), instance=instance)
+        if isinstance(exc, ProblemException):
+            body["type"] = PROBLEM_BASE + exc.type_slug
+    problem_response = Response(body, status=response.status_code, headers=dict(response.items()))
+    problem_response.content_type = PROBLEM_CONTENT_TYPE
+    return problem_response
+
+
+class ProblemException(exceptions.APIException):
+    """An API error with its own status and problem type, e.g. idempotency conflicts."""
+
+    def __init__(self, *, status_code: int, detail: str, type_slug: str):
+        self.status_code = status_code
+        self.type_slug = type_slug
+        super().__init__(detail=detail)
+
+
+def problem_json_response(status_code: int, detail: str = "", *, instance: str = "") -> JsonResponse:
+    return JsonResponse(
+        problem(status_code, detail, instance=instance), status=status_code, content_type=PROBLEM_CONTENT_TYPE
+    )

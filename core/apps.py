@@ -1,0 +1,23 @@
+from django.contrib.admin.apps import AdminConfig
+from django.db.models.signals import post_migrate
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class DebitorAdminConfig(AdminConfig):
+    """The admin with Debitor's site, which guards every registered ModelAdmin."""
+
+    default_site = "core.admin_site.DebitorAdminSite"
+
+
+class CoreConfig(AppConfig):
+    name = "core"
+    verbose_name = _("Platform")
+
+    def ready(self) -> None:
+        from . import handlers  # noqa: F401  (registers the platform's job kinds)
+        from .roles import sync_role_permissions
+
+        # Permissions of models added by later migrations only exist after post_migrate,
+        # so role permissions are synced there rather than in a data migration.
+        post_migrate.connect(sync_role_permissions, dispatch_uid="core.sync_role_permissions")

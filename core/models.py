@@ -1,0 +1,122 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from rest_framework_api_key.models import AbstractAPIKey
+
+
+class Job(models.Model):
+    """Durable background work: written in the transaction of the change that causes it.
+
+    Celery only carries the job's id; the row is the truth. A job runs at least once,
+    so every handler is idempotent by its own status checks (see core.services).
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("pending")
+        RUNNING = "running", _("running")
+        DONE = "done", _("done")
+        FAILED = "failed", _("failed")
+        CANCELLED = "cancelled", _("cancelled")
+
+    kind = models.CharField(_("kind"), max_length=100)
+    payload = models.JSONField(_("payload"), default=dict, blank=True)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    # Same key while pending or running means the same work: enqueueing it again is a no-op.
+    dedupe_key = models.CharField(_("deduplication key"), max_length=200, blank=True, default="")
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    max_attempts = models.PositiveIntegerField(_("max attempts"))
+    run_after = models.DateTimeField(_("run after"))
+    dispatched_at = models.DateTimeField(_("last dispatched"), null=True, blank=True)
+    started_at = models.DateTimeField(_("started"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    last_error = models.TextField(_("last error"), blank=True, default="")
+    result = models.JSONField(_("result"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("background job")
+        verbose_name_plural = _("background jobs")
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["status", "run_after"], name="core_job_status_due"),
+            models.Index(fields=["kind", "status"], name="core_job_kind_status"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "dedupe_key"],
+                condition=Q(status__in=["pending", "running"]) & ~Q(dedupe_key=""),
+                name="core_job_one_active_per_dedupe_key",
+            ),
+            models.CheckConstraint(
+                condition=Q(attempts__lte=models.F("max_attempts")),
+                name="core_job_attempts_within_max",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=["pending", "running", "done", "failed", "cancelled"]),
+                name="core_job_status_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} #{self.pk} ({self.status})"
+
+
+class IdempotencyRecord(models.Model):
+    """The first response to a POST carrying an Idempotency-Key, kept for replays."""
+
+    class State(models.TextChoices):
+        IN_PROGRESS = "in_progress", _("in progress")
+        COMPLETED = "completed", _("completed")
+
+    principal = models.CharField(_("principal"), max_length=200)
+    key = models.CharField(_("idempotency key"), max_length=255)
+    fingerprint = models.CharField(_("request fingerprint"), max_length=64)
+    state = models.CharField(_("state"), max_length=12, choices=State.choices)
+    response_status = models.PositiveSmallIntegerField(_("response status"), null=True, blank=True)
+    response_body = models.JSONField(_("response body"), null=True, blank=True)
+    response_headers = models.JSONField(_("response headers"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("created"))
+
+    class Meta:
+        verbose_name = _("idempotency record")
+        verbose_name_plural = _("idempotency records")
+        constraints = [
+            models.UniqueConstraint(fields=["principal", "key"], name="core_idempotency_unique_key"),
+        ]
+        indexes = [models.Index(fields=["created_at"], name="core_idem_created")]
+
+    def __str__(self) -> str:
+        return f"{self.principal}:{self.key}"
+
+
+class ApiKey(AbstractAPIKey):
+    """An integration's key: shown once, stored hashed (SHA-512), with scopes and expiry.
+
+    Scopes are ``<area>:read`` or ``<area>:write`` (write includes read), areas as in
+    ``core.api.scopes.AREAS``.
+    """
+
+    scopes = models.JSONField(_("scopes"), default=list, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
+
+    class Meta(AbstractAPIKey.Meta):
+        verbose_name = _("API key")
+        verbose_name_plural = _("API keys")
+        ordering = ["-created", "id"]

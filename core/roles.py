@@ -1,0 +1,99 @@
+"""The three finance roles and what each may do.
+
+Roles are Django groups (created by migration ``core.0002``); their model permissions
+are derived from the table below after every migrate, so a model added by a later
+issue is covered the day it lands. The API checks roles directly (see
+``core.api.permissions``); the admin checks the derived model permissions.
+"""
+
+from __future__ import annotations
+
+import enum
+
+from django.contrib.auth.models import AnonymousUser, Group, Permission
+
+
+class Role(enum.IntEnum):
+    """Ordered: each role may do everything the roles below it may."""
+
+    FINANCE_VIEWER = 1
+    ACCOUNTANT = 2
+    FINANCE_MANAGER = 3
+
+    @property
+    def group_name(self) -> str:
+        return self.name.lower()
+
+
+ROLE_BY_GROUP = {role.group_name: role for role in Role}
+
+# Models whose changes are settings, policies, users or keys: finance managers only.
+MANAGER_ONLY_MODELS = {
+    ("auth", "user"),
+    ("auth", "group"),
+    ("core", "apikey"),
+    ("django_celery_beat", "periodictask"),
+    ("django_celery_beat", "intervalschedule"),
+    ("django_celery_beat", "crontabschedule"),
+    ("django_celery_beat", "solarschedule"),
+    ("django_celery_beat", "clockedschedule"),
+    ("axes", "accessattempt"),
+    ("axes", "accesslog"),
+    ("axes", "accessfailurelog"),
+}
+# Apps whose models no role edits in the admin (internal bookkeeping).
+INTERNAL_APPS = {"contenttypes", "sessions", "admin", "rest_framework_api_key"}
+# Models only the system writes; staff may look at them.
+SYSTEM_WRITTEN_MODELS = {("core", "job"), ("core", "idempotencyrecord")}
+
+
+def permissions_for(role: Role) -> list[Permission]:
+    """The model permissions a role's group holds."""
+    chosen = []
+    for perm in Permission.objects.select_related("content_type").order_by("pk"):
+        app_model = (perm.content_type.app_label, perm.content_type.model)
+        action = perm.codename.split("_", 1)[0]
+        if perm.content_type.app_label in INTERNAL_APPS:
+            continue
+        if perm.content_type.model.startswith("historical"):
+            allowed = action == "view"  # history is read-only for everyone
+        elif app_model in SYSTEM_WRITTEN_MODELS:
+            allowed = action == "view" or (role >= Role.FINANCE_MANAGER and action == "change")
+        elif app_model in MANAGER_ONLY_MODELS:
+            allowed = role >= (Role.ACCOUNTANT if action == "view" else Role.FINANCE_MANAGER)
+        elif action == "view":
+            allowed = True
+        elif action in {"add", "change", "delete"}:
+            allowed = role >= Role.ACCOUNTANT
+        else:  # custom permissions guard special powers (overrides, write-offs)
+            allowed = role >= Role.FINANCE_MANAGER
+        if allowed:
+            chosen.append(perm)
+    return chosen
+
+
+def sync_role_permissions(**kwargs) -> None:
+    """post_migrate: give each role group exactly the permissions of the table above."""
+    if not Group.objects.filter(name__in=ROLE_BY_GROUP).exists():
+        return  # before core.0002 has run (e.g. migrating to zero)
+    for role in Role:
+        group, _ = Group.objects.get_or_create(name=role.group_name)
+        group.permissions.set(permissions_for(role))
+
+
+def role_of(user) -> Role | None:
+    """The highest finance role of a user; superusers are finance managers."""
+    if user is None or isinstance(user, AnonymousUser) or not user.is_authenticated:
+        return None
+    if not user.is_active:
+        return None
+    if getattr(user, "is_superuser", False):
+        return Role.FINANCE_MANAGER
+    cached = getattr(user, "_debitor_role", False)
+    if cached is not False:
+        return cached
+    names = set(user.groups.values_list("name", flat=True))
+    roles = [ROLE_BY_GROUP[name] for name in names if name in ROLE_BY_GROUP]
+    role = max(roles) if roles else None
+    user._debitor_role = role
+    return role

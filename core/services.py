@@ -1,0 +1,265 @@
+"""Platform services: durable background jobs, API keys, idempotency housekeeping.
+
+Job semantics (the transactional-outbox pattern): ``job_enqueue`` writes the row in
+the caller's transaction and publishes its id after commit; ``jobs_sweep`` (beat)
+publishes again whatever the broker or a dead worker dropped; ``job_run`` locks the
+row and checks its status, so a duplicate delivery is harmless. Work is therefore
+at-least-once, and handlers are idempotent by their own status checks.
+"""
+
+from __future__ import annotations
+
+import logging
+import traceback
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from functools import partial
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+
+from .jobs import handler_for
+from .models import ApiKey, IdempotencyRecord, Job
+
+logger = logging.getLogger(__name__)
+
+
+class PermanentJobError(Exception):
+    """Raised by a handler when retrying cannot help (e.g. the row it needs is gone)."""
+
+
+def _jobs_setting(name: str) -> int:
+    return settings.DEBITOR_JOBS[name]
+
+
+def job_enqueue(
+    *,
+    kind: str,
+    as_of: datetime,
+    payload: dict | None = None,
+    run_after: datetime | None = None,
+    dedupe_key: str = "",
+    created_by=None,
+    max_attempts: int | None = None,
+) -> Job:
+    """Record work caused by a change; it is published to the broker after commit.
+
+    Call it inside the transaction of the change. With a ``dedupe_key``, enqueueing the
+    same work while it is still pending or running returns the existing job.
+    """
+    handler_for(kind)  # an unknown kind is a programming error: fail the change now
+    run_after = run_after or as_of
+    with transaction.atomic():
+        if dedupe_key:
+            existing = Job.objects.filter(
+                kind=kind, dedupe_key=dedupe_key, status__in=[Job.Status.PENDING, Job.Status.RUNNING]
+            ).first()
+            if existing is not None:
+                return existing
+        job = Job(
+            kind=kind,
+            payload=payload or {},
+            dedupe_key=dedupe_key,
+            run_after=run_after,
+            dispatched_at=run_after,
+            max_attempts=max_attempts or _jobs_setting("MAX_ATTEMPTS"),
+            created_at=as_of,
+            created_by=created_by,
+        )
+        try:
+            with transaction.atomic():
+                job.save()
+        except IntegrityError:
+            if not dedupe_key:
+                raise
+            # A concurrent transaction enqueued the same work first.
+            return Job.objects.get(
+                kind=kind, dedupe_key=dedupe_key, status__in=[Job.Status.PENDING, Job.Status.RUNNING]
+            )
+        eta = run_after if run_after > as_of else None
+        transaction.on_commit(partial(job_dispatch, job_id=job.pk, eta=eta))
+    return job
+
+
+def job_dispatch(*, job_id: int, eta: datetime | None = None) -> bool:
+    """Publish a job's id to the broker. Never raises: the sweeper covers a failure.
+
+    The publish retry policy is bounded (settings.CELERY_TASK_PUBLISH_RETRY_POLICY), so
+    a request whose broker is down still answers within about two seconds.
+    """
+    from .tasks import run_job
+
+    try:
+        run_job.apply_async(kwargs={"job_id": job_id}, eta=eta, retry=True)
+    except Exception:  # noqa: BLE001 - any broker failure must not reach the user
+        logger.warning("Could not publish job %s; the sweeper will dispatch it.", job_id, exc_info=True)
+        return False
+    return True
+
+
+def job_backoff(*, attempts: int) -> timedelta:
+    """Exponential backoff after the n-th failed attempt, capped."""
+    base = _jobs_setting("BACKOFF_BASE_SECONDS")
+    cap = _jobs_setting("BACKOFF_MAX_SECONDS")
+    return timedelta(seconds=min(cap, base * 2 ** max(0, attempts - 1)))
+
+
+def job_run(*, job_id: int, clock: Callable[[], datetime]) -> str:
+    """Run one delivery of a job; returns what happened (for logs and tests).
+
+    The row is claimed under a lock (``skip_locked``: a concurrent duplicate delivery
+    simply returns) and marked running in its own commit before the handler starts, so
+    a crash leaves a visible ``running`` row that the sweeper recovers after the lease.
+    """
+    now = clock()
+    with transaction.atomic():
+        job = Job.objects.select_for_update(skip_locked=True).filter(pk=job_id).first()
+        if job is None:
+            return "missing_or_locked"
+        if job.status != Job.Status.PENDING:
+            return f"skipped_{job.status}"
+        if job.run_after > now:
+            return "not_due"
+        job.status = Job.Status.RUNNING
+        job.attempts += 1
+        job.started_at = now
+        job.save(update_fields=["status", "attempts", "started_at"])
+
+    try:
+        handler = handler_for(job.kind)
+        result = handler(**job.payload)
+    except Exception as exc:  # noqa: BLE001 - every failure is recorded on the row
+        permanent = isinstance(exc, (PermanentJobError, LookupError, TypeError, ValidationError))
+        _job_record_failure(job_id=job.pk, error=traceback.format_exc(), permanent=permanent, now=clock())
+        return "failed" if permanent else "retry"
+
+    with transaction.atomic():
+        Job.objects.filter(pk=job.pk, status=Job.Status.RUNNING).update(
+            status=Job.Status.DONE,
+            finished_at=clock(),
+            last_error="",
+            result=result if isinstance(result, (dict, list)) else None,
+        )
+    return "done"
+
+
+def _job_record_failure(*, job_id: int, error: str, permanent: bool, now: datetime) -> None:
+    with transaction.atomic():
+        job = Job.objects.select_for_update().get(pk=job_id)
+        if job.status != Job.Status.RUNNING:
+            return
+        job.last_error = error[-8000:]
+        if permanent or job.attempts >= job.max_attempts:
+            _job_fail(job=job, now=now)
+        else:
+            job.status = Job.Status.PENDING
+            job.run_after = now + job_backoff(attempts=job.attempts)
+            job.dispatched_at = job.run_after
+            job.save(update_fields=["status", "run_after", "dispatched_at", "last_error"])
+            transaction.on_commit(partial(job_dispatch, job_id=job.pk, eta=job.run_after))
+
+
+def _job_fail(*, job: Job, now: datetime) -> None:
+    from tasks.services import task_open_for_cause
+
+    job.status = Job.Status.FAILED
+    job.finished_at = now
+    job.save(update_fields=["status", "finished_at", "last_error"])
+    # A person has to look at work the system gave up on.
+    task_open_for_cause(
+        kind="job_failed",
+        about=job,
+        title=f"Background job failed: {job.kind} #{job.pk}",
+        description=job.last_error.strip().splitlines()[-1] if job.last_error.strip() else "",
+        rule="core.job_failed",
+        as_of=now,
+    )
+
+
+def jobs_sweep(*, as_of: datetime, batch_size: int = 500) -> dict[str, int]:
+    """Beat: recover jobs whose worker died, and dispatch due jobs nobody picked up."""
+    lease = timedelta(seconds=_jobs_setting("LEASE_SECONDS"))
+    redispatch_after = timedelta(seconds=_jobs_setting("REDISPATCH_AFTER_SECONDS"))
+    recovered = failed = 0
+    with transaction.atomic():
+        stale = (
+            Job.objects.select_for_update(skip_locked=True)
+            .filter(status=Job.Status.RUNNING, started_at__lte=as_of - lease)
+            .order_by("pk")[:batch_size]
+        )
+        for job in stale:
+            job.last_error = (
+                f"The worker running attempt {job.attempts} stopped without finishing "
+                f"(started {job.started_at.isoformat()})."
+            )
+            if job.attempts >= job.max_attempts:
+                _job_fail(job=job, now=as_of)
+                failed += 1
+            else:
+                job.status = Job.Status.PENDING
+                job.run_after = as_of
+                job.dispatched_at = None
+                job.save(update_fields=["status", "run_after", "dispatched_at", "last_error"])
+                recovered += 1
+
+    with transaction.atomic():
+        due_ids = list(
+            Job.objects.select_for_update(skip_locked=True)
+            .filter(status=Job.Status.PENDING, run_after__lte=as_of)
+            .filter(Q(dispatched_at__isnull=True) | Q(dispatched_at__lte=as_of - redispatch_after))
+            .order_by("run_after", "pk")
+            .values_list("pk", flat=True)[:batch_size]
+        )
+        Job.objects.filter(pk__in=due_ids).update(dispatched_at=as_of)
+        for job_id in due_ids:
+            transaction.on_commit(partial(job_dispatch, job_id=job_id))
+    return {"recovered": recovered, "failed": failed, "dispatched": len(due_ids)}
+
+
+def job_retry(*, job: Job, as_of: datetime) -> Job:
+    """A finance manager retries a failed or cancelled job from scratch."""
+    with transaction.atomic():
+        job = Job.objects.select_for_update().get(pk=job.pk)
+        if job.status not in {Job.Status.FAILED, Job.Status.CANCELLED}:
+            raise ValidationError({"status": f"Only failed or cancelled jobs can be retried; this one is {job.status}."})
+        job.status = Job.Status.PENDING
+        job.attempts = 0
+        job.run_after = as_of
+        job.dispatched_at = as_of
+        job.finished_at = None
+        job.save(update_fields=["status", "attempts", "run_after", "dispatched_at", "finished_at"])
+        transaction.on_commit(partial(job_dispatch, job_id=job.pk))
+    return job
+
+
+def job_cancel(*, job: Job, as_of: datetime) -> Job:
+    """Stop a pending or failed job from running (a running one cannot be stopped)."""
+    with transaction.atomic():
+        job = Job.objects.select_for_update().get(pk=job.pk)
+        if job.status not in {Job.Status.PENDING, Job.Status.FAILED}:
+            raise ValidationError({"status": f"Only pending or failed jobs can be cancelled; this one is {job.status}."})
+        job.status = Job.Status.CANCELLED
+        job.finished_at = as_of
+        job.save(update_fields=["status", "finished_at"])
+    return job
+
+
+def idempotency_records_purge(*, as_of: datetime) -> int:
+    """Forget Idempotency-Key responses older than their retention (24 h)."""
+    cutoff = as_of - timedelta(hours=settings.IDEMPOTENCY_KEY_TTL_HOURS)
+    deleted, _ = IdempotencyRecord.objects.filter(created_at__lt=cutoff).delete()
+    return deleted
+
+
+def api_key_create(*, name: str, scopes: list[str], created_by, expiry_date: datetime | None = None) -> tuple[ApiKey, str]:
+    """Create an API key; the plaintext is returned once and never stored."""
+    from .api.scopes import validate_scopes
+
+    validate_scopes(scopes)
+    with transaction.atomic():
+        api_key, plaintext = ApiKey.objects.create_key(
+            name=name, scopes=sorted(set(scopes)), created_by=created_by, expiry_date=expiry_date
+        )
+    return api_key, plaintext

@@ -1,0 +1,74 @@
+from django.utils import timezone
+from django_filters import rest_framework as filters
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, serializers, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from .models import FollowUpTask
+from .services import task_transition
+
+
+class FollowUpTaskSerializer(serializers.ModelSerializer):
+    about_type = serializers.SerializerMethodField()
+    assignee = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = FollowUpTask
+        fields = [
+            "id",
+            "kind",
+            "title",
+            "description",
+            "about_type",
+            "object_id",
+            "assignee",
+            "due_date",
+            "priority",
+            "status",
+            "created_by_rule",
+            "created_at",
+            "closed_at",
+            "resolution",
+        ]
+        read_only_fields = fields
+
+    def get_about_type(self, obj) -> str | None:
+        return f"{obj.content_type.app_label}.{obj.content_type.model}" if obj.content_type_id else None
+
+
+class TaskTransitionSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=FollowUpTask.Status.choices)
+    resolution = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class FollowUpTaskFilter(filters.FilterSet):
+    class Meta:
+        model = FollowUpTask
+        fields = {"status": ["exact", "in"], "kind": ["exact"], "due_date": ["lte", "gte"], "assignee": ["exact"]}
+
+
+class FollowUpTaskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Follow-up tasks opened by people and rules."""
+
+    api_area = "tasks"
+    queryset = FollowUpTask.objects.select_related("content_type", "assignee")
+    serializer_class = FollowUpTaskSerializer
+    filterset_class = FollowUpTaskFilter
+    ordering_fields = ["due_date", "priority", "created_at", "id"]
+    ordering = ["-priority", "due_date", "created_at", "id"]
+
+    @extend_schema(request=TaskTransitionSerializer, responses=FollowUpTaskSerializer)
+    @action(detail=True, methods=["post"])
+    def transition(self, request, pk=None):
+        """Move the task to another status (allowed transitions only)."""
+        payload = TaskTransitionSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        task = task_transition(
+            task=self.get_object(),
+            to_status=payload.validated_data["status"],
+            resolution=payload.validated_data["resolution"],
+            as_of=timezone.now(),
+            by=request.user if request.user.pk else None,
+        )
+        return Response(FollowUpTaskSerializer(task).data)

@@ -1,0 +1,89 @@
+"""Follow-up tasks: the one way any part of Debitor asks a person for attention."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, models, transaction
+
+from .models import FollowUpTask
+
+
+def _open_task_for(*, kind: str, content_type: ContentType | None, object_id: str) -> FollowUpTask | None:
+    return FollowUpTask.objects.filter(
+        kind=kind, content_type=content_type, object_id=object_id, status__in=FollowUpTask.OPEN_STATUSES
+    ).first()
+
+
+def task_open_for_cause(
+    *,
+    kind: str,
+    title: str,
+    as_of: datetime,
+    about: models.Model | None = None,
+    description: str = "",
+    rule: str = "",
+    created_by=None,
+    assignee=None,
+    due_date: date | None = None,
+    priority: int = FollowUpTask.Priority.NORMAL,
+) -> tuple[FollowUpTask, bool]:
+    """Open a task for a cause unless one of the same kind is already open about it.
+
+    Returns ``(task, created)``. The database constraint
+    ``tasks_one_open_task_per_kind_and_object`` decides races: the loser gets the
+    winner's task.
+    """
+    if bool(rule) == bool(created_by):
+        raise ValueError("A task is created either by a person or by a named rule.")
+    content_type = ContentType.objects.get_for_model(about) if about is not None else None
+    object_id = str(about.pk) if about is not None else ""
+    with transaction.atomic():
+        existing = _open_task_for(kind=kind, content_type=content_type, object_id=object_id)
+        if existing is not None:
+            return existing, False
+        task = FollowUpTask(
+            kind=kind,
+            title=title[:255],
+            description=description,
+            content_type=content_type,
+            object_id=object_id,
+            assignee=assignee,
+            due_date=due_date,
+            priority=priority,
+            created_by=created_by,
+            created_by_rule=rule,
+            created_at=as_of,
+        )
+        try:
+            with transaction.atomic():
+                task.save()
+        except IntegrityError:
+            existing = _open_task_for(kind=kind, content_type=content_type, object_id=object_id)
+            if existing is None:
+                raise
+            return existing, False
+    return task, True
+
+
+def task_transition(
+    *, task: FollowUpTask, to_status: str, as_of: datetime, by=None, resolution: str = ""
+) -> FollowUpTask:
+    """Move a task along the table of allowed transitions; history records who and when."""
+    with transaction.atomic():
+        task = FollowUpTask.objects.select_for_update().get(pk=task.pk)
+        allowed = FollowUpTask.TRANSITIONS[FollowUpTask.Status(task.status)]
+        if to_status not in allowed:
+            raise ValidationError({"status": f"A {task.status} task cannot become {to_status}."})
+        if to_status in FollowUpTask.OPEN_STATUSES and not task.is_open:
+            if _open_task_for(kind=task.kind, content_type=task.content_type, object_id=task.object_id):
+                raise ValidationError({"status": "Another open task of this kind exists for the same object."})
+        task.status = to_status
+        task.closed_at = None if to_status in FollowUpTask.OPEN_STATUSES else as_of
+        if resolution:
+            task.resolution = resolution
+        task._history_user = by
+        task.save()
+    return task

@@ -1,0 +1,87 @@
+"""Shared fixtures: users per role, API clients, service availability.
+
+Services: a test that needs PostgreSQL or a real broker asks for it through
+``require_postgres`` / ``require_redis``. Locally a missing service skips with the
+reason; in CI (``DEBITOR_REQUIRE_SERVICES=1``, set by .ci/run) it fails, because a
+skip there would hide an untested behaviour.
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from django.contrib.auth.models import Group
+from django.db import connection
+from hypothesis import settings as hypothesis_settings
+from rest_framework.test import APIClient
+
+from core.roles import Role
+
+hypothesis_settings.register_profile("ci", deadline=None, max_examples=100, print_blob=True)
+hypothesis_settings.register_profile("dev", deadline=None, max_examples=50)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
+
+SERVICES_REQUIRED = os.environ.get("DEBITOR_REQUIRE_SERVICES") == "1"
+
+
+def missing_service(reason: str) -> None:
+    if SERVICES_REQUIRED:
+        pytest.fail(f"CI requires this service: {reason}")
+    pytest.skip(reason)
+
+
+def is_postgres() -> bool:
+    return connection.vendor == "postgresql"
+
+
+@pytest.fixture
+def require_postgres():
+    if not is_postgres():
+        missing_service("needs PostgreSQL (row locks, skip_locked, concurrency); set DATABASE_URL")
+
+
+def redis_url_from_env() -> str | None:
+    url = os.environ.get("CELERY_BROKER_URL", "")
+    return url if url.startswith("redis://") else None
+
+
+@pytest.fixture
+def require_redis() -> str:
+    url = redis_url_from_env()
+    if url is None:
+        missing_service("needs Redis as the Celery broker; set CELERY_BROKER_URL=redis://...")
+    return url
+
+
+def make_user(django_user_model, username: str, role: Role | None, **extra):
+    user = django_user_model.objects.create_user(username=username, password="x", is_staff=True, **extra)
+    if role is not None:
+        user.groups.add(Group.objects.get(name=role.group_name))
+    return user
+
+
+@pytest.fixture
+def viewer(django_user_model):
+    return make_user(django_user_model, "viewer", Role.FINANCE_VIEWER)
+
+
+@pytest.fixture
+def accountant(django_user_model):
+    return make_user(django_user_model, "accountant", Role.ACCOUNTANT)
+
+
+@pytest.fixture
+def manager(django_user_model):
+    return make_user(django_user_model, "manager", Role.FINANCE_MANAGER)
+
+
+@pytest.fixture
+def api_client() -> APIClient:
+    return APIClient()
+
+
+def client_for(user) -> APIClient:
+    client = APIClient()
+    client.force_authenticate(user)
+    return client
