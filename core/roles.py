@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import enum
 
+from django.apps import apps as django_apps
 from django.contrib.auth.models import AnonymousUser, Group, Permission
 
 
@@ -72,10 +73,16 @@ def permissions_for(role: Role) -> list[Permission]:
     return chosen
 
 
-def sync_role_permissions(**kwargs) -> None:
-    """post_migrate: give each role group exactly the permissions of the table above."""
-    if not Group.objects.filter(name__in=ROLE_BY_GROUP).exists():
-        return  # before core.0002 has run (e.g. migrating to zero)
+def sync_role_permissions(sender=None, **kwargs) -> None:
+    """post_migrate: give each role group exactly the permissions of the table above.
+
+    post_migrate is sent once per app; permissions of all apps exist only when it is
+    sent for the last one. The groups are (re)created here too, because a database
+    flush (tests, ``manage.py flush``) empties them after their migration ran.
+    """
+    with_models = [config for config in django_apps.get_app_configs() if config.models_module is not None]
+    if sender is not None and sender is not with_models[-1]:
+        return
     for role in Role:
         group, _ = Group.objects.get_or_create(name=role.group_name)
         group.permissions.set(permissions_for(role))

@@ -132,8 +132,8 @@ def job_run(*, job_id: int, clock: Callable[[], datetime]) -> str:
         result = handler(**job.payload)
     except Exception as exc:  # noqa: BLE001 - every failure is recorded on the row
         permanent = isinstance(exc, (PermanentJobError, LookupError, TypeError, ValidationError))
-        _job_record_failure(job_id=job.pk, error=traceback.format_exc(), permanent=permanent, now=clock())
-        return "failed" if permanent else "retry"
+        status = _job_record_failure(job_id=job.pk, error=traceback.format_exc(), permanent=permanent, now=clock())
+        return "failed" if status == Job.Status.FAILED else "retry"
 
     with transaction.atomic():
         Job.objects.filter(pk=job.pk, status=Job.Status.RUNNING).update(
@@ -145,11 +145,12 @@ def job_run(*, job_id: int, clock: Callable[[], datetime]) -> str:
     return "done"
 
 
-def _job_record_failure(*, job_id: int, error: str, permanent: bool, now: datetime) -> None:
+def _job_record_failure(*, job_id: int, error: str, permanent: bool, now: datetime) -> str:
+    """Record a failed attempt: retry later with backoff, or give up. Returns the new status."""
     with transaction.atomic():
         job = Job.objects.select_for_update().get(pk=job_id)
         if job.status != Job.Status.RUNNING:
-            return
+            return job.status
         job.last_error = error[-8000:]
         if permanent or job.attempts >= job.max_attempts:
             _job_fail(job=job, now=now)
@@ -159,6 +160,7 @@ def _job_record_failure(*, job_id: int, error: str, permanent: bool, now: dateti
             job.dispatched_at = job.run_after
             job.save(update_fields=["status", "run_after", "dispatched_at", "last_error"])
             transaction.on_commit(partial(job_dispatch, job_id=job.pk, eta=job.run_after))
+    return job.status
 
 
 def _job_fail(*, job: Job, now: datetime) -> None:
@@ -223,7 +225,9 @@ def job_retry(*, job: Job, as_of: datetime) -> Job:
     with transaction.atomic():
         job = Job.objects.select_for_update().get(pk=job.pk)
         if job.status not in {Job.Status.FAILED, Job.Status.CANCELLED}:
-            raise ValidationError({"status": f"Only failed or cancelled jobs can be retried; this one is {job.status}."})
+            raise ValidationError(
+                {"status": f"Only failed or cancelled jobs can be retried; this one is {job.status}."}
+            )
         job.status = Job.Status.PENDING
         job.attempts = 0
         job.run_after = as_of
@@ -239,7 +243,9 @@ def job_cancel(*, job: Job, as_of: datetime) -> Job:
     with transaction.atomic():
         job = Job.objects.select_for_update().get(pk=job.pk)
         if job.status not in {Job.Status.PENDING, Job.Status.FAILED}:
-            raise ValidationError({"status": f"Only pending or failed jobs can be cancelled; this one is {job.status}."})
+            raise ValidationError(
+                {"status": f"Only pending or failed jobs can be cancelled; this one is {job.status}."}
+            )
         job.status = Job.Status.CANCELLED
         job.finished_at = as_of
         job.save(update_fields=["status", "finished_at"])
@@ -253,7 +259,9 @@ def idempotency_records_purge(*, as_of: datetime) -> int:
     return deleted
 
 
-def api_key_create(*, name: str, scopes: list[str], created_by, expiry_date: datetime | None = None) -> tuple[ApiKey, str]:
+def api_key_create(
+    *, name: str, scopes: list[str], created_by, expiry_date: datetime | None = None
+) -> tuple[ApiKey, str]:
     """Create an API key; the plaintext is returned once and never stored."""
     from .api.scopes import validate_scopes
 

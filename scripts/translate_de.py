@@ -110,7 +110,9 @@ def main(path: str = "locale/de/LC_MESSAGES/django.po") -> int:
 
     text = ENTRY.sub(fill, text).replace("#, fuzzy\n", "", 1)
     text = re.sub(r'"\n(#[:,])', r'"\n\n\1', text)  # the entry pattern eats blank lines
-    text = text.replace('"Content-Type: text/plain; charset=CHARSET\\n"', '"Content-Type: text/plain; charset=UTF-8\\n"')
+    text = text.replace(
+        '"Content-Type: text/plain; charset=CHARSET\\n"', '"Content-Type: text/plain; charset=UTF-8\\n"'
+    )
     po.write_text(text, encoding="utf-8")
     for msgid in missing:
         print(f"untranslated: {msgid!r}", file=sys.stderr)

@@ -1,9 +1,10 @@
 from django.utils import timezone
-from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
+
+from core.api.filters import ApiFilterSet
 
 from .models import FollowUpTask
 from .services import task_transition
@@ -42,7 +43,7 @@ class TaskTransitionSerializer(serializers.Serializer):
     resolution = serializers.CharField(required=False, allow_blank=True, default="")
 
 
-class FollowUpTaskFilter(filters.FilterSet):
+class FollowUpTaskFilter(ApiFilterSet):
     class Meta:
         model = FollowUpTask
         fields = {"status": ["exact", "in"], "kind": ["exact"], "due_date": ["lte", "gte"], "assignee": ["exact"]}
