@@ -1,0 +1,27 @@
+# Debitor production image: gunicorn web, Celery worker and beat share it (see docker-compose.yml).
+FROM python:3.11-slim-bookworm
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    DJANGO_SETTINGS_MODULE=config.settings.production \
+    DEBITOR_VAR_DIR=/var/lib/debitor
+
+# gettext compiles translations; libharfbuzz-subset0 etc. arrive with the PDF issue.
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends gettext \
+    && rm -rf /var/lib/apt/lists/*
+
+WORKDIR /app
+COPY pyproject.toml constraints.txt README.md ./
+RUN pip install --no-cache-dir -c constraints.txt -e . \
+    && useradd --system --home /app debitor \
+    && mkdir -p /var/lib/debitor && chown debitor /var/lib/debitor
+COPY . .
+RUN msgfmt --check -o locale/de/LC_MESSAGES/django.mo locale/de/LC_MESSAGES/django.po \
+    && SECRET_KEY=build-only-$(python -c 'import secrets; print(secrets.token_hex(32))') \
+       ALLOWED_HOSTS=build DATABASE_URL=sqlite:////tmp/build.sqlite3 \
+       python manage.py collectstatic --noinput -v0
+
+USER debitor
+EXPOSE 8000
+CMD ["gunicorn", "config.wsgi:application", "--config", "config/gunicorn.py"]

@@ -1,0 +1,192 @@
+"""Smoke test of the README's `make run`: start it, use it, stop it cleanly.
+
+Runs the quick start exactly as a new user would (embedded SQLite and filesystem
+broker, nothing configured), in a scratch DEBITOR_VAR_DIR, on a free port:
+every URL in tests/smoke/urls.py answers, a job enqueued through the API is run by
+the worker, beat's sweeper runs on the worker, and Ctrl-C stops all three processes.
+
+    .venv/bin/python tests/smoke/run_quickstart.py
+"""
+
+from __future__ import annotations
+
+import http.cookiejar
+import json
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+from tests.smoke.urls import API_CALLS, PUBLIC_URLS, STAFF_URLS  # noqa: E402
+
+DEMO_USER, DEMO_PASSWORD = "manager", "debitor-demo"
+STARTUP_TIMEOUT = 240  # includes installing into .venv on a fresh clone
+CLEARED_ENV = ("DATABASE_URL", "CELERY_BROKER_URL", "DJANGO_SETTINGS_MODULE", "DEBITOR_REQUIRE_SERVICES")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Session:
+    def __init__(self, base: str):
+        self.base = base
+        self.jar = http.cookiejar.CookieJar()
+        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.jar))
+
+    def request(self, method: str, path: str, data: bytes | None = None, headers: dict | None = None):
+        req = urllib.request.Request(self.base + path, data=data, method=method, headers=headers or {})
+        try:
+            with self.opener.open(req, timeout=15) as response:
+                return response.status, response.read()
+        except urllib.error.HTTPError as error:
+            return error.code, error.read()
+
+    def cookie(self, name: str) -> str:
+        return next((c.value for c in self.jar if c.name == name), "")
+
+    def login(self) -> None:
+        status, _ = self.request("GET", "/admin/login/")
+        assert status == 200, f"login page answered {status}"
+        form = urllib.parse.urlencode(
+            {
+                "username": DEMO_USER,
+                "password": DEMO_PASSWORD,
+                "csrfmiddlewaretoken": self.cookie("csrftoken"),
+                "next": "/admin/",
+            }
+        ).encode()
+        headers = {"Content-Type": "application/x-www-form-urlencoded", "Referer": self.base + "/admin/login/"}
+        status, _ = self.request("POST", "/admin/login/", form, headers)
+        assert self.cookie("sessionid"), f"login as {DEMO_USER} failed (status {status})"
+
+    def api(self, method: str, path: str, body=None):
+        headers = {"Accept": "application/json", "X-CSRFToken": self.cookie("csrftoken"), "Referer": self.base + "/"}
+        data = None
+        if body is not None:
+            data = json.dumps(body).encode()
+            headers["Content-Type"] = "application/json"
+        status, raw = self.request(method, path, data, headers)
+        return status, (json.loads(raw) if raw else None)
+
+
+def wait_until(predicate, timeout: float, what: str, process: subprocess.Popen):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise SystemExit(f"make run exited ({process.returncode}) while waiting for {what}")
+        result = predicate()
+        if result:
+            return result
+        time.sleep(0.5)
+    raise SystemExit(f"timed out after {timeout}s waiting for {what}")
+
+
+def main() -> int:
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    var_dir = tempfile.mkdtemp(prefix="debitor-smoke-")
+    log_path = Path(var_dir) / "make-run.log"
+    env = {key: value for key, value in os.environ.items() if key not in CLEARED_ENV}
+    env["DEBITOR_VAR_DIR"] = var_dir
+    print(f"smoke: make run PORT={port} (log: {log_path})", flush=True)
+    with log_path.open("w") as log:
+        process = subprocess.Popen(  # noqa: S603
+            ["make", "run", f"PORT={port}"],  # noqa: S607
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    started = time.monotonic()
+    session = Session(base)
+    failures = []
+    try:
+
+        def answers() -> bool:
+            try:
+                return session.request("GET", "/healthz")[0] == 200
+            except OSError:
+                return False
+
+        wait_until(answers, STARTUP_TIMEOUT, "the web server", process)
+        print(f"smoke: web answered after {time.monotonic() - started:.0f}s", flush=True)
+
+        for path in PUBLIC_URLS:
+            status, _ = session.request("GET", path)
+            print(f"smoke: GET {path} -> {status}", flush=True)
+            if status != 200:
+                failures.append(f"GET {path} answered {status}")
+
+        session.login()
+        for path in STAFF_URLS:
+            status, _ = session.request("GET", path)
+            print(f"smoke: GET {path} (as {DEMO_USER}) -> {status}", flush=True)
+            if status != 200:
+                failures.append(f"GET {path} answered {status}")
+
+        for method, path, body, expected in API_CALLS:
+            status, payload = session.api(method, path, body)
+            print(f"smoke: {method} {path} -> {status}", flush=True)
+            if status != expected:
+                failures.append(f"{method} {path} answered {status}, expected {expected}: {payload}")
+                continue
+            if status == 202 and payload and "id" in payload:
+
+                def job_done(job_id=payload["id"]):
+                    job_status, job = session.api("GET", f"/api/v1/platform/jobs/{job_id}/")
+                    return job if job_status == 200 and job["status"] in ("done", "failed") else None
+
+                job = wait_until(job_done, 90, f"job {payload['id']} to finish", process)
+                print(f"smoke: job {job['id']} ({job['kind']}) -> {job['status']} {job['result']}", flush=True)
+                if job["status"] != "done":
+                    failures.append(f"job {job['id']} ended {job['status']}: {job['last_error']}")
+
+        wait_until(
+            lambda: re.search(r"Task core\.sweep_jobs\[[^\]]+\] succeeded", log_path.read_text()),
+            90,
+            "beat to send the job sweeper and the worker to run it",
+            process,
+        )
+        print("smoke: beat sent core.sweep_jobs and the worker ran it", flush=True)
+    finally:
+        stop_started = time.monotonic()
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGINT)  # what Ctrl-C in the terminal sends
+        try:
+            process.wait(timeout=30)
+            print(f"smoke: stopped cleanly in {time.monotonic() - stop_started:.1f}s", flush=True)
+        except subprocess.TimeoutExpired:
+            failures.append("make run did not stop within 30s of Ctrl-C")
+            os.killpg(process.pid, signal.SIGKILL)
+        time.sleep(1)
+        try:
+            os.killpg(process.pid, 0)
+            failures.append("processes of make run were still alive after it stopped")
+            os.killpg(process.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    if failures:
+        print("smoke: FAILED\n  " + "\n  ".join(failures), flush=True)
+        print(log_path.read_text()[-6000:])
+        return 1
+    print("smoke: passed", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

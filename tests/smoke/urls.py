@@ -1,0 +1,31 @@
+"""What the quick-start smoke test (tests/smoke/run_quickstart.py) opens.
+
+Every later issue adds its pages, API endpoints and KPI endpoints here, so the
+SQLite + filesystem-broker quick start keeps working for every feature.
+"""
+
+# Answer 200 without logging in.
+PUBLIC_URLS = [
+    "/healthz",
+    "/admin/login/",
+    "/api/schema/",
+    "/api/docs/",
+    "/api/redoc/",
+]
+
+# Answer 200 to the demo finance manager (session login through the admin form).
+STAFF_URLS = [
+    "/admin/",
+    "/admin/core/job/",
+    "/admin/core/apikey/",
+    "/admin/tasks/followuptask/",
+    "/admin/django_celery_beat/periodictask/",
+    "/api/v1/me/",
+    "/api/v1/platform/jobs/",
+    "/api/v1/tasks/",
+]
+
+# (method, path, JSON body, expected status); a 202 with a job id is followed until the job is done.
+API_CALLS = [
+    ("POST", "/api/v1/platform/jobs/ping/", None, 202),
+]
