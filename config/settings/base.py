@@ -163,12 +163,13 @@ CELERY_EMBEDDED_BROKER_DIR = VAR_DIR / "celery"
 REDIS_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 1, "socket_timeout": 2, "max_retries": 1}
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://localhost//")
 if CELERY_BROKER_URL.startswith("filesystem://"):
-    for _sub in ("queue", "processed"):
+    for _sub in ("queue", "processed", "control"):
         (CELERY_EMBEDDED_BROKER_DIR / _sub).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(CELERY_EMBEDDED_BROKER_DIR / "queue"),
         "data_folder_out": str(CELERY_EMBEDDED_BROKER_DIR / "queue"),
         "processed_folder": str(CELERY_EMBEDDED_BROKER_DIR / "processed"),
+        "control_folder": str(CELERY_EMBEDDED_BROKER_DIR / "control"),  # default: ./control
         "store_processed": False,
     }
     # The filesystem transport has no fan-out exchanges for remote control.
