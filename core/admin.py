@@ -1,8 +1,8 @@
+from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django import forms
 from rest_framework_api_key.models import APIKey as LibraryApiKey
 
 from . import services

@@ -1,17 +1,66 @@
 """Debitor's admin site.
 
-Django's admin lets anyone with *view* permission post to a change list, which runs
-actions that do not declare ``allowed_permissions`` (third-party admins have such
-actions, e.g. django-celery-beat's "run selected tasks"). Every ModelAdmin registered
-here is wrapped so that posting to a change list needs *change* permission.
+Django's admin trusts *view* permission further than Debitor does:
+
+- anyone with *view* permission may post to a change list, which runs actions that do
+  not declare ``allowed_permissions`` (third-party admins have such actions, e.g.
+  django-celery-beat's "run selected tasks");
+- django-simple-history's revert form saves a POST from anyone who may *view* the
+  object's history, and its ``revert_disabled`` only hides the button.
+
+So every ModelAdmin registered here is wrapped (``ChangeListWriteGuard``): posting to a
+change list needs *change* permission, any write to one of its views needs a write
+permission on its model, and reverts from the history are refused. The admin's forms
+only ever GET and POST, so other methods are refused everywhere (405), and the site's
+own views take a POST only where staff act on their own account (login, logout,
+password change). tests/test_access.py checks every route against this.
 """
+
+from functools import wraps
 
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
+from django.http import HttpResponseNotAllowed
+from django.urls import URLPattern
 from django.utils.translation import gettext_lazy as _
+
+READ_METHODS = ("GET", "HEAD", "OPTIONS")
+# The site's own views where any staff user may POST: their own session and password.
+OWN_ACCOUNT_VIEWS = {"login", "logout", "password_change"}
+
+
+def _guarded_patterns(patterns, guard):
+    """``patterns`` with each view wrapped by ``guard(name, view)`` (included URLconfs as they are)."""
+    return [
+        URLPattern(p.pattern, guard(p.name, p.callback), p.default_args, p.name) if isinstance(p, URLPattern) else p
+        for p in patterns
+    ]
 
 
 class ChangeListWriteGuard:
+    def get_urls(self):
+        return _guarded_patterns(super().get_urls(), self._write_guard)
+
+    def _write_guard(self, name, view):
+        @wraps(view)
+        def guarded(request, *args, **kwargs):
+            if request.method not in READ_METHODS:
+                # Strangers are left to the view, which sends them to the login page.
+                if self.admin_site.has_permission(request) and not self._has_any_write_permission(request):
+                    raise PermissionDenied
+                if request.method != "POST":
+                    return HttpResponseNotAllowed(["GET", "HEAD", "POST"])
+            return view(request, *args, **kwargs)
+
+        return guarded
+
+    def _has_any_write_permission(self, request) -> bool:
+        return (
+            self.has_add_permission(request)
+            or self.has_change_permission(request)
+            or self.has_delete_permission(request)
+        )
+
     def changelist_view(self, request, extra_context=None):
         if request.method not in ("GET", "HEAD") and not self.has_change_permission(request):
             raise PermissionDenied
@@ -22,14 +71,41 @@ class ChangeListWriteGuard:
             return {}
         return super().get_actions(request)
 
+    # django-simple-history (SimpleHistoryAdmin) only: a revert writes an old version
+    # back around the services (a task's status past its transition table, later an
+    # issued invoice), so the history is for reading.
+    def revert_disabled(self, request, obj=None) -> bool:
+        return True
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        if request.method not in READ_METHODS:
+            raise PermissionDenied
+        return super().history_form_view(request, object_id, version_id, extra_context)
+
+
+def _site_write_guard(name, view):
+    @wraps(view)
+    def guarded(request, *args, **kwargs):
+        if request.method not in READ_METHODS and (name not in OWN_ACCOUNT_VIEWS or request.method != "POST"):
+            return HttpResponseNotAllowed(["GET", "HEAD", "POST"] if name in OWN_ACCOUNT_VIEWS else ["GET", "HEAD"])
+        return view(request, *args, **kwargs)
+
+    return guarded
+
 
 class DebitorAdminSite(admin.AdminSite):
     site_header = _("Debitor")
     site_title = _("Debitor")
     index_title = _("Accounts receivable")
 
+    def get_urls(self):
+        # The models' URLs are included URLconfs, guarded by their ChangeListWriteGuard.
+        return _guarded_patterns(super().get_urls(), _site_write_guard)
+
     def register(self, model_or_iterable, admin_class=None, **options):
         admin_class = admin_class or admin.ModelAdmin
         if not issubclass(admin_class, ChangeListWriteGuard):
-            admin_class = type(admin_class.__name__, (ChangeListWriteGuard, admin_class), {"__module__": admin_class.__module__})
+            admin_class = type(
+                admin_class.__name__, (ChangeListWriteGuard, admin_class), {"__module__": admin_class.__module__}
+            )
         super().register(model_or_iterable, admin_class, **options)

@@ -1,6 +1,6 @@
+from django.apps import AppConfig
 from django.contrib.admin.apps import AdminConfig
 from django.db.models.signals import post_migrate
-from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
 

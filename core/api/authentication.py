@@ -1,5 +1,6 @@
 """API keys for integrations: ``Authorization: Api-Key <prefix>.<secret>``."""
 
+import re
 from datetime import timedelta
 
 from django.utils import timezone
@@ -11,6 +12,10 @@ from core.models import ApiKey
 KEYWORD = "Api-Key"
 # last_used_at is written at most this often per key, to keep reads free of writes.
 LAST_USED_RESOLUTION = timedelta(minutes=1)
+# The shape the key generator produces (get_random_string: letters and digits). Anything
+# else is refused before the database sees it: PostgreSQL rejects a NUL byte in a query
+# parameter with an error, which turned a garbage header into a 500.
+KEY_SHAPE = re.compile(r"[A-Za-z0-9]{1,8}\.[A-Za-z0-9]{1,128}")
 
 
 class ApiKeyPrincipal:
@@ -37,6 +42,8 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
         if not header.startswith(f"{KEYWORD} "):
             return None
         raw = header[len(KEYWORD) + 1 :].strip()
+        if not KEY_SHAPE.fullmatch(raw):
+            raise exceptions.AuthenticationFailed("The API key is unknown or revoked.")
         try:
             api_key = ApiKey.objects.get_from_key(raw)
         except ApiKey.DoesNotExist:

@@ -83,23 +83,38 @@ def _claim(*, principal: str, key: str, fingerprint: str) -> tuple[IdempotencyRe
     now = timezone.now()
     expired_before = now - timedelta(hours=settings.IDEMPOTENCY_KEY_TTL_HOURS)
     IdempotencyRecord.objects.filter(principal=principal, key=key, created_at__lt=expired_before).delete()
-    try:
-        # Its own commit, so a concurrent request with the same key sees "in progress".
-        with transaction.atomic():
-            record = IdempotencyRecord.objects.create(
-                principal=principal,
-                key=key,
-                fingerprint=fingerprint,
-                state=IdempotencyRecord.State.IN_PROGRESS,
-                created_at=now,
-            )
-        return record, True
-    except IntegrityError:
-        return IdempotencyRecord.objects.get(principal=principal, key=key), False
+    # Two rounds: the holder of the key may fail and release it between our failed insert
+    # and our read; then the key is free again and this request may claim it.
+    for _attempt in range(2):
+        try:
+            # Its own commit, so a concurrent request with the same key sees "in progress".
+            with transaction.atomic():
+                record = IdempotencyRecord.objects.create(
+                    principal=principal,
+                    key=key,
+                    fingerprint=fingerprint,
+                    state=IdempotencyRecord.State.IN_PROGRESS,
+                    created_at=now,
+                )
+            return record, True
+        except IntegrityError:
+            record = IdempotencyRecord.objects.filter(principal=principal, key=key).first()
+            if record is not None:
+                return record, False
+    raise ProblemException(
+        status_code=409,
+        detail=f"A request with {HEADER} {key!r} is still being processed; retry shortly.",
+        type_slug="idempotency-key-in-progress",
+    )
 
 
 def idempotent(view_method):
-    """Decorate a DRF view method (e.g. ``create``) that creates something."""
+    """Decorate a DRF view method (e.g. ``create``) that creates something.
+
+    On a custom action, write ``@idempotent`` *above* ``@action``: ``@action`` replaces
+    the method's schema annotations, so below it the header would vanish from the
+    OpenAPI document (tests/test_api_schema.py checks every idempotent operation).
+    """
 
     @extend_schema(parameters=[IDEMPOTENCY_PARAMETER])
     @functools.wraps(view_method)
@@ -146,4 +161,5 @@ def idempotent(view_method):
         record.save(update_fields=["state", "response_status", "response_body", "response_headers"])
         return response
 
+    wrapper.idempotent = True  # lets the schema tests find every idempotent operation
     return wrapper

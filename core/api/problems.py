@@ -83,9 +83,14 @@ def flatten_errors(detail, path: tuple = ()) -> list[dict]:
     return [_error_entry(detail, path)]
 
 
+def _pointer_token(key: str) -> str:
+    # RFC 6901: "~" and "/" inside a key are escaped, or the pointer names another path.
+    return key.replace("~", "~0").replace("/", "~1")
+
+
 def _error_entry(message, path: tuple) -> dict:
     return {
-        "pointer": "#/" + "/".join(path) if path else "#",
+        "pointer": "#/" + "/".join(map(_pointer_token, path)) if path else "#",
         "field": ".".join(path) if path else None,
         "code": getattr(message, "code", "invalid"),
         "message": str(message),
@@ -115,7 +120,8 @@ def problem_exception_handler(exc, context):
     instance = request.path if request is not None else ""
     if isinstance(exc, exceptions.ValidationError):
         errors = flatten_errors(exc.detail)
-        body = problem(status.HTTP_400_BAD_REQUEST, _summary(errors) if errors else "", instance=instance, errors=errors)
+        summary = _summary(errors) if errors else ""
+        body = problem(status.HTTP_400_BAD_REQUEST, summary, instance=instance, errors=errors)
     else:
         detail = exc.detail if isinstance(exc, exceptions.APIException) else str(exc)
         if isinstance(detail, (list, dict)):
@@ -126,7 +132,11 @@ def problem_exception_handler(exc, context):
         if isinstance(exc, ProblemException):
             body["type"] = PROBLEM_BASE + exc.type_slug
     problem_response = Response(body, status=response.status_code, headers=dict(response.items()))
-    problem_response.content_type = PROBLEM_CONTENT_TYPE
+    # The browsable API renders the problem as an HTML page; labelling that page
+    # application/problem+json made browsers download it instead of showing it.
+    renderer = getattr(request, "accepted_renderer", None)
+    if renderer is None or renderer.format == "json":
+        problem_response.content_type = PROBLEM_CONTENT_TYPE
     return problem_response
 
 

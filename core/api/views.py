@@ -1,6 +1,5 @@
 from django.utils import timezone
 from django.utils.translation import get_language
-from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
@@ -12,6 +11,7 @@ from core.models import Job
 from core.roles import Role, role_of
 
 from .authentication import ApiKeyPrincipal
+from .filters import ApiFilterSet
 from .idempotency import idempotent
 from .scopes import ALL_SCOPES
 from .serializers import JobSerializer, MeSerializer
@@ -50,7 +50,7 @@ class MeView(APIView):
         return Response(MeSerializer(data).data)
 
 
-class JobFilter(filters.FilterSet):
+class JobFilter(ApiFilterSet):
     class Meta:
         model = Job
         fields = {"status": ["exact"], "kind": ["exact"], "created_at": ["gte", "lte"]}
@@ -68,8 +68,8 @@ class JobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gene
     ordering = ["-created_at", "-id"]
 
     @extend_schema(request=None, responses={202: JobSerializer})
+    @idempotent  # above @action, or @action drops the Idempotency-Key from the schema
     @action(detail=False, methods=["post"])
-    @idempotent
     def ping(self, request):
         """Enqueue a no-op job to check that workers run (poll the job until it is done)."""
         job = services.job_enqueue(

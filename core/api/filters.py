@@ -1,0 +1,52 @@
+"""The base FilterSet of every API list: a bad filter value is a 400, never a 500."""
+
+from __future__ import annotations
+
+from datetime import UTC
+
+from django import forms
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from django_filters import rest_framework as filters
+from django_filters.fields import IsoDateTimeField
+from django_filters.rest_framework.filterset import FILTER_FOR_DBFIELD_DEFAULTS
+
+
+class BoundedIsoDateTimeField(IsoDateTimeField):
+    """An ISO 8601 datetime that still exists in UTC.
+
+    ``0001-01-01T00:00`` in Europe/Berlin (LMT +00:53) is before ``datetime.min`` in UTC;
+    the SQLite backend converts to UTC in Python and would raise OverflowError (a 500).
+    """
+
+    def to_python(self, value):
+        result = super().to_python(value)
+        if result is not None:
+            try:
+                result.astimezone(UTC)
+            except OverflowError:
+                raise forms.ValidationError(_("Enter a date and time between the years 1 and 9999."), code="invalid")
+        return result
+
+
+class BoundedIsoDateTimeFilter(filters.IsoDateTimeFilter):
+    field_class = BoundedIsoDateTimeField
+
+
+class ChoiceInFilter(filters.BaseInFilter, filters.ChoiceFilter):
+    """``?status__in=open,waiting``, each value checked against the field's choices."""
+
+
+class ApiFilterSet(filters.FilterSet):
+    FILTER_DEFAULTS = {
+        **FILTER_FOR_DBFIELD_DEFAULTS,
+        models.DateTimeField: {"filter_class": BoundedIsoDateTimeFilter},
+    }
+
+    @classmethod
+    def filter_for_lookup(cls, field, lookup_type):
+        # django-filter builds ``<field>__in`` on a choices field from a CharFilter, so an
+        # unknown value silently matched nothing instead of being rejected like ``<field>=``.
+        if lookup_type == "in" and getattr(field, "choices", None):
+            return ChoiceInFilter, {"choices": field.choices}
+        return super().filter_for_lookup(field, lookup_type)
