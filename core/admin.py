@@ -1,5 +1,8 @@
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import GroupAdmin, UserAdmin
+from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -8,6 +11,7 @@ from rest_framework_api_key.models import APIKey as LibraryApiKey
 from . import services
 from .api.scopes import ALL_SCOPES
 from .models import ApiKey, Job
+from .roles import ROLE_BY_GROUP, role_of
 
 # The library's own key model is not used (core.ApiKey adds scopes); hide it.
 if admin.site.is_registered(LibraryApiKey):
@@ -96,3 +100,59 @@ class ApiKeyAdmin(admin.ModelAdmin):
             _("The API key for %(name)s is %(key)s — copy it now: it is stored hashed and will not be shown again.")
             % {"name": api_key.name, "key": plaintext},
         )
+
+
+# --- Users and role groups -------------------------------------------------------------
+# Finance managers manage users and give them roles, but cannot mint superusers, edit a
+# superuser, or grant permissions outside the role table (core/roles.py), which would
+# drift from the table and be overwritten at the next migrate anyway.
+User = get_user_model()
+admin.site.unregister(User)
+admin.site.unregister(Group)
+
+
+@admin.register(User)
+class DebitorUserAdmin(UserAdmin):
+    list_display = ["username", "email", "first_name", "last_name", "role", "is_active", "last_login"]
+    list_filter = ["groups", "is_active", "is_staff", "is_superuser"]
+
+    @admin.display(description=_("role"))
+    def role(self, obj):
+        found = role_of(obj)
+        return found.group_name if found else "—"
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        if not request.user.is_superuser:
+            fields += ["is_superuser", "user_permissions", "last_login", "date_joined"]
+        return fields
+
+    def has_change_permission(self, request, obj=None):
+        if obj is not None and obj.is_superuser and not request.user.is_superuser:
+            return False
+        return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        if obj is not None and obj.is_superuser and not request.user.is_superuser:
+            return False
+        return super().has_delete_permission(request, obj)
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if db_field.name == "groups":
+            kwargs["queryset"] = Group.objects.filter(name__in=ROLE_BY_GROUP).order_by("name")
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+
+@admin.register(Group)
+class RoleGroupAdmin(GroupAdmin):
+    readonly_fields = ["permissions"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        # Only the name could change, and the role table finds groups by name.
+        return False

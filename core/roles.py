@@ -44,6 +44,8 @@ MANAGER_ONLY_MODELS = {
 }
 # Apps whose models no role edits in the admin (internal bookkeeping).
 INTERNAL_APPS = {"contenttypes", "sessions", "admin", "rest_framework_api_key"}
+# Models no role edits: permissions come from this module, never from a person.
+INTERNAL_MODELS = {("auth", "permission")}
 # Models only the system writes; staff may look at them.
 SYSTEM_WRITTEN_MODELS = {("core", "job"), ("core", "idempotencyrecord")}
 
@@ -54,7 +56,7 @@ def permissions_for(role: Role) -> list[Permission]:
     for perm in Permission.objects.select_related("content_type").order_by("pk"):
         app_model = (perm.content_type.app_label, perm.content_type.model)
         action = perm.codename.split("_", 1)[0]
-        if perm.content_type.app_label in INTERNAL_APPS:
+        if perm.content_type.app_label in INTERNAL_APPS or app_model in INTERNAL_MODELS:
             continue
         if perm.content_type.model.startswith("historical"):
             allowed = action == "view"  # history is read-only for everyone

@@ -208,3 +208,56 @@ def test_the_admin_index_speaks_german_or_english_as_the_browser_asks(viewer, co
     english = logged_in(viewer).get("/admin/", HTTP_ACCEPT_LANGUAGE="en")
     assert "Accounts receivable" in english.content.decode()
     assert "Debitorenbuchhaltung" not in english.content.decode()
+
+
+# --- Users and role groups ------------------------------------------------------------------
+
+
+def user_form(user, **changes) -> dict:
+    data = {
+        "username": user.username,
+        "first_name": "",
+        "last_name": "",
+        "email": "",
+        "is_active": "on",
+        "is_staff": "on",
+        "groups": [str(g.pk) for g in user.groups.all()],
+    }
+    return {**data, **changes}
+
+
+def test_a_finance_manager_gives_roles_but_cannot_make_a_superuser(manager, viewer):
+    from django.contrib.auth.models import Group
+
+    accountant_group = Group.objects.get(name="accountant")
+    response = logged_in(manager).post(
+        f"/admin/auth/user/{viewer.pk}/change/",
+        user_form(viewer, groups=[str(accountant_group.pk)], is_superuser="on"),
+    )
+    assert response.status_code == 302, response.content[:2000]
+    viewer.refresh_from_db()
+    assert list(viewer.groups.values_list("name", flat=True)) == ["accountant"]
+    assert viewer.is_superuser is False  # the field is read-only for managers
+
+
+def test_a_finance_manager_cannot_edit_or_delete_a_superuser(manager, django_user_model):
+    boss = django_user_model.objects.create_superuser("boss", password="x")
+    client = logged_in(manager)
+    assert client.post(f"/admin/auth/user/{boss.pk}/change/", user_form(boss, is_active="")).status_code == 403
+    assert client.post(f"/admin/auth/user/{boss.pk}/delete/", {"post": "yes"}).status_code == 403
+    boss.refresh_from_db()
+    assert boss.is_active
+
+
+def test_role_groups_are_read_only_in_the_admin(manager):
+    from django.contrib.auth.models import Group
+
+    group = Group.objects.get(name="finance_viewer")
+    before = set(group.permissions.values_list("pk", flat=True))
+    client = logged_in(manager)
+    assert client.get(f"/admin/auth/group/{group.pk}/change/").status_code == 200  # viewable
+    assert client.post(f"/admin/auth/group/{group.pk}/change/", {"name": "renamed"}).status_code == 403
+    assert client.post(f"/admin/auth/group/{group.pk}/delete/", {"post": "yes"}).status_code == 403
+    assert client.post("/admin/auth/group/add/", {"name": "new"}).status_code == 403
+    group.refresh_from_db()
+    assert group.name == "finance_viewer" and set(group.permissions.values_list("pk", flat=True)) == before
