@@ -84,7 +84,9 @@ DE = {
     "follow-up task": "Aufgabe",
     "follow-up tasks": "Aufgaben",
     "Language": "Sprache",
-    "Enter a date and time between the years 1 and 9999.": "Geben Sie Datum und Uhrzeit zwischen den Jahren 1 und 9999 an.",
+    "Enter a date and time between the years 1 and 9999.": (
+        "Geben Sie Datum und Uhrzeit zwischen den Jahren 1 und 9999 an."
+    ),
     "Number of results per page (default {default}, at most {max}; larger values are capped).": (
         "Anzahl der Ergebnisse je Seite (Standard {default}, höchstens {max}; größere Werte werden begrenzt)."
     ),
