@@ -120,3 +120,43 @@ class ApiKey(AbstractAPIKey):
         verbose_name = _("API key")
         verbose_name_plural = _("API keys")
         ordering = ["-created", "id"]
+
+
+class NumberSeries(models.Model):
+    """A sequence of document or master-data numbers, e.g. customer numbers ``10001``.
+
+    ``format`` uses ``{number}`` (with a format spec such as ``{number:05d}``) and
+    optionally ``{year}``; finance managers edit it in the admin.
+    """
+
+    DEFAULTS = {
+        "customer": {"format": "{number}", "start_number": 10001, "next_number": 10001, "reset_yearly": False},
+    }
+
+    key = models.SlugField(_("series"), max_length=50, unique=True)
+    format = models.CharField(_("format"), max_length=100, default="{number}")
+    start_number = models.PositiveBigIntegerField(_("first number"), default=1)
+    next_number = models.PositiveBigIntegerField(_("next number"), default=1)
+    reset_yearly = models.BooleanField(_("restart every year"), default=False)
+    year = models.PositiveIntegerField(_("current year"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("number series")
+        verbose_name_plural = _("number series")
+        ordering = ["key"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(next_number__gte=models.F("start_number")), name="core_series_next_not_below_start"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.key
+
+    def render(self, *, number: int, year: int) -> str:
+        return self.format.format(number=number, year=year)
+
+    def clean(self) -> None:
+        from .numbering import validate_number_format
+
+        validate_number_format(self.format)

@@ -23,6 +23,7 @@ class FollowUpTaskSerializer(serializers.ModelSerializer):
             "description",
             "about_type",
             "object_id",
+            "customer",
             "assignee",
             "due_date",
             "priority",
@@ -46,7 +47,13 @@ class TaskTransitionSerializer(serializers.Serializer):
 class FollowUpTaskFilter(ApiFilterSet):
     class Meta:
         model = FollowUpTask
-        fields = {"status": ["exact", "in"], "kind": ["exact"], "due_date": ["lte", "gte"], "assignee": ["exact"]}
+        fields = {
+            "status": ["exact", "in"],
+            "kind": ["exact"],
+            "due_date": ["lte", "gte"],
+            "assignee": ["exact"],
+            "customer": ["exact"],
+        }
 
 
 class FollowUpTaskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):

@@ -41,6 +41,15 @@ class FollowUpTask(models.Model):
     )
     object_id = models.CharField(_("about (id)"), max_length=64, blank=True, default="")
     about = GenericForeignKey("content_type", "object_id")
+    # The customer a task concerns, also when it is about one of the customer's documents.
+    customer = models.ForeignKey(
+        "customers.Customer",
+        verbose_name=_("customer"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="follow_up_tasks",
+    )
     assignee = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("assignee"),

@@ -17,6 +17,15 @@ def _open_task_for(*, kind: str, content_type: ContentType | None, object_id: st
     ).first()
 
 
+def _customer_id_of(about) -> int | None:
+    """The customer a task is about: the object itself, or the customer it belongs to."""
+    if about is None:
+        return None
+    if about._meta.label == "customers.Customer":
+        return about.pk
+    return getattr(about, "customer_id", None)
+
+
 def task_open_for_cause(
     *,
     kind: str,
@@ -29,6 +38,7 @@ def task_open_for_cause(
     assignee=None,
     due_date: date | None = None,
     priority: int = FollowUpTask.Priority.NORMAL,
+    customer=None,
 ) -> tuple[FollowUpTask, bool]:
     """Open a task for a cause unless one of the same kind is already open about it.
 
@@ -40,6 +50,7 @@ def task_open_for_cause(
         raise ValueError("A task is created either by a person or by a named rule.")
     content_type = ContentType.objects.get_for_model(about) if about is not None else None
     object_id = str(about.pk) if about is not None else ""
+    customer_id = _customer_id_of(about) if customer is None else customer.pk
     with transaction.atomic():
         existing = _open_task_for(kind=kind, content_type=content_type, object_id=object_id)
         if existing is not None:
@@ -50,6 +61,7 @@ def task_open_for_cause(
             description=description,
             content_type=content_type,
             object_id=object_id,
+            customer_id=customer_id,
             assignee=assignee,
             due_date=due_date,
             priority=priority,

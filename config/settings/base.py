@@ -278,3 +278,13 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {"axes": {"level": "WARNING"}},
 }
+
+# --- Customers ------------------------------------------------------------------------
+# Until the company profile (invoicing) exists: the seller's country and VAT ID, used as
+# requester for VIES (its consultation number is the proof of an intra-community supply)
+# and for the BZSt qualified confirmation of foreign VAT IDs (§ 18e UStG).
+DEBITOR_COMPANY_COUNTRY = env.str("DEBITOR_COMPANY_COUNTRY", default="DE")
+DEBITOR_COMPANY_VAT_ID = env.str("DEBITOR_COMPANY_VAT_ID", default="")
+DEBITOR_BZST_CONFIRMATION = env.bool("DEBITOR_BZST_CONFIRMATION", default=False)
+DEBITOR_VAT_CHECK_TIMEOUT = env.float("DEBITOR_VAT_CHECK_TIMEOUT", default=10.0)
+DEBITOR_REVERIFY_AFTER_DAYS = env.int("DEBITOR_REVERIFY_AFTER_DAYS", default=90)

@@ -1,0 +1,315 @@
+"""The verification checklist: each check looks at stored data and says passed, warning or failed.
+
+Checks are pure reads (no writes) so a run can be repeated at will; online VAT ID
+confirmation is not here — it runs as background work (customers.services) because
+a request must never wait for VIES or the BZSt.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.db.models import Q
+
+from .countries import EU_COUNTRIES, vat_prefix_country
+from .models import BankAccount, CheckOutcome, Customer, DuplicateDismissal
+from .validation import (
+    FieldProblem,
+    clean_email,
+    clean_iban,
+    clean_leitweg_id,
+    clean_phone,
+    clean_postal_code,
+    clean_vat_id,
+    phone_is_assigned,
+    postal_code_rule_known,
+)
+
+PASSED, WARNING, FAILED, PENDING = (
+    CheckOutcome.PASSED,
+    CheckOutcome.WARNING,
+    CheckOutcome.FAILED,
+    CheckOutcome.PENDING,
+)
+NAME_SIMILARITY_THRESHOLD = 0.88
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    code: str
+    outcome: str
+    message: str
+    subject: str = ""
+    details: dict = field(default_factory=dict)
+
+
+def seller_country() -> str:
+    """The company's own country (the company profile arrives with invoicing; until then a setting)."""
+    return getattr(settings, "DEBITOR_COMPANY_COUNTRY", "DE")
+
+
+# --- Address --------------------------------------------------------------------------------
+def check_address(customer: Customer) -> list[CheckResult]:
+    results = []
+    missing = [
+        label
+        for label, value in (
+            ("street", customer.billing_street),
+            ("postal code", customer.billing_postal_code),
+            ("city", customer.billing_city),
+            ("country", customer.billing_country),
+        )
+        if not (value or "").strip()
+    ]
+    if missing:
+        results.append(
+            CheckResult("address.complete", FAILED, f"Billing address lacks: {', '.join(missing)}.", "billing")
+        )
+    else:
+        results.append(CheckResult("address.complete", PASSED, "Billing address is complete.", "billing"))
+    addresses = [("billing", customer.billing_postal_code, customer.billing_country)]
+    if customer.has_shipping_address:
+        addresses.append(("shipping", customer.shipping_postal_code, customer.shipping_country))
+    for subject, postal_code, country in addresses:
+        if not postal_code:
+            continue
+        if not postal_code_rule_known(country):
+            results.append(
+                CheckResult("address.postal_code", PASSED, f"No postal code rule for {country}; not checked.", subject)
+            )
+            continue
+        try:
+            clean_postal_code(postal_code, country=country)
+        except FieldProblem as problem:
+            results.append(CheckResult("address.postal_code", FAILED, str(problem), subject))
+        else:
+            results.append(
+                CheckResult("address.postal_code", PASSED, f"{postal_code} is a valid {country} postal code.", subject)
+            )
+    return results
+
+
+# --- VAT ID ---------------------------------------------------------------------------------
+def check_vat_id(customer: Customer) -> list[CheckResult]:
+    own = seller_country()
+    if not customer.vat_id:
+        if customer.kind == Customer.Kind.CONSUMER:
+            return [CheckResult("vat_id.present", PASSED, "Consumers need no VAT ID.")]
+        if customer.billing_country in EU_COUNTRIES and customer.billing_country != own:
+            return [
+                CheckResult(
+                    "vat_id.present",
+                    FAILED,
+                    f"A business in {customer.billing_country} needs a VAT ID: without it, no reverse charge "
+                    "or tax-free intra-community supply can be invoiced (§ 13b, § 6a UStG).",
+                )
+            ]
+        if customer.billing_country == own and not customer.tax_number:
+            return [CheckResult("vat_id.present", WARNING, "Neither VAT ID nor tax number is recorded.")]
+        return [CheckResult("vat_id.present", PASSED, "No VAT ID needed for this customer.")]
+
+    try:
+        compact = clean_vat_id(customer.vat_id)
+    except FieldProblem as problem:
+        return [CheckResult("vat_id.format", FAILED, str(problem), details={"vat_id": customer.vat_id})]
+    results = [CheckResult("vat_id.format", PASSED, f"VAT ID {compact}: format and check digit are valid.")]
+    prefix_country = vat_prefix_country(compact[:2])
+    if prefix_country != customer.billing_country:
+        results.append(
+            CheckResult(
+                "vat_id.country",
+                WARNING,
+                f"VAT ID {compact} is from {compact[:2]} but the billing address is in {customer.billing_country}; "
+                "foreign VAT registrations exist, check that this is the one to invoice.",
+            )
+        )
+    else:
+        results.append(CheckResult("vat_id.country", PASSED, f"VAT ID prefix {compact[:2]} matches the address."))
+    return results
+
+
+# --- Bank accounts --------------------------------------------------------------------------
+def check_bank_accounts(customer: Customer, accounts: list[BankAccount]) -> list[CheckResult]:
+    results = []
+    for account in accounts:
+        subject = f"bank_account:{account.pk}"
+        try:
+            iban = clean_iban(account.iban)
+        except FieldProblem as problem:
+            results.append(CheckResult("bank.iban", FAILED, str(problem), subject))
+            continue
+        results.append(CheckResult("bank.iban", PASSED, f"IBAN {iban.formatted}: check digits are valid.", subject))
+        try:
+            derived = iban.bic
+        except Exception:  # noqa: BLE001 - registries differ per country; no BIC known is fine
+            derived = None
+        if derived is not None and account.bic and str(derived.compact)[:8] != account.bic[:8]:
+            results.append(
+                CheckResult(
+                    "bank.bic",
+                    WARNING,
+                    f"BIC {account.bic} does not belong to the bank of IBAN {iban.formatted} ({derived.compact}).",
+                    subject,
+                )
+            )
+        elif derived is not None:
+            bank = iban.bank_name or derived.compact
+            results.append(CheckResult("bank.bic", PASSED, f"Bank: {bank} ({derived.compact}).", subject))
+        if not account.account_holder:
+            results.append(CheckResult("bank.holder", WARNING, "No account holder recorded.", subject))
+    return results
+
+
+# --- Contacts -------------------------------------------------------------------------------
+def check_contacts(customer: Customer, contacts: list) -> list[CheckResult]:
+    results = []
+    for contact in contacts:
+        subject = f"contact:{contact.pk}"
+        if contact.email:
+            try:
+                clean_email(contact.email)
+                results.append(CheckResult("contact.email", PASSED, f"{contact.email}: valid address.", subject))
+            except FieldProblem as problem:
+                results.append(CheckResult("contact.email", FAILED, str(problem), subject))
+        if contact.phone:
+            try:
+                e164 = clean_phone(contact.phone, country=customer.billing_country)
+            except FieldProblem as problem:
+                results.append(CheckResult("contact.phone", FAILED, str(problem), subject))
+            else:
+                if phone_is_assigned(e164):
+                    results.append(CheckResult("contact.phone", PASSED, f"{e164}: valid number.", subject))
+                else:
+                    results.append(
+                        CheckResult("contact.phone", WARNING, f"{e164}: not in an assigned number range.", subject)
+                    )
+    if not any(c.receives_invoices and c.email for c in contacts):
+        results.append(
+            CheckResult(
+                "contact.invoice_recipient",
+                WARNING,
+                "No contact with an e-mail address receives invoices; they can only be sent by post.",
+            )
+        )
+    else:
+        results.append(CheckResult("contact.invoice_recipient", PASSED, "Invoices have an e-mail recipient."))
+    return results
+
+
+# --- E-invoicing ----------------------------------------------------------------------------
+def check_e_invoicing(customer: Customer) -> list[CheckResult]:
+    if customer.kind != Customer.Kind.PUBLIC:
+        if customer.leitweg_id:
+            try:
+                clean_leitweg_id(customer.leitweg_id)
+            except FieldProblem as problem:
+                return [CheckResult("e_invoice.leitweg_id", FAILED, str(problem))]
+        return []
+    if not customer.leitweg_id:
+        return [
+            CheckResult(
+                "e_invoice.leitweg_id",
+                FAILED,
+                "Public-sector customers need a Leitweg-ID: XRechnung invoices without one are rejected (E-Rech-VO).",
+            )
+        ]
+    try:
+        clean_leitweg_id(customer.leitweg_id)
+    except FieldProblem as problem:
+        return [CheckResult("e_invoice.leitweg_id", FAILED, str(problem))]
+    return [CheckResult("e_invoice.leitweg_id", PASSED, f"Leitweg-ID {customer.leitweg_id} is valid.")]
+
+
+# --- Duplicates -----------------------------------------------------------------------------
+LEGAL_FORMS = re.compile(
+    r"\b(gmbh|mbh|ag|kg|ohg|ug|gbr|e\.?\s?k|e\.?\s?v|kgaa|se|co|ltd|limited|plc|llc|inc|bv|nv|sarl|sas|sa|srl|spa|"
+    r"oy|ab|as|aps|kft|sro|s\.?r\.?o|sp\.?\s?z\.?\s?o\.?\s?o|haftungsbeschrankt)\b\.?"
+)
+
+
+def normalized_name(name: str) -> str:
+    text = name.casefold().replace("&", " und ").replace("ß", "ss")
+    for umlaut, plain in (("ä", "a"), ("ö", "o"), ("ü", "u")):
+        text = text.replace(umlaut, plain)
+    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    text = LEGAL_FORMS.sub(" ", text)
+    return " ".join(re.sub(r"[^a-z0-9]+", " ", text).split())
+
+
+def check_duplicates(customer: Customer, accounts: list[BankAccount]) -> list[CheckResult]:
+    dismissed = set()
+    for first, second in DuplicateDismissal.objects.filter(Q(first=customer) | Q(second=customer)).values_list(
+        "first_id", "second_id"
+    ):
+        dismissed.add(second if first == customer.pk else first)
+    others = Customer.objects.exclude(pk=customer.pk).exclude(pk__in=dismissed)
+    results = []
+    if customer.vat_id:
+        for other in others.filter(vat_id=customer.vat_id).order_by("number")[:5]:
+            results.append(
+                CheckResult(
+                    "duplicate.vat_id",
+                    FAILED,
+                    f"Same VAT ID {customer.vat_id} as customer {other.number} {other.legal_name}: likely the same "
+                    "legal entity twice. Merge them, or dismiss the duplicate with a reason.",
+                    f"customer:{other.pk}",
+                    {"customer_id": other.pk, "number": other.number},
+                )
+            )
+    ibans = [a.iban for a in accounts]
+    if ibans:
+        shared = (
+            BankAccount.objects.filter(iban__in=ibans, customer__in=others)
+            .select_related("customer")
+            .order_by("customer__number")[:5]
+        )
+        for account in shared:
+            other = account.customer
+            results.append(
+                CheckResult(
+                    "duplicate.iban",
+                    WARNING,
+                    f"IBAN {account.iban} is also recorded for customer {other.number} {other.legal_name}.",
+                    f"customer:{other.pk}",
+                    {"customer_id": other.pk, "number": other.number},
+                )
+            )
+    mine = normalized_name(customer.legal_name)
+    if mine and customer.billing_postal_code:
+        neighbours = others.filter(
+            billing_postal_code=customer.billing_postal_code, billing_country=customer.billing_country
+        ).only("pk", "number", "legal_name")[:500]
+        for other in neighbours:
+            ratio = difflib.SequenceMatcher(None, mine, normalized_name(other.legal_name)).ratio()
+            if ratio >= NAME_SIMILARITY_THRESHOLD:
+                results.append(
+                    CheckResult(
+                        "duplicate.name",
+                        WARNING,
+                        f"Very similar name at the same postal code: customer {other.number} {other.legal_name} "
+                        f"({ratio:.0%} alike).",
+                        f"customer:{other.pk}",
+                        {"customer_id": other.pk, "number": other.number, "similarity": round(ratio, 3)},
+                    )
+                )
+    if not results:
+        results.append(CheckResult("duplicate", PASSED, "No likely duplicate found."))
+    return results
+
+
+def run_offline_checks(customer: Customer) -> list[CheckResult]:
+    """Every check that needs no outside service, in checklist order."""
+    contacts = list(customer.contacts.all())
+    accounts = list(customer.bank_accounts.filter(is_active=True))
+    return [
+        *check_address(customer),
+        *check_vat_id(customer),
+        *check_bank_accounts(customer, accounts),
+        *check_contacts(customer, contacts),
+        *check_e_invoicing(customer),
+        *check_duplicates(customer, accounts),
+    ]

@@ -1,0 +1,204 @@
+"""Field rules for customer master data: normalise a value or say precisely what is wrong.
+
+Each ``clean_*`` returns the normalised value or raises ``FieldProblem`` with a message
+that names the value and the reason ("VAT ID DE136695977: check digit does not match").
+Input services turn problems into field-level ValidationErrors; the verification
+checklist runs the same rules over stored data (imports, rules that changed since).
+Libraries do the arithmetic: python-stdnum (VAT IDs, ISO 7064), schwifty (IBAN, BIC),
+email-validator, phonenumbers.
+"""
+
+from __future__ import annotations
+
+import re
+
+import phonenumbers
+import pycountry
+from email_validator import EmailNotValidError, validate_email
+from schwifty import BIC, IBAN
+from schwifty import exceptions as schwifty_errors
+from stdnum import exceptions as stdnum_errors
+from stdnum.eu import vat as eu_vat
+from stdnum.iso7064 import mod_97_10
+
+from .countries import COUNTRY_CODES
+
+
+class FieldProblem(ValueError):
+    """A value that cannot be right; the message is meant for finance staff."""
+
+
+# --- VAT ID ---------------------------------------------------------------------------------
+# python-stdnum names Greece "gr"; VAT IDs (and VIES) use the prefix EL.
+VAT_PREFIXES = frozenset(code.upper() for code in eu_vat.MEMBER_STATES if code != "gr") | {"EL"}
+
+
+def clean_vat_id(value: str) -> str:
+    """An EU VAT ID (all member states, EL for Greece, XI for Northern Ireland), compact."""
+    raw = (value or "").strip()
+    compact = re.sub(r"[\s.\-/]", "", raw).upper()
+    if not compact:
+        return ""
+    prefix = compact[:2]
+    if prefix not in VAT_PREFIXES:
+        hint = " (Greece uses EL)" if prefix == "GR" else ""
+        raise FieldProblem(f"VAT ID {raw}: {prefix!r} is not the prefix of an EU VAT ID{hint}.")
+    try:
+        return eu_vat.validate(compact)
+    except stdnum_errors.InvalidChecksum:
+        raise FieldProblem(f"VAT ID {raw}: check digit does not match.") from None
+    except stdnum_errors.InvalidLength:
+        raise FieldProblem(f"VAT ID {raw}: wrong length for a {prefix} VAT ID.") from None
+    except stdnum_errors.InvalidFormat:
+        raise FieldProblem(f"VAT ID {raw}: not the format of a {prefix} VAT ID.") from None
+    except stdnum_errors.ValidationError as exc:
+        raise FieldProblem(f"VAT ID {raw}: {exc.message}") from None
+
+
+# --- Bank data ------------------------------------------------------------------------------
+def clean_iban(value: str) -> IBAN:
+    raw = (value or "").strip()
+    if not raw:
+        raise FieldProblem("IBAN is required.")
+    try:
+        return IBAN(raw)
+    except schwifty_errors.InvalidChecksumDigits:
+        raise FieldProblem(f"IBAN {raw}: check digits do not match.") from None
+    except schwifty_errors.InvalidBBANChecksum:
+        raise FieldProblem(f"IBAN {raw}: the national account number's check digit does not match.") from None
+    except schwifty_errors.InvalidLength:
+        raise FieldProblem(f"IBAN {raw}: wrong length for an IBAN from {raw[:2].upper()}.") from None
+    except schwifty_errors.InvalidCountryCode:
+        raise FieldProblem(f"IBAN {raw}: {raw[:2].upper()!r} is not a country that uses IBANs.") from None
+    except schwifty_errors.SchwiftyException as exc:
+        raise FieldProblem(f"IBAN {raw}: {exc}.") from None
+
+
+def clean_bic(value: str) -> str:
+    raw = (value or "").strip()
+    if not raw:
+        return ""
+    try:
+        return str(BIC(raw).compact)
+    except schwifty_errors.SchwiftyException as exc:
+        raise FieldProblem(f"BIC {raw}: {exc}.") from None
+
+
+# --- Contact data ---------------------------------------------------------------------------
+def clean_email(value: str) -> str:
+    raw = (value or "").strip()
+    if not raw:
+        return ""
+    try:
+        # Syntax and domain form only; no DNS (deliverability is the e-mail outbox's job).
+        return validate_email(raw, check_deliverability=False).normalized
+    except EmailNotValidError as exc:
+        raise FieldProblem(f"E-mail {raw}: {exc}") from None
+
+
+def clean_phone(value: str, *, country: str) -> str:
+    """A phone number in E.164; national numbers are read in the customer's country."""
+    raw = (value or "").strip()
+    if not raw:
+        return ""
+    try:
+        number = phonenumbers.parse(raw, country or None)
+    except phonenumbers.NumberParseException:
+        raise FieldProblem(f"Phone {raw}: not a phone number (add the country code, e.g. +49).") from None
+    if not phonenumbers.is_possible_number(number):
+        raise FieldProblem(f"Phone {raw}: too short or too long for {phonenumbers.region_code_for_number(number)}.")
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def phone_is_assigned(e164: str) -> bool:
+    """Whether an E.164 number lies in a range that is actually assigned (stricter than possible)."""
+    return phonenumbers.is_valid_number(phonenumbers.parse(e164, None))
+
+
+# --- Addresses ------------------------------------------------------------------------------
+def clean_country(value: str) -> str:
+    code = (value or "").strip().upper()
+    if code not in COUNTRY_CODES:
+        raise FieldProblem(f"Country {value!r}: not an ISO 3166-1 country code (e.g. DE, AT, FR).")
+    return code
+
+
+# Postal code formats per country (Universal Postal Union / national posts), with a
+# readable description for the message.
+POSTAL_CODES: dict[str, tuple[str, str]] = {
+    "AT": (r"\d{4}", "4 digits"),
+    "BE": (r"\d{4}", "4 digits"),
+    "BG": (r"\d{4}", "4 digits"),
+    "CH": (r"\d{4}", "4 digits"),
+    "CY": (r"\d{4}", "4 digits"),
+    "CZ": (r"\d{3} ?\d{2}", "5 digits, e.g. 110 00"),
+    "DE": (r"\d{5}", "5 digits"),
+    "DK": (r"\d{4}", "4 digits"),
+    "EE": (r"\d{5}", "5 digits"),
+    "ES": (r"(0[1-9]|[1-4]\d|5[0-2])\d{3}", "5 digits starting 01–52"),
+    "FI": (r"\d{5}", "5 digits"),
+    "FR": (r"\d{5}", "5 digits"),
+    "GB": (r"[A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2}", "a UK postcode, e.g. SW1A 1AA"),
+    "GR": (r"\d{3} ?\d{2}", "5 digits, e.g. 104 31"),
+    "HR": (r"\d{5}", "5 digits"),
+    "HU": (r"\d{4}", "4 digits"),
+    "IE": (r"[AC-FHKNPRTV-Y]\d{2}[ ]?[AC-FHKNPRTV-Y\d]{4}", "an Eircode, e.g. D02 X285"),
+    "IS": (r"\d{3}", "3 digits"),
+    "IT": (r"\d{5}", "5 digits"),
+    "LI": (r"94(8[5-9]|9[0-8])", "4 digits 9485–9498"),
+    "LT": (r"(LT-)?\d{5}", "5 digits, e.g. LT-01100"),
+    "LU": (r"(L-)?\d{4}", "4 digits, e.g. L-1511"),
+    "LV": (r"(LV-)?\d{4}", "4 digits, e.g. LV-1050"),
+    "MT": (r"[A-Z]{3} ?\d{4}", "3 letters and 4 digits, e.g. VLT 1117"),
+    "NL": (r"[1-9]\d{3} ?(?!SA|SD|SS)[A-Z]{2}", "4 digits and 2 letters, e.g. 1012 AB"),
+    "NO": (r"\d{4}", "4 digits"),
+    "PL": (r"\d{2}-\d{3}", "NN-NNN, e.g. 00-950"),
+    "PT": (r"\d{4}-\d{3}", "NNNN-NNN, e.g. 1000-001"),
+    "RO": (r"\d{6}", "6 digits"),
+    "SE": (r"\d{3} ?\d{2}", "5 digits, e.g. 114 55"),
+    "SI": (r"(SI-)?\d{4}", "4 digits"),
+    "SK": (r"\d{3} ?\d{2}", "5 digits, e.g. 811 01"),
+    "US": (r"\d{5}(-\d{4})?", "a ZIP code, e.g. 10001 or 10001-1234"),
+}
+
+
+def clean_postal_code(value: str, *, country: str) -> str:
+    code = re.sub(r"\s+", " ", (value or "").strip().upper())
+    if not code:
+        raise FieldProblem("Postal code is required.")
+    rule = POSTAL_CODES.get(country)
+    if rule and not re.fullmatch(rule[0], code):
+        raise FieldProblem(f"Postal code {value}: not a valid {country} postal code ({rule[1]}).")
+    return code
+
+
+def postal_code_rule_known(country: str) -> bool:
+    return country in POSTAL_CODES
+
+
+# --- E-invoicing ------------------------------------------------------------------------------
+LEITWEG_ID = re.compile(r"(?P<coarse>\d{2,12})(-(?P<fine>[A-Z0-9]{1,30}))?-(?P<check>\d{2})")
+
+
+def clean_leitweg_id(value: str) -> str:
+    """A Leitweg-ID (KoSIT): coarse address, optional fine address, ISO 7064 Mod 97-10 check digits."""
+    raw = (value or "").strip()
+    if not raw:
+        return ""
+    upper = raw.upper()
+    if not LEITWEG_ID.fullmatch(upper):
+        raise FieldProblem(
+            f"Leitweg-ID {raw}: expected 2–12 digits, optionally '-' and up to 30 letters/digits, "
+            "then '-' and 2 check digits (e.g. 04011000-1234512345-06)."
+        )
+    if not mod_97_10.is_valid(upper.replace("-", "")):
+        raise FieldProblem(f"Leitweg-ID {raw}: check digits do not match.")
+    return upper
+
+
+# --- Money settings -------------------------------------------------------------------------
+def clean_currency(value: str) -> str:
+    code = (value or "").strip().upper()
+    if pycountry.currencies.get(alpha_3=code) is None:
+        raise FieldProblem(f"Currency {value!r}: not an ISO 4217 currency code (e.g. EUR).")
+    return code
