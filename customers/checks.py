@@ -99,6 +99,8 @@ def check_vat_id(customer: Customer) -> list[CheckResult]:
     if not customer.vat_id:
         if customer.kind == Customer.Kind.CONSUMER:
             return [CheckResult("vat_id.present", PASSED, "Consumers need no VAT ID.")]
+        if customer.kind == Customer.Kind.PUBLIC and customer.billing_country == own:
+            return [CheckResult("vat_id.present", PASSED, "Public bodies acting as authorities need no VAT ID.")]
         if customer.billing_country in EU_COUNTRIES and customer.billing_country != own:
             return [
                 CheckResult(
@@ -232,12 +234,14 @@ LEGAL_FORMS = re.compile(
 
 
 def normalized_name(name: str) -> str:
-    text = name.casefold().replace("&", " und ").replace("ß", "ss")
-    for umlaut, plain in (("ä", "a"), ("ö", "o"), ("ü", "u")):
-        text = text.replace(umlaut, plain)
+    """A name reduced to what tells companies apart: Müller & Söhne GmbH → "mueller soehne"."""
+    text = name.casefold().replace("&", " ").replace("ß", "ss")
+    for umlaut, spelled in (("ä", "ae"), ("ö", "oe"), ("ü", "ue")):  # the German way of spelling them out
+        text = text.replace(umlaut, spelled)
     text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
     text = LEGAL_FORMS.sub(" ", text)
-    return " ".join(re.sub(r"[^a-z0-9]+", " ", text).split())
+    words = re.sub(r"[^a-z0-9]+", " ", text).split()
+    return " ".join(word for word in words if word not in {"und", "and", "et", "the", "die", "der"})
 
 
 def check_duplicates(customer: Customer, accounts: list[BankAccount]) -> list[CheckResult]:

@@ -9,14 +9,16 @@ as durable background work.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
 
+from core.money import quantize
 from core.numbering import number_next
-from core.services import job_enqueue
+from core.services import PermanentJobError, job_enqueue
 from tasks.models import FollowUpTask
 from tasks.services import task_open_for_cause, task_transition
 
@@ -114,6 +116,8 @@ def customer_clean(data: dict, *, instance: Customer | None = None) -> dict:
     unknown = set(data) - set(CUSTOMER_FIELDS)
     if unknown:
         raise ValidationError({field: ["This field cannot be set."] for field in sorted(unknown)})
+    if instance is None:  # a new customer: model defaults (country DE, language de, EUR) fill the gaps
+        data = {f: Customer._meta.get_field(f).get_default() for f in CUSTOMER_FIELDS if f != "account_owner"} | data
     merged = {f: getattr(instance, f) for f in CUSTOMER_FIELDS if instance is not None} | dict(data)
     errors: dict[str, list[str]] = {}
     clean = dict(data)
@@ -151,12 +155,31 @@ def customer_clean(data: dict, *, instance: Customer | None = None) -> dict:
         clean["currency"] = _clean(errors, "currency", clean_currency, data["currency"] or "")
     if merged.get("dunning_blocked") and not str(merged.get("dunning_block_reason") or "").strip():
         errors.setdefault("dunning_block_reason", []).append("Say why dunning is blocked.")
-    if data.get("credit_limit") is not None and data["credit_limit"] < 0:
-        errors.setdefault("credit_limit", []).append("A credit limit cannot be negative.")
+    if data.get("credit_limit") not in (None, ""):
+        clean["credit_limit"] = _clean_credit_limit(errors, data["credit_limit"], merged.get("currency") or "EUR")
+    elif "credit_limit" in data:
+        clean["credit_limit"] = None
     if merged.get("e_invoice_address") and not merged.get("e_invoice_scheme"):
         errors.setdefault("e_invoice_scheme", []).append("Give the scheme (EAS code) of the electronic address.")
     _raise_if(errors)
     return clean
+
+
+def _clean_credit_limit(errors: dict, value, currency: str) -> Decimal | None:
+    try:
+        amount = Decimal(str(value))
+        if not amount.is_finite():
+            raise InvalidOperation
+    except (InvalidOperation, ValueError):
+        errors.setdefault("credit_limit", []).append(f"Credit limit {value!r}: not an amount.")
+        return None
+    if amount < 0:
+        errors.setdefault("credit_limit", []).append("A credit limit cannot be negative.")
+        return None
+    try:
+        return quantize(amount, currency)
+    except ValueError:
+        return quantize(amount, "EUR")  # the currency field reports its own error
 
 
 def _clean_children(contacts: list[dict], bank_accounts: list[dict], *, country: str) -> tuple[list, list]:
@@ -518,7 +541,8 @@ def vat_id_confirm(*, check_id: int, as_of: datetime) -> str:
             check.outcome = FAILED
             check.message = f"{answer.message}{proof}"
         else:
-            check.message = f"Pending, retry scheduled: {answer.message}"
+            retry = "retry scheduled" if answer.retryable else "not retried, see the failed background job"
+            check.message = f"Pending, {retry}: {answer.message}"
         check.save(update_fields=["outcome", "message"])
         if check.outcome != PENDING:
             run = check.run
@@ -526,6 +550,9 @@ def vat_id_confirm(*, check_id: int, as_of: datetime) -> str:
             run.save(update_fields=["outcome"])
             _apply_outcome(customer=customer, run=run, as_of=as_of)
     if answer.result == "unavailable":
+        if not answer.retryable:
+            # Asking again cannot help (our requester data or the input is wrong): a person must look.
+            raise PermanentJobError(answer.message)
         raise OnlineServiceUnavailable(answer.message)
     return answer.result
 

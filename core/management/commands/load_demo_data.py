@@ -4,6 +4,9 @@ Later issues extend this with customers, invoices and payments. Safe to run agai
 Refuses to run with DEBUG off unless --force, because demo users have a known password.
 """
 
+import importlib
+
+from django.apps import apps
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
@@ -45,6 +48,16 @@ class Command(BaseCommand):
                 if role is not None:
                     user.groups.add(Group.objects.get(name=role.group_name))
             job_enqueue(kind="core.ping", as_of=timezone.now(), dedupe_key="demo-first-job")
+            admin_user = User.objects.get(username="admin")
+            for app_config in apps.get_app_configs():
+                # Each app may bring demo data in a module `demo` with load(as_of, by, stdout).
+                try:
+                    demo = importlib.import_module(f"{app_config.name}.demo")
+                except ModuleNotFoundError as exc:
+                    if exc.name != f"{app_config.name}.demo":
+                        raise
+                    continue
+                demo.load(as_of=timezone.now(), by=admin_user, stdout=self.stdout)
         self.stdout.write(self.style.SUCCESS("Demo data loaded."))
         self.stdout.write(
             "Log in at http://127.0.0.1:8000/admin/ as one of: "
