@@ -10,7 +10,7 @@ from rest_framework_api_key.models import APIKey as LibraryApiKey
 
 from . import services
 from .api.scopes import ALL_SCOPES
-from .models import ApiKey, Job
+from .models import ApiKey, Job, NumberSeries
 from .roles import ROLE_BY_GROUP, role_of
 
 # The library's own key model is not used (core.ApiKey adds scopes); hide it.
@@ -156,3 +156,22 @@ class RoleGroupAdmin(GroupAdmin):
     def has_change_permission(self, request, obj=None):
         # Only the name could change, and the role table finds groups by name.
         return False
+
+
+@admin.register(NumberSeries)
+class NumberSeriesAdmin(admin.ModelAdmin):
+    """Finance managers set the format of customer (later invoice) numbers."""
+
+    list_display = ["key", "format", "next_number", "reset_yearly", "example"]
+    ordering = ["key"]
+
+    def get_readonly_fields(self, request, obj=None):
+        # Lowering next_number could reissue a number; it only moves forward by drawing.
+        return ["key", "next_number", "year"] if obj is not None else ["year"]
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("example"))
+    def example(self, obj):
+        return obj.render(number=obj.next_number, year=obj.year or timezone.localdate().year)

@@ -33,6 +33,7 @@ MANAGER_ONLY_MODELS = {
     ("auth", "user"),
     ("auth", "group"),
     ("core", "apikey"),
+    ("core", "numberseries"),
     ("django_celery_beat", "periodictask"),
     ("django_celery_beat", "intervalschedule"),
     ("django_celery_beat", "crontabschedule"),

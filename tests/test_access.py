@@ -32,7 +32,7 @@ from django_celery_beat.models import ClockedSchedule, CrontabSchedule, Interval
 
 from core import services as core_services
 from core.api.problems import PROBLEM_CONTENT_TYPE
-from core.models import ApiKey, Job
+from core.models import ApiKey, Job, NumberSeries
 from core.roles import MANAGER_ONLY_MODELS
 from tasks.models import FollowUpTask
 from tasks.services import task_open_for_cause
@@ -258,6 +258,7 @@ def objects(viewer, manager) -> dict:
         FollowUpTask: task,
         Job: job,
         ApiKey: api_key,
+        NumberSeries: NumberSeries.objects.get_or_create(key="customer", defaults=NumberSeries.DEFAULTS["customer"])[0],
         User: manager,  # a viewer must not be able to change someone else's account
         Group: Group.objects.get(name="finance_viewer"),
         PeriodicTask: PeriodicTask.objects.order_by("pk").first(),
