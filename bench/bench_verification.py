@@ -1,6 +1,7 @@
 """What a verification run costs as the customer base grows, as ratios to loading the customer.
 
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/debitor .venv/bin/python bench/bench_verification.py --customers 5000
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/debitor \
+        .venv/bin/python bench/bench_verification.py --customers 5000
 
 Creates a scratch test database with N customers (bulk-inserted; every 20th shares the
 postal code of the customer under test, so the name-similarity check has real neighbours),

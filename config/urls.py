@@ -9,6 +9,7 @@ from core.views import healthz
 api_v1 = [
     path("", include("core.api.urls")),
     path("", include("tasks.urls")),
+    path("", include("customers.urls")),
 ]
 
 urlpatterns = [

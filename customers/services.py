@@ -13,8 +13,8 @@ from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
-from django.db.models import Q
+from django.db import IntegrityError, transaction
+from django.db.models import ProtectedError, Q
 
 from core.money import quantize
 from core.numbering import number_next
@@ -25,6 +25,7 @@ from tasks.services import task_open_for_cause, task_transition
 from .checks import FAILED, PASSED, PENDING, WARNING, CheckResult, run_offline_checks
 from .countries import EU_COUNTRIES, vat_prefix_country
 from .models import (
+    LANGUAGES,
     BankAccount,
     Contact,
     Customer,
@@ -94,6 +95,7 @@ LEGALLY_RELEVANT_FIELDS = frozenset(
 CONTACT_FIELDS = ("name", "role", "email", "phone", "language", "receives_invoices", "receives_reminders")
 BANK_ACCOUNT_FIELDS = ("iban", "bic", "account_holder", "is_active")
 REVIEW_TASK_KIND = "customer_needs_review"
+MAX_CREDIT_LIMIT = Decimal("1e12")  # the column holds 12 integer digits
 REVIEW_RULE = "customers.verification"
 
 
@@ -126,6 +128,9 @@ def customer_clean(data: dict, *, instance: Customer | None = None) -> dict:
             errors.setdefault(field, []).append("This field is required.")
     if "kind" in data and data["kind"] not in Customer.Kind.values:
         errors.setdefault("kind", []).append(f"Choose one of: {', '.join(Customer.Kind.values)}.")
+    if "language" in data and data["language"] not in {code for code, _ in LANGUAGES}:
+        errors.setdefault("language", []).append("Choose de or en.")
+    _check_lengths(errors, Customer, data)
     country = _clean(errors, "billing_country", clean_country, merged.get("billing_country") or "")
     if country:
         clean["billing_country"] = country
@@ -133,12 +138,14 @@ def customer_clean(data: dict, *, instance: Customer | None = None) -> dict:
             clean["billing_postal_code"] = _clean(
                 errors, "billing_postal_code", clean_postal_code, merged["billing_postal_code"], country=country
             )
-    if merged.get("has_shipping_address"):
+    if merged.get("has_shipping_address") or merged.get("shipping_country") or merged.get("shipping_postal_code"):
+        # Validated whenever given, so stored shipping data is never garbage.
         ship_country = _clean(errors, "shipping_country", clean_country, merged.get("shipping_country") or "")
-        for field in ("shipping_street", "shipping_city"):
-            if not str(merged.get(field) or "").strip():
-                errors.setdefault(field, []).append("Required with a separate shipping address.")
-        if ship_country:
+        if merged.get("has_shipping_address"):
+            for field in ("shipping_street", "shipping_city"):
+                if not str(merged.get(field) or "").strip():
+                    errors.setdefault(field, []).append("Required with a separate shipping address.")
+        if ship_country and (merged.get("shipping_postal_code") or merged.get("has_shipping_address")):
             clean["shipping_country"] = ship_country
             clean["shipping_postal_code"] = _clean(
                 errors,
@@ -165,6 +172,14 @@ def customer_clean(data: dict, *, instance: Customer | None = None) -> dict:
     return clean
 
 
+def _check_lengths(errors: dict, model, data: dict) -> None:
+    """Text longer than its column is an input error, not a database error."""
+    for field, value in data.items():
+        limit = getattr(model._meta.get_field(field), "max_length", None)
+        if limit and isinstance(value, str) and len(value) > limit:
+            errors.setdefault(field, []).append(f"At most {limit} characters (this has {len(value)}).")
+
+
 def _clean_credit_limit(errors: dict, value, currency: str) -> Decimal | None:
     try:
         amount = Decimal(str(value))
@@ -175,6 +190,9 @@ def _clean_credit_limit(errors: dict, value, currency: str) -> Decimal | None:
         return None
     if amount < 0:
         errors.setdefault("credit_limit", []).append("A credit limit cannot be negative.")
+        return None
+    if amount >= MAX_CREDIT_LIMIT:
+        errors.setdefault("credit_limit", []).append(f"A credit limit must be below {MAX_CREDIT_LIMIT:,}.")
         return None
     try:
         return quantize(amount, currency)
@@ -260,9 +278,14 @@ def customer_delete(*, customer: Customer, as_of: datetime, by=None) -> None:
 
     Documents issued to a customer protect it (their foreign keys refuse the delete).
     """
-    with transaction.atomic():
-        customer._history_user = by
-        customer.delete()
+    try:
+        with transaction.atomic():
+            customer._history_user = by
+            customer.delete()
+    except ProtectedError:
+        raise ValidationError(
+            {"customer": [f"Customer {customer.number} has documents and cannot be deleted."]}
+        ) from None
 
 
 def _queue_verification(*, customer: Customer, trigger: str, as_of: datetime, by=None) -> None:
@@ -291,6 +314,7 @@ def contact_clean(data: dict, *, country: str, instance: Contact | None = None) 
         clean["phone"] = _clean(errors, "phone", clean_phone, data["phone"] or "", country=country)
     if data.get("language") and data["language"] not in {"de", "en"}:
         errors.setdefault("language", []).append("Choose de or en.")
+    _check_lengths(errors, Contact, {k: v for k, v in data.items() if k not in ("email", "phone")})
     receives = data.get("receives_invoices", instance.receives_invoices if instance else False) or data.get(
         "receives_reminders", instance.receives_reminders if instance else False
     )
@@ -345,8 +369,18 @@ def bank_account_clean(data: dict, *, instance: BankAccount | None = None) -> di
                 clean["bic"] = str(derived.compact)
     if data.get("bic"):
         clean["bic"] = _clean(errors, "bic", clean_bic, data["bic"])
+    _check_lengths(errors, BankAccount, {k: v for k, v in data.items() if k == "account_holder"})
     _raise_if(errors)
     return clean
+
+
+def _save_unique_iban(account: BankAccount) -> None:
+    """Save; a concurrent insert of the same IBAN loses to the unique constraint with a field error."""
+    try:
+        with transaction.atomic():
+            account.save()
+    except IntegrityError:
+        raise ValidationError({"iban": [f"IBAN {account.iban} is already recorded for this customer."]}) from None
 
 
 def bank_account_create(*, customer: Customer, data: dict, as_of: datetime, by=None) -> BankAccount:
@@ -356,7 +390,7 @@ def bank_account_create(*, customer: Customer, data: dict, as_of: datetime, by=N
             raise ValidationError({"iban": [f"IBAN {clean['iban']} is already recorded for this customer."]})
         account = BankAccount(customer=customer, **clean)
         account._history_user = by
-        account.save()
+        _save_unique_iban(account)
         _queue_verification(customer=customer, trigger=VerificationRun.Trigger.CHANGED, as_of=as_of, by=by)
     return account
 
@@ -374,7 +408,7 @@ def bank_account_update(*, account: BankAccount, data: dict, as_of: datetime, by
         for field, value in clean.items():
             setattr(account, field, value)
         account._history_user = by
-        account.save()
+        _save_unique_iban(account)
         _queue_verification(customer=account.customer, trigger=VerificationRun.Trigger.CHANGED, as_of=as_of, by=by)
     return account
 

@@ -34,6 +34,8 @@ from core import services as core_services
 from core.api.problems import PROBLEM_CONTENT_TYPE
 from core.models import ApiKey, Job, NumberSeries
 from core.roles import MANAGER_ONLY_MODELS
+from customers.models import BankAccount, Contact, Customer, VerificationRun
+from customers.services import customer_create, customer_verify
 from tasks.models import FollowUpTask
 from tasks.services import task_open_for_cause
 
@@ -61,6 +63,11 @@ ADMIN_EXTRA_MODEL_VIEWS = {
     "admin:auth_user_password_change": ACCEPTS_WRITES,  # sets another user's password
     # django-simple-history's revert form: reverts are refused to everyone (core/admin_site.py).
     "admin:tasks_followuptask_simple_history": NEVER_WRITES,
+    "admin:customers_customer_simple_history": NEVER_WRITES,
+    # The customer's verification panel (customers/admin.py): "Verify now" (change permission)
+    # and "Dismiss duplicate" (finance managers).
+    "admin:customers_customer_verify": ACCEPTS_WRITES,
+    "admin:customers_customer_dismiss_duplicate": ACCEPTS_WRITES,
 }
 # The admin site's own views (django.contrib.admin.sites.AdminSite.get_urls).
 ADMIN_SITE_VIEWS = {
@@ -83,6 +90,18 @@ API_ROUTES = {
     "v1:followuptask-list": NEVER_WRITES,
     "v1:followuptask-detail": NEVER_WRITES,
     "v1:followuptask-transition": ACCEPTS_WRITES,
+    "v1:customer-list": ACCEPTS_WRITES,
+    "v1:customer-detail": ACCEPTS_WRITES,
+    "v1:customer-verify": ACCEPTS_WRITES,
+    "v1:customer-dismiss-duplicate": ACCEPTS_WRITES,
+    "v1:customer-history": NEVER_WRITES,
+    "v1:customer-contact-list": ACCEPTS_WRITES,
+    "v1:customer-contact-detail": ACCEPTS_WRITES,
+    "v1:customer-bank-account-list": ACCEPTS_WRITES,
+    "v1:customer-bank-account-detail": ACCEPTS_WRITES,
+    "v1:customer-verification-list": NEVER_WRITES,
+    "v1:customer-verification-detail": NEVER_WRITES,
+    "v1:customer-vat-confirmation-list": NEVER_WRITES,
 }
 OTHER_ROUTES = {
     "schema": NEVER_WRITES,
@@ -224,6 +243,8 @@ def path_for(route: Route, objects: dict) -> str:
         "format": "json",
         "app_label": "tasks",
         "url": "no-such-page/",
+        # Routes of one customer's objects (/api/v1/customers/<customer_pk>/...).
+        "customer_pk": str(objects[Customer].pk),
     }
     positional = []
     if route.name == "admin:view_on_site":
@@ -231,6 +252,8 @@ def path_for(route: Route, objects: dict) -> str:
         values["object_id"] = str(task.pk)
     if route.name == "admin:tasks_followuptask_simple_history":
         positional = [str(task.pk), str(task.history.order_by("history_id").first().history_id)]
+    if route.name == "admin:customers_customer_simple_history":
+        positional = [pk, str(obj.history.order_by("history_id").first().history_id)]
     return concrete_path(route, values, positional)
 
 
@@ -254,7 +277,23 @@ def objects(viewer, manager) -> dict:
     )
     api_key, _ = core_services.api_key_create(name="ERP", scopes=["tasks:read"], created_by=manager)
     attempt_fields = {"user_agent": "test", "ip_address": "10.0.0.1", "username": "x", "http_accept": "*/*"}
+    customer = customer_create(
+        data={
+            "legal_name": "Muster GmbH",
+            "billing_street": "Hauptstr. 1",
+            "billing_postal_code": "10115",
+            "billing_city": "Berlin",
+        },
+        contacts=[{"name": "Erika Muster", "email": "erika@example.com"}],
+        bank_accounts=[{"iban": "DE89370400440532013000"}],
+        as_of=now,
+        by=manager,
+    )
     return {
+        Customer: customer,
+        Contact: customer.contacts.get(),
+        BankAccount: customer.bank_accounts.get(),
+        VerificationRun: customer_verify(customer=customer, trigger="manual", as_of=now, by=manager),
         FollowUpTask: task,
         Job: job,
         ApiKey: api_key,

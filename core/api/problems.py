@@ -83,6 +83,19 @@ def flatten_errors(detail, path: tuple = ()) -> list[dict]:
     return [_error_entry(detail, path)]
 
 
+def service_errors(exc: DjangoValidationError) -> list[dict]:
+    """A service's ValidationError as a flat list; a dotted key names a nested field.
+
+    Services name the fields of nested input by path (``contacts.0.email``), so the
+    pointer is ``#/contacts/0/email``, as for the same error found by a serializer.
+    """
+    out = []
+    for key, messages in as_serializer_error(exc).items():
+        path = () if key in ("non_field_errors", "__all__") else tuple(str(key).split("."))
+        out.extend(flatten_errors(messages, path))
+    return out
+
+
 def _pointer_token(key: str) -> str:
     # RFC 6901: "~" and "/" inside a key are escaped, or the pointer names another path.
     return key.replace("~", "~0").replace("/", "~1")
@@ -106,7 +119,9 @@ def _summary(errors: list[dict]) -> str:
 
 def problem_exception_handler(exc, context):
     """DRF exception handler: every error, including service ValidationErrors, as a problem."""
+    errors = None
     if isinstance(exc, DjangoValidationError):
+        errors = service_errors(exc)
         exc = exceptions.ValidationError(as_serializer_error(exc))
     elif isinstance(exc, Http404):
         exc = exceptions.NotFound()
@@ -119,7 +134,7 @@ def problem_exception_handler(exc, context):
     request = context.get("request")
     instance = request.path if request is not None else ""
     if isinstance(exc, exceptions.ValidationError):
-        errors = flatten_errors(exc.detail)
+        errors = errors if errors is not None else flatten_errors(exc.detail)
         summary = _summary(errors) if errors else ""
         body = problem(status.HTTP_400_BAD_REQUEST, summary, instance=instance, errors=errors)
     else:

@@ -185,3 +185,27 @@ def test_customers_due_for_reverification_are_queued_once():
     assert queued == {stale.pk, never.pk}
     customers_reverify_due(as_of=T0)
     assert Job.objects.filter(kind="customers.verify").count() == 2  # pending jobs are not doubled
+
+
+@pytest.mark.parametrize(
+    ("data", "field"),
+    [
+        ({"language": "fr"}, "language"),
+        ({"shipping_country": "XX"}, "shipping_country"),
+        ({"shipping_country": "DE", "shipping_postal_code": "garbage"}, "shipping_postal_code"),
+        ({"credit_limit": "1e20"}, "credit_limit"),
+        ({"credit_limit": "-1"}, "credit_limit"),
+        ({"credit_limit": "abc"}, "credit_limit"),
+        ({"legal_name": "x" * 201}, "legal_name"),
+    ],
+)
+def test_values_the_columns_cannot_hold_are_field_errors_not_database_errors(data, field):
+    with pytest.raises(ValidationError) as error:
+        customer_create(data=customer_data(**data), as_of=T0)
+    assert field in error.value.message_dict
+    assert not Customer.objects.exists()
+
+
+def test_a_credit_limit_is_money_quantized_to_the_currency():
+    customer = make_customer(credit_limit="25000.005")
+    assert str(customer.credit_limit) == "25000.01"
