@@ -131,6 +131,8 @@ class NumberSeries(models.Model):
 
     DEFAULTS = {
         "customer": {"format": "{number}", "start_number": 10001, "next_number": 10001, "reset_yearly": False},
+        "invoice": {"format": "RE-{year}-{number:06d}", "start_number": 1, "next_number": 1, "reset_yearly": True},
+        "credit_note": {"format": "GS-{year}-{number:06d}", "start_number": 1, "next_number": 1, "reset_yearly": True},
     }
 
     key = models.SlugField(_("series"), max_length=50, unique=True)
@@ -160,3 +162,47 @@ class NumberSeries(models.Model):
         from .numbering import validate_number_format
 
         validate_number_format(self.format)
+
+
+class CompanyProfile(models.Model):
+    """The seller: who issues invoices. One row (pk 1), edited by finance managers.
+
+    Issued documents copy these values (the invoicing snapshot); later edits never
+    change them (§ 14 UStG, GoBD).
+    """
+
+    name = models.CharField(_("company name"), max_length=200)
+    street = models.CharField(_("street and number"), max_length=200)
+    postal_code = models.CharField(_("postal code"), max_length=16)
+    city = models.CharField(_("city"), max_length=100)
+    country = models.CharField(_("country"), max_length=2, default="DE")
+    vat_id = models.CharField(_("VAT ID"), max_length=20, blank=True, default="")
+    tax_number = models.CharField(_("tax number"), max_length=30, blank=True, default="")
+    register_court = models.CharField(_("register court"), max_length=100, blank=True, default="")
+    register_number = models.CharField(_("register number"), max_length=50, blank=True, default="")
+    managing_directors = models.CharField(_("managing directors"), max_length=255, blank=True, default="")
+    iban = models.CharField(_("IBAN"), max_length=34, blank=True, default="")
+    bic = models.CharField(_("BIC"), max_length=11, blank=True, default="")
+    bank_name = models.CharField(_("bank"), max_length=200, blank=True, default="")
+    email = models.EmailField(_("e-mail"), blank=True, default="")
+    phone = models.CharField(_("phone"), max_length=32, blank=True, default="")
+    website = models.URLField(_("website"), blank=True, default="")
+    contact_name = models.CharField(_("contact person"), max_length=200, blank=True, default="")
+    logo = models.FileField(_("logo"), upload_to="company/", blank=True, default="")
+    # § 16 (6) UStG: daily rates instead of the BMF monthly averages need the tax office's permission.
+    uses_daily_exchange_rates = models.BooleanField(_("tax office permits daily exchange rates"), default=False)
+
+    class Meta:
+        verbose_name = _("company profile")
+        verbose_name_plural = _("company profile")
+        constraints = [models.CheckConstraint(condition=Q(pk=1), name="core_company_profile_single_row")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def snapshot(self) -> dict:
+        """The values an issued document keeps."""
+        fields = [f.name for f in self._meta.fields if f.name not in ("id", "logo", "uses_daily_exchange_rates")]
+        data = {name: getattr(self, name) for name in fields}
+        data["logo"] = self.logo.name if self.logo else ""
+        return data

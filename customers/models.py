@@ -59,6 +59,14 @@ class Customer(models.Model):
 
     language = models.CharField(_("language"), max_length=5, choices=LANGUAGES, default="de")
     currency = models.CharField(_("currency"), max_length=3, default="EUR")
+    payment_terms = models.ForeignKey(
+        "invoicing.PaymentTerms",
+        verbose_name=_("default payment terms"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
     credit_limit = models.DecimalField(_("credit limit"), max_digits=14, decimal_places=2, null=True, blank=True)
     account_owner = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -1,0 +1,246 @@
+"""Realistic receivables data, deterministic from a seed, at any size.
+
+Customers (German and EU businesses, consumers, public bodies) and years of issued
+invoices and credit notes with a mix of VAT categories, currencies and payment terms;
+older invoices are mostly paid, recent ones open. Totals come from the same EN 16931
+engine the services use. Rows are written in bulk — PostgreSQL COPY (psycopg 3), plain
+bulk inserts elsewhere — as drafts first and then issued in one UPDATE, so the
+immutability triggers stay on and guard the generated data like any other.
+
+Later issues extend it with payments, bank statements, reminders and tasks.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from core.models import CompanyProfile, NumberSeries
+from customers.models import Customer
+
+from .models import Invoice, InvoiceLine, InvoiceVatBreakdown, PaymentTerms
+from .terms import due_date as terms_due_date
+from .totals import LineInput, compute_totals
+
+BERLIN = ZoneInfo("Europe/Berlin")
+CITIES = [
+    ("DE", "80331", "München"), ("DE", "10115", "Berlin"), ("DE", "20457", "Hamburg"), ("DE", "50667", "Köln"),
+    ("DE", "60311", "Frankfurt am Main"), ("DE", "70173", "Stuttgart"), ("DE", "04109", "Leipzig"),
+    ("DE", "90402", "Nürnberg"), ("AT", "1010", "Wien"), ("FR", "75001", "Paris"), ("NL", "1012 AB", "Amsterdam"),
+    ("IT", "20121", "Milano"), ("ES", "28001", "Madrid"), ("BE", "1000", "Bruxelles"), ("PL", "00-950", "Warszawa"),
+]  # fmt: skip
+FIRST_NAMES = ["Anna", "Jonas", "Lea", "Felix", "Mia", "Paul", "Emma"]
+LAST_NAMES = ["Müller", "Schmidt", "Weber", "Wagner", "Becker", "Hoffmann"]
+STREETS = ["Haupt", "Bahnhof", "Garten", "Schul", "Industrie", "Kirch", "Linden"]
+NAMES = ["Alpen", "Nord", "Süd", "Rhein", "Elbe", "Donau", "Isar", "Main", "Spree", "Hanse", "Berg", "Tal", "Stern"]
+TRADES = ["Maschinenbau", "Logistik", "Software", "Handel", "Bau", "Druck", "Elektro", "Textil", "Möbel", "Consulting"]
+FORMS = ["GmbH", "AG", "KG", "GmbH & Co. KG", "UG (haftungsbeschränkt)", "e.K."]
+ITEMS = [
+    ("Beratung", "HUR", "95.00", "S", "19"), ("Wartungsvertrag", "MON", "249.00", "S", "19"),
+    ("Softwarelizenz", "C62", "1200.00", "S", "19"), ("Fachbuch", "C62", "39.90", "S", "7"),
+    ("Schulung (Tag)", "DAY", "890.00", "S", "19"), ("Versandkosten", "LS", "6.90", "S", "19"),
+    ("Ersatzteil", "C62", "18.45", "S", "19"), ("Lebensmittel", "KGM", "4.20", "S", "7"),
+    ("Montage", "HUR", "72.50", "S", "19"), ("Reinigung", "MTK", "2.35", "S", "19"),
+]  # fmt: skip
+
+
+@dataclass
+class GenerateResult:
+    customers: int
+    invoices: int
+    credit_notes: int
+    lines: int
+
+
+def _customer_rows(rng: random.Random, count: int, start_number: int, now: datetime) -> list[Customer]:
+    rows = []
+    for i in range(count):
+        country, postal_code, city = rng.choice(CITIES[:8]) if rng.random() < 0.8 else rng.choice(CITIES)
+        roll = rng.random()
+        if roll < 0.08:
+            kind, name = "consumer", f"{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)}"
+            country, postal_code, city = CITIES[rng.randrange(8)]
+        elif roll < 0.12 and country == "DE":
+            kind, name = "public", f"Stadt {rng.choice(NAMES)}heim"
+        else:
+            kind, name = "business", f"{rng.choice(NAMES)} {rng.choice(TRADES)} {rng.choice(FORMS)}"
+        rows.append(
+            Customer(
+                number=str(start_number + i),
+                legal_name=f"{name} {i + 1}" if kind != "consumer" else name,
+                kind=kind,
+                billing_street=f"{rng.choice(STREETS)}straße {rng.randint(1, 120)}",
+                billing_postal_code=postal_code,
+                billing_city=city,
+                billing_country=country,
+                language="de" if country in ("DE", "AT") else "en",
+                currency="EUR",
+                created_at=now,
+                updated_at=now,
+            )
+        )
+    return rows
+
+
+def _plan_lines(rng: random.Random, customer: Customer) -> list[tuple[str, str, LineInput]]:
+    """(description, unit code, line) for a plausible invoice to this customer."""
+    planned = []
+    foreign_business = customer.kind == "business" and customer.billing_country != "DE"
+    for _ in range(rng.choice([1, 1, 2, 3, 3, 4, 5, 6, 8, 10])):
+        description, unit, price, category, rate = rng.choice(ITEMS)
+        if foreign_business:  # services abroad: reverse charge; goods: intra-community supply
+            category, rate = ("AE", "0") if unit in ("HUR", "DAY", "MON") else ("K", "0")
+        line = LineInput(
+            quantity=Decimal(rng.choice(["1", "2", "3", "5", "10", "0.5", "2.5", "12", "40"])),
+            unit_price=Decimal(price),
+            vat_category=category,
+            vat_rate=Decimal(rate),
+            allowance_percent=Decimal("5") if rng.random() < 0.05 else None,
+        )
+        planned.append((description, unit, line))
+    return planned
+
+
+def generate(*, seed: int, customers: int, invoices: int, years: int, as_of: date, stdout=None) -> GenerateResult:
+    rng = random.Random(seed)  # noqa: S311 - reproducible test data, not secrets
+    now = timezone.now()
+    terms = list(PaymentTerms.objects.filter(active=True).order_by("pk"))
+    if not terms:
+        raise RuntimeError("No payment terms: run migrate first.")
+    start = as_of - timedelta(days=365 * years)
+    profile = CompanyProfile.objects.filter(pk=1).first()
+    seller = profile.snapshot() if profile else {"name": "Debitor generated data"}
+    with transaction.atomic():
+        series, _ = NumberSeries.objects.select_for_update().get_or_create(
+            key="customer", defaults=NumberSeries.DEFAULTS["customer"]
+        )
+        customer_rows = _customer_rows(rng, customers, series.next_number, now)
+        series.next_number += customers
+        series.save(update_fields=["next_number"])
+        Customer.objects.bulk_create(customer_rows, batch_size=2000)
+        created = list(Customer.objects.filter(number__in=[c.number for c in customer_rows]).order_by("pk"))
+
+        dates = sorted(start + timedelta(days=rng.randrange((as_of - start).days + 1)) for _ in range(invoices))
+        per_year: dict[int, int] = {}
+        existing_years = {
+            s.key: s for s in NumberSeries.objects.select_for_update().filter(key__in=["invoice", "credit_note"])
+        }
+        invoice_series = existing_years.get("invoice") or NumberSeries.objects.create(
+            key="invoice", **NumberSeries.DEFAULTS["invoice"]
+        )
+        if Invoice.objects.exclude(status="draft").exists():
+            raise RuntimeError("generate_data fills an empty ledger; this database already has issued invoices.")
+        invoice_rows, line_rows, breakdown_rows = [], [], []
+        for invoice_date in dates:
+            customer = rng.choice(created)
+            planned = _plan_lines(rng, customer)
+            totals = compute_totals(lines=[p[2] for p in planned], currency="EUR")
+            per_year[invoice_date.year] = per_year.get(invoice_date.year, 0) + 1
+            chosen_terms = rng.choice(terms)
+            due = terms_due_date(chosen_terms.spec(), invoice_date=invoice_date)
+            age = (as_of - due).days
+            paid_roll = rng.random()
+            if age > 60 and paid_roll < 0.93 or age > 0 and paid_roll < 0.6:
+                open_amount, state = Decimal("0.00"), "paid"
+            elif paid_roll < 0.7:
+                open_amount, state = (totals.amount_due / 2).quantize(Decimal("0.01")), "partially_paid"
+            else:
+                open_amount, state = totals.amount_due, "open"
+            issued_at = datetime.combine(invoice_date, time(10, 0), BERLIN)
+            invoice_rows.append(
+                Invoice(
+                    document_type="invoice",
+                    status="draft",  # issued below in one UPDATE, so child triggers let lines in
+                    number=invoice_series.render(number=per_year[invoice_date.year], year=invoice_date.year),
+                    customer=customer,
+                    currency="EUR",
+                    language=customer.language,
+                    invoice_date=invoice_date,
+                    service_date=invoice_date,
+                    payment_terms=chosen_terms,
+                    due_date=due,
+                    buyer={"number": customer.number, "name": customer.legal_name, "country": customer.billing_country},
+                    seller=seller,
+                    line_total=totals.line_total,
+                    tax_exclusive_total=totals.tax_exclusive_total,
+                    tax_total=totals.tax_total,
+                    tax_inclusive_total=totals.tax_inclusive_total,
+                    amount_due=totals.amount_due,
+                    open_amount=open_amount,
+                    settlement_state=state,
+                    created_at=issued_at,
+                    updated_at=issued_at,
+                    issued_at=issued_at,
+                )
+            )
+            line_rows.append(planned)
+            breakdown_rows.append(totals)
+        Invoice.objects.bulk_create(invoice_rows, batch_size=5000)
+        ids = list(
+            Invoice.objects.filter(status="draft", number__isnull=False).order_by("pk").values_list("pk", flat=True)
+        )
+        lines_written = _write_children(ids, line_rows, breakdown_rows)
+        Invoice.objects.filter(pk__in=ids).update(status="issued")
+        invoice_series.year = as_of.year
+        invoice_series.next_number = per_year.get(as_of.year, 0) + 1
+        invoice_series.save(update_fields=["year", "next_number"])
+    result = GenerateResult(customers=customers, invoices=invoices, credit_notes=0, lines=lines_written)
+    if stdout is not None:
+        stdout.write(f"Generated {result.customers} customers, {result.invoices} invoices, {result.lines} lines.")
+    return result
+
+
+def _write_children(ids: list[int], line_rows: list, totals_rows: list) -> int:
+    lines, breakdowns = [], []
+    for invoice_id, planned, totals in zip(ids, line_rows, totals_rows, strict=True):
+        for position, ((description, unit, line), result) in enumerate(zip(planned, totals.lines, strict=True), 1):
+            lines.append(
+                (invoice_id, position, description, "", line.quantity, unit, line.unit_price, Decimal("1"),
+                 line.allowance_percent, None, line.vat_category, line.vat_rate, "", "", result.net_amount)
+            )  # fmt: skip
+        for row in totals.breakdown:
+            breakdowns.append((invoice_id, row.vat_category, row.vat_rate, row.taxable_amount, row.tax_amount, "", ""))
+    line_columns = (
+        "invoice_id", "position", "description", "item_number", "quantity", "unit_code", "unit_price",
+        "price_base_quantity", "allowance_percent", "allowance_amount", "vat_category", "vat_rate",
+        "exemption_reason", "exemption_code", "net_amount",
+    )  # fmt: skip
+    breakdown_columns = (
+        "invoice_id",
+        "vat_category",
+        "vat_rate",
+        "taxable_amount",
+        "tax_amount",
+        "exemption_reason",
+        "exemption_code",
+    )
+    _bulk_write(InvoiceLine._meta.db_table, line_columns, lines)
+    _bulk_write(InvoiceVatBreakdown._meta.db_table, breakdown_columns, breakdowns)
+    return len(lines)
+
+
+def _bulk_write(table: str, columns: tuple[str, ...], rows: list[tuple]) -> None:
+    """COPY on PostgreSQL (psycopg 3 streams rows); executemany in batches elsewhere."""
+    if not rows:
+        return
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            raw = cursor.cursor  # the psycopg cursor under Django's wrapper
+            # Table and column names are this module's constants, never input.
+            with raw.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:  # noqa: S608
+                for row in rows:
+                    copy.write_row(row)
+        else:
+            placeholders = ", ".join(["%s"] * len(columns))
+            sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({placeholders})"  # noqa: S608
+            for start in range(0, len(rows), 5000):
+                cursor.executemany(
+                    sql,
+                    [tuple(str(v) if isinstance(v, Decimal) else v for v in row) for row in rows[start : start + 5000]],
+                )

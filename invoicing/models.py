@@ -1,0 +1,449 @@
+"""Invoices and credit notes (EN 16931), their numbers, terms, rates and lifecycle.
+
+Issued documents are immutable (GoBD): the services refuse edits, and a database
+trigger (migration 0002) rejects any UPDATE of issued content and any DELETE. The
+columns that legitimately change after issue are named in ``MUTABLE_AFTER_ISSUE``.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from .querysets import InvoiceQuerySet
+
+MONEY = {"max_digits": 14, "decimal_places": 2}
+QUANTITY = {"max_digits": 16, "decimal_places": 4}
+PRICE = {"max_digits": 16, "decimal_places": 4}
+RATE = {"max_digits": 5, "decimal_places": 2}
+
+
+class VatCategory(models.TextChoices):
+    """UNCL 5305 as used by EN 16931 (BT-151, BT-118)."""
+
+    STANDARD = "S", _("S – standard rate")
+    ZERO = "Z", _("Z – zero rated")
+    EXEMPT = "E", _("E – exempt")
+    REVERSE_CHARGE = "AE", _("AE – reverse charge (§ 13b UStG)")
+    INTRA_COMMUNITY = "K", _("K – intra-community supply (§ 4 Nr. 1b UStG)")
+    EXPORT = "G", _("G – export outside the EU")
+    NOT_SUBJECT = "O", _("O – not subject to VAT")
+
+
+VAT_CATEGORY_CODES = [c.value for c in VatCategory]
+
+
+class VatRate(models.Model):
+    """A VAT rate finance managers maintain; invoice lines must use one valid on the supply date."""
+
+    country = models.CharField(_("country"), max_length=2, default="DE")
+    category = models.CharField(_("VAT category"), max_length=2, choices=VatCategory.choices)
+    rate = models.DecimalField(_("rate (%)"), **RATE)
+    label = models.CharField(_("label"), max_length=100)
+    valid_from = models.DateField(_("valid from"))
+    valid_to = models.DateField(_("valid to"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("VAT rate")
+        verbose_name_plural = _("VAT rates")
+        ordering = ["country", "category", "-rate", "valid_from", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["country", "category", "rate", "valid_from"], name="invoicing_vat_rate_once"
+            ),
+            models.CheckConstraint(condition=Q(rate__gte=0) & Q(rate__lt=100), name="invoicing_vat_rate_range"),
+            models.CheckConstraint(
+                condition=Q(category="S", rate__gt=0) | (~Q(category="S") & Q(rate=0)),
+                name="invoicing_vat_rate_fits_category",
+            ),
+            models.CheckConstraint(
+                condition=Q(valid_to__isnull=True) | Q(valid_to__gte=models.F("valid_from")),
+                name="invoicing_vat_rate_period",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.country} {self.category} {self.rate} %"
+
+
+class ExchangeRate(models.Model):
+    """Foreign currency per 1 EUR, as the BMF publishes monthly averages (§ 16 (6) UStG), or daily rates."""
+
+    class Kind(models.TextChoices):
+        MONTHLY = "monthly", _("BMF monthly average")
+        DAILY = "daily", _("daily rate")
+
+    currency = models.CharField(_("currency"), max_length=3)
+    kind = models.CharField(_("kind"), max_length=7, choices=Kind.choices, default=Kind.MONTHLY)
+    date = models.DateField(_("date"), help_text=_("for monthly averages the first day of the month"))
+    units_per_eur = models.DecimalField(_("units per euro"), max_digits=18, decimal_places=8)
+
+    class Meta:
+        verbose_name = _("exchange rate")
+        verbose_name_plural = _("exchange rates")
+        ordering = ["currency", "-date", "kind", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["currency", "kind", "date"], name="invoicing_exchange_rate_once"),
+            models.CheckConstraint(condition=Q(units_per_eur__gt=0), name="invoicing_exchange_rate_positive"),
+            models.CheckConstraint(
+                condition=~Q(kind="monthly") | Q(date__day=1), name="invoicing_monthly_rate_first_of_month"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"1 EUR = {self.units_per_eur} {self.currency} ({self.kind} {self.date})"
+
+
+class PaymentTerms(models.Model):
+    """Net days or end of month + days, with optional Skonto tiers ("2 % within 10 days")."""
+
+    class Basis(models.TextChoices):
+        NET = "net", _("days after invoice date")
+        END_OF_MONTH = "end_of_month", _("days after the end of the invoice month")
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    basis = models.CharField(_("basis"), max_length=12, choices=Basis.choices, default=Basis.NET)
+    days = models.PositiveSmallIntegerField(_("days"))
+    # [{"percent": "2.00", "days": 10}, ...], validated by invoicing.terms.validate_terms
+    discount_tiers = models.JSONField(_("early payment discounts"), default=list, blank=True)
+    is_default = models.BooleanField(_("default for new customers"), default=False)
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("payment terms")
+        verbose_name_plural = _("payment terms")
+        ordering = ["name", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["is_default"], condition=Q(is_default=True), name="invoicing_one_default_terms"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def spec(self):
+        from decimal import Decimal
+
+        from .terms import DiscountTier, TermsSpec
+
+        tiers = tuple(
+            DiscountTier(percent=Decimal(str(t["percent"])), days=int(t["days"])) for t in self.discount_tiers
+        )
+        return TermsSpec(basis=self.basis, days=self.days, tiers=tiers)
+
+
+class DocumentType(models.TextChoices):
+    INVOICE = "invoice", _("invoice")  # UNTDID 1001: 380
+    CREDIT_NOTE = "credit_note", _("credit note")  # 381
+
+
+class DocumentStatus(models.TextChoices):
+    DRAFT = "draft", _("draft")
+    ISSUED = "issued", _("issued")
+    CANCELLED = "cancelled", _("cancelled")
+
+
+class SettlementState(models.TextChoices):
+    OPEN = "open", _("open")
+    PARTIALLY_PAID = "partially_paid", _("partially paid")
+    PAID = "paid", _("paid")
+
+
+class Invoice(models.Model):
+    """An invoice or credit note. Totals, snapshots, number and dates are fixed when issued."""
+
+    # Columns a trigger lets change after issue; everything else is frozen.
+    MUTABLE_AFTER_ISSUE = (
+        "status",
+        "cancelled_at",
+        "open_amount",
+        "settlement_state",
+        "due_date",
+        "credited_amount",
+        "updated_at",
+    )
+
+    document_type = models.CharField(_("document type"), max_length=11, choices=DocumentType.choices)
+    status = models.CharField(_("status"), max_length=9, choices=DocumentStatus.choices, default=DocumentStatus.DRAFT)
+    number = models.CharField(_("number"), max_length=40, null=True, blank=True, unique=True)
+    customer = models.ForeignKey(
+        "customers.Customer", verbose_name=_("customer"), on_delete=models.PROTECT, related_name="invoices"
+    )
+    corrected_invoice = models.ForeignKey(
+        "self",
+        verbose_name=_("corrected invoice"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="credit_notes",
+        help_text=_("for credit notes: the invoice it corrects (BT-25)"),
+    )
+    currency = models.CharField(_("currency"), max_length=3, default="EUR")
+    language = models.CharField(_("language"), max_length=5, default="de")
+
+    invoice_date = models.DateField(_("invoice date"), null=True, blank=True)
+    service_date = models.DateField(_("delivery/service date"), null=True, blank=True)
+    service_period_start = models.DateField(_("service period from"), null=True, blank=True)
+    service_period_end = models.DateField(_("service period to"), null=True, blank=True)
+    deliver_to_country = models.CharField(_("deliver-to country"), max_length=2, blank=True, default="")
+    buyer_reference = models.CharField(_("buyer reference"), max_length=200, blank=True, default="")
+    purchase_order_reference = models.CharField(_("purchase order"), max_length=200, blank=True, default="")
+    note = models.TextField(_("note"), blank=True, default="")
+
+    payment_terms = models.ForeignKey(
+        PaymentTerms, verbose_name=_("payment terms"), null=True, blank=True, on_delete=models.PROTECT
+    )
+    terms_snapshot = models.JSONField(_("payment terms as issued"), default=dict, blank=True)
+    payment_terms_text = models.TextField(_("payment terms text"), blank=True, default="")
+    due_date = models.DateField(_("due date"), null=True, blank=True)
+    discount_offers = models.JSONField(_("early payment discounts"), default=list, blank=True)
+
+    seller = models.JSONField(_("seller as issued"), default=dict, blank=True)
+    buyer = models.JSONField(_("buyer as issued"), default=dict, blank=True)
+
+    line_total = models.DecimalField(_("sum of line net amounts"), default=0, **MONEY)
+    allowance_total = models.DecimalField(_("allowances"), default=0, **MONEY)
+    charge_total = models.DecimalField(_("charges"), default=0, **MONEY)
+    tax_exclusive_total = models.DecimalField(_("total net"), default=0, **MONEY)
+    tax_total = models.DecimalField(_("VAT"), default=0, **MONEY)
+    tax_inclusive_total = models.DecimalField(_("total gross"), default=0, **MONEY)
+    prepaid_amount = models.DecimalField(_("prepaid"), default=0, **MONEY)
+    amount_due = models.DecimalField(_("amount due"), default=0, **MONEY)
+    # Art. 230 VAT Directive / BT-111: VAT of a foreign-currency invoice in EUR, with the rate used.
+    tax_total_eur = models.DecimalField(_("VAT in EUR"), null=True, blank=True, **MONEY)
+    exchange_rate = models.DecimalField(
+        _("exchange rate (units per EUR)"), max_digits=18, decimal_places=8, null=True, blank=True
+    )
+    exchange_rate_kind = models.CharField(_("exchange rate kind"), max_length=7, blank=True, default="")
+    exchange_rate_date = models.DateField(_("exchange rate date"), null=True, blank=True)
+
+    open_amount = models.DecimalField(_("open amount"), default=0, **MONEY)
+    credited_amount = models.DecimalField(_("credited"), default=0, **MONEY)
+    settlement_state = models.CharField(
+        _("settlement"), max_length=14, choices=SettlementState.choices, default=SettlementState.OPEN
+    )
+
+    review_override_reason = models.CharField(
+        _("reason for issuing despite review"), max_length=255, blank=True, default=""
+    )
+    credit_limit_confirmation = models.CharField(
+        _("reason for exceeding the credit limit"), max_length=255, blank=True, default=""
+    )
+    created_at = models.DateTimeField(_("created"))
+    updated_at = models.DateTimeField(_("updated"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    issued_at = models.DateTimeField(_("issued"), null=True, blank=True)
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("issued by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    cancelled_at = models.DateTimeField(_("cancelled"), null=True, blank=True)
+
+    objects = InvoiceQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("invoice")
+        verbose_name_plural = _("invoices")
+        ordering = ["-invoice_date", "-id"]
+        indexes = [
+            # "overdue as of": issued, not paid, due before a date.
+            models.Index(
+                fields=["due_date", "id"],
+                condition=Q(status="issued") & ~Q(settlement_state="paid"),
+                name="invoicing_unpaid_by_due",
+            ),
+            models.Index(fields=["customer", "status"], name="invoicing_customer_status"),
+            models.Index(fields=["status", "invoice_date"], name="invoicing_status_date"),
+            models.Index(fields=["settlement_state"], name="invoicing_settlement"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status="draft") | (Q(number__isnull=False) & Q(invoice_date__isnull=False)),
+                name="invoicing_issued_has_number_and_date",
+            ),
+            models.CheckConstraint(
+                condition=Q(document_type="invoice") | Q(corrected_invoice__isnull=False),
+                name="invoicing_credit_note_references_invoice",
+            ),
+            models.CheckConstraint(condition=Q(open_amount__gte=0), name="invoicing_open_amount_not_negative"),
+            models.CheckConstraint(
+                condition=Q(service_period_start__isnull=True)
+                | Q(service_period_end__isnull=True)
+                | Q(service_period_end__gte=models.F("service_period_start")),
+                name="invoicing_service_period_order",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=["draft", "issued", "cancelled"]), name="invoicing_status_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        label = self.number or _("draft %(id)s") % {"id": self.pk}
+        return f"{label} {self.customer}"
+
+    @property
+    def is_draft(self) -> bool:
+        return self.status == DocumentStatus.DRAFT
+
+
+class InvoiceLine(models.Model):
+    invoice = models.ForeignKey(Invoice, verbose_name=_("invoice"), on_delete=models.CASCADE, related_name="lines")
+    position = models.PositiveSmallIntegerField(_("position"))
+    description = models.CharField(_("description"), max_length=500)
+    item_number = models.CharField(_("item number"), max_length=100, blank=True, default="")
+    quantity = models.DecimalField(_("quantity"), **QUANTITY)
+    unit_code = models.CharField(_("unit"), max_length=3, default="C62", help_text=_("UN/ECE Rec. 20"))
+    unit_price = models.DecimalField(_("unit net price"), **PRICE)
+    price_base_quantity = models.DecimalField(_("price per"), default=1, **QUANTITY)
+    allowance_percent = models.DecimalField(_("allowance %"), null=True, blank=True, **RATE)
+    allowance_amount = models.DecimalField(_("allowance amount"), null=True, blank=True, **MONEY)
+    vat_category = models.CharField(_("VAT category"), max_length=2, choices=VatCategory.choices)
+    vat_rate = models.DecimalField(_("VAT rate (%)"), null=True, blank=True, **RATE)
+    exemption_reason = models.CharField(_("exemption reason"), max_length=255, blank=True, default="")
+    exemption_code = models.CharField(_("exemption code"), max_length=30, blank=True, default="")
+    net_amount = models.DecimalField(_("net amount"), default=0, **MONEY)
+
+    class Meta:
+        verbose_name = _("invoice line")
+        verbose_name_plural = _("invoice lines")
+        ordering = ["invoice_id", "position", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["invoice", "position"], name="invoicing_line_position_once"),
+            models.CheckConstraint(condition=Q(unit_price__gte=0), name="invoicing_line_price_not_negative"),
+            models.CheckConstraint(condition=Q(price_base_quantity__gt=0), name="invoicing_line_base_quantity"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.position}. {self.description}"
+
+
+class InvoiceAllowanceCharge(models.Model):
+    """A document-level allowance (BG-20) or charge (BG-21), each with its own VAT category and rate."""
+
+    invoice = models.ForeignKey(
+        Invoice, verbose_name=_("invoice"), on_delete=models.CASCADE, related_name="allowances_charges"
+    )
+    position = models.PositiveSmallIntegerField(_("position"))
+    is_charge = models.BooleanField(_("charge (not allowance)"), default=False)
+    reason = models.CharField(_("reason"), max_length=255, blank=True, default="")
+    reason_code = models.CharField(_("reason code"), max_length=10, blank=True, default="")
+    amount = models.DecimalField(_("amount"), null=True, blank=True, **MONEY)
+    percent = models.DecimalField(_("percent"), null=True, blank=True, **RATE)
+    base_amount = models.DecimalField(_("base amount"), null=True, blank=True, **MONEY)
+    vat_category = models.CharField(_("VAT category"), max_length=2, choices=VatCategory.choices)
+    vat_rate = models.DecimalField(_("VAT rate (%)"), null=True, blank=True, **RATE)
+    computed_amount = models.DecimalField(_("computed amount"), default=0, **MONEY)
+
+    class Meta:
+        verbose_name = _("allowance or charge")
+        verbose_name_plural = _("allowances and charges")
+        ordering = ["invoice_id", "position", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["invoice", "position"], name="invoicing_allowance_position_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{'+' if self.is_charge else '−'}{self.computed_amount} {self.reason}"
+
+
+class InvoiceVatBreakdown(models.Model):
+    """BG-23, stored when issued."""
+
+    invoice = models.ForeignKey(
+        Invoice, verbose_name=_("invoice"), on_delete=models.CASCADE, related_name="vat_breakdown"
+    )
+    vat_category = models.CharField(_("VAT category"), max_length=2, choices=VatCategory.choices)
+    vat_rate = models.DecimalField(_("VAT rate (%)"), null=True, blank=True, **RATE)
+    taxable_amount = models.DecimalField(_("taxable amount"), **MONEY)
+    tax_amount = models.DecimalField(_("VAT amount"), **MONEY)
+    exemption_reason = models.CharField(_("exemption reason"), max_length=255, blank=True, default="")
+    exemption_code = models.CharField(_("exemption code"), max_length=30, blank=True, default="")
+
+    class Meta:
+        verbose_name = _("VAT breakdown")
+        verbose_name_plural = _("VAT breakdown")
+        ordering = ["invoice_id", "vat_category", "vat_rate", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.vat_category} {self.vat_rate}: {self.taxable_amount} / {self.tax_amount}"
+
+
+class InvoiceEvent(models.Model):
+    """One row per state change or notable act (who, when, from → to, why)."""
+
+    class Kind(models.TextChoices):
+        CREATED = "created", _("created")
+        ISSUED = "issued", _("issued")
+        CANCELLED = "cancelled", _("cancelled")
+        CREDITED = "credited", _("credited")
+        DUE_DATE_CHANGED = "due_date_changed", _("due date changed")
+        REVIEW_OVERRIDDEN = "review_overridden", _("issued despite customer review")
+        CREDIT_LIMIT_CONFIRMED = "credit_limit_confirmed", _("credit limit exceeded on purpose")
+        SETTLEMENT_CHANGED = "settlement_changed", _("settlement changed")
+
+    invoice = models.ForeignKey(Invoice, verbose_name=_("invoice"), on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(_("event"), max_length=24, choices=Kind.choices)
+    at = models.DateTimeField(_("at"))
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    from_state = models.CharField(_("from"), max_length=30, blank=True, default="")
+    to_state = models.CharField(_("to"), max_length=30, blank=True, default="")
+    reason = models.TextField(_("reason"), blank=True, default="")
+    data = models.JSONField(_("data"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("invoice event")
+        verbose_name_plural = _("invoice events")
+        ordering = ["invoice_id", "at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.at:%Y-%m-%d %H:%M}"
+
+
+class CustomerNotice(models.Model):
+    """A message the customer must get about a document (e.g. a changed due date).
+
+    Written in the transaction of the change; the e-mail issue sends pending notices
+    through its outbox. Until then they show as pending in the admin.
+    """
+
+    class Kind(models.TextChoices):
+        DUE_DATE_CHANGED = "due_date_changed", _("due date changed")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("pending")
+        SENT = "sent", _("sent")
+        CANCELLED = "cancelled", _("cancelled")
+
+    invoice = models.ForeignKey(Invoice, verbose_name=_("invoice"), on_delete=models.PROTECT, related_name="notices")
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    status = models.CharField(_("status"), max_length=9, choices=Status.choices, default=Status.PENDING)
+    data = models.JSONField(_("data"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("created"))
+
+    class Meta:
+        verbose_name = _("customer notice")
+        verbose_name_plural = _("customer notices")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["status", "created_at"], name="invoicing_notice_status")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.invoice_id} ({self.status})"

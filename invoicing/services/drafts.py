@@ -1,0 +1,478 @@
+"""Drafts: freely editable and deletable; totals are recomputed on every save (live totals)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from customers.validation import FieldProblem, clean_country, clean_currency
+
+from ..models import (
+    DocumentStatus,
+    DocumentType,
+    Invoice,
+    InvoiceAllowanceCharge,
+    InvoiceEvent,
+    InvoiceLine,
+    PaymentTerms,
+    VatCategory,
+    VatRate,
+)
+from ..totals import AllowanceChargeInput, LineInput, TotalsError, compute_totals
+
+HEADER_FIELDS = (
+    "currency",
+    "invoice_date",
+    "service_date",
+    "service_period_start",
+    "service_period_end",
+    "deliver_to_country",
+    "buyer_reference",
+    "purchase_order_reference",
+    "note",
+    "payment_terms",
+    "prepaid_amount",
+    "language",
+)
+LINE_FIELDS = (
+    "description",
+    "item_number",
+    "quantity",
+    "unit_code",
+    "unit_price",
+    "price_base_quantity",
+    "allowance_percent",
+    "allowance_amount",
+    "vat_category",
+    "vat_rate",
+    "exemption_reason",
+    "exemption_code",
+)
+ALLOWANCE_FIELDS = (
+    "is_charge",
+    "reason",
+    "reason_code",
+    "amount",
+    "percent",
+    "base_amount",
+    "vat_category",
+    "vat_rate",
+)
+MAX_QUANTITY = Decimal("1e11")
+MAX_PRICE = Decimal("1e11")
+MAX_AMOUNT = Decimal("1e11")
+# UN/ECE Recommendation 20 codes finance teams use most; others are accepted if well-formed.
+COMMON_UNITS = {
+    "C62": "piece",
+    "H87": "piece",
+    "HUR": "hour",
+    "DAY": "day",
+    "MON": "month",
+    "ANN": "year",
+    "KGM": "kilogram",
+    "MTR": "metre",
+    "LTR": "litre",
+    "MTK": "square metre",
+    "KWH": "kilowatt hour",
+    "LS": "lump sum",
+    "MIN": "minute",
+    "WEE": "week",
+    "TNE": "tonne",
+}
+
+
+def _decimal(errors: dict, path: str, value, *, minimum=None, maximum=None, required=False, exclusive_min=False):
+    if value in (None, ""):
+        if required:
+            errors.setdefault(path, []).append("This field is required.")
+        return None
+    try:
+        number = Decimal(str(value))
+        if not number.is_finite():
+            raise InvalidOperation
+    except (InvalidOperation, ValueError):
+        errors.setdefault(path, []).append(f"{value!r} is not a number.")
+        return None
+    if minimum is not None and (number <= minimum if exclusive_min else number < minimum):
+        errors.setdefault(path, []).append(f"Must be {'above' if exclusive_min else 'at least'} {minimum}.")
+        return None
+    if maximum is not None and abs(number) >= maximum:
+        errors.setdefault(path, []).append(f"Must be below {maximum:,}.")
+        return None
+    return number
+
+
+def _date(errors: dict, path: str, value) -> date | None:
+    if value in (None, ""):
+        return None
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value))
+    except ValueError:
+        errors.setdefault(path, []).append(f"{value!r} is not a date (YYYY-MM-DD).")
+        return None
+
+
+def _rate_known(*, category: str, rate: Decimal | None, on: date, country: str = "DE") -> bool:
+    if category == VatCategory.NOT_SUBJECT and rate is None:
+        return True
+    return (
+        VatRate.objects.filter(country=country, category=category, rate=rate or Decimal("0"), valid_from__lte=on)
+        .exclude(valid_to__lt=on)
+        .exists()
+    )
+
+
+def clean_header(data: dict, *, instance: Invoice | None = None) -> dict:
+    unknown = set(data) - set(HEADER_FIELDS)
+    if unknown:
+        raise ValidationError({field: ["This field cannot be set."] for field in sorted(unknown)})
+    errors: dict[str, list[str]] = {}
+    clean = dict(data)
+    if "currency" in data:
+        try:
+            clean["currency"] = clean_currency(data["currency"] or "")
+        except FieldProblem as problem:
+            errors.setdefault("currency", []).append(str(problem))
+    for field in ("invoice_date", "service_date", "service_period_start", "service_period_end"):
+        if field in data:
+            clean[field] = _date(errors, field, data[field])
+    start = clean.get("service_period_start", getattr(instance, "service_period_start", None))
+    end = clean.get("service_period_end", getattr(instance, "service_period_end", None))
+    if start and end and end < start:
+        errors.setdefault("service_period_end", []).append("The service period ends before it starts.")
+    if data.get("deliver_to_country"):
+        try:
+            clean["deliver_to_country"] = clean_country(data["deliver_to_country"])
+        except FieldProblem as problem:
+            errors.setdefault("deliver_to_country", []).append(str(problem))
+    if "prepaid_amount" in data:
+        clean["prepaid_amount"] = _decimal(
+            errors, "prepaid_amount", data["prepaid_amount"], minimum=0, maximum=MAX_AMOUNT
+        ) or Decimal("0")
+    if "language" in data and data["language"] not in ("de", "en"):
+        errors.setdefault("language", []).append("Choose de or en.")
+    terms = data.get("payment_terms")
+    if terms is not None and not isinstance(terms, PaymentTerms):
+        found = PaymentTerms.objects.filter(pk=terms, active=True).first() if str(terms).isdigit() else None
+        if found is None:
+            errors.setdefault("payment_terms", []).append(f"No active payment terms {terms!r}.")
+        clean["payment_terms"] = found
+    for field in ("buyer_reference", "purchase_order_reference"):
+        if len(str(data.get(field) or "")) > 200:
+            errors.setdefault(field, []).append("At most 200 characters.")
+    if errors:
+        raise ValidationError(errors)
+    return clean
+
+
+def clean_lines(lines: list[dict], *, on: date) -> list[dict]:
+    errors: dict[str, list[str]] = {}
+    clean_rows = []
+    if not lines:
+        errors.setdefault("lines", []).append("An invoice needs at least one line (BR-16).")
+    for index, data in enumerate(lines):
+        path = f"lines.{index}"
+        unknown = set(data) - set(LINE_FIELDS)
+        for field in sorted(unknown):
+            errors.setdefault(f"{path}.{field}", []).append("This field cannot be set.")
+        row = {k: v for k, v in data.items() if k in LINE_FIELDS}
+        description = str(data.get("description") or "").strip()
+        if not description:
+            errors.setdefault(f"{path}.description", []).append("Describe what was delivered.")
+        elif len(description) > 500:
+            errors.setdefault(f"{path}.description", []).append("At most 500 characters.")
+        row["description"] = description
+        row["quantity"] = _decimal(
+            errors, f"{path}.quantity", data.get("quantity"), maximum=MAX_QUANTITY, required=True
+        )
+        if row["quantity"] == 0:
+            errors.setdefault(f"{path}.quantity", []).append("A quantity of zero invoices nothing.")
+        row["unit_price"] = _decimal(
+            errors, f"{path}.unit_price", data.get("unit_price"), minimum=0, maximum=MAX_PRICE, required=True
+        )
+        row["price_base_quantity"] = _decimal(
+            errors,
+            f"{path}.price_base_quantity",
+            data.get("price_base_quantity", 1),
+            minimum=0,
+            maximum=MAX_QUANTITY,
+            exclusive_min=True,
+        ) or Decimal("1")
+        row["allowance_percent"] = _decimal(
+            errors, f"{path}.allowance_percent", data.get("allowance_percent"), minimum=0, maximum=Decimal("100.01")
+        )
+        row["allowance_amount"] = _decimal(
+            errors, f"{path}.allowance_amount", data.get("allowance_amount"), minimum=0, maximum=MAX_AMOUNT
+        )
+        unit = str(data.get("unit_code") or "C62").upper()
+        if not (unit.isalnum() and 2 <= len(unit) <= 3):
+            errors.setdefault(f"{path}.unit_code", []).append(
+                f"{unit!r} is not a UN/ECE Rec. 20 unit code (e.g. C62, HUR, KGM)."
+            )
+        row["unit_code"] = unit
+        category = str(data.get("vat_category") or "")
+        if category not in VatCategory.values:
+            errors.setdefault(f"{path}.vat_category", []).append(
+                f"Unknown VAT category {category!r}; use one of {', '.join(VatCategory.values)}."
+            )
+        rate = _decimal(errors, f"{path}.vat_rate", data.get("vat_rate"), minimum=0, maximum=Decimal("100"))
+        if category in VatCategory.values and f"{path}.vat_rate" not in errors:
+            if category == VatCategory.NOT_SUBJECT:
+                rate = None
+            elif rate is None and category != VatCategory.STANDARD:
+                rate = Decimal("0")
+            if category == VatCategory.STANDARD and rate is None:
+                errors.setdefault(f"{path}.vat_rate", []).append("Category S needs a VAT rate.")
+            elif not _rate_known(category=category, rate=rate, on=on):
+                errors.setdefault(f"{path}.vat_rate", []).append(
+                    f"{rate} % is not a rate for category {category} on {on:%d.%m.%Y} in the VAT rate table."
+                )
+        row["vat_category"], row["vat_rate"] = category, rate
+        if (
+            category == VatCategory.EXEMPT
+            and not str(data.get("exemption_reason") or data.get("exemption_code") or "").strip()
+        ):
+            errors.setdefault(f"{path}.exemption_reason", []).append(
+                "Exempt lines need the exemption reason, e.g. 'Steuerfrei nach § 4 Nr. 14 UStG' (BR-E-10)."
+            )
+        clean_rows.append(row)
+    if errors:
+        raise ValidationError(errors)
+    return clean_rows
+
+
+def clean_allowances(rows: list[dict], *, on: date) -> list[dict]:
+    errors: dict[str, list[str]] = {}
+    clean_rows = []
+    for index, data in enumerate(rows):
+        path = f"allowances_charges.{index}"
+        row = {k: v for k, v in data.items() if k in ALLOWANCE_FIELDS}
+        for field in sorted(set(data) - set(ALLOWANCE_FIELDS)):
+            errors.setdefault(f"{path}.{field}", []).append("This field cannot be set.")
+        row["is_charge"] = bool(data.get("is_charge", False))
+        row["amount"] = _decimal(errors, f"{path}.amount", data.get("amount"), minimum=0, maximum=MAX_AMOUNT)
+        row["percent"] = _decimal(errors, f"{path}.percent", data.get("percent"), minimum=0, maximum=Decimal("100.01"))
+        row["base_amount"] = _decimal(
+            errors, f"{path}.base_amount", data.get("base_amount"), minimum=0, maximum=MAX_AMOUNT
+        )
+        if row["amount"] is None and (row["percent"] is None or row["base_amount"] is None):
+            errors.setdefault(f"{path}.amount", []).append("Give an amount, or a percent and its base amount.")
+        if not row["is_charge"] and not str(data.get("reason") or data.get("reason_code") or "").strip():
+            errors.setdefault(f"{path}.reason", []).append("Say why the allowance is granted (BR-33).")
+        category = str(data.get("vat_category") or "")
+        rate = _decimal(errors, f"{path}.vat_rate", data.get("vat_rate"), minimum=0, maximum=Decimal("100"))
+        if category not in VatCategory.values:
+            errors.setdefault(f"{path}.vat_category", []).append(f"Unknown VAT category {category!r} (BR-32, BR-37).")
+        else:
+            if category == VatCategory.NOT_SUBJECT:
+                rate = None
+            elif rate is None and category != VatCategory.STANDARD:
+                rate = Decimal("0")
+            if not _rate_known(category=category, rate=rate, on=on):
+                errors.setdefault(f"{path}.vat_rate", []).append(f"{rate} % is not a rate for category {category}.")
+        row["vat_category"], row["vat_rate"] = category, rate
+        clean_rows.append(row)
+    if errors:
+        raise ValidationError(errors)
+    return clean_rows
+
+
+def _rate_date(header: dict, instance: Invoice | None, as_of: datetime) -> date:
+    """Rates are those in force on the supply date (§ 27 UStG), else the invoice date, else today."""
+    for field in ("service_date", "service_period_end", "invoice_date"):
+        value = header.get(field, getattr(instance, field, None) if instance else None)
+        if value:
+            return value
+    return as_of.date()
+
+
+def _collect(*parts):
+    """Run cleaning steps, merging their field errors so the caller sees all problems at once."""
+    errors, results = {}, []
+    for func, args, kwargs in parts:
+        try:
+            results.append(func(*args, **kwargs))
+        except ValidationError as exc:
+            errors.update(exc.message_dict)
+            results.append(None)
+    if errors:
+        raise ValidationError(errors)
+    return results
+
+
+def recompute_totals(invoice: Invoice) -> None:
+    """Store line nets and totals of a draft (EN 16931 arithmetic, invoicing.totals)."""
+    lines = list(invoice.lines.order_by("position"))
+    allowances = list(invoice.allowances_charges.order_by("position"))
+    try:
+        totals = compute_totals(
+            lines=[
+                LineInput(
+                    quantity=line.quantity,
+                    unit_price=line.unit_price,
+                    vat_category=line.vat_category,
+                    vat_rate=line.vat_rate,
+                    price_base_quantity=line.price_base_quantity,
+                    allowance_percent=line.allowance_percent,
+                    allowance_amount=line.allowance_amount,
+                )
+                for line in lines
+            ],
+            allowances_charges=[
+                AllowanceChargeInput(
+                    is_charge=a.is_charge,
+                    vat_category=a.vat_category,
+                    vat_rate=a.vat_rate,
+                    amount=a.amount,
+                    percent=a.percent,
+                    base_amount=a.base_amount,
+                    reason=a.reason,
+                )
+                for a in allowances
+            ],
+            prepaid_amount=Decimal(str(invoice.prepaid_amount)),  # a fresh instance holds the int default
+            currency=invoice.currency,
+        )
+    except TotalsError as exc:
+        raise ValidationError({key: [message] for key, message in exc.errors.items()}) from None
+    for line, result in zip(lines, totals.lines, strict=True):
+        if line.net_amount != result.net_amount:
+            line.net_amount = result.net_amount
+            line.save(update_fields=["net_amount"])
+    for allowance, result in zip(allowances, totals.allowances_charges, strict=True):
+        if allowance.computed_amount != result.amount:
+            allowance.computed_amount = result.amount
+            allowance.save(update_fields=["computed_amount"])
+    invoice.line_total = totals.line_total
+    invoice.allowance_total = totals.allowance_total
+    invoice.charge_total = totals.charge_total
+    invoice.tax_exclusive_total = totals.tax_exclusive_total
+    invoice.tax_total = totals.tax_total
+    invoice.tax_inclusive_total = totals.tax_inclusive_total
+    invoice.amount_due = totals.amount_due
+    invoice.save(
+        update_fields=[
+            "line_total",
+            "allowance_total",
+            "charge_total",
+            "tax_exclusive_total",
+            "tax_total",
+            "tax_inclusive_total",
+            "amount_due",
+        ]
+    )
+    return totals
+
+
+def _write_children(invoice: Invoice, lines: list[dict] | None, allowances: list[dict] | None) -> None:
+    if lines is not None:
+        invoice.lines.all().delete()
+        InvoiceLine.objects.bulk_create(
+            InvoiceLine(invoice=invoice, position=index + 1, **row) for index, row in enumerate(lines)
+        )
+    if allowances is not None:
+        invoice.allowances_charges.all().delete()
+        InvoiceAllowanceCharge.objects.bulk_create(
+            InvoiceAllowanceCharge(invoice=invoice, position=index + 1, **row) for index, row in enumerate(allowances)
+        )
+
+
+def invoice_draft_create(
+    *,
+    customer,
+    as_of: datetime,
+    data: dict | None = None,
+    lines: list[dict] = (),
+    allowances_charges: list[dict] = (),
+    by=None,
+    document_type: str = DocumentType.INVOICE,
+    corrected_invoice: Invoice | None = None,
+) -> Invoice:
+    """A new draft for a customer (currency, language and terms default to the customer's)."""
+    data = dict(data or {})
+    (header,) = _collect((clean_header, (data,), {}))
+    on = _rate_date(header, None, as_of)
+    clean_line_rows, clean_allowance_rows = _collect(
+        (clean_lines, (list(lines),), {"on": on}), (clean_allowances, (list(allowances_charges),), {"on": on})
+    )
+    with transaction.atomic():
+        invoice = Invoice(
+            document_type=document_type,
+            customer=customer,
+            corrected_invoice=corrected_invoice,
+            currency=header.pop("currency", None) or customer.currency,
+            language=header.pop("language", None) or customer.language,
+            payment_terms=header.pop("payment_terms", None)
+            or customer.payment_terms
+            or PaymentTerms.objects.filter(is_default=True).first(),
+            created_at=as_of,
+            updated_at=as_of,
+            created_by=by if getattr(by, "pk", None) else None,
+            **header,
+        )
+        invoice.save()
+        _write_children(invoice, clean_line_rows, clean_allowance_rows)
+        recompute_totals(invoice)
+        InvoiceEvent.objects.create(
+            invoice=invoice,
+            kind=InvoiceEvent.Kind.CREATED,
+            at=as_of,
+            by=invoice.created_by,
+            to_state=DocumentStatus.DRAFT,
+        )
+    return invoice
+
+
+def invoice_draft_update(
+    *,
+    invoice: Invoice,
+    as_of: datetime,
+    data: dict | None = None,
+    lines: list[dict] | None = None,
+    allowances_charges: list[dict] | None = None,
+    by=None,
+) -> Invoice:
+    """Change a draft; lists given replace the draft's lines or allowances entirely."""
+    with transaction.atomic():
+        invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
+        if invoice.status != DocumentStatus.DRAFT:
+            raise DocumentNotEditable(invoice)
+        (header,) = _collect((clean_header, (dict(data or {}),), {"instance": invoice}))
+        on = _rate_date(header, invoice, as_of)
+        clean_line_rows, clean_allowance_rows = _collect(
+            (clean_lines, (list(lines),), {"on": on}) if lines is not None else (lambda: None, (), {}),
+            (clean_allowances, (list(allowances_charges),), {"on": on})
+            if allowances_charges is not None
+            else (lambda: None, (), {}),
+        )
+        for field, value in header.items():
+            setattr(invoice, field, value)
+        invoice.updated_at = as_of
+        invoice.save()
+        _write_children(invoice, clean_line_rows, clean_allowance_rows)
+        recompute_totals(invoice)
+    return invoice
+
+
+def invoice_draft_delete(*, invoice: Invoice, as_of: datetime, by=None) -> None:
+    with transaction.atomic():
+        invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
+        if invoice.status != DocumentStatus.DRAFT:
+            raise DocumentNotEditable(invoice)
+        invoice.delete()
+
+
+class DocumentNotEditable(Exception):
+    """An issued or cancelled document was to be changed: the API answers 409 with this reason."""
+
+    def __init__(self, invoice: Invoice):
+        self.invoice = invoice
+        super().__init__(
+            f"{invoice.number or invoice.pk} is {invoice.status}: issued documents cannot be changed or deleted "
+            "(GoBD); correct them with a credit note."
+        )

@@ -1,0 +1,55 @@
+"""Changing the due date of an issued invoice (agreed extension, payment plan)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from ..models import CustomerNotice, DocumentStatus, DocumentType, Invoice, InvoiceEvent
+
+
+def invoice_change_due_date(*, invoice: Invoice, new_due_date: date, reason: str, as_of: datetime, by=None) -> Invoice:
+    """Move the due date with a reason: kept as an event, and a notice to the customer is recorded
+    in the same transaction (sent by the e-mail outbox)."""
+    errors: dict[str, list[str]] = {}
+    if not reason.strip():
+        errors["reason"] = ["Say why the due date changes (e.g. agreed payment plan)."]
+    with transaction.atomic():
+        invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
+        if invoice.status != DocumentStatus.ISSUED or invoice.document_type != DocumentType.INVOICE:
+            errors.setdefault("invoice", []).append(
+                f"Only issued invoices have a due date to change; this one is {invoice.status}."
+            )
+        elif new_due_date < invoice.invoice_date:
+            errors.setdefault("due_date", []).append("The due date cannot lie before the invoice date.")
+        elif new_due_date == invoice.due_date:
+            errors.setdefault("due_date", []).append(f"The invoice is already due on {new_due_date:%d.%m.%Y}.")
+        if errors:
+            raise ValidationError(errors)
+        old = invoice.due_date
+        invoice.due_date = new_due_date
+        invoice.updated_at = as_of
+        invoice.save(update_fields=["due_date", "updated_at"])
+        actor = by if getattr(by, "pk", None) else None
+        InvoiceEvent.objects.create(
+            invoice=invoice,
+            kind=InvoiceEvent.Kind.DUE_DATE_CHANGED,
+            at=as_of,
+            by=actor,
+            from_state=old.isoformat() if old else "",
+            to_state=new_due_date.isoformat(),
+            reason=reason.strip(),
+        )
+        CustomerNotice.objects.create(
+            invoice=invoice,
+            kind=CustomerNotice.Kind.DUE_DATE_CHANGED,
+            created_at=as_of,
+            data={
+                "old_due_date": old.isoformat() if old else None,
+                "new_due_date": new_due_date.isoformat(),
+                "reason": reason.strip(),
+            },
+        )
+    return invoice
