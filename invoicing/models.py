@@ -447,3 +447,77 @@ class CustomerNotice(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.invoice_id} ({self.status})"
+
+
+class RecurringInvoiceTemplate(models.Model):
+    """An invoice that repeats (subscription, maintenance contract): a beat job turns each
+    period into a draft or an issued invoice — exactly once per period."""
+
+    class Frequency(models.TextChoices):
+        MONTHLY = "monthly", _("monthly")
+        QUARTERLY = "quarterly", _("quarterly")
+        YEARLY = "yearly", _("yearly")
+
+    customer = models.ForeignKey(
+        "customers.Customer", verbose_name=_("customer"), on_delete=models.PROTECT, related_name="recurring_invoices"
+    )
+    name = models.CharField(_("name"), max_length=200)
+    frequency = models.CharField(_("frequency"), max_length=9, choices=Frequency.choices)
+    day_of_month = models.PositiveSmallIntegerField(
+        _("day of month"), default=1, help_text=_("1–31; later than the month's last day means its last day")
+    )
+    start_date = models.DateField(_("first period starts"))
+    end_date = models.DateField(_("last period starts no later than"), null=True, blank=True)
+    auto_issue = models.BooleanField(_("issue automatically"), default=False)
+    payment_terms = models.ForeignKey(
+        PaymentTerms, verbose_name=_("payment terms"), null=True, blank=True, on_delete=models.PROTECT
+    )
+    note = models.TextField(_("note"), blank=True, default="")
+    buyer_reference = models.CharField(_("buyer reference"), max_length=200, blank=True, default="")
+    # Line dicts as invoice_draft_create takes them (validated by the service).
+    lines = models.JSONField(_("lines"), default=list)
+    active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(_("created"))
+
+    class Meta:
+        verbose_name = _("recurring invoice")
+        verbose_name_plural = _("recurring invoices")
+        ordering = ["customer_id", "name", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(day_of_month__gte=1) & Q(day_of_month__lte=31), name="invoicing_recurring_day_of_month"
+            ),
+            models.CheckConstraint(
+                condition=Q(end_date__isnull=True) | Q(end_date__gte=models.F("start_date")),
+                name="invoicing_recurring_period",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.get_frequency_display()})"
+
+
+class RecurringInvoiceRun(models.Model):
+    """One period of a template, turned into an invoice. Unique per period: exactly once."""
+
+    template = models.ForeignKey(
+        RecurringInvoiceTemplate, verbose_name=_("template"), on_delete=models.CASCADE, related_name="runs"
+    )
+    period_start = models.DateField(_("period start"))
+    period_end = models.DateField(_("period end"))
+    invoice = models.OneToOneField(
+        Invoice, verbose_name=_("invoice"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created"))
+    problem = models.TextField(_("problem"), blank=True, default="")
+
+    class Meta:
+        verbose_name = _("recurring invoice period")
+        verbose_name_plural = _("recurring invoice periods")
+        ordering = ["template_id", "period_start", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["template", "period_start"], name="invoicing_recurring_once_per_period")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.template} {self.period_start}"

@@ -1,0 +1,114 @@
+"""Recurring invoices: each period once, also when the job runs twice or concurrently or late."""
+
+import threading
+from datetime import date, datetime
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.db import connection
+
+from core.models import CompanyProfile
+from customers.tests.factories import make_customer
+from invoicing.demo import DEMO_SELLER
+from invoicing.models import Invoice, RecurringInvoiceRun, RecurringInvoiceTemplate
+from invoicing.recurring import periods_due, recurring_invoices_run, recurring_template_create
+from tasks.models import FollowUpTask
+
+pytestmark = pytest.mark.django_db
+BERLIN = ZoneInfo("Europe/Berlin")
+LINES = [{"description": "Wartungsvertrag", "quantity": "1", "unit_code": "MON", "unit_price": "249.00",
+          "vat_category": "S", "vat_rate": "19"}]  # fmt: skip
+
+
+def at(day: date) -> datetime:
+    return datetime(day.year, day.month, day.day, 6, 0, tzinfo=BERLIN)
+
+
+@pytest.fixture
+def seller():
+    return CompanyProfile.objects.create(pk=1, **DEMO_SELLER)
+
+
+def template(customer, **overrides) -> RecurringInvoiceTemplate:
+    data = {"customer": customer, "name": "Wartung", "frequency": "monthly", "day_of_month": 1,
+            "start_date": date(2026, 1, 1), "auto_issue": True} | overrides  # fmt: skip
+    return recurring_template_create(data=data, lines=LINES, as_of=at(date(2026, 1, 1)))
+
+
+@pytest.mark.parametrize(
+    ("frequency", "day", "start", "today", "expected"),
+    [
+        ("monthly", 1, date(2026, 1, 1), date(2026, 3, 15), [(date(2026, 1, 1), date(2026, 1, 31)),
+                                                               (date(2026, 2, 1), date(2026, 2, 28)),
+                                                               (date(2026, 3, 1), date(2026, 3, 31))]),
+        ("monthly", 31, date(2026, 1, 31), date(2026, 3, 31), [(date(2026, 1, 31), date(2026, 2, 27)),
+                                                                 (date(2026, 2, 28), date(2026, 3, 30)),
+                                                                 (date(2026, 3, 31), date(2026, 4, 29))]),
+        ("quarterly", 15, date(2026, 1, 10), date(2026, 12, 31), [(date(2026, 1, 15), date(2026, 4, 14)),
+                                                                    (date(2026, 4, 15), date(2026, 7, 14)),
+                                                                    (date(2026, 7, 15), date(2026, 10, 14)),
+                                                                    (date(2026, 10, 15), date(2027, 1, 14))]),
+        ("yearly", 29, date(2027, 2, 1), date(2029, 3, 1), [(date(2027, 2, 28), date(2028, 2, 28)),
+                                                              (date(2028, 2, 29), date(2029, 2, 27)),
+                                                              (date(2029, 2, 28), date(2030, 2, 27))]),
+    ],
+)  # fmt: skip
+def test_periods_follow_the_schedule_with_month_ends_and_leap_years(frequency, day, start, today, expected):
+    t = RecurringInvoiceTemplate(frequency=frequency, day_of_month=day, start_date=start)
+    assert periods_due(t, today=today) == expected
+
+
+def test_each_due_period_becomes_one_issued_invoice_and_a_rerun_makes_none(seller):
+    customer = make_customer()
+    customer.verification_status = "verified"
+    customer.save(update_fields=["verification_status"])
+    template(customer)
+    assert recurring_invoices_run(as_of=at(date(2026, 3, 2))) == {"created": 3, "issued": 3, "skipped": 0}
+    assert recurring_invoices_run(as_of=at(date(2026, 3, 2))) == {"created": 0, "issued": 0, "skipped": 3}
+    invoices = Invoice.objects.order_by("number")
+    assert [i.service_period_start for i in invoices] == [date(2026, 1, 1), date(2026, 2, 1), date(2026, 3, 1)]
+    assert {(i.status, i.amount_due) for i in invoices} == {("issued", Decimal("296.31"))}  # 249.00 + 19 %
+
+
+def test_a_period_that_cannot_be_issued_stays_a_draft_with_a_task(seller):
+    customer = make_customer(billing_country="AT", billing_postal_code="1010", billing_city="Wien", tax_number="")
+    customer.verification_status = "needs_review"
+    customer.save(update_fields=["verification_status"])
+    template(customer, start_date=date(2026, 3, 1))
+    assert recurring_invoices_run(as_of=at(date(2026, 3, 2)))["created"] == 1
+    run = RecurringInvoiceRun.objects.get()
+    assert run.invoice.status == "draft" and "needs review" in run.problem
+    assert FollowUpTask.objects.filter(kind="recurring_invoice_not_issued", customer=customer).exists()
+
+
+def test_a_template_ends_and_inactive_templates_make_nothing(seller):
+    customer = make_customer()
+    template(customer, end_date=date(2026, 2, 15), auto_issue=False)
+    template(customer, name="Stopped", active=False)
+    assert recurring_invoices_run(as_of=at(date(2026, 6, 1)))["created"] == 2  # Jan and Feb of the first
+    assert Invoice.objects.filter(status="draft").count() == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_runs_make_each_period_exactly_once(require_postgres):
+    CompanyProfile.objects.create(pk=1, **DEMO_SELLER)
+    customer = make_customer()
+    template(customer, auto_issue=False)
+    barrier = threading.Barrier(4)
+    results = []
+
+    def run():
+        try:
+            barrier.wait(5)
+            results.append(recurring_invoices_run(as_of=at(date(2026, 6, 1))))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert sum(r["created"] for r in results) == 6
+    assert RecurringInvoiceRun.objects.count() == Invoice.objects.count() == 6
