@@ -3,9 +3,9 @@
 The template row is locked (a concurrent run waits, then finds the period's run row and
 moves on) and the run row, unique per template and period, is inserted before the invoice
 is made in the same transaction — the constraint is the backstop. (SKIP LOCKED would lose
-periods: a run skipping a template locked for another period would never come back to it.) Missed periods (the job did not run
-for a while) are caught up, each once. Invoices are dated on the day they are created, so
-numbers keep following dates.
+periods: a run skipping a template locked for another period would never come back to it.)
+Missed periods (the job did not run for a while) are caught up, each once. Invoices are
+dated on the day they are created, so numbers keep following dates.
 """
 
 from __future__ import annotations
