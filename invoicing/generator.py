@@ -29,6 +29,7 @@ from .terms import due_date as terms_due_date
 from .totals import LineInput, compute_totals
 
 BERLIN = ZoneInfo("Europe/Berlin")
+CHUNK = 20_000
 CITIES = [
     ("DE", "80331", "München"), ("DE", "10115", "Berlin"), ("DE", "20457", "Hamburg"), ("DE", "50667", "Köln"),
     ("DE", "60311", "Frankfurt am Main"), ("DE", "70173", "Stuttgart"), ("DE", "04109", "Leipzig"),
@@ -136,57 +137,11 @@ def generate(*, seed: int, customers: int, invoices: int, years: int, as_of: dat
         )
         if Invoice.objects.exclude(status="draft").exists():
             raise RuntimeError("generate_data fills an empty ledger; this database already has issued invoices.")
-        invoice_rows, line_rows, breakdown_rows = [], [], []
-        for invoice_date in dates:
-            customer = rng.choice(created)
-            planned = _plan_lines(rng, customer)
-            totals = compute_totals(lines=[p[2] for p in planned], currency="EUR")
-            per_year[invoice_date.year] = per_year.get(invoice_date.year, 0) + 1
-            chosen_terms = rng.choice(terms)
-            due = terms_due_date(chosen_terms.spec(), invoice_date=invoice_date)
-            age = (as_of - due).days
-            paid_roll = rng.random()
-            if age > 60 and paid_roll < 0.93 or age > 0 and paid_roll < 0.6:
-                open_amount, state = Decimal("0.00"), "paid"
-            elif paid_roll < 0.7:
-                open_amount, state = (totals.amount_due / 2).quantize(Decimal("0.01")), "partially_paid"
-            else:
-                open_amount, state = totals.amount_due, "open"
-            issued_at = datetime.combine(invoice_date, time(10, 0), BERLIN)
-            invoice_rows.append(
-                Invoice(
-                    document_type="invoice",
-                    status="draft",  # issued below in one UPDATE, so child triggers let lines in
-                    number=invoice_series.render(number=per_year[invoice_date.year], year=invoice_date.year),
-                    customer=customer,
-                    currency="EUR",
-                    language=customer.language,
-                    invoice_date=invoice_date,
-                    service_date=invoice_date,
-                    payment_terms=chosen_terms,
-                    due_date=due,
-                    buyer={"number": customer.number, "name": customer.legal_name, "country": customer.billing_country},
-                    seller=seller,
-                    line_total=totals.line_total,
-                    tax_exclusive_total=totals.tax_exclusive_total,
-                    tax_total=totals.tax_total,
-                    tax_inclusive_total=totals.tax_inclusive_total,
-                    amount_due=totals.amount_due,
-                    open_amount=open_amount,
-                    settlement_state=state,
-                    created_at=issued_at,
-                    updated_at=issued_at,
-                    issued_at=issued_at,
-                )
+        lines_written = 0
+        for chunk_start in range(0, len(dates), CHUNK):  # bounded memory at any size
+            lines_written += _generate_chunk(
+                rng, dates[chunk_start : chunk_start + CHUNK], created, terms, per_year, invoice_series, seller, as_of
             )
-            line_rows.append(planned)
-            breakdown_rows.append(totals)
-        Invoice.objects.bulk_create(invoice_rows, batch_size=5000)
-        ids = list(
-            Invoice.objects.filter(status="draft", number__isnull=False).order_by("pk").values_list("pk", flat=True)
-        )
-        lines_written = _write_children(ids, line_rows, breakdown_rows)
-        Invoice.objects.filter(pk__in=ids).update(status="issued")
         invoice_series.year = as_of.year
         invoice_series.next_number = per_year.get(as_of.year, 0) + 1
         invoice_series.save(update_fields=["year", "next_number"])
@@ -194,6 +149,59 @@ def generate(*, seed: int, customers: int, invoices: int, years: int, as_of: dat
     if stdout is not None:
         stdout.write(f"Generated {result.customers} customers, {result.invoices} invoices, {result.lines} lines.")
     return result
+
+
+def _generate_chunk(rng, dates, created, terms, per_year, invoice_series, seller, as_of) -> int:
+    invoice_rows, line_rows, breakdown_rows = [], [], []
+    for invoice_date in dates:
+        customer = rng.choice(created)
+        planned = _plan_lines(rng, customer)
+        totals = compute_totals(lines=[p[2] for p in planned], currency="EUR")
+        per_year[invoice_date.year] = per_year.get(invoice_date.year, 0) + 1
+        chosen_terms = rng.choice(terms)
+        due = terms_due_date(chosen_terms.spec(), invoice_date=invoice_date)
+        age = (as_of - due).days
+        paid_roll = rng.random()
+        if age > 60 and paid_roll < 0.93 or age > 0 and paid_roll < 0.6:
+            open_amount, state = Decimal("0.00"), "paid"
+        elif paid_roll < 0.7:
+            open_amount, state = (totals.amount_due / 2).quantize(Decimal("0.01")), "partially_paid"
+        else:
+            open_amount, state = totals.amount_due, "open"
+        issued_at = datetime.combine(invoice_date, time(10, 0), BERLIN)
+        invoice_rows.append(
+            Invoice(
+                document_type="invoice",
+                status="draft",  # issued below in one UPDATE, so child triggers let lines in
+                number=invoice_series.render(number=per_year[invoice_date.year], year=invoice_date.year),
+                customer=customer,
+                currency="EUR",
+                language=customer.language,
+                invoice_date=invoice_date,
+                service_date=invoice_date,
+                payment_terms=chosen_terms,
+                due_date=due,
+                buyer={"number": customer.number, "name": customer.legal_name, "country": customer.billing_country},
+                seller=seller,
+                line_total=totals.line_total,
+                tax_exclusive_total=totals.tax_exclusive_total,
+                tax_total=totals.tax_total,
+                tax_inclusive_total=totals.tax_inclusive_total,
+                amount_due=totals.amount_due,
+                open_amount=open_amount,
+                settlement_state=state,
+                created_at=issued_at,
+                updated_at=issued_at,
+                issued_at=issued_at,
+            )
+        )
+        line_rows.append(planned)
+        breakdown_rows.append(totals)
+    Invoice.objects.bulk_create(invoice_rows, batch_size=5000)  # sets pk on PostgreSQL and SQLite
+    ids = [row.pk for row in invoice_rows]
+    lines_written = _write_children(ids, line_rows, breakdown_rows)
+    Invoice.objects.filter(pk__in=ids).update(status="issued")
+    return lines_written
 
 
 def _write_children(ids: list[int], line_rows: list, totals_rows: list) -> int:
