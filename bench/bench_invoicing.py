@@ -123,7 +123,7 @@ def main() -> None:
         print(f"sequential                 {(n - 1) / sequential:8.1f} invoices/s")
         print(f"{w} workers, numbering      {n / concurrent:8.1f} invoices/s")
         print(f"{w} workers, no numbering   {n / reference:8.1f} invoices/s")
-    print(f"throughput with numbering / without: {reference / concurrent:5.2f}")
+        print(f"throughput with numbering / without: {reference / concurrent:5.2f}")
     finally:
         connections.close_all()
         connection.creation.destroy_test_db(old_name, verbosity=0)

@@ -10,6 +10,7 @@ api_v1 = [
     path("", include("core.api.urls")),
     path("", include("tasks.urls")),
     path("", include("customers.urls")),
+    path("", include("invoicing.urls")),
 ]
 
 urlpatterns = [

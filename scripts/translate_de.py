@@ -293,6 +293,357 @@ DE = {
     "View": "Ansehen",
     "Home": "Start",
     "History": "Geschichte",
+    # --- Invoicing admin (invoicing/admin.py, forms.py, templates/admin/invoicing), company profile ---
+    "website": "Website",
+    "Invoices need the VAT ID or the tax number (§ 14 (4) Nr. 2 UStG); give at least one.": (
+        "Rechnungen brauchen die USt-IdNr. oder die Steuernummer (§ 14 Abs. 4 Nr. 2 UStG); geben Sie "
+        "mindestens eine an."
+    ),
+    "Company": "Unternehmen",
+    "Bank account": "Bankverbindung",
+    "Contact": "Kontakt",
+    "Exchange rates": "Wechselkurse",
+    "managing directors": "Geschäftsführung",
+    "company profile": "Unternehmensprofil",
+    "company name": "Firmenname",
+    "logo": "Logo",
+    "tax office permits daily exchange rates": "Finanzamt erlaubt Tageskurse",
+    "Sum of line net amounts": "Summe der Positionen (netto)",
+    "Allowances": "Nachlässe",
+    "Charges": "Zuschläge",
+    "Total net": "Gesamtbetrag netto",
+    "VAT": "Umsatzsteuer",
+    "Total gross": "Gesamtbetrag brutto",
+    "Prepaid": "Bereits gezahlt",
+    "Amount due": "Zahlbetrag",
+    "number": "Nummer",
+    "credit note": "Rechnungskorrektur",
+    "amount": "Betrag",
+    "applied to the open amount": "auf den offenen Betrag angerechnet",
+    "open items": "offene Posten",
+    "overdue": "überfällig",
+    "overdue today": "heute überfällig",
+    "not overdue": "nicht überfällig",
+    "item number": "Artikelnummer",
+    "quantity": "Menge",
+    "unit (UN/ECE Rec. 20)": "Einheit (UN/ECE Rec. 20)",
+    "unit net price": "Einzelpreis netto",
+    "per quantity": "je Menge",
+    "line allowance %": "Positionsrabatt %",
+    "or amount": "oder Betrag",
+    "VAT category": "USt-Kategorie",
+    "VAT rate (%)": "Steuersatz (%)",
+    "exemption reason": "Befreiungsgrund",
+    "exemption code": "Befreiungscode",
+    "net amount": "Nettobetrag",
+    "charge": "Zuschlag",
+    "(else allowance)": "(sonst Nachlass)",
+    "reason code": "Grund-Code",
+    "or percent": "oder Prozent",
+    "of base amount": "vom Grundbetrag",
+    "computed amount": "berechneter Betrag",
+    "Invoice number, customer number or customer name.": "Rechnungsnummer, Kundennummer oder Kundenname.",
+    "number and type": "Nummer und Art",
+    "draft %(id)s": "Entwurf %(id)s",
+    "invoice date": "Rechnungsdatum",
+    "total gross": "brutto",
+    "open amount": "offen",
+    "settlement": "Zahlungsstand",
+    "due %(date)s, %(days)d days ago": "fällig am %(date)s, vor %(days)d Tagen",
+    "corrected invoice": "korrigierte Rechnung",
+    "seller as issued": "Verkäufer (wie ausgestellt)",
+    "register": "Register",
+    "buyer as issued": "Käufer (wie ausgestellt)",
+    "early payment discounts": "Skonto",
+    "%(percent)s %% until %(deadline)s: pay %(pay)s (discount %(discount)s)": (
+        "%(percent)s %% bis %(deadline)s: %(pay)s zahlen (Skonto %(discount)s)"
+    ),
+    "exchange rate": "Wechselkurs",
+    "1 EUR = %(rate)s %(currency)s (%(kind)s, %(date)s); VAT in EUR: %(vat)s": (
+        "1 EUR = %(rate)s %(currency)s (%(kind)s, %(date)s); Umsatzsteuer in EUR: %(vat)s"
+    ),
+    "Dates": "Daten",
+    "Currency and terms": "Währung und Zahlungsbedingungen",
+    "References and note": "Referenzen und Hinweis",
+    "Document": "Beleg",
+    "Seller and buyer as issued": "Verkäufer und Käufer, wie ausgestellt",
+    "Payment terms as issued": "Zahlungsbedingungen, wie ausgestellt",
+    "Currency": "Währung",
+    "Approvals": "Freigaben",
+    "Credited": "Korrigiert",
+    "Open amount": "Offener Betrag",
+    "Customer balance from this credit note": "Guthaben des Kunden aus dieser Rechnungskorrektur",
+    "No such invoice.": "Diese Rechnung gibt es nicht.",
+    "%(invoice)s is already issued.": "%(invoice)s ist bereits ausgestellt.",
+    "%(type)s %(number)s issued.": "%(type)s %(number)s ausgestellt.",
+    "Issue %(invoice)s": "%(invoice)s ausstellen",
+    "Only issued invoices can be credited; %(invoice)s is not one.": (
+        "Nur ausgestellte Rechnungen lassen sich korrigieren; %(invoice)s ist keine."
+    ),
+    "Draft credit note for %(invoice)s created; check it and issue it.": (
+        "Entwurf einer Rechnungskorrektur zu %(invoice)s angelegt; prüfen und ausstellen."
+    ),
+    "Credit note %(number)s for %(invoice)s issued.": "Rechnungskorrektur %(number)s zu %(invoice)s ausgestellt.",
+    "Credit note for %(invoice)s": "Rechnungskorrektur zu %(invoice)s",
+    "Only issued invoices have a due date to change; %(invoice)s is not one.": (
+        "Nur ausgestellte Rechnungen haben ein Fälligkeitsdatum, das sich ändern lässt; %(invoice)s ist keine."
+    ),
+    "%(invoice)s is now due on %(date)s; the notice to the customer is pending.": (
+        "%(invoice)s ist jetzt am %(date)s fällig; die Mitteilung an den Kunden steht noch aus."
+    ),
+    "Change the due date of %(invoice)s": "Fälligkeit von %(invoice)s ändern",
+    "No such draft.": "Diesen Entwurf gibt es nicht.",
+    "Some fields need attention; totals leave those rows out.": (
+        "Einige Felder sind noch fehlerhaft; die Summen lassen diese Zeilen aus."
+    ),
+    "invoice": "Rechnung",
+    "content": "Inhalt",
+    "due date %(old)s → %(new)s: %(reason)s": "Fälligkeit %(old)s → %(new)s: %(reason)s",
+    "text on invoices": "Text auf Rechnungen",
+    "For an invoice dated today over 1,190.00 EUR.": "Für eine Rechnung von heute über 1.190,00 EUR.",
+    "euro per unit": "Euro je Einheit",
+    "the customer's": "wie beim Kunden",
+    "ISO 4217, e.g. EUR; empty: the customer's currency": "ISO 4217, z. B. EUR; leer: die Währung des Kunden",
+    "the customer's (or the default)": "wie beim Kunden (oder Standard)",
+    "invoice lines": "Rechnungspositionen",
+    "reason for issuing despite review": "Begründung für die Ausstellung trotz Prüfung",
+    "Only a finance manager may issue to a customer that needs review.": (
+        "Nur die Finanzleitung darf an Kunden ausstellen, die geprüft werden müssen."
+    ),
+    "reason for exceeding the credit limit": "Begründung für das Überschreiten des Kreditlimits",
+    "Needed when the customer's open items would exceed the credit limit.": (
+        "Nötig, wenn die offenen Posten des Kunden das Kreditlimit überschreiten würden."
+    ),
+    "new due date": "neues Fälligkeitsdatum",
+    "e.g. agreed payment plan; kept in the history and sent to the customer": (
+        "z. B. vereinbarte Ratenzahlung; wird in der Historie festgehalten und dem Kunden mitgeteilt"
+    ),
+    "credit": "Korrigieren",
+    "the whole invoice (all lines, allowances and charges)": (
+        "die ganze Rechnung (alle Positionen, Nachlässe und Zuschläge)"
+    ),
+    "selected lines: a quantity or a net amount per line": "einzelne Positionen: Menge oder Nettobetrag je Position",
+    "added to the credit note's text “Correction of invoice <number> of <date>”": (
+        "wird an den Text der Rechnungskorrektur angefügt („Rechnungskorrektur zu Rechnung <Nummer> vom <Datum>“)"
+    ),
+    "issue the credit note at once": "Rechnungskorrektur sofort ausstellen",
+    "otherwise it is kept as a draft to review and issue later": (
+        "sonst bleibt sie ein Entwurf, der später geprüft und ausgestellt wird"
+    ),
+    "quantity to credit": "zu korrigierende Menge",
+    "net amount to credit": "zu korrigierender Nettobetrag",
+    "Give a quantity or a net amount, not both.": "Geben Sie eine Menge oder einen Nettobetrag an, nicht beides.",
+    "Between 0 and the invoiced quantity %(quantity)s.": "Zwischen 0 und der berechneten Menge %(quantity)s.",
+    "Between 0 and the line's net amount %(amount)s.": "Zwischen 0 und dem Nettobetrag der Position %(amount)s.",
+    "Enter a quantity or a net amount for at least one line.": (
+        "Geben Sie für mindestens eine Position eine Menge oder einen Nettobetrag an."
+    ),
+    "Some lines cannot be credited like this; see below.": (
+        "Einige Positionen lassen sich so nicht korrigieren; siehe unten."
+    ),
+    "One discount per line: percent and days, e.g. “2 % within 10 days”.": (
+        "Ein Skonto je Zeile: Prozent und Tage, z. B. „2 % innerhalb von 10 Tagen“."
+    ),
+    "Line %(line)d: give a percent and a number of days, e.g. “2 % within 10 days”.": (
+        "Zeile %(line)d: Geben Sie Prozent und Tage an, z. B. „2 % innerhalb von 10 Tagen“."
+    ),
+    "Line %(line)d: days are whole numbers.": "Zeile %(line)d: Tage sind ganze Zahlen.",
+    "Line %(line)d": "Zeile %(line)d",
+    "%(percent)s %% within %(days)s days": "%(percent)s %% innerhalb von %(days)s Tagen",
+    "Category S needs a rate above 0 (BR-S-05).": "Kategorie S braucht einen Steuersatz über 0 (BR-S-05).",
+    "Only category S has a rate above 0; this category is 0 %.": (
+        "Nur Kategorie S hat einen Steuersatz über 0; diese Kategorie hat 0 %."
+    ),
+    "The rate cannot end before it starts.": "Der Steuersatz kann nicht enden, bevor er beginnt.",
+    "Rates are stated per euro; enter the foreign currency.": "Kurse gelten je Euro; geben Sie die Fremdwährung an.",
+    "Monthly averages are entered for the first day of their month.": (
+        "Monatsdurchschnitte werden zum Ersten ihres Monats eingetragen."
+    ),
+    "An exchange rate is above 0.": "Ein Wechselkurs ist größer als 0.",
+    "draft": "Entwurf",
+    "VAT amount": "Steuerbetrag",
+    "VAT breakdown": "Umsatzsteuer-Aufschlüsselung",
+    " By %(filter_title)s ": " Nach %(filter_title)s ",
+    "Filter": "Filtern",
+    "show all": "alle anzeigen",
+    "Type": "Art",
+    "Invoice date": "Rechnungsdatum",
+    "Cancel": "Abbrechen",
+    "Change due date": "Fälligkeit ändern",
+    "Due date": "Fällig am",
+    (
+        "The change and its reason are kept in the invoice's history, and a notice to the "
+        "customer is recorded; it stays pending until the e-mail outbox sends it."
+    ): (
+        "Die Änderung und ihre Begründung werden in der Historie der Rechnung festgehalten, und eine "
+        "Mitteilung an den Kunden wird angelegt; sie bleibt ausstehend, bis der E-Mail-Versand sie verschickt."
+    ),
+    "Issue": "Ausstellen",
+    "Create credit note": "Rechnungskorrektur erstellen",
+    "Totals of what is entered; saved with the next save.": "Summen der Eingaben; gespeichert beim nächsten Sichern.",
+    "Credited so far": "Bisher korrigiert",
+    (
+        "A credit note gets its own number, refers to this invoice and reduces "
+        "its open amount. Crediting the whole invoice cancels it."
+    ): (
+        "Eine Rechnungskorrektur erhält eine eigene Nummer, verweist auf diese Rechnung und mindert ihren "
+        "offenen Betrag. Eine Korrektur der ganzen Rechnung storniert sie."
+    ),
+    "Lines to credit": "Zu korrigierende Positionen",
+    "Description": "Beschreibung",
+    "Quantity": "Menge",
+    "Unit net price": "Einzelpreis netto",
+    "Net amount": "Nettobetrag",
+    "Quantity to credit": "Menge korrigieren",
+    "or net amount to credit": "oder Nettobetrag korrigieren",
+    (
+        "Only for “selected lines”: a quantity credits it at the invoiced price; a net amount "
+        "credits a lump sum (e.g. a price reduction) at the line's VAT rate."
+    ): (
+        "Nur für „einzelne Positionen“: Eine Menge wird zum berechneten Preis korrigiert, ein Nettobetrag "
+        "als Pauschale (z. B. Preisminderung) zum Steuersatz der Position."
+    ),
+    "Lines": "Positionen",
+    "Payment terms": "Zahlungsbedingungen",
+    (
+        "Issuing assigns the next number and fixes the dates, totals, payment terms and the seller's and buyer's "
+        "data. The document cannot be changed afterwards; corrections are made with a credit note."
+    ): (
+        "Das Ausstellen vergibt die nächste Nummer und legt Daten, Beträge, Zahlungsbedingungen sowie die "
+        "Angaben zu Verkäufer und Käufer fest. Danach lässt sich der Beleg nicht mehr ändern; Korrekturen "
+        "erfolgen mit einer Rechnungskorrektur."
+    ),
+    "Without an invoice date, today's date is used.": "Ohne Rechnungsdatum gilt das heutige Datum.",
+    "%(customer)s needs review.": "%(customer)s muss geprüft werden.",
+    "As a finance manager you may issue anyway, giving a reason; it is recorded.": (
+        "Als Finanzleitung dürfen Sie mit Begründung trotzdem ausstellen; das wird festgehalten."
+    ),
+    "Only a finance manager may issue to this customer.": "Nur die Finanzleitung darf an diesen Kunden ausstellen.",
+    "The customer's credit limit is %(limit)s.": "Das Kreditlimit des Kunden beträgt %(limit)s.",
+    "Open the company profile": "Unternehmensprofil öffnen",
+    "Issue now": "Jetzt ausstellen",
+    "Totals": "Summen",
+    "Save and recalculate": "Sichern und neu berechnen",
+    "As of the last save.": "Stand der letzten Sicherung.",
+    "Computed when saved.": "Wird beim Sichern berechnet.",
+    "VAT category and rate": "USt-Kategorie und Steuersatz",
+    "Taxable amount": "Bemessungsgrundlage",
+    "Exemption reason": "Befreiungsgrund",
+    "Credit notes": "Rechnungskorrekturen",
+    "Number": "Nummer",
+    "Notices to the customer": "Mitteilungen an den Kunden",
+    "Created": "Angelegt",
+    "Kind": "Art",
+    "Events": "Ereignisse",
+    "When": "Wann",
+    "Event": "Ereignis",
+    "By": "Von",
+    "From → to": "Von → nach",
+    "Details": "Details",
+    "system": "System",
+    "Delete?": "Löschen?",
+    # --- Invoicing models (invoicing/models.py), the customer's default terms ---
+    "default payment terms": "Standard-Zahlungsbedingungen",
+    "S – standard rate": "S – Regelsteuersatz",
+    "Z – zero rated": "Z – Nullsatz",
+    "E – exempt": "E – steuerfrei",
+    "AE – reverse charge (§ 13b UStG)": "AE – Steuerschuldnerschaft des Leistungsempfängers (§ 13b UStG)",
+    "K – intra-community supply (§ 4 Nr. 1b UStG)": "K – innergemeinschaftliche Lieferung (§ 4 Nr. 1b UStG)",
+    "G – export outside the EU": "G – Ausfuhr in Länder außerhalb der EU",
+    "O – not subject to VAT": "O – nicht steuerbar",
+    "rate (%)": "Steuersatz (%)",
+    "label": "Bezeichnung",
+    "valid from": "gültig ab",
+    "valid to": "gültig bis",
+    "VAT rate": "Steuersatz",
+    "VAT rates": "Steuersätze",
+    "BMF monthly average": "BMF-Monatsdurchschnitt",
+    "daily rate": "Tageskurs",
+    "date": "Datum",
+    "for monthly averages the first day of the month": "bei Monatsdurchschnitten der Erste des Monats",
+    "units per euro": "Einheiten je Euro",
+    "exchange rates": "Wechselkurse",
+    "days after invoice date": "Tage nach Rechnungsdatum",
+    "days after the end of the invoice month": "Tage nach Ende des Rechnungsmonats",
+    "basis": "Grundlage",
+    "days": "Tage",
+    "default for new customers": "Standard für neue Kunden",
+    "payment terms": "Zahlungsbedingungen",
+    "issued": "ausgestellt",
+    "partially paid": "teilweise bezahlt",
+    "paid": "bezahlt",
+    "document type": "Belegart",
+    "for credit notes: the invoice it corrects (BT-25)": "bei Rechnungskorrekturen: die korrigierte Rechnung (BT-25)",
+    "delivery/service date": "Liefer-/Leistungsdatum",
+    "service period from": "Leistungszeitraum von",
+    "service period to": "Leistungszeitraum bis",
+    "deliver-to country": "Lieferland",
+    "buyer reference": "Käuferreferenz",
+    "purchase order": "Bestellnummer",
+    "note": "Hinweis",
+    "payment terms as issued": "Zahlungsbedingungen bei Ausstellung",
+    "payment terms text": "Text der Zahlungsbedingungen",
+    "sum of line net amounts": "Summe der Positionen netto",
+    "allowances": "Nachlässe",
+    "charges": "Zuschläge",
+    "total net": "Gesamtbetrag netto",
+    "prepaid": "bereits gezahlt",
+    "amount due": "Zahlbetrag",
+    "VAT in EUR": "Umsatzsteuer in EUR",
+    "exchange rate (units per EUR)": "Wechselkurs (Einheiten je EUR)",
+    "exchange rate kind": "Art des Wechselkurses",
+    "exchange rate date": "Datum des Wechselkurses",
+    "credited": "korrigiert",
+    "issued by": "ausgestellt von",
+    "invoices": "Rechnungen",
+    "position": "Position",
+    "unit": "Einheit",
+    "UN/ECE Rec. 20": "UN/ECE Rec. 20",
+    "price per": "Preis je",
+    "allowance %": "Rabatt %",
+    "allowance amount": "Rabattbetrag",
+    "invoice line": "Rechnungsposition",
+    "charge (not allowance)": "Zuschlag (kein Nachlass)",
+    "percent": "Prozent",
+    "base amount": "Grundbetrag",
+    "allowance or charge": "Nachlass oder Zuschlag",
+    "allowances and charges": "Nachlässe und Zuschläge",
+    "taxable amount": "Bemessungsgrundlage",
+    "due date changed": "Fälligkeit geändert",
+    "issued despite customer review": "trotz Kundenprüfung ausgestellt",
+    "credit limit exceeded on purpose": "Kreditlimit bewusst überschritten",
+    "settlement changed": "Zahlungsstand geändert",
+    "event": "Ereignis",
+    "at": "am",
+    "by": "von",
+    "from": "von",
+    "to": "nach",
+    "data": "Daten",
+    "invoice event": "Rechnungsereignis",
+    "invoice events": "Rechnungsereignisse",
+    "sent": "gesendet",
+    "customer notice": "Kundenmitteilung",
+    "customer notices": "Kundenmitteilungen",
+    "monthly": "monatlich",
+    "quarterly": "vierteljährlich",
+    "yearly": "jährlich",
+    "frequency": "Rhythmus",
+    "day of month": "Tag im Monat",
+    "1–31; later than the month's last day means its last day": (
+        "1–31; ein Tag nach dem Monatsende bedeutet den letzten Tag des Monats"
+    ),
+    "first period starts": "erster Zeitraum beginnt",
+    "last period starts no later than": "letzter Zeitraum beginnt spätestens",
+    "issue automatically": "automatisch ausstellen",
+    "lines": "Positionen",
+    "recurring invoice": "wiederkehrende Rechnung",
+    "recurring invoices": "wiederkehrende Rechnungen",
+    "template": "Vorlage",
+    "period start": "Zeitraum ab",
+    "period end": "Zeitraum bis",
+    "problem": "Problem",
+    "recurring invoice period": "Zeitraum einer wiederkehrenden Rechnung",
+    "recurring invoice periods": "Zeiträume wiederkehrender Rechnungen",
 }
 
 ENTRY = re.compile(r'(msgid ((?:"(?:[^"\\]|\\.)*"\s*)+)msgstr ((?:"(?:[^"\\]|\\.)*"\s*)+))')

@@ -32,10 +32,12 @@ from django_celery_beat.models import ClockedSchedule, CrontabSchedule, Interval
 
 from core import services as core_services
 from core.api.problems import PROBLEM_CONTENT_TYPE
-from core.models import ApiKey, Job, NumberSeries
+from core.models import ApiKey, CompanyProfile, Job, NumberSeries
 from core.roles import MANAGER_ONLY_MODELS
 from customers.models import BankAccount, Contact, Customer, VerificationRun
 from customers.services import customer_create, customer_verify
+from invoicing.models import CustomerNotice, ExchangeRate, Invoice, PaymentTerms, VatRate
+from invoicing.services import invoice_change_due_date, invoice_draft_create, invoice_issue
 from tasks.models import FollowUpTask
 from tasks.services import task_open_for_cause
 
@@ -68,6 +70,12 @@ ADMIN_EXTRA_MODEL_VIEWS = {
     # and "Dismiss duplicate" (finance managers).
     "admin:customers_customer_verify": ACCEPTS_WRITES,
     "admin:customers_customer_dismiss_duplicate": ACCEPTS_WRITES,
+    # The invoice's own pages (invoicing/admin.py), for whoever may change invoices: issue,
+    # credit note, due date, and the draft form's live totals (a POST of the form; stores nothing).
+    "admin:invoicing_invoice_issue": ACCEPTS_WRITES,
+    "admin:invoicing_invoice_credit_note": ACCEPTS_WRITES,
+    "admin:invoicing_invoice_change_due_date": ACCEPTS_WRITES,
+    "admin:invoicing_invoice_preview": ACCEPTS_WRITES,
 }
 # The admin site's own views (django.contrib.admin.sites.AdminSite.get_urls).
 ADMIN_SITE_VIEWS = {
@@ -102,6 +110,15 @@ API_ROUTES = {
     "v1:customer-verification-list": NEVER_WRITES,
     "v1:customer-verification-detail": NEVER_WRITES,
     "v1:customer-vat-confirmation-list": NEVER_WRITES,
+    "v1:invoice-list": ACCEPTS_WRITES,
+    "v1:invoice-detail": ACCEPTS_WRITES,
+    "v1:invoice-issue": ACCEPTS_WRITES,
+    "v1:invoice-credit-note": ACCEPTS_WRITES,
+    "v1:invoice-change-due-date": ACCEPTS_WRITES,
+    "v1:payment-terms-list": NEVER_WRITES,
+    "v1:payment-terms-detail": NEVER_WRITES,
+    "v1:vat-rate-list": NEVER_WRITES,
+    "v1:vat-rate-detail": NEVER_WRITES,
 }
 OTHER_ROUTES = {
     "schema": NEVER_WRITES,
@@ -289,6 +306,23 @@ def objects(viewer, manager) -> dict:
         as_of=now,
         by=manager,
     )
+    # Invoicing: a draft (the issue page) and an issued invoice whose due date moved (a notice).
+    company = CompanyProfile.objects.create(
+        pk=1, name="Debitor GmbH", street="Friedrichstr. 10", postal_code="10117", city="Berlin", vat_id="DE136695976"
+    )
+    draft_fields = {
+        "customer": customer,
+        "as_of": now,
+        "by": manager,
+        "data": {"service_date": timezone.localdate(now)},
+        "lines": [
+            {"description": "Beratung", "quantity": "1", "unit_price": "100", "vat_category": "S", "vat_rate": "19"}
+        ],
+    }
+    issued = invoice_issue(invoice=invoice_draft_create(**draft_fields), as_of=now, by=manager)
+    invoice_change_due_date(
+        invoice=issued, new_due_date=issued.due_date + timedelta(days=14), reason="Payment plan", as_of=now, by=manager
+    )
     return {
         Customer: customer,
         Contact: customer.contacts.get(),
@@ -310,6 +344,12 @@ def objects(viewer, manager) -> dict:
         ),
         AccessLog: AccessLog.objects.create(**attempt_fields, path_info="/admin/login/"),
         AccessFailureLog: AccessFailureLog.objects.create(**attempt_fields, path_info="/admin/login/"),
+        CompanyProfile: company,
+        Invoice: invoice_draft_create(**draft_fields),
+        CustomerNotice: CustomerNotice.objects.get(invoice=issued),
+        PaymentTerms: PaymentTerms.objects.order_by("pk").first(),
+        VatRate: VatRate.objects.order_by("pk").first(),
+        ExchangeRate: ExchangeRate.objects.create(currency="USD", date="2026-01-01", units_per_eur="1.08"),
     }
 
 

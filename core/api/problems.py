@@ -51,6 +51,17 @@ TYPES = {
 }
 
 
+# Exceptions that services raise (plain Python, no DRF) and that answer with their own
+# status rather than a 500: class -> (status, problem type slug). An app registers its
+# own next to its API, e.g. an edit of an issued invoice is a 409 "document-not-editable".
+DOMAIN_PROBLEMS: dict[type[Exception], tuple[int, str]] = {}
+
+
+def register_problem(exc_class: type[Exception], *, status_code: int, type_slug: str) -> None:
+    """Answer ``exc_class`` (and its subclasses) with ``status_code``; its message is the detail."""
+    DOMAIN_PROBLEMS[exc_class] = (status_code, type_slug)
+
+
 def problem(status_code: int, detail: str = "", *, instance: str = "", errors=None, type_slug: str = "") -> dict:
     body = {
         "type": PROBLEM_BASE + (type_slug or TYPES.get(status_code, "error")),
@@ -120,6 +131,10 @@ def _summary(errors: list[dict]) -> str:
 def problem_exception_handler(exc, context):
     """DRF exception handler: every error, including service ValidationErrors, as a problem."""
     errors = None
+    for exc_class, (status_code, type_slug) in DOMAIN_PROBLEMS.items():
+        if isinstance(exc, exc_class):
+            exc = ProblemException(status_code=status_code, detail=str(exc), type_slug=type_slug)
+            break
     if isinstance(exc, DjangoValidationError):
         errors = service_errors(exc)
         exc = exceptions.ValidationError(as_serializer_error(exc))

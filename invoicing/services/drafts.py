@@ -7,7 +7,9 @@ from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 
+from core.money import minor_unit
 from customers.validation import FieldProblem, clean_country, clean_currency
 
 from ..models import (
@@ -22,6 +24,7 @@ from ..models import (
     VatRate,
 )
 from ..totals import AllowanceChargeInput, LineInput, TotalsError, compute_totals
+from .unit_codes import is_unit_code
 
 HEADER_FIELDS = (
     "currency",
@@ -64,7 +67,17 @@ ALLOWANCE_FIELDS = (
 MAX_QUANTITY = Decimal("1e11")
 MAX_PRICE = Decimal("1e11")
 MAX_AMOUNT = Decimal("1e11")
-# UN/ECE Recommendation 20 codes finance teams use most; others are accepted if well-formed.
+# Amount columns hold 14 digits with 2 decimals: every computed amount must stay below this.
+MAX_STORED_AMOUNT = Decimal("1e12")
+# Decimal places the columns keep (models.QUANTITY, PRICE, RATE, MONEY): more would be rounded
+# silently by the database, so the stored document would differ from the one totalled.
+QUANTITY_PLACES = PRICE_PLACES = 4
+RATE_PLACES = MONEY_PLACES = 2
+# Text columns and their lengths: longer input would fail in the database instead of on its field.
+LINE_TEXT_FIELDS = {"item_number": 100, "exemption_reason": 255, "exemption_code": 30}
+ALLOWANCE_TEXT_FIELDS = {"reason": 255, "reason_code": 10}
+# The UN/ECE Recommendation 20 codes finance teams use most (for pick lists); every code of
+# Recommendations 20 and 21 is accepted (unit_codes.py).
 COMMON_UNITS = {
     "C62": "piece",
     "H87": "piece",
@@ -84,8 +97,10 @@ COMMON_UNITS = {
 }
 
 
-def _decimal(errors: dict, path: str, value, *, minimum=None, maximum=None, required=False, exclusive_min=False):
-    if value in (None, ""):
+def _decimal(
+    errors: dict, path: str, value, *, minimum=None, maximum=None, required=False, exclusive_min=False, places=None
+):
+    if value is None or (isinstance(value, str) and not value.strip()):
         if required:
             errors.setdefault(path, []).append("This field is required.")
         return None
@@ -102,7 +117,17 @@ def _decimal(errors: dict, path: str, value, *, minimum=None, maximum=None, requ
     if maximum is not None and abs(number) >= maximum:
         errors.setdefault(path, []).append(f"Must be below {maximum:,}.")
         return None
+    if places is not None and number != number.quantize(Decimal(1).scaleb(-places)):
+        errors.setdefault(path, []).append(f"At most {places} decimal places.")
+        return None
     return number
+
+
+def _text(errors: dict, path: str, value, *, max_length: int) -> str:
+    text = "" if value is None else str(value).strip()
+    if len(text) > max_length:
+        errors.setdefault(path, []).append(f"At most {max_length} characters.")
+    return text
 
 
 def _date(errors: dict, path: str, value) -> date | None:
@@ -117,7 +142,7 @@ def _date(errors: dict, path: str, value) -> date | None:
         return None
 
 
-def _rate_known(*, category: str, rate: Decimal | None, on: date, country: str = "DE") -> bool:
+def vat_rate_known(*, category: str, rate: Decimal | None, on: date, country: str = "DE") -> bool:
     if category == VatCategory.NOT_SUBJECT and rate is None:
         return True
     return (
@@ -136,6 +161,11 @@ def clean_header(data: dict, *, instance: Invoice | None = None) -> dict:
     if "currency" in data:
         try:
             clean["currency"] = clean_currency(data["currency"] or "")
+            if minor_unit(clean["currency"]) < Decimal("0.01"):
+                # Amount columns keep 2 decimals; BHD, KWD, OMR ... would be rounded silently.
+                errors.setdefault("currency", []).append(
+                    f"{clean['currency']} has more than 2 decimal places; invoices in it are not supported."
+                )
         except FieldProblem as problem:
             errors.setdefault("currency", []).append(str(problem))
     for field in ("invoice_date", "service_date", "service_period_start", "service_period_end"):
@@ -152,7 +182,7 @@ def clean_header(data: dict, *, instance: Invoice | None = None) -> dict:
             errors.setdefault("deliver_to_country", []).append(str(problem))
     if "prepaid_amount" in data:
         clean["prepaid_amount"] = _decimal(
-            errors, "prepaid_amount", data["prepaid_amount"], minimum=0, maximum=MAX_AMOUNT
+            errors, "prepaid_amount", data["prepaid_amount"], minimum=0, maximum=MAX_AMOUNT, places=MONEY_PLACES
         ) or Decimal("0")
     if "language" in data and data["language"] not in ("de", "en"):
         errors.setdefault("language", []).append("Choose de or en.")
@@ -170,6 +200,36 @@ def clean_header(data: dict, *, instance: Invoice | None = None) -> dict:
     return clean
 
 
+def _clean_vat(errors: dict, path: str, data: dict, *, on: date) -> tuple[str, Decimal | None]:
+    """Category (UNCL 5305) and a rate the VAT rate table holds for it on the supply date.
+
+    Rates come from the table finance managers edit, never from code; O takes no rate, the
+    other zero-rate categories default to 0.
+    """
+    category = str(data.get("vat_category") or "").strip().upper()
+    rate = _decimal(
+        errors, f"{path}.vat_rate", data.get("vat_rate"), minimum=0, maximum=Decimal("100"), places=RATE_PLACES
+    )
+    if category not in VatCategory.values:
+        errors.setdefault(f"{path}.vat_category", []).append(
+            f"Unknown VAT category {category!r}; use one of {', '.join(VatCategory.values)} (UNCL 5305)."
+        )
+        return category, rate
+    if f"{path}.vat_rate" in errors:
+        return category, rate
+    if category == VatCategory.NOT_SUBJECT:
+        rate = None
+    elif rate is None and category != VatCategory.STANDARD:
+        rate = Decimal("0")
+    if category == VatCategory.STANDARD and rate is None:
+        errors.setdefault(f"{path}.vat_rate", []).append("Category S needs a VAT rate (BR-S-05).")
+    elif not vat_rate_known(category=category, rate=rate, on=on):
+        errors.setdefault(f"{path}.vat_rate", []).append(
+            f"{rate} % is not a rate for category {category} on {on:%d.%m.%Y} in the VAT rate table."
+        )
+    return category, rate
+
+
 def clean_lines(lines: list[dict], *, on: date) -> list[dict]:
     errors: dict[str, list[str]] = {}
     clean_rows = []
@@ -177,23 +237,39 @@ def clean_lines(lines: list[dict], *, on: date) -> list[dict]:
         errors.setdefault("lines", []).append("An invoice needs at least one line (BR-16).")
     for index, data in enumerate(lines):
         path = f"lines.{index}"
+        if not isinstance(data, dict):
+            errors.setdefault(path, []).append("Each line is an object with description, quantity, price ...")
+            continue
         unknown = set(data) - set(LINE_FIELDS)
         for field in sorted(unknown):
             errors.setdefault(f"{path}.{field}", []).append("This field cannot be set.")
-        row = {k: v for k, v in data.items() if k in LINE_FIELDS}
+        row = {}
         description = str(data.get("description") or "").strip()
         if not description:
             errors.setdefault(f"{path}.description", []).append("Describe what was delivered.")
         elif len(description) > 500:
             errors.setdefault(f"{path}.description", []).append("At most 500 characters.")
         row["description"] = description
+        for field, max_length in LINE_TEXT_FIELDS.items():
+            row[field] = _text(errors, f"{path}.{field}", data.get(field), max_length=max_length)
         row["quantity"] = _decimal(
-            errors, f"{path}.quantity", data.get("quantity"), maximum=MAX_QUANTITY, required=True
+            errors,
+            f"{path}.quantity",
+            data.get("quantity"),
+            maximum=MAX_QUANTITY,
+            required=True,
+            places=QUANTITY_PLACES,
         )
         if row["quantity"] == 0:
             errors.setdefault(f"{path}.quantity", []).append("A quantity of zero invoices nothing.")
         row["unit_price"] = _decimal(
-            errors, f"{path}.unit_price", data.get("unit_price"), minimum=0, maximum=MAX_PRICE, required=True
+            errors,
+            f"{path}.unit_price",
+            data.get("unit_price"),
+            minimum=0,
+            maximum=MAX_PRICE,
+            required=True,
+            places=PRICE_PLACES,
         )
         row["price_base_quantity"] = _decimal(
             errors,
@@ -202,41 +278,33 @@ def clean_lines(lines: list[dict], *, on: date) -> list[dict]:
             minimum=0,
             maximum=MAX_QUANTITY,
             exclusive_min=True,
+            places=QUANTITY_PLACES,
         ) or Decimal("1")
         row["allowance_percent"] = _decimal(
-            errors, f"{path}.allowance_percent", data.get("allowance_percent"), minimum=0, maximum=Decimal("100.01")
+            errors,
+            f"{path}.allowance_percent",
+            data.get("allowance_percent"),
+            minimum=0,
+            maximum=Decimal("100.01"),
+            places=RATE_PLACES,
         )
         row["allowance_amount"] = _decimal(
-            errors, f"{path}.allowance_amount", data.get("allowance_amount"), minimum=0, maximum=MAX_AMOUNT
+            errors,
+            f"{path}.allowance_amount",
+            data.get("allowance_amount"),
+            minimum=0,
+            maximum=MAX_AMOUNT,
+            places=MONEY_PLACES,
         )
-        unit = str(data.get("unit_code") or "C62").upper()
-        if not (unit.isalnum() and 2 <= len(unit) <= 3):
+        unit = str(data.get("unit_code") or "C62").strip().upper()
+        if not is_unit_code(unit):
             errors.setdefault(f"{path}.unit_code", []).append(
-                f"{unit!r} is not a UN/ECE Rec. 20 unit code (e.g. C62, HUR, KGM)."
+                f"{unit!r} is not a UN/ECE Rec. 20 unit code (e.g. C62 piece, HUR hour, KGM kilogram; BR-CL-23)."
             )
         row["unit_code"] = unit
-        category = str(data.get("vat_category") or "")
-        if category not in VatCategory.values:
-            errors.setdefault(f"{path}.vat_category", []).append(
-                f"Unknown VAT category {category!r}; use one of {', '.join(VatCategory.values)}."
-            )
-        rate = _decimal(errors, f"{path}.vat_rate", data.get("vat_rate"), minimum=0, maximum=Decimal("100"))
-        if category in VatCategory.values and f"{path}.vat_rate" not in errors:
-            if category == VatCategory.NOT_SUBJECT:
-                rate = None
-            elif rate is None and category != VatCategory.STANDARD:
-                rate = Decimal("0")
-            if category == VatCategory.STANDARD and rate is None:
-                errors.setdefault(f"{path}.vat_rate", []).append("Category S needs a VAT rate.")
-            elif not _rate_known(category=category, rate=rate, on=on):
-                errors.setdefault(f"{path}.vat_rate", []).append(
-                    f"{rate} % is not a rate for category {category} on {on:%d.%m.%Y} in the VAT rate table."
-                )
+        category, rate = _clean_vat(errors, path, data, on=on)
         row["vat_category"], row["vat_rate"] = category, rate
-        if (
-            category == VatCategory.EXEMPT
-            and not str(data.get("exemption_reason") or data.get("exemption_code") or "").strip()
-        ):
+        if category == VatCategory.EXEMPT and not (row["exemption_reason"] or row["exemption_code"]):
             errors.setdefault(f"{path}.exemption_reason", []).append(
                 "Exempt lines need the exemption reason, e.g. 'Steuerfrei nach § 4 Nr. 14 UStG' (BR-E-10)."
             )
@@ -251,30 +319,30 @@ def clean_allowances(rows: list[dict], *, on: date) -> list[dict]:
     clean_rows = []
     for index, data in enumerate(rows):
         path = f"allowances_charges.{index}"
-        row = {k: v for k, v in data.items() if k in ALLOWANCE_FIELDS}
+        if not isinstance(data, dict):
+            errors.setdefault(path, []).append("Each allowance or charge is an object with amount, reason ...")
+            continue
         for field in sorted(set(data) - set(ALLOWANCE_FIELDS)):
             errors.setdefault(f"{path}.{field}", []).append("This field cannot be set.")
+        row = {}
         row["is_charge"] = bool(data.get("is_charge", False))
-        row["amount"] = _decimal(errors, f"{path}.amount", data.get("amount"), minimum=0, maximum=MAX_AMOUNT)
-        row["percent"] = _decimal(errors, f"{path}.percent", data.get("percent"), minimum=0, maximum=Decimal("100.01"))
+        for field, max_length in ALLOWANCE_TEXT_FIELDS.items():
+            row[field] = _text(errors, f"{path}.{field}", data.get(field), max_length=max_length)
+        row["amount"] = _decimal(
+            errors, f"{path}.amount", data.get("amount"), minimum=0, maximum=MAX_AMOUNT, places=MONEY_PLACES
+        )
+        row["percent"] = _decimal(
+            errors, f"{path}.percent", data.get("percent"), minimum=0, maximum=Decimal("100.01"), places=RATE_PLACES
+        )
         row["base_amount"] = _decimal(
-            errors, f"{path}.base_amount", data.get("base_amount"), minimum=0, maximum=MAX_AMOUNT
+            errors, f"{path}.base_amount", data.get("base_amount"), minimum=0, maximum=MAX_AMOUNT, places=MONEY_PLACES
         )
         if row["amount"] is None and (row["percent"] is None or row["base_amount"] is None):
             errors.setdefault(f"{path}.amount", []).append("Give an amount, or a percent and its base amount.")
-        if not row["is_charge"] and not str(data.get("reason") or data.get("reason_code") or "").strip():
-            errors.setdefault(f"{path}.reason", []).append("Say why the allowance is granted (BR-33).")
-        category = str(data.get("vat_category") or "")
-        rate = _decimal(errors, f"{path}.vat_rate", data.get("vat_rate"), minimum=0, maximum=Decimal("100"))
-        if category not in VatCategory.values:
-            errors.setdefault(f"{path}.vat_category", []).append(f"Unknown VAT category {category!r} (BR-32, BR-37).")
-        else:
-            if category == VatCategory.NOT_SUBJECT:
-                rate = None
-            elif rate is None and category != VatCategory.STANDARD:
-                rate = Decimal("0")
-            if not _rate_known(category=category, rate=rate, on=on):
-                errors.setdefault(f"{path}.vat_rate", []).append(f"{rate} % is not a rate for category {category}.")
+        if not (row["reason"] or row["reason_code"]):
+            kind, rule = ("charge", "BR-38") if row["is_charge"] else ("allowance", "BR-33")
+            errors.setdefault(f"{path}.reason", []).append(f"Say why the {kind} applies ({rule}).")
+        category, rate = _clean_vat(errors, path, data, on=on)
         row["vat_category"], row["vat_rate"] = category, rate
         clean_rows.append(row)
     if errors:
@@ -288,25 +356,41 @@ def _rate_date(header: dict, instance: Invoice | None, as_of: datetime) -> date:
         value = header.get(field, getattr(instance, field, None) if instance else None)
         if value:
             return value
-    return as_of.date()
+    return timezone.localdate(as_of)  # the German date, not UTC's, decides which rates apply
 
 
-def _collect(*parts):
-    """Run cleaning steps, merging their field errors so the caller sees all problems at once."""
-    errors, results = {}, []
-    for func, args, kwargs in parts:
+def _clean_all(
+    *, data: dict, lines: list | None, allowances: list | None, instance: Invoice | None, as_of: datetime
+) -> tuple[dict, list[dict] | None, list[dict] | None]:
+    """Clean header, lines and allowances, raising one ValidationError with every problem found."""
+    errors: dict[str, list[str]] = {}
+    header: dict = {}
+    try:
+        header = clean_header(data, instance=instance)
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
+    on = _rate_date(header, instance, as_of)
+    results = []
+    for func, rows in ((clean_lines, lines), (clean_allowances, allowances)):
+        if rows is None:
+            results.append(None)
+            continue
         try:
-            results.append(func(*args, **kwargs))
+            results.append(func(list(rows), on=on))
         except ValidationError as exc:
             errors.update(exc.message_dict)
             results.append(None)
     if errors:
         raise ValidationError(errors)
-    return results
+    return header, results[0], results[1]
 
 
-def recompute_totals(invoice: Invoice) -> None:
-    """Store line nets and totals of a draft (EN 16931 arithmetic, invoicing.totals)."""
+def recompute_totals(invoice: Invoice):
+    """Store line nets and totals of a draft (EN 16931 arithmetic, invoicing.totals) and return them.
+
+    Refused (field errors) when an amount outgrows its column or the prepaid amount exceeds
+    the total (the amount due would be negative).
+    """
     lines = list(invoice.lines.order_by("position"))
     allowances = list(invoice.allowances_charges.order_by("position"))
     try:
@@ -331,7 +415,8 @@ def recompute_totals(invoice: Invoice) -> None:
                     amount=a.amount,
                     percent=a.percent,
                     base_amount=a.base_amount,
-                    reason=a.reason,
+                    # BR-33/BR-38 accept a reason or a reason code.
+                    reason=a.reason or a.reason_code,
                 )
                 for a in allowances
             ],
@@ -340,6 +425,28 @@ def recompute_totals(invoice: Invoice) -> None:
         )
     except TotalsError as exc:
         raise ValidationError({key: [message] for key, message in exc.errors.items()}) from None
+    errors: dict[str, list[str]] = {}
+    for index, result in enumerate(totals.lines):
+        if abs(result.net_amount) >= MAX_STORED_AMOUNT:
+            errors.setdefault(f"lines.{index}.quantity", []).append(
+                f"The line amount {result.net_amount} is too large (at most {MAX_STORED_AMOUNT:,} − 0.01)."
+            )
+    for index, result in enumerate(totals.allowances_charges):
+        if abs(result.amount) >= MAX_STORED_AMOUNT:
+            errors.setdefault(f"allowances_charges.{index}.amount", []).append(
+                f"The amount {result.amount} is too large."
+            )
+    if not errors and any(
+        abs(amount) >= MAX_STORED_AMOUNT
+        for amount in (totals.line_total, totals.tax_exclusive_total, totals.tax_inclusive_total, totals.amount_due)
+    ):
+        errors.setdefault("lines", []).append(f"The invoice total is too large (below {MAX_STORED_AMOUNT:,}).")
+    if totals.prepaid_amount > 0 and totals.amount_due < 0:
+        errors.setdefault("prepaid_amount", []).append(
+            f"The prepaid amount {totals.prepaid_amount} exceeds the invoice total {totals.tax_inclusive_total}."
+        )
+    if errors:
+        raise ValidationError(errors)
     for line, result in zip(lines, totals.lines, strict=True):
         if line.net_amount != result.net_amount:
             line.net_amount = result.net_amount
@@ -393,12 +500,16 @@ def invoice_draft_create(
     document_type: str = DocumentType.INVOICE,
     corrected_invoice: Invoice | None = None,
 ) -> Invoice:
-    """A new draft for a customer (currency, language and terms default to the customer's)."""
-    data = dict(data or {})
-    (header,) = _collect((clean_header, (data,), {}))
-    on = _rate_date(header, None, as_of)
-    clean_line_rows, clean_allowance_rows = _collect(
-        (clean_lines, (list(lines),), {"on": on}), (clean_allowances, (list(allowances_charges),), {"on": on})
+    """A new draft for a customer (currency, language and terms default to the customer's).
+
+    Credit notes reference the invoice they correct (BT-25); ``credit_note_create`` builds them.
+    """
+    if (document_type == DocumentType.CREDIT_NOTE) != (corrected_invoice is not None):
+        raise ValidationError(
+            {"corrected_invoice": ["A credit note references the invoice it corrects; an invoice references none."]}
+        )
+    header, clean_line_rows, clean_allowance_rows = _clean_all(
+        data=dict(data or {}), lines=list(lines), allowances=list(allowances_charges), instance=None, as_of=as_of
     )
     with transaction.atomic():
         invoice = Invoice(
@@ -442,13 +553,8 @@ def invoice_draft_update(
         invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
         if invoice.status != DocumentStatus.DRAFT:
             raise DocumentNotEditable(invoice)
-        (header,) = _collect((clean_header, (dict(data or {}),), {"instance": invoice}))
-        on = _rate_date(header, invoice, as_of)
-        clean_line_rows, clean_allowance_rows = _collect(
-            (clean_lines, (list(lines),), {"on": on}) if lines is not None else (lambda: None, (), {}),
-            (clean_allowances, (list(allowances_charges),), {"on": on})
-            if allowances_charges is not None
-            else (lambda: None, (), {}),
+        header, clean_line_rows, clean_allowance_rows = _clean_all(
+            data=dict(data or {}), lines=lines, allowances=allowances_charges, instance=invoice, as_of=as_of
         )
         for field, value in header.items():
             setattr(invoice, field, value)

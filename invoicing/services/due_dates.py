@@ -7,21 +7,28 @@ from datetime import date, datetime
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from ..models import CustomerNotice, DocumentStatus, DocumentType, Invoice, InvoiceEvent
+from ..models import CustomerNotice, DocumentStatus, DocumentType, Invoice, InvoiceEvent, SettlementState
+from .locks import invoices_lock
 
 
 def invoice_change_due_date(*, invoice: Invoice, new_due_date: date, reason: str, as_of: datetime, by=None) -> Invoice:
-    """Move the due date with a reason: kept as an event, and a notice to the customer is recorded
-    in the same transaction (sent by the e-mail outbox)."""
+    """Move the due date of an issued, unsettled invoice with a reason (agreed extension, payment plan).
+
+    The change is kept as an event (old → new, who, why), and a notice to the customer is recorded
+    in the same transaction (the e-mail outbox sends it). The due date is one of the columns the
+    immutability trigger lets change after issue.
+    """
     errors: dict[str, list[str]] = {}
     if not reason.strip():
         errors["reason"] = ["Say why the due date changes (e.g. agreed payment plan)."]
     with transaction.atomic():
-        invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
+        invoice = invoices_lock(invoice.pk)[invoice.pk]
         if invoice.status != DocumentStatus.ISSUED or invoice.document_type != DocumentType.INVOICE:
             errors.setdefault("invoice", []).append(
                 f"Only issued invoices have a due date to change; this one is {invoice.status}."
             )
+        elif invoice.settlement_state == SettlementState.PAID:
+            errors.setdefault("invoice", []).append(f"{invoice.number} is settled; there is nothing left to fall due.")
         elif new_due_date < invoice.invoice_date:
             errors.setdefault("due_date", []).append("The due date cannot lie before the invoice date.")
         elif new_due_date == invoice.due_date:

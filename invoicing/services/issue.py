@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from decimal import Decimal
+from decimal import Decimal, localcontext
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -14,6 +14,7 @@ from core.models import CompanyProfile
 from core.money import quantize
 from core.numbering import number_next
 from core.roles import Role, role_of
+from customers.models import Customer
 
 from ..models import (
     DocumentStatus,
@@ -26,8 +27,8 @@ from ..models import (
     VatCategory,
 )
 from ..terms import discount_offers, due_date, terms_text
-from ..totals import convert_tax_total
-from .drafts import DocumentNotEditable, invoice_draft_create, recompute_totals
+from .drafts import DocumentNotEditable, invoice_draft_create, recompute_totals, vat_rate_known
+from .locks import invoices_lock
 
 SERIES = {DocumentType.INVOICE: "invoice", DocumentType.CREDIT_NOTE: "credit_note"}
 NOTES = {
@@ -50,11 +51,45 @@ NOTES = {
 }
 
 
+# VATEX codes (CEF code list) for the breakdown rows of categories that are not taxed here:
+# EN 16931 wants a reason text or code on each of them (BR-AE-10, BR-IC-10, BR-G-10, BR-O-10).
+EXEMPTION_CODES = {
+    VatCategory.REVERSE_CHARGE: "VATEX-EU-AE",
+    VatCategory.INTRA_COMMUNITY: "VATEX-EU-IC",
+    VatCategory.EXPORT: "VATEX-EU-G",
+    VatCategory.NOT_SUBJECT: "VATEX-EU-O",
+}
+LINE_COPY_FIELDS = (
+    "description",
+    "item_number",
+    "quantity",
+    "unit_code",
+    "unit_price",
+    "price_base_quantity",
+    "allowance_percent",
+    "allowance_amount",
+    "vat_category",
+    "vat_rate",
+    "exemption_reason",
+    "exemption_code",
+)
+ALLOWANCE_COPY_FIELDS = (
+    "is_charge",
+    "reason",
+    "reason_code",
+    "amount",
+    "percent",
+    "base_amount",
+    "vat_category",
+    "vat_rate",
+)
+
+
 class InvoiceIssueError(ValidationError):
     """The draft cannot be issued yet; field-level reasons."""
 
 
-def _seller_snapshot() -> dict:
+def _seller_snapshot(*, needs_vat_id: bool) -> dict:
     profile = CompanyProfile.objects.filter(pk=1).first()
     if profile is None:
         raise InvoiceIssueError(
@@ -62,11 +97,18 @@ def _seller_snapshot() -> dict:
         )
     missing = [
         label
-        for label, value in (("name", profile.name), ("street", profile.street), ("city", profile.city))
+        for label, value in (
+            ("name", profile.name),
+            ("street", profile.street),
+            ("postal code", profile.postal_code),
+            ("city", profile.city),
+        )
         if not value
     ]
     if not (profile.vat_id or profile.tax_number):
         missing.append("VAT ID or tax number (§ 14 (4) Nr. 2 UStG)")
+    elif needs_vat_id and not profile.vat_id:
+        missing.append("our VAT ID, which reverse charge and intra-community supplies state (§ 14a (1), (3) UStG)")
     if missing:
         raise InvoiceIssueError({"seller": [f"The company profile lacks: {', '.join(missing)}."]})
     return profile.snapshot()
@@ -91,6 +133,7 @@ def _buyer_snapshot(customer) -> dict:
         "shipping": {
             "name": customer.shipping_name,
             "street": customer.shipping_street,
+            "street2": customer.shipping_street2,
             "postal_code": customer.shipping_postal_code,
             "city": customer.shipping_city,
             "country": customer.shipping_country,
@@ -100,28 +143,60 @@ def _buyer_snapshot(customer) -> dict:
     }
 
 
-def _check_complete(invoice: Invoice, categories: set[str]) -> dict[str, list[str]]:
+def _check_complete(invoice: Invoice, lines: list, allowances: list, *, supply_date: date) -> dict[str, list[str]]:
+    """§ 14 (4) UStG, § 14a UStG and the EN 16931 category rules a draft must meet to be issued."""
     errors: dict[str, list[str]] = {}
     customer = invoice.customer
-    if not invoice.lines.exists():
+    categories = {row.vat_category for row in [*lines, *allowances]}
+    if not lines:
         errors.setdefault("lines", []).append("An invoice needs at least one line (BR-16).")
-    if not (invoice.service_date or invoice.service_period_start):
-        errors.setdefault("service_date", []).append("State the delivery/service date or period (§ 14 (4) Nr. 6 UStG).")
+    if bool(invoice.service_period_start) != bool(invoice.service_period_end):
+        errors.setdefault("service_period_end", []).append("A service period needs its first and its last day.")
     if categories & {VatCategory.REVERSE_CHARGE, VatCategory.INTRA_COMMUNITY} and not customer.vat_id:
         errors.setdefault("lines", []).append(
             "Reverse charge (AE) and intra-community supplies (K) need the buyer's VAT ID (BR-AE-02, BR-IC-02); "
             f"customer {customer.number} has none."
         )
-    if VatCategory.INTRA_COMMUNITY in categories:
-        if not invoice.deliver_to_country:
-            errors.setdefault("deliver_to_country", []).append(
-                "Intra-community supplies need the deliver-to country (BR-IC-12)."
-            )
-        if not (invoice.service_date or invoice.service_period_start):
-            errors.setdefault("service_date", []).append("Intra-community supplies need the delivery date (BR-IC-11).")
+    if VatCategory.INTRA_COMMUNITY in categories and not invoice.deliver_to_country:
+        errors.setdefault("deliver_to_country", []).append(
+            "Intra-community supplies need the deliver-to country (BR-IC-12)."
+        )
     if VatCategory.NOT_SUBJECT in categories and len(categories) > 1:
         errors.setdefault("lines", []).append("An invoice with category O has only category O lines (BR-O-11).")
+    if VatCategory.EXEMPT in categories and not any(
+        line.vat_category == VatCategory.EXEMPT and (line.exemption_reason or line.exemption_code) for line in lines
+    ):
+        errors.setdefault("lines", []).append("Category E needs a line stating the exemption reason (BR-E-10).")
+    # The draft was checked against the rates of its dates then; the dates may have moved since.
+    for prefix, rows in (("lines", lines), ("allowances_charges", allowances)):
+        for index, row in enumerate(rows):
+            if not vat_rate_known(category=row.vat_category, rate=row.vat_rate, on=supply_date):
+                errors.setdefault(f"{prefix}.{index}.vat_rate", []).append(
+                    f"{row.vat_rate} % is not a rate for category {row.vat_category} on the supply date "
+                    f"{supply_date:%d.%m.%Y} in the VAT rate table."
+                )
     return errors
+
+
+def _merge(errors: dict[str, list[str]], more: dict[str, list[str]]) -> dict[str, list[str]]:
+    for path, messages in more.items():
+        errors.setdefault(path, []).extend(messages)
+    return errors
+
+
+def _latest_issued_date(document_type: str) -> date | None:
+    return Invoice.objects.filter(
+        document_type=document_type, status__in=[DocumentStatus.ISSUED, DocumentStatus.CANCELLED]
+    ).aggregate(latest=Max("invoice_date"))["latest"]
+
+
+def _date_order_error(invoice_date: date, latest: date | None, series: str) -> str | None:
+    if latest and invoice_date < latest:
+        return (
+            f"{invoice_date:%d.%m.%Y} lies before the last issued {series.replace('_', ' ')} ({latest:%d.%m.%Y}); "
+            "numbers must follow dates."
+        )
+    return None
 
 
 def _exchange_rate(invoice: Invoice, on: date, *, daily: bool) -> ExchangeRate | None:
@@ -134,6 +209,13 @@ def _exchange_rate(invoice: Invoice, on: date, *, daily: bool) -> ExchangeRate |
     return ExchangeRate.objects.filter(currency=invoice.currency, kind="monthly", date=on.replace(day=1)).first()
 
 
+def _tax_total_eur(tax_total: Decimal, units_per_eur: Decimal) -> Decimal:
+    """BT-111: the VAT in EUR, divided exactly before the one rounding (1/rate would round first)."""
+    with localcontext() as context:
+        context.prec = 60
+        return quantize(tax_total / units_per_eur, "EUR")
+
+
 def _customer_open_total(customer, *, exclude_pk: int) -> Decimal:
     total = (
         Invoice.objects.filter(customer=customer, status=DocumentStatus.ISSUED, document_type=DocumentType.INVOICE)
@@ -141,6 +223,30 @@ def _customer_open_total(customer, *, exclude_pk: int) -> Decimal:
         .aggregate(total=Sum("open_amount"))["total"]
     )
     return total or Decimal("0")
+
+
+def _check_credit_note(credit_note: Invoice, invoice: Invoice | None) -> dict[str, list[str]]:
+    """A credit note corrects an issued invoice of the same customer and currency, by at most what is left."""
+    if invoice is None or invoice.document_type != DocumentType.INVOICE:
+        return {"corrected_invoice": ["A credit note must reference the invoice it corrects (BT-25)."]}
+    errors: dict[str, list[str]] = {}
+    if invoice.status != DocumentStatus.ISSUED:
+        errors.setdefault("corrected_invoice", []).append(
+            f"{invoice.number or invoice.pk} is {invoice.status}; only issued invoices can be credited."
+        )
+    if invoice.customer_id != credit_note.customer_id:
+        errors.setdefault("corrected_invoice", []).append(f"{invoice.number} belongs to another customer.")
+    if invoice.currency != credit_note.currency:
+        errors.setdefault("currency", []).append(
+            f"A credit note is in the currency of its invoice ({invoice.currency}), not {credit_note.currency}."
+        )
+    remaining = invoice.tax_inclusive_total - invoice.credited_amount
+    if credit_note.tax_inclusive_total > remaining:
+        errors.setdefault("lines", []).append(
+            f"The credit note ({credit_note.tax_inclusive_total}) exceeds what is left to credit on "
+            f"{invoice.number} ({remaining})."
+        )
+    return errors
 
 
 def invoice_issue(
@@ -151,35 +257,52 @@ def invoice_issue(
     review_override_reason: str = "",
     credit_limit_confirmation: str = "",
 ) -> Invoice:
-    """Issue a draft invoice or credit note.
+    """Issue a draft invoice or credit note: number, dates, snapshots and totals are fixed.
 
     Refused (field-level reasons) when: the customer needs review and no finance manager
     overrides with a reason; the credit limit would be exceeded without a confirmation;
-    § 14 (4) UStG data is missing; AE/K lack the buyer VAT ID; a foreign currency has no
-    exchange rate for the month of supply (§ 16 (6) UStG); the invoice date lies before
-    the last issued document of its series (numbers follow dates).
+    § 14 (4) UStG data is missing; AE/K lack the buyer VAT ID (§ 14a UStG); a foreign
+    currency has no exchange rate for the month of supply (§ 16 (6) UStG); the invoice date
+    lies in the future or before the last issued document of its series (numbers follow dates);
+    a credit note exceeds what is left to credit.
+
+    Without a service date or period the supply is taken to have happened on the invoice date,
+    and that date is stored and stated: § 14 (4) Nr. 6 UStG wants the date even when it equals the
+    invoice date (UStAE 14.5 (16)).
     """
     with transaction.atomic():
-        invoice = Invoice.objects.select_for_update().select_related("customer", "payment_terms").get(pk=invoice.pk)
+        corrected_id = (
+            Invoice.objects.filter(pk=invoice.pk).values_list("corrected_invoice_id", flat=True).get()
+        )  # fixed at draft creation, so safe to read before locking
+        locked = invoices_lock(
+            invoice.pk, *([corrected_id] if corrected_id else []), select_related=("customer", "payment_terms")
+        )
+        invoice, corrected = locked[invoice.pk], locked.get(corrected_id)
         if invoice.status != DocumentStatus.DRAFT:
             raise DocumentNotEditable(invoice)
+        is_invoice = invoice.document_type == DocumentType.INVOICE
         customer = invoice.customer
-        categories = set(invoice.lines.values_list("vat_category", flat=True)) | set(
-            invoice.allowances_charges.values_list("vat_category", flat=True)
-        )
-        errors = _check_complete(invoice, categories)
-        invoice_date = invoice.invoice_date or timezone.localdate(as_of)
+        if is_invoice and customer.credit_limit is not None:
+            # Serialises issues to one customer so two invoices cannot both pass the limit.
+            customer = Customer.objects.select_for_update().get(pk=customer.pk)
+        lines = list(invoice.lines.order_by("position"))
+        allowances = list(invoice.allowances_charges.order_by("position"))
+        categories = {row.vat_category for row in [*lines, *allowances]}
+        today = timezone.localdate(as_of)
+        invoice_date = invoice.invoice_date or today
+        service_date_defaulted = not (invoice.service_date or invoice.service_period_start)
+        supply_date = invoice.service_date or invoice.service_period_end or invoice_date
         series = SERIES[invoice.document_type]
-        latest = Invoice.objects.filter(
-            document_type=invoice.document_type, status__in=[DocumentStatus.ISSUED, DocumentStatus.CANCELLED]
-        ).aggregate(latest=Max("invoice_date"))["latest"]
-        if latest and invoice_date < latest:
+
+        errors = _check_complete(invoice, lines, allowances, supply_date=supply_date)
+        if invoice_date > today:
             errors.setdefault("invoice_date", []).append(
-                f"{invoice_date:%d.%m.%Y} lies before the last issued {series.replace('_', ' ')} ({latest:%d.%m.%Y}); "
-                "numbers must follow dates."
+                f"{invoice_date:%d.%m.%Y} lies in the future; an invoice is dated the day it is issued or before."
             )
+        if message := _date_order_error(invoice_date, _latest_issued_date(invoice.document_type), series):
+            errors.setdefault("invoice_date", []).append(message)
         events: list[tuple[str, str, dict]] = []
-        if customer.verification_status == "needs_review" and invoice.document_type == DocumentType.INVOICE:
+        if customer.verification_status == "needs_review" and is_invoice:
             role = role_of(by)
             if not review_override_reason.strip():
                 errors.setdefault("review_override_reason", []).append(
@@ -191,8 +314,17 @@ def invoice_issue(
                 )
             else:
                 events.append((InvoiceEvent.Kind.REVIEW_OVERRIDDEN, review_override_reason.strip(), {}))
-        totals = recompute_totals(invoice)
-        if invoice.document_type == DocumentType.INVOICE and customer.credit_limit is not None:
+        try:
+            totals = recompute_totals(invoice)
+        except ValidationError as exc:
+            raise InvoiceIssueError(_merge(errors, exc.message_dict)) from None
+        if is_invoice and invoice.tax_inclusive_total < 0:
+            errors.setdefault("lines", []).append("The invoice total is negative; correct invoices with a credit note.")
+        if not is_invoice:
+            if invoice.tax_inclusive_total <= 0:
+                errors.setdefault("lines", []).append("A credit note credits an amount above zero.")
+            _merge(errors, _check_credit_note(invoice, corrected))
+        if is_invoice and customer.credit_limit is not None:
             exposure = _customer_open_total(customer, exclude_pk=invoice.pk) + invoice.amount_due
             if exposure > customer.credit_limit:
                 if not credit_limit_confirmation.strip():
@@ -205,44 +337,54 @@ def invoice_issue(
                         (
                             InvoiceEvent.Kind.CREDIT_LIMIT_CONFIRMED,
                             credit_limit_confirmation.strip(),
-                            {"exposure": str(exposure)},
+                            {"exposure": str(exposure), "credit_limit": str(customer.credit_limit)},
                         )
                     )
-        supply_date = invoice.service_date or invoice.service_period_end or invoice_date
         rate = None
         if invoice.currency != "EUR":
-            profile = CompanyProfile.objects.filter(pk=1).first()
-            daily = bool(profile and profile.uses_daily_exchange_rates)
-            rate = _exchange_rate(invoice, supply_date, daily=daily)
-            if rate is None:
-                kind = "daily" if daily else f"BMF monthly average for {supply_date:%m/%Y}"
-                errors.setdefault("currency", []).append(
-                    f"No {kind} EUR exchange rate for {invoice.currency}: enter it under Exchange rates "
-                    "(Art. 230 VAT Directive, § 16 (6) UStG)."
+            if corrected is not None and corrected.exchange_rate:
+                # A correction converts like the invoice it corrects (same supply, § 17 UStG).
+                rate = ExchangeRate(
+                    currency=corrected.currency,
+                    kind=corrected.exchange_rate_kind,
+                    date=corrected.exchange_rate_date,
+                    units_per_eur=corrected.exchange_rate,
                 )
+            else:
+                profile = CompanyProfile.objects.filter(pk=1).first()
+                daily = bool(profile and profile.uses_daily_exchange_rates)
+                rate = _exchange_rate(invoice, supply_date, daily=daily)
+                if rate is None:
+                    kind = (
+                        f"daily rate up to {supply_date:%d.%m.%Y}"
+                        if daily
+                        else (f"BMF monthly average for {supply_date:%m/%Y}")
+                    )
+                    errors.setdefault("currency", []).append(
+                        f"No {kind} EUR exchange rate for {invoice.currency}: enter it under Exchange rates "
+                        "(Art. 230 VAT Directive, § 16 (6) UStG)."
+                    )
         try:
-            seller = _seller_snapshot()
+            seller = _seller_snapshot(
+                needs_vat_id=bool(categories & {VatCategory.REVERSE_CHARGE, VatCategory.INTRA_COMMUNITY})
+            )
         except ValidationError as exc:
-            errors.update(exc.message_dict)
+            _merge(errors, exc.message_dict)
         if errors:
             raise InvoiceIssueError(errors)
 
         invoice.invoice_date = invoice_date
-        invoice.number = number_next(key=series, today=invoice_date)
         invoice.seller = seller
         invoice.buyer = _buyer_snapshot(customer)
         if not invoice.buyer_reference and customer.leitweg_id:
             invoice.buyer_reference = customer.leitweg_id  # XRechnung BT-10 for public buyers
-        if not (invoice.service_date or invoice.service_period_start):
+        if service_date_defaulted:
             invoice.service_date = invoice_date
-        notes = [
-            NOTES[c][invoice.language if invoice.language in ("de", "en") else "de"]
-            for c in sorted(categories)
-            if c in NOTES
-        ]
+        language = invoice.language if invoice.language in ("de", "en") else "de"
+        notes = [NOTES[c][language] for c in sorted(categories) if c in NOTES]
         if notes:
             invoice.note = "\n".join(filter(None, [invoice.note, *notes]))
-        if invoice.document_type == DocumentType.INVOICE and invoice.payment_terms is not None:
+        if is_invoice and invoice.payment_terms is not None:
             spec = invoice.payment_terms.spec()
             invoice.due_date = due_date(spec, invoice_date=invoice_date)
             invoice.discount_offers = [
@@ -264,19 +406,18 @@ def invoice_issue(
             }
             invoice.payment_terms_text = terms_text(
                 spec,
-                language=invoice.language,
+                language=language,
                 invoice_date=invoice_date,
                 gross_amount=invoice.amount_due,
                 currency=invoice.currency,
             )
-        elif invoice.document_type == DocumentType.INVOICE:
+        elif is_invoice:
             invoice.due_date = invoice_date
         if rate is not None:
             invoice.exchange_rate = rate.units_per_eur
             invoice.exchange_rate_kind = rate.kind
             invoice.exchange_rate_date = rate.date
-            # units_per_eur is foreign currency per 1 EUR; convert_tax_total takes EUR per unit.
-            invoice.tax_total_eur = convert_tax_total(tax_total=invoice.tax_total, rate=Decimal(1) / rate.units_per_eur)
+            invoice.tax_total_eur = _tax_total_eur(invoice.tax_total, rate.units_per_eur)
         InvoiceVatBreakdown.objects.bulk_create(
             InvoiceVatBreakdown(
                 invoice=invoice,
@@ -284,24 +425,28 @@ def invoice_issue(
                 vat_rate=row.vat_rate,
                 taxable_amount=row.taxable_amount,
                 tax_amount=row.tax_amount,
-                **_exemption_for(invoice, row.vat_category),
+                **_exemption_for(lines, row.vat_category, language),
             )
             for row in totals.breakdown
         )
-        invoice.open_amount = invoice.amount_due if invoice.document_type == DocumentType.INVOICE else Decimal("0")
+        # Drawn as late as possible: the series row stays locked until commit, so concurrent
+        # issuers wait only for the last few statements (bench/bench_invoicing.py).
+        invoice.number = number_next(key=series, today=invoice_date)
+        # Holding the series lock now: a document issued meanwhile is committed and visible, so
+        # numbers and dates cannot cross even when two issues race.
+        if message := _date_order_error(invoice_date, _latest_issued_date(invoice.document_type), series):
+            raise InvoiceIssueError({"invoice_date": [message]})
+        invoice.open_amount = invoice.amount_due if is_invoice else Decimal("0")
         invoice.settlement_state = SettlementState.OPEN if invoice.open_amount > 0 else SettlementState.PAID
         invoice.status = DocumentStatus.ISSUED
         invoice.issued_at = as_of
         invoice.issued_by = by if getattr(by, "pk", None) else None
+        kinds = {kind for kind, _, _ in events}
         invoice.review_override_reason = (
-            review_override_reason.strip()
-            if events and any(e[0] == InvoiceEvent.Kind.REVIEW_OVERRIDDEN for e in events)
-            else ""
+            review_override_reason.strip() if InvoiceEvent.Kind.REVIEW_OVERRIDDEN in kinds else ""
         )
         invoice.credit_limit_confirmation = (
-            credit_limit_confirmation.strip()
-            if any(e[0] == InvoiceEvent.Kind.CREDIT_LIMIT_CONFIRMED for e in events)
-            else ""
+            credit_limit_confirmation.strip() if InvoiceEvent.Kind.CREDIT_LIMIT_CONFIRMED in kinds else ""
         )
         invoice.updated_at = as_of
         invoice.save()
@@ -315,34 +460,38 @@ def invoice_issue(
             by=actor,
             from_state=DocumentStatus.DRAFT,
             to_state=DocumentStatus.ISSUED,
-            data={"number": invoice.number},
+            data={"number": invoice.number, "service_date_defaulted": service_date_defaulted},
         )
-        if invoice.document_type == DocumentType.CREDIT_NOTE:
-            _apply_credit_note(credit_note=invoice, as_of=as_of, by=actor)
+        if not is_invoice:
+            _apply_credit_note(credit_note=invoice, invoice=corrected, as_of=as_of, by=actor)
     return invoice
 
 
-def _exemption_for(invoice: Invoice, category: str) -> dict:
+def _exemption_for(lines: list, category: str, language: str) -> dict:
+    if category in EXEMPTION_CODES:
+        return {"exemption_reason": NOTES[category][language], "exemption_code": EXEMPTION_CODES[category]}
     if category != VatCategory.EXEMPT:
         return {}
-    line = invoice.lines.filter(vat_category=category).exclude(exemption_reason="", exemption_code="").first()
+    line = next((x for x in lines if x.vat_category == category and (x.exemption_reason or x.exemption_code)), None)
     return {"exemption_reason": line.exemption_reason, "exemption_code": line.exemption_code} if line else {}
 
 
-def _apply_credit_note(*, credit_note: Invoice, as_of: datetime, by) -> None:
-    """Reduce the corrected invoice's open amount; what exceeds it stays open on the credit note
-    as the customer's balance (the payments issue turns it into usable credit). A credit note
-    covering the whole invoice cancels it."""
-    invoice = Invoice.objects.select_for_update().get(pk=credit_note.corrected_invoice_id)
+def _apply_credit_note(*, credit_note: Invoice, invoice: Invoice, as_of: datetime, by) -> None:
+    """Reduce the corrected (locked) invoice's open amount; what exceeds it stays open on the
+    credit note as the customer's balance (the payments issue turns it into usable credit).
+    Credit notes covering the whole invoice cancel it."""
     credit = credit_note.amount_due
     applied = min(credit, invoice.open_amount)
+    paid = invoice.amount_due - invoice.credited_amount - invoice.open_amount  # by payments, before this credit
+    old_state, old_status = invoice.settlement_state, invoice.status
     invoice.open_amount -= applied
     invoice.credited_amount += credit
-    paid = invoice.amount_due - invoice.credited_amount - invoice.open_amount
     if invoice.open_amount == 0:
         invoice.settlement_state = SettlementState.PAID
     elif paid > 0:
         invoice.settlement_state = SettlementState.PARTIALLY_PAID
+    else:
+        invoice.settlement_state = SettlementState.OPEN
     events = [
         InvoiceEvent(
             invoice=invoice,
@@ -352,7 +501,19 @@ def _apply_credit_note(*, credit_note: Invoice, as_of: datetime, by) -> None:
             data={"credit_note": credit_note.number, "amount": str(credit), "applied": str(applied)},
         )
     ]
-    if invoice.credited_amount >= invoice.tax_inclusive_total and invoice.status == DocumentStatus.ISSUED:
+    if invoice.settlement_state != old_state:
+        events.append(
+            InvoiceEvent(
+                invoice=invoice,
+                kind=InvoiceEvent.Kind.SETTLEMENT_CHANGED,
+                at=as_of,
+                by=by,
+                from_state=old_state,
+                to_state=invoice.settlement_state,
+                reason=f"credit note {credit_note.number}",
+            )
+        )
+    if invoice.credited_amount >= invoice.tax_inclusive_total and old_status == DocumentStatus.ISSUED:
         invoice.status = DocumentStatus.CANCELLED
         invoice.cancelled_at = as_of
         events.append(
@@ -373,8 +534,9 @@ def _apply_credit_note(*, credit_note: Invoice, as_of: datetime, by) -> None:
     InvoiceEvent.objects.bulk_create(events)
     overflow = credit - applied
     if overflow:
-        Invoice.objects.filter(pk=credit_note.pk).update(open_amount=overflow, settlement_state=SettlementState.OPEN)
         credit_note.open_amount = overflow
+        credit_note.settlement_state = SettlementState.OPEN
+        credit_note.save(update_fields=["open_amount", "settlement_state"])
 
 
 def credit_note_create(
@@ -386,94 +548,84 @@ def credit_note_create(
     reason: str = "",
     issue: bool = False,
 ) -> Invoice:
-    """A credit note for an issued invoice: full (all lines and allowances) or with the given lines."""
-    if invoice.status != DocumentStatus.ISSUED or invoice.document_type != DocumentType.INVOICE:
-        raise ValidationError(
-            {"invoice": [f"Only issued invoices can be credited; {invoice.number or invoice.pk} is {invoice.status}."]}
-        )
-    already = Invoice.objects.filter(corrected_invoice=invoice, status=DocumentStatus.ISSUED).aggregate(
-        t=Sum("tax_inclusive_total")
-    )["t"] or Decimal("0")
-    full = lines is None
-    if full:
-        lines = [
-            {
-                field: getattr(line, field)
-                for field in (
-                    "description",
-                    "item_number",
-                    "quantity",
-                    "unit_code",
-                    "unit_price",
-                    "price_base_quantity",
-                    "allowance_percent",
-                    "allowance_amount",
-                    "vat_category",
-                    "vat_rate",
-                    "exemption_reason",
-                    "exemption_code",
-                )
-            }
-            for line in invoice.lines.order_by("position")
-        ]
-        allowances = [
-            {
-                field: getattr(a, field)
-                for field in (
-                    "is_charge",
-                    "reason",
-                    "reason_code",
-                    "amount",
-                    "percent",
-                    "base_amount",
-                    "vat_category",
-                    "vat_rate",
-                )
-            }
-            for a in invoice.allowances_charges.order_by("position")
-        ]
-        if already:
+    """A credit note (draft, or issued with ``issue=True``) correcting an issued invoice (BT-25).
+
+    Full (``lines=None``: all lines and allowances, only while nothing has been credited) or
+    partial with the given lines. Refused when it would credit more than is left; nothing is
+    saved then.
+    """
+    with transaction.atomic():
+        invoice = invoices_lock(invoice.pk)[invoice.pk]
+        if invoice.status != DocumentStatus.ISSUED or invoice.document_type != DocumentType.INVOICE:
             raise ValidationError(
-                {"invoice": [f"{invoice.number} has been credited partly ({already}); credit the rest line by line."]}
+                {
+                    "invoice": [
+                        f"Only issued invoices can be credited; {invoice.number or invoice.pk} is "
+                        f"{invoice.get_document_type_display()} {invoice.status}."
+                    ]
+                }
             )
-    else:
-        allowances = []
-    note = reason.strip() or ("Gutschrift zu" if invoice.language == "de" else "Credit note for") + f" {invoice.number}"
-    credit_note = invoice_draft_create(
-        customer=invoice.customer,
-        as_of=as_of,
-        by=by,
-        document_type=DocumentType.CREDIT_NOTE,
-        corrected_invoice=invoice,
-        data={
-            "currency": invoice.currency,
-            "language": invoice.language,
-            "service_date": invoice.service_date,
-            "service_period_start": invoice.service_period_start,
-            "service_period_end": invoice.service_period_end,
-            "deliver_to_country": invoice.deliver_to_country,
-            "buyer_reference": invoice.buyer_reference,
-            "note": note,
-        },
-        lines=lines,
-        allowances_charges=allowances,
-    )
-    if credit_note.tax_inclusive_total > invoice.tax_inclusive_total - already:
-        # More than what is left to credit would credit the same supply twice.
-        transaction.set_rollback(False)
-        credit_note.delete()
-        raise ValidationError(
-            {
-                "lines": [
-                    f"The credit note ({credit_note.tax_inclusive_total}) exceeds what is left to credit on "
-                    f"{invoice.number} ({invoice.tax_inclusive_total - already})."
-                ]
-            }
+        already = invoice.credited_amount
+        full = lines is None
+        if full:
+            if already:
+                raise ValidationError(
+                    {
+                        "invoice": [
+                            f"{invoice.number} has been credited partly ({already}); credit the rest line by line."
+                        ]
+                    }
+                )
+            lines = [
+                {field: getattr(line, field) for field in LINE_COPY_FIELDS}
+                for line in invoice.lines.order_by("position")
+            ]
+            allowances = [
+                {field: getattr(a, field) for field in ALLOWANCE_COPY_FIELDS}
+                for a in invoice.allowances_charges.order_by("position")
+            ]
+        else:
+            allowances = []
+        if invoice.language == "en":
+            note = f"Correction of invoice {invoice.number} of {invoice.invoice_date:%d %b %Y}"
+        else:
+            # Not "Gutschrift": in German VAT law that word means self-billing (§ 14 (2) Satz 2 UStG).
+            note = f"Rechnungskorrektur zu Rechnung {invoice.number} vom {invoice.invoice_date:%d.%m.%Y}"
+        if reason.strip():
+            note = f"{note}: {reason.strip()}"
+        credit_note = invoice_draft_create(
+            customer=invoice.customer,
+            as_of=as_of,
+            by=by,
+            document_type=DocumentType.CREDIT_NOTE,
+            corrected_invoice=invoice,
+            data={
+                "currency": invoice.currency,
+                "language": invoice.language,
+                "service_date": invoice.service_date,
+                "service_period_start": invoice.service_period_start,
+                "service_period_end": invoice.service_period_end,
+                "deliver_to_country": invoice.deliver_to_country,
+                "buyer_reference": invoice.buyer_reference,
+                "purchase_order_reference": invoice.purchase_order_reference,
+                "note": note,
+            },
+            lines=lines,
+            allowances_charges=allowances,
         )
-    if issue:
-        credit_note = invoice_issue(invoice=credit_note, as_of=as_of, by=by)
+        remaining = invoice.tax_inclusive_total - already
+        if credit_note.tax_inclusive_total > remaining:
+            # Raising rolls the draft back: crediting more would credit the same supply twice.
+            raise ValidationError(
+                {
+                    "lines": [
+                        f"The credit note ({credit_note.tax_inclusive_total}) exceeds what is left to credit on "
+                        f"{invoice.number} ({remaining})."
+                    ]
+                }
+            )
+        if credit_note.tax_inclusive_total <= 0:
+            raise ValidationError({"lines": ["A credit note credits an amount above zero."]})
+        if issue:
+            credit_note = invoice_issue(invoice=credit_note, as_of=as_of, by=by)
     return credit_note
-
-
-def _round(amount: Decimal, currency: str) -> Decimal:
-    return quantize(amount, currency)

@@ -25,6 +25,7 @@ STAFF_URLS = [
     "/api/v1/tasks/",
     "/api/v1/customers/",
     "/api/v1/customers/?search=GmbH&ordering=-last_verified_at",
+    "/api/v1/invoices/",
 ]
 
 # (method, path, JSON body, expected status); a 202 with a job id is followed until the job is done.
