@@ -40,46 +40,27 @@ def load(*, as_of: datetime, by=None, stdout=None) -> None:
     today = timezone.localdate(as_of)
     # History first (numbers follow dates), then today's documents through the services.
     generate(seed=1, customers=30, invoices=300, years=2, as_of=today - timedelta(days=1), stdout=stdout)
-    verified = Customer.objects.filter(verification_status="verified", kind="business", billing_country="DE")
-    for customer in verified[:2]:
-        draft = invoice_draft_create(
-            customer=customer,
-            as_of=as_of,
-            by=by,
-            data={"service_date": today},
-            lines=[
-                {
-                    "description": "Beratung Forderungsmanagement",
-                    "quantity": "6",
-                    "unit_code": "HUR",
-                    "unit_price": "140.00",
-                    "vat_category": "S",
-                    "vat_rate": "19",
-                },
-                {
-                    "description": "Fachbuch Mahnwesen",
-                    "quantity": "2",
-                    "unit_price": "49.90",
-                    "vat_category": "S",
-                    "vat_rate": "7",
-                },
-            ],  # fmt: skip
-        )
-        invoice_issue(invoice=draft, as_of=as_of, by=by)
-    for customer in verified[2:3]:
-        invoice_draft_create(
-            customer=customer,
-            as_of=as_of,
-            by=by,
-            data={"service_date": today, "note": "Entwurf zum Ausprobieren"},
-            lines=[
-                {
-                    "description": "Wartung",
-                    "quantity": "1",
-                    "unit_code": "MON",
-                    "unit_price": "249.00",
-                    "vat_category": "S",
-                    "vat_rate": "19",
-                }
-            ],  # fmt: skip
-        )
+    by_name = {c.legal_name: c for c in Customer.objects.filter(verification_status="verified")}
+    documents = [
+        ("Nordlicht Software AG", True, [
+            {"description": "Beratung Forderungsmanagement", "quantity": "6", "unit_code": "HUR",
+             "unit_price": "140.00", "vat_category": "S", "vat_rate": "19"},
+            {"description": "Fachbuch Mahnwesen", "quantity": "2", "unit_price": "49.90",
+             "vat_category": "S", "vat_rate": "7"},
+        ]),
+        ("Wiener Kaffeerösterei GmbH", True, [  # a service to an Austrian business: reverse charge
+            {"description": "Schulung Debitorenmanagement (Tag)", "quantity": "2", "unit_code": "DAY",
+             "unit_price": "890.00", "vat_category": "AE", "vat_rate": "0"},
+        ]),
+        ("Erika Mustermann", False, [
+            {"description": "Wartung", "quantity": "1", "unit_code": "MON", "unit_price": "249.00",
+             "vat_category": "S", "vat_rate": "19"},
+        ]),
+    ]  # fmt: skip
+    for name, issue, lines in documents:
+        customer = by_name.get(name)
+        if customer is None:
+            continue
+        draft = invoice_draft_create(customer=customer, as_of=as_of, by=by, data={"service_date": today}, lines=lines)
+        if issue:
+            invoice_issue(invoice=draft, as_of=as_of, by=by)
