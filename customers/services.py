@@ -72,6 +72,7 @@ CUSTOMER_FIELDS = (
     "e_invoice_address",
     "language",
     "currency",
+    "payment_terms",
     "credit_limit",
     "account_owner",
     "dunning_blocked",
@@ -119,7 +120,11 @@ def customer_clean(data: dict, *, instance: Customer | None = None) -> dict:
     if unknown:
         raise ValidationError({field: ["This field cannot be set."] for field in sorted(unknown)})
     if instance is None:  # a new customer: model defaults (country DE, language de, EUR) fill the gaps
-        data = {f: Customer._meta.get_field(f).get_default() for f in CUSTOMER_FIELDS if f != "account_owner"} | data
+        data = {
+            f: Customer._meta.get_field(f).get_default()
+            for f in CUSTOMER_FIELDS
+            if f not in ("account_owner", "payment_terms")
+        } | data
     merged = {f: getattr(instance, f) for f in CUSTOMER_FIELDS if instance is not None} | dict(data)
     errors: dict[str, list[str]] = {}
     clean = dict(data)
@@ -166,6 +171,9 @@ def customer_clean(data: dict, *, instance: Customer | None = None) -> dict:
         clean["credit_limit"] = _clean_credit_limit(errors, data["credit_limit"], merged.get("currency") or "EUR")
     elif "credit_limit" in data:
         clean["credit_limit"] = None
+    terms = data.get("payment_terms")
+    if terms is not None and not getattr(terms, "active", False):
+        errors.setdefault("payment_terms", []).append(f"Payment terms {terms} are not active.")
     if merged.get("e_invoice_address") and not merged.get("e_invoice_scheme"):
         errors.setdefault("e_invoice_scheme", []).append("Give the scheme (EAS code) of the electronic address.")
     _raise_if(errors)

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from .querysets import InvoiceQuerySet
 
@@ -140,8 +141,8 @@ class DocumentType(models.TextChoices):
 
 class DocumentStatus(models.TextChoices):
     DRAFT = "draft", _("draft")
-    ISSUED = "issued", _("issued")
-    CANCELLED = "cancelled", _("cancelled")
+    ISSUED = "issued", pgettext_lazy("document status", "issued")
+    CANCELLED = "cancelled", pgettext_lazy("document status", "cancelled")  # de: storniert
 
 
 class SettlementState(models.TextChoices):
@@ -429,9 +430,9 @@ class CustomerNotice(models.Model):
         DUE_DATE_CHANGED = "due_date_changed", _("due date changed")
 
     class Status(models.TextChoices):
-        PENDING = "pending", _("pending")
-        SENT = "sent", _("sent")
-        CANCELLED = "cancelled", _("cancelled")
+        PENDING = "pending", pgettext_lazy("notice status", "pending")
+        SENT = "sent", pgettext_lazy("notice status", "sent")
+        CANCELLED = "cancelled", pgettext_lazy("notice status", "cancelled")
 
     invoice = models.ForeignKey(Invoice, verbose_name=_("invoice"), on_delete=models.PROTECT, related_name="notices")
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)

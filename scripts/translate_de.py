@@ -646,7 +646,17 @@ DE = {
     "recurring invoice periods": "Zeiträume wiederkehrender Rechnungen",
 }
 
-ENTRY = re.compile(r'(msgid ((?:"(?:[^"\\]|\\.)*"\s*)+)msgstr ((?:"(?:[^"\\]|\\.)*"\s*)+))')
+QUOTED = r'"(?:[^"\\]|\\.)*"'  # one "..." line of a .po file
+ENTRY = re.compile(rf'((?:msgctxt "((?:[^"\\]|\\.)*)"\s*)?msgid ((?:{QUOTED}\s*)+)msgstr ((?:{QUOTED}\s*)+))')
+# Words whose German depends on what they describe (pgettext contexts): a cancelled invoice is
+# "storniert", a cancelled job "abgebrochen".
+DE_IN_CONTEXT = {
+    ("document status", "cancelled"): "storniert",
+    ("document status", "issued"): "ausgestellt",
+    ("notice status", "pending"): "ausstehend",
+    ("notice status", "sent"): "versendet",
+    ("notice status", "cancelled"): "verworfen",
+}
 
 
 def join(quoted: str) -> str:
@@ -666,7 +676,7 @@ def main(path: str = "locale/de/LC_MESSAGES/django.po") -> int:
         return match.group(1) + 'msgstr ""\n\n'
 
     text = re.sub(
-        r'^#, fuzzy(?:, [\w-]+)*\n((?:#.*\n)*msgid ((?:"(?:[^"\\]|\\.)*"\s*)+?)\s*)(msgstr (?:"(?:[^"\\]|\\.)*"\s*)+)',
+        rf"^#, fuzzy(?:, [\w-]+)*\n((?:#.*\n)*(?:msgctxt .*\n)?msgid ((?:{QUOTED}\s*)+?)\s*)(msgstr (?:{QUOTED}\s*)+)",
         unfuzzy,
         text,
         flags=re.MULTILINE,
@@ -674,13 +684,15 @@ def main(path: str = "locale/de/LC_MESSAGES/django.po") -> int:
     missing = []
 
     def fill(match):
-        msgid, msgstr = join(match.group(2)), join(match.group(3))
+        context, msgid, msgstr = match.group(2), join(match.group(3)), join(match.group(4))
         if not msgid or msgstr:
             return match.group(1)
-        if msgid not in DE:
-            missing.append(msgid)
+        wording = DE_IN_CONTEXT.get((context, msgid)) if context is not None else DE.get(msgid)
+        if wording is None:
+            missing.append(f"{context}|{msgid}" if context else msgid)
             return match.group(1)
-        return f'msgid {match.group(2).rstrip()}\nmsgstr "{DE[msgid]}"\n\n'
+        prefix = f'msgctxt "{context}"\n' if context is not None else ""
+        return f'{prefix}msgid {match.group(3).rstrip()}\nmsgstr "{wording}"\n\n'
 
     text = ENTRY.sub(fill, text)
     text = re.sub(r'"\n(#[:,])', r'"\n\n\1', text)  # the entry pattern eats blank lines

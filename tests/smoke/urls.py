@@ -26,6 +26,13 @@ STAFF_URLS = [
     "/api/v1/customers/",
     "/api/v1/customers/?search=GmbH&ordering=-last_verified_at",
     "/api/v1/invoices/",
+    "/api/v1/invoices/?overdue_as_of=2026-11-27",
+    "/api/v1/payment-terms/",
+    "/admin/customers/customer/",
+    "/admin/invoicing/invoice/",
+    "/admin/invoicing/invoice/?overdue=yes",
+    "/admin/invoicing/paymentterms/",
+    "/admin/core/companyprofile/",
 ]
 
 # (method, path, JSON body, expected status); a 202 with a job id is followed until the job is done.
