@@ -22,9 +22,11 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from core.models import CompanyProfile, NumberSeries
+from core.money import quantize
 from customers.models import Customer
 
-from .models import Invoice, InvoiceLine, InvoiceVatBreakdown, PaymentTerms
+from .models import ExchangeRate, Invoice, InvoiceLine, InvoiceVatBreakdown, PaymentTerms
+from .services.issue import EXEMPTION_CODES, NOTES
 from .terms import due_date as terms_due_date
 from .totals import LineInput, compute_totals
 
@@ -36,6 +38,11 @@ CITIES = [
     ("DE", "90402", "Nürnberg"), ("AT", "1010", "Wien"), ("FR", "75001", "Paris"), ("NL", "1012 AB", "Amsterdam"),
     ("IT", "20121", "Milano"), ("ES", "28001", "Madrid"), ("BE", "1000", "Bruxelles"), ("PL", "00-950", "Warszawa"),
 ]  # fmt: skip
+# Customers outside the EU invoice in their own currency (the VAT total is then also stated in EUR).
+ABROAD = [("CH", "8001", "Zürich"), ("GB", "SW1A 1AA", "London"), ("US", "10001", "New York")]
+CURRENCY_OF = {"CH": "CHF", "GB": "GBP", "US": "USD"}
+EUR_RATE_AROUND = {"CHF": Decimal("0.95"), "GBP": Decimal("0.86"), "USD": Decimal("1.08")}
+EU_COUNTRIES = {"DE", "AT", "FR", "NL", "IT", "ES", "BE", "PL"}
 FIRST_NAMES = ["Anna", "Jonas", "Lea", "Felix", "Mia", "Paul", "Emma"]
 LAST_NAMES = ["Müller", "Schmidt", "Weber", "Wagner", "Becker", "Hoffmann"]
 STREETS = ["Haupt", "Bahnhof", "Garten", "Schul", "Industrie", "Kirch", "Linden"]
@@ -62,7 +69,10 @@ class GenerateResult:
 def _customer_rows(rng: random.Random, count: int, start_number: int, now: datetime) -> list[Customer]:
     rows = []
     for i in range(count):
-        country, postal_code, city = rng.choice(CITIES[:8]) if rng.random() < 0.8 else rng.choice(CITIES)
+        place = rng.random()
+        country, postal_code, city = (
+            rng.choice(CITIES[:8]) if place < 0.8 else rng.choice(ABROAD) if place < 0.84 else rng.choice(CITIES)
+        )
         roll = rng.random()
         if roll < 0.08:
             kind, name = "consumer", f"{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)}"
@@ -81,7 +91,7 @@ def _customer_rows(rng: random.Random, count: int, start_number: int, now: datet
                 billing_city=city,
                 billing_country=country,
                 language="de" if country in ("DE", "AT") else "en",
-                currency="EUR",
+                currency=CURRENCY_OF.get(country, "EUR"),
                 created_at=now,
                 updated_at=now,
             )
@@ -93,18 +103,27 @@ def _plan_lines(rng: random.Random, customer: Customer) -> list[tuple[str, str, 
     """(description, unit code, line) for a plausible invoice to this customer."""
     planned = []
     foreign_business = customer.kind == "business" and customer.billing_country != "DE"
+    outside_eu = customer.billing_country not in EU_COUNTRIES
     for _ in range(rng.choice([1, 1, 2, 3, 3, 4, 5, 6, 8, 10])):
         description, unit, price, category, rate = rng.choice(ITEMS)
-        if foreign_business:  # services abroad: reverse charge; goods: intra-community supply
-            category, rate = ("AE", "0") if unit in ("HUR", "DAY", "MON") else ("K", "0")
+        service = unit in ("HUR", "DAY", "MON")
+        if outside_eu:  # services: not taxable here (§ 3a (2) UStG); goods: export (§ 6 UStG)
+            category, rate = ("O", None) if service else ("G", "0")
+        elif foreign_business:  # services: reverse charge; goods: intra-community supply
+            category, rate = ("AE", "0") if service else ("K", "0")
         line = LineInput(
             quantity=Decimal(rng.choice(["1", "2", "3", "5", "10", "0.5", "2.5", "12", "40"])),
             unit_price=Decimal(price),
             vat_category=category,
-            vat_rate=Decimal(rate),
+            vat_rate=Decimal(rate) if rate is not None else None,
             allowance_percent=Decimal("5") if rng.random() < 0.05 else None,
         )
         planned.append((description, unit, line))
+    if (
+        any(line.vat_category == "O" for _, _, line in planned)
+        and len({line.vat_category for _, _, line in planned}) > 1
+    ):
+        planned = [(d, u, line) for d, u, line in planned if line.vat_category == "O"]  # O stands alone (BR-O-11)
     return planned
 
 
@@ -137,11 +156,13 @@ def generate(*, seed: int, customers: int, invoices: int, years: int, as_of: dat
         )
         if Invoice.objects.exclude(status="draft").exists():
             raise RuntimeError("generate_data fills an empty ledger; this database already has issued invoices.")
+        rates = _monthly_rates(rng, start, as_of)
         lines_written = 0
         for chunk_start in range(0, len(dates), CHUNK):  # bounded memory at any size
             lines_written += _generate_chunk(
-                rng, dates[chunk_start : chunk_start + CHUNK], created, terms, per_year, invoice_series, seller, as_of
-            )
+                rng, dates[chunk_start : chunk_start + CHUNK], created, terms, per_year, invoice_series, seller, as_of,
+                rates,
+            )  # fmt: skip
         invoice_series.year = as_of.year
         invoice_series.next_number = per_year.get(as_of.year, 0) + 1
         invoice_series.save(update_fields=["year", "next_number"])
@@ -151,12 +172,27 @@ def generate(*, seed: int, customers: int, invoices: int, years: int, as_of: dat
     return result
 
 
-def _generate_chunk(rng, dates, created, terms, per_year, invoice_series, seller, as_of) -> int:
+def _monthly_rates(rng: random.Random, start: date, end: date) -> dict[tuple[str, date], ExchangeRate]:
+    """BMF-like monthly averages (a gentle random walk), existing rows kept as they are."""
+    rates = {}
+    for currency, level in EUR_RATE_AROUND.items():
+        month = start.replace(day=1)
+        while month <= end:
+            level = (level * Decimal(str(1 + rng.uniform(-0.02, 0.02)))).quantize(Decimal("0.0001"))
+            rates[(currency, month)], _ = ExchangeRate.objects.get_or_create(
+                currency=currency, kind="monthly", date=month, defaults={"units_per_eur": level}
+            )
+            month = (month + timedelta(days=32)).replace(day=1)
+    return rates
+
+
+def _generate_chunk(rng, dates, created, terms, per_year, invoice_series, seller, as_of, rates) -> int:
     invoice_rows, line_rows, breakdown_rows = [], [], []
     for invoice_date in dates:
         customer = rng.choice(created)
         planned = _plan_lines(rng, customer)
-        totals = compute_totals(lines=[p[2] for p in planned], currency="EUR")
+        totals = compute_totals(lines=[p[2] for p in planned], currency=customer.currency)
+        rate = rates.get((customer.currency, invoice_date.replace(day=1)))
         per_year[invoice_date.year] = per_year.get(invoice_date.year, 0) + 1
         chosen_terms = rng.choice(terms)
         due = terms_due_date(chosen_terms.spec(), invoice_date=invoice_date)
@@ -175,8 +211,12 @@ def _generate_chunk(rng, dates, created, terms, per_year, invoice_series, seller
                 status="draft",  # issued below in one UPDATE, so child triggers let lines in
                 number=invoice_series.render(number=per_year[invoice_date.year], year=invoice_date.year),
                 customer=customer,
-                currency="EUR",
+                currency=customer.currency,
                 language=customer.language,
+                exchange_rate=rate.units_per_eur if rate else None,
+                exchange_rate_kind="monthly" if rate else "",
+                exchange_rate_date=rate.date if rate else None,
+                tax_total_eur=quantize(totals.tax_total / rate.units_per_eur, "EUR") if rate else None,
                 invoice_date=invoice_date,
                 service_date=invoice_date,
                 payment_terms=chosen_terms,
@@ -199,21 +239,26 @@ def _generate_chunk(rng, dates, created, terms, per_year, invoice_series, seller
         breakdown_rows.append(totals)
     Invoice.objects.bulk_create(invoice_rows, batch_size=5000)  # sets pk on PostgreSQL and SQLite
     ids = [row.pk for row in invoice_rows]
-    lines_written = _write_children(ids, line_rows, breakdown_rows)
+    languages = [row.language for row in invoice_rows]
+    lines_written = _write_children(ids, line_rows, breakdown_rows, languages)
     Invoice.objects.filter(pk__in=ids).update(status="issued")
     return lines_written
 
 
-def _write_children(ids: list[int], line_rows: list, totals_rows: list) -> int:
+def _write_children(ids: list[int], line_rows: list, totals_rows: list, languages: list[str]) -> int:
     lines, breakdowns = [], []
-    for invoice_id, planned, totals in zip(ids, line_rows, totals_rows, strict=True):
+    for invoice_id, planned, totals, language in zip(ids, line_rows, totals_rows, languages, strict=True):
         for position, ((description, unit, line), result) in enumerate(zip(planned, totals.lines, strict=True), 1):
             lines.append(
                 (invoice_id, position, description, "", line.quantity, unit, line.unit_price, Decimal("1"),
                  line.allowance_percent, None, line.vat_category, line.vat_rate, "", "", result.net_amount)
             )  # fmt: skip
         for row in totals.breakdown:
-            breakdowns.append((invoice_id, row.vat_category, row.vat_rate, row.taxable_amount, row.tax_amount, "", ""))
+            note = NOTES.get(row.vat_category, {}).get(language, "")
+            code = EXEMPTION_CODES.get(row.vat_category, "")
+            breakdowns.append(
+                (invoice_id, row.vat_category, row.vat_rate, row.taxable_amount, row.tax_amount, note, code)
+            )
     line_columns = (
         "invoice_id", "position", "description", "item_number", "quantity", "unit_code", "unit_price",
         "price_base_quantity", "allowance_percent", "allowance_amount", "vat_category", "vat_rate",

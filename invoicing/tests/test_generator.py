@@ -80,3 +80,15 @@ def test_a_ledger_with_issued_invoices_is_not_generated_into():
     generate(seed=3, customers=2, invoices=3, years=1, as_of=AS_OF)
     with pytest.raises(Exception, match="already has issued invoices"):
         call_command("generate_data", "--customers", "1", "--invoices", "1")
+
+
+def test_customers_abroad_are_invoiced_in_their_currency_with_the_vat_in_eur():
+    generate(seed=5, customers=120, invoices=600, years=1, as_of=AS_OF)
+    foreign = Invoice.objects.exclude(currency="EUR")
+    assert foreign.exists()
+    for invoice in foreign:
+        assert invoice.exchange_rate and invoice.exchange_rate_date == invoice.invoice_date.replace(day=1)
+        assert invoice.tax_total_eur == Decimal("0.00")  # exports and services abroad carry no German VAT
+        categories = set(invoice.vat_breakdown.values_list("vat_category", flat=True))
+        assert categories <= {"G", "O"} and not ({"O"} < categories)  # O stands alone (BR-O-11)
+        assert all(code for code in invoice.vat_breakdown.values_list("exemption_code", flat=True))
