@@ -6,7 +6,6 @@ and every write, selectors (customers.selectors) every non-trivial read.
 
 from __future__ import annotations
 
-from django.db.models import F
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
@@ -14,11 +13,10 @@ from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.filters import OrderingFilter
 from rest_framework.response import Response
 
 from core.api.enums import SHARED_ENUM_NAMES, NamedChoiceField, NamedEnumModelSerializer
-from core.api.filters import ApiFilterSet
+from core.api.filters import ApiFilterSet, TieBreakOrderingFilter
 from core.api.idempotency import idempotent
 from core.roles import Role
 
@@ -288,25 +286,8 @@ class CustomerFilter(ApiFilterSet):
         return customer_search(queryset, value)
 
 
-class TieBreakOrderingFilter(OrderingFilter):
-    """``?ordering=`` with the id as unique tie-break; never-verified customers count as the oldest."""
-
-    NULLS_OLDEST = {"last_verified_at"}
-
-    def filter_queryset(self, request, queryset, view):
-        ordering = self.get_ordering(request, queryset, view)
-        if not ordering:
-            return queryset
-        terms = []
-        for term in ordering:
-            name = term.lstrip("-")
-            if name in self.NULLS_OLDEST:
-                terms.append(F(name).desc(nulls_last=True) if term.startswith("-") else F(name).asc(nulls_first=True))
-            else:
-                terms.append(term)
-        if not {"id", "-id", "pk", "-pk"} & set(ordering):
-            terms.append("id")
-        return queryset.order_by(*terms)
+class CustomerOrderingFilter(TieBreakOrderingFilter):
+    nulls_smallest = frozenset({"last_verified_at"})  # never verified counts as the oldest
 
 
 # --- Views ------------------------------------------------------------------------------------
@@ -325,7 +306,7 @@ class CustomerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     queryset = Customer.objects.all()
     serializer_class = CustomerSerializer
     filterset_class = CustomerFilter
-    filter_backends = [filters.DjangoFilterBackend, TieBreakOrderingFilter]
+    filter_backends = [filters.DjangoFilterBackend, CustomerOrderingFilter]
     ordering_fields = ["number", "legal_name", "last_verified_at"]
     ordering = ["legal_name", "id"]
 

@@ -9,18 +9,16 @@ from __future__ import annotations
 
 from django import forms
 from django.conf import settings
-from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.filters import OrderingFilter
 from rest_framework.response import Response
 
 from core.api.enums import SHARED_ENUM_NAMES, NamedChoiceField, NamedEnumModelSerializer
-from core.api.filters import ApiFilterSet
+from core.api.filters import ApiFilterSet, TieBreakOrderingFilter
 from core.api.idempotency import idempotent
 from core.api.problems import register_problem
 from customers.models import Customer
@@ -372,26 +370,11 @@ class InvoiceFilter(ApiFilterSet):
         return invoice_overdue(queryset, value)
 
 
-class InvoiceOrderingFilter(OrderingFilter):
+class InvoiceOrderingFilter(TieBreakOrderingFilter):
     """``?ordering=`` with the id as unique tie-break; an empty date or number sorts as the largest
     (drafts come first when newest first), the same on PostgreSQL and SQLite."""
 
-    NULLABLE = {"invoice_date", "due_date", "number"}
-
-    def filter_queryset(self, request, queryset, view):
-        ordering = self.get_ordering(request, queryset, view)
-        if not ordering:
-            return queryset
-        terms = []
-        for term in ordering:
-            name = term.lstrip("-")
-            if name in self.NULLABLE:
-                terms.append(F(name).desc(nulls_first=True) if term.startswith("-") else F(name).asc(nulls_last=True))
-            else:
-                terms.append(term)
-        if not {"id", "-id", "pk", "-pk"} & set(ordering):
-            terms.append("id")
-        return queryset.order_by(*terms)
+    nulls_largest = frozenset({"invoice_date", "due_date", "number"})  # drafts lack them
 
 
 # --- Views ------------------------------------------------------------------------------------

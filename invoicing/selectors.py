@@ -7,7 +7,6 @@ Every list here takes a fixed number of queries whatever the number of rows or l
 from __future__ import annotations
 
 from datetime import date
-from decimal import Decimal
 
 from django.db.models import Prefetch, Q, QuerySet
 
@@ -21,7 +20,8 @@ from .models import (
     InvoiceVatBreakdown,
     VatCategory,
 )
-from .totals import AllowanceChargeInput, LineInput, TotalsError, VatBreakdownRow, compute_totals
+from .services.drafts import document_totals
+from .totals import TotalsError, VatBreakdownRow
 
 # Attribute names of the draft-only prefetches (a list of rows each; empty for issued documents).
 DRAFT_LINES_ATTR = "draft_lines"
@@ -146,34 +146,7 @@ def _draft_breakdown(invoice: Invoice, lines: list, allowances: list) -> tuple[V
     if not lines:
         return ()
     try:
-        totals = compute_totals(
-            lines=[
-                LineInput(
-                    quantity=line.quantity,
-                    unit_price=line.unit_price,
-                    vat_category=line.vat_category,
-                    vat_rate=line.vat_rate,
-                    price_base_quantity=line.price_base_quantity,
-                    allowance_percent=line.allowance_percent,
-                    allowance_amount=line.allowance_amount,
-                )
-                for line in lines
-            ],
-            allowances_charges=[
-                AllowanceChargeInput(
-                    is_charge=item.is_charge,
-                    vat_category=item.vat_category,
-                    vat_rate=item.vat_rate,
-                    amount=item.amount,
-                    percent=item.percent,
-                    base_amount=item.base_amount,
-                    reason=item.reason,
-                )
-                for item in allowances
-            ],
-            prepaid_amount=Decimal(invoice.prepaid_amount),
-            currency=invoice.currency,
-        )
+        totals = document_totals(invoice, lines, allowances)
     except TotalsError:
         # A draft the services stored always computes; rows changed behind their back
         # (e.g. a VAT rate edited in the table) show no breakdown rather than an error.

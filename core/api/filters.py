@@ -6,10 +6,12 @@ from datetime import UTC
 
 from django import forms
 from django.db import models
+from django.db.models import F
 from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
 from django_filters.fields import IsoDateTimeField
 from django_filters.rest_framework.filterset import FILTER_FOR_DBFIELD_DEFAULTS
+from rest_framework.filters import OrderingFilter
 
 
 class BoundedIsoDateTimeField(IsoDateTimeField):
@@ -50,3 +52,31 @@ class ApiFilterSet(filters.FilterSet):
         if lookup_type == "in" and getattr(field, "choices", None):
             return ChoiceInFilter, {"choices": field.choices}
         return super().filter_for_lookup(field, lookup_type)
+
+
+class TieBreakOrderingFilter(OrderingFilter):
+    """``?ordering=`` that always ends with the id, so pages never overlap or skip rows.
+
+    Empty values sort where the view says: ``nulls_smallest`` (e.g. never verified: oldest) or
+    ``nulls_largest`` (e.g. a draft's missing number or date: after every real one).
+    """
+
+    nulls_smallest: frozenset[str] = frozenset()
+    nulls_largest: frozenset[str] = frozenset()
+
+    def filter_queryset(self, request, queryset, view):
+        ordering = self.get_ordering(request, queryset, view)
+        if not ordering:
+            return queryset
+        terms = []
+        for term in ordering:
+            name, descending = term.lstrip("-"), term.startswith("-")
+            if name in self.nulls_smallest:
+                terms.append(F(name).desc(nulls_last=True) if descending else F(name).asc(nulls_first=True))
+            elif name in self.nulls_largest:
+                terms.append(F(name).desc(nulls_first=True) if descending else F(name).asc(nulls_last=True))
+            else:
+                terms.append(term)
+        if not {"id", "-id", "pk", "-pk"} & set(ordering):
+            terms.append("id")
+        return queryset.order_by(*terms)

@@ -23,7 +23,7 @@ from ..models import (
     VatCategory,
     VatRate,
 )
-from ..totals import AllowanceChargeInput, LineInput, TotalsError, compute_totals
+from ..totals import AllowanceChargeInput, LineInput, Totals, TotalsError, compute_totals
 from .unit_codes import is_unit_code
 
 HEADER_FIELDS = (
@@ -385,6 +385,38 @@ def _clean_all(
     return header, results[0], results[1]
 
 
+def document_totals(invoice: Invoice, lines: list, allowances: list) -> Totals:
+    """The EN 16931 totals of stored rows (drafts' live totals; raises TotalsError)."""
+    return compute_totals(
+        lines=[
+            LineInput(
+                quantity=line.quantity,
+                unit_price=line.unit_price,
+                vat_category=line.vat_category,
+                vat_rate=line.vat_rate,
+                price_base_quantity=line.price_base_quantity,
+                allowance_percent=line.allowance_percent,
+                allowance_amount=line.allowance_amount,
+            )
+            for line in lines
+        ],
+        allowances_charges=[
+            AllowanceChargeInput(
+                is_charge=a.is_charge,
+                vat_category=a.vat_category,
+                vat_rate=a.vat_rate,
+                amount=a.amount,
+                percent=a.percent,
+                base_amount=a.base_amount,
+                reason=a.reason or a.reason_code,  # BR-33/BR-38 accept a reason or a reason code
+            )
+            for a in allowances
+        ],
+        prepaid_amount=Decimal(str(invoice.prepaid_amount)),  # a fresh instance holds the int default
+        currency=invoice.currency,
+    )
+
+
 def recompute_totals(invoice: Invoice):
     """Store line nets and totals of a draft (EN 16931 arithmetic, invoicing.totals) and return them.
 
@@ -394,35 +426,7 @@ def recompute_totals(invoice: Invoice):
     lines = list(invoice.lines.order_by("position"))
     allowances = list(invoice.allowances_charges.order_by("position"))
     try:
-        totals = compute_totals(
-            lines=[
-                LineInput(
-                    quantity=line.quantity,
-                    unit_price=line.unit_price,
-                    vat_category=line.vat_category,
-                    vat_rate=line.vat_rate,
-                    price_base_quantity=line.price_base_quantity,
-                    allowance_percent=line.allowance_percent,
-                    allowance_amount=line.allowance_amount,
-                )
-                for line in lines
-            ],
-            allowances_charges=[
-                AllowanceChargeInput(
-                    is_charge=a.is_charge,
-                    vat_category=a.vat_category,
-                    vat_rate=a.vat_rate,
-                    amount=a.amount,
-                    percent=a.percent,
-                    base_amount=a.base_amount,
-                    # BR-33/BR-38 accept a reason or a reason code.
-                    reason=a.reason or a.reason_code,
-                )
-                for a in allowances
-            ],
-            prepaid_amount=Decimal(str(invoice.prepaid_amount)),  # a fresh instance holds the int default
-            currency=invoice.currency,
-        )
+        totals = document_totals(invoice, lines, allowances)
     except TotalsError as exc:
         raise ValidationError({key: [message] for key, message in exc.errors.items()}) from None
     errors: dict[str, list[str]] = {}

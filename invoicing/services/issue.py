@@ -27,7 +27,14 @@ from ..models import (
     VatCategory,
 )
 from ..terms import discount_offers, due_date, terms_text
-from .drafts import DocumentNotEditable, invoice_draft_create, recompute_totals, vat_rate_known
+from .drafts import (
+    ALLOWANCE_FIELDS,
+    LINE_FIELDS,
+    DocumentNotEditable,
+    invoice_draft_create,
+    recompute_totals,
+    vat_rate_known,
+)
 from .locks import invoices_lock
 
 SERIES = {DocumentType.INVOICE: "invoice", DocumentType.CREDIT_NOTE: "credit_note"}
@@ -59,30 +66,6 @@ EXEMPTION_CODES = {
     VatCategory.EXPORT: "VATEX-EU-G",
     VatCategory.NOT_SUBJECT: "VATEX-EU-O",
 }
-LINE_COPY_FIELDS = (
-    "description",
-    "item_number",
-    "quantity",
-    "unit_code",
-    "unit_price",
-    "price_base_quantity",
-    "allowance_percent",
-    "allowance_amount",
-    "vat_category",
-    "vat_rate",
-    "exemption_reason",
-    "exemption_code",
-)
-ALLOWANCE_COPY_FIELDS = (
-    "is_charge",
-    "reason",
-    "reason_code",
-    "amount",
-    "percent",
-    "base_amount",
-    "vat_category",
-    "vat_rate",
-)
 
 
 class InvoiceIssueError(ValidationError):
@@ -577,11 +560,10 @@ def credit_note_create(
                     }
                 )
             lines = [
-                {field: getattr(line, field) for field in LINE_COPY_FIELDS}
-                for line in invoice.lines.order_by("position")
+                {field: getattr(line, field) for field in LINE_FIELDS} for line in invoice.lines.order_by("position")
             ]
             allowances = [
-                {field: getattr(a, field) for field in ALLOWANCE_COPY_FIELDS}
+                {field: getattr(a, field) for field in ALLOWANCE_FIELDS}
                 for a in invoice.allowances_charges.order_by("position")
             ]
         else:
