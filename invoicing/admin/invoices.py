@@ -26,206 +26,44 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date
 from django.utils.formats import date_format, number_format
 from django.utils.html import format_html, format_html_join
-from django.utils.translation import get_language, gettext
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from core.money import minor_unit
 from core.roles import Role, role_of
-from customers.admin import ReadOnlyMixin
-from customers.models import Customer
 
-from . import services
-from .forms import (
+from .. import services
+from ..forms import (
     CreditNoteForm,
     DueDateForm,
-    ExchangeRateForm,
     InvoiceAllowanceChargeForm,
     InvoiceForm,
     InvoiceLineForm,
     InvoiceLineFormSet,
     InvoiceRowFormSet,
     IssueForm,
-    PaymentTermsForm,
-    VatRateForm,
-    tiers_text,
-    trimmed_decimal,
 )
-from .models import (
-    CustomerNotice,
+from ..models import (
     DocumentStatus,
     DocumentType,
     ExchangeRate,
     Invoice,
     InvoiceAllowanceCharge,
     InvoiceLine,
-    PaymentTerms,
-    SettlementState,
-    VatCategory,
-    VatRate,
 )
-from .services.drafts import ALLOWANCE_FIELDS, LINE_FIELDS, DocumentNotEditable
-from .terms import TermsError, terms_text, validate_terms
-from .totals import AllowanceChargeInput, LineInput, TotalsError, compute_totals
-
-# --- Display helpers ----------------------------------------------------------------------------
-
-
-def badge(kind: str, label) -> str:
-    """A coloured label; the colours live in templates/admin/invoicing/includes/styles.html."""
-    return format_html('<span class="debitor-badge debitor-badge-{}">{}</span>', kind, label)
-
-
-def money(amount: Decimal | None, currency: str, *, code: bool = True) -> str:
-    """An amount in the interface's number format, to the currency's minor unit (1.190,00 EUR)."""
-    if amount is None:
-        return "—"
-    try:
-        places = -minor_unit(currency).as_tuple().exponent
-    except ValueError:
-        places = 2
-    text = number_format(amount, decimal_pos=places, use_l10n=True, force_grouping=True)
-    return f"{text} {currency}" if code else text
-
-
-def decimal_text(value: Decimal, places: int = 0) -> str:
-    """95 or 48,50 rather than 95.0000 (the column's scale), in the interface's number format."""
-    return number_format(Decimal(trimmed_decimal(value, places)), use_l10n=True)
-
-
-def rate_label(category: str, rate: Decimal | None) -> str:
-    if category == VatCategory.NOT_SUBJECT or rate is None:
-        return category
-    return f"{category} {number_format(rate, decimal_pos=2, use_l10n=True)} %"
-
-
-def totals_of(lines: list[dict], allowances: list[dict], *, prepaid: Decimal, currency: str):
-    """EN 16931 totals of rows as the services take them (invoicing.totals, nothing stored)."""
-    return compute_totals(
-        lines=[
-            LineInput(
-                quantity=row["quantity"],
-                unit_price=row["unit_price"],
-                vat_category=row["vat_category"],
-                vat_rate=row["vat_rate"],
-                price_base_quantity=row.get("price_base_quantity") or Decimal("1"),
-                allowance_percent=row.get("allowance_percent"),
-                allowance_amount=row.get("allowance_amount"),
-            )
-            for row in lines
-        ],
-        allowances_charges=[
-            AllowanceChargeInput(
-                is_charge=bool(row.get("is_charge")),
-                vat_category=row["vat_category"],
-                vat_rate=row["vat_rate"],
-                amount=row.get("amount"),
-                percent=row.get("percent"),
-                base_amount=row.get("base_amount"),
-                reason=row.get("reason") or "",
-            )
-            for row in allowances
-        ],
-        prepaid_amount=Decimal(str(prepaid or 0)),
-        currency=currency,
-    )
-
-
-TOTAL_ROWS = [
-    ("line_total", _("Sum of line net amounts")),
-    ("allowance_total", _("Allowances")),
-    ("charge_total", _("Charges")),
-    ("tax_exclusive_total", _("Total net")),
-    ("tax_total", _("VAT")),
-    ("tax_inclusive_total", _("Total gross")),
-    ("prepaid_amount", _("Prepaid")),
-    ("amount_due", _("Amount due")),
-]
-STATUS_LABELS = dict(DocumentStatus.choices)
-EVENT_DATA_LABELS = {
-    "number": _("number"),
-    "credit_note": _("credit note"),
-    "amount": _("amount"),
-    "applied": _("applied to the open amount"),
-    "exposure": _("open items"),
-}
-
-
-def _event_details(data: dict) -> str:
-    """An event's data in words, leaving out what is empty or false."""
-    return ", ".join(
-        f"{EVENT_DATA_LABELS.get(key, key)}: {value}"
-        for key, value in sorted(data.items())
-        if value not in (None, "", False)
-    )
-
-
-def _state_label(value: str) -> str:
-    """An event's from/to: a document status, a settlement state or an ISO date."""
-    if value in STATUS_LABELS:
-        return STATUS_LABELS[value]
-    if value in SettlementState.values:
-        return SettlementState(value).label
-    day = parse_date(value) if value else None
-    return date_format(day, "SHORT_DATE_FORMAT") if day else value
-
-
-# --- Change list filters ------------------------------------------------------------------------
-
-
-class OverdueFilter(admin.SimpleListFilter):
-    """Overdue is computed for today, never stored (Invoice.objects.overdue)."""
-
-    title = _("overdue")
-    parameter_name = "overdue"
-
-    def lookups(self, request, model_admin):
-        return [("yes", _("overdue today")), ("no", _("not overdue"))]
-
-    def queryset(self, request, queryset):
-        overdue = Invoice.objects.overdue(as_of=timezone.localdate()).values("pk")
-        if self.value() == "yes":
-            return queryset.filter(pk__in=overdue)
-        if self.value() == "no":
-            return queryset.exclude(pk__in=overdue)
-        return queryset
-
-
-class CustomerFilter(admin.SimpleListFilter):
-    """A customer by number: a text box instead of a list of thousands of customers."""
-
-    title = _("customer")
-    parameter_name = "customer"
-    template = "admin/invoicing/customer_filter.html"
-
-    def lookups(self, request, model_admin):
-        return []
-
-    def has_output(self):
-        return True
-
-    def queryset(self, request, queryset):
-        number = (self.value() or "").strip()
-        if not number:
-            return queryset
-        return queryset.filter(customer__number__iexact=number)
-
-    def choices(self, changelist):
-        keep = [
-            (key, value)
-            for key, values in changelist.filter_params.items()
-            if key != self.parameter_name
-            for value in values
-        ]
-        selected = (self.value() or "").strip()
-        customer = Customer.objects.filter(number__iexact=selected).first() if selected else None
-        yield {
-            "hidden": keep,
-            "value": selected,
-            "customer": customer,
-            "clear_url": changelist.get_query_string(remove=[self.parameter_name]),
-            "selected": bool(selected),
-        }
-
+from ..services.drafts import ALLOWANCE_FIELDS, LINE_FIELDS, DocumentNotEditable
+from ..totals import TotalsError
+from .display import (
+    TOTAL_ROWS,
+    _event_details,
+    _state_label,
+    address_block,
+    badge,
+    decimal_text,
+    money,
+    rate_label,
+    totals_of,
+)
+from .filters import CustomerFilter, OverdueFilter
 
 # --- Invoices -----------------------------------------------------------------------------------
 
@@ -1038,128 +876,3 @@ class InvoiceAdmin(admin.ModelAdmin):
                 "problems": [] if complete else [gettext("Some fields need attention; totals leave those rows out.")],
             }
         )
-
-
-def address_block(party: dict, *, extra: list[tuple[str, str]]) -> str:
-    if not party:
-        return "—"
-    lines = [
-        party.get("name"),
-        party.get("street"),
-        party.get("street2"),
-        " ".join(filter(None, [party.get("postal_code"), party.get("city")])),
-        party.get("country"),
-    ]
-    address = format_html_join("", "{}<br>", ((line,) for line in lines if line))
-    details = format_html_join("", "<dt>{}</dt><dd>{}</dd>", ((label, value) for label, value in extra if value))
-    return format_html('<div class="debitor-party"><p>{}</p><dl>{}</dl></div>', address, details)
-
-
-# --- Customer notices ---------------------------------------------------------------------------
-
-
-@admin.register(CustomerNotice)
-class CustomerNoticeAdmin(ReadOnlyMixin, admin.ModelAdmin):
-    """Notices written with a change (a moved due date); the e-mail outbox sends them. Until then: pending."""
-
-    list_display = ["created_at", "invoice_link", "customer", "kind", "notice_status", "summary"]
-    list_filter = ["status", "kind"]
-    search_fields = ["invoice__number", "invoice__customer__legal_name", "invoice__customer__number"]
-    list_select_related = ["invoice", "invoice__customer"]
-    date_hierarchy = "created_at"
-    ordering = ["-created_at", "-id"]
-    fields = ["invoice_link", "customer", "kind", "notice_status", "summary", "created_at"]
-    readonly_fields = fields
-
-    @admin.display(description=_("invoice"), ordering="invoice__number")
-    def invoice_link(self, obj):
-        url = reverse(f"{self.admin_site.name}:invoicing_invoice_change", args=[obj.invoice_id])
-        return format_html('<a href="{}">{}</a>', url, obj.invoice.number or obj.invoice_id)
-
-    @admin.display(description=_("customer"), ordering="invoice__customer__legal_name")
-    def customer(self, obj):
-        return obj.invoice.customer
-
-    @admin.display(description=_("status"), ordering="status")
-    def notice_status(self, obj):
-        return badge(f"notice-{obj.status}", obj.get_status_display())
-
-    @admin.display(description=_("content"))
-    def summary(self, obj):
-        if obj.kind == CustomerNotice.Kind.DUE_DATE_CHANGED:
-            return gettext("due date %(old)s → %(new)s: %(reason)s") % {
-                "old": _state_label(obj.data.get("old_due_date") or ""),
-                "new": _state_label(obj.data.get("new_due_date") or ""),
-                "reason": obj.data.get("reason", ""),
-            }
-        return ", ".join(f"{k}: {v}" for k, v in sorted(obj.data.items()))
-
-
-# --- Settings finance managers edit ---------------------------------------------------------------
-
-
-@admin.register(PaymentTerms)
-class PaymentTermsAdmin(admin.ModelAdmin):
-    form = PaymentTermsForm
-    list_display = ["name", "basis", "days", "discounts", "is_default", "active", "text"]
-    list_filter = ["active", "basis"]
-    search_fields = ["name"]
-    readonly_fields = ["example"]
-
-    def get_fields(self, request, obj=None):
-        fields = ["name", "basis", "days", "discount_tiers", ("is_default", "active")]
-        return [*fields, "example"] if obj is not None else fields
-
-    @admin.display(description=_("early payment discounts"))
-    def discounts(self, obj):
-        return tiers_text(obj.discount_tiers) or "—"
-
-    @admin.display(description=_("text on invoices"))
-    def text(self, obj):
-        language = "de" if (get_language() or "de").startswith("de") else "en"
-        try:
-            spec = obj.spec()
-            validate_terms(spec)
-        except (TermsError, ArithmeticError, KeyError, TypeError, ValueError):
-            return "—"
-        return terms_text(spec, language=language)
-
-    @admin.display(description=_("example"))
-    def example(self, obj):
-        """As printed on an invoice dated today over 1,190.00 EUR, in both languages."""
-        try:
-            spec = obj.spec()
-            validate_terms(spec)
-        except (TermsError, ArithmeticError, KeyError, TypeError, ValueError):
-            return "—"
-        today = timezone.localdate()
-        texts = [
-            (label, terms_text(spec, language=code, invoice_date=today, gross_amount=Decimal("1190.00")))
-            for code, label in (("de", gettext("German")), ("en", gettext("English")))
-        ]
-        return format_html(
-            '<dl class="debitor-terms-example">{}</dl><p class="help">{}</p>',
-            format_html_join("", "<dt>{}</dt><dd>{}</dd>", texts),
-            gettext("For an invoice dated today over 1,190.00 EUR."),
-        )
-
-
-@admin.register(VatRate)
-class VatRateAdmin(admin.ModelAdmin):
-    form = VatRateForm
-    list_display = ["country", "category", "rate", "label", "valid_from", "valid_to"]
-    list_filter = ["category", "country"]
-    search_fields = ["label"]
-
-
-@admin.register(ExchangeRate)
-class ExchangeRateAdmin(admin.ModelAdmin):
-    form = ExchangeRateForm
-    list_display = ["currency", "kind", "date", "units_per_eur", "eur_per_unit"]
-    list_filter = ["currency", "kind"]
-    search_fields = ["currency"]
-    date_hierarchy = "date"
-
-    @admin.display(description=_("euro per unit"))
-    def eur_per_unit(self, obj):
-        return number_format((Decimal(1) / obj.units_per_eur).quantize(Decimal("0.000001")), use_l10n=True)
