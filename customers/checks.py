@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db.models import Q
+from django.utils.translation import gettext as _
 
 from .countries import EU_COUNTRIES, vat_prefix_country
 from .models import BankAccount, CheckOutcome, Customer, DuplicateDismissal
@@ -58,19 +59,24 @@ def check_address(customer: Customer) -> list[CheckResult]:
     missing = [
         label
         for label, value in (
-            ("street", customer.billing_street),
-            ("postal code", customer.billing_postal_code),
-            ("city", customer.billing_city),
-            ("country", customer.billing_country),
+            (_("street"), customer.billing_street),
+            (_("postal code"), customer.billing_postal_code),
+            (_("city"), customer.billing_city),
+            (_("country"), customer.billing_country),
         )
         if not (value or "").strip()
     ]
     if missing:
         results.append(
-            CheckResult("address.complete", FAILED, f"Billing address lacks: {', '.join(missing)}.", "billing")
+            CheckResult(
+                "address.complete",
+                FAILED,
+                _("Billing address lacks: %(missing)s.") % {"missing": ", ".join(missing)},
+                "billing",
+            )
         )
     else:
-        results.append(CheckResult("address.complete", PASSED, "Billing address is complete.", "billing"))
+        results.append(CheckResult("address.complete", PASSED, _("Billing address is complete."), "billing"))
     addresses = [("billing", customer.billing_postal_code, customer.billing_country)]
     if customer.has_shipping_address:
         addresses.append(("shipping", customer.shipping_postal_code, customer.shipping_country))
@@ -79,7 +85,12 @@ def check_address(customer: Customer) -> list[CheckResult]:
             continue
         if not postal_code_rule_known(country):
             results.append(
-                CheckResult("address.postal_code", PASSED, f"No postal code rule for {country}; not checked.", subject)
+                CheckResult(
+                    "address.postal_code",
+                    PASSED,
+                    _("No postal code rule for %(country)s; not checked.") % {"country": country},
+                    subject,
+                )
             )
             continue
         try:
@@ -88,7 +99,12 @@ def check_address(customer: Customer) -> list[CheckResult]:
             results.append(CheckResult("address.postal_code", FAILED, str(problem), subject))
         else:
             results.append(
-                CheckResult("address.postal_code", PASSED, f"{postal_code} is a valid {country} postal code.", subject)
+                CheckResult(
+                    "address.postal_code",
+                    PASSED,
+                    _("%(value)s is a valid %(country)s postal code.") % {"value": postal_code, "country": country},
+                    subject,
+                )
             )
     return results
 
@@ -98,39 +114,55 @@ def check_vat_id(customer: Customer) -> list[CheckResult]:
     own = seller_country()
     if not customer.vat_id:
         if customer.kind == Customer.Kind.CONSUMER:
-            return [CheckResult("vat_id.present", PASSED, "Consumers need no VAT ID.")]
+            return [CheckResult("vat_id.present", PASSED, _("Consumers need no VAT ID."))]
         if customer.kind == Customer.Kind.PUBLIC and customer.billing_country == own:
-            return [CheckResult("vat_id.present", PASSED, "Public bodies acting as authorities need no VAT ID.")]
+            return [CheckResult("vat_id.present", PASSED, _("Public bodies acting as authorities need no VAT ID."))]
         if customer.billing_country in EU_COUNTRIES and customer.billing_country != own:
             return [
                 CheckResult(
                     "vat_id.present",
                     FAILED,
-                    f"A business in {customer.billing_country} needs a VAT ID: without it, no reverse charge "
-                    "or tax-free intra-community supply can be invoiced (§ 13b, § 6a UStG).",
+                    _(
+                        "A business in %(country)s needs a VAT ID: without it, no reverse charge "
+                        "or tax-free intra-community supply can be invoiced (§ 13b, § 6a UStG)."
+                    )
+                    % {"country": customer.billing_country},
                 )
             ]
         if customer.billing_country == own and not customer.tax_number:
-            return [CheckResult("vat_id.present", WARNING, "Neither VAT ID nor tax number is recorded.")]
-        return [CheckResult("vat_id.present", PASSED, "No VAT ID needed for this customer.")]
+            return [CheckResult("vat_id.present", WARNING, _("Neither VAT ID nor tax number is recorded."))]
+        return [CheckResult("vat_id.present", PASSED, _("No VAT ID needed for this customer."))]
 
     try:
         compact = clean_vat_id(customer.vat_id)
     except FieldProblem as problem:
         return [CheckResult("vat_id.format", FAILED, str(problem), details={"vat_id": customer.vat_id})]
-    results = [CheckResult("vat_id.format", PASSED, f"VAT ID {compact}: format and check digit are valid.")]
+    results = [
+        CheckResult(
+            "vat_id.format", PASSED, _("VAT ID %(value)s: format and check digit are valid.") % {"value": compact}
+        )
+    ]
     prefix_country = vat_prefix_country(compact[:2])
     if prefix_country != customer.billing_country:
         results.append(
             CheckResult(
                 "vat_id.country",
                 WARNING,
-                f"VAT ID {compact} is from {compact[:2]} but the billing address is in {customer.billing_country}; "
-                "foreign VAT registrations exist, check that this is the one to invoice.",
+                _(
+                    "VAT ID %(value)s is from %(prefix)s but the billing address is in %(country)s; "
+                    "foreign VAT registrations exist, check that this is the one to invoice."
+                )
+                % {"value": compact, "prefix": compact[:2], "country": customer.billing_country},
             )
         )
     else:
-        results.append(CheckResult("vat_id.country", PASSED, f"VAT ID prefix {compact[:2]} matches the address."))
+        results.append(
+            CheckResult(
+                "vat_id.country",
+                PASSED,
+                _("VAT ID prefix %(prefix)s matches the address.") % {"prefix": compact[:2]},
+            )
+        )
     return results
 
 
@@ -144,7 +176,11 @@ def check_bank_accounts(customer: Customer, accounts: list[BankAccount]) -> list
         except FieldProblem as problem:
             results.append(CheckResult("bank.iban", FAILED, str(problem), subject))
             continue
-        results.append(CheckResult("bank.iban", PASSED, f"IBAN {iban.formatted}: check digits are valid.", subject))
+        results.append(
+            CheckResult(
+                "bank.iban", PASSED, _("IBAN %(value)s: check digits are valid.") % {"value": iban.formatted}, subject
+            )
+        )
         try:
             derived = iban.bic
         except Exception:  # noqa: BLE001 - registries differ per country; no BIC known is fine
@@ -154,15 +190,20 @@ def check_bank_accounts(customer: Customer, accounts: list[BankAccount]) -> list
                 CheckResult(
                     "bank.bic",
                     WARNING,
-                    f"BIC {account.bic} does not belong to the bank of IBAN {iban.formatted} ({derived.compact}).",
+                    _("BIC %(bic)s does not belong to the bank of IBAN %(iban)s (%(derived)s).")
+                    % {"bic": account.bic, "iban": iban.formatted, "derived": derived.compact},
                     subject,
                 )
             )
         elif derived is not None:
             bank = iban.bank_name or derived.compact
-            results.append(CheckResult("bank.bic", PASSED, f"Bank: {bank} ({derived.compact}).", subject))
+            results.append(
+                CheckResult(
+                    "bank.bic", PASSED, _("Bank: %(bank)s (%(bic)s).") % {"bank": bank, "bic": derived.compact}, subject
+                )
+            )
         if not account.account_holder:
-            results.append(CheckResult("bank.holder", WARNING, "No account holder recorded.", subject))
+            results.append(CheckResult("bank.holder", WARNING, _("No account holder recorded."), subject))
     return results
 
 
@@ -174,7 +215,11 @@ def check_contacts(customer: Customer, contacts: list) -> list[CheckResult]:
         if contact.email:
             try:
                 clean_email(contact.email)
-                results.append(CheckResult("contact.email", PASSED, f"{contact.email}: valid address.", subject))
+                results.append(
+                    CheckResult(
+                        "contact.email", PASSED, _("%(value)s: valid address.") % {"value": contact.email}, subject
+                    )
+                )
             except FieldProblem as problem:
                 results.append(CheckResult("contact.email", FAILED, str(problem), subject))
         if contact.phone:
@@ -184,21 +229,28 @@ def check_contacts(customer: Customer, contacts: list) -> list[CheckResult]:
                 results.append(CheckResult("contact.phone", FAILED, str(problem), subject))
             else:
                 if phone_is_assigned(e164):
-                    results.append(CheckResult("contact.phone", PASSED, f"{e164}: valid number.", subject))
+                    results.append(
+                        CheckResult("contact.phone", PASSED, _("%(value)s: valid number.") % {"value": e164}, subject)
+                    )
                 else:
                     results.append(
-                        CheckResult("contact.phone", WARNING, f"{e164}: not in an assigned number range.", subject)
+                        CheckResult(
+                            "contact.phone",
+                            WARNING,
+                            _("%(value)s: not in an assigned number range.") % {"value": e164},
+                            subject,
+                        )
                     )
     if not any(c.receives_invoices and c.email for c in contacts):
         results.append(
             CheckResult(
                 "contact.invoice_recipient",
                 WARNING,
-                "No contact with an e-mail address receives invoices; they can only be sent by post.",
+                _("No contact with an e-mail address receives invoices; they can only be sent by post."),
             )
         )
     else:
-        results.append(CheckResult("contact.invoice_recipient", PASSED, "Invoices have an e-mail recipient."))
+        results.append(CheckResult("contact.invoice_recipient", PASSED, _("Invoices have an e-mail recipient.")))
     return results
 
 
@@ -216,14 +268,21 @@ def check_e_invoicing(customer: Customer) -> list[CheckResult]:
             CheckResult(
                 "e_invoice.leitweg_id",
                 FAILED,
-                "Public-sector customers need a Leitweg-ID: XRechnung invoices without one are rejected (E-Rech-VO).",
+                _(
+                    "Public-sector customers need a Leitweg-ID: XRechnung invoices without one are rejected "
+                    "(E-Rech-VO)."
+                ),
             )
         ]
     try:
         clean_leitweg_id(customer.leitweg_id)
     except FieldProblem as problem:
         return [CheckResult("e_invoice.leitweg_id", FAILED, str(problem))]
-    return [CheckResult("e_invoice.leitweg_id", PASSED, f"Leitweg-ID {customer.leitweg_id} is valid.")]
+    return [
+        CheckResult(
+            "e_invoice.leitweg_id", PASSED, _("Leitweg-ID %(value)s is valid.") % {"value": customer.leitweg_id}
+        )
+    ]
 
 
 # --- Duplicates -----------------------------------------------------------------------------
@@ -258,8 +317,11 @@ def check_duplicates(customer: Customer, accounts: list[BankAccount]) -> list[Ch
                 CheckResult(
                     "duplicate.vat_id",
                     FAILED,
-                    f"Same VAT ID {customer.vat_id} as customer {other.number} {other.legal_name}: likely the same "
-                    "legal entity twice. Merge them, or dismiss the duplicate with a reason.",
+                    _(
+                        "Same VAT ID %(value)s as customer %(number)s %(name)s: likely the same "
+                        "legal entity twice. Merge them, or dismiss the duplicate with a reason."
+                    )
+                    % {"value": customer.vat_id, "number": other.number, "name": other.legal_name},
                     f"customer:{other.pk}",
                     {"customer_id": other.pk, "number": other.number},
                 )
@@ -277,7 +339,8 @@ def check_duplicates(customer: Customer, accounts: list[BankAccount]) -> list[Ch
                 CheckResult(
                     "duplicate.iban",
                     WARNING,
-                    f"IBAN {account.iban} is also recorded for customer {other.number} {other.legal_name}.",
+                    _("IBAN %(value)s is also recorded for customer %(number)s %(name)s.")
+                    % {"value": account.iban, "number": other.number, "name": other.legal_name},
                     f"customer:{other.pk}",
                     {"customer_id": other.pk, "number": other.number},
                 )
@@ -294,14 +357,14 @@ def check_duplicates(customer: Customer, accounts: list[BankAccount]) -> list[Ch
                     CheckResult(
                         "duplicate.name",
                         WARNING,
-                        f"Very similar name at the same postal code: customer {other.number} {other.legal_name} "
-                        f"({ratio:.0%} alike).",
+                        _("Very similar name at the same postal code: customer %(number)s %(name)s (%(ratio)s alike).")
+                        % {"number": other.number, "name": other.legal_name, "ratio": f"{ratio:.0%}"},
                         f"customer:{other.pk}",
                         {"customer_id": other.pk, "number": other.number, "similarity": round(ratio, 3)},
                     )
                 )
     if not results:
-        results.append(CheckResult("duplicate", PASSED, "No likely duplicate found."))
+        results.append(CheckResult("duplicate", PASSED, _("No likely duplicate found.")))
     return results
 
 

@@ -1,7 +1,12 @@
-"""Background job handlers of the customers app: thin, load by id, call one service."""
+"""Background job handlers of the customers app: thin, load by id, call one service.
 
+Messages a service stores (check results, review tasks) are written in the language active
+at the time; a worker has no request, so it uses the site language (settings.LANGUAGE_CODE).
+"""
+
+from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from core.jobs import job_handler
 
@@ -15,10 +20,12 @@ def handle_verify(*, customer_id: int, trigger: str, user_id: int | None = None)
     if customer is None:
         return None  # deleted meanwhile: nothing to verify
     by = get_user_model().objects.filter(pk=user_id).first() if user_id else None
-    run = customer_verify(customer=customer, trigger=trigger, as_of=timezone.now(), by=by)
+    with translation.override(settings.LANGUAGE_CODE):
+        run = customer_verify(customer=customer, trigger=trigger, as_of=timezone.now(), by=by)
     return {"run_id": run.pk, "outcome": run.outcome}
 
 
 @job_handler("customers.confirm_vat_id")
 def handle_confirm_vat_id(*, check_id: int) -> dict:
-    return {"result": vat_id_confirm(check_id=check_id, as_of=timezone.now())}
+    with translation.override(settings.LANGUAGE_CODE):
+        return {"result": vat_id_confirm(check_id=check_id, as_of=timezone.now())}

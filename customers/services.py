@@ -15,6 +15,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import ProtectedError, Q
+from django.utils.translation import gettext as _
 
 from core.money import quantize
 from core.numbering import number_next
@@ -118,7 +119,7 @@ def customer_clean(data: dict, *, instance: Customer | None = None) -> dict:
     """Normalise customer fields (those present in ``data``) or raise field-level errors."""
     unknown = set(data) - set(CUSTOMER_FIELDS)
     if unknown:
-        raise ValidationError({field: ["This field cannot be set."] for field in sorted(unknown)})
+        raise ValidationError({field: [_("This field cannot be set.")] for field in sorted(unknown)})
     if instance is None:  # a new customer: model defaults (country DE, language de, EUR) fill the gaps
         data = {
             f: Customer._meta.get_field(f).get_default()
@@ -130,11 +131,13 @@ def customer_clean(data: dict, *, instance: Customer | None = None) -> dict:
     clean = dict(data)
     for field in ("legal_name", "billing_street", "billing_city"):
         if field in merged and not str(merged.get(field) or "").strip():
-            errors.setdefault(field, []).append("This field is required.")
+            errors.setdefault(field, []).append(_("This field is required."))
     if "kind" in data and data["kind"] not in Customer.Kind.values:
-        errors.setdefault("kind", []).append(f"Choose one of: {', '.join(Customer.Kind.values)}.")
-    if "language" in data and data["language"] not in {code for code, _ in LANGUAGES}:
-        errors.setdefault("language", []).append("Choose de or en.")
+        errors.setdefault("kind", []).append(
+            _("Choose one of: %(choices)s.") % {"choices": ", ".join(Customer.Kind.values)}
+        )
+    if "language" in data and data["language"] not in {code for code, _label in LANGUAGES}:
+        errors.setdefault("language", []).append(_("Choose de or en."))
     _check_lengths(errors, Customer, data)
     country = _clean(errors, "billing_country", clean_country, merged.get("billing_country") or "")
     if country:
@@ -149,7 +152,7 @@ def customer_clean(data: dict, *, instance: Customer | None = None) -> dict:
         if merged.get("has_shipping_address"):
             for field in ("shipping_street", "shipping_city"):
                 if not str(merged.get(field) or "").strip():
-                    errors.setdefault(field, []).append("Required with a separate shipping address.")
+                    errors.setdefault(field, []).append(_("Required with a separate shipping address."))
         if ship_country and (merged.get("shipping_postal_code") or merged.get("has_shipping_address")):
             clean["shipping_country"] = ship_country
             clean["shipping_postal_code"] = _clean(
@@ -166,16 +169,16 @@ def customer_clean(data: dict, *, instance: Customer | None = None) -> dict:
     if "currency" in data:
         clean["currency"] = _clean(errors, "currency", clean_currency, data["currency"] or "")
     if merged.get("dunning_blocked") and not str(merged.get("dunning_block_reason") or "").strip():
-        errors.setdefault("dunning_block_reason", []).append("Say why dunning is blocked.")
+        errors.setdefault("dunning_block_reason", []).append(_("Say why dunning is blocked."))
     if data.get("credit_limit") not in (None, ""):
         clean["credit_limit"] = _clean_credit_limit(errors, data["credit_limit"], merged.get("currency") or "EUR")
     elif "credit_limit" in data:
         clean["credit_limit"] = None
     terms = data.get("payment_terms")
     if terms is not None and not getattr(terms, "active", False):
-        errors.setdefault("payment_terms", []).append(f"Payment terms {terms} are not active.")
+        errors.setdefault("payment_terms", []).append(_("Payment terms %(terms)s are not active.") % {"terms": terms})
     if merged.get("e_invoice_address") and not merged.get("e_invoice_scheme"):
-        errors.setdefault("e_invoice_scheme", []).append("Give the scheme (EAS code) of the electronic address.")
+        errors.setdefault("e_invoice_scheme", []).append(_("Give the scheme (EAS code) of the electronic address."))
     _raise_if(errors)
     return clean
 
@@ -185,7 +188,9 @@ def _check_lengths(errors: dict, model, data: dict) -> None:
     for field, value in data.items():
         limit = getattr(model._meta.get_field(field), "max_length", None)
         if limit and isinstance(value, str) and len(value) > limit:
-            errors.setdefault(field, []).append(f"At most {limit} characters (this has {len(value)}).")
+            errors.setdefault(field, []).append(
+                _("At most %(limit)d characters (this has %(length)d).") % {"limit": limit, "length": len(value)}
+            )
 
 
 def _clean_credit_limit(errors: dict, value, currency: str) -> Decimal | None:
@@ -194,13 +199,17 @@ def _clean_credit_limit(errors: dict, value, currency: str) -> Decimal | None:
         if not amount.is_finite():
             raise InvalidOperation
     except (InvalidOperation, ValueError):
-        errors.setdefault("credit_limit", []).append(f"Credit limit {value!r}: not an amount.")
+        errors.setdefault("credit_limit", []).append(
+            _("Credit limit %(value)s: not an amount.") % {"value": repr(value)}
+        )
         return None
     if amount < 0:
-        errors.setdefault("credit_limit", []).append("A credit limit cannot be negative.")
+        errors.setdefault("credit_limit", []).append(_("A credit limit cannot be negative."))
         return None
     if amount >= MAX_CREDIT_LIMIT:
-        errors.setdefault("credit_limit", []).append(f"A credit limit must be below {MAX_CREDIT_LIMIT:,}.")
+        errors.setdefault("credit_limit", []).append(
+            _("A credit limit must be below %(limit)s.") % {"limit": f"{MAX_CREDIT_LIMIT:,}"}
+        )
         return None
     try:
         return quantize(amount, currency)
@@ -225,7 +234,7 @@ def _clean_children(contacts: list[dict], bank_accounts: list[dict], *, country:
                 errors.setdefault(f"bank_accounts.{index}.{field}", []).extend(messages)
     ibans = [a["iban"] for a in clean_accounts]
     if len(ibans) != len(set(ibans)):
-        errors.setdefault("bank_accounts", []).append("The same IBAN is listed twice.")
+        errors.setdefault("bank_accounts", []).append(_("The same IBAN is listed twice."))
     _raise_if(errors)
     return clean_contacts, clean_accounts
 
@@ -292,7 +301,7 @@ def customer_delete(*, customer: Customer, as_of: datetime, by=None) -> None:
             customer.delete()
     except ProtectedError:
         raise ValidationError(
-            {"customer": [f"Customer {customer.number} has documents and cannot be deleted."]}
+            {"customer": [_("Customer %(number)s has documents and cannot be deleted.") % {"number": customer.number}]}
         ) from None
 
 
@@ -310,25 +319,27 @@ def _queue_verification(*, customer: Customer, trigger: str, as_of: datetime, by
 def contact_clean(data: dict, *, country: str, instance: Contact | None = None) -> dict:
     unknown = set(data) - set(CONTACT_FIELDS)
     if unknown:
-        raise ValidationError({field: ["This field cannot be set."] for field in sorted(unknown)})
+        raise ValidationError({field: [_("This field cannot be set.")] for field in sorted(unknown)})
     errors: dict[str, list[str]] = {}
     clean = dict(data)
     name = data.get("name", instance.name if instance else "")
     if not str(name or "").strip():
-        errors.setdefault("name", []).append("This field is required.")
+        errors.setdefault("name", []).append(_("This field is required."))
     if "email" in data:
         clean["email"] = _clean(errors, "email", clean_email, data["email"] or "")
     if "phone" in data:
         clean["phone"] = _clean(errors, "phone", clean_phone, data["phone"] or "", country=country)
     if data.get("language") and data["language"] not in {"de", "en"}:
-        errors.setdefault("language", []).append("Choose de or en.")
+        errors.setdefault("language", []).append(_("Choose de or en."))
     _check_lengths(errors, Contact, {k: v for k, v in data.items() if k not in ("email", "phone")})
     receives = data.get("receives_invoices", instance.receives_invoices if instance else False) or data.get(
         "receives_reminders", instance.receives_reminders if instance else False
     )
     email = clean.get("email", instance.email if instance else "")
     if receives and not email and "email" not in errors:
-        errors.setdefault("email", []).append("A contact who receives invoices or reminders needs an e-mail address.")
+        errors.setdefault("email", []).append(
+            _("A contact who receives invoices or reminders needs an e-mail address.")
+        )
     _raise_if(errors)
     return clean
 
@@ -361,7 +372,7 @@ def contact_delete(*, contact: Contact, as_of: datetime, by=None) -> None:
 def bank_account_clean(data: dict, *, instance: BankAccount | None = None) -> dict:
     unknown = set(data) - set(BANK_ACCOUNT_FIELDS)
     if unknown:
-        raise ValidationError({field: ["This field cannot be set."] for field in sorted(unknown)})
+        raise ValidationError({field: [_("This field cannot be set.")] for field in sorted(unknown)})
     errors: dict[str, list[str]] = {}
     clean = dict(data)
     if "iban" in data or instance is None:
@@ -388,14 +399,18 @@ def _save_unique_iban(account: BankAccount) -> None:
         with transaction.atomic():
             account.save()
     except IntegrityError:
-        raise ValidationError({"iban": [f"IBAN {account.iban} is already recorded for this customer."]}) from None
+        raise ValidationError(
+            {"iban": [_("IBAN %(value)s is already recorded for this customer.") % {"value": account.iban}]}
+        ) from None
 
 
 def bank_account_create(*, customer: Customer, data: dict, as_of: datetime, by=None) -> BankAccount:
     clean = bank_account_clean(data)
     with transaction.atomic():
         if BankAccount.objects.filter(customer=customer, iban=clean["iban"]).exists():
-            raise ValidationError({"iban": [f"IBAN {clean['iban']} is already recorded for this customer."]})
+            raise ValidationError(
+                {"iban": [_("IBAN %(value)s is already recorded for this customer.") % {"value": clean["iban"]}]}
+            )
         account = BankAccount(customer=customer, **clean)
         account._history_user = by
         _save_unique_iban(account)
@@ -412,7 +427,9 @@ def bank_account_update(*, account: BankAccount, data: dict, as_of: datetime, by
             .exclude(pk=account.pk)
             .exists()
         ):
-            raise ValidationError({"iban": [f"IBAN {clean['iban']} is already recorded for this customer."]})
+            raise ValidationError(
+                {"iban": [_("IBAN %(value)s is already recorded for this customer.") % {"value": clean["iban"]}]}
+            )
         for field, value in clean.items():
             setattr(account, field, value)
         account._history_user = by
@@ -444,7 +461,7 @@ def _online_checks(customer: Customer) -> list[CheckResult]:
         CheckResult(
             "vat_id.vies",
             PENDING,
-            f"Confirmation of {compact} with EU VIES queued.",
+            _("Confirmation of %(value)s with EU VIES queued.") % {"value": compact},
             details={"vat_id": compact, "service": "vies"},
         )
     ]
@@ -454,7 +471,7 @@ def _online_checks(customer: Customer) -> list[CheckResult]:
             CheckResult(
                 "vat_id.bzst",
                 PENDING,
-                f"Qualified confirmation of {compact} (name and address) with the BZSt queued.",
+                _("Qualified confirmation of %(value)s (name and address) with the BZSt queued.") % {"value": compact},
                 details={"vat_id": compact, "service": "bzst"},
             )
         )
@@ -499,7 +516,8 @@ def _apply_outcome(*, customer: Customer, run: VerificationRun, as_of: datetime)
         task_open_for_cause(
             kind=REVIEW_TASK_KIND,
             about=customer,
-            title=f"Review customer data: {customer.number} {customer.legal_name}",
+            title=_("Review customer data: %(number)s %(name)s")
+            % {"number": customer.number, "name": customer.legal_name},
             description="\n".join(f"- {message}" for message in failed),
             rule=REVIEW_RULE,
             priority=FollowUpTask.Priority.HIGH,
@@ -513,7 +531,7 @@ def _apply_outcome(*, customer: Customer, run: VerificationRun, as_of: datetime)
                 task=task,
                 to_status=FollowUpTask.Status.DONE,
                 as_of=as_of,
-                resolution=f"Verification on {as_of:%Y-%m-%d %H:%M} found no failed check.",
+                resolution=_("Verification on %(when)s found no failed check.") % {"when": f"{as_of:%Y-%m-%d %H:%M}"},
             )
 
 
@@ -537,7 +555,9 @@ def vat_id_confirm(*, check_id: int, as_of: datetime) -> str:
     if customer.vat_id != vat_id:
         with transaction.atomic():
             VerificationCheck.objects.filter(pk=check.pk, outcome=PENDING).update(
-                outcome=WARNING, message=f"Not asked: the VAT ID changed to {customer.vat_id or '(none)'} meanwhile."
+                outcome=WARNING,
+                message=_("Not asked: the VAT ID changed to %(value)s meanwhile.")
+                % {"value": customer.vat_id or _("(none)")},
             )
         return "superseded"
 
@@ -583,8 +603,12 @@ def vat_id_confirm(*, check_id: int, as_of: datetime) -> str:
             check.outcome = FAILED
             check.message = f"{answer.message}{proof}"
         else:
-            retry = "retry scheduled" if answer.retryable else "not retried, see the failed background job"
-            check.message = f"Pending, {retry}: {answer.message}"
+            if answer.retryable:
+                check.message = _("Pending, retry scheduled: %(reason)s") % {"reason": answer.message}
+            else:
+                check.message = _("Pending, not retried, see the failed background job: %(reason)s") % {
+                    "reason": answer.message
+                }
         check.save(update_fields=["outcome", "message"])
         if check.outcome != PENDING:
             run = check.run
@@ -607,12 +631,12 @@ def _mismatch(matches: dict) -> bool:
 def duplicate_dismiss(*, customer: Customer, other: Customer, reason: str, as_of: datetime, by=None):
     """Record that two customers are not duplicates; later runs stop flagging the pair."""
     if customer.pk == other.pk:
-        raise ValidationError({"other": ["A customer cannot be its own duplicate."]})
+        raise ValidationError({"other": [_("A customer cannot be its own duplicate.")]})
     if not reason.strip():
-        raise ValidationError({"reason": ["Say why these customers are not duplicates."]})
+        raise ValidationError({"reason": [_("Say why these customers are not duplicates.")]})
     first, second = sorted([customer, other], key=lambda c: c.pk)
     with transaction.atomic():
-        dismissal, _ = DuplicateDismissal.objects.get_or_create(
+        dismissal, _created = DuplicateDismissal.objects.get_or_create(
             first=first, second=second, defaults={"reason": reason, "dismissed_by": by, "dismissed_at": as_of}
         )
         for each in (first, second):

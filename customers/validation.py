@@ -14,6 +14,8 @@ import re
 
 import phonenumbers
 import pycountry
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from email_validator import EmailNotValidError, validate_email
 from schwifty import BIC, IBAN
 from schwifty import exceptions as schwifty_errors
@@ -41,37 +43,54 @@ def clean_vat_id(value: str) -> str:
         return ""
     prefix = compact[:2]
     if prefix not in VAT_PREFIXES:
-        hint = " (Greece uses EL)" if prefix == "GR" else ""
-        raise FieldProblem(f"VAT ID {raw}: {prefix!r} is not the prefix of an EU VAT ID{hint}.")
+        if prefix == "GR":
+            raise FieldProblem(
+                _("VAT ID %(value)s: '%(prefix)s' is not the prefix of an EU VAT ID (Greece uses EL).")
+                % {"value": raw, "prefix": prefix}
+            )
+        raise FieldProblem(
+            _("VAT ID %(value)s: '%(prefix)s' is not the prefix of an EU VAT ID.") % {"value": raw, "prefix": prefix}
+        )
     try:
         return eu_vat.validate(compact)
     except stdnum_errors.InvalidChecksum:
-        raise FieldProblem(f"VAT ID {raw}: check digit does not match.") from None
+        raise FieldProblem(_("VAT ID %(value)s: check digit does not match.") % {"value": raw}) from None
     except stdnum_errors.InvalidLength:
-        raise FieldProblem(f"VAT ID {raw}: wrong length for a {prefix} VAT ID.") from None
+        raise FieldProblem(
+            _("VAT ID %(value)s: wrong length for a %(prefix)s VAT ID.") % {"value": raw, "prefix": prefix}
+        ) from None
     except stdnum_errors.InvalidFormat:
-        raise FieldProblem(f"VAT ID {raw}: not the format of a {prefix} VAT ID.") from None
+        raise FieldProblem(
+            _("VAT ID %(value)s: not the format of a %(prefix)s VAT ID.") % {"value": raw, "prefix": prefix}
+        ) from None
     except stdnum_errors.ValidationError as exc:
-        raise FieldProblem(f"VAT ID {raw}: {exc.message}") from None
+        raise FieldProblem(_("VAT ID %(value)s: %(reason)s") % {"value": raw, "reason": exc.message}) from None
 
 
 # --- Bank data ------------------------------------------------------------------------------
 def clean_iban(value: str) -> IBAN:
     raw = (value or "").strip()
     if not raw:
-        raise FieldProblem("IBAN is required.")
+        raise FieldProblem(_("IBAN is required."))
     try:
         return IBAN(raw)
     except schwifty_errors.InvalidChecksumDigits:
-        raise FieldProblem(f"IBAN {raw}: check digits do not match.") from None
+        raise FieldProblem(_("IBAN %(value)s: check digits do not match.") % {"value": raw}) from None
     except schwifty_errors.InvalidBBANChecksum:
-        raise FieldProblem(f"IBAN {raw}: the national account number's check digit does not match.") from None
+        raise FieldProblem(
+            _("IBAN %(value)s: the national account number's check digit does not match.") % {"value": raw}
+        ) from None
     except schwifty_errors.InvalidLength:
-        raise FieldProblem(f"IBAN {raw}: wrong length for an IBAN from {raw[:2].upper()}.") from None
+        raise FieldProblem(
+            _("IBAN %(value)s: wrong length for an IBAN from %(country)s.") % {"value": raw, "country": raw[:2].upper()}
+        ) from None
     except schwifty_errors.InvalidCountryCode:
-        raise FieldProblem(f"IBAN {raw}: {raw[:2].upper()!r} is not a country that uses IBANs.") from None
+        raise FieldProblem(
+            _("IBAN %(value)s: '%(country)s' is not a country that uses IBANs.")
+            % {"value": raw, "country": raw[:2].upper()}
+        ) from None
     except schwifty_errors.SchwiftyException as exc:
-        raise FieldProblem(f"IBAN {raw}: {exc}.") from None
+        raise FieldProblem(_("IBAN %(value)s: %(reason)s.") % {"value": raw, "reason": exc}) from None
 
 
 def clean_bic(value: str) -> str:
@@ -81,7 +100,7 @@ def clean_bic(value: str) -> str:
     try:
         return str(BIC(raw).compact)
     except schwifty_errors.SchwiftyException as exc:
-        raise FieldProblem(f"BIC {raw}: {exc}.") from None
+        raise FieldProblem(_("BIC %(value)s: %(reason)s.") % {"value": raw, "reason": exc}) from None
 
 
 # --- Contact data ---------------------------------------------------------------------------
@@ -93,7 +112,7 @@ def clean_email(value: str) -> str:
         # Syntax and domain form only; no DNS (deliverability is the e-mail outbox's job).
         return validate_email(raw, check_deliverability=False).normalized
     except EmailNotValidError as exc:
-        raise FieldProblem(f"E-mail {raw}: {exc}") from None
+        raise FieldProblem(_("E-mail %(value)s: %(reason)s") % {"value": raw, "reason": exc}) from None
 
 
 def clean_phone(value: str, *, country: str) -> str:
@@ -104,9 +123,14 @@ def clean_phone(value: str, *, country: str) -> str:
     try:
         number = phonenumbers.parse(raw, country or None)
     except phonenumbers.NumberParseException:
-        raise FieldProblem(f"Phone {raw}: not a phone number (add the country code, e.g. +49).") from None
+        raise FieldProblem(
+            _("Phone %(value)s: not a phone number (add the country code, e.g. +49).") % {"value": raw}
+        ) from None
     if not phonenumbers.is_possible_number(number):
-        raise FieldProblem(f"Phone {raw}: too short or too long for {phonenumbers.region_code_for_number(number)}.")
+        raise FieldProblem(
+            _("Phone %(value)s: too short or too long for %(region)s.")
+            % {"value": raw, "region": phonenumbers.region_code_for_number(number)}
+        )
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
@@ -119,56 +143,61 @@ def phone_is_assigned(e164: str) -> bool:
 def clean_country(value: str) -> str:
     code = (value or "").strip().upper()
     if code not in COUNTRY_CODES:
-        raise FieldProblem(f"Country {value!r}: not an ISO 3166-1 country code (e.g. DE, AT, FR).")
+        raise FieldProblem(
+            _("Country %(value)s: not an ISO 3166-1 country code (e.g. DE, AT, FR).") % {"value": repr(value)}
+        )
     return code
 
 
 # Postal code formats per country (Universal Postal Union / national posts), with a
 # readable description for the message.
 POSTAL_CODES: dict[str, tuple[str, str]] = {
-    "AT": (r"\d{4}", "4 digits"),
-    "BE": (r"\d{4}", "4 digits"),
-    "BG": (r"\d{4}", "4 digits"),
-    "CH": (r"\d{4}", "4 digits"),
-    "CY": (r"\d{4}", "4 digits"),
-    "CZ": (r"\d{3} ?\d{2}", "5 digits, e.g. 110 00"),
-    "DE": (r"\d{5}", "5 digits"),
-    "DK": (r"\d{4}", "4 digits"),
-    "EE": (r"\d{5}", "5 digits"),
-    "ES": (r"(0[1-9]|[1-4]\d|5[0-2])\d{3}", "5 digits starting 01–52"),
-    "FI": (r"\d{5}", "5 digits"),
-    "FR": (r"\d{5}", "5 digits"),
-    "GB": (r"[A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2}", "a UK postcode, e.g. SW1A 1AA"),
-    "GR": (r"\d{3} ?\d{2}", "5 digits, e.g. 104 31"),
-    "HR": (r"\d{5}", "5 digits"),
-    "HU": (r"\d{4}", "4 digits"),
-    "IE": (r"[AC-FHKNPRTV-Y]\d{2}[ ]?[AC-FHKNPRTV-Y\d]{4}", "an Eircode, e.g. D02 X285"),
-    "IS": (r"\d{3}", "3 digits"),
-    "IT": (r"\d{5}", "5 digits"),
-    "LI": (r"94(8[5-9]|9[0-8])", "4 digits 9485–9498"),
-    "LT": (r"(LT-)?\d{5}", "5 digits, e.g. LT-01100"),
-    "LU": (r"(L-)?\d{4}", "4 digits, e.g. L-1511"),
-    "LV": (r"(LV-)?\d{4}", "4 digits, e.g. LV-1050"),
-    "MT": (r"[A-Z]{3} ?\d{4}", "3 letters and 4 digits, e.g. VLT 1117"),
-    "NL": (r"[1-9]\d{3} ?(?!SA|SD|SS)[A-Z]{2}", "4 digits and 2 letters, e.g. 1012 AB"),
-    "NO": (r"\d{4}", "4 digits"),
-    "PL": (r"\d{2}-\d{3}", "NN-NNN, e.g. 00-950"),
-    "PT": (r"\d{4}-\d{3}", "NNNN-NNN, e.g. 1000-001"),
-    "RO": (r"\d{6}", "6 digits"),
-    "SE": (r"\d{3} ?\d{2}", "5 digits, e.g. 114 55"),
-    "SI": (r"(SI-)?\d{4}", "4 digits"),
-    "SK": (r"\d{3} ?\d{2}", "5 digits, e.g. 811 01"),
-    "US": (r"\d{5}(-\d{4})?", "a ZIP code, e.g. 10001 or 10001-1234"),
+    "AT": (r"\d{4}", gettext_noop("4 digits")),
+    "BE": (r"\d{4}", gettext_noop("4 digits")),
+    "BG": (r"\d{4}", gettext_noop("4 digits")),
+    "CH": (r"\d{4}", gettext_noop("4 digits")),
+    "CY": (r"\d{4}", gettext_noop("4 digits")),
+    "CZ": (r"\d{3} ?\d{2}", gettext_noop("5 digits, e.g. 110 00")),
+    "DE": (r"\d{5}", gettext_noop("5 digits")),
+    "DK": (r"\d{4}", gettext_noop("4 digits")),
+    "EE": (r"\d{5}", gettext_noop("5 digits")),
+    "ES": (r"(0[1-9]|[1-4]\d|5[0-2])\d{3}", gettext_noop("5 digits starting 01–52")),
+    "FI": (r"\d{5}", gettext_noop("5 digits")),
+    "FR": (r"\d{5}", gettext_noop("5 digits")),
+    "GB": (r"[A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2}", gettext_noop("a UK postcode, e.g. SW1A 1AA")),
+    "GR": (r"\d{3} ?\d{2}", gettext_noop("5 digits, e.g. 104 31")),
+    "HR": (r"\d{5}", gettext_noop("5 digits")),
+    "HU": (r"\d{4}", gettext_noop("4 digits")),
+    "IE": (r"[AC-FHKNPRTV-Y]\d{2}[ ]?[AC-FHKNPRTV-Y\d]{4}", gettext_noop("an Eircode, e.g. D02 X285")),
+    "IS": (r"\d{3}", gettext_noop("3 digits")),
+    "IT": (r"\d{5}", gettext_noop("5 digits")),
+    "LI": (r"94(8[5-9]|9[0-8])", gettext_noop("4 digits 9485–9498")),
+    "LT": (r"(LT-)?\d{5}", gettext_noop("5 digits, e.g. LT-01100")),
+    "LU": (r"(L-)?\d{4}", gettext_noop("4 digits, e.g. L-1511")),
+    "LV": (r"(LV-)?\d{4}", gettext_noop("4 digits, e.g. LV-1050")),
+    "MT": (r"[A-Z]{3} ?\d{4}", gettext_noop("3 letters and 4 digits, e.g. VLT 1117")),
+    "NL": (r"[1-9]\d{3} ?(?!SA|SD|SS)[A-Z]{2}", gettext_noop("4 digits and 2 letters, e.g. 1012 AB")),
+    "NO": (r"\d{4}", gettext_noop("4 digits")),
+    "PL": (r"\d{2}-\d{3}", gettext_noop("NN-NNN, e.g. 00-950")),
+    "PT": (r"\d{4}-\d{3}", gettext_noop("NNNN-NNN, e.g. 1000-001")),
+    "RO": (r"\d{6}", gettext_noop("6 digits")),
+    "SE": (r"\d{3} ?\d{2}", gettext_noop("5 digits, e.g. 114 55")),
+    "SI": (r"(SI-)?\d{4}", gettext_noop("4 digits")),
+    "SK": (r"\d{3} ?\d{2}", gettext_noop("5 digits, e.g. 811 01")),
+    "US": (r"\d{5}(-\d{4})?", gettext_noop("a ZIP code, e.g. 10001 or 10001-1234")),
 }
 
 
 def clean_postal_code(value: str, *, country: str) -> str:
     code = re.sub(r"\s+", " ", (value or "").strip().upper())
     if not code:
-        raise FieldProblem("Postal code is required.")
+        raise FieldProblem(_("Postal code is required."))
     rule = POSTAL_CODES.get(country)
     if rule and not re.fullmatch(rule[0], code):
-        raise FieldProblem(f"Postal code {value}: not a valid {country} postal code ({rule[1]}).")
+        raise FieldProblem(
+            _("Postal code %(value)s: not a valid %(country)s postal code (%(rule)s).")
+            % {"value": value, "country": country, "rule": _(rule[1])}
+        )
     return code
 
 
@@ -188,11 +217,14 @@ def clean_leitweg_id(value: str) -> str:
     upper = raw.upper()
     if not LEITWEG_ID.fullmatch(upper):
         raise FieldProblem(
-            f"Leitweg-ID {raw}: expected 2–12 digits, optionally '-' and up to 30 letters/digits, "
-            "then '-' and 2 check digits (e.g. 04011000-1234512345-06)."
+            _(
+                "Leitweg-ID %(value)s: expected 2–12 digits, optionally '-' and up to 30 letters/digits, "
+                "then '-' and 2 check digits (e.g. 04011000-1234512345-06)."
+            )
+            % {"value": raw}
         )
     if not mod_97_10.is_valid(upper.replace("-", "")):
-        raise FieldProblem(f"Leitweg-ID {raw}: check digits do not match.")
+        raise FieldProblem(_("Leitweg-ID %(value)s: check digits do not match.") % {"value": raw})
     return upper
 
 
@@ -200,5 +232,5 @@ def clean_leitweg_id(value: str) -> str:
 def clean_currency(value: str) -> str:
     code = (value or "").strip().upper()
     if pycountry.currencies.get(alpha_3=code) is None:
-        raise FieldProblem(f"Currency {value!r}: not an ISO 4217 currency code (e.g. EUR).")
+        raise FieldProblem(_("Currency %(value)s: not an ISO 4217 currency code (e.g. EUR).") % {"value": repr(value)})
     return code

@@ -644,6 +644,167 @@ DE = {
     "problem": "Problem",
     "recurring invoice period": "Zeitraum einer wiederkehrenden Rechnung",
     "recurring invoice periods": "Zeiträume wiederkehrender Rechnungen",
+    # Customer verification checks and field validation (customers.validation/checks/services)
+    "street": "Straße",
+    "Billing address lacks: %(missing)s.": "In der Rechnungsadresse fehlt: %(missing)s.",
+    "Billing address is complete.": "Die Rechnungsadresse ist vollständig.",
+    "No postal code rule for %(country)s; not checked.": "Keine Postleitzahlregel für %(country)s; nicht geprüft.",
+    "%(value)s is a valid %(country)s postal code.": "%(value)s ist eine gültige %(country)s-Postleitzahl.",
+    "Consumers need no VAT ID.": "Verbraucher benötigen keine USt-IdNr.",
+    "Public bodies acting as authorities need no VAT ID.": (
+        "Öffentliche Auftraggeber, die hoheitlich handeln, benötigen keine USt-IdNr."
+    ),
+    "A business in %(country)s needs a VAT ID: without it, no reverse charge or tax-free intra-community supply "
+    "can be invoiced (§ 13b, § 6a UStG).": (
+        "Ein Unternehmen in %(country)s benötigt eine USt-IdNr.: Ohne sie kann weder im Reverse-Charge-Verfahren "
+        "noch eine steuerfreie innergemeinschaftliche Lieferung abgerechnet werden (§ 13b, § 6a UStG)."
+    ),
+    "Neither VAT ID nor tax number is recorded.": "Weder USt-IdNr. noch Steuernummer ist erfasst.",
+    "No VAT ID needed for this customer.": "Für diesen Kunden ist keine USt-IdNr. erforderlich.",
+    "VAT ID %(value)s: format and check digit are valid.": "USt-IdNr. %(value)s: Format und Prüfziffer sind gültig.",
+    "VAT ID %(value)s is from %(prefix)s but the billing address is in %(country)s; foreign VAT registrations "
+    "exist, check that this is the one to invoice.": (
+        "USt-IdNr. %(value)s stammt aus %(prefix)s, die Rechnungsadresse liegt aber in %(country)s; ausländische "
+        "umsatzsteuerliche Registrierungen kommen vor, prüfen Sie, ob diese in Rechnung gestellt werden soll."
+    ),
+    "VAT ID prefix %(prefix)s matches the address.": "Das Länderpräfix %(prefix)s der USt-IdNr. passt zur Adresse.",
+    "IBAN %(value)s: check digits are valid.": "IBAN %(value)s: Die Prüfziffern sind gültig.",
+    "BIC %(bic)s does not belong to the bank of IBAN %(iban)s (%(derived)s).": (
+        "BIC %(bic)s gehört nicht zur Bank der IBAN %(iban)s (%(derived)s)."
+    ),
+    "Bank: %(bank)s (%(bic)s).": "Bank: %(bank)s (%(bic)s).",
+    "No account holder recorded.": "Kein Kontoinhaber erfasst.",
+    "%(value)s: valid address.": "%(value)s: gültige Adresse.",
+    "%(value)s: valid number.": "%(value)s: gültige Nummer.",
+    "%(value)s: not in an assigned number range.": "%(value)s: liegt in keinem vergebenen Nummernbereich.",
+    "No contact with an e-mail address receives invoices; they can only be sent by post.": (
+        "Kein Ansprechpartner mit E-Mail-Adresse erhält Rechnungen; sie können nur per Post versendet werden."
+    ),
+    "Invoices have an e-mail recipient.": "Für Rechnungen ist ein E-Mail-Empfänger hinterlegt.",
+    "Public-sector customers need a Leitweg-ID: XRechnung invoices without one are rejected (E-Rech-VO).": (
+        "Öffentliche Auftraggeber benötigen eine Leitweg-ID: XRechnungen ohne sie werden abgewiesen (E-Rech-VO)."
+    ),
+    "Leitweg-ID %(value)s is valid.": "Leitweg-ID %(value)s ist gültig.",
+    "Same VAT ID %(value)s as customer %(number)s %(name)s: likely the same legal entity twice. Merge them, "
+    "or dismiss the duplicate with a reason.": (
+        "Gleiche USt-IdNr. %(value)s wie Kunde %(number)s %(name)s: wahrscheinlich dieselbe juristische Person "
+        "doppelt. Führen Sie die Kunden zusammen oder verwerfen Sie die Dublette mit Begründung."
+    ),
+    "IBAN %(value)s is also recorded for customer %(number)s %(name)s.": (
+        "IBAN %(value)s ist auch für Kunde %(number)s %(name)s erfasst."
+    ),
+    "Very similar name at the same postal code: customer %(number)s %(name)s (%(ratio)s alike).": (
+        "Sehr ähnlicher Name unter derselben Postleitzahl: Kunde %(number)s %(name)s (%(ratio)s Übereinstimmung)."
+    ),
+    "No likely duplicate found.": "Keine wahrscheinliche Dublette gefunden.",
+    "This field cannot be set.": "Dieses Feld kann nicht gesetzt werden.",
+    "This field is required.": "Dieses Feld ist zwingend erforderlich.",
+    "Choose one of: %(choices)s.": "Wählen Sie eines von: %(choices)s.",
+    "Choose de or en.": "Wählen Sie de oder en.",
+    "Required with a separate shipping address.": "Bei abweichender Lieferadresse erforderlich.",
+    "Say why dunning is blocked.": "Geben Sie an, warum die Mahnsperre besteht.",
+    "Payment terms %(terms)s are not active.": "Die Zahlungsbedingungen %(terms)s sind nicht aktiv.",
+    "Give the scheme (EAS code) of the electronic address.": (
+        "Geben Sie das Schema (EAS-Code) der elektronischen Adresse an."
+    ),
+    "At most %(limit)d characters (this has %(length)d).": "Höchstens %(limit)d Zeichen (hier %(length)d).",
+    "Credit limit %(value)s: not an amount.": "Kreditlimit %(value)s: kein Betrag.",
+    "A credit limit cannot be negative.": "Ein Kreditlimit kann nicht negativ sein.",
+    "A credit limit must be below %(limit)s.": "Ein Kreditlimit muss unter %(limit)s liegen.",
+    "The same IBAN is listed twice.": "Dieselbe IBAN ist doppelt angegeben.",
+    "Customer %(number)s has documents and cannot be deleted.": (
+        "Kunde %(number)s hat Belege und kann nicht gelöscht werden."
+    ),
+    "A contact who receives invoices or reminders needs an e-mail address.": (
+        "Ein Ansprechpartner, der Rechnungen oder Mahnungen erhält, benötigt eine E-Mail-Adresse."
+    ),
+    "IBAN %(value)s is already recorded for this customer.": "IBAN %(value)s ist für diesen Kunden bereits erfasst.",
+    "Confirmation of %(value)s with EU VIES queued.": "Bestätigung von %(value)s über EU-VIES eingeplant.",
+    "Qualified confirmation of %(value)s (name and address) with the BZSt queued.": (
+        "Qualifizierte Bestätigung von %(value)s (Name und Anschrift) beim BZSt eingeplant."
+    ),
+    "Review customer data: %(number)s %(name)s": "Kundendaten prüfen: %(number)s %(name)s",
+    "Verification on %(when)s found no failed check.": (
+        "Die Prüfung am %(when)s ergab keine fehlgeschlagene Einzelprüfung."
+    ),
+    "Not asked: the VAT ID changed to %(value)s meanwhile.": (
+        "Nicht angefragt: Die USt-IdNr. wurde inzwischen auf %(value)s geändert."
+    ),
+    "(none)": "(keine)",
+    "Pending, retry scheduled: %(reason)s": "Ausstehend, erneuter Versuch eingeplant: %(reason)s",
+    "Pending, not retried, see the failed background job: %(reason)s": (
+        "Ausstehend, kein erneuter Versuch, siehe den fehlgeschlagenen Hintergrundauftrag: %(reason)s"
+    ),
+    "A customer cannot be its own duplicate.": "Ein Kunde kann nicht seine eigene Dublette sein.",
+    "Say why these customers are not duplicates.": "Geben Sie an, warum diese Kunden keine Dubletten sind.",
+    "VAT ID %(value)s: '%(prefix)s' is not the prefix of an EU VAT ID (Greece uses EL).": (
+        "USt-IdNr. %(value)s: „%(prefix)s“ ist kein Länderpräfix einer EU-USt-IdNr. (Griechenland verwendet EL)."
+    ),
+    "VAT ID %(value)s: '%(prefix)s' is not the prefix of an EU VAT ID.": (
+        "USt-IdNr. %(value)s: „%(prefix)s“ ist kein Länderpräfix einer EU-USt-IdNr."
+    ),
+    "VAT ID %(value)s: check digit does not match.": "USt-IdNr. %(value)s: Die Prüfziffer stimmt nicht.",
+    "VAT ID %(value)s: wrong length for a %(prefix)s VAT ID.": (
+        "USt-IdNr. %(value)s: falsche Länge für eine USt-IdNr. aus %(prefix)s."
+    ),
+    "VAT ID %(value)s: not the format of a %(prefix)s VAT ID.": (
+        "USt-IdNr. %(value)s: entspricht nicht dem Format einer USt-IdNr. aus %(prefix)s."
+    ),
+    "VAT ID %(value)s: %(reason)s": "USt-IdNr. %(value)s: %(reason)s",
+    "IBAN is required.": "Die IBAN ist erforderlich.",
+    "IBAN %(value)s: check digits do not match.": "IBAN %(value)s: Die Prüfziffern stimmen nicht.",
+    "IBAN %(value)s: the national account number's check digit does not match.": (
+        "IBAN %(value)s: Die Prüfziffer der nationalen Kontonummer stimmt nicht."
+    ),
+    "IBAN %(value)s: wrong length for an IBAN from %(country)s.": (
+        "IBAN %(value)s: falsche Länge für eine IBAN aus %(country)s."
+    ),
+    "IBAN %(value)s: '%(country)s' is not a country that uses IBANs.": (
+        "IBAN %(value)s: „%(country)s“ ist kein Land, das IBANs verwendet."
+    ),
+    "IBAN %(value)s: %(reason)s.": "IBAN %(value)s: %(reason)s.",
+    "BIC %(value)s: %(reason)s.": "BIC %(value)s: %(reason)s.",
+    "E-mail %(value)s: %(reason)s": "E-Mail %(value)s: %(reason)s",
+    "Phone %(value)s: not a phone number (add the country code, e.g. +49).": (
+        "Telefon %(value)s: keine Telefonnummer (Ländervorwahl ergänzen, z. B. +49)."
+    ),
+    "Phone %(value)s: too short or too long for %(region)s.": "Telefon %(value)s: zu kurz oder zu lang für %(region)s.",
+    "Country %(value)s: not an ISO 3166-1 country code (e.g. DE, AT, FR).": (
+        "Land %(value)s: kein Ländercode nach ISO 3166-1 (z. B. DE, AT, FR)."
+    ),
+    "3 digits": "3 Ziffern",
+    "4 digits": "4 Ziffern",
+    "5 digits": "5 Ziffern",
+    "6 digits": "6 Ziffern",
+    "5 digits, e.g. 110 00": "5 Ziffern, z. B. 110 00",
+    "5 digits starting 01–52": "5 Ziffern, beginnend mit 01–52",
+    "a UK postcode, e.g. SW1A 1AA": "eine britische Postleitzahl, z. B. SW1A 1AA",
+    "5 digits, e.g. 104 31": "5 Ziffern, z. B. 104 31",
+    "an Eircode, e.g. D02 X285": "ein Eircode, z. B. D02 X285",
+    "4 digits 9485–9498": "4 Ziffern 9485–9498",
+    "5 digits, e.g. LT-01100": "5 Ziffern, z. B. LT-01100",
+    "4 digits, e.g. L-1511": "4 Ziffern, z. B. L-1511",
+    "4 digits, e.g. LV-1050": "4 Ziffern, z. B. LV-1050",
+    "3 letters and 4 digits, e.g. VLT 1117": "3 Buchstaben und 4 Ziffern, z. B. VLT 1117",
+    "4 digits and 2 letters, e.g. 1012 AB": "4 Ziffern und 2 Buchstaben, z. B. 1012 AB",
+    "NN-NNN, e.g. 00-950": "NN-NNN, z. B. 00-950",
+    "NNNN-NNN, e.g. 1000-001": "NNNN-NNN, z. B. 1000-001",
+    "5 digits, e.g. 114 55": "5 Ziffern, z. B. 114 55",
+    "5 digits, e.g. 811 01": "5 Ziffern, z. B. 811 01",
+    "a ZIP code, e.g. 10001 or 10001-1234": "ein ZIP-Code, z. B. 10001 oder 10001-1234",
+    "Postal code is required.": "Die Postleitzahl ist erforderlich.",
+    "Postal code %(value)s: not a valid %(country)s postal code (%(rule)s).": (
+        "Postleitzahl %(value)s: keine gültige %(country)s-Postleitzahl (%(rule)s)."
+    ),
+    "Leitweg-ID %(value)s: expected 2–12 digits, optionally '-' and up to 30 letters/digits, then '-' and 2 check "
+    "digits (e.g. 04011000-1234512345-06).": (
+        "Leitweg-ID %(value)s: erwartet werden 2–12 Ziffern, optional „-“ und bis zu 30 Buchstaben/Ziffern, "
+        "dann „-“ und 2 Prüfziffern (z. B. 04011000-1234512345-06)."
+    ),
+    "Leitweg-ID %(value)s: check digits do not match.": "Leitweg-ID %(value)s: Die Prüfziffern stimmen nicht.",
+    "Currency %(value)s: not an ISO 4217 currency code (e.g. EUR).": (
+        "Währung %(value)s: kein Währungscode nach ISO 4217 (z. B. EUR)."
+    ),
 }
 
 QUOTED = r'"(?:[^"\\]|\\.)*"'  # one "..." line of a .po file

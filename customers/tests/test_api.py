@@ -32,7 +32,7 @@ from customers.models import (
 )
 from tests.conftest import client_for
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]  # these pin the English wording
 
 CUSTOMERS = "/api/v1/customers/"
 T0 = datetime(2025, 3, 3, 9, 0, tzinfo=UTC)

@@ -18,7 +18,7 @@ from tasks.models import FollowUpTask
 
 from .factories import T0, make_customer
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]  # these pin the English wording
 
 FIXTURES = Path(__file__).parent / "fixtures" / "vat"
 VIES_URL = "https://vies.example.test/rest-api/check-vat-number"

@@ -16,6 +16,8 @@ from customers.validation import (
     clean_vat_id,
 )
 
+pytestmark = pytest.mark.usefixtures("english")  # these pin the English wording
+
 
 @pytest.mark.parametrize(
     ("raw", "expected"),

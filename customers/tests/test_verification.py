@@ -19,7 +19,7 @@ from tasks.models import FollowUpTask
 
 from .factories import T0, customer_data, make_customer
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]  # these pin the English wording
 
 
 def outcomes(run) -> dict[tuple[str, str], str]:
