@@ -93,6 +93,19 @@ def _site_write_guard(name, view):
     return guarded
 
 
+class ReadOnlyMixin:
+    """For records only services write (runs, proofs, notices): no one adds, changes or deletes them here."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 class DebitorAdminSite(admin.AdminSite):
     site_header = _("Debitor")
     site_title = _("Debitor")

@@ -4,7 +4,7 @@ Each form runs the matching service check (``customer_clean``, ``contact_clean``
 ``bank_account_clean``) in its ``clean()``, so the admin reports exactly the problems the
 services (and the API) report, on the field or inline row they name, with the values
 normalised the way they will be stored. Nothing is written here: the admin saves
-through the services (customers/admin.py).
+through the services (customers/admin/).
 """
 
 from __future__ import annotations

@@ -66,7 +66,7 @@ ADMIN_EXTRA_MODEL_VIEWS = {
     # django-simple-history's revert form: reverts are refused to everyone (core/admin_site.py).
     "admin:tasks_followuptask_simple_history": NEVER_WRITES,
     "admin:customers_customer_simple_history": NEVER_WRITES,
-    # The customer's verification panel (customers/admin.py): "Verify now" (change permission)
+    # The customer's verification panel (customers/admin/customers.py): "Verify now" (change permission)
     # and "Dismiss duplicate" (finance managers).
     "admin:customers_customer_verify": ACCEPTS_WRITES,
     "admin:customers_customer_dismiss_duplicate": ACCEPTS_WRITES,

@@ -12,7 +12,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 
-from customers.admin import ReadOnlyMixin
+from core.admin_site import ReadOnlyMixin
 
 from ..forms import (
     ExchangeRateForm,
