@@ -805,6 +805,159 @@ DE = {
     "Currency %(value)s: not an ISO 4217 currency code (e.g. EUR).": (
         "Währung %(value)s: kein Währungscode nach ISO 4217 (z. B. EUR)."
     ),
+    # invoicing services: drafts, issuing, due dates
+    "%(value)s is not a number.": "%(value)s ist keine Zahl.",
+    "Must be above %(minimum)s.": "Muss größer als %(minimum)s sein.",
+    "Must be at least %(minimum)s.": "Muss mindestens %(minimum)s betragen.",
+    "Must be below %(maximum)s.": "Muss kleiner als %(maximum)s sein.",
+    "At most %(places)d decimal places.": "Höchstens %(places)d Nachkommastellen.",
+    "At most %(limit)d characters.": "Höchstens %(limit)d Zeichen.",
+    "%(value)s is not a date (YYYY-MM-DD).": "%(value)s ist kein Datum (JJJJ-MM-TT).",
+    "%(currency)s has more than 2 decimal places; invoices in it are not supported.": (
+        "%(currency)s hat mehr als 2 Nachkommastellen; Rechnungen in dieser Währung werden nicht unterstützt."
+    ),
+    "The service period ends before it starts.": "Der Leistungszeitraum endet, bevor er beginnt.",
+    "No active payment terms %(terms)s.": "Keine aktiven Zahlungsbedingungen %(terms)s.",
+    "Unknown VAT category %(category)s; use one of %(categories)s (UNCL 5305).": (
+        "Unbekannte Steuerkategorie %(category)s; zulässig sind %(categories)s (UNCL 5305)."
+    ),
+    "Category S needs a VAT rate (BR-S-05).": "Kategorie S braucht einen Steuersatz (BR-S-05).",
+    "%(rate)s %% is not a rate for category %(category)s on %(date)s in the VAT rate table.": (
+        "%(rate)s %% ist laut Steuersatztabelle am %(date)s kein Steuersatz der Kategorie %(category)s."
+    ),
+    "An invoice needs at least one line (BR-16).": "Eine Rechnung braucht mindestens eine Position (BR-16).",
+    "Each line is an object with description, quantity, price ...": (
+        "Jede Position ist ein Objekt mit Beschreibung, Menge, Preis ..."
+    ),
+    "Describe what was delivered.": "Beschreiben Sie, was geliefert oder geleistet wurde.",
+    "A quantity of zero invoices nothing.": "Mit der Menge null wird nichts berechnet.",
+    "%(unit)s is not a UN/ECE Rec. 20 unit code (e.g. C62 piece, HUR hour, KGM kilogram; BR-CL-23).": (
+        "%(unit)s ist kein Einheitencode nach UN/ECE Rec. 20 (z. B. C62 Stück, HUR Stunde, KGM Kilogramm; BR-CL-23)."
+    ),
+    "Exempt lines need the exemption reason, e.g. 'Steuerfrei nach § 4 Nr. 14 UStG' (BR-E-10).": (
+        "Steuerfreie Positionen brauchen den Befreiungsgrund, z. B. „Steuerfrei nach § 4 Nr. 14 UStG“ (BR-E-10)."
+    ),
+    "Each allowance or charge is an object with amount, reason ...": (
+        "Jeder Nachlass und jeder Zuschlag ist ein Objekt mit Betrag, Grund ..."
+    ),
+    "Give an amount, or a percent and its base amount.": (
+        "Geben Sie einen Betrag an oder einen Prozentsatz und seinen Grundbetrag."
+    ),
+    "Say why the charge applies (BR-38).": "Geben Sie den Grund des Zuschlags an (BR-38).",
+    "Say why the allowance applies (BR-33).": "Geben Sie den Grund des Nachlasses an (BR-33).",
+    "The line amount %(amount)s is too large (at most %(maximum)s − 0.01).": (
+        "Der Positionsbetrag %(amount)s ist zu groß (höchstens %(maximum)s − 0,01)."
+    ),
+    "The amount %(amount)s is too large.": "Der Betrag %(amount)s ist zu groß.",
+    "The invoice total is too large (below %(maximum)s).": (
+        "Der Rechnungsbetrag ist zu groß (er muss unter %(maximum)s liegen)."
+    ),
+    "The prepaid amount %(prepaid)s exceeds the invoice total %(total)s.": (
+        "Der bereits gezahlte Betrag %(prepaid)s übersteigt den Rechnungsbetrag %(total)s."
+    ),
+    "A credit note references the invoice it corrects; an invoice references none.": (
+        "Eine Rechnungskorrektur verweist auf die Rechnung, die sie korrigiert; eine Rechnung verweist auf keine."
+    ),
+    "%(document)s is %(status)s: issued documents cannot be changed or deleted (GoBD); correct them with a credit "
+    "note.": (
+        "%(document)s hat den Status „%(status)s“: Ausgestellte Belege können weder geändert noch gelöscht "
+        "werden (GoBD); korrigieren Sie sie mit einer Rechnungskorrektur."
+    ),
+    "Say why the due date changes (e.g. agreed payment plan).": (
+        "Geben Sie an, warum sich die Fälligkeit ändert (z. B. vereinbarte Ratenzahlung)."
+    ),
+    "Only issued invoices have a due date to change; this one is %(status)s.": (
+        "Nur bei ausgestellten Rechnungen kann die Fälligkeit geändert werden; diese hat den Status „%(status)s“."
+    ),
+    "%(number)s is settled; there is nothing left to fall due.": (
+        "%(number)s ist beglichen; es wird nichts mehr fällig."
+    ),
+    "The due date cannot lie before the invoice date.": "Die Fälligkeit kann nicht vor dem Rechnungsdatum liegen.",
+    "The invoice is already due on %(date)s.": "Die Rechnung ist bereits am %(date)s fällig.",
+    "Fill in the company profile (name, address, VAT ID or tax number) first.": (
+        "Füllen Sie zuerst das Unternehmensprofil aus (Name, Anschrift, USt-IdNr. oder Steuernummer)."
+    ),
+    "VAT ID or tax number (§ 14 (4) Nr. 2 UStG)": "USt-IdNr. oder Steuernummer (§ 14 (4) Nr. 2 UStG)",
+    "our VAT ID, which reverse charge and intra-community supplies state (§ 14a (1), (3) UStG)": (
+        "unsere USt-IdNr., die bei Steuerschuldnerschaft des Leistungsempfängers und innergemeinschaftlichen "
+        "Lieferungen anzugeben ist (§ 14a (1), (3) UStG)"
+    ),
+    "The company profile lacks: %(missing)s.": "Im Unternehmensprofil fehlt: %(missing)s.",
+    "A service period needs its first and its last day.": (
+        "Ein Leistungszeitraum braucht seinen ersten und letzten Tag."
+    ),
+    "Reverse charge (AE) and intra-community supplies (K) need the buyer's VAT ID (BR-AE-02, BR-IC-02); customer "
+    "%(customer)s has none.": (
+        "Steuerschuldnerschaft des Leistungsempfängers (AE) und innergemeinschaftliche Lieferungen (K) brauchen "
+        "die USt-IdNr. des Käufers (BR-AE-02, BR-IC-02); Kunde %(customer)s hat keine."
+    ),
+    "Intra-community supplies need the deliver-to country (BR-IC-12).": (
+        "Innergemeinschaftliche Lieferungen brauchen das Lieferland (BR-IC-12)."
+    ),
+    "An invoice with category O has only category O lines (BR-O-11).": (
+        "Eine Rechnung mit Kategorie O enthält nur Positionen der Kategorie O (BR-O-11)."
+    ),
+    "Category E needs a line stating the exemption reason (BR-E-10).": (
+        "Kategorie E braucht eine Position, die den Befreiungsgrund nennt (BR-E-10)."
+    ),
+    "%(rate)s %% is not a rate for category %(category)s on the supply date %(date)s in the VAT rate table.": (
+        "%(rate)s %% ist laut Steuersatztabelle am Leistungsdatum %(date)s kein Steuersatz der Kategorie %(category)s."
+    ),
+    "%(date)s lies before the last issued credit note (%(latest)s); numbers must follow dates.": (
+        "Der %(date)s liegt vor der zuletzt ausgestellten Rechnungskorrektur (%(latest)s); die Nummern müssen "
+        "der Datumsfolge entsprechen."
+    ),
+    "%(date)s lies before the last issued invoice (%(latest)s); numbers must follow dates.": (
+        "Der %(date)s liegt vor der zuletzt ausgestellten Rechnung (%(latest)s); die Nummern müssen der "
+        "Datumsfolge entsprechen."
+    ),
+    "A credit note must reference the invoice it corrects (BT-25).": (
+        "Eine Rechnungskorrektur muss auf die Rechnung verweisen, die sie korrigiert (BT-25)."
+    ),
+    "%(document)s is %(status)s; only issued invoices can be credited.": (
+        "%(document)s hat den Status „%(status)s“; nur ausgestellte Rechnungen können korrigiert werden."
+    ),
+    "%(number)s belongs to another customer.": "%(number)s gehört zu einem anderen Kunden.",
+    "A credit note is in the currency of its invoice (%(currency)s), not %(other)s.": (
+        "Eine Rechnungskorrektur lautet auf die Währung ihrer Rechnung (%(currency)s), nicht auf %(other)s."
+    ),
+    "The credit note (%(amount)s) exceeds what is left to credit on %(number)s (%(remaining)s).": (
+        "Die Rechnungskorrektur (%(amount)s) übersteigt den auf %(number)s noch korrigierbaren Betrag (%(remaining)s)."
+    ),
+    "%(date)s lies in the future; an invoice is dated the day it is issued or before.": (
+        "Der %(date)s liegt in der Zukunft; eine Rechnung trägt das Datum ihrer Ausstellung oder ein früheres."
+    ),
+    "Customer %(customer)s needs review; a finance manager may issue anyway, giving a reason.": (
+        "Kunde %(customer)s muss geprüft werden; eine Finanzleitung darf dennoch ausstellen und gibt dafür einen "
+        "Grund an."
+    ),
+    "The invoice total is negative; correct invoices with a credit note.": (
+        "Der Rechnungsbetrag ist negativ; Rechnungen werden mit einer Rechnungskorrektur korrigiert."
+    ),
+    "A credit note credits an amount above zero.": "Eine Rechnungskorrektur schreibt einen Betrag über null gut.",
+    "Open items would reach %(exposure)s %(currency)s, above the credit limit of %(limit)s; confirm with a reason "
+    "to issue anyway.": (
+        "Die offenen Posten würden %(exposure)s %(currency)s erreichen und das Kreditlimit von %(limit)s "
+        "überschreiten; bestätigen Sie mit einem Grund, um dennoch auszustellen."
+    ),
+    "No daily rate up to %(date)s EUR exchange rate for %(currency)s: enter it under Exchange rates (Art. 230 VAT "
+    "Directive, § 16 (6) UStG).": (
+        "Kein Tageskurs bis %(date)s als Euro-Wechselkurs für %(currency)s: Erfassen Sie ihn unter "
+        "Wechselkurse (Art. 230 MwStSystRL, § 16 (6) UStG)."
+    ),
+    "No BMF monthly average for %(date)s EUR exchange rate for %(currency)s: enter it under Exchange rates "
+    "(Art. 230 VAT Directive, § 16 (6) UStG).": (
+        "Kein BMF-Monatsdurchschnittskurs für %(date)s als Euro-Wechselkurs für %(currency)s: Erfassen Sie ihn "
+        "unter Wechselkurse (Art. 230 MwStSystRL, § 16 (6) UStG)."
+    ),
+    "credit note %(number)s": "Rechnungskorrektur %(number)s",
+    "fully credited by %(number)s": "vollständig korrigiert durch %(number)s",
+    "Only issued invoices can be credited; %(document)s is %(type)s %(status)s.": (
+        "Nur ausgestellte Rechnungen können korrigiert werden; %(document)s (%(type)s) hat den Status „%(status)s“."
+    ),
+    "%(number)s has been credited partly (%(amount)s); credit the rest line by line.": (
+        "%(number)s wurde bereits teilweise korrigiert (%(amount)s); korrigieren Sie den Rest positionsweise."
+    ),
 }
 
 QUOTED = r'"(?:[^"\\]|\\.)*"'  # one "..." line of a .po file

@@ -7,7 +7,8 @@ from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
 
 from core.money import minor_unit
 from customers.validation import FieldProblem, clean_country, clean_currency
@@ -102,23 +103,24 @@ def _decimal(
 ):
     if value is None or (isinstance(value, str) and not value.strip()):
         if required:
-            errors.setdefault(path, []).append("This field is required.")
+            errors.setdefault(path, []).append(_("This field is required."))
         return None
     try:
         number = Decimal(str(value))
         if not number.is_finite():
             raise InvalidOperation
     except (InvalidOperation, ValueError):
-        errors.setdefault(path, []).append(f"{value!r} is not a number.")
+        errors.setdefault(path, []).append(_("%(value)s is not a number.") % {"value": repr(value)})
         return None
     if minimum is not None and (number <= minimum if exclusive_min else number < minimum):
-        errors.setdefault(path, []).append(f"Must be {'above' if exclusive_min else 'at least'} {minimum}.")
+        message = _("Must be above %(minimum)s.") if exclusive_min else _("Must be at least %(minimum)s.")
+        errors.setdefault(path, []).append(message % {"minimum": minimum})
         return None
     if maximum is not None and abs(number) >= maximum:
-        errors.setdefault(path, []).append(f"Must be below {maximum:,}.")
+        errors.setdefault(path, []).append(_("Must be below %(maximum)s.") % {"maximum": _grouped(maximum)})
         return None
     if places is not None and number != number.quantize(Decimal(1).scaleb(-places)):
-        errors.setdefault(path, []).append(f"At most {places} decimal places.")
+        errors.setdefault(path, []).append(_("At most %(places)d decimal places.") % {"places": places})
         return None
     return number
 
@@ -126,8 +128,17 @@ def _decimal(
 def _text(errors: dict, path: str, value, *, max_length: int) -> str:
     text = "" if value is None else str(value).strip()
     if len(text) > max_length:
-        errors.setdefault(path, []).append(f"At most {max_length} characters.")
+        errors.setdefault(path, []).append(_too_long(max_length))
     return text
+
+
+def _too_long(limit: int) -> str:
+    return _("At most %(limit)d characters.") % {"limit": limit}
+
+
+def _grouped(number) -> str:
+    """A large number with thousands separators of the active language (1,000,000 / 1.000.000)."""
+    return formats.number_format(number, use_l10n=True, force_grouping=True)
 
 
 def _date(errors: dict, path: str, value) -> date | None:
@@ -138,7 +149,7 @@ def _date(errors: dict, path: str, value) -> date | None:
     try:
         return date.fromisoformat(str(value))
     except ValueError:
-        errors.setdefault(path, []).append(f"{value!r} is not a date (YYYY-MM-DD).")
+        errors.setdefault(path, []).append(_("%(value)s is not a date (YYYY-MM-DD).") % {"value": repr(value)})
         return None
 
 
@@ -155,7 +166,7 @@ def vat_rate_known(*, category: str, rate: Decimal | None, on: date, country: st
 def clean_header(data: dict, *, instance: Invoice | None = None) -> dict:
     unknown = set(data) - set(HEADER_FIELDS)
     if unknown:
-        raise ValidationError({field: ["This field cannot be set."] for field in sorted(unknown)})
+        raise ValidationError({field: [_("This field cannot be set.")] for field in sorted(unknown)})
     errors: dict[str, list[str]] = {}
     clean = dict(data)
     if "currency" in data:
@@ -164,7 +175,8 @@ def clean_header(data: dict, *, instance: Invoice | None = None) -> dict:
             if minor_unit(clean["currency"]) < Decimal("0.01"):
                 # Amount columns keep 2 decimals; BHD, KWD, OMR ... would be rounded silently.
                 errors.setdefault("currency", []).append(
-                    f"{clean['currency']} has more than 2 decimal places; invoices in it are not supported."
+                    _("%(currency)s has more than 2 decimal places; invoices in it are not supported.")
+                    % {"currency": clean["currency"]}
                 )
         except FieldProblem as problem:
             errors.setdefault("currency", []).append(str(problem))
@@ -174,7 +186,7 @@ def clean_header(data: dict, *, instance: Invoice | None = None) -> dict:
     start = clean.get("service_period_start", getattr(instance, "service_period_start", None))
     end = clean.get("service_period_end", getattr(instance, "service_period_end", None))
     if start and end and end < start:
-        errors.setdefault("service_period_end", []).append("The service period ends before it starts.")
+        errors.setdefault("service_period_end", []).append(_("The service period ends before it starts."))
     if data.get("deliver_to_country"):
         try:
             clean["deliver_to_country"] = clean_country(data["deliver_to_country"])
@@ -185,16 +197,18 @@ def clean_header(data: dict, *, instance: Invoice | None = None) -> dict:
             errors, "prepaid_amount", data["prepaid_amount"], minimum=0, maximum=MAX_AMOUNT, places=MONEY_PLACES
         ) or Decimal("0")
     if "language" in data and data["language"] not in ("de", "en"):
-        errors.setdefault("language", []).append("Choose de or en.")
+        errors.setdefault("language", []).append(_("Choose de or en."))
     terms = data.get("payment_terms")
     if terms is not None and not isinstance(terms, PaymentTerms):
         found = PaymentTerms.objects.filter(pk=terms, active=True).first() if str(terms).isdigit() else None
         if found is None:
-            errors.setdefault("payment_terms", []).append(f"No active payment terms {terms!r}.")
+            errors.setdefault("payment_terms", []).append(
+                _("No active payment terms %(terms)s.") % {"terms": repr(terms)}
+            )
         clean["payment_terms"] = found
     for field in ("buyer_reference", "purchase_order_reference"):
         if len(str(data.get(field) or "")) > 200:
-            errors.setdefault(field, []).append("At most 200 characters.")
+            errors.setdefault(field, []).append(_too_long(200))
     if errors:
         raise ValidationError(errors)
     return clean
@@ -212,7 +226,8 @@ def _clean_vat(errors: dict, path: str, data: dict, *, on: date) -> tuple[str, D
     )
     if category not in VatCategory.values:
         errors.setdefault(f"{path}.vat_category", []).append(
-            f"Unknown VAT category {category!r}; use one of {', '.join(VatCategory.values)} (UNCL 5305)."
+            _("Unknown VAT category %(category)s; use one of %(categories)s (UNCL 5305).")
+            % {"category": repr(category), "categories": ", ".join(VatCategory.values)}
         )
         return category, rate
     if f"{path}.vat_rate" in errors:
@@ -222,10 +237,11 @@ def _clean_vat(errors: dict, path: str, data: dict, *, on: date) -> tuple[str, D
     elif rate is None and category != VatCategory.STANDARD:
         rate = Decimal("0")
     if category == VatCategory.STANDARD and rate is None:
-        errors.setdefault(f"{path}.vat_rate", []).append("Category S needs a VAT rate (BR-S-05).")
+        errors.setdefault(f"{path}.vat_rate", []).append(_("Category S needs a VAT rate (BR-S-05)."))
     elif not vat_rate_known(category=category, rate=rate, on=on):
         errors.setdefault(f"{path}.vat_rate", []).append(
-            f"{rate} % is not a rate for category {category} on {on:%d.%m.%Y} in the VAT rate table."
+            _("%(rate)s %% is not a rate for category %(category)s on %(date)s in the VAT rate table.")
+            % {"rate": rate, "category": category, "date": f"{on:%d.%m.%Y}"}
         )
     return category, rate
 
@@ -234,21 +250,21 @@ def clean_lines(lines: list[dict], *, on: date) -> list[dict]:
     errors: dict[str, list[str]] = {}
     clean_rows = []
     if not lines:
-        errors.setdefault("lines", []).append("An invoice needs at least one line (BR-16).")
+        errors.setdefault("lines", []).append(_("An invoice needs at least one line (BR-16)."))
     for index, data in enumerate(lines):
         path = f"lines.{index}"
         if not isinstance(data, dict):
-            errors.setdefault(path, []).append("Each line is an object with description, quantity, price ...")
+            errors.setdefault(path, []).append(_("Each line is an object with description, quantity, price ..."))
             continue
         unknown = set(data) - set(LINE_FIELDS)
         for field in sorted(unknown):
-            errors.setdefault(f"{path}.{field}", []).append("This field cannot be set.")
+            errors.setdefault(f"{path}.{field}", []).append(_("This field cannot be set."))
         row = {}
         description = str(data.get("description") or "").strip()
         if not description:
-            errors.setdefault(f"{path}.description", []).append("Describe what was delivered.")
+            errors.setdefault(f"{path}.description", []).append(_("Describe what was delivered."))
         elif len(description) > 500:
-            errors.setdefault(f"{path}.description", []).append("At most 500 characters.")
+            errors.setdefault(f"{path}.description", []).append(_too_long(500))
         row["description"] = description
         for field, max_length in LINE_TEXT_FIELDS.items():
             row[field] = _text(errors, f"{path}.{field}", data.get(field), max_length=max_length)
@@ -261,7 +277,7 @@ def clean_lines(lines: list[dict], *, on: date) -> list[dict]:
             places=QUANTITY_PLACES,
         )
         if row["quantity"] == 0:
-            errors.setdefault(f"{path}.quantity", []).append("A quantity of zero invoices nothing.")
+            errors.setdefault(f"{path}.quantity", []).append(_("A quantity of zero invoices nothing."))
         row["unit_price"] = _decimal(
             errors,
             f"{path}.unit_price",
@@ -299,14 +315,15 @@ def clean_lines(lines: list[dict], *, on: date) -> list[dict]:
         unit = str(data.get("unit_code") or "C62").strip().upper()
         if not is_unit_code(unit):
             errors.setdefault(f"{path}.unit_code", []).append(
-                f"{unit!r} is not a UN/ECE Rec. 20 unit code (e.g. C62 piece, HUR hour, KGM kilogram; BR-CL-23)."
+                _("%(unit)s is not a UN/ECE Rec. 20 unit code (e.g. C62 piece, HUR hour, KGM kilogram; BR-CL-23).")
+                % {"unit": repr(unit)}
             )
         row["unit_code"] = unit
         category, rate = _clean_vat(errors, path, data, on=on)
         row["vat_category"], row["vat_rate"] = category, rate
         if category == VatCategory.EXEMPT and not (row["exemption_reason"] or row["exemption_code"]):
             errors.setdefault(f"{path}.exemption_reason", []).append(
-                "Exempt lines need the exemption reason, e.g. 'Steuerfrei nach § 4 Nr. 14 UStG' (BR-E-10)."
+                _("Exempt lines need the exemption reason, e.g. 'Steuerfrei nach § 4 Nr. 14 UStG' (BR-E-10).")
             )
         clean_rows.append(row)
     if errors:
@@ -320,10 +337,10 @@ def clean_allowances(rows: list[dict], *, on: date) -> list[dict]:
     for index, data in enumerate(rows):
         path = f"allowances_charges.{index}"
         if not isinstance(data, dict):
-            errors.setdefault(path, []).append("Each allowance or charge is an object with amount, reason ...")
+            errors.setdefault(path, []).append(_("Each allowance or charge is an object with amount, reason ..."))
             continue
         for field in sorted(set(data) - set(ALLOWANCE_FIELDS)):
-            errors.setdefault(f"{path}.{field}", []).append("This field cannot be set.")
+            errors.setdefault(f"{path}.{field}", []).append(_("This field cannot be set."))
         row = {}
         row["is_charge"] = bool(data.get("is_charge", False))
         for field, max_length in ALLOWANCE_TEXT_FIELDS.items():
@@ -338,10 +355,13 @@ def clean_allowances(rows: list[dict], *, on: date) -> list[dict]:
             errors, f"{path}.base_amount", data.get("base_amount"), minimum=0, maximum=MAX_AMOUNT, places=MONEY_PLACES
         )
         if row["amount"] is None and (row["percent"] is None or row["base_amount"] is None):
-            errors.setdefault(f"{path}.amount", []).append("Give an amount, or a percent and its base amount.")
+            errors.setdefault(f"{path}.amount", []).append(_("Give an amount, or a percent and its base amount."))
         if not (row["reason"] or row["reason_code"]):
-            kind, rule = ("charge", "BR-38") if row["is_charge"] else ("allowance", "BR-33")
-            errors.setdefault(f"{path}.reason", []).append(f"Say why the {kind} applies ({rule}).")
+            errors.setdefault(f"{path}.reason", []).append(
+                _("Say why the charge applies (BR-38).")
+                if row["is_charge"]
+                else _("Say why the allowance applies (BR-33).")
+            )
         category, rate = _clean_vat(errors, path, data, on=on)
         row["vat_category"], row["vat_rate"] = category, rate
         clean_rows.append(row)
@@ -433,21 +453,25 @@ def recompute_totals(invoice: Invoice):
     for index, result in enumerate(totals.lines):
         if abs(result.net_amount) >= MAX_STORED_AMOUNT:
             errors.setdefault(f"lines.{index}.quantity", []).append(
-                f"The line amount {result.net_amount} is too large (at most {MAX_STORED_AMOUNT:,} − 0.01)."
+                _("The line amount %(amount)s is too large (at most %(maximum)s − 0.01).")
+                % {"amount": result.net_amount, "maximum": _grouped(MAX_STORED_AMOUNT)}
             )
     for index, result in enumerate(totals.allowances_charges):
         if abs(result.amount) >= MAX_STORED_AMOUNT:
             errors.setdefault(f"allowances_charges.{index}.amount", []).append(
-                f"The amount {result.amount} is too large."
+                _("The amount %(amount)s is too large.") % {"amount": result.amount}
             )
     if not errors and any(
         abs(amount) >= MAX_STORED_AMOUNT
         for amount in (totals.line_total, totals.tax_exclusive_total, totals.tax_inclusive_total, totals.amount_due)
     ):
-        errors.setdefault("lines", []).append(f"The invoice total is too large (below {MAX_STORED_AMOUNT:,}).")
+        errors.setdefault("lines", []).append(
+            _("The invoice total is too large (below %(maximum)s).") % {"maximum": _grouped(MAX_STORED_AMOUNT)}
+        )
     if totals.prepaid_amount > 0 and totals.amount_due < 0:
         errors.setdefault("prepaid_amount", []).append(
-            f"The prepaid amount {totals.prepaid_amount} exceeds the invoice total {totals.tax_inclusive_total}."
+            _("The prepaid amount %(prepaid)s exceeds the invoice total %(total)s.")
+            % {"prepaid": totals.prepaid_amount, "total": totals.tax_inclusive_total}
         )
     if errors:
         raise ValidationError(errors)
@@ -510,7 +534,7 @@ def invoice_draft_create(
     """
     if (document_type == DocumentType.CREDIT_NOTE) != (corrected_invoice is not None):
         raise ValidationError(
-            {"corrected_invoice": ["A credit note references the invoice it corrects; an invoice references none."]}
+            {"corrected_invoice": [_("A credit note references the invoice it corrects; an invoice references none.")]}
         )
     header, clean_line_rows, clean_allowance_rows = _clean_all(
         data=dict(data or {}), lines=list(lines), allowances=list(allowances_charges), instance=None, as_of=as_of
@@ -583,6 +607,9 @@ class DocumentNotEditable(Exception):
     def __init__(self, invoice: Invoice):
         self.invoice = invoice
         super().__init__(
-            f"{invoice.number or invoice.pk} is {invoice.status}: issued documents cannot be changed or deleted "
-            "(GoBD); correct them with a credit note."
+            _(
+                "%(document)s is %(status)s: issued documents cannot be changed or deleted (GoBD); "
+                "correct them with a credit note."
+            )
+            % {"document": invoice.number or invoice.pk, "status": invoice.get_status_display()}
         )

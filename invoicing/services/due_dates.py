@@ -6,6 +6,7 @@ from datetime import date, datetime
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from ..models import CustomerNotice, DocumentStatus, DocumentType, Invoice, InvoiceEvent, SettlementState
 from .locks import invoices_lock
@@ -20,19 +21,24 @@ def invoice_change_due_date(*, invoice: Invoice, new_due_date: date, reason: str
     """
     errors: dict[str, list[str]] = {}
     if not reason.strip():
-        errors["reason"] = ["Say why the due date changes (e.g. agreed payment plan)."]
+        errors["reason"] = [_("Say why the due date changes (e.g. agreed payment plan).")]
     with transaction.atomic():
         invoice = invoices_lock(invoice.pk)[invoice.pk]
         if invoice.status != DocumentStatus.ISSUED or invoice.document_type != DocumentType.INVOICE:
             errors.setdefault("invoice", []).append(
-                f"Only issued invoices have a due date to change; this one is {invoice.status}."
+                _("Only issued invoices have a due date to change; this one is %(status)s.")
+                % {"status": invoice.get_status_display()}
             )
         elif invoice.settlement_state == SettlementState.PAID:
-            errors.setdefault("invoice", []).append(f"{invoice.number} is settled; there is nothing left to fall due.")
+            errors.setdefault("invoice", []).append(
+                _("%(number)s is settled; there is nothing left to fall due.") % {"number": invoice.number}
+            )
         elif new_due_date < invoice.invoice_date:
-            errors.setdefault("due_date", []).append("The due date cannot lie before the invoice date.")
+            errors.setdefault("due_date", []).append(_("The due date cannot lie before the invoice date."))
         elif new_due_date == invoice.due_date:
-            errors.setdefault("due_date", []).append(f"The invoice is already due on {new_due_date:%d.%m.%Y}.")
+            errors.setdefault("due_date", []).append(
+                _("The invoice is already due on %(date)s.") % {"date": f"{new_due_date:%d.%m.%Y}"}
+            )
         if errors:
             raise ValidationError(errors)
         old = invoice.due_date

@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max, Sum
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from core.models import CompanyProfile
 from core.money import quantize
@@ -76,24 +77,26 @@ def _seller_snapshot(*, needs_vat_id: bool) -> dict:
     profile = CompanyProfile.objects.filter(pk=1).first()
     if profile is None:
         raise InvoiceIssueError(
-            {"seller": ["Fill in the company profile (name, address, VAT ID or tax number) first."]}
+            {"seller": [_("Fill in the company profile (name, address, VAT ID or tax number) first.")]}
         )
     missing = [
         label
         for label, value in (
-            ("name", profile.name),
-            ("street", profile.street),
-            ("postal code", profile.postal_code),
-            ("city", profile.city),
+            (_("name"), profile.name),
+            (_("street"), profile.street),
+            (_("postal code"), profile.postal_code),
+            (_("city"), profile.city),
         )
         if not value
     ]
     if not (profile.vat_id or profile.tax_number):
-        missing.append("VAT ID or tax number (§ 14 (4) Nr. 2 UStG)")
+        missing.append(_("VAT ID or tax number (§ 14 (4) Nr. 2 UStG)"))
     elif needs_vat_id and not profile.vat_id:
-        missing.append("our VAT ID, which reverse charge and intra-community supplies state (§ 14a (1), (3) UStG)")
+        missing.append(_("our VAT ID, which reverse charge and intra-community supplies state (§ 14a (1), (3) UStG)"))
     if missing:
-        raise InvoiceIssueError({"seller": [f"The company profile lacks: {', '.join(missing)}."]})
+        raise InvoiceIssueError(
+            {"seller": [_("The company profile lacks: %(missing)s.") % {"missing": ", ".join(missing)}]}
+        )
     return profile.snapshot()
 
 
@@ -132,31 +135,37 @@ def _check_complete(invoice: Invoice, lines: list, allowances: list, *, supply_d
     customer = invoice.customer
     categories = {row.vat_category for row in [*lines, *allowances]}
     if not lines:
-        errors.setdefault("lines", []).append("An invoice needs at least one line (BR-16).")
+        errors.setdefault("lines", []).append(_("An invoice needs at least one line (BR-16)."))
     if bool(invoice.service_period_start) != bool(invoice.service_period_end):
-        errors.setdefault("service_period_end", []).append("A service period needs its first and its last day.")
+        errors.setdefault("service_period_end", []).append(_("A service period needs its first and its last day."))
     if categories & {VatCategory.REVERSE_CHARGE, VatCategory.INTRA_COMMUNITY} and not customer.vat_id:
         errors.setdefault("lines", []).append(
-            "Reverse charge (AE) and intra-community supplies (K) need the buyer's VAT ID (BR-AE-02, BR-IC-02); "
-            f"customer {customer.number} has none."
+            _(
+                "Reverse charge (AE) and intra-community supplies (K) need the buyer's VAT ID (BR-AE-02, BR-IC-02); "
+                "customer %(customer)s has none."
+            )
+            % {"customer": customer.number}
         )
     if VatCategory.INTRA_COMMUNITY in categories and not invoice.deliver_to_country:
         errors.setdefault("deliver_to_country", []).append(
-            "Intra-community supplies need the deliver-to country (BR-IC-12)."
+            _("Intra-community supplies need the deliver-to country (BR-IC-12).")
         )
     if VatCategory.NOT_SUBJECT in categories and len(categories) > 1:
-        errors.setdefault("lines", []).append("An invoice with category O has only category O lines (BR-O-11).")
+        errors.setdefault("lines", []).append(_("An invoice with category O has only category O lines (BR-O-11)."))
     if VatCategory.EXEMPT in categories and not any(
         line.vat_category == VatCategory.EXEMPT and (line.exemption_reason or line.exemption_code) for line in lines
     ):
-        errors.setdefault("lines", []).append("Category E needs a line stating the exemption reason (BR-E-10).")
+        errors.setdefault("lines", []).append(_("Category E needs a line stating the exemption reason (BR-E-10)."))
     # The draft was checked against the rates of its dates then; the dates may have moved since.
     for prefix, rows in (("lines", lines), ("allowances_charges", allowances)):
         for index, row in enumerate(rows):
             if not vat_rate_known(category=row.vat_category, rate=row.vat_rate, on=supply_date):
                 errors.setdefault(f"{prefix}.{index}.vat_rate", []).append(
-                    f"{row.vat_rate} % is not a rate for category {row.vat_category} on the supply date "
-                    f"{supply_date:%d.%m.%Y} in the VAT rate table."
+                    _(
+                        "%(rate)s %% is not a rate for category %(category)s on the supply date %(date)s "
+                        "in the VAT rate table."
+                    )
+                    % {"rate": row.vat_rate, "category": row.vat_category, "date": f"{supply_date:%d.%m.%Y}"}
                 )
     return errors
 
@@ -175,10 +184,11 @@ def _latest_issued_date(document_type: str) -> date | None:
 
 def _date_order_error(invoice_date: date, latest: date | None, series: str) -> str | None:
     if latest and invoice_date < latest:
-        return (
-            f"{invoice_date:%d.%m.%Y} lies before the last issued {series.replace('_', ' ')} ({latest:%d.%m.%Y}); "
-            "numbers must follow dates."
-        )
+        if series == "credit_note":
+            message = _("%(date)s lies before the last issued credit note (%(latest)s); numbers must follow dates.")
+        else:
+            message = _("%(date)s lies before the last issued invoice (%(latest)s); numbers must follow dates.")
+        return message % {"date": f"{invoice_date:%d.%m.%Y}", "latest": f"{latest:%d.%m.%Y}"}
     return None
 
 
@@ -211,25 +221,34 @@ def _customer_open_total(customer, *, exclude_pk: int) -> Decimal:
 def _check_credit_note(credit_note: Invoice, invoice: Invoice | None) -> dict[str, list[str]]:
     """A credit note corrects an issued invoice of the same customer and currency, by at most what is left."""
     if invoice is None or invoice.document_type != DocumentType.INVOICE:
-        return {"corrected_invoice": ["A credit note must reference the invoice it corrects (BT-25)."]}
+        return {"corrected_invoice": [_("A credit note must reference the invoice it corrects (BT-25).")]}
     errors: dict[str, list[str]] = {}
     if invoice.status != DocumentStatus.ISSUED:
         errors.setdefault("corrected_invoice", []).append(
-            f"{invoice.number or invoice.pk} is {invoice.status}; only issued invoices can be credited."
+            _("%(document)s is %(status)s; only issued invoices can be credited.")
+            % {"document": invoice.number or invoice.pk, "status": invoice.get_status_display()}
         )
     if invoice.customer_id != credit_note.customer_id:
-        errors.setdefault("corrected_invoice", []).append(f"{invoice.number} belongs to another customer.")
+        errors.setdefault("corrected_invoice", []).append(
+            _("%(number)s belongs to another customer.") % {"number": invoice.number}
+        )
     if invoice.currency != credit_note.currency:
         errors.setdefault("currency", []).append(
-            f"A credit note is in the currency of its invoice ({invoice.currency}), not {credit_note.currency}."
+            _("A credit note is in the currency of its invoice (%(currency)s), not %(other)s.")
+            % {"currency": invoice.currency, "other": credit_note.currency}
         )
     remaining = invoice.tax_inclusive_total - invoice.credited_amount
     if credit_note.tax_inclusive_total > remaining:
-        errors.setdefault("lines", []).append(
-            f"The credit note ({credit_note.tax_inclusive_total}) exceeds what is left to credit on "
-            f"{invoice.number} ({remaining})."
-        )
+        errors.setdefault("lines", []).append(_exceeds(credit_note.tax_inclusive_total, invoice.number, remaining))
     return errors
+
+
+def _exceeds(amount, number, remaining) -> str:
+    return _("The credit note (%(amount)s) exceeds what is left to credit on %(number)s (%(remaining)s).") % {
+        "amount": amount,
+        "number": number,
+        "remaining": remaining,
+    }
 
 
 def invoice_issue(
@@ -280,7 +299,8 @@ def invoice_issue(
         errors = _check_complete(invoice, lines, allowances, supply_date=supply_date)
         if invoice_date > today:
             errors.setdefault("invoice_date", []).append(
-                f"{invoice_date:%d.%m.%Y} lies in the future; an invoice is dated the day it is issued or before."
+                _("%(date)s lies in the future; an invoice is dated the day it is issued or before.")
+                % {"date": f"{invoice_date:%d.%m.%Y}"}
             )
         if message := _date_order_error(invoice_date, _latest_issued_date(invoice.document_type), series):
             errors.setdefault("invoice_date", []).append(message)
@@ -289,11 +309,12 @@ def invoice_issue(
             role = role_of(by)
             if not review_override_reason.strip():
                 errors.setdefault("review_override_reason", []).append(
-                    f"Customer {customer.number} needs review; a finance manager may issue anyway, giving a reason."
+                    _("Customer %(customer)s needs review; a finance manager may issue anyway, giving a reason.")
+                    % {"customer": customer.number}
                 )
             elif role is None or role < Role.FINANCE_MANAGER:
                 errors.setdefault("review_override_reason", []).append(
-                    "Only a finance manager may issue to a customer that needs review."
+                    _("Only a finance manager may issue to a customer that needs review.")
                 )
             else:
                 events.append((InvoiceEvent.Kind.REVIEW_OVERRIDDEN, review_override_reason.strip(), {}))
@@ -302,18 +323,23 @@ def invoice_issue(
         except ValidationError as exc:
             raise InvoiceIssueError(_merge(errors, exc.message_dict)) from None
         if is_invoice and invoice.tax_inclusive_total < 0:
-            errors.setdefault("lines", []).append("The invoice total is negative; correct invoices with a credit note.")
+            errors.setdefault("lines", []).append(
+                _("The invoice total is negative; correct invoices with a credit note.")
+            )
         if not is_invoice:
             if invoice.tax_inclusive_total <= 0:
-                errors.setdefault("lines", []).append("A credit note credits an amount above zero.")
+                errors.setdefault("lines", []).append(_("A credit note credits an amount above zero."))
             _merge(errors, _check_credit_note(invoice, corrected))
         if is_invoice and customer.credit_limit is not None:
             exposure = _customer_open_total(customer, exclude_pk=invoice.pk) + invoice.amount_due
             if exposure > customer.credit_limit:
                 if not credit_limit_confirmation.strip():
                     errors.setdefault("credit_limit_confirmation", []).append(
-                        f"Open items would reach {exposure} {invoice.currency}, above the credit limit of "
-                        f"{customer.credit_limit}; confirm with a reason to issue anyway."
+                        _(
+                            "Open items would reach %(exposure)s %(currency)s, above the credit limit of "
+                            "%(limit)s; confirm with a reason to issue anyway."
+                        )
+                        % {"exposure": exposure, "currency": invoice.currency, "limit": customer.credit_limit}
                     )
                 else:
                     events.append(
@@ -338,15 +364,19 @@ def invoice_issue(
                 daily = bool(profile and profile.uses_daily_exchange_rates)
                 rate = _exchange_rate(invoice, supply_date, daily=daily)
                 if rate is None:
-                    kind = (
-                        f"daily rate up to {supply_date:%d.%m.%Y}"
-                        if daily
-                        else (f"BMF monthly average for {supply_date:%m/%Y}")
-                    )
-                    errors.setdefault("currency", []).append(
-                        f"No {kind} EUR exchange rate for {invoice.currency}: enter it under Exchange rates "
-                        "(Art. 230 VAT Directive, § 16 (6) UStG)."
-                    )
+                    if daily:
+                        message = _(
+                            "No daily rate up to %(date)s EUR exchange rate for %(currency)s: enter it under "
+                            "Exchange rates (Art. 230 VAT Directive, § 16 (6) UStG)."
+                        )
+                        when = f"{supply_date:%d.%m.%Y}"
+                    else:
+                        message = _(
+                            "No BMF monthly average for %(date)s EUR exchange rate for %(currency)s: enter it under "
+                            "Exchange rates (Art. 230 VAT Directive, § 16 (6) UStG)."
+                        )
+                        when = f"{supply_date:%m/%Y}"
+                    errors.setdefault("currency", []).append(message % {"date": when, "currency": invoice.currency})
         try:
             seller = _seller_snapshot(
                 needs_vat_id=bool(categories & {VatCategory.REVERSE_CHARGE, VatCategory.INTRA_COMMUNITY})
@@ -424,7 +454,7 @@ def invoice_issue(
         invoice.status = DocumentStatus.ISSUED
         invoice.issued_at = as_of
         invoice.issued_by = by if getattr(by, "pk", None) else None
-        kinds = {kind for kind, _, _ in events}
+        kinds = {kind for kind, _reason, _data in events}
         invoice.review_override_reason = (
             review_override_reason.strip() if InvoiceEvent.Kind.REVIEW_OVERRIDDEN in kinds else ""
         )
@@ -493,7 +523,7 @@ def _apply_credit_note(*, credit_note: Invoice, invoice: Invoice, as_of: datetim
                 by=by,
                 from_state=old_state,
                 to_state=invoice.settlement_state,
-                reason=f"credit note {credit_note.number}",
+                reason=_("credit note %(number)s") % {"number": credit_note.number},
             )
         )
     if invoice.credited_amount >= invoice.tax_inclusive_total and old_status == DocumentStatus.ISSUED:
@@ -507,7 +537,7 @@ def _apply_credit_note(*, credit_note: Invoice, invoice: Invoice, as_of: datetim
                 by=by,
                 from_state=DocumentStatus.ISSUED,
                 to_state=DocumentStatus.CANCELLED,
-                reason=f"fully credited by {credit_note.number}",
+                reason=_("fully credited by %(number)s") % {"number": credit_note.number},
             )
         )
     invoice.updated_at = as_of
@@ -543,8 +573,12 @@ def credit_note_create(
             raise ValidationError(
                 {
                     "invoice": [
-                        f"Only issued invoices can be credited; {invoice.number or invoice.pk} is "
-                        f"{invoice.get_document_type_display()} {invoice.status}."
+                        _("Only issued invoices can be credited; %(document)s is %(type)s %(status)s.")
+                        % {
+                            "document": invoice.number or invoice.pk,
+                            "type": invoice.get_document_type_display(),
+                            "status": invoice.get_status_display(),
+                        }
                     ]
                 }
             )
@@ -555,7 +589,8 @@ def credit_note_create(
                 raise ValidationError(
                     {
                         "invoice": [
-                            f"{invoice.number} has been credited partly ({already}); credit the rest line by line."
+                            _("%(number)s has been credited partly (%(amount)s); credit the rest line by line.")
+                            % {"number": invoice.number, "amount": already}
                         ]
                     }
                 )
@@ -598,16 +633,9 @@ def credit_note_create(
         remaining = invoice.tax_inclusive_total - already
         if credit_note.tax_inclusive_total > remaining:
             # Raising rolls the draft back: crediting more would credit the same supply twice.
-            raise ValidationError(
-                {
-                    "lines": [
-                        f"The credit note ({credit_note.tax_inclusive_total}) exceeds what is left to credit on "
-                        f"{invoice.number} ({remaining})."
-                    ]
-                }
-            )
+            raise ValidationError({"lines": [_exceeds(credit_note.tax_inclusive_total, invoice.number, remaining)]})
         if credit_note.tax_inclusive_total <= 0:
-            raise ValidationError({"lines": ["A credit note credits an amount above zero."]})
+            raise ValidationError({"lines": [_("A credit note credits an amount above zero.")]})
         if issue:
             credit_note = invoice_issue(invoice=credit_note, as_of=as_of, by=by)
     return credit_note
