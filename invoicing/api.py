@@ -42,9 +42,10 @@ from .selectors import (
     is_overdue,
     vat_breakdown_of,
 )
-from .services.drafts import ALLOWANCE_FIELDS, HEADER_FIELDS, LINE_FIELDS, DocumentNotEditable
+from .services.drafts import ALLOWANCE_FIELDS, HEADER_FIELDS, LINE_FIELDS, DocumentNotEditable, DocumentStateConflict
 
 register_problem(DocumentNotEditable, status_code=status.HTTP_409_CONFLICT, type_slug="document-not-editable")
+register_problem(DocumentStateConflict, status_code=status.HTTP_409_CONFLICT, type_slug="document-state-conflict")
 
 # Choice sets that several fields share; any other is named <Model><Field>Enum.
 SHARED_ENUM_NAMES.update(

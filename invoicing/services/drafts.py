@@ -601,6 +601,20 @@ def invoice_draft_delete(*, invoice: Invoice, as_of: datetime, by=None) -> None:
         invoice.delete()
 
 
+class DocumentStateConflict(ValidationError):
+    """The document is in the wrong state for this act (e.g. crediting a draft): the API answers 409.
+
+    Still a ValidationError keyed "invoice", so forms and services handle it like one.
+    """
+
+    def __init__(self, message: str):
+        super().__init__({"invoice": [message]})
+        self.reason = message
+
+    def __str__(self) -> str:
+        return self.reason
+
+
 class DocumentNotEditable(Exception):
     """An issued or cancelled document was to be changed: the API answers 409 with this reason."""
 

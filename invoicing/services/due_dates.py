@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from ..models import CustomerNotice, DocumentStatus, DocumentType, Invoice, InvoiceEvent, SettlementState
+from .drafts import DocumentStateConflict
 from .locks import invoices_lock
 
 
@@ -25,11 +26,11 @@ def invoice_change_due_date(*, invoice: Invoice, new_due_date: date, reason: str
     with transaction.atomic():
         invoice = invoices_lock(invoice.pk)[invoice.pk]
         if invoice.status != DocumentStatus.ISSUED or invoice.document_type != DocumentType.INVOICE:
-            errors.setdefault("invoice", []).append(
+            raise DocumentStateConflict(
                 _("Only issued invoices have a due date to change; this one is %(status)s.")
                 % {"status": invoice.get_status_display()}
             )
-        elif invoice.settlement_state == SettlementState.PAID:
+        if invoice.settlement_state == SettlementState.PAID:
             errors.setdefault("invoice", []).append(
                 _("%(number)s is settled; there is nothing left to fall due.") % {"number": invoice.number}
             )

@@ -32,6 +32,7 @@ from .drafts import (
     ALLOWANCE_FIELDS,
     LINE_FIELDS,
     DocumentNotEditable,
+    DocumentStateConflict,
     invoice_draft_create,
     recompute_totals,
     vat_rate_known,
@@ -570,16 +571,12 @@ def credit_note_create(
     with transaction.atomic():
         invoice = invoices_lock(invoice.pk)[invoice.pk]
         if invoice.status != DocumentStatus.ISSUED or invoice.document_type != DocumentType.INVOICE:
-            raise ValidationError(
-                {
-                    "invoice": [
-                        _("Only issued invoices can be credited; %(document)s is %(type)s %(status)s.")
-                        % {
-                            "document": invoice.number or invoice.pk,
-                            "type": invoice.get_document_type_display(),
-                            "status": invoice.get_status_display(),
-                        }
-                    ]
+            raise DocumentStateConflict(
+                _("Only issued invoices can be credited; %(document)s is %(type)s %(status)s.")
+                % {
+                    "document": invoice.number or invoice.pk,
+                    "type": invoice.get_document_type_display(),
+                    "status": invoice.get_status_display(),
                 }
             )
         already = invoice.credited_amount

@@ -502,8 +502,9 @@ def test_bad_credit_note_bodies_are_400_problems(accountant, customer, body, poi
 def test_a_draft_cannot_be_credited(accountant, customer):
     invoice = make_draft(customer)
 
-    problem = problem_of(client_for(accountant).post(f"{detail(invoice)}credit-note/", {}, format="json"))
+    problem = problem_of(client_for(accountant).post(f"{detail(invoice)}credit-note/", {}, format="json"), 409)
 
+    assert problem["type"].endswith("/document-state-conflict")
     assert "Only issued invoices can be credited" in problem["detail"]
     assert Invoice.objects.count() == 1
 
@@ -568,8 +569,10 @@ def test_a_draft_has_no_due_date_to_change(accountant, customer):
     invoice = make_draft(customer)
 
     body = {"due_date": "2027-01-31", "reason": "x"}
-    problem = problem_of(client_for(accountant).post(f"{detail(invoice)}change-due-date/", body, format="json"))
+    response = client_for(accountant).post(f"{detail(invoice)}change-due-date/", body, format="json")
+    problem = problem_of(response, 409)
 
+    assert problem["type"].endswith("/document-state-conflict")
     assert "Only issued invoices" in problem["detail"]
 
 
