@@ -18,10 +18,11 @@ password change). tests/test_access.py checks every route against this.
 
 from functools import wraps
 
-from django.contrib import admin
-from django.core.exceptions import PermissionDenied
-from django.http import HttpResponseNotAllowed
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpResponseNotAllowed, HttpResponseRedirect
 from django.urls import URLPattern
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 READ_METHODS = ("GET", "HEAD", "OPTIONS")
@@ -104,6 +105,30 @@ class ReadOnlyMixin:
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+class ServiceRefusalMixin:
+    """A ModelAdmin whose saves call services: a refusal at save time becomes a message.
+
+    The forms run the services' checks first, so a service refusing while saving means the
+    stored data changed meanwhile; the admin's transaction has rolled everything back.
+    ``refusal_messages`` maps further exception classes (not ValidationErrors) to their text.
+    """
+
+    refusal_messages: tuple[type[Exception], ...] = ()
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except self.refusal_messages as exc:
+            self.message_user(request, str(exc), messages.ERROR)
+        except ValidationError as exc:
+            self.message_user(
+                request,
+                gettext("Nothing was saved: %(problems)s") % {"problems": " ".join(exc.messages)},
+                messages.ERROR,
+            )
+        return HttpResponseRedirect(request.get_full_path())
 
 
 class DebitorAdminSite(admin.AdminSite):

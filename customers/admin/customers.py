@@ -27,6 +27,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
+from core.admin_site import ServiceRefusalMixin
 from core.roles import Role, role_of
 
 from .. import services
@@ -129,7 +130,7 @@ CHILD_SERVICES = {
 
 
 @admin.register(Customer)
-class CustomerAdmin(SimpleHistoryAdmin):
+class CustomerAdmin(ServiceRefusalMixin, SimpleHistoryAdmin):
     form = CustomerForm
     inlines = [ContactInline, BankAccountInline]
     list_display = [
@@ -245,19 +246,6 @@ class CustomerAdmin(SimpleHistoryAdmin):
         return found, may_have_duplicates
 
     # --- Writes: through the services only ---------------------------------------------------
-
-    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
-        try:
-            return super().changeform_view(request, object_id, form_url, extra_context)
-        except ValidationError as exc:
-            # The forms ran the services' checks already; a service refusing at save time means
-            # the stored data changed meanwhile. The admin's transaction rolled everything back.
-            self.message_user(
-                request,
-                gettext("Nothing was saved: %(problems)s") % {"problems": " ".join(exc.messages)},
-                messages.ERROR,
-            )
-            return HttpResponseRedirect(request.get_full_path())
 
     def save_model(self, request, obj, form, change):
         if not change:

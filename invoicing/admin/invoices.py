@@ -29,6 +29,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from core.admin_site import ServiceRefusalMixin
 from core.roles import Role, role_of
 
 from .. import services
@@ -200,7 +201,8 @@ class InvoiceAllowanceChargeInline(DraftRowInline):
 
 
 @admin.register(Invoice)
-class InvoiceAdmin(admin.ModelAdmin):
+class InvoiceAdmin(ServiceRefusalMixin, admin.ModelAdmin):
+    refusal_messages = (DocumentNotEditable,)
     form = InvoiceForm
     inlines = [InvoiceLineInline, InvoiceAllowanceChargeInline]
     # Type under the number and the three badges in one cell: the list fits a laptop screen.
@@ -466,22 +468,6 @@ class InvoiceAdmin(admin.ModelAdmin):
         return fieldsets
 
     # --- Writes: through the services only ------------------------------------------------------
-
-    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
-        try:
-            return super().changeform_view(request, object_id, form_url, extra_context)
-        except DocumentNotEditable as exc:
-            self.message_user(request, str(exc), messages.ERROR)
-            return HttpResponseRedirect(request.get_full_path())
-        except ValidationError as exc:
-            # The forms ran the services' checks already; a refusal at save time means the stored
-            # data changed meanwhile (a VAT rate, the terms). The transaction rolled everything back.
-            self.message_user(
-                request,
-                gettext("Nothing was saved: %(problems)s") % {"problems": " ".join(exc.messages)},
-                messages.ERROR,
-            )
-            return HttpResponseRedirect(request.get_full_path())
 
     def save_model(self, request, obj, form, change):
         """Written together with its rows in save_related(): the services take the draft whole."""
