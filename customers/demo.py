@@ -94,6 +94,7 @@ DEMO_CUSTOMERS = [
             "leitweg_id": "04011000-1234512345-06",
             "e_invoice_scheme": "0204",
             "e_invoice_address": "04011000-1234512345-06",
+            "e_invoice_format": "xrechnung",
         },
         [{"name": "Rechnungseingang", "email": "xrechnung@beispielkreis.example", "receives_invoices": True}],
         [],

@@ -15,6 +15,11 @@ class VerificationStatus(models.TextChoices):
     NEEDS_REVIEW = "needs_review", _("needs review")
 
 
+class EInvoiceFormat(models.TextChoices):
+    ZUGFERD = "zugferd", _("ZUGFeRD / Factur-X (PDF with embedded XML)")
+    XRECHNUNG = "xrechnung", _("XRechnung (XML) and PDF")
+
+
 class Customer(models.Model):
     """A debtor: the legal entity or person invoices go to."""
 
@@ -56,6 +61,16 @@ class Customer(models.Model):
         help_text=_("EAS code of the e-invoice address (BT-49), e.g. EM for e-mail, 0204 for a Leitweg-ID."),
     )
     e_invoice_address = models.CharField(_("electronic address"), max_length=255, blank=True, default="")
+    e_invoice_format = models.CharField(
+        _("e-invoice format"),
+        max_length=9,
+        choices=EInvoiceFormat.choices,
+        default=EInvoiceFormat.ZUGFERD,
+        help_text=_(
+            "ZUGFeRD: PDF with the embedded EN 16931 XML. XRechnung: also the standalone XRechnung XML "
+            "(public-sector buyers and customers with a Leitweg-ID always get it)."
+        ),
+    )
 
     language = models.CharField(_("language"), max_length=5, choices=LANGUAGES, default="de")
     currency = models.CharField(_("currency"), max_length=3, default="EUR")

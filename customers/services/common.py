@@ -39,6 +39,7 @@ CUSTOMER_FIELDS = (
     "leitweg_id",
     "e_invoice_scheme",
     "e_invoice_address",
+    "e_invoice_format",
     "language",
     "currency",
     "payment_terms",

@@ -19,6 +19,7 @@ from ..models import (
     BankAccount,
     Contact,
     Customer,
+    EInvoiceFormat,
     VerificationRun,
 )
 from ..validation import (
@@ -61,6 +62,10 @@ def customer_clean(data: dict, *, instance: Customer | None = None) -> dict:
     if "kind" in data and data["kind"] not in Customer.Kind.values:
         errors.setdefault("kind", []).append(
             _("Choose one of: %(choices)s.") % {"choices": ", ".join(Customer.Kind.values)}
+        )
+    if "e_invoice_format" in data and data["e_invoice_format"] not in EInvoiceFormat.values:
+        errors.setdefault("e_invoice_format", []).append(
+            _("Choose one of: %(choices)s.") % {"choices": ", ".join(EInvoiceFormat.values)}
         )
     if "language" in data and data["language"] not in {code for code, _label in LANGUAGES}:
         errors.setdefault("language", []).append(_("Choose de or en."))

@@ -116,6 +116,7 @@ def _buyer_snapshot(customer) -> dict:
         "leitweg_id": customer.leitweg_id,
         "e_invoice_scheme": customer.e_invoice_scheme,
         "e_invoice_address": customer.e_invoice_address,
+        "e_invoice_format": customer.e_invoice_format,
         "language": customer.language,
         "shipping": {
             "name": customer.shipping_name,
