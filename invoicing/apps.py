@@ -5,3 +5,6 @@ from django.utils.translation import gettext_lazy as _
 class InvoicingConfig(AppConfig):
     name = "invoicing"
     verbose_name = _("Invoicing")
+
+    def ready(self):
+        from . import handlers  # noqa: F401  (registers the invoicing job kinds)

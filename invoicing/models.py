@@ -393,6 +393,8 @@ class InvoiceEvent(models.Model):
         REVIEW_OVERRIDDEN = "review_overridden", _("issued despite customer review")
         CREDIT_LIMIT_CONFIRMED = "credit_limit_confirmed", _("credit limit exceeded on purpose")
         SETTLEMENT_CHANGED = "settlement_changed", _("settlement changed")
+        DOCUMENTS_CREATED = "documents_created", _("PDF and e-invoice stored")
+        E_INVOICE_INVALID = "e_invoice_invalid", _("e-invoice invalid")
 
     invoice = models.ForeignKey(Invoice, verbose_name=_("invoice"), on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(_("event"), max_length=24, choices=Kind.choices)
@@ -522,3 +524,79 @@ class RecurringInvoiceRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.template} {self.period_start}"
+
+
+class DocumentState(models.TextChoices):
+    PENDING = "pending", pgettext_lazy("documents", "being created")
+    READY = "ready", pgettext_lazy("documents", "ready")
+    INVALID = "invalid", pgettext_lazy("documents", "e-invoice invalid")
+
+
+class InvoiceDocumentState(models.Model):
+    """Where an issued document's PDF and e-invoice stand: created, or refused by validation.
+
+    A document whose e-invoice fails EN 16931 or XRechnung validation is not stored and not
+    sent (fail closed); ``problems`` lists the broken rules for the admin, the API and the
+    follow-up task.
+    """
+
+    invoice = models.OneToOneField(
+        Invoice,
+        verbose_name=_("invoice"),
+        primary_key=True,
+        on_delete=models.PROTECT,
+        related_name="document_state",
+    )
+    state = models.CharField(_("state"), max_length=7, choices=DocumentState.choices, default=DocumentState.PENDING)
+    xrechnung = models.BooleanField(_("XRechnung required"), default=False)
+    # [{"rule": "BR-CO-15", "message": "...", "location": "...", "document": "factur-x"}, ...]
+    problems = models.JSONField(_("problems"), default=list, blank=True)
+    summary = models.CharField(_("summary"), max_length=500, blank=True, default="")
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    updated_at = models.DateTimeField(_("updated"))
+
+    class Meta:
+        verbose_name = _("document state")
+        verbose_name_plural = _("document states")
+        indexes = [models.Index(fields=["state"], name="invoicing_document_state")]
+
+    def __str__(self) -> str:
+        return f"{self.invoice_id}: {self.state}"
+
+
+class InvoiceDocument(models.Model):
+    """A stored original: the PDF/A-3 (with the embedded Factur-X XML) or a standalone XML.
+
+    Written once and never replaced or deleted (GoBD); a database trigger refuses UPDATE and
+    DELETE. ``sha256`` is the hash of the stored bytes, so anyone can prove the archive intact.
+    """
+
+    class Kind(models.TextChoices):
+        PDF = "pdf", _("PDF/A-3 with ZUGFeRD/Factur-X")
+        FACTURX = "facturx", _("Factur-X/ZUGFeRD XML (EN 16931)")
+        XRECHNUNG = "xrechnung", _("XRechnung XML")
+
+    invoice = models.ForeignKey(Invoice, verbose_name=_("invoice"), on_delete=models.PROTECT, related_name="documents")
+    kind = models.CharField(_("kind"), max_length=9, choices=Kind.choices)
+    file = models.FileField(_("file"), max_length=255)
+    filename = models.CharField(_("file name"), max_length=120)
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    size = models.PositiveIntegerField(_("size (bytes)"))
+    renderer = models.CharField(_("created with"), max_length=100)
+    created_at = models.DateTimeField(_("created"))
+
+    class Meta:
+        verbose_name = _("stored document")
+        verbose_name_plural = _("stored documents")
+        ordering = ["invoice_id", "kind", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["invoice", "kind"], name="invoicing_one_original_per_kind"),
+            models.CheckConstraint(condition=Q(sha256__regex=r"^[0-9a-f]{64}$"), name="invoicing_document_sha256"),
+        ]
+
+    def __str__(self) -> str:
+        return self.filename
+
+    @property
+    def content_type(self) -> str:
+        return "application/pdf" if self.kind == self.Kind.PDF else "application/xml"

@@ -82,6 +82,7 @@ def customer_form(customer=None, *, contacts=(), bank_accounts=(), **changes) ->
         "language": "de",
         "currency": "EUR",
         "billing_country": "DE",
+        "e_invoice_format": "zugferd",
         "has_shipping_address": False,
         "dunning_blocked": False,
     }

@@ -28,6 +28,7 @@ from ..models import (
     VatCategory,
 )
 from ..terms import discount_offers, due_date, terms_text
+from .documents import invoice_documents_schedule
 from .drafts import (
     ALLOWANCE_FIELDS,
     LINE_FIELDS,
@@ -479,6 +480,8 @@ def invoice_issue(
         )
         if not is_invoice:
             _apply_credit_note(credit_note=invoice, invoice=corrected, as_of=as_of, by=actor)
+        # The PDF and e-invoice are made after commit, by a durable job recorded here.
+        invoice_documents_schedule(invoice=invoice, as_of=as_of)
     return invoice
 
 

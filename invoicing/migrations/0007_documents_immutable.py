@@ -1,0 +1,49 @@
+"""Stored originals are never changed or deleted — enforced by the database (GoBD)."""
+
+from django.db import migrations
+
+TABLE = "invoicing_invoicedocument"
+MESSAGE = "stored documents are archived originals (GoBD): they cannot be changed or deleted"
+
+POSTGRES_INSTALL = f"""
+CREATE OR REPLACE FUNCTION invoicing_guard_document() RETURNS trigger AS $$
+BEGIN
+    RAISE EXCEPTION 'document %: {MESSAGE}', OLD.id USING ERRCODE = 'integrity_constraint_violation';
+END;
+$$ LANGUAGE plpgsql;
+
+CREATE TRIGGER {TABLE}_immutable BEFORE UPDATE OR DELETE ON {TABLE}
+    FOR EACH ROW EXECUTE FUNCTION invoicing_guard_document();
+"""
+POSTGRES_REMOVE = f"""
+DROP TRIGGER IF EXISTS {TABLE}_immutable ON {TABLE};
+DROP FUNCTION IF EXISTS invoicing_guard_document();
+"""
+SQLITE_NAMES = (f"{TABLE}_no_update", f"{TABLE}_no_delete")
+
+
+def install(apps, schema_editor):
+    vendor = schema_editor.connection.vendor
+    if vendor == "postgresql":
+        schema_editor.execute(POSTGRES_INSTALL, params=None)
+    elif vendor == "sqlite":
+        for name, op in zip(SQLITE_NAMES, ("UPDATE", "DELETE"), strict=True):
+            schema_editor.execute(
+                f"CREATE TRIGGER {name} BEFORE {op} ON {TABLE} BEGIN SELECT RAISE(ABORT, 'document: {MESSAGE}'); END;"
+            )
+    else:
+        raise NotImplementedError(f"No immutability triggers for {vendor}.")
+
+
+def remove(apps, schema_editor):
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute(POSTGRES_REMOVE, params=None)
+    else:
+        for name in SQLITE_NAMES:
+            schema_editor.execute(f"DROP TRIGGER IF EXISTS {name}")
+
+
+class Migration(migrations.Migration):
+    dependencies = [("invoicing", "0006_invoice_documents")]
+
+    operations = [migrations.RunPython(install, remove)]
