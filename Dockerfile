@@ -6,9 +6,10 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     DJANGO_SETTINGS_MODULE=config.settings.production \
     DEBITOR_VAR_DIR=/var/lib/debitor
 
-# gettext compiles translations; libharfbuzz-subset0 etc. arrive with the PDF issue.
+# gettext compiles translations; Pango, HarfBuzz's subsetter and local fonts render the PDFs.
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends gettext \
+    && apt-get install -y --no-install-recommends gettext libpango-1.0-0 libpangoft2-1.0-0 \
+       libharfbuzz-subset0 fonts-liberation2 fonts-dejavu-core \
     && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /app

@@ -17,12 +17,17 @@ $(STAMP): pyproject.toml constraints.txt
 
 install: $(STAMP)
 
-# Debian's gettext provides msgfmt; installed here when missing and we are root.
+# Debian packages: gettext (msgfmt) for translations; Pango, HarfBuzz's subsetter (halves
+# WeasyPrint's render time) and the Liberation/DejaVu fonts for the PDF documents; poppler-utils
+# (pdftotext, pdftoppm) to read rendered pages. Installed when missing and we are root.
+SYSTEM_PACKAGES := gettext libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-liberation2 fonts-dejavu-core poppler-utils
 system-deps:
-	@command -v msgfmt >/dev/null 2>&1 || { \
+	@missing=$$(for p in $(SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-	    apt-get update -qq && apt-get install -y -qq gettext >/dev/null; \
-	  else echo "Please install gettext (msgfmt) to compile translations."; exit 1; fi; }
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	  else echo "Please install these Debian packages: $$missing"; exit 1; fi; \
+	fi
 
 locale/%/LC_MESSAGES/django.mo: locale/%/LC_MESSAGES/django.po
 	msgfmt --check -o $@ $<

@@ -7,12 +7,16 @@ issued document is a 409 problem (``document-not-editable``) with the service's 
 
 from __future__ import annotations
 
+import base64
+
 from django import forms
 from django.conf import settings
+from django.http import HttpResponse
 from django.urls import reverse
 from django.utils import timezone
 from django_filters import rest_framework as filters
-from drf_spectacular.utils import extend_schema, extend_schema_field
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -25,9 +29,11 @@ from customers.models import Customer
 
 from . import services
 from .models import (
+    DocumentState,
     DocumentType,
     Invoice,
     InvoiceAllowanceCharge,
+    InvoiceDocument,
     InvoiceEvent,
     InvoiceLine,
     PaymentTerms,
@@ -42,10 +48,17 @@ from .selectors import (
     is_overdue,
     vat_breakdown_of,
 )
+from .services.documents import (
+    DocumentsNotReady,
+    invoice_document_get,
+    invoice_document_read,
+    invoice_documents_recheck,
+)
 from .services.drafts import ALLOWANCE_FIELDS, HEADER_FIELDS, LINE_FIELDS, DocumentNotEditable, DocumentStateConflict
 
 register_problem(DocumentNotEditable, status_code=status.HTTP_409_CONFLICT, type_slug="document-not-editable")
 register_problem(DocumentStateConflict, status_code=status.HTTP_409_CONFLICT, type_slug="document-state-conflict")
+register_problem(DocumentsNotReady, status_code=status.HTTP_409_CONFLICT, type_slug="documents-not-ready")
 
 # Choice sets that several fields share; any other is named <Model><Field>Enum.
 SHARED_ENUM_NAMES.update(
@@ -165,6 +178,43 @@ TOTAL_FIELDS = [
 ]
 
 
+class StoredDocumentSerializer(NamedEnumModelSerializer):
+    url = serializers.SerializerMethodField(help_text="Download (same permissions as the invoice).")
+
+    class Meta:
+        model = InvoiceDocument
+        fields = ["kind", "filename", "sha256", "size", "created_at", "url"]
+        read_only_fields = fields
+
+    def get_url(self, document) -> str:
+        path = reverse("v1:invoice-document", args=[document.invoice_id, document.kind])
+        request = self.context.get("request")
+        return request.build_absolute_uri(path) if request else path
+
+
+class DocumentProblemSerializer(serializers.Serializer):
+    rule = serializers.CharField(
+        help_text="EN 16931 / XRechnung rule id, e.g. BR-CO-15, BR-DE-2; XSD for schema errors."
+    )
+    message = serializers.CharField()
+    location = serializers.CharField()
+    document = serializers.CharField(help_text="factur-x or xrechnung")
+
+
+class DocumentsSerializer(serializers.Serializer):
+    """The PDF/A-3 and e-invoices of an issued document, or why there are none."""
+
+    state = serializers.ChoiceField(
+        choices=DocumentState.choices,
+        allow_null=True,
+        help_text="null for drafts; pending while being created; invalid: refused by validation, not sent.",
+    )
+    summary = serializers.CharField(help_text='e.g. "BR-CO-15 …; BR-DE-2 …" when invalid.')
+    xrechnung = serializers.BooleanField(help_text="The customer gets a standalone XRechnung XML too.")
+    problems = DocumentProblemSerializer(many=True)
+    files = StoredDocumentSerializer(many=True)
+
+
 class InvoiceSerializer(NamedEnumModelSerializer):
     """An invoice or credit note as lists show it: parties, dates, totals, breakdown, settlement.
 
@@ -178,6 +228,7 @@ class InvoiceSerializer(NamedEnumModelSerializer):
     overdue = serializers.SerializerMethodField(
         help_text="Issued, with an open amount, and due before today (or before overdue_as_of when filtered by it)."
     )
+    documents = serializers.SerializerMethodField()
 
     class Meta:
         model = Invoice
@@ -203,6 +254,7 @@ class InvoiceSerializer(NamedEnumModelSerializer):
             "settlement_state",
             "overdue",
             "vat_breakdown",
+            "documents",
             "buyer_reference",
             "purchase_order_reference",
             "created_at",
@@ -215,6 +267,18 @@ class InvoiceSerializer(NamedEnumModelSerializer):
     @extend_schema_field(VatBreakdownSerializer(many=True))
     def get_vat_breakdown(self, invoice) -> list[dict]:
         return VatBreakdownSerializer(vat_breakdown_of(invoice), many=True).data
+
+    @extend_schema_field(DocumentsSerializer)
+    def get_documents(self, invoice) -> dict:
+        state = getattr(invoice, "document_state", None) if not invoice.is_draft else None
+        files = list(invoice.documents.all()) if state is not None else []
+        return {
+            "state": state.state if state else None,
+            "summary": state.summary if state else "",
+            "xrechnung": state.xrechnung if state else False,
+            "problems": state.problems if state else [],
+            "files": StoredDocumentSerializer(files, many=True, context=self.context).data,
+        }
 
     def get_overdue(self, invoice) -> bool:
         return is_overdue(invoice, self.context.get("as_of") or timezone.localdate())
@@ -528,6 +592,47 @@ class InvoiceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
             status_code=status.HTTP_201_CREATED,
             headers={"Location": _location(request, credit_note.pk)},
         )
+
+    @extend_schema(
+        responses={
+            (200, "application/pdf"): OpenApiTypes.BINARY,
+            (200, "application/xml"): OpenApiTypes.BINARY,
+        },
+        parameters=[
+            OpenApiParameter(
+                "kind",
+                str,
+                OpenApiParameter.PATH,
+                enum=InvoiceDocument.Kind.values,
+                description="pdf (PDF/A-3 with embedded Factur-X), facturx (its XML) or xrechnung",
+            )
+        ],
+    )
+    @action(
+        detail=True,
+        methods=["get"],
+        url_path=r"documents/(?P<kind>pdf|facturx|xrechnung)",
+        url_name="document",
+        filter_backends=[],
+    )
+    def document(self, request, pk=None, kind=None):
+        """Download a stored original. 409 documents-not-ready while it is being created, when the
+        e-invoice failed validation (the detail names the rules) or for drafts."""
+        invoice = self.get_object()
+        document = invoice_document_get(invoice=invoice, kind=kind)
+        response = HttpResponse(invoice_document_read(document), content_type=document.content_type)
+        response["Content-Disposition"] = f'attachment; filename="{document.filename}"'
+        response["ETag"] = f'"{document.sha256}"'
+        response["Digest"] = "sha-256=" + base64.b64encode(bytes.fromhex(document.sha256)).decode()
+        return response
+
+    @extend_schema(request=None, responses=InvoiceDetailSerializer)
+    @action(detail=True, methods=["post"], url_path="documents/recheck", filter_backends=[])
+    def documents_recheck(self, request, pk=None):
+        """Validate and create the documents again after an invalid e-invoice (once the cause is fixed)."""
+        invoice = self.get_object()
+        invoice_documents_recheck(invoice=invoice, as_of=timezone.now(), by=_by(request))
+        return _invoice_response(request, invoice.pk)
 
     @extend_schema(request=ChangeDueDateSerializer, responses=InvoiceDetailSerializer)
     @action(detail=True, methods=["post"], url_path="change-due-date", filter_backends=[])

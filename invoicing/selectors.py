@@ -15,6 +15,7 @@ from .models import (
     DocumentType,
     Invoice,
     InvoiceAllowanceCharge,
+    InvoiceDocument,
     InvoiceEvent,
     InvoiceLine,
     InvoiceVatBreakdown,
@@ -26,6 +27,10 @@ from .totals import TotalsError, VatBreakdownRow
 # Attribute names of the draft-only prefetches (a list of rows each; empty for issued documents).
 DRAFT_LINES_ATTR = "draft_lines"
 DRAFT_ALLOWANCES_ATTR = "draft_allowances"
+
+
+def _documents_prefetch() -> Prefetch:
+    return Prefetch("documents", queryset=InvoiceDocument.objects.order_by("kind", "id"))
 
 
 def _breakdown_prefetch() -> Prefetch:
@@ -40,8 +45,9 @@ def invoice_list_queryset() -> QuerySet[Invoice]:
     query each for the whole page, with no line rows loaded for issued documents.
     """
     draft = Q(invoice__status=DocumentStatus.DRAFT)
-    return Invoice.objects.select_related("customer").prefetch_related(
+    return Invoice.objects.select_related("customer", "document_state").prefetch_related(
         _breakdown_prefetch(),
+        _documents_prefetch(),
         Prefetch(
             "lines", queryset=InvoiceLine.objects.filter(draft).order_by("position", "id"), to_attr=DRAFT_LINES_ATTR
         ),
@@ -58,8 +64,9 @@ def invoice_detail_queryset() -> QuerySet[Invoice]:
     breakdown, events (with who) and the credit notes that correct them."""
     lines = InvoiceLine.objects.order_by("position", "id")
     allowances = InvoiceAllowanceCharge.objects.order_by("position", "id")
-    return Invoice.objects.select_related("customer", "corrected_invoice").prefetch_related(
+    return Invoice.objects.select_related("customer", "corrected_invoice", "document_state").prefetch_related(
         Prefetch("lines", queryset=lines),
+        _documents_prefetch(),
         Prefetch("allowances_charges", queryset=allowances),
         _breakdown_prefetch(),
         Prefetch("events", queryset=InvoiceEvent.objects.select_related("by").order_by("at", "id")),

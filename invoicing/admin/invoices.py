@@ -19,7 +19,7 @@ from django.contrib.admin.utils import flatten_fieldsets, unquote
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import router, transaction
 from django.db.models import Exists, OuterRef
-from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect, JsonResponse
+from django.http import Http404, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect, JsonResponse
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
@@ -44,12 +44,20 @@ from ..forms import (
     IssueForm,
 )
 from ..models import (
+    DocumentState,
     DocumentStatus,
     DocumentType,
     ExchangeRate,
     Invoice,
     InvoiceAllowanceCharge,
+    InvoiceDocument,
     InvoiceLine,
+)
+from ..services.documents import (
+    DocumentsNotReady,
+    invoice_document_get,
+    invoice_document_read,
+    invoice_documents_recheck,
 )
 from ..services.drafts import ALLOWANCE_FIELDS, LINE_FIELDS, DocumentNotEditable
 from ..totals import TotalsError
@@ -215,6 +223,7 @@ class InvoiceAdmin(ServiceRefusalMixin, admin.ModelAdmin):
         "open",
         "currency",
         "state",
+        "documents_badge",
     ]
     list_display_links = ["display_number"]
     list_filter = [
@@ -223,12 +232,13 @@ class InvoiceAdmin(ServiceRefusalMixin, admin.ModelAdmin):
         OverdueFilter,
         "document_type",
         "currency",
+        ("document_state__state", admin.ChoicesFieldListFilter),
         CustomerFilter,
     ]
     date_hierarchy = "invoice_date"
     search_fields = ["number", "customer__number", "customer__legal_name"]
     search_help_text = _("Invoice number, customer number or customer name.")
-    list_select_related = ["customer"]
+    list_select_related = ["customer", "document_state"]
     autocomplete_fields = ["customer"]
 
     def formfield_for_dbfield(self, db_field, request, **kwargs):
@@ -308,6 +318,18 @@ class InvoiceAdmin(ServiceRefusalMixin, admin.ModelAdmin):
             gettext("due %(date)s, %(days)d days ago")
             % {"date": date_format(obj.due_date, "SHORT_DATE_FORMAT"), "days": days},
             gettext("overdue"),
+        )
+
+    @admin.display(description=_("PDF / e-invoice"), ordering="document_state__state")
+    def documents_badge(self, obj):
+        state = getattr(obj, "document_state", None) if not obj.is_draft else None
+        if state is None:
+            return ""
+        return format_html(
+            '<span class="debitor-badge debitor-badge-documents-{}" title="{}">{}</span>',
+            state.state,
+            state.summary,
+            state.get_state_display(),
         )
 
     # --- Read-only fields of the change page --------------------------------------------------
@@ -587,6 +609,7 @@ class InvoiceAdmin(ServiceRefusalMixin, admin.ModelAdmin):
                     (notice, badge(f"notice-{notice.status}", notice.get_status_display()))
                     for notice in invoice.notices.order_by("-created_at", "-id")
                 ],
+                "documents": self.documents_panel(request, invoice, may_act=may_act),
                 "issue_url": reverse("{}:{}_{}_issue".format(self.admin_site.name, *info), args=[invoice.pk])
                 if may_act and invoice.is_draft
                 else "",
@@ -601,6 +624,29 @@ class InvoiceAdmin(ServiceRefusalMixin, admin.ModelAdmin):
             }
         )
         return panel
+
+    def documents_panel(self, request, invoice: Invoice, *, may_act: bool) -> dict | None:
+        """The stored PDF and XML files with their hashes, or why there are none (fail closed)."""
+        if invoice.is_draft:
+            return None
+        state = getattr(invoice, "document_state", None)
+        info = self.admin_site.name, self.opts.app_label, self.opts.model_name
+        files = [
+            {
+                "document": document,
+                "url": reverse("{}:{}_{}_document".format(*info), args=[invoice.pk, document.kind]),
+            }
+            for document in invoice.documents.order_by("kind", "id")
+        ]
+        may_recheck = may_act and (state is None or state.state == DocumentState.INVALID)
+        return {
+            "state": state,
+            "badge": badge(f"documents-{state.state}", state.get_state_display()) if state else "",
+            "files": files,
+            "recheck_url": reverse("{}:{}_{}_documents_recheck".format(*info), args=[invoice.pk])
+            if may_recheck
+            else "",
+        }
 
     def draft_breakdown(self, invoice: Invoice):
         lines = [{f: getattr(r, f) for f in LINE_FIELDS} for r in invoice.lines.order_by("position", "id")]
@@ -635,8 +681,48 @@ class InvoiceAdmin(ServiceRefusalMixin, admin.ModelAdmin):
                 view(self.change_due_date_view),
                 name="{}_{}_change_due_date".format(*info),
             ),
+            path(
+                "<path:object_id>/document/<str:kind>/",
+                view(self.document_view),
+                name="{}_{}_document".format(*info),
+            ),
+            path(
+                "<path:object_id>/documents/recheck/",
+                view(self.documents_recheck_view),
+                name="{}_{}_documents_recheck".format(*info),
+            ),
             *super().get_urls(),
         ]
+
+    def document_view(self, request, object_id, kind):
+        """Download a stored original; whoever may view the invoice may download its documents."""
+        invoice = self.get_object(request, unquote(object_id))
+        if invoice is None or not self.has_view_permission(request, invoice):
+            raise Http404(gettext("No such invoice."))
+        if kind not in InvoiceDocument.Kind.values:
+            raise Http404(gettext("No such document."))
+        try:
+            document = invoice_document_get(invoice=invoice, kind=kind)
+        except DocumentsNotReady as exc:
+            self.message_user(request, str(exc), messages.WARNING)
+            return self._change_page(invoice)
+        response = HttpResponse(invoice_document_read(document), content_type=document.content_type)
+        response["Content-Disposition"] = f'attachment; filename="{document.filename}"'
+        return response
+
+    def documents_recheck_view(self, request, object_id):
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        invoice = self._invoice_to_act_on(request, object_id)
+        try:
+            invoice_documents_recheck(invoice=invoice, as_of=timezone.now(), by=request.user)
+        except DocumentsNotReady as exc:
+            self.message_user(request, str(exc), messages.ERROR)
+        else:
+            self.message_user(
+                request, gettext("The e-invoice is validated again; the documents follow shortly."), messages.INFO
+            )
+        return self._change_page(invoice)
 
     def _invoice_to_act_on(self, request, object_id) -> Invoice:
         if not self.may_act(request):

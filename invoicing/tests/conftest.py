@@ -4,7 +4,7 @@ import pytest
 from django.utils import translation
 
 # Test modules that pin the English wording of the services' messages (the site speaks German).
-ENGLISH_MODULES = {"test_api", "test_recurring", "test_services"}
+ENGLISH_MODULES = {"test_api", "test_documents", "test_documents_api", "test_recurring", "test_services"}
 
 
 @pytest.fixture

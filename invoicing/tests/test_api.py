@@ -870,12 +870,13 @@ def test_inactive_payment_terms_cannot_be_chosen(accountant, customer):
 
 # --- Query counts (N+1 guard) ---------------------------------------------------------------
 
-# Session, user and role (3); the page's count and rows with their customers (2); the stored
-# VAT breakdowns, the drafts' lines and the drafts' allowances (3). The same for any number.
-LIST_QUERIES = 8
-# Session, user and role (3); the document with customer (1); lines, allowances, breakdown,
-# events with their users, credit notes (5).
-DETAIL_QUERIES = 9
+# Session, user and role (3); the page's count and rows with their customers and document
+# states (2); the stored VAT breakdowns, the stored documents, the drafts' lines and the drafts'
+# allowances (4). The same for any number.
+LIST_QUERIES = 9
+# Session, user and role (3); the document with customer and document state (1); lines, stored
+# documents, allowances, breakdown, events with their users, credit notes (6).
+DETAIL_QUERIES = 10
 
 
 def ten_lines(n: int) -> list[dict]:
