@@ -30,6 +30,7 @@ DEMO_SELLER = {
     "bank_name": "Commerzbank",
     "email": "buchhaltung@debitor.example",
     "phone": "+49 89 1234560",
+    "contact_name": "Petra Buchhalter",  # XRechnung wants a seller contact (BR-DE-2, BR-DE-5..7)
 }
 
 
@@ -51,6 +52,10 @@ def load(*, as_of: datetime, by=None, stdout=None) -> None:
         ("Wiener Kaffeerösterei GmbH", True, [  # a service to an Austrian business: reverse charge
             {"description": "Schulung Debitorenmanagement (Tag)", "quantity": "2", "unit_code": "DAY",
              "unit_price": "890.00", "vat_category": "AE", "vat_rate": "0"},
+        ]),
+        ("Landratsamt Beispielkreis", True, [  # public sector: XRechnung with the Leitweg-ID
+            {"description": "Lizenz Debitor (Jahr)", "quantity": "1", "unit_code": "ANN",
+             "unit_price": "4800.00", "vat_category": "S", "vat_rate": "19"},
         ]),
         ("Erika Mustermann", False, [
             {"description": "Wartung", "quantity": "1", "unit_code": "MON", "unit_price": "249.00",

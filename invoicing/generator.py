@@ -12,6 +12,7 @@ Later issues extend it with payments, bank statements, reminders and tasks.
 
 from __future__ import annotations
 
+import hashlib
 import random
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -26,7 +27,7 @@ from core.money import quantize
 from customers.models import Customer
 
 from .models import ExchangeRate, Invoice, InvoiceLine, InvoiceVatBreakdown, PaymentTerms
-from .services.issue import EXEMPTION_CODES, NOTES
+from .services.issue import EXEMPTION_CODES, NOTES, _buyer_snapshot
 from .terms import due_date as terms_due_date
 from .totals import LineInput, compute_totals
 
@@ -81,9 +82,11 @@ def _customer_rows(rng: random.Random, count: int, start_number: int, now: datet
             kind, name = "public", f"Stadt {rng.choice(NAMES)}heim"
         else:
             kind, name = "business", f"{rng.choice(NAMES)} {rng.choice(TRADES)} {rng.choice(FORMS)}"
+        foreign_business = kind == "business" and country in EU_COUNTRIES and country != "DE"
         rows.append(
             Customer(
                 number=str(start_number + i),
+                vat_id=_vat_id(country, str(start_number + i)) if foreign_business else "",
                 legal_name=f"{name} {i + 1}" if kind != "consumer" else name,
                 kind=kind,
                 billing_street=f"{rng.choice(STREETS)}straße {rng.randint(1, 120)}",
@@ -97,6 +100,47 @@ def _customer_rows(rng: random.Random, count: int, start_number: int, now: datet
             )
         )
     return rows
+
+
+def _vat_id(country: str, number: str) -> str:
+    """A VAT ID with a valid check digit for an EU business, derived from the customer number
+    (deterministic without drawing from the seeded generator). Reverse charge and intra-community
+    supplies need the buyer's VAT ID (§ 14a UStG, BR-AE-02, BR-IC-02)."""
+    from stdnum import luhn
+    from stdnum.at import uid
+    from stdnum.nl import bsn
+    from stdnum.pl import nip
+
+    digest = int(hashlib.sha256(number.encode()).hexdigest(), 16)
+    digits = f"{digest:040d}"[-12:]
+    if country == "AT":
+        return "ATU" + digits[:7] + uid.calc_check_digit("U" + digits[:7])
+    if country == "FR":
+        base = "1" + digits[:7]
+        number9 = base + luhn.calc_check_digit(base)  # a SIREN is Luhn-checked
+        return f"FR{int(number9 + '12') % 97:02d}{number9}"  # the numeric key of the TVA
+    if country == "IT":
+        base = "1" + digits[:6] + "001"  # company number, then the tax office (001–100)
+        return "IT" + base + luhn.calc_check_digit(base)
+    if country == "ES":
+        base = "B" + digits[:7]
+        return "ES" + base + luhn.calc_check_digit(base[1:])
+    if country == "BE":
+        base = "0" + str(2_000_000 + int(digits[:7]) % 7_000_000)
+        return "BE" + base + f"{97 - int(base) % 97:02d}"
+    if country == "NL":
+        for offset in range(100):
+            for last in range(10):
+                base = f"1{(int(digits[:7]) + offset) % 10**7:07d}{last}"
+                if bsn.is_valid(base):
+                    return f"NL{base}B01"
+    if country == "PL":
+        for offset in range(100):
+            base = f"{(int(digits[:9]) + offset) % 10**9:09d}"
+            check = sum(w * int(d) for w, d in zip((6, 5, 7, 2, 3, 4, 5, 6, 7), base, strict=True)) % 11
+            if check < 10 and nip.is_valid(base + str(check)):
+                return f"PL{base}{check}"
+    return ""
 
 
 def _plan_lines(rng: random.Random, customer: Customer) -> list[tuple[str, str, LineInput]]:
@@ -221,7 +265,10 @@ def _generate_chunk(rng, dates, created, terms, per_year, invoice_series, seller
                 service_date=invoice_date,
                 payment_terms=chosen_terms,
                 due_date=due,
-                buyer={"number": customer.number, "name": customer.legal_name, "country": customer.billing_country},
+                buyer=_buyer_snapshot(customer),
+                deliver_to_country=customer.billing_country
+                if any(line.vat_category == "K" for _, _, line in planned)
+                else "",
                 seller=seller,
                 line_total=totals.line_total,
                 tax_exclusive_total=totals.tax_exclusive_total,

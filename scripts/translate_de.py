@@ -958,6 +958,112 @@ DE = {
     "%(number)s has been credited partly (%(amount)s); credit the rest line by line.": (
         "%(number)s wurde bereits teilweise korrigiert (%(amount)s); korrigieren Sie den Rest positionsweise."
     ),
+    # Invoice and credit note documents (templates/invoicing/documents/, invoicing/documents/html.py)
+    "Phone": "Telefon",
+    "Managing directors": "Geschäftsführung",
+    "Tax number": "Steuernummer",
+    "Invoice": "Rechnung",
+    # Not "Gutschrift": in German VAT law that word means self-billing (§ 14 (2) Satz 2 UStG).
+    "Credit note": "Rechnungskorrektur",
+    "Invoice no.": "Rechnungsnummer",
+    "Credit note no.": "Belegnummer",
+    "Credit note date": "Ausstellungsdatum",
+    "Corrects invoice": "Korrigierte Rechnung",
+    "of %(date)s": "vom %(date)s",
+    "Customer no.": "Kundennummer",
+    "Service period": "Leistungszeitraum",
+    "Delivery/service date": "Liefer-/Leistungsdatum",
+    "Your reference": "Ihre Referenz",
+    "Your order": "Ihre Bestellung",
+    "Your VAT ID": "Ihre USt-IdNr.",
+    "Country of destination": "Bestimmungsland",
+    "This credit note corrects invoice %(number)s of %(date)s.": (
+        "Diese Rechnungskorrektur berichtigt die Rechnung %(number)s vom %(date)s."
+    ),
+    "Pos.": "Pos.",
+    "Unit": "Einheit",
+    "Unit price": "Einzelpreis",
+    "Amount": "Betrag",
+    "Item no.": "Art.-Nr.",
+    "Total of lines (net)": "Summe der Positionen (netto)",
+    "VAT %(rate)s on %(base)s": "Umsatzsteuer %(rate)s auf %(base)s",
+    "VAT (%(label)s) on %(base)s": "Umsatzsteuer (%(label)s) auf %(base)s",
+    "Paid in advance": "Bereits gezahlt",
+    "Amount credited": "Korrekturbetrag",
+    "Rate": "Steuersatz",
+    "VAT in EUR: %(amount)s (exchange rate 1 EUR = %(rate)s %(currency)s, %(kind)s %(month)s)": (
+        "Umsatzsteuer in EUR: %(amount)s (Umrechnungskurs 1 EUR = %(rate)s %(currency)s, %(kind)s %(month)s)"
+    ),
+    "VAT in EUR: %(amount)s (exchange rate 1 EUR = %(rate)s %(currency)s, %(kind)s of %(date)s)": (
+        "Umsatzsteuer in EUR: %(amount)s (Umrechnungskurs 1 EUR = %(rate)s %(currency)s, %(kind)s vom %(date)s)"
+    ),
+    "Delivery address": "Lieferanschrift",
+    "Pay by code": "Bezahlen per Code",
+    "We will set off the amount of %(amount)s against open invoices or refund it to you.": (
+        "Den Betrag von %(amount)s verrechnen wir mit offenen Rechnungen oder erstatten ihn Ihnen."
+    ),
+    "%(percent)s early payment discount (%(discount)s) if paid by %(deadline)s: amount to pay %(to_pay)s.": (
+        "Bei Zahlung bis %(deadline)s gewähren wir %(percent)s Skonto (%(discount)s), zu zahlen %(to_pay)s."
+    ),
+    "Please quote the invoice number %(number)s with your payment.": (
+        "Bitte geben Sie bei Ihrer Zahlung die Rechnungsnummer %(number)s an."
+    ),
+    "Please transfer %(amount)s by %(date)s, quoting the invoice number %(number)s.": (
+        "Bitte überweisen Sie %(amount)s bis %(date)s unter Angabe der Rechnungsnummer %(number)s."
+    ),
+    "taxable": "steuerpflichtig",
+    "zero rate": "Nullsteuersatz",
+    "VAT exempt": "steuerfrei",
+    "reverse charge": "Reverse-Charge",
+    "intra-community supply": "innergemeinschaftliche Lieferung",
+    "export": "Ausfuhrlieferung",
+    "not subject to VAT": "nicht steuerbar",
+    "less %(percent)s discount": "abzüglich %(percent)s Rabatt",
+    "less %(amount)s discount": "abzüglich %(amount)s Rabatt",
+    "per %(quantity)s %(unit)s": "je %(quantity)s %(unit)s",
+    "allowance": "Nachlass",
+    "%(reason)s (%(percent)s of %(base)s)": "%(reason)s (%(percent)s von %(base)s)",
+    "Page %(page)s of %(pages)s": "Seite %(page)s von %(pages)s",
+    "ZUGFeRD / Factur-X (PDF with embedded XML)": "ZUGFeRD / Factur-X (PDF mit eingebettetem XML)",
+    "XRechnung (XML) and PDF": "XRechnung (XML) und PDF",
+    "e-invoice format": "E-Rechnungsformat",
+    "ZUGFeRD: PDF with the embedded EN 16931 XML. XRechnung: also the standalone XRechnung XML (public-sector buyers and customers with a Leitweg-ID always get it).": "ZUGFeRD: PDF mit eingebettetem EN-16931-XML. XRechnung: zusätzlich das eigenständige XRechnung-XML (öffentliche Auftraggeber und Kunden mit Leitweg-ID erhalten es immer).",
+    "PDF / e-invoice": "PDF / E-Rechnung",
+    "No such document.": "Dieses Dokument gibt es nicht.",
+    "The e-invoice is validated again; the documents follow shortly.": "Die E-Rechnung wird erneut geprüft; die Dokumente folgen in Kürze.",
+    "PDF and e-invoice stored": "PDF und E-Rechnung abgelegt",
+    "e-invoice invalid": "E-Rechnung ungültig",
+    "XRechnung required": "XRechnung erforderlich",
+    "problems": "Probleme",
+    "summary": "Zusammenfassung",
+    "document state": "Dokumentstatus",
+    "document states": "Dokumentstatus",
+    "PDF/A-3 with ZUGFeRD/Factur-X": "PDF/A-3 mit ZUGFeRD/Factur-X",
+    "Factur-X/ZUGFeRD XML (EN 16931)": "Factur-X/ZUGFeRD-XML (EN 16931)",
+    "XRechnung XML": "XRechnung-XML",
+    "file": "Datei",
+    "file name": "Dateiname",
+    "SHA-256": "SHA-256",
+    "size (bytes)": "Größe (Bytes)",
+    "created with": "erstellt mit",
+    "stored document": "abgelegtes Dokument",
+    "stored documents": "abgelegte Dokumente",
+    "A draft has no documents; issue it first.": "Ein Entwurf hat keine Dokumente; stellen Sie ihn zuerst aus.",
+    "e-invoice invalid: %(summary)s": "E-Rechnung ungültig: %(summary)s",
+    "%(document)s has no %(kind)s document.": "%(document)s hat kein Dokument der Art %(kind)s.",
+    "The documents of %(document)s are being created.": "Die Dokumente zu %(document)s werden gerade erstellt.",
+    "e-invoice of %(document)s is invalid: not sent": "E-Rechnung %(document)s ist ungültig: nicht versendet",
+    "The EN 16931 / XRechnung validation refused the e-invoice, so no PDF was stored or sent. Broken rules: %(summary)s": "Die Prüfung nach EN 16931 / XRechnung hat die E-Rechnung abgelehnt; es wurde kein PDF abgelegt oder versendet. Verletzte Regeln: %(summary)s",
+    "Download PDF": "PDF herunterladen",
+    "Download XRechnung": "XRechnung herunterladen",
+    "PDF and e-invoice": "PDF und E-Rechnung",
+    "Nothing was stored or sent. A follow-up task is open.": "Es wurde nichts abgelegt oder versendet. Eine Wiedervorlage ist offen.",
+    "Rule": "Regel",
+    "Location": "Stelle",
+    "No documents yet: this document was issued before documents were created automatically.": "Noch keine Dokumente: dieser Beleg wurde ausgestellt, bevor Dokumente automatisch erstellt wurden.",
+    "Being created in the background.": "Wird im Hintergrund erstellt.",
+    "File": "Datei",
+    "Validate and create again": "Erneut prüfen und erstellen",
 }
 
 QUOTED = r'"(?:[^"\\]|\\.)*"'  # one "..." line of a .po file
@@ -970,6 +1076,10 @@ DE_IN_CONTEXT = {
     ("notice status", "pending"): "ausstehend",
     ("notice status", "sent"): "versendet",
     ("notice status", "cancelled"): "verworfen",
+    ("document column", "VAT"): "USt.",
+    ("documents", "being created"): "wird erstellt",
+    ("documents", "ready"): "bereit",
+    ("documents", "e-invoice invalid"): "E-Rechnung ungültig",
 }
 
 

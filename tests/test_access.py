@@ -75,6 +75,8 @@ ADMIN_EXTRA_MODEL_VIEWS = {
     "admin:invoicing_invoice_issue": ACCEPTS_WRITES,
     "admin:invoicing_invoice_credit_note": ACCEPTS_WRITES,
     "admin:invoicing_invoice_change_due_date": ACCEPTS_WRITES,
+    "admin:invoicing_invoice_document": NEVER_WRITES,
+    "admin:invoicing_invoice_documents_recheck": ACCEPTS_WRITES,
     "admin:invoicing_invoice_preview": ACCEPTS_WRITES,
 }
 # The admin site's own views (django.contrib.admin.sites.AdminSite.get_urls).
@@ -115,6 +117,8 @@ API_ROUTES = {
     "v1:invoice-issue": ACCEPTS_WRITES,
     "v1:invoice-credit-note": ACCEPTS_WRITES,
     "v1:invoice-change-due-date": ACCEPTS_WRITES,
+    "v1:invoice-document": NEVER_WRITES,
+    "v1:invoice-documents-recheck": ACCEPTS_WRITES,
     "v1:payment-terms-list": NEVER_WRITES,
     "v1:payment-terms-detail": NEVER_WRITES,
     "v1:vat-rate-list": NEVER_WRITES,
@@ -260,6 +264,7 @@ def path_for(route: Route, objects: dict) -> str:
         "format": "json",
         "app_label": "tasks",
         "url": "no-such-page/",
+        "kind": "pdf",  # an invoice's stored document
         # Routes of one customer's objects (/api/v1/customers/<customer_pk>/...).
         "customer_pk": str(objects[Customer].pk),
     }

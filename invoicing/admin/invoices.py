@@ -696,6 +696,8 @@ class InvoiceAdmin(ServiceRefusalMixin, admin.ModelAdmin):
 
     def document_view(self, request, object_id, kind):
         """Download a stored original; whoever may view the invoice may download its documents."""
+        if request.method not in ("GET", "HEAD"):
+            return HttpResponseNotAllowed(["GET", "HEAD"])
         invoice = self.get_object(request, unquote(object_id))
         if invoice is None or not self.has_view_permission(request, invoice):
             raise Http404(gettext("No such invoice."))

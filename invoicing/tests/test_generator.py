@@ -92,3 +92,19 @@ def test_customers_abroad_are_invoiced_in_their_currency_with_the_vat_in_eur():
         categories = set(invoice.vat_breakdown.values_list("vat_category", flat=True))
         assert categories <= {"G", "O"} and not ({"O"} < categories)  # O stands alone (BR-O-11)
         assert all(code for code in invoice.vat_breakdown.values_list("exemption_code", flat=True))
+
+
+def test_reverse_charge_and_intra_community_invoices_carry_what_the_law_and_en_16931_need():
+    from stdnum.eu import vat
+
+    generate(seed=5, customers=120, invoices=600, years=1, as_of=AS_OF)
+    foreign = Customer.objects.filter(kind="business").exclude(billing_country__in=["DE", "CH", "GB", "US"])
+    assert foreign.exists()
+    assert all(vat.is_valid(c.vat_id) and c.vat_id.startswith(c.billing_country) for c in foreign)
+    cross_border = Invoice.objects.filter(vat_breakdown__vat_category__in=["AE", "K"]).distinct()
+    assert cross_border.exists()
+    for invoice in cross_border:
+        assert invoice.buyer["vat_id"] == invoice.customer.vat_id != ""  # § 14a UStG, BR-AE-02, BR-IC-02
+        assert invoice.buyer["city"] and invoice.buyer["postal_code"]
+        if invoice.vat_breakdown.filter(vat_category="K").exists():
+            assert invoice.deliver_to_country == invoice.customer.billing_country  # BR-IC-12
