@@ -1064,6 +1064,13 @@ DE = {
     "Being created in the background.": "Wird im Hintergrund erstellt.",
     "File": "Datei",
     "Validate and create again": "Erneut prüfen und erstellen",
+    "contact person (BR-DE-5)": "Ansprechpartner (BR-DE-5)",
+    "phone (BR-DE-6)": "Telefon (BR-DE-6)",
+    "e-mail (BR-DE-7)": "E-Mail (BR-DE-7)",
+    "IBAN (BR-DE-1, BR-DE-23)": "IBAN (BR-DE-1, BR-DE-23)",
+    "Customer %(customer)s receives XRechnung; the company profile lacks: %(missing)s.": "Kunde %(customer)s erhält XRechnungen; im Unternehmensprofil fehlt: %(missing)s.",
+    "An XRechnung needs the buyer reference (BT-10, BR-DE-15): the Leitweg-ID or the customer's reference.": "Eine XRechnung braucht die Käuferreferenz (BT-10, BR-DE-15): die Leitweg-ID oder die Referenz des Kunden.",
+    "Customer %(customer)s receives XRechnung but has no electronic address with its scheme (BT-49), e.g. the Leitweg-ID with scheme 0204.": "Kunde %(customer)s erhält XRechnungen, hat aber keine elektronische Adresse mit Schema (BT-49), z. B. die Leitweg-ID mit Schema 0204.",
 }
 
 QUOTED = r'"(?:[^"\\]|\\.)*"'  # one "..." line of a .po file

@@ -173,6 +173,47 @@ def _check_complete(invoice: Invoice, lines: list, allowances: list, *, supply_d
     return errors
 
 
+def _check_xrechnung(invoice: Invoice, customer, seller: dict, *, is_invoice: bool) -> dict[str, list[str]]:
+    """What an XRechnung needs and the snapshot must carry, refused before issue rather than
+    found by validation afterwards (an issued invoice can no longer be completed):
+    seller contact BR-DE-2/5/6/7, payment instructions BR-DE-1/23, buyer reference BR-DE-15,
+    buyer electronic address BT-49 (PEPPOL-EN16931-R010)."""
+    from .documents import wants_xrechnung
+
+    buyer = {"kind": customer.kind, "leitweg_id": customer.leitweg_id, "e_invoice_format": customer.e_invoice_format}
+    if not wants_xrechnung(buyer):
+        return {}
+    errors: dict[str, list[str]] = {}
+    missing = [
+        label
+        for label, value in (
+            (_("contact person (BR-DE-5)"), seller.get("contact_name")),
+            (_("phone (BR-DE-6)"), seller.get("phone")),
+            (_("e-mail (BR-DE-7)"), seller.get("email")),
+            *([(_("IBAN (BR-DE-1, BR-DE-23)"), seller.get("iban"))] if is_invoice else []),
+        )
+        if not value
+    ]
+    if missing:
+        errors["seller"] = [
+            _("Customer %(customer)s receives XRechnung; the company profile lacks: %(missing)s.")
+            % {"customer": customer.number, "missing": ", ".join(missing)}
+        ]
+    if not (invoice.buyer_reference or customer.leitweg_id):
+        errors["buyer_reference"] = [
+            _("An XRechnung needs the buyer reference (BT-10, BR-DE-15): the Leitweg-ID or the customer's reference.")
+        ]
+    if not (customer.e_invoice_scheme and customer.e_invoice_address):
+        errors["customer"] = [
+            _(
+                "Customer %(customer)s receives XRechnung but has no electronic address with its scheme (BT-49), "
+                "e.g. the Leitweg-ID with scheme 0204."
+            )
+            % {"customer": customer.number}
+        ]
+    return errors
+
+
 def _merge(errors: dict[str, list[str]], more: dict[str, list[str]]) -> dict[str, list[str]]:
     for path, messages in more.items():
         errors.setdefault(path, []).extend(messages)
@@ -386,6 +427,8 @@ def invoice_issue(
             )
         except ValidationError as exc:
             _merge(errors, exc.message_dict)
+        else:
+            _merge(errors, _check_xrechnung(invoice, customer, seller, is_invoice=is_invoice))
         if errors:
             raise InvoiceIssueError(errors)
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import io
 from datetime import timedelta
+from decimal import Decimal
 
 import pikepdf
 import pytest
@@ -48,6 +49,27 @@ def media_root(settings, tmp_path):
     return settings.MEDIA_ROOT
 
 
+def with_contact():
+    return make_company_profile(contact_name="Petra Buchhalter", phone="+49 89 123456")
+
+
+@pytest.fixture
+def broken_mapping(monkeypatch):
+    """A mapping bug: the XML states a grand total that is not net + VAT (EN 16931 BR-CO-15)."""
+    from invoicing.einvoice import cii
+
+    original = cii.cii_build
+
+    def broken(invoice, **kwargs):
+        tree = etree.fromstring(original(invoice, **kwargs))
+        grand = tree.find(".//{*}SpecifiedTradeSettlementHeaderMonetarySummation/{*}GrandTotalAmount")
+        grand.text = str(Decimal(grand.text) + 1)
+        return etree.tostring(tree, xml_declaration=True, encoding="UTF-8")
+
+    monkeypatch.setattr(cii, "cii_build", broken)
+    return original
+
+
 def rendered(invoice) -> InvoiceDocumentState:
     return invoice_documents_render(invoice_id=invoice.pk, as_of=RENDERED_AT)
 
@@ -81,6 +103,7 @@ def test_issuing_records_the_documents_as_due_with_a_durable_job():
 
 
 def test_a_public_sector_customer_is_due_an_xrechnung():
+    with_contact()
     invoice = make_issued(customer=public_customer())
 
     assert InvoiceDocumentState.objects.get(invoice=invoice).xrechnung is True
@@ -179,7 +202,7 @@ def test_a_credit_note_gets_its_own_pdf_and_xml():
 
 
 def test_an_xrechnung_recipient_gets_the_standalone_xrechnung_too():
-    make_company_profile(contact_name="Petra Buchhalter", phone="+49 89 123456")
+    with_contact()
     invoice = make_issued(customer=public_customer())
 
     state = rendered(invoice)
@@ -203,48 +226,55 @@ def test_english_invoices_are_tagged_english():
 # --- Fail closed -----------------------------------------------------------------------------------
 
 
-def test_an_invalid_e_invoice_is_neither_stored_nor_sent_and_opens_a_task():
-    # XRechnung wants a seller contact with telephone (BR-DE-6); the company profile has none.
-    make_company_profile(contact_name="", phone="")
-    invoice = make_issued(customer=public_customer())
+def test_an_invalid_e_invoice_is_neither_stored_nor_sent_and_opens_a_task(broken_mapping):
+    invoice = make_issued()
 
     state = rendered(invoice)
 
     assert state.state == DocumentState.INVALID
-    rules = {p["rule"] for p in state.problems}
-    assert "BR-DE-6" in rules
-    assert state.summary.startswith("BR-DE-")
+    assert "BR-CO-15" in {p["rule"] for p in state.problems}  # and BR-CO-16, which follows from it
+    assert state.summary.startswith("BR-CO-15")
     assert not invoice.documents.exists()
     task = FollowUpTask.objects.get(kind=TASK_KIND)
     assert invoice.number in task.title
-    assert "BR-DE-6" in task.description
-    with pytest.raises(DocumentsNotReady, match="e-invoice invalid: BR-DE-"):
+    assert "BR-CO-15" in task.description
+    with pytest.raises(DocumentsNotReady, match="e-invoice invalid: BR-CO-15"):
         invoice_document_get(invoice=invoice, kind="pdf")
     assert invoice.events.filter(kind=InvoiceEvent.Kind.E_INVOICE_INVALID).exists()
 
 
-def test_a_recheck_after_the_cause_is_fixed_stores_the_documents(monkeypatch):
-    make_company_profile(contact_name="", phone="")
-    invoice = make_issued(customer=public_customer())
-    assert rendered(invoice).state == DocumentState.INVALID
-    # The snapshot is frozen, so the fix is in how the XML is made: here, a contact from the
-    # issued seller data is added (as a mapping fix would).
+def test_an_xrechnung_that_breaks_a_german_rule_is_refused_with_its_rule_id(monkeypatch):
     from invoicing.einvoice import cii
 
+    with_contact()
+    invoice = make_issued(customer=public_customer())
     original = cii.cii_build
 
-    def fixed(inv, **kwargs):
-        inv.seller = {**inv.seller, "contact_name": "Petra Buchhalter", "phone": "+49 89 123456"}
+    def without_contact(inv, **kwargs):  # a snapshot taken before issue checked the contact
+        inv.seller = {**inv.seller, "contact_name": "", "phone": ""}
         return original(inv, **kwargs)
 
-    monkeypatch.setattr(cii, "cii_build", fixed)
+    monkeypatch.setattr(cii, "cii_build", without_contact)
+
+    state = rendered(invoice)
+
+    assert state.state == DocumentState.INVALID
+    assert {"BR-DE-5", "BR-DE-6"} <= {p["rule"] for p in state.problems if p["document"] == "xrechnung"}
+
+
+def test_a_recheck_after_the_cause_is_fixed_stores_the_documents(broken_mapping, monkeypatch):
+    from invoicing.einvoice import cii
+
+    invoice = make_issued()
+    assert rendered(invoice).state == DocumentState.INVALID
+    monkeypatch.setattr(cii, "cii_build", broken_mapping)  # the mapping is fixed
 
     state = invoice_documents_recheck(invoice=invoice, as_of=RENDERED_AT)
     assert state.state == DocumentState.PENDING
     assert Job.objects.filter(kind=RENDER_JOB, status=Job.Status.PENDING).count() == 1
 
     assert rendered(invoice).state == DocumentState.READY
-    assert invoice.documents.count() == 3
+    assert invoice.documents.count() == 2
 
 
 def test_rules_that_cannot_run_are_an_error_never_a_pass(monkeypatch):
@@ -301,3 +331,48 @@ def test_the_document_state_is_written_once_per_invoice():
 
     with pytest.raises(IntegrityError), transaction.atomic():
         InvoiceDocumentState.objects.create(invoice=invoice, updated_at=at(T0.date()))
+
+
+# --- XRechnung prerequisites are checked before issue --------------------------------------------
+
+
+def test_issuing_to_an_xrechnung_recipient_needs_the_seller_contact_first():
+    from invoicing.models import Invoice
+    from invoicing.services import InvoiceIssueError, invoice_issue
+
+    from .factories import make_draft
+
+    make_company_profile(contact_name="", phone="")
+    draft = make_draft(customer=public_customer())
+
+    with pytest.raises(InvoiceIssueError) as refused:
+        invoice_issue(invoice=draft, as_of=T0)
+
+    message = " ".join(refused.value.message_dict["seller"])
+    assert "BR-DE-5" in message and "BR-DE-6" in message and "BR-DE-7" not in message
+    assert Invoice.objects.get(pk=draft.pk).status == "draft"
+    assert not InvoiceDocumentState.objects.exists()
+
+
+def test_issuing_to_an_xrechnung_recipient_needs_its_electronic_address_and_reference():
+    from invoicing.services import InvoiceIssueError, invoice_issue
+
+    from .factories import make_draft
+
+    with_contact()
+    customer = make_customer(kind="business", e_invoice_format="xrechnung")
+    draft = make_draft(customer=customer)
+
+    with pytest.raises(InvoiceIssueError) as refused:
+        invoice_issue(invoice=draft, as_of=T0)
+
+    assert "BT-49" in " ".join(refused.value.message_dict["customer"])
+    assert "BR-DE-15" in " ".join(refused.value.message_dict["buyer_reference"])
+
+
+def test_a_zugferd_customer_is_not_held_to_xrechnung_rules():
+    make_company_profile(contact_name="", phone="")
+
+    invoice = make_issued()
+
+    assert invoice.status == "issued"

@@ -37,6 +37,27 @@ def ready(invoice):
     return invoice
 
 
+@pytest.fixture
+def invalid_invoice(monkeypatch):
+    """An issued invoice whose e-invoice failed validation (a mapping bug breaks BR-CO-15)."""
+    from lxml import etree
+
+    from invoicing.einvoice import cii
+
+    original = cii.cii_build
+
+    def broken(invoice, **kwargs):
+        tree = etree.fromstring(original(invoice, **kwargs))
+        grand = tree.find(".//{*}GrandTotalAmount")
+        grand.text = "0.01"
+        return etree.tostring(tree, xml_declaration=True, encoding="UTF-8")
+
+    monkeypatch.setattr(cii, "cii_build", broken)
+    invoice = make_issued()
+    assert invoice_documents_render(invoice_id=invoice.pk, as_of=RENDERED_AT).state == DocumentState.INVALID
+    return invoice
+
+
 def public_customer():
     return make_customer(
         kind="public",
@@ -87,21 +108,19 @@ def test_the_invoice_lists_its_documents_with_links(viewer):
     assert files["pdf"]["sha256"] == invoice.documents.get(kind="pdf").sha256
 
 
-def test_an_invalid_e_invoice_shows_its_rules_and_answers_409(viewer):
-    make_company_profile(contact_name="", phone="")
-    invoice = make_issued(customer=public_customer())
-    invoice_documents_render(invoice_id=invoice.pk, as_of=RENDERED_AT)
+def test_an_invalid_e_invoice_shows_its_rules_and_answers_409(invalid_invoice, viewer):
+    invoice = invalid_invoice
 
     detail = client_for(viewer).get(f"{INVOICES}{invoice.pk}/").json()
     response = client_for(viewer).get(document_url(invoice, "pdf"))
 
     assert detail["documents"]["state"] == "invalid"
-    assert "BR-DE-6" in {p["rule"] for p in detail["documents"]["problems"]}
+    assert "BR-CO-15" in {p["rule"] for p in detail["documents"]["problems"]}
     assert response.status_code == 409
     assert response["Content-Type"] == PROBLEM_CONTENT_TYPE
     problem = response.json()
     assert problem["type"].endswith("documents-not-ready")
-    assert problem["detail"].startswith("e-invoice invalid: BR-DE-")
+    assert problem["detail"].startswith("e-invoice invalid: BR-CO-15")
 
 
 def test_documents_still_being_created_answer_409_and_drafts_too(viewer):
@@ -134,10 +153,8 @@ def test_anonymous_clients_get_no_documents(api_client):
     assert b"%PDF" not in response.content
 
 
-def test_a_viewer_may_not_trigger_a_recheck_but_an_accountant_may(viewer, accountant):
-    make_company_profile(contact_name="", phone="")
-    invoice = make_issued(customer=public_customer())
-    invoice_documents_render(invoice_id=invoice.pk, as_of=RENDERED_AT)
+def test_a_viewer_may_not_trigger_a_recheck_but_an_accountant_may(invalid_invoice, viewer, accountant):
+    invoice = invalid_invoice
     url = f"{INVOICES}{invoice.pk}/documents/recheck/"
 
     assert client_for(viewer).post(url).status_code == 403
@@ -181,15 +198,13 @@ def test_the_admin_change_page_links_the_documents_and_a_viewer_downloads(viewer
     assert response["Content-Type"] == "application/pdf"
 
 
-def test_the_admin_shows_why_an_e_invoice_is_invalid(accountant):
-    make_company_profile(contact_name="", phone="")
-    invoice = make_issued(customer=public_customer())
-    invoice_documents_render(invoice_id=invoice.pk, as_of=RENDERED_AT)
+def test_the_admin_shows_why_an_e_invoice_is_invalid(invalid_invoice, accountant):
+    invoice = invalid_invoice
     client = admin_client(accountant)
 
     page = client.get(f"/admin/invoicing/invoice/{invoice.pk}/change/").content.decode()
 
-    assert "e-invoice invalid: BR-DE-" in page
+    assert "e-invoice invalid: BR-CO-15" in page
     assert f"/admin/invoicing/invoice/{invoice.pk}/documents/recheck/" in page
     response = client.post(f"/admin/invoicing/invoice/{invoice.pk}/documents/recheck/")
     assert response.status_code == 302
@@ -197,10 +212,8 @@ def test_the_admin_shows_why_an_e_invoice_is_invalid(accountant):
     assert invoice.document_state.state == DocumentState.PENDING
 
 
-def test_the_admin_recheck_is_refused_to_viewers(viewer):
-    make_company_profile(contact_name="", phone="")
-    invoice = make_issued(customer=public_customer())
-    invoice_documents_render(invoice_id=invoice.pk, as_of=RENDERED_AT)
+def test_the_admin_recheck_is_refused_to_viewers(invalid_invoice, viewer):
+    invoice = invalid_invoice
 
     response = admin_client(viewer).post(f"/admin/invoicing/invoice/{invoice.pk}/documents/recheck/")
 

@@ -376,8 +376,13 @@ def test_a_draft_has_no_e_invoice():
 
 
 def test_missing_xrechnung_data_is_left_out_so_validation_names_the_rule():
-    """No seller contact person or phone in the snapshot: nothing is invented, BR-DE-5/6 fail closed."""
+    """No seller contact person or phone in the snapshot: nothing is invented, BR-DE-5/6 fail closed.
+
+    Issuing refuses such an invoice up front (test_services); a snapshot from before that check
+    is simulated here."""
+    make_company_profile(contact_name="Petra Buchhalter", phone="+49 89 123456")
     invoice = make_issued(customer=xrechnung_customer())
+    invoice.seller = {**invoice.seller, "contact_name": "", "phone": ""}
     violations = cii_validate(cii_build(invoice, xrechnung=True), xrechnung=True)
     assert {"BR-DE-5", "BR-DE-6"} <= {v.rule for v in violations if v.flag == "fatal"}
 
