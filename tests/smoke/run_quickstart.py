@@ -95,6 +95,41 @@ def wait_until(predicate, timeout: float, what: str, process: subprocess.Popen):
     raise SystemExit(f"timed out after {timeout}s waiting for {what}")
 
 
+def check_documents(session: Session, process: subprocess.Popen) -> list[str]:
+    """The demo's invoices issued through the services get their PDF/A-3 and XRechnung from the worker."""
+    status, page = session.api("GET", "/api/v1/invoices/?status=issued&ordering=-id&page_size=20")
+    if status != 200:
+        return [f"GET issued invoices answered {status}"]
+    # The generator's history has no documents (state null); the demo's own invoices do.
+    rows = [row for row in page["results"] if row["documents"]["state"] is not None]
+    if not rows:
+        return ["no demo invoice has documents scheduled"]
+
+    def documents_settled():
+        states = []
+        for row in rows:
+            _status, invoice = session.api("GET", f"/api/v1/invoices/{row['id']}/")
+            states.append(invoice["documents"])
+        return states if all(d["state"] in ("ready", "invalid") for d in states) else None
+
+    documents = wait_until(documents_settled, 120, "the worker to create the demo invoices' documents", process)
+    failures = []
+    kinds = set()
+    for row, docs in zip(rows, documents, strict=True):
+        print(f"smoke: {row['number']} documents {docs['state']} {[f['kind'] for f in docs['files']]}", flush=True)
+        if docs["state"] != "ready":
+            failures.append(f"{row['number']}: documents {docs['state']}: {docs['summary']}")
+        for file in docs["files"]:
+            kinds.add(file["kind"])
+            path = file["url"].split("://", 1)[-1].split("/", 1)[1]
+            status, body = session.request("GET", "/" + path)
+            if status != 200 or body[:5] not in (b"%PDF-", b"<?xml"):
+                failures.append(f"GET /{path} answered {status}")
+    if not {"pdf", "facturx", "xrechnung"} <= kinds:
+        failures.append(f"expected a PDF, a Factur-X and an XRechnung among the demo documents, got {sorted(kinds)}")
+    return failures
+
+
 def main() -> int:
     port = free_port()
     base = f"http://127.0.0.1:{port}"
@@ -155,6 +190,8 @@ def main() -> int:
                 print(f"smoke: job {job['id']} ({job['kind']}) -> {job['status']} {job['result']}", flush=True)
                 if job["status"] != "done":
                     failures.append(f"job {job['id']} ended {job['status']}: {job['last_error']}")
+
+        failures += check_documents(session, process)
 
         wait_until(
             lambda: re.search(r"Task core\.sweep_jobs\[[^\]]+\] succeeded", log_path.read_text()),
