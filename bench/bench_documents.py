@@ -120,6 +120,19 @@ def main() -> None:
                 xr = cii_build(invoice, xrechnung=True)
                 build_xr.append(timed(lambda: cii_build(invoice, xrechnung=True)))  # noqa: B023
                 check_xr.append(timed(lambda: validation.cii_validate(xr, xrechnung=True)))  # noqa: B023
+            # What Debian's libharfbuzz-subset0 buys: the same bare render with WeasyPrint's
+            # fontTools fallback for font subsetting (module switch, this process only).
+            from weasyprint.pdf import fonts as weasy_fonts
+
+            subsetter, weasy_fonts.harfbuzz_subset = weasy_fonts.harfbuzz_subset, None
+            try:
+                fonttools = [timed(lambda: HTML(string=html, base_url=base_url).write_pdf()) for _ in range(5)]  # noqa: B023
+            finally:
+                weasy_fonts.harfbuzz_subset = subsetter
+            print(
+                f"{size:>3} lines: bare WeasyPrint with fontTools subsetting {median_ms(fonttools):.0f} ms "
+                f"vs HarfBuzz {median_ms(bare):.0f} ms ({median_ms(fonttools) / median_ms(bare):.2f}×)"
+            )
             doc = HTML(string=html, base_url=base_url).render()
             pages = len(doc.pages)
             print(
