@@ -1071,6 +1071,8 @@ DE = {
     "Customer %(customer)s receives XRechnung; the company profile lacks: %(missing)s.": "Kunde %(customer)s erhält XRechnungen; im Unternehmensprofil fehlt: %(missing)s.",
     "An XRechnung needs the buyer reference (BT-10, BR-DE-15): the Leitweg-ID or the customer's reference.": "Eine XRechnung braucht die Käuferreferenz (BT-10, BR-DE-15): die Leitweg-ID oder die Referenz des Kunden.",
     "Customer %(customer)s receives XRechnung but has no electronic address with its scheme (BT-49), e.g. the Leitweg-ID with scheme 0204.": "Kunde %(customer)s erhält XRechnungen, hat aber keine elektronische Adresse mit Schema (BT-49), z. B. die Leitweg-ID mit Schema 0204.",
+    "Create missing or invalid PDFs and e-invoices": "Fehlende oder ungültige PDFs und E-Rechnungen erstellen",
+    "Documents scheduled for %(scheduled)d document(s); %(skipped)d already have theirs or are drafts.": "Dokumente für %(scheduled)d Beleg(e) eingeplant; %(skipped)d haben ihre bereits oder sind Entwürfe.",
 }
 
 QUOTED = r'"(?:[^"\\]|\\.)*"'  # one "..." line of a .po file

@@ -239,6 +239,7 @@ class InvoiceAdmin(ServiceRefusalMixin, admin.ModelAdmin):
     search_fields = ["number", "customer__number", "customer__legal_name"]
     search_help_text = _("Invoice number, customer number or customer name.")
     list_select_related = ["customer", "document_state"]
+    actions = ["create_documents"]
     autocomplete_fields = ["customer"]
 
     def formfield_for_dbfield(self, db_field, request, **kwargs):
@@ -330,6 +331,24 @@ class InvoiceAdmin(ServiceRefusalMixin, admin.ModelAdmin):
             state.state,
             state.summary,
             state.get_state_display(),
+        )
+
+    @admin.action(description=_("Create missing or invalid PDFs and e-invoices"), permissions=["change"])
+    def create_documents(self, request, queryset):
+        """For documents issued before automatic documents (e.g. generated history), or after a fix."""
+        scheduled = skipped = 0
+        for invoice in queryset.exclude(status=DocumentStatus.DRAFT).select_related("document_state").order_by("pk"):
+            state = getattr(invoice, "document_state", None)
+            if state is not None and state.state != DocumentState.INVALID:
+                skipped += 1
+                continue
+            invoice_documents_recheck(invoice=invoice, as_of=timezone.now(), by=request.user)
+            scheduled += 1
+        self.message_user(
+            request,
+            gettext("Documents scheduled for %(scheduled)d document(s); %(skipped)d already have theirs or are drafts.")
+            % {"scheduled": scheduled, "skipped": skipped + queryset.filter(status=DocumentStatus.DRAFT).count()},
+            messages.INFO,
         )
 
     # --- Read-only fields of the change page --------------------------------------------------

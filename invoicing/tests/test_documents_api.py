@@ -220,3 +220,22 @@ def test_the_admin_recheck_is_refused_to_viewers(invalid_invoice, viewer):
     assert response.status_code == 403
     invoice.document_state.refresh_from_db()
     assert invoice.document_state.state == DocumentState.INVALID
+
+
+def test_an_admin_action_creates_the_documents_of_invoices_issued_without_them(accountant):
+    from core.models import Job
+    from invoicing.models import InvoiceDocumentState
+
+    without = make_issued()
+    InvoiceDocumentState.objects.filter(invoice=without).delete()  # as generated history has none
+    done = ready(make_issued())
+    Job.objects.all().delete()
+
+    response = admin_client(accountant).post(
+        "/admin/invoicing/invoice/", {"action": "create_documents", "_selected_action": [without.pk, done.pk]}
+    )
+
+    assert response.status_code == 302
+    assert InvoiceDocumentState.objects.get(invoice=without).state == DocumentState.PENDING
+    assert list(Job.objects.values_list("payload", flat=True)) == [{"invoice_id": without.pk}]
+    assert invoice_documents_render(invoice_id=without.pk, as_of=RENDERED_AT).state == DocumentState.READY
