@@ -107,13 +107,14 @@ def pdf_render(
     ``xmp_descriptions`` are added to the document's XMP packet (e.g. the Factur-X schema).
     """
     from weasyprint import HTML, Attachment
+    from weasyprint.urls import FatalURLFetchingError
 
     moment = created.astimezone(UTC).replace(tzinfo=None, microsecond=0)
     w3c = moment.strftime("%Y-%m-%dT%H:%M:%SZ")
     try:
         document = HTML(string=html, base_url=base_url, url_fetcher=_local_fetcher()).render()
-    except ValueError as exc:  # the fetcher's refusal (fail_on_errors)
-        raise DocumentRenderError(str(exc)) from exc
+    except FatalURLFetchingError as exc:  # the fetcher's refusal (fail_on_errors); a BaseException
+        raise DocumentRenderError(f"{exc}: {exc.__cause__ or exc.__context__}") from exc
     metadata = document.metadata
     metadata.title = title
     metadata.authors = [author] if author else []
