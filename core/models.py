@@ -189,6 +189,19 @@ class CompanyProfile(models.Model):
     website = models.URLField(_("website"), blank=True, default="")
     contact_name = models.CharField(_("contact person"), max_length=200, blank=True, default="")
     logo = models.FileField(_("logo"), upload_to="company/", blank=True, default="")
+    mail_from_name = models.CharField(_("e-mail sender name"), max_length=200, blank=True, default="")
+    mail_from_email = models.EmailField(
+        _("e-mail sender address"), blank=True, default="", help_text=_("empty: DEFAULT_FROM_EMAIL")
+    )
+    mail_reply_to = models.EmailField(
+        _("reply-to address"),
+        blank=True,
+        default="",
+        help_text=_("where customers' replies go (the inbound address of your e-mail provider)"),
+    )
+    mail_bcc_archive = models.EmailField(
+        _("BCC archive address"), blank=True, default="", help_text=_("every customer e-mail is copied here")
+    )
     # § 16 (6) UStG: daily rates instead of the BMF monthly averages need the tax office's permission.
     uses_daily_exchange_rates = models.BooleanField(_("tax office permits daily exchange rates"), default=False)
 
@@ -202,7 +215,11 @@ class CompanyProfile(models.Model):
 
     def snapshot(self) -> dict:
         """The values an issued document keeps."""
-        fields = [f.name for f in self._meta.fields if f.name not in ("id", "logo", "uses_daily_exchange_rates")]
+        fields = [
+            f.name
+            for f in self._meta.fields
+            if f.name not in ("id", "logo", "uses_daily_exchange_rates") and not f.name.startswith("mail_")
+        ]
         data = {name: getattr(self, name) for name in fields}
         data["logo"] = self.logo.name if self.logo else ""
         return data

@@ -202,7 +202,14 @@ class CustomerAdmin(ServiceRefusalMixin, SimpleHistoryAdmin):
             (_("Tax and register"), {"fields": ["vat_id", "tax_number", ("register_court", "register_number")]}),
             (
                 _("E-invoicing"),
-                {"fields": ["leitweg_id", ("e_invoice_scheme", "e_invoice_address"), "e_invoice_format"]},
+                {
+                    "fields": [
+                        "invoice_delivery",
+                        "leitweg_id",
+                        ("e_invoice_scheme", "e_invoice_address"),
+                        "e_invoice_format",
+                    ]
+                },
             ),
             (_("Terms and credit"), {"fields": ["payment_terms", ("currency", "credit_limit")]}),
             (_("Dunning"), {"fields": ["dunning_blocked", "dunning_block_reason"]}),

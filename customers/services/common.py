@@ -40,6 +40,7 @@ CUSTOMER_FIELDS = (
     "e_invoice_scheme",
     "e_invoice_address",
     "e_invoice_format",
+    "invoice_delivery",
     "language",
     "currency",
     "payment_terms",

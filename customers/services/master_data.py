@@ -63,6 +63,10 @@ def customer_clean(data: dict, *, instance: Customer | None = None) -> dict:
         errors.setdefault("kind", []).append(
             _("Choose one of: %(choices)s.") % {"choices": ", ".join(Customer.Kind.values)}
         )
+    if "invoice_delivery" in data and data["invoice_delivery"] not in ("email", "manual"):
+        errors.setdefault("invoice_delivery", []).append(
+            _("Choose one of: %(choices)s.") % {"choices": "email, manual"}
+        )
     if "e_invoice_format" in data and data["e_invoice_format"] not in EInvoiceFormat.values:
         errors.setdefault("e_invoice_format", []).append(
             _("Choose one of: %(choices)s.") % {"choices": ", ".join(EInvoiceFormat.values)}

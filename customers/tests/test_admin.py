@@ -83,6 +83,7 @@ def customer_form(customer=None, *, contacts=(), bank_accounts=(), **changes) ->
         "currency": "EUR",
         "billing_country": "DE",
         "e_invoice_format": "zugferd",
+        "invoice_delivery": "email",
         "has_shipping_address": False,
         "dunning_blocked": False,
     }

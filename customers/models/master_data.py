@@ -4,7 +4,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from .countries import country_choices
+from ..countries import country_choices
 
 LANGUAGES = [("de", _("German")), ("en", _("English"))]
 
@@ -61,6 +61,12 @@ class Customer(models.Model):
         help_text=_("EAS code of the e-invoice address (BT-49), e.g. EM for e-mail, 0204 for a Leitweg-ID."),
     )
     e_invoice_address = models.CharField(_("electronic address"), max_length=255, blank=True, default="")
+    invoice_delivery = models.CharField(
+        _("invoice delivery"),
+        max_length=6,
+        choices=[("email", _("by e-mail, automatically when issued")), ("manual", _("sent by hand (post, portal)"))],
+        default="email",
+    )
     e_invoice_format = models.CharField(
         _("e-invoice format"),
         max_length=9,
@@ -148,6 +154,9 @@ class Contact(models.Model):
     )
     receives_invoices = models.BooleanField(_("receives invoices"), default=False)
     receives_reminders = models.BooleanField(_("receives reminders"), default=False)
+    # Set by a hard bounce or spam complaint: the address gets no more mail until someone fixes it.
+    email_invalid_since = models.DateTimeField(_("e-mail invalid since"), null=True, blank=True)
+    email_invalid_reason = models.CharField(_("why the e-mail is invalid"), max_length=255, blank=True, default="")
 
     history = HistoricalRecords()
 

@@ -1,0 +1,45 @@
+"""Customers: master data (master_data.py) and every message exchanged with them (messages.py)."""
+
+from .master_data import (
+    LANGUAGES,
+    BankAccount,
+    CheckOutcome,
+    Contact,
+    Customer,
+    DuplicateDismissal,
+    EInvoiceFormat,
+    VatIdConfirmation,
+    VerificationCheck,
+    VerificationRun,
+    VerificationStatus,
+)
+from .messages import (
+    InboundAttachment,
+    InboundMessage,
+    MessageEvent,
+    MessageStatus,
+    MessageWording,
+    OutboxAttachment,
+    OutboxMessage,
+)
+
+__all__ = [
+    "LANGUAGES",
+    "BankAccount",
+    "CheckOutcome",
+    "Contact",
+    "Customer",
+    "DuplicateDismissal",
+    "EInvoiceFormat",
+    "InboundAttachment",
+    "InboundMessage",
+    "MessageEvent",
+    "MessageStatus",
+    "MessageWording",
+    "OutboxAttachment",
+    "OutboxMessage",
+    "VatIdConfirmation",
+    "VerificationCheck",
+    "VerificationRun",
+    "VerificationStatus",
+]
