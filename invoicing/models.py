@@ -395,6 +395,8 @@ class InvoiceEvent(models.Model):
         SETTLEMENT_CHANGED = "settlement_changed", _("settlement changed")
         DOCUMENTS_CREATED = "documents_created", _("PDF and e-invoice stored")
         E_INVOICE_INVALID = "e_invoice_invalid", _("e-invoice invalid")
+        SENT = "sent", pgettext_lazy("invoice event", "sent by e-mail")
+        DELIVERED = "delivered", pgettext_lazy("invoice event", "delivered (received)")
 
     invoice = models.ForeignKey(Invoice, verbose_name=_("invoice"), on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(_("event"), max_length=24, choices=Kind.choices)
