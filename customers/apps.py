@@ -7,4 +7,7 @@ class CustomersConfig(AppConfig):
     verbose_name = _("Customers")
 
     def ready(self) -> None:
-        from . import handlers  # noqa: F401  (registers the customer job kinds)
+        from . import (
+            handlers,  # noqa: F401  (registers the customer job kinds)
+            receivers,  # noqa: F401  (connects anymail's tracking and inbound signals)
+        )

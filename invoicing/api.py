@@ -25,6 +25,7 @@ from core.api.enums import SHARED_ENUM_NAMES, NamedChoiceField, NamedEnumModelSe
 from core.api.filters import ApiFilterSet, TieBreakOrderingFilter
 from core.api.idempotency import idempotent
 from core.api.problems import register_problem
+from customers.api_messages import OutboxMessageDetailSerializer, RecipientSerializer, message_response
 from customers.models import Customer
 
 from . import services
@@ -55,6 +56,7 @@ from .services.documents import (
     invoice_documents_recheck,
 )
 from .services.drafts import ALLOWANCE_FIELDS, HEADER_FIELDS, LINE_FIELDS, DocumentNotEditable, DocumentStateConflict
+from .services.sending import invoice_send
 
 register_problem(DocumentNotEditable, status_code=status.HTTP_409_CONFLICT, type_slug="document-not-editable")
 register_problem(DocumentStateConflict, status_code=status.HTTP_409_CONFLICT, type_slug="document-state-conflict")
@@ -404,6 +406,17 @@ class ChangeDueDateSerializer(serializers.Serializer):
 
 
 # --- Filtering and ordering -------------------------------------------------------------------
+class SendSerializer(serializers.Serializer):
+    to = RecipientSerializer(
+        many=True,
+        required=False,
+        help_text="Recipients; left out: the customer's contacts who receive invoices.",
+    )
+    resend = serializers.BooleanField(
+        default=False, help_text='Send a document that was already e-mailed once more ("send again").'
+    )
+
+
 class InvoiceFilter(ApiFilterSet):
     search = filters.CharFilter(
         method="filter_search",
@@ -633,6 +646,28 @@ class InvoiceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         invoice = self.get_object()
         invoice_documents_recheck(invoice=invoice, as_of=timezone.now(), by=_by(request))
         return _invoice_response(request, invoice.pk)
+
+    @extend_schema(request=SendSerializer, responses={201: OutboxMessageDetailSerializer})
+    @idempotent  # above @action, or @action drops the Idempotency-Key from the schema
+    @action(detail=True, methods=["post"], filter_backends=[])
+    def send(self, request, pk=None):
+        """E-mail an issued invoice or credit note with its stored PDF (and XRechnung XML where the
+        customer needs it); answers with the queued outbox row. 409 while the documents are being
+        created or when the e-invoice is invalid, and when it was already sent without ``resend``."""
+        invoice = self.get_object()
+        payload = SendSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        to = [dict(row) for row in payload.validated_data.get("to") or []]
+        by = _by(request)
+        message = invoice_send(
+            invoice=invoice,
+            as_of=timezone.now(),
+            by=by,
+            to=to or None,
+            cause=f"sent by {by.get_username()} (API)" if by else "sent through the API",
+            resend=payload.validated_data["resend"],
+        )
+        return message_response(request, message.pk, status_code=status.HTTP_201_CREATED)
 
     @extend_schema(request=ChangeDueDateSerializer, responses=InvoiceDetailSerializer)
     @action(detail=True, methods=["post"], url_path="change-due-date", filter_backends=[])

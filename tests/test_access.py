@@ -34,7 +34,7 @@ from core import services as core_services
 from core.api.problems import PROBLEM_CONTENT_TYPE
 from core.models import ApiKey, CompanyProfile, Job, NumberSeries
 from core.roles import MANAGER_ONLY_MODELS
-from customers.models import BankAccount, Contact, Customer, VerificationRun
+from customers.models import BankAccount, Contact, Customer, MessageWording, VerificationRun
 from customers.services import customer_create, customer_verify
 from invoicing.models import CustomerNotice, ExchangeRate, Invoice, PaymentTerms, VatRate
 from invoicing.services import invoice_change_due_date, invoice_draft_create, invoice_issue
@@ -76,6 +76,14 @@ ADMIN_EXTRA_MODEL_VIEWS = {
     "admin:invoicing_invoice_credit_note": ACCEPTS_WRITES,
     "admin:invoicing_invoice_change_due_date": ACCEPTS_WRITES,
     "admin:invoicing_invoice_document": NEVER_WRITES,
+    "admin:invoicing_invoice_send": ACCEPTS_WRITES,
+    "admin:customers_outboxmessage_preview": NEVER_WRITES,
+    "admin:customers_outboxmessage_attachment": NEVER_WRITES,
+    "admin:customers_outboxmessage_resend": ACCEPTS_WRITES,
+    "admin:customers_outboxmessage_mark_sent": ACCEPTS_WRITES,
+    "admin:customers_outboxmessage_cancel": ACCEPTS_WRITES,
+    "admin:customers_inboundmessage_preview": NEVER_WRITES,
+    "admin:customers_inboundmessage_attachment": NEVER_WRITES,
     "admin:invoicing_invoice_documents_recheck": ACCEPTS_WRITES,
     "admin:invoicing_invoice_preview": ACCEPTS_WRITES,
 }
@@ -118,6 +126,11 @@ API_ROUTES = {
     "v1:invoice-credit-note": ACCEPTS_WRITES,
     "v1:invoice-change-due-date": ACCEPTS_WRITES,
     "v1:invoice-document": NEVER_WRITES,
+    "v1:invoice-send": ACCEPTS_WRITES,
+    "v1:message-list": NEVER_WRITES,
+    "v1:message-detail": NEVER_WRITES,
+    "v1:message-resend": ACCEPTS_WRITES,
+    "v1:customer-message-list": NEVER_WRITES,
     "v1:invoice-documents-recheck": ACCEPTS_WRITES,
     "v1:payment-terms-list": NEVER_WRITES,
     "v1:payment-terms-detail": NEVER_WRITES,
@@ -159,8 +172,27 @@ def admin_model_routes() -> dict[str, str]:
     return routes
 
 
+# E-mail providers' webhooks (config/urls.py): authenticated by ANYMAIL["WEBHOOK_SECRET"] (basic auth)
+# and Mailgun's HMAC signature, not by roles; without the secret (test settings) every method answers 403.
+WEBHOOK_ROUTES = {
+    f"anymail:{name}_webhook": ACCEPTS_WRITES
+    for name in (
+        "postmark_tracking",
+        "postmark_inbound",
+        "mailgun_tracking",
+        "mailgun_inbound",
+        "mailgun_inbound_mime",
+        "amazon_ses_tracking",
+        "amazon_ses_inbound",
+        "brevo_tracking",
+        "brevo_inbound",
+    )
+}
+
+
 def expectations() -> dict[str, Any]:
     return {
+        **WEBHOOK_ROUTES,
         **admin_model_routes(),
         **ADMIN_EXTRA_MODEL_VIEWS,
         **ADMIN_SITE_VIEWS,
@@ -265,6 +297,7 @@ def path_for(route: Route, objects: dict) -> str:
         "app_label": "tasks",
         "url": "no-such-page/",
         "kind": "pdf",  # an invoice's stored document
+        "attachment_id": "1",
         # Routes of one customer's objects (/api/v1/customers/<customer_pk>/...).
         "customer_pk": str(objects[Customer].pk),
     }
@@ -355,6 +388,9 @@ def objects(viewer, manager) -> dict:
         PaymentTerms: PaymentTerms.objects.order_by("pk").first(),
         VatRate: VatRate.objects.order_by("pk").first(),
         ExchangeRate: ExchangeRate.objects.create(currency="USD", date="2026-01-01", units_per_eur="1.08"),
+        MessageWording: MessageWording.objects.create(
+            template="invoice", language="de", subject="Rechnung {number}", updated_at=now
+        ),
     }
 
 

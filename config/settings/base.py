@@ -145,18 +145,68 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 
-# --- E-mail (the e-mail issue adds anymail providers) ---------------------------------
-_email = env.email_url("EMAIL_URL", default="consolemail://")
+# --- E-mail ---------------------------------------------------------------------------
+# Every customer e-mail goes through the outbox (customers.services.outbox) and leaves through
+# one backend: a provider's API via django-anymail (DEBITOR_EMAIL_PROVIDER), or SMTP
+# (EMAIL_URL=smtp://… / smtp+tls://…). With neither, each message is written as a file to
+# var/mail/, so `make run` shows what would have gone out without sending anything.
+_email = env.email_url("EMAIL_URL", default="filemail://")
 EMAIL_BACKEND = _email["EMAIL_BACKEND"]
-EMAIL_HOST = _email.get("EMAIL_HOST", "")
+if EMAIL_BACKEND == "django.core.mail.backends.smtp.EmailBackend":
+    # The same backend, but it reports recipients the server refused while it accepted others
+    # (e.g. the customer refused, the BCC archive accepted): the outbox must not call that "sent".
+    EMAIL_BACKEND = "customers.mail.SmtpEmailBackend"
+EMAIL_FILE_PATH = _email.get("EMAIL_FILE_PATH") or str(VAR_DIR / "mail")
+EMAIL_HOST = _email.get("EMAIL_HOST") or ""
 EMAIL_PORT = _email.get("EMAIL_PORT") or 25
-EMAIL_HOST_USER = _email.get("EMAIL_HOST_USER", "")
-EMAIL_HOST_PASSWORD = _email.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_HOST_USER = _email.get("EMAIL_HOST_USER") or ""
+EMAIL_HOST_PASSWORD = _email.get("EMAIL_HOST_PASSWORD") or ""
 EMAIL_USE_TLS = _email.get("EMAIL_USE_TLS", False)
 EMAIL_USE_SSL = _email.get("EMAIL_USE_SSL", False)
-EMAIL_TIMEOUT = 30
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Debitor <debitor@localhost>")
 SERVER_EMAIL = env.str("SERVER_EMAIL", default=DEFAULT_FROM_EMAIL)
+
+# A provider's API instead of SMTP (django-anymail). Its settings come from the environment;
+# an unset variable is left out, so anymail names the missing one when it is needed.
+EMAIL_PROVIDER_BACKENDS = {
+    "postmark": "anymail.backends.postmark.EmailBackend",
+    "mailgun": "anymail.backends.mailgun.EmailBackend",
+    "amazon_ses": "anymail.backends.amazon_ses.EmailBackend",
+    "brevo": "anymail.backends.brevo.EmailBackend",
+}
+DEBITOR_EMAIL_PROVIDER = env.str("DEBITOR_EMAIL_PROVIDER", default="").strip().lower()
+if DEBITOR_EMAIL_PROVIDER:
+    if DEBITOR_EMAIL_PROVIDER not in EMAIL_PROVIDER_BACKENDS:
+        from django.core.exceptions import ImproperlyConfigured
+
+        raise ImproperlyConfigured(
+            f"DEBITOR_EMAIL_PROVIDER={DEBITOR_EMAIL_PROVIDER!r}: use one of {', '.join(EMAIL_PROVIDER_BACKENDS)} "
+            "or leave it empty for EMAIL_URL (SMTP)."
+        )
+    EMAIL_BACKEND = EMAIL_PROVIDER_BACKENDS[DEBITOR_EMAIL_PROVIDER]
+_anymail = {
+    "POSTMARK_SERVER_TOKEN": env.str("POSTMARK_SERVER_TOKEN", default=""),
+    "POSTMARK_MESSAGE_STREAM": env.str("POSTMARK_MESSAGE_STREAM", default=""),
+    "MAILGUN_API_KEY": env.str("MAILGUN_API_KEY", default=""),
+    "MAILGUN_SENDER_DOMAIN": env.str("MAILGUN_SENDER_DOMAIN", default=""),
+    # EU accounts: https://api.eu.mailgun.net/v3
+    "MAILGUN_API_URL": env.str("MAILGUN_API_URL", default=""),
+    "MAILGUN_WEBHOOK_SIGNING_KEY": env.str("MAILGUN_WEBHOOK_SIGNING_KEY", default=""),
+    # Credentials and region through boto3's own variables (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY,
+    # AWS_DEFAULT_REGION) or the instance role.
+    "AMAZON_SES_CONFIGURATION_SET_NAME": env.str("AMAZON_SES_CONFIGURATION_SET_NAME", default=""),
+    "BREVO_API_KEY": env.str("BREVO_API_KEY", default=""),
+    # "user:password": tracking and inbound webhooks are refused without this basic auth.
+    "WEBHOOK_SECRET": env.str("ANYMAIL_WEBHOOK_SECRET", default=""),
+}
+ANYMAIL = {key: value for key, value in _anymail.items() if value}
+# Bounded like every other outbound call: a hung provider must not hold a worker for minutes.
+ANYMAIL["REQUESTS_TIMEOUT"] = EMAIL_TIMEOUT
+# Inbound mail webhooks carry attachments in the request body (Postmark: base64 in JSON;
+# Mailgun: the raw MIME as a form field); Django's 2.5 MB default would refuse them before
+# anymail sees them. customers.services.inbound caps attachments at 25 MB each, 50 MB together.
+DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=70 * 1024 * 1024)
 
 # --- Celery ---------------------------------------------------------------------------
 CELERY_EMBEDDED_BROKER_DIR = VAR_DIR / "celery"

@@ -63,6 +63,9 @@ def contact_create(*, customer: Customer, data: dict, as_of: datetime, by=None) 
 
 def contact_update(*, contact: Contact, data: dict, as_of: datetime, by=None) -> Contact:
     clean = contact_clean(data, country=contact.customer.billing_country, instance=contact)
+    if "email" in clean and clean["email"].lower() != contact.email.lower():
+        # A corrected address may receive mail again (a hard bounce blocked the old one).
+        clean["email_invalid_since"], clean["email_invalid_reason"] = None, ""
     with transaction.atomic():
         for field, value in clean.items():
             setattr(contact, field, value)

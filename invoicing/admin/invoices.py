@@ -7,7 +7,9 @@ admin's one transaction per request, so an invalid row leaves everything unsaved
 cancelled documents are read-only (GoBD): no save button, no deletion, the inline rows as
 text, with the seller and buyer as issued, the VAT breakdown, the terms and every event.
 "Issue", "Create credit note" and "Change due date" are pages of their own that post to the
-services; they need change permission, so finance viewers neither see nor reach them.
+services; "Send invoice" / "Send again" is a button on the invoice (``invoice_send``), which also
+lists the document's e-mails with their status. They need change permission, so finance viewers
+neither see nor reach them.
 """
 
 from __future__ import annotations
@@ -59,7 +61,8 @@ from ..services.documents import (
     invoice_document_read,
     invoice_documents_recheck,
 )
-from ..services.drafts import ALLOWANCE_FIELDS, LINE_FIELDS, DocumentNotEditable
+from ..services.drafts import ALLOWANCE_FIELDS, LINE_FIELDS, DocumentNotEditable, DocumentStateConflict
+from ..services.sending import invoice_send
 from ..totals import TotalsError
 from .display import (
     TOTAL_ROWS,
@@ -629,6 +632,7 @@ class InvoiceAdmin(ServiceRefusalMixin, admin.ModelAdmin):
                     for notice in invoice.notices.order_by("-created_at", "-id")
                 ],
                 "documents": self.documents_panel(request, invoice, may_act=may_act),
+                **self.messages_panel(request, invoice, may_act=may_act),
                 "issue_url": reverse("{}:{}_{}_issue".format(self.admin_site.name, *info), args=[invoice.pk])
                 if may_act and invoice.is_draft
                 else "",
@@ -665,6 +669,37 @@ class InvoiceAdmin(ServiceRefusalMixin, admin.ModelAdmin):
             "recheck_url": reverse("{}:{}_{}_documents_recheck".format(*info), args=[invoice.pk])
             if may_recheck
             else "",
+        }
+
+    def messages_panel(self, request, invoice: Invoice, *, may_act: bool) -> dict:
+        """The document's e-mails with their status (sent, delivered — the date of receipt matters
+        for default under § 286 (3) BGB), and "Send invoice" / "Send again" once documents are ready."""
+        from customers.admin.messages import status_badge
+
+        if invoice.is_draft:
+            return {"messages": [], "send_url": "", "resend_url": ""}
+        site = self.admin_site.name
+        rows = [
+            {
+                "message": message,
+                "url": reverse(f"{site}:customers_outboxmessage_change", args=[message.pk]),
+                "status": status_badge(message.status, message.get_status_display()),
+            }
+            for message in invoice.messages.order_by("-created_at", "-id")
+        ]
+        state = getattr(invoice, "document_state", None)
+        can_send = (
+            may_act
+            and invoice.status == DocumentStatus.ISSUED
+            and state is not None
+            and state.state == DocumentState.READY
+        )
+        url = reverse(f"{site}:{self.opts.app_label}_{self.opts.model_name}_send", args=[invoice.pk])
+        sent_before = any(row["message"].status not in ("failed", "cancelled") for row in rows)
+        return {
+            "messages": rows,
+            "send_url": url if can_send and not sent_before else "",
+            "resend_url": url if can_send and sent_before else "",
         }
 
     def draft_breakdown(self, invoice: Invoice):
@@ -705,6 +740,7 @@ class InvoiceAdmin(ServiceRefusalMixin, admin.ModelAdmin):
                 view(self.document_view),
                 name="{}_{}_document".format(*info),
             ),
+            path("<path:object_id>/send/", view(self.send_view), name="{}_{}_send".format(*info)),
             path(
                 "<path:object_id>/documents/recheck/",
                 view(self.documents_recheck_view),
@@ -742,6 +778,33 @@ class InvoiceAdmin(ServiceRefusalMixin, admin.ModelAdmin):
         else:
             self.message_user(
                 request, gettext("The e-invoice is validated again; the documents follow shortly."), messages.INFO
+            )
+        return self._change_page(invoice)
+
+    def send_view(self, request, object_id):
+        """E-mail the document to the customer's invoice recipients ("send" or, with ``resend``, "send again")."""
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        invoice = self._invoice_to_act_on(request, object_id)
+        try:
+            with self._atomic():
+                message = invoice_send(
+                    invoice=invoice,
+                    as_of=timezone.now(),
+                    by=request.user,
+                    cause=f"sent by {request.user.get_username()}",
+                    resend=bool(request.POST.get("resend")),
+                )
+        except (DocumentsNotReady, DocumentStateConflict) as exc:
+            self.message_user(request, str(exc), messages.ERROR)
+        except ValidationError as exc:
+            self.message_user(request, " ".join(exc.messages), messages.ERROR)
+        else:
+            self.message_user(
+                request,
+                gettext("%(document)s is queued for sending to %(recipients)s.")
+                % {"document": invoice.number, "recipients": ", ".join(message.recipients)},
+                messages.SUCCESS,
             )
         return self._change_page(invoice)
 
@@ -904,9 +967,18 @@ class InvoiceAdmin(ServiceRefusalMixin, admin.ModelAdmin):
             except ValidationError as exc:
                 form.add_service_errors(exc)
             else:
+                latest = changed.notices.order_by("-created_at", "-id").first()
+                notice_queued = latest is not None and latest.status == latest.Status.SENT
                 self.message_user(
                     request,
-                    gettext("%(invoice)s is now due on %(date)s; the notice to the customer is pending.")
+                    (
+                        gettext("%(invoice)s is now due on %(date)s; the notice to the customer is queued for sending.")
+                        if notice_queued
+                        else gettext(
+                            "%(invoice)s is now due on %(date)s; the notice could not be e-mailed: "
+                            "a follow-up task is open."
+                        )
+                    )
                     % {"invoice": changed.number, "date": date_format(changed.due_date, "SHORT_DATE_FORMAT")},
                     messages.SUCCESS,
                 )

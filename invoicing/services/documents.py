@@ -247,6 +247,11 @@ def invoice_documents_render(*, invoice_id: int, as_of: datetime) -> InvoiceDocu
             at=as_of,
             data={doc.kind: doc.sha256 for doc in created},
         )
+        # Automatic e-mail on the transition to READY, in this transaction: it happens once (a
+        # rerun returned above), and never for an invalid e-invoice (that branch returned too).
+        from .sending import invoice_send_on_ready
+
+        invoice_send_on_ready(invoice=invoice, as_of=as_of)
     return state
 
 

@@ -11,14 +11,17 @@ from django.utils.translation import gettext as _
 from ..models import CustomerNotice, DocumentStatus, DocumentType, Invoice, InvoiceEvent, SettlementState
 from .drafts import DocumentStateConflict
 from .locks import invoices_lock
+from .sending import due_date_notice_send
 
 
 def invoice_change_due_date(*, invoice: Invoice, new_due_date: date, reason: str, as_of: datetime, by=None) -> Invoice:
     """Move the due date of an issued, unsettled invoice with a reason (agreed extension, payment plan).
 
-    The change is kept as an event (old → new, who, why), and a notice to the customer is recorded
-    in the same transaction (the e-mail outbox sends it). The due date is one of the columns the
-    immutability trigger lets change after issue.
+    The change is kept as an event (old → new, who, why), and in the same transaction a notice to
+    the customer is recorded and its e-mail queued in the outbox (``due_date_notice_send``: the
+    notice is the obligation, the outbox row its delivery; the internal reason stays internal).
+    Without a recipient the notice stays pending and a follow-up task opens. The due date is one
+    of the columns the immutability trigger lets change after issue.
     """
     errors: dict[str, list[str]] = {}
     if not reason.strip():
@@ -56,7 +59,7 @@ def invoice_change_due_date(*, invoice: Invoice, new_due_date: date, reason: str
             to_state=new_due_date.isoformat(),
             reason=reason.strip(),
         )
-        CustomerNotice.objects.create(
+        notice = CustomerNotice.objects.create(
             invoice=invoice,
             kind=CustomerNotice.Kind.DUE_DATE_CHANGED,
             created_at=as_of,
@@ -66,4 +69,5 @@ def invoice_change_due_date(*, invoice: Invoice, new_due_date: date, reason: str
                 "reason": reason.strip(),
             },
         )
+        due_date_notice_send(notice=notice, as_of=as_of, by=actor)
     return invoice

@@ -16,7 +16,7 @@ from django.test import Client
 from django.utils import timezone
 
 from core.models import CompanyProfile
-from customers.models import Customer
+from customers.models import Customer, OutboxMessage
 from customers.tests.factories import make_customer
 from invoicing.models import (
     CustomerNotice,
@@ -417,7 +417,7 @@ def test_a_partial_credit_note_beyond_a_line_is_refused_on_that_line(accountant,
     assert not Invoice.objects.filter(corrected_invoice=invoice).exists()
 
 
-def test_the_due_date_is_changed_with_a_reason_and_the_notice_is_pending(accountant, customer, company):
+def test_the_due_date_is_changed_with_a_reason_and_the_notice_is_queued_for_sending(accountant, customer, company):
     invoice = make_issued(customer)
     new = invoice.due_date + timedelta(days=30)
     url = f"/admin/invoicing/invoice/{invoice.pk}/change-due-date/"
@@ -432,9 +432,10 @@ def test_the_due_date_is_changed_with_a_reason_and_the_notice_is_pending(account
     event = invoice.events.get(kind=InvoiceEvent.Kind.DUE_DATE_CHANGED)
     assert (event.by, event.reason) == (accountant, "Ratenzahlung vereinbart")
     notice = CustomerNotice.objects.get(invoice=invoice)
-    assert notice.status == CustomerNotice.Status.PENDING
+    assert notice.status == CustomerNotice.Status.SENT
+    assert OutboxMessage.objects.get(pk=notice.data["outbox_message_id"]).template == "due_date_changed"
     listing = client.get("/admin/invoicing/customernotice/").content.decode()
-    assert invoice.number in listing and "debitor-badge-notice-pending" in listing
+    assert invoice.number in listing and "debitor-badge-notice-sent" in listing
     assert client.get(f"/admin/invoicing/customernotice/{notice.pk}/change/").status_code == 200
     assert client.post(f"/admin/invoicing/customernotice/{notice.pk}/change/", {}).status_code == 403
 

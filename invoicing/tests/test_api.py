@@ -22,7 +22,7 @@ from rest_framework.test import APIClient
 from core import services as core_services
 from core.api.problems import PROBLEM_CONTENT_TYPE
 from core.models import CompanyProfile
-from customers.models import Customer
+from customers.models import Customer, OutboxMessage
 from customers.tests.factories import make_customer
 from invoicing import services
 from invoicing.models import (
@@ -539,7 +539,8 @@ def test_the_due_date_of_an_issued_invoice_is_moved_with_a_reason_and_the_custom
     assert (event["kind"], event["from_state"], event["to_state"]) == ("due_date_changed", "2026-12-31", "2027-01-31")
     assert (event["reason"], event["by"]) == ("Ratenzahlung vereinbart", "accountant")
     notice = CustomerNotice.objects.get(invoice=invoice)
-    assert (notice.status, notice.data["new_due_date"]) == ("pending", "2027-01-31")
+    assert (notice.status, notice.data["new_due_date"]) == ("sent", "2027-01-31")
+    assert OutboxMessage.objects.get(pk=notice.data["outbox_message_id"]).template == "due_date_changed"
 
 
 @pytest.mark.parametrize(

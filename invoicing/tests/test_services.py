@@ -677,7 +677,7 @@ class TestCreditNotes:
 
 
 class TestChangeDueDate:
-    def test_the_change_is_recorded_with_old_and_new_date_and_a_pending_notice(self, accountant):
+    def test_the_change_is_recorded_with_old_and_new_date_and_a_notice_queued_for_sending(self, accountant):
         invoice = make_issued()
         new = invoice.due_date + timedelta(days=30)
         changed = invoice_change_due_date(
@@ -688,7 +688,8 @@ class TestChangeDueDate:
         assert (event.from_state, event.to_state) == (invoice.due_date.isoformat(), new.isoformat())
         assert (event.reason, event.by) == ("Ratenzahlung vereinbart", accountant)
         notice = CustomerNotice.objects.get(invoice=invoice)
-        assert notice.status == CustomerNotice.Status.PENDING and notice.kind == "due_date_changed"
+        assert notice.status == CustomerNotice.Status.SENT and notice.kind == "due_date_changed"
+        assert notice.data["outbox_message_id"]
         assert notice.data["new_due_date"] == new.isoformat()
 
     def test_the_notice_is_written_in_the_same_transaction_as_the_change(self, monkeypatch):

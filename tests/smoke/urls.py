@@ -33,6 +33,10 @@ STAFF_URLS = [
     "/admin/invoicing/invoice/?overdue=yes",
     "/admin/invoicing/paymentterms/",
     "/admin/core/companyprofile/",
+    "/admin/customers/outboxmessage/",
+    "/admin/customers/inboundmessage/",
+    "/admin/customers/messagewording/",
+    "/api/v1/messages/",
 ]
 
 # (method, path, JSON body, expected status); a 202 with a job id is followed until the job is done.

@@ -1,0 +1,620 @@
+"""Customer e-mail in the admin: the outbox, incoming replies, and the wording of the templates.
+
+The outbox is the proof of what was sent: its rows are never edited here. Accountants (and
+finance managers) act on a message through the outbox services — "Send again" writes a new row,
+"Mark as sent" resolves a row stuck in ``sending`` after checking the provider's log, "Cancel"
+stops a queued one. The HTML of a message is shown in a sandboxed frame served with a strict
+Content-Security-Policy: no script, no network, nothing from the message can reach the admin.
+Finance managers edit the subject and opening text of each template (``MessageWording``),
+checked by ``message_wording_save``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.storage import default_storage
+from django.http import Http404, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.clickjacking import xframe_options_sameorigin
+
+from core.admin_site import ReadOnlyMixin
+from core.roles import Role, role_of
+
+from ..models import InboundAttachment, InboundMessage, MessageEvent, MessageWording, OutboxAttachment, OutboxMessage
+from ..models.messages import MessageStatus
+from ..services.wording import TEMPLATES, message_wording_clean, message_wording_save
+from .customers import badge
+
+# Status → one of the badge colours the customers admin already has (styles.html).
+STATUS_COLOURS = {
+    MessageStatus.QUEUED: "pending",
+    MessageStatus.SENDING: "pending",
+    MessageStatus.SENT: "passed",
+    MessageStatus.DELIVERED: "passed",
+    MessageStatus.BOUNCED: "failed",
+    MessageStatus.FAILED: "failed",
+    MessageStatus.CANCELLED: "unverified",
+}
+RESENDABLE = (
+    MessageStatus.SENDING,
+    MessageStatus.SENT,
+    MessageStatus.DELIVERED,
+    MessageStatus.BOUNCED,
+    MessageStatus.FAILED,
+)
+# What a message's HTML may do in the preview: show itself with its inline styles. Nothing else —
+# no script, no form, no request to anywhere (a tracking pixel must not fire from the admin).
+PREVIEW_CSP = (
+    "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'; sandbox"
+)
+
+
+def status_badge(status: str, label) -> str:
+    return badge(STATUS_COLOURS.get(status, "unverified"), label)
+
+
+def html_preview_response(html: str) -> HttpResponse:
+    response = HttpResponse(html, content_type="text/html; charset=utf-8")
+    response["Content-Security-Policy"] = PREVIEW_CSP
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Referrer-Policy"] = "no-referrer"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def stored_file_response(attachment) -> HttpResponse:
+    """A stored attachment, checked against its SHA-256, as a download (never shown inline)."""
+    with default_storage.open(attachment.file.name, "rb") as stored:
+        data = stored.read()
+    if hashlib.sha256(data).hexdigest() != attachment.sha256:
+        raise RuntimeError(f"{attachment.filename}: stored file does not match its SHA-256.")
+    response = HttpResponse(data, content_type="application/octet-stream")
+    safe_name = attachment.filename.replace('"', "").replace("\r", "").replace("\n", "")
+    response["Content-Disposition"] = f'attachment; filename="{safe_name}"'
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+def _iframe(url: str) -> str:
+    # sandbox="" on top of the CSP: even a browser that ignores the header runs no script.
+    return format_html(
+        '<iframe sandbox="" referrerpolicy="no-referrer" src="{}" title="{}" '
+        'style="width:100%;max-width:760px;height:560px;border:1px solid #ccc;background:#fff"></iframe>',
+        url,
+        gettext("Preview"),
+    )
+
+
+class CustomerLinkMixin:
+    @admin.display(description=_("customer"), ordering="customer__legal_name")
+    def customer_link(self, obj):
+        if obj.customer_id is None:
+            return "—"
+        url = reverse(f"{self.admin_site.name}:customers_customer_change", args=[obj.customer_id])
+        return format_html('<a href="{}">{}</a>', url, obj.customer)
+
+
+# --- Outbox -------------------------------------------------------------------------------------
+
+
+class MessageEventInline(ReadOnlyMixin, admin.TabularInline):
+    model = MessageEvent
+    fields = ["at", "kind", "description", "provider_event_id"]
+    readonly_fields = fields
+    extra = 0
+    ordering = ["at", "id"]
+
+
+class CustomerIdFilter(admin.SimpleListFilter):
+    """One customer's messages (``?customer=<id>``), e.g. linked from the customer's page; no list of
+    thousands of customers in the sidebar — only the chosen one is shown."""
+
+    title = _("customer")
+    parameter_name = "customer"
+
+    def lookups(self, request, model_admin):
+        value = self.value()
+        if not value:
+            return []
+        customer = model_admin.model._meta.get_field("customer").related_model.objects.filter(pk=value).first()
+        return [(value, str(customer) if customer else value)]
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if value:
+            if not value.isdigit():
+                return queryset.none()
+            return queryset.filter(customer_id=int(value))
+        return queryset
+
+
+@admin.register(OutboxMessage)
+class OutboxMessageAdmin(CustomerLinkMixin, admin.ModelAdmin):
+    list_display = [
+        "created_at",
+        "customer_link",
+        "template",
+        "subject",
+        "recipients_display",
+        "status_display",
+        "attempts",
+        "provider_message_id",
+    ]
+    list_filter = ["status", "template", CustomerIdFilter, ("created_at", admin.DateFieldListFilter)]
+    search_fields = ["subject", "to", "message_id", "provider_message_id", "customer__legal_name", "customer__number"]
+    search_help_text = _("Subject, recipient, Message-ID or provider message id, customer name or number.")
+    list_select_related = ["customer"]
+    date_hierarchy = "created_at"
+    ordering = ["-created_at", "-id"]
+    actions = ["send_again"]
+    inlines = [MessageEventInline]
+    fieldsets = [
+        (
+            None,
+            {
+                "fields": [
+                    "status_display",
+                    "customer_link",
+                    "invoice_link",
+                    "template",
+                    "language",
+                    "cause",
+                    "created_by",
+                    "resend_of_link",
+                    "act",
+                ]
+            },
+        ),
+        (
+            _("Envelope"),
+            {
+                "fields": [
+                    "from_email",
+                    "recipients_display",
+                    "cc_display",
+                    "bcc_display",
+                    "reply_to_display",
+                    "subject",
+                    "message_id",
+                ]
+            },
+        ),
+        (_("Content"), {"fields": ["preview", "text_display", "attachments_display"]}),
+        (
+            _("Delivery"),
+            {
+                "fields": [
+                    "provider",
+                    "provider_message_id",
+                    "attempts",
+                    "last_error",
+                    "created_at",
+                    "sending_at",
+                    "sent_at",
+                    "delivered_at",
+                    "opened_at",
+                    "bounced_at",
+                    "failed_at",
+                ]
+            },
+        ),
+    ]
+
+    # --- Permissions: rows are records; acting on them needs change permission --------------------
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def may_act(self, request) -> bool:
+        """Send again, mark as sent, cancel: day-to-day work, accountants and finance managers."""
+        return super().has_change_permission(request)
+
+    def has_change_permission(self, request, obj=None):
+        # The list (its actions) needs it; a single message is only ever viewed, never edited.
+        return obj is None and self.may_act(request)
+
+    def get_readonly_fields(self, request, obj=None):
+        return [field for _title, options in self.fieldsets for field in options["fields"]]
+
+    # --- Columns ------------------------------------------------------------------------------
+
+    @admin.display(description=_("status"), ordering="status")
+    def status_display(self, obj):
+        return status_badge(obj.status, obj.get_status_display())
+
+    @admin.display(description=_("to"))
+    def recipients_display(self, obj):
+        return ", ".join(self._address(r) for r in obj.to)
+
+    @admin.display(description=_("cc"))
+    def cc_display(self, obj):
+        return ", ".join(self._address(r) for r in obj.cc) or "—"
+
+    @admin.display(description=_("bcc"))
+    def bcc_display(self, obj):
+        return ", ".join(self._address(r) for r in obj.bcc) or "—"
+
+    @admin.display(description=_("reply to"))
+    def reply_to_display(self, obj):
+        return ", ".join(self._address(r) for r in obj.reply_to) or "—"
+
+    @staticmethod
+    def _address(recipient) -> str:
+        if isinstance(recipient, str):
+            return recipient
+        name, email = recipient.get("name", ""), recipient.get("email", "")
+        return f"{name} <{email}>" if name else email
+
+    @admin.display(description=_("invoice"))
+    def invoice_link(self, obj):
+        if obj.invoice_id is None:
+            return "—"
+        url = reverse(f"{self.admin_site.name}:invoicing_invoice_change", args=[obj.invoice_id])
+        return format_html('<a href="{}">{}</a>', url, obj.invoice)
+
+    @admin.display(description=_("resend of"))
+    def resend_of_link(self, obj):
+        if obj.resend_of_id is None:
+            return "—"
+        url = reverse(f"{self.admin_site.name}:customers_outboxmessage_change", args=[obj.resend_of_id])
+        return format_html('<a href="{}">{}</a>', url, obj.resend_of_id)
+
+    @admin.display(description=_("HTML body"))
+    def preview(self, obj):
+        if not obj.body_html:
+            return "—"
+        return _iframe(reverse(f"{self.admin_site.name}:customers_outboxmessage_preview", args=[obj.pk]))
+
+    @admin.display(description=_("text body"))
+    def text_display(self, obj):
+        return format_html('<pre style="white-space:pre-wrap;max-width:760px">{}</pre>', obj.body_text)
+
+    @admin.display(description=_("attachments"))
+    def attachments_display(self, obj):
+        rows = [
+            (
+                reverse(f"{self.admin_site.name}:customers_outboxmessage_attachment", args=[obj.pk, a.pk]),
+                a.filename,
+                a.content_type,
+                a.size,
+                a.sha256,
+            )
+            for a in obj.attachments.all()
+        ]
+        if not rows:
+            return "—"
+        return format_html_join(
+            "",
+            '<div><a href="{}">{}</a> · {} · {} B · <code>{}</code></div>',
+            rows,
+        )
+
+    @admin.display(description=_("actions"))
+    def act(self, obj):
+        """Buttons that post the admin's own form (with its CSRF token) to the action URLs; shown
+        only to whoever may act (``get_fieldsets``), and each view checks again."""
+        info = self.admin_site.name
+        parts = []
+        if obj.status in RESENDABLE:
+            parts.append(
+                format_html(
+                    '<button type="submit" class="button" formaction="{}" formmethod="post" formnovalidate>{}</button>',
+                    reverse(f"{info}:customers_outboxmessage_resend", args=[obj.pk]),
+                    gettext("Send again"),
+                )
+            )
+        if obj.status == MessageStatus.SENDING:
+            parts.append(
+                format_html(
+                    '<input type="text" name="note" maxlength="500" placeholder="{}" size="40"> '
+                    '<button type="submit" class="button" formaction="{}" formmethod="post" formnovalidate>{}</button>',
+                    gettext("What the provider's log shows"),
+                    reverse(f"{info}:customers_outboxmessage_mark_sent", args=[obj.pk]),
+                    gettext("Mark as sent (checked in provider log)"),
+                )
+            )
+        if obj.status == MessageStatus.QUEUED:
+            parts.append(
+                format_html(
+                    '<input type="text" name="reason" maxlength="500" placeholder="{}" size="40"> '
+                    '<button type="submit" class="button" formaction="{}" formmethod="post" formnovalidate>{}</button>',
+                    gettext("Why it must not go out"),
+                    reverse(f"{info}:customers_outboxmessage_cancel", args=[obj.pk]),
+                    gettext("Cancel sending"),
+                )
+            )
+        return format_html_join(" ", "{}", ((p,) for p in parts)) if parts else "—"
+
+    def get_fieldsets(self, request, obj=None):
+        if self.may_act(request):
+            return self.fieldsets
+        return [
+            (title, {**options, "fields": [f for f in options["fields"] if f != "act"]})
+            for title, options in self.fieldsets
+        ]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("customer", "invoice", "created_by")
+
+    # --- Actions ------------------------------------------------------------------------------
+
+    @admin.action(description=_("Send selected messages again"), permissions=["change"])
+    def send_again(self, request, queryset):
+        from ..services.outbox import message_resend
+
+        done, refused = 0, []
+        for message in queryset.order_by("pk"):
+            try:
+                message_resend(message=message, as_of=timezone.now(), by=request.user)
+            except ValidationError as exc:
+                refused.append(f"#{message.pk}: {' '.join(exc.messages)}")
+            else:
+                done += 1
+        if done:
+            self.message_user(
+                request, gettext("%(count)d message(s) queued again.") % {"count": done}, messages.SUCCESS
+            )
+        for text in refused:
+            self.message_user(request, text, messages.ERROR)
+
+    def get_urls(self):
+        view = self.admin_site.admin_view
+        return [
+            path("<path:object_id>/preview/", view(self.preview_view), name="customers_outboxmessage_preview"),
+            path(
+                "<path:object_id>/attachment/<int:attachment_id>/",
+                view(self.attachment_view),
+                name="customers_outboxmessage_attachment",
+            ),
+            path("<path:object_id>/resend/", view(self.resend_view), name="customers_outboxmessage_resend"),
+            path("<path:object_id>/mark-sent/", view(self.mark_sent_view), name="customers_outboxmessage_mark_sent"),
+            path("<path:object_id>/cancel/", view(self.cancel_view), name="customers_outboxmessage_cancel"),
+            *super().get_urls(),
+        ]
+
+    def _message(self, request, object_id, *, act: bool = False) -> OutboxMessage:
+        if act and not self.may_act(request):
+            raise PermissionDenied
+        message = self.get_object(request, unquote(object_id))
+        if message is None or not self.has_view_permission(request, message):
+            raise Http404(gettext("No such message."))
+        return message
+
+    def _change_page(self, message_id: int) -> HttpResponseRedirect:
+        return HttpResponseRedirect(
+            reverse(f"{self.admin_site.name}:customers_outboxmessage_change", args=[message_id])
+        )
+
+    @xframe_options_sameorigin
+    def preview_view(self, request, object_id):
+        """The message's HTML as it was sent, for the sandboxed frame on the message's page."""
+        if request.method not in ("GET", "HEAD"):
+            return HttpResponseNotAllowed(["GET", "HEAD"])
+        return html_preview_response(self._message(request, object_id).body_html)
+
+    def attachment_view(self, request, object_id, attachment_id):
+        if request.method not in ("GET", "HEAD"):
+            return HttpResponseNotAllowed(["GET", "HEAD"])
+        message = self._message(request, object_id)
+        attachment = OutboxAttachment.objects.filter(message=message, pk=attachment_id).first()
+        if attachment is None:
+            raise Http404(gettext("No such attachment."))
+        return stored_file_response(attachment)
+
+    def _act(self, request, object_id, run, done_text):
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        message = self._message(request, object_id, act=True)
+        try:
+            result = run(message)
+        except ValidationError as exc:
+            self.message_user(request, " ".join(exc.messages), messages.ERROR)
+            return self._change_page(message.pk)
+        self.message_user(request, done_text, messages.SUCCESS)
+        return self._change_page(result.pk if isinstance(result, OutboxMessage) else message.pk)
+
+    def resend_view(self, request, object_id):
+        from ..services.outbox import message_resend
+
+        return self._act(
+            request,
+            object_id,
+            lambda m: message_resend(message=m, as_of=timezone.now(), by=request.user),
+            gettext("The message is queued again as a new message."),
+        )
+
+    def mark_sent_view(self, request, object_id):
+        from ..services.outbox import message_mark_sent
+
+        note = request.POST.get("note", "").strip()
+        return self._act(
+            request,
+            object_id,
+            lambda m: message_mark_sent(message=m, as_of=timezone.now(), by=request.user, note=note),
+            gettext("The message is recorded as sent."),
+        )
+
+    def cancel_view(self, request, object_id):
+        from ..services.outbox import message_cancel
+
+        reason = request.POST.get("reason", "").strip()
+        return self._act(
+            request,
+            object_id,
+            lambda m: message_cancel(message=m, as_of=timezone.now(), by=request.user, reason=reason),
+            gettext("The message is cancelled; it will not be sent."),
+        )
+
+
+# --- Incoming messages --------------------------------------------------------------------------
+
+
+@admin.register(InboundMessage)
+class InboundMessageAdmin(ReadOnlyMixin, CustomerLinkMixin, admin.ModelAdmin):
+    list_display = ["received_at", "from_email", "customer_link", "subject", "matched_by", "invoice"]
+    list_filter = ["matched_by", CustomerIdFilter, ("received_at", admin.DateFieldListFilter)]
+    search_fields = ["subject", "from_email", "from_name", "message_id", "customer__legal_name", "customer__number"]
+    list_select_related = ["customer", "invoice"]
+    date_hierarchy = "received_at"
+    ordering = ["-received_at", "-id"]
+    fields = [
+        "received_at",
+        "customer_link",
+        "contact",
+        "from_name",
+        "from_email",
+        "to",
+        "subject",
+        "matched_by",
+        "in_reply_to",
+        "invoice",
+        "message_id",
+        "provider",
+        "provider_message_id",
+        "text_display",
+        "preview",
+        "attachments_display",
+    ]
+    readonly_fields = fields
+
+    @admin.display(description=_("text body"))
+    def text_display(self, obj):
+        return format_html('<pre style="white-space:pre-wrap;max-width:760px">{}</pre>', obj.body_text or "—")
+
+    @admin.display(description=_("HTML body"))
+    def preview(self, obj):
+        if not obj.body_html:
+            return "—"
+        return _iframe(reverse(f"{self.admin_site.name}:customers_inboundmessage_preview", args=[obj.pk]))
+
+    @admin.display(description=_("attachments"))
+    def attachments_display(self, obj):
+        rows = [
+            (
+                reverse(f"{self.admin_site.name}:customers_inboundmessage_attachment", args=[obj.pk, a.pk]),
+                a.filename,
+                a.content_type,
+                a.size,
+            )
+            for a in obj.attachments.all()
+        ]
+        if not rows:
+            return "—"
+        return format_html_join("", '<div><a href="{}">{}</a> · {} · {} B</div>', rows)
+
+    def get_urls(self):
+        view = self.admin_site.admin_view
+        return [
+            path("<path:object_id>/preview/", view(self.preview_view), name="customers_inboundmessage_preview"),
+            path(
+                "<path:object_id>/attachment/<int:attachment_id>/",
+                view(self.attachment_view),
+                name="customers_inboundmessage_attachment",
+            ),
+            *super().get_urls(),
+        ]
+
+    def _message(self, request, object_id) -> InboundMessage:
+        message = self.get_object(request, unquote(object_id))
+        if message is None or not self.has_view_permission(request, message):
+            raise Http404(gettext("No such message."))
+        return message
+
+    @xframe_options_sameorigin
+    def preview_view(self, request, object_id):
+        """A customer's HTML is untrusted: shown only inside the sandbox, under the strict CSP."""
+        if request.method not in ("GET", "HEAD"):
+            return HttpResponseNotAllowed(["GET", "HEAD"])
+        return html_preview_response(self._message(request, object_id).body_html)
+
+    def attachment_view(self, request, object_id, attachment_id):
+        if request.method not in ("GET", "HEAD"):
+            return HttpResponseNotAllowed(["GET", "HEAD"])
+        message = self._message(request, object_id)
+        attachment = InboundAttachment.objects.filter(message=message, pk=attachment_id).first()
+        if attachment is None:
+            raise Http404(gettext("No such attachment."))
+        return stored_file_response(attachment)
+
+
+# --- Wording ------------------------------------------------------------------------------------
+
+
+class MessageWordingForm(forms.ModelForm):
+    template = forms.ChoiceField(label=_("template"), choices=[(t, t) for t in TEMPLATES])
+
+    class Meta:
+        model = MessageWording
+        fields = ["template", "language", "subject", "intro"]
+        help_texts = {
+            "subject": _("Empty: the shipped subject. Placeholders such as {number} are filled per language."),
+            "intro": _("Empty: the shipped opening text. Placeholders: {contact_name}, {number}, {amount}, …"),
+        }
+
+    def clean(self):
+        data = super().clean()
+        if self.errors:
+            return data
+        try:
+            data["subject"], data["intro"] = message_wording_clean(
+                template=data.get("template", self.instance.template or ""),
+                language=data.get("language", self.instance.language or ""),
+                subject=data.get("subject", ""),
+                intro=data.get("intro", ""),
+            )
+        except ValidationError as exc:
+            for field, problems in exc.message_dict.items():
+                self.add_error(field if field in self.fields else None, problems)
+        return data
+
+
+@admin.register(MessageWording)
+class MessageWordingAdmin(admin.ModelAdmin):
+    """Finance managers word the templates; everyone else may read what customers are told."""
+
+    form = MessageWordingForm
+    list_display = ["template", "language", "subject", "updated_at", "updated_by"]
+    list_filter = ["template", "language"]
+    list_select_related = ["updated_by"]
+    ordering = ["template", "language", "id"]
+    readonly_fields = ["updated_at", "updated_by"]
+
+    def get_readonly_fields(self, request, obj=None):
+        # Another template or language is another row: add it instead of moving this one.
+        return [*self.readonly_fields, "template", "language"] if obj is not None else self.readonly_fields
+
+    def _is_manager(self, request) -> bool:
+        role = role_of(request.user)
+        return role is not None and role >= Role.FINANCE_MANAGER
+
+    def has_add_permission(self, request):
+        return self._is_manager(request) and super().has_add_permission(request)
+
+    def has_change_permission(self, request, obj=None):
+        return self._is_manager(request) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return self._is_manager(request) and super().has_delete_permission(request, obj)
+
+    def save_model(self, request, obj, form, change):
+        saved = message_wording_save(
+            template=obj.template,
+            language=obj.language,
+            subject=obj.subject,
+            intro=obj.intro,
+            as_of=timezone.now(),
+            by=request.user,
+        )
+        obj.pk = saved.pk  # the admin's redirect and log entry point at the saved row
