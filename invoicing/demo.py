@@ -31,6 +31,9 @@ DEMO_SELLER = {
     "email": "buchhaltung@debitor.example",
     "phone": "+49 89 1234560",
     "contact_name": "Petra Buchhalter",  # XRechnung wants a seller contact (BR-DE-2, BR-DE-5..7)
+    "mail_from_name": "Debitor Demo GmbH Buchhaltung",
+    "mail_from_email": "rechnung@debitor.example",
+    "mail_reply_to": "antwort@debitor.example",
 }
 
 

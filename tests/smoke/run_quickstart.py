@@ -130,6 +130,28 @@ def check_documents(session: Session, process: subprocess.Popen) -> list[str]:
     return failures
 
 
+def check_messages(session: Session, process: subprocess.Popen) -> list[str]:
+    """The demo invoices go out by e-mail (make run writes them to var/mail/) exactly once."""
+
+    def sent_messages():
+        status, page = session.api("GET", "/api/v1/messages/?template=invoice")
+        if status != 200:
+            return None
+        rows = page["results"]
+        return rows if rows and all(row["status"] in ("sent", "failed") for row in rows) else None
+
+    rows = wait_until(sent_messages, 120, "the worker to send the demo invoices by e-mail", process)
+    for row in rows:
+        print(f"smoke: message {row['id']} {row['template']} {row['status']} to {row['to']}", flush=True)
+    failures = [
+        f"message {row['id']} ended {row['status']}: {row['last_error']}" for row in rows if row["status"] != "sent"
+    ]
+    invoices = [row["invoice"] for row in rows]
+    if len(invoices) != len(set(invoices)):
+        failures.append(f"an invoice was e-mailed more than once: {invoices}")
+    return failures
+
+
 def main() -> int:
     port = free_port()
     base = f"http://127.0.0.1:{port}"
@@ -192,6 +214,7 @@ def main() -> int:
                     failures.append(f"job {job['id']} ended {job['status']}: {job['last_error']}")
 
         failures += check_documents(session, process)
+        failures += check_messages(session, process)
 
         wait_until(
             lambda: re.search(r"Task core\.sweep_jobs\[[^\]]+\] succeeded", log_path.read_text()),
