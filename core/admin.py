@@ -267,6 +267,10 @@ class CompanyProfileAdmin(admin.ModelAdmin):
         ),
         (_("Bank account"), {"fields": [("iban", "bic"), "bank_name"]}),
         (_("Contact"), {"fields": ["contact_name", ("email", "phone"), "website"]}),
+        (
+            _("E-mail to customers"),
+            {"fields": [("mail_from_name", "mail_from_email"), "mail_reply_to", "mail_bcc_archive"]},
+        ),
         (_("Exchange rates"), {"fields": ["uses_daily_exchange_rates"]}),
     ]
 

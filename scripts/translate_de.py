@@ -1227,6 +1227,7 @@ DE = {
     "Provider refused the e-mail to %(email)s: check the provider": "Der Dienstleister hat die E-Mail an %(email)s abgelehnt: Dienstleister prüfen",
     'The message \\"%(subject)s\\" could not be delivered to %(email)s (%(reason)s). The address receives no more e-mail until it is corrected; then send the message again.': "Die Nachricht „%(subject)s“ konnte nicht an %(email)s zugestellt werden (%(reason)s). Die Adresse erhält keine E-Mails mehr, bis sie korrigiert ist; senden Sie die Nachricht danach erneut.",
     "delivered to %(email)s": "zugestellt an %(email)s",
+    "E-mail to customers": "E-Mails an Kunden",
 }
 
 QUOTED = r'"(?:[^"\\]|\\.)*"'  # one "..." line of a .po file

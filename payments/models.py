@@ -1,0 +1,390 @@
+"""Money received and where it went: payments, their allocation to open items, customer credit,
+Skonto discounts, write-offs, refunds and returns.
+
+What a customer owes is a set of receivable items: issued invoices (their ``open_amount``) and
+``OpenItem`` rows for everything else a later issue adds (dunning fees, default interest, return
+fees). One allocation engine (``payments.services``) serves both: an ``Allocation`` moves money
+from a source (a payment, or a credit note's credit) to a target (an invoice or an open item).
+
+Invariants, kept by the services under row locks and by database constraints:
+``amount = allocated + credit + refunded + returned + unapplied`` for every payment; no
+allocation exceeds its payment or its target's open amount; currencies match.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+MONEY = {"max_digits": 14, "decimal_places": 2}
+
+
+class PaymentChannel(models.TextChoices):
+    BANK_TRANSFER = "bank_transfer", _("bank transfer")
+    DIRECT_DEBIT = "direct_debit", _("SEPA direct debit")
+    CARD = "card", _("card / online payment")
+    CASH = "cash", _("cash")
+    CHEQUE = "cheque", _("cheque")
+    OTHER = "other", _("other")
+
+
+class PaymentStatus(models.TextChoices):
+    PENDING = "pending", pgettext_lazy("payment status", "pending")
+    COMPLETED = "completed", pgettext_lazy("payment status", "completed")
+    FAILED = "failed", pgettext_lazy("payment status", "failed")
+    RETURNED = "returned", pgettext_lazy("payment status", "returned")
+    REFUNDED = "refunded", pgettext_lazy("payment status", "refunded")
+
+
+class PaymentSource(models.TextChoices):
+    MANUAL = "manual", _("entered by hand")
+    BANK_STATEMENT = "bank_statement", _("bank statement")
+    PROVIDER = "provider", _("payment provider")
+
+
+class Payment(models.Model):
+    """Money received (or announced: ``pending``) from a customer, once, however it came."""
+
+    customer = models.ForeignKey(
+        "customers.Customer",
+        verbose_name=_("customer"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="payments",
+        help_text=_("empty while the payer is not known"),
+    )
+    channel = models.CharField(_("channel"), max_length=13, choices=PaymentChannel.choices)
+    status = models.CharField(_("status"), max_length=9, choices=PaymentStatus.choices, default=PaymentStatus.COMPLETED)
+    source = models.CharField(_("source"), max_length=14, choices=PaymentSource.choices, default=PaymentSource.MANUAL)
+    amount = models.DecimalField(_("amount"), **MONEY)
+    currency = models.CharField(_("currency"), max_length=3, default="EUR")
+    value_date = models.DateField(_("value date"))
+    payer_name = models.CharField(_("payer"), max_length=200, blank=True, default="")
+    payer_iban = models.CharField(_("payer IBAN"), max_length=34, blank=True, default="")
+    remittance = models.TextField(_("remittance information"), blank=True, default="")
+    external_id = models.CharField(
+        _("external id"), max_length=200, blank=True, default="", help_text=_("bank reference or provider id")
+    )
+    # The parts of ``amount``; always summing to it (constraint payments_payment_parts_add_up).
+    allocated_amount = models.DecimalField(_("allocated"), default=0, **MONEY)
+    credit_amount = models.DecimalField(_("customer credit"), default=0, **MONEY)
+    refunded_amount = models.DecimalField(_("refunded"), default=0, **MONEY)
+    returned_amount = models.DecimalField(_("returned"), default=0, **MONEY)
+    unapplied_amount = models.DecimalField(_("unapplied"), default=0, **MONEY)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("created"))
+    updated_at = models.DateTimeField(_("updated"))
+
+    class Meta:
+        verbose_name = _("payment")
+        verbose_name_plural = _("payments")
+        ordering = ["-value_date", "-id"]
+        indexes = [
+            models.Index(fields=["customer", "value_date"], name="payments_customer_date"),
+            models.Index(fields=["created_at", "id"], name="payments_recent"),
+            models.Index(fields=["value_date", "id"], condition=Q(unapplied_amount__gt=0), name="payments_unapplied"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="payments_payment_amount_positive"),
+            models.CheckConstraint(
+                condition=Q(allocated_amount__gte=0)
+                & Q(credit_amount__gte=0)
+                & Q(refunded_amount__gte=0)
+                & Q(returned_amount__gte=0)
+                & Q(unapplied_amount__gte=0),
+                name="payments_payment_parts_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=Q(
+                    amount=F("allocated_amount")
+                    + F("credit_amount")
+                    + F("refunded_amount")
+                    + F("returned_amount")
+                    + F("unapplied_amount")
+                ),
+                name="payments_payment_parts_add_up",
+            ),
+            models.UniqueConstraint(
+                fields=["channel", "external_id"], condition=~Q(external_id=""), name="payments_payment_once"
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=[s.value for s in PaymentStatus]), name="payments_payment_status_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.amount} {self.currency} {self.value_date} {self.payer_name}".strip()
+
+
+class OpenItemKind(models.TextChoices):
+    """Receivables other than invoices; § 367 (1) BGB orders them: costs, then interest, then principal."""
+
+    DUNNING_FEE = "dunning_fee", _("dunning fee")  # costs
+    RETURN_FEE = "return_fee", _("return fee")  # costs
+    OTHER_COST = "other_cost", _("other costs")  # costs
+    DEFAULT_INTEREST = "default_interest", _("default interest")  # interest (§ 288 BGB)
+
+
+class OpenItem(models.Model):
+    """A receivable that is not an invoice: a fee or interest a customer owes."""
+
+    customer = models.ForeignKey(
+        "customers.Customer", verbose_name=_("customer"), on_delete=models.PROTECT, related_name="open_items"
+    )
+    kind = models.CharField(_("kind"), max_length=16, choices=OpenItemKind.choices)
+    invoice = models.ForeignKey(
+        "invoicing.Invoice",
+        verbose_name=_("invoice"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="open_items",
+        help_text=_("the invoice the fee or interest arose from"),
+    )
+    description = models.CharField(_("description"), max_length=255)
+    currency = models.CharField(_("currency"), max_length=3, default="EUR")
+    amount = models.DecimalField(_("amount"), **MONEY)
+    open_amount = models.DecimalField(_("open amount"), **MONEY)
+    due_date = models.DateField(_("due date"))
+    created_at = models.DateTimeField(_("created"))
+    cancelled_at = models.DateTimeField(_("cancelled"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("open item")
+        verbose_name_plural = _("open items")
+        ordering = ["customer_id", "due_date", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="payments_item_amount_positive"),
+            models.CheckConstraint(
+                condition=Q(open_amount__gte=0) & Q(open_amount__lte=F("amount")), name="payments_item_open_in_range"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.amount} {self.currency}"
+
+
+class AllocationRule(models.TextChoices):
+    MANUAL = "manual", _("chosen by a person")
+    PAYER = "payer", _("designated by the payer (remittance)")
+    BGB_366_367 = "bgb_366_367", _("by law: § 367 and § 366 (2) BGB")
+    MATCHING = "matching", _("bank statement matching")
+
+
+class Allocation(models.Model):
+    """Money from one source (a payment, or the credit of a credit note) applied to one target
+    (an invoice or an open item). Undone by reversal, never deleted."""
+
+    payment = models.ForeignKey(
+        Payment, verbose_name=_("payment"), null=True, blank=True, on_delete=models.PROTECT, related_name="allocations"
+    )
+    credit_note = models.ForeignKey(
+        "invoicing.Invoice",
+        verbose_name=_("credit note"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="credit_allocations",
+    )
+    invoice = models.ForeignKey(
+        "invoicing.Invoice",
+        verbose_name=_("invoice"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="allocations",
+    )
+    item = models.ForeignKey(
+        OpenItem,
+        verbose_name=_("open item"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="allocations",
+    )
+    amount = models.DecimalField(_("amount"), **MONEY)
+    currency = models.CharField(_("currency"), max_length=3)
+    rule = models.CharField(_("applied by"), max_length=11, choices=AllocationRule.choices)
+    explanation = models.CharField(_("explanation"), max_length=500, blank=True, default="")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("created"))
+    reversed_at = models.DateTimeField(_("reversed"), null=True, blank=True)
+    reversed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("reversed by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    reversal_reason = models.CharField(_("reason for reversal"), max_length=255, blank=True, default="")
+
+    class Meta:
+        verbose_name = _("allocation")
+        verbose_name_plural = _("allocations")
+        ordering = ["created_at", "id"]
+        indexes = [
+            models.Index(fields=["invoice"], condition=Q(reversed_at__isnull=True), name="payments_alloc_invoice"),
+            models.Index(fields=["payment"], condition=Q(reversed_at__isnull=True), name="payments_alloc_payment"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="payments_allocation_amount_positive"),
+            models.CheckConstraint(
+                condition=(Q(payment__isnull=False) & Q(credit_note__isnull=True))
+                | (Q(payment__isnull=True) & Q(credit_note__isnull=False)),
+                name="payments_allocation_one_source",
+            ),
+            models.CheckConstraint(
+                condition=(Q(invoice__isnull=False) & Q(item__isnull=True))
+                | (Q(invoice__isnull=True) & Q(item__isnull=False)),
+                name="payments_allocation_one_target",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.amount} {self.currency}"
+
+
+class SettlementDiscount(models.Model):
+    """Skonto taken: the invoice is settled by the discounted amount; the discount reduces the
+    taxable amount, so the VAT is corrected per rate (§ 17 (1) UStG) — DATEV needs the split."""
+
+    invoice = models.ForeignKey(
+        "invoicing.Invoice", verbose_name=_("invoice"), on_delete=models.PROTECT, related_name="settlement_discounts"
+    )
+    allocation = models.OneToOneField(
+        Allocation, verbose_name=_("allocation"), on_delete=models.PROTECT, related_name="discount"
+    )
+    percent = models.DecimalField(_("percent"), max_digits=5, decimal_places=2)
+    amount = models.DecimalField(_("discount (gross)"), **MONEY)
+    # [{"vat_category": "S", "vat_rate": "19.00", "net": "8.40", "vat": "1.60"}, ...] summing to amount
+    vat_split = models.JSONField(_("VAT correction per rate"), default=list)
+    created_at = models.DateTimeField(_("created"))
+    reversed_at = models.DateTimeField(_("reversed"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("early payment discount")
+        verbose_name_plural = _("early payment discounts")
+        ordering = ["created_at", "id"]
+        constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="payments_discount_positive")]
+
+    def __str__(self) -> str:
+        return f"{self.percent} % = {self.amount}"
+
+
+class WriteOff(models.Model):
+    """A small difference settled by a finance manager, with reason (tolerance in settings)."""
+
+    invoice = models.ForeignKey(
+        "invoicing.Invoice", verbose_name=_("invoice"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="write_offs",
+    )  # fmt: skip
+    item = models.ForeignKey(
+        OpenItem,
+        verbose_name=_("open item"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="write_offs",
+    )
+    payment = models.ForeignKey(
+        Payment, verbose_name=_("payment"), null=True, blank=True, on_delete=models.PROTECT, related_name="write_offs"
+    )
+    amount = models.DecimalField(_("amount"), **MONEY)
+    reason = models.CharField(_("reason"), max_length=255)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("by"), null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created"))
+    reversed_at = models.DateTimeField(_("reversed"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("write-off")
+        verbose_name_plural = _("write-offs")
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="payments_write_off_positive"),
+            models.CheckConstraint(
+                condition=Q(invoice__isnull=False) | Q(item__isnull=False), name="payments_write_off_has_target"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.amount} {self.reason}"
+
+
+class Refund(models.Model):
+    """Customer credit paid back (the payment-channels issue adds refunds through providers)."""
+
+    payment = models.ForeignKey(Payment, verbose_name=_("payment"), on_delete=models.PROTECT, related_name="refunds")
+    amount = models.DecimalField(_("amount"), **MONEY)
+    channel = models.CharField(_("channel"), max_length=13, choices=PaymentChannel.choices)
+    reference = models.CharField(_("reference"), max_length=200, blank=True, default="")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("by"), null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created"))
+
+    class Meta:
+        verbose_name = _("refund")
+        verbose_name_plural = _("refunds")
+        ordering = ["created_at", "id"]
+        constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="payments_refund_positive")]
+
+    def __str__(self) -> str:
+        return f"{self.amount}"
+
+
+class PaymentEvent(models.Model):
+    """One row per state change or act on a payment (who, when, what)."""
+
+    class Kind(models.TextChoices):
+        RECORDED = "recorded", _("recorded")
+        STATUS_CHANGED = "status_changed", _("status changed")
+        ALLOCATED = "allocated", _("allocated")
+        ALLOCATION_REVERSED = "allocation_reversed", _("allocation reversed")
+        CREDITED = "credited", _("kept as customer credit")
+        REFUNDED = "refunded", _("refunded")
+        RETURNED = "returned", _("returned")
+        WRITTEN_OFF = "written_off", _("difference written off")
+
+    payment = models.ForeignKey(Payment, verbose_name=_("payment"), on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(_("event"), max_length=19, choices=Kind.choices)
+    at = models.DateTimeField(_("at"))
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    from_state = models.CharField(_("from"), max_length=30, blank=True, default="")
+    to_state = models.CharField(_("to"), max_length=30, blank=True, default="")
+    reason = models.TextField(_("reason"), blank=True, default="")
+    data = models.JSONField(_("data"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("payment event")
+        verbose_name_plural = _("payment events")
+        ordering = ["payment_id", "at", "id"]
+        indexes = [models.Index(fields=["at", "id"], name="payments_event_recent")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.at:%Y-%m-%d %H:%M}"
