@@ -18,6 +18,7 @@ api_v1 = [
     path("", include("tasks.urls")),
     path("", include("customers.urls")),
     path("", include("invoicing.urls")),
+    path("", include("payments.urls")),
 ]
 
 
@@ -62,6 +63,7 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
+    path("payments/", include(("payments.views", "payments"), namespace="payments")),
     path("api/v1/", include((api_v1, "api"), namespace="v1")),
     path("webhooks/anymail/", include((anymail_webhooks, "anymail"), namespace="anymail")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

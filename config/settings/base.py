@@ -5,6 +5,7 @@ and Celery on kombu's filesystem transport, so ``make run`` needs no service.
 Production points ``DATABASE_URL`` at PostgreSQL and ``CELERY_BROKER_URL`` at Redis.
 """
 
+from decimal import Decimal
 from pathlib import Path
 
 import environ
@@ -343,3 +344,7 @@ DEBITOR_COMPANY_VAT_ID = env.str("DEBITOR_COMPANY_VAT_ID", default="")
 DEBITOR_BZST_CONFIRMATION = env.bool("DEBITOR_BZST_CONFIRMATION", default=False)
 DEBITOR_VAT_CHECK_TIMEOUT = env.float("DEBITOR_VAT_CHECK_TIMEOUT", default=10.0)
 DEBITOR_REVERIFY_AFTER_DAYS = env.int("DEBITOR_REVERIFY_AFTER_DAYS", default=90)
+
+# --- Payments -----------------------------------------------------------------------------------
+# The largest difference (per item, in its currency) a finance manager may write off with a reason.
+DEBITOR_WRITE_OFF_TOLERANCE = Decimal(env.str("DEBITOR_WRITE_OFF_TOLERANCE", default="5.00"))

@@ -37,6 +37,10 @@ STAFF_URLS = [
     "/admin/customers/inboundmessage/",
     "/admin/customers/messagewording/",
     "/api/v1/messages/",
+    "/api/v1/payments/",
+    "/api/v1/payments/feed/",
+    "/admin/payments/payment/",
+    "/payments/feed/",
 ]
 
 # (method, path, JSON body, expected status); a 202 with a job id is followed until the job is done.

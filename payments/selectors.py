@@ -1,0 +1,150 @@
+"""Reads of customer accounts and the payment feed (STYLE: selectors; constant query counts)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date, datetime
+from decimal import Decimal
+
+from django.db.models import Sum
+
+from invoicing.models import DocumentStatus, DocumentType, Invoice
+
+from .models import OpenItem, Payment, PaymentEvent, PaymentStatus
+
+ZERO = Decimal("0")
+
+
+def _day(as_of) -> date:
+    return as_of.date() if isinstance(as_of, datetime) else as_of
+
+
+def customer_open_items(*, customer, as_of) -> list[dict]:
+    """What the customer owes and what they have in hand, for the account view and statement:
+    invoices with an open amount and open fees/interest (``is_credit`` False, with days overdue
+    as of ``as_of``), then credit notes with credit left and payments holding credit or
+    unapplied money (``is_credit`` True). Each row keeps its object under ``"object"``.
+    Three queries, however many rows."""
+    day = _day(as_of)
+    rows: list[dict] = []
+    invoices = Invoice.objects.filter(customer=customer, status=DocumentStatus.ISSUED, open_amount__gt=0).order_by(
+        "due_date", "invoice_date", "id"
+    )
+    for invoice in invoices:
+        is_note = invoice.document_type == DocumentType.CREDIT_NOTE
+        due = invoice.due_date or invoice.invoice_date
+        rows.append(
+            {
+                "kind": "credit_note" if is_note else "invoice",
+                "id": invoice.pk,
+                "number": invoice.number,
+                "description": invoice.number,
+                "currency": invoice.currency,
+                "date": invoice.invoice_date,
+                "due_date": None if is_note else due,
+                "amount": invoice.amount_due,
+                "open_amount": invoice.open_amount,
+                "days_overdue": 0 if is_note else max((day - due).days, 0),
+                "settlement_state": invoice.settlement_state,
+                "is_credit": is_note,
+                "object": invoice,
+            }
+        )
+    items = OpenItem.objects.filter(customer=customer, open_amount__gt=0, cancelled_at__isnull=True).order_by(
+        "due_date", "id"
+    )
+    for item in items:
+        rows.append(
+            {
+                "kind": item.kind,
+                "id": item.pk,
+                "number": "",
+                "description": item.description,
+                "currency": item.currency,
+                "date": item.created_at.date(),
+                "due_date": item.due_date,
+                "amount": item.amount,
+                "open_amount": item.open_amount,
+                "days_overdue": max((day - item.due_date).days, 0),
+                "settlement_state": "",
+                "is_credit": False,
+                "object": item,
+            }
+        )
+    payments = Payment.objects.filter(customer=customer, status=PaymentStatus.COMPLETED).exclude(
+        credit_amount=0, unapplied_amount=0
+    )
+    for payment in payments.order_by("value_date", "id"):
+        held = (("payment_credit", payment.credit_amount), ("unapplied_payment", payment.unapplied_amount))
+        for kind, amount in held:
+            if amount > 0:
+                rows.append(
+                    {
+                        "kind": kind,
+                        "id": payment.pk,
+                        "number": payment.external_id,
+                        "description": payment.remittance[:100] or payment.payer_name,
+                        "currency": payment.currency,
+                        "date": payment.value_date,
+                        "due_date": None,
+                        "amount": payment.amount,
+                        "open_amount": amount,
+                        "days_overdue": 0,
+                        "settlement_state": "",
+                        "is_credit": True,
+                        "object": payment,
+                    }
+                )
+    rows.sort(key=lambda r: (r["is_credit"], r["due_date"] or r["date"] or day, r["kind"], r["id"]))
+    return rows
+
+
+def customer_balance(*, customer) -> dict[str, dict[str, Decimal]]:
+    """Per currency: open receivables (invoices and open items), credit (credit notes' credit and
+    payments kept as credit), unapplied payments, and the balance = receivables − credit −
+    unapplied (positive: the customer owes). Three queries."""
+    result: dict[str, dict[str, Decimal]] = defaultdict(
+        lambda: {"receivables": ZERO, "credit": ZERO, "unapplied": ZERO, "balance": ZERO}
+    )
+    documents = (
+        Invoice.objects.filter(customer=customer, status=DocumentStatus.ISSUED, open_amount__gt=0)
+        .values("currency", "document_type")
+        .annotate(total=Sum("open_amount"))
+        .order_by("currency", "document_type")
+    )
+    for row in documents:
+        key = "credit" if row["document_type"] == DocumentType.CREDIT_NOTE else "receivables"
+        result[row["currency"]][key] += row["total"]
+    items = (
+        OpenItem.objects.filter(customer=customer, open_amount__gt=0, cancelled_at__isnull=True)
+        .values("currency")
+        .annotate(total=Sum("open_amount"))
+        .order_by("currency")
+    )
+    for row in items:
+        result[row["currency"]]["receivables"] += row["total"]
+    payments = (
+        Payment.objects.filter(customer=customer, status=PaymentStatus.COMPLETED)
+        .values("currency")
+        .annotate(credit=Sum("credit_amount"), unapplied=Sum("unapplied_amount"))
+        .order_by("currency")
+    )
+    for row in payments:
+        result[row["currency"]]["credit"] += row["credit"] or ZERO
+        result[row["currency"]]["unapplied"] += row["unapplied"] or ZERO
+    for values in result.values():
+        values["balance"] = values["receivables"] - values["credit"] - values["unapplied"]
+    return dict(result)
+
+
+def recent_payment_events(*, since: int | datetime | None = None, limit: int = 50) -> list[PaymentEvent]:
+    """The newest payment events first (for the live feed), with payment, customer and actor in
+    one query; invoice data (number, id, amount) is in each event's ``data``. ``since``: only
+    events after that event id (the feed polls with the last id it saw; ids never tie) or, given
+    a datetime, after that moment."""
+    events = PaymentEvent.objects.select_related("payment", "payment__customer", "by")
+    if isinstance(since, datetime):
+        events = events.filter(at__gt=since)
+    elif since is not None:
+        events = events.filter(pk__gt=since)
+    return list(events.order_by("-at", "-id")[: max(1, min(limit, 500))])

@@ -1,0 +1,26 @@
+"""Every write to payments and their allocation (STYLE: services; API, admin and jobs call these).
+
+Lock order: payments, then invoices and credit notes (pk order), then open items — see ``common``.
+"""
+
+from .allocation import allocation_reverse, payment_allocate, payment_allocate_by_law
+from .common import skonto_amount_to_pay
+from .credit import credit_apply, credit_note_apply, payment_keep_as_credit, payment_refund
+from .recording import payment_record
+from .returns import payment_return
+from .writeoffs import write_off, write_off_tolerance
+
+__all__ = [
+    "allocation_reverse",
+    "credit_apply",
+    "credit_note_apply",
+    "payment_allocate",
+    "payment_allocate_by_law",
+    "payment_keep_as_credit",
+    "payment_record",
+    "payment_refund",
+    "payment_return",
+    "skonto_amount_to_pay",
+    "write_off",
+    "write_off_tolerance",
+]

@@ -1,0 +1,216 @@
+"""Recording a payment once, however it came, and applying it: first what the payer designated
+(§ 366 (1) BGB), the rest by law (§ 366 (2), § 367 (1) BGB)."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+
+from core.money import minor_unit
+from invoicing.models import DocumentStatus, DocumentType, Invoice
+
+from ..models import AllocationRule, Payment, PaymentChannel, PaymentEvent, PaymentSource, PaymentStatus
+from .allocation import allocate_by_law_locked, allocate_locked, candidates
+from .common import ZERO, check_amount, lock_all, payment_event, skonto_amount_to_pay, user_or_none
+
+# Compared when the same (channel, external_id) arrives again.
+IDENTITY = ("customer_id", "amount", "currency", "value_date")
+
+
+def _validate(*, customer, channel, amount, currency, value_date, status, source, allocate) -> None:
+    errors: dict[str, list] = {}
+    if channel not in PaymentChannel.values:
+        errors["channel"] = [_("Unknown payment channel %(c)s.") % {"c": channel}]
+    if status not in PaymentStatus.values:
+        errors["status"] = [_("Unknown payment status %(s)s.") % {"s": status}]
+    if source not in PaymentSource.values:
+        errors["source"] = [_("Unknown payment source %(s)s.") % {"s": source}]
+    if not isinstance(value_date, date) or isinstance(value_date, datetime):
+        errors["value_date"] = [_("Enter the value date.")]
+    try:
+        minor_unit(currency)
+    except ValueError:
+        errors["currency"] = [_("%(c)s is not an ISO 4217 currency code.") % {"c": currency}]
+    else:
+        try:
+            check_amount(amount, currency)
+        except ValidationError as exc:
+            errors.update(exc.message_dict)
+        if allocate and customer is not None and currency != customer.currency:
+            issued_in_currency = Invoice.objects.filter(
+                customer=customer, currency=currency, status=DocumentStatus.ISSUED, document_type=DocumentType.INVOICE
+            ).exists()
+            if not issued_in_currency:
+                message = _("The customer is invoiced in %(customer)s, not %(c)s.")
+                errors["currency"] = [message % {"customer": customer.currency, "c": currency}]
+    if errors:
+        raise ValidationError(errors)
+
+
+def designated_invoices(*, customer_id: int, currency: str, remittance: str) -> list[int]:
+    """Invoice numbers of this customer found in the remittance text, in the order named
+    (§ 366 (1) BGB: the payer decides what a payment is for). A number counts only as a whole
+    word, so RE-1 does not match inside RE-10."""
+    if not remittance:
+        return []
+    text = remittance.casefold()
+    found = []
+    rows = Invoice.objects.filter(
+        customer_id=customer_id,
+        currency=currency,
+        document_type=DocumentType.INVOICE,
+        status=DocumentStatus.ISSUED,
+        open_amount__gt=0,
+    ).values_list("pk", "number")
+    for pk, number in rows:
+        match = re.search(rf"(?<![0-9a-z]){re.escape(number.casefold())}(?![0-9a-z])", text)
+        if match:
+            found.append((match.start(), pk))
+    return [pk for _pos, pk in sorted(found)]
+
+
+def payment_record(
+    *,
+    customer,
+    channel: str,
+    amount: Decimal,
+    currency: str,
+    value_date: date,
+    as_of: datetime,
+    by=None,
+    payer_name: str = "",
+    payer_iban: str = "",
+    remittance: str = "",
+    external_id: str = "",
+    status: str = PaymentStatus.COMPLETED,
+    source: str = PaymentSource.MANUAL,
+    allocate: bool = True,
+) -> Payment:
+    """Record money received, once per (channel, external_id): the same data again returns the
+    existing payment, different data is refused naming ``external_id``. Validation errors name
+    their field and save nothing. With ``allocate``, a known customer and status completed the
+    payment is applied at once — first to the invoices the payer named in the remittance, in
+    that order, each up to its open amount (rule PAYER), the rest by law
+    (``payment_allocate_by_law``); what is left stays unapplied.
+    """
+    external_id = (external_id or "").strip()
+    _validate(
+        customer=customer,
+        channel=channel,
+        amount=amount,
+        currency=currency,
+        value_date=value_date,
+        status=status,
+        source=source,
+        allocate=allocate,
+    )
+    if external_id:
+        existing = Payment.objects.filter(channel=channel, external_id=external_id).first()
+        if existing is not None:
+            return _same_or_refuse(existing, customer=customer, amount=amount, currency=currency, value_date=value_date)
+    try:
+        with transaction.atomic():
+            return _record(
+                customer=customer,
+                channel=channel,
+                amount=amount,
+                currency=currency,
+                value_date=value_date,
+                as_of=as_of,
+                by=by,
+                payer_name=payer_name,
+                payer_iban=payer_iban,
+                remittance=remittance,
+                external_id=external_id,
+                status=status,
+                source=source,
+                allocate=allocate,
+            )
+    except IntegrityError:
+        # Lost a race on payments_payment_once: the other transaction recorded it.
+        existing = Payment.objects.filter(channel=channel, external_id=external_id).first() if external_id else None
+        if existing is None:
+            raise
+        return _same_or_refuse(existing, customer=customer, amount=amount, currency=currency, value_date=value_date)
+
+
+def _same_or_refuse(existing: Payment, **data) -> Payment:
+    customer = data.pop("customer")
+    data["customer_id"] = getattr(customer, "pk", None)
+    if any(getattr(existing, key) != data[key] for key in IDENTITY):
+        raise ValidationError(
+            {"external_id": [_("A different payment with this external id was already recorded for this channel.")]}
+        )
+    return existing
+
+
+def _record(*, customer, amount, currency, as_of, by, status, allocate, remittance, **fields) -> Payment:
+    payment = Payment.objects.create(
+        customer=customer,
+        amount=amount,
+        currency=currency,
+        status=status,
+        remittance=remittance,
+        unapplied_amount=amount,
+        created_by=user_or_none(by),
+        created_at=as_of,
+        updated_at=as_of,
+        **fields,
+    )
+    payment_event(
+        payment=payment,
+        kind=PaymentEvent.Kind.RECORDED,
+        as_of=as_of,
+        by=by,
+        to_state=status,
+        data={"amount": str(amount), "currency": currency, "channel": payment.channel, "source": payment.source},
+    )
+    if allocate and customer is not None and status == PaymentStatus.COMPLETED:
+        payment_apply_automatically(payment=payment, as_of=as_of, by=by)
+    return payment
+
+
+def payment_apply_automatically(*, payment: Payment, as_of: datetime, by=None) -> None:
+    """Payer designation first, then the law; runs inside the caller's transaction. The
+    payment row is locked before the invoices (the documented lock order)."""
+    payments = lock_all(payments=[payment.pk])[0]
+    locked = payments[payment.pk]
+    invoice_pks, item_pks = candidates(customer_id=locked.customer_id, currency=locked.currency)
+    _payments, invoices, items = lock_all(invoices=invoice_pks, items=item_pks)
+    named = designated_invoices(customer_id=locked.customer_id, currency=locked.currency, remittance=locked.remittance)
+    plan, money = [], locked.unapplied_amount
+    # When the payment is exactly what the named invoices ask for with their discounts, each
+    # takes its Skonto amount; otherwise each in turn gets up to its open amount.
+    discounted = [_discounted_amount(invoices[pk], locked.value_date) for pk in named if pk in invoices]
+    use_discounts = bool(discounted) and sum(discounted, ZERO) == money
+    for pk, wanted in zip([pk for pk in named if pk in invoices], discounted, strict=True):
+        if money <= 0:
+            break
+        share = wanted if use_discounts else min(money, invoices[pk].open_amount)
+        plan.append({"invoice": invoices[pk], "amount": share})
+        money -= share
+    if plan:
+        allocate_locked(
+            payment=locked,
+            targets=plan,
+            invoices=invoices,
+            items=items,
+            as_of=as_of,
+            by=by,
+            rule=AllocationRule.PAYER,
+            explanation=_("designated by the payer in the remittance information"),
+        )
+    if locked.unapplied_amount > 0:
+        allocate_by_law_locked(payment=locked, invoices=invoices, items=items, as_of=as_of, by=by)
+    for field in ("allocated_amount", "unapplied_amount", "updated_at"):
+        setattr(payment, field, getattr(locked, field))
+
+
+def _discounted_amount(invoice: Invoice, value_date: date) -> Decimal:
+    """What settles the invoice on that value date: its Skonto amount, else the open amount."""
+    return skonto_amount_to_pay(invoice, value_date) or invoice.open_amount

@@ -1,0 +1,60 @@
+"""Returned or reversed payments (a SEPA direct-debit return, a bounced cheque, a chargeback)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from ..models import Allocation, Payment, PaymentEvent, PaymentStatus
+from .allocation import _refresh
+from .common import lock_all, payment_event, payment_save, unapply_money
+
+
+def payment_return(*, payment: Payment, as_of: datetime, by=None, reason: str, return_code: str = "") -> Payment:
+    """The money never arrived for good: every active allocation is reversed (items reopen with
+    their Skonto undone), and what the payment held — allocated, credit, unapplied — becomes
+    ``returned_amount``; status ``returned``. Credit already refunded stays refunded (that money
+    left again; the difference is for the accountant to claim)."""
+    if not (reason or "").strip():
+        raise ValidationError({"reason": [_("Give a reason for the return.")]})
+    with transaction.atomic():
+        locked = lock_all(payments=[payment.pk])[0][payment.pk]
+        if locked.status != PaymentStatus.COMPLETED:
+            message = _("Only completed payments can be returned; this one is %(s)s.")
+            raise ValidationError({"payment": [message % {"s": locked.get_status_display()}]})
+        # Read under the payment lock: every allocation change locks the payment first, so this set is final.
+        allocations = list(Allocation.objects.filter(payment_id=locked.pk, reversed_at__isnull=True).order_by("pk"))
+        _payments, invoices, items = lock_all(
+            invoices=[a.invoice_id for a in allocations if a.invoice_id],
+            items=[a.item_id for a in allocations if a.item_id],
+        )
+        for allocation in allocations:
+            unapply_money(
+                allocation=allocation,
+                payment=locked,
+                credit_note=None,
+                target=invoices[allocation.invoice_id] if allocation.invoice_id else items[allocation.item_id],
+                as_of=as_of,
+                by=by,
+                reason=_("payment returned: %(reason)s") % {"reason": reason.strip()},
+            )
+        moved = locked.allocated_amount + locked.credit_amount + locked.unapplied_amount
+        locked.returned_amount += moved
+        locked.allocated_amount = locked.credit_amount = locked.unapplied_amount = 0
+        locked.status = PaymentStatus.RETURNED
+        payment_save(locked, as_of, "status")
+        payment_event(
+            payment=locked,
+            kind=PaymentEvent.Kind.RETURNED,
+            as_of=as_of,
+            by=by,
+            reason=reason.strip(),
+            from_state=PaymentStatus.COMPLETED,
+            to_state=PaymentStatus.RETURNED,
+            data={"amount": str(moved), "return_code": return_code, "allocations": [a.pk for a in allocations]},
+        )
+    _refresh(payment, locked)
+    return payment

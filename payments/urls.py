@@ -1,0 +1,23 @@
+from django.urls import path
+from rest_framework.routers import DefaultRouter
+
+from .api import (
+    AllocationViewSet,
+    CustomerBalanceView,
+    CustomerOpenItemsView,
+    CustomerStatementView,
+    PaymentViewSet,
+)
+
+router = DefaultRouter()
+router.include_root_view = False
+router.register("payments", PaymentViewSet, basename="payment")
+router.register("allocations", AllocationViewSet, basename="allocation")
+
+# A customer's account lives under the customer (customers/urls.py holds the customer itself).
+urlpatterns = [
+    *router.urls,
+    path("customers/<int:customer_pk>/balance/", CustomerBalanceView.as_view(), name="customer-balance"),
+    path("customers/<int:customer_pk>/open-items/", CustomerOpenItemsView.as_view(), name="customer-open-items"),
+    path("customers/<int:customer_pk>/statement/", CustomerStatementView.as_view(), name="customer-statement"),
+]
