@@ -7,7 +7,8 @@ engine the services use. Rows are written in bulk — PostgreSQL COPY (psycopg 3
 bulk inserts elsewhere — as drafts first and then issued in one UPDATE, so the
 immutability triggers stay on and guard the generated data like any other.
 
-Later issues extend it with payments, bank statements, reminders and tasks.
+Paid and partly paid invoices get the payments behind them (allocated). Later issues extend it
+with bank statements, reminders and tasks.
 """
 
 from __future__ import annotations
@@ -289,7 +290,61 @@ def _generate_chunk(rng, dates, created, terms, per_year, invoice_series, seller
     languages = [row.language for row in invoice_rows]
     lines_written = _write_children(ids, line_rows, breakdown_rows, languages)
     Invoice.objects.filter(pk__in=ids).update(status="issued")
+    _write_payments(invoice_rows, as_of=as_of)
     return lines_written
+
+
+def _write_payments(invoices: list[Invoice], *, as_of: date) -> None:
+    """The payments behind what the ledger shows as paid: one bank transfer (some direct debits,
+    some late) per paid or partly paid invoice, allocated to it, so every paid cent has its payment
+    (payments' invariant: open amount = amount due − allocations)."""
+    from payments.models import Allocation, Payment
+
+    prng = random.Random(f"payments-{invoices[0].number}")  # noqa: S311 - own stream: invoices stay as before
+    payments, targets = [], []
+    for invoice in invoices:
+        paid = invoice.amount_due - invoice.open_amount
+        if paid <= 0:
+            continue
+        late = prng.random() < 0.3
+        value_date = invoice.due_date + timedelta(days=prng.randint(1, 45) if late else -prng.randint(0, 20))
+        value_date = min(max(value_date, invoice.invoice_date), as_of)
+        moment = datetime.combine(value_date, time(12, 0), BERLIN)
+        direct_debit = prng.random() < 0.1
+        payments.append(
+            Payment(
+                customer=invoice.customer,
+                channel="direct_debit" if direct_debit else "bank_transfer",
+                status="completed",
+                source="bank_statement",
+                amount=paid,
+                currency=invoice.currency,
+                value_date=value_date,
+                payer_name=invoice.customer.legal_name,
+                remittance=invoice.number,
+                external_id=f"GEN-{invoice.number}",
+                allocated_amount=paid,
+                created_at=moment,
+                updated_at=moment,
+            )
+        )
+        targets.append((invoice, moment))
+    Payment.objects.bulk_create(payments, batch_size=5000)
+    Allocation.objects.bulk_create(
+        (
+            Allocation(
+                payment=payment,
+                invoice=invoice,
+                amount=payment.amount,
+                currency=payment.currency,
+                rule="payer",
+                explanation="generated: remittance names the invoice",
+                created_at=moment,
+            )
+            for payment, (invoice, moment) in zip(payments, targets, strict=True)
+        ),
+        batch_size=5000,
+    )
 
 
 def _write_children(ids: list[int], line_rows: list, totals_rows: list, languages: list[str]) -> int:

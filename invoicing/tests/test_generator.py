@@ -108,3 +108,21 @@ def test_reverse_charge_and_intra_community_invoices_carry_what_the_law_and_en_1
         assert invoice.buyer["city"] and invoice.buyer["postal_code"]
         if invoice.vat_breakdown.filter(vat_category="K").exists():
             assert invoice.deliver_to_country == invoice.customer.billing_country  # BR-IC-12
+
+
+def test_every_paid_cent_of_the_generated_ledger_has_its_payment():
+    from django.db.models import Sum
+
+    from payments.models import Allocation, Payment
+
+    generate(seed=7, customers=30, invoices=300, years=2, as_of=AS_OF)
+
+    issued = Invoice.objects.filter(status="issued")
+    paid_by_ledger = sum(i.amount_due - i.open_amount for i in issued)
+    assert paid_by_ledger > 0
+    assert Allocation.objects.aggregate(total=Sum("amount"))["total"] == paid_by_ledger
+    for invoice in issued.filter(settlement_state__in=["paid", "partially_paid"])[:50]:
+        allocated = invoice.allocations.aggregate(total=Sum("amount"))["total"]
+        assert allocated == invoice.amount_due - invoice.open_amount
+    assert all(p.amount == p.allocated_amount for p in Payment.objects.all())
+    assert not Payment.objects.filter(value_date__gt=AS_OF).exists()
