@@ -1,6 +1,7 @@
-"""The payments admin: payments with their parts, allocations and history; the pages that act on a
-payment (allocate to the customer's open items, keep as credit, refund, return, reverse an
-allocation); and a customer's account (open items, payments, credit, balance, statement).
+"""The payments admin: payments with their parts, allocations and history; recording money received
+by hand (``payments.add_payment``: accountants and up); the pages that act on a payment (allocate
+to the customer's open items, keep as credit, refund, return, reverse an allocation); and a
+customer's account (open items, payments, credit, balance, statement).
 
 Every write goes through ``payments.services``; a refusal is shown on the form (per row on the
 allocation page) and nothing is half-applied, because each service runs in one transaction.
@@ -15,6 +16,7 @@ from decimal import Decimal, InvalidOperation
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
+from django.contrib.admin.widgets import AutocompleteSelect
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Sum
 from django.http import Http404, HttpResponse, HttpResponseRedirect
@@ -27,6 +29,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from customers.models import Customer
+from customers.validation import FieldProblem, clean_iban
 from invoicing.admin.display import money
 
 from . import services
@@ -61,6 +64,64 @@ class ReturnForm(forms.Form):
     return_code = forms.CharField(
         label=_("return code"), max_length=10, required=False, help_text=_("e.g. SEPA AC04, MD06")
     )
+
+
+class RecordForm(forms.Form):
+    """Money finance staff see arrive: cash, a cheque, a transfer in online banking, a card payment."""
+
+    customer = forms.ModelChoiceField(
+        label=_("customer"), queryset=Customer.objects.order_by("legal_name", "pk"), required=False,
+        help_text=_("leave empty only if the payer is not known yet"),
+    )  # fmt: skip
+    channel = forms.ChoiceField(label=_("channel"), choices=PaymentChannel.choices, initial=PaymentChannel.CASH)
+    amount = forms.DecimalField(label=_("amount"), max_digits=14, decimal_places=2, min_value=Decimal("0.01"))
+    currency = forms.CharField(
+        label=_("currency"), max_length=3, required=False, help_text=_("empty: the customer's currency")
+    )
+    value_date = forms.DateField(
+        label=_("value date"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+    payer_name = forms.CharField(label=_("payer"), max_length=200, required=False)
+    payer_iban = forms.CharField(label=_("payer IBAN"), max_length=42, required=False)
+    remittance = forms.CharField(
+        label=_("remittance information"), required=False, widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("invoice numbers named here are settled first"),
+    )  # fmt: skip
+    external_id = forms.CharField(
+        label=_("external id"), max_length=200, required=False,
+        help_text=_("bank reference or receipt number; the same one twice is recorded once"),
+    )  # fmt: skip
+    allocate = forms.BooleanField(
+        label=_("allocate automatically"), required=False, initial=True,
+        help_text=_("first the invoices named in the remittance information, the rest by law (§§ 366, 367 BGB)"),
+    )  # fmt: skip
+
+    def __init__(self, *args, admin_site, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields["customer"]
+        field.widget = AutocompleteSelect(Payment._meta.get_field("customer"), admin_site)
+        field.widget.choices = field.choices
+
+    def clean_currency(self) -> str:
+        return self.cleaned_data["currency"].strip().upper()
+
+    def clean_payer_iban(self) -> str:
+        raw = self.cleaned_data["payer_iban"].strip()
+        if not raw:
+            return ""
+        try:
+            return str(clean_iban(raw).compact)
+        except FieldProblem as exc:
+            raise ValidationError(str(exc)) from None
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("currency"):
+            customer = data.get("customer")
+            data["currency"] = (
+                customer.currency if customer is not None else Payment._meta.get_field("currency").default
+            )
+        return data
 
 
 def _add_service_errors(form: forms.Form, exc: ValidationError) -> None:
@@ -201,6 +262,7 @@ class PaymentAdmin(admin.ModelAdmin):
     ordering = ["-value_date", "-id"]
     inlines = [AllocationInline, RefundInline, EventInline]
     change_form_template = "payments/admin/change_form.html"
+    change_list_template = "payments/admin/change_list.html"
     fieldsets = [
         (None, {"fields": ["customer", ("channel", "status", "source"), ("amount", "currency"), "value_date"]}),
         (_("Payer"), {"fields": ["payer_name", "payer_iban", "remittance", "external_id"]}),
@@ -227,6 +289,14 @@ class PaymentAdmin(admin.ModelAdmin):
 
     def may_act(self, request) -> bool:
         return self.has_change_permission(request)
+
+    def may_record(self, request) -> bool:
+        # The model's add permission (accountants and up), though the generic add form stays off.
+        return request.user.has_perm(f"{self.opts.app_label}.add_{self.opts.model_name}")
+
+    def changelist_view(self, request, extra_context=None):
+        record_url = reverse("admin:payments_payment_record") if self.may_record(request) else ""
+        return super().changelist_view(request, {"record_url": record_url, **(extra_context or {})})
 
     def save_model(self, request, obj, form, change):
         raise PermissionDenied  # every change goes through the action pages (services)
@@ -287,6 +357,7 @@ class PaymentAdmin(admin.ModelAdmin):
     def get_urls(self):
         view = self.admin_site.admin_view
         return [
+            path("record/", view(self.record_view), name="payments_payment_record"),
             path("<path:object_id>/allocate/", view(self.allocate_view), name="payments_payment_allocate"),
             path("<path:object_id>/credit/", view(self.credit_view), name="payments_payment_credit"),
             path("<path:object_id>/refund/", view(self.refund_view), name="payments_payment_refund"),
@@ -428,6 +499,62 @@ class PaymentAdmin(admin.ModelAdmin):
             gettext("The money goes back to the payment; the item is open again."),
         )
 
+    def record_view(self, request):
+        """Record money received (``?customer=<pk>`` fills in the customer and its currency)."""
+        if not self.may_record(request):
+            raise PermissionDenied
+        initial = {"value_date": timezone.localdate(), "allocate": True}
+        known = request.GET.get("customer", "")
+        customer = Customer.objects.filter(pk=known).first() if known.isdigit() else None
+        if customer is not None:
+            initial.update(customer=customer, currency=customer.currency)
+        form = RecordForm(
+            request.POST if request.method == "POST" else None, initial=initial, admin_site=self.admin_site
+        )
+        if request.method == "POST" and form.is_valid():
+            as_of = timezone.now()
+            try:
+                payment = services.payment_record(as_of=as_of, by=request.user, **form.cleaned_data)
+            except ValidationError as exc:
+                _add_service_errors(form, exc)
+            else:
+                self._recorded_message(request, payment, new=payment.created_at == as_of)
+                return self._change_page(payment.pk)
+        back = (
+            reverse("admin:payments_payment_account", args=[customer.pk])
+            if customer is not None
+            else reverse("admin:payments_payment_changelist")
+        )
+        return self._page(
+            request,
+            "action.html",
+            gettext("Record payment"),
+            form=form,
+            submit_label=gettext("Record payment"),
+            explanation=gettext(
+                "Money received by hand, by cheque, by card or seen in online banking. "
+                "Bank statements and payment providers record their payments themselves."
+            ),
+            change_url=back,
+        )
+
+    def _recorded_message(self, request, payment: Payment, *, new: bool) -> None:
+        if not new:  # payment_record returns the payment already recorded under this external id
+            self.message_user(
+                request, gettext("This payment was already recorded (same channel and external id)."), messages.WARNING
+            )
+            return
+        self.message_user(
+            request,
+            gettext("The payment of %(amount)s is recorded: %(allocated)s allocated, %(unapplied)s unapplied.")
+            % {
+                "amount": money(payment.amount, payment.currency),
+                "allocated": money(payment.allocated_amount, payment.currency),
+                "unapplied": money(payment.unapplied_amount, payment.currency),
+            },
+            messages.SUCCESS,
+        )
+
     def allocate_view(self, request, object_id):
         """The customer's open items with an amount field each; all amounts are applied together or
         none (one call of ``payment_allocate``), refusals are shown on their rows."""
@@ -554,6 +681,9 @@ class PaymentAdmin(admin.ModelAdmin):
             period_start=today.replace(day=1).isoformat(),
             period_end=today.isoformat(),
             customer_url=reverse("admin:customers_customer_change", args=[customer.pk]),
+            record_url=f"{reverse('admin:payments_payment_record')}?customer={customer.pk}"
+            if self.may_record(request)
+            else "",
         )
 
     def statement_view(self, request, customer_pk):

@@ -1416,6 +1416,17 @@ DE = {
     "Credit notes in the period": "Rechnungskorrekturen im Zeitraum",
     "No credit notes in the period.": "Keine Rechnungskorrekturen im Zeitraum.",
     "Please check this statement. If your records differ, let us know within four weeks of its date.": "Bitte prüfen Sie diesen Kontoauszug. Sollten Ihre Unterlagen abweichen, teilen Sie uns dies bitte innerhalb von vier Wochen ab dem Datum des Kontoauszugs mit.",
+    "leave empty only if the payer is not known yet": "nur leer lassen, wenn der Zahler noch nicht bekannt ist",
+    "empty: the customer's currency": "leer: die Währung des Kunden",
+    "invoice numbers named here are settled first": "hier genannte Rechnungsnummern werden zuerst ausgeglichen",
+    "bank reference or receipt number; the same one twice is recorded once": "Bankreferenz oder Belegnummer; dieselbe zweimal wird nur einmal erfasst",
+    "allocate automatically": "automatisch zuordnen",
+    "first the invoices named in the remittance information, the rest by law (§§ 366, 367 BGB)": "zuerst die im Verwendungszweck genannten Rechnungen, der Rest nach Gesetz (§§ 366, 367 BGB)",
+    "Record payment": "Zahlung erfassen",
+    "Money received by hand, by cheque, by card or seen in online banking. Bank statements and payment providers record their payments themselves.": "Bar, per Scheck, per Karte oder im Online-Banking eingegangenes Geld. Kontoauszüge und Zahlungsdienstleister erfassen ihre Zahlungen selbst.",
+    "This payment was already recorded (same channel and external id).": "Diese Zahlung wurde bereits erfasst (gleicher Zahlungsweg und gleiche externe ID).",
+    "The payment of %(amount)s is recorded: %(allocated)s allocated, %(unapplied)s unapplied.": "Die Zahlung über %(amount)s ist erfasst: %(allocated)s zugeordnet, %(unapplied)s nicht zugeordnet.",
+    "Account": "Kundenkonto",
 }
 
 QUOTED = r'"(?:[^"\\]|\\.)*"'  # one "..." line of a .po file

@@ -77,6 +77,7 @@ ADMIN_EXTRA_MODEL_VIEWS = {
     "admin:invoicing_invoice_change_due_date": ACCEPTS_WRITES,
     "admin:invoicing_invoice_document": NEVER_WRITES,
     "admin:invoicing_invoice_send": ACCEPTS_WRITES,
+    "admin:payments_payment_record": ACCEPTS_WRITES,
     "admin:payments_payment_allocate": ACCEPTS_WRITES,
     "admin:payments_payment_credit": ACCEPTS_WRITES,
     "admin:payments_payment_refund": ACCEPTS_WRITES,

@@ -252,3 +252,91 @@ def test_the_list_costs_the_same_queries_for_one_payment_as_for_thirty(viewer, c
 
     assert response.context["cl"].result_count == 30
     assert len(thirty) == len(one)
+
+
+RECORD = f"{CHANGELIST}record/"
+
+
+def record_form(customer, **overrides) -> dict:
+    data = {
+        "customer": customer.pk if customer else "",
+        "channel": "cash",
+        "amount": "150.00",
+        "currency": "",
+        "value_date": D0.isoformat(),
+        "payer_name": "Nordlicht Software AG",
+        "payer_iban": "",
+        "remittance": "",
+        "external_id": "",
+        "allocate": "on",
+    }
+    return {**data, **overrides}
+
+
+def test_an_accountant_records_a_cash_payment_that_settles_the_open_invoice(accountant, customer):
+    invoice = make_invoice(customer=customer, gross="119.00")
+    client = browser(accountant)
+
+    form = client.get(f"{RECORD}?customer={customer.pk}")
+    assert form.status_code == 200
+    assert form.context["form"].initial["customer"] == customer
+    assert form.context["form"].initial["currency"] == customer.currency
+    response = client.post(RECORD, record_form(customer, payer_iban="de89 3704 0044 0532 0130 00"), follow=True)
+
+    payment = Payment.objects.get()
+    assert response.redirect_chain == [(page(payment), 302)]
+    invoice.refresh_from_db()
+    assert invoice.settlement_state == "paid"
+    assert (payment.channel, payment.currency, payment.source) == ("cash", "EUR", "manual")
+    assert (payment.allocated_amount, payment.unapplied_amount) == (Decimal("119.00"), Decimal("31.00"))
+    assert (payment.created_by, payment.payer_iban) == (accountant, "DE89370400440532013000")
+    [message] = [str(m) for m in response.context["messages"]]
+    assert "119" in message and "31" in message
+
+
+def test_recording_without_allocating_leaves_the_money_unapplied(accountant, customer):
+    invoice = make_invoice(customer=customer, gross="119.00")
+
+    response = browser(accountant).post(RECORD, record_form(customer, allocate="", channel="cheque"))
+
+    assert response.status_code == 302
+    payment = Payment.objects.get()
+    invoice.refresh_from_db()
+    assert (payment.unapplied_amount, invoice.settlement_state) == (Decimal("150.00"), "open")
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("amount", "-5.00"), ("amount", "0.00"), ("payer_iban", "DE00 1234"), ("channel", "bitcoin")],
+)
+def test_bad_input_is_shown_on_its_field_and_nothing_is_saved(accountant, customer, field, value):
+    response = browser(accountant).post(RECORD, record_form(customer, **{field: value}))
+
+    assert response.status_code == 200
+    assert list(response.context["form"].errors) == [field]
+    assert not Payment.objects.exists()
+
+
+def test_a_refusal_of_the_service_is_shown_on_its_field(accountant, customer):
+    response = browser(accountant).post(RECORD, record_form(customer, currency="XYZ"))
+
+    assert response.status_code == 200
+    assert "currency" in response.context["form"].errors
+    assert not Payment.objects.exists()
+
+
+def test_a_viewer_may_not_record_a_payment(viewer, customer):
+    client = browser(viewer)
+
+    assert client.get(RECORD).status_code == 403
+    assert client.get(f"{RECORD}?customer={customer.pk}").status_code == 403
+    assert client.post(RECORD, record_form(customer)).status_code == 403
+    assert not Payment.objects.exists()
+
+
+def test_the_record_link_is_shown_to_accountants_only(viewer, accountant, customer):
+    assert RECORD in browser(accountant).get(CHANGELIST).content.decode()
+    assert RECORD not in browser(viewer).get(CHANGELIST).content.decode()
+    account = f"{CHANGELIST}account/{customer.pk}/"
+    assert f"{RECORD}?customer={customer.pk}" in browser(accountant).get(account).content.decode()
+    assert RECORD not in browser(viewer).get(account).content.decode()
