@@ -29,6 +29,7 @@ from customers.models import Customer
 
 from .models import ExchangeRate, Invoice, InvoiceLine, InvoiceVatBreakdown, PaymentTerms
 from .services.issue import EXEMPTION_CODES, NOTES, _buyer_snapshot
+from .terms import discount_offers as terms_discount_offers
 from .terms import due_date as terms_due_date
 from .totals import LineInput, compute_totals
 
@@ -240,7 +241,15 @@ def _generate_chunk(rng, dates, created, terms, per_year, invoice_series, seller
         rate = rates.get((customer.currency, invoice_date.replace(day=1)))
         per_year[invoice_date.year] = per_year.get(invoice_date.year, 0) + 1
         chosen_terms = rng.choice(terms)
-        due = terms_due_date(chosen_terms.spec(), invoice_date=invoice_date)
+        spec = chosen_terms.spec()
+        due = terms_due_date(spec, invoice_date=invoice_date)
+        offers = (
+            terms_discount_offers(
+                spec, invoice_date=invoice_date, gross_amount=totals.amount_due, currency=customer.currency
+            )
+            if spec.tiers and totals.amount_due > 0
+            else []
+        )
         age = (as_of - due).days
         paid_roll = rng.random()
         if age > 60 and paid_roll < 0.93 or age > 0 and paid_roll < 0.6:
@@ -266,6 +275,21 @@ def _generate_chunk(rng, dates, created, terms, per_year, invoice_series, seller
                 service_date=invoice_date,
                 payment_terms=chosen_terms,
                 due_date=due,
+                discount_offers=[
+                    {
+                        "percent": str(o.percent),
+                        "deadline": o.deadline.isoformat(),
+                        "discount_amount": str(o.discount_amount),
+                        "amount_to_pay": str(o.amount_to_pay),
+                    }
+                    for o in offers
+                ],
+                terms_snapshot={
+                    "name": chosen_terms.name,
+                    "basis": spec.basis,
+                    "days": spec.days,
+                    "tiers": [{"percent": str(t.percent), "days": t.days} for t in spec.tiers],
+                },
                 buyer=_buyer_snapshot(customer),
                 deliver_to_country=customer.billing_country
                 if any(line.vat_category == "K" for _, _, line in planned)
@@ -290,58 +314,95 @@ def _generate_chunk(rng, dates, created, terms, per_year, invoice_series, seller
     languages = [row.language for row in invoice_rows]
     lines_written = _write_children(ids, line_rows, breakdown_rows, languages)
     Invoice.objects.filter(pk__in=ids).update(status="issued")
-    _write_payments(invoice_rows, as_of=as_of)
+    _write_payments(invoice_rows, breakdown_rows, as_of=as_of)
     return lines_written
 
 
-def _write_payments(invoices: list[Invoice], *, as_of: date) -> None:
-    """The payments behind what the ledger shows as paid: one bank transfer (some direct debits,
-    some late) per paid or partly paid invoice, allocated to it, so every paid cent has its payment
-    (payments' invariant: open amount = amount due − allocations)."""
-    from payments.models import Allocation, Payment
+def _write_payments(invoices: list[Invoice], totals_rows: list, *, as_of: date) -> None:
+    """The payments behind what the ledger shows as paid, as the payments engine would have left
+    them: one transfer or direct debit per paid or partly paid invoice (some late), allocated to
+    it; some paid early with Skonto (a ``SettlementDiscount`` with its VAT split), some over-paid
+    (the excess kept as customer credit), and some direct debits returned once (reversed) before
+    the money came again. Every paid cent has its payment: open = amount due − active allocations
+    − discounts."""
+    from payments.models import Allocation, Payment, SettlementDiscount
+    from payments.services.common import vat_split_of
 
     prng = random.Random(f"payments-{invoices[0].number}")  # noqa: S311 - own stream: invoices stay as before
-    payments, targets = [], []
-    for invoice in invoices:
+    rows = []  # (payment, invoice, allocation amount, reversed moment or None, discount offer or None)
+    for invoice, totals in zip(invoices, totals_rows, strict=True):
         paid = invoice.amount_due - invoice.open_amount
         if paid <= 0:
             continue
+        payer = {"customer": invoice.customer, "currency": invoice.currency, "payer_name": invoice.customer.legal_name}
+        offer = invoice.discount_offers[0] if invoice.discount_offers and invoice.open_amount == 0 else None
+        if offer is not None and prng.random() < 0.5:
+            deadline = date.fromisoformat(offer["deadline"])
+            value_date = min(deadline - timedelta(days=prng.randint(0, 5)), as_of)
+            if value_date >= invoice.invoice_date:
+                amount = Decimal(offer["amount_to_pay"])
+                moment = datetime.combine(value_date, time(12, 0), BERLIN)
+                payment = Payment(
+                    **payer, channel="bank_transfer", status="completed", source="bank_statement", amount=amount,
+                    value_date=value_date, remittance=invoice.number, external_id=f"GEN-{invoice.number}",
+                    allocated_amount=amount, created_at=moment, updated_at=moment,
+                )  # fmt: skip
+                rows.append((payment, invoice, amount, None, (offer, totals)))
+                continue
         late = prng.random() < 0.3
         value_date = invoice.due_date + timedelta(days=prng.randint(1, 45) if late else -prng.randint(0, 20))
         value_date = min(max(value_date, invoice.invoice_date), as_of)
         moment = datetime.combine(value_date, time(12, 0), BERLIN)
         direct_debit = prng.random() < 0.1
-        payments.append(
-            Payment(
-                customer=invoice.customer,
-                channel="direct_debit" if direct_debit else "bank_transfer",
-                status="completed",
-                source="bank_statement",
-                amount=paid,
-                currency=invoice.currency,
-                value_date=value_date,
-                payer_name=invoice.customer.legal_name,
-                remittance=invoice.number,
-                external_id=f"GEN-{invoice.number}",
-                allocated_amount=paid,
-                created_at=moment,
-                updated_at=moment,
-            )
+        channel = "direct_debit" if direct_debit else "bank_transfer"
+        if direct_debit and prng.random() < 0.1 and value_date - timedelta(days=14) >= invoice.invoice_date:
+            # Returned once (e.g. MD06, insufficient funds), then collected again two weeks later.
+            first = value_date - timedelta(days=14)
+            first_moment = datetime.combine(first, time(12, 0), BERLIN)
+            returned = Payment(
+                **payer, channel=channel, status="returned", source="bank_statement", amount=paid, value_date=first,
+                remittance=invoice.number, external_id=f"GEN-R-{invoice.number}", returned_amount=paid,
+                created_at=first_moment, updated_at=first_moment + timedelta(days=3),
+            )  # fmt: skip
+            rows.append((returned, invoice, paid, first_moment + timedelta(days=3), None))
+        over = (
+            quantize(Decimal(prng.randint(100, 5000)) / 100, invoice.currency) if prng.random() < 0.03 else Decimal(0)
         )
-        targets.append((invoice, moment))
-    Payment.objects.bulk_create(payments, batch_size=5000)
-    Allocation.objects.bulk_create(
+        payment = Payment(
+            **payer, channel=channel, status="completed", source="bank_statement", amount=paid + over,
+            value_date=value_date, remittance=invoice.number, external_id=f"GEN-{invoice.number}",
+            allocated_amount=paid, credit_amount=over, created_at=moment, updated_at=moment,
+        )  # fmt: skip
+        rows.append((payment, invoice, paid, None, None))
+    Payment.objects.bulk_create([row[0] for row in rows], batch_size=5000)
+    allocations = [
+        Allocation(
+            payment=payment,
+            invoice=invoice,
+            amount=amount,
+            currency=payment.currency,
+            rule="payer",
+            explanation="generated: remittance names the invoice",
+            created_at=payment.created_at,
+            reversed_at=reversed_at,
+            reversal_reason="returned: MD06" if reversed_at else "",
+        )
+        for payment, invoice, amount, reversed_at, _discount in rows
+    ]
+    Allocation.objects.bulk_create(allocations, batch_size=5000)
+    SettlementDiscount.objects.bulk_create(
         (
-            Allocation(
-                payment=payment,
+            SettlementDiscount(
                 invoice=invoice,
-                amount=payment.amount,
-                currency=payment.currency,
-                rule="payer",
-                explanation="generated: remittance names the invoice",
-                created_at=moment,
+                allocation=allocation,
+                percent=Decimal(offer["percent"]),
+                amount=Decimal(offer["discount_amount"]),
+                vat_split=vat_split_of(totals.breakdown, Decimal(offer["discount_amount"]), currency=invoice.currency),
+                created_at=payment.created_at,
             )
-            for payment, (invoice, moment) in zip(payments, targets, strict=True)
+            for (payment, invoice, _amount, _reversed, discount), allocation in zip(rows, allocations, strict=True)
+            if discount is not None
+            for offer, totals in [discount]
         ),
         batch_size=5000,
     )

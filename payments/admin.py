@@ -1,7 +1,8 @@
 """The payments admin: payments with their parts, allocations and history; recording money received
 by hand (``payments.add_payment``: accountants and up); the pages that act on a payment (allocate
-to the customer's open items, keep as credit, refund, return, reverse an allocation); and a
-customer's account (open items, payments, credit, balance, statement).
+to the customer's open items, keep as credit, refund, return, reverse an allocation); a
+customer's account (open items, payments, credit, balance, statement); and writing off a small
+difference left on an invoice (finance managers only, from the account's open items).
 
 Every write goes through ``payments.services``; a refusal is shown on the form (per row on the
 allocation page) and nothing is half-applied, because each service runs in one transaction.
@@ -28,9 +29,11 @@ from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from core.roles import Role, role_of
 from customers.models import Customer
 from customers.validation import FieldProblem, clean_iban
 from invoicing.admin.display import money
+from invoicing.models import Invoice
 
 from . import services
 from .models import Allocation, Payment, PaymentChannel, PaymentEvent, PaymentStatus, Refund
@@ -63,6 +66,26 @@ class ReturnForm(forms.Form):
     reason = forms.CharField(label=_("reason"), max_length=2000)
     return_code = forms.CharField(
         label=_("return code"), max_length=10, required=False, help_text=_("e.g. SEPA AC04, MD06")
+    )
+
+
+class CompleteForm(forms.Form):
+    allocate = forms.BooleanField(label=_("allocate automatically"), required=False, initial=True)
+
+
+class FailForm(forms.Form):
+    reason = forms.CharField(label=_("reason"), max_length=255, help_text=_("e.g. card declined"))
+
+
+class AssignForm(forms.Form):
+    customer = forms.ModelChoiceField(label=_("customer"), queryset=Customer.objects.order_by("number"))
+    allocate = forms.BooleanField(label=_("allocate automatically"), required=False, initial=True)
+
+
+class WriteOffForm(forms.Form):
+    amount = forms.DecimalField(label=_("amount"), max_digits=14, decimal_places=2, min_value=Decimal("0.01"))
+    reason = forms.CharField(
+        label=_("reason"), max_length=255, help_text=_("e.g. bank charges deducted, a few cents short")
     )
 
 
@@ -290,6 +313,11 @@ class PaymentAdmin(admin.ModelAdmin):
     def may_act(self, request) -> bool:
         return self.has_change_permission(request)
 
+    def may_write_off(self, request) -> bool:
+        # write_off checks the role again; this only decides what the page offers.
+        role = role_of(request.user)
+        return role is not None and role >= Role.FINANCE_MANAGER and self.may_act(request)
+
     def may_record(self, request) -> bool:
         # The model's add permission (accountants and up), though the generic add form stays off.
         return request.user.has_perm(f"{self.opts.app_label}.add_{self.opts.model_name}")
@@ -343,6 +371,10 @@ class PaymentAdmin(admin.ModelAdmin):
 
     def _action_links(self, payment: Payment) -> list[tuple[str, str]]:
         links = []
+        if payment.customer_id is None and payment.status in (PaymentStatus.PENDING, PaymentStatus.COMPLETED):
+            links.append(("assign", gettext("Assign to customer")))
+        if payment.status == PaymentStatus.PENDING:
+            links += [("complete", gettext("Arrived")), ("fail", gettext("Failed"))]
         if payment.status == PaymentStatus.COMPLETED:
             if payment.customer_id and (payment.unapplied_amount > 0 or payment.credit_amount > 0):
                 links.append(("allocate", gettext("Allocate")))
@@ -362,12 +394,16 @@ class PaymentAdmin(admin.ModelAdmin):
             path("<path:object_id>/credit/", view(self.credit_view), name="payments_payment_credit"),
             path("<path:object_id>/refund/", view(self.refund_view), name="payments_payment_refund"),
             path("<path:object_id>/return/", view(self.return_view), name="payments_payment_return"),
+            path("<path:object_id>/complete/", view(self.complete_view), name="payments_payment_complete"),
+            path("<path:object_id>/fail/", view(self.fail_view), name="payments_payment_fail"),
+            path("<path:object_id>/assign/", view(self.assign_view), name="payments_payment_assign"),
             path(
                 "allocation/<int:pk>/reverse/",
                 view(self.reverse_allocation_view),
                 name="payments_payment_reverse_allocation",
             ),
             path("account/<int:customer_pk>/", view(self.account_view), name="payments_payment_account"),
+            path("invoice/<int:pk>/write-off/", view(self.write_off_view), name="payments_payment_write_off"),
             path(
                 "account/<int:customer_pk>/statement/",
                 view(self.statement_view),
@@ -472,6 +508,60 @@ class PaymentAdmin(admin.ModelAdmin):
             gettext("Return"),
             gettext("Record return"),
             gettext("The money came back (e.g. a direct-debit return): every allocation is reversed."),
+        )
+
+    def complete_view(self, request, object_id):
+        payment = self._payment_to_act_on(request, object_id)
+        form = CompleteForm(request.POST if request.method == "POST" else None)
+        if request.method == "POST" and form.is_valid():
+            call = lambda: services.payment_complete(  # noqa: E731
+                payment=payment, as_of=timezone.now(), by=request.user, **form.cleaned_data
+            )
+            if self._run(request, form, call, gettext("The payment has arrived and is applied.")):
+                return self._change_page(payment.pk)
+        return self._form_page(
+            request,
+            payment,
+            form,
+            gettext("Arrived"),
+            gettext("Mark as arrived"),
+            gettext("The announced payment has arrived: it is completed and applied like a new one."),
+        )
+
+    def fail_view(self, request, object_id):
+        payment = self._payment_to_act_on(request, object_id)
+        form = FailForm(request.POST if request.method == "POST" else None)
+        if request.method == "POST" and form.is_valid():
+            call = lambda: services.payment_fail(  # noqa: E731
+                payment=payment, as_of=timezone.now(), by=request.user, **form.cleaned_data
+            )
+            if self._run(request, form, call, gettext("The payment is marked as failed.")):
+                return self._change_page(payment.pk)
+        return self._form_page(
+            request,
+            payment,
+            form,
+            gettext("Failed"),
+            gettext("Mark as failed"),
+            gettext("The announced payment did not arrive; nothing was applied, nothing reopens."),
+        )
+
+    def assign_view(self, request, object_id):
+        payment = self._payment_to_act_on(request, object_id)
+        form = AssignForm(request.POST if request.method == "POST" else None)
+        if request.method == "POST" and form.is_valid():
+            call = lambda: services.payment_assign_customer(  # noqa: E731
+                payment=payment, as_of=timezone.now(), by=request.user, **form.cleaned_data
+            )
+            if self._run(request, form, call, gettext("The payment is assigned to the customer.")):
+                return self._change_page(payment.pk)
+        return self._form_page(
+            request,
+            payment,
+            form,
+            gettext("Assign to customer"),
+            gettext("Assign"),
+            gettext("The payer was not recognised: name the customer; invoices named in the remittance come first."),
         )
 
     def reverse_allocation_view(self, request, pk):
@@ -623,6 +713,35 @@ class PaymentAdmin(admin.ModelAdmin):
             change_url=reverse("admin:payments_payment_change", args=[payment.pk]),
         )
 
+    def write_off_view(self, request, pk):
+        """Write off a small remaining difference on an invoice (finance managers, with reason); the
+        amount is pre-filled with the open amount when it is within the tolerance."""
+        if not self.may_write_off(request):
+            raise PermissionDenied
+        invoice = get_object_or_404(Invoice.objects.select_related("customer"), pk=pk)
+        back = reverse("admin:payments_payment_account", args=[invoice.customer_id])
+        tolerance = services.write_off_tolerance()
+        initial = {"amount": invoice.open_amount} if 0 < invoice.open_amount <= tolerance else {}
+        form = WriteOffForm(request.POST if request.method == "POST" else None, initial=initial)
+        if request.method == "POST" and form.is_valid():
+            call = lambda: services.write_off(  # noqa: E731
+                invoice=invoice, as_of=timezone.now(), by=request.user, **form.cleaned_data
+            )
+            if self._run(request, form, call, gettext("The difference is written off.")):
+                return HttpResponseRedirect(back)
+        return self._page(
+            request,
+            "action.html",
+            gettext("Write off on %(invoice)s") % {"invoice": invoice.number or invoice.pk},
+            form=form,
+            submit_label=gettext("Write off"),
+            explanation=gettext(
+                "Open: %(open)s. Up to %(tolerance)s per invoice can be written off, never more than is open."
+            )
+            % {"open": money(invoice.open_amount, invoice.currency), "tolerance": money(tolerance, invoice.currency)},
+            change_url=back,
+        )
+
     def account_view(self, request, customer_pk):
         """A customer's account: open items with aging, credits, payments and the balance."""
         if not self.has_view_permission(request):
@@ -631,6 +750,7 @@ class PaymentAdmin(admin.ModelAdmin):
         today = timezone.localdate()
         rows = account_rows(customer=customer, as_of=today)
         labels = bucket_labels()
+        may_write_off = self.may_write_off(request)
         currencies = sorted({row.currency for row in rows}) or [customer.currency]
         balances = []
         for currency in currencies:
@@ -664,6 +784,9 @@ class PaymentAdmin(admin.ModelAdmin):
                     if row.kind in ("invoice", "credit_note")
                     else reverse("admin:payments_payment_change", args=[row.id])
                     if row.kind == "payment_credit"
+                    else "",
+                    "write_off_url": reverse("admin:payments_payment_write_off", args=[row.id])
+                    if may_write_off and row.kind == "invoice" and row.open_amount > 0
                     else "",
                 }
                 for row in rows

@@ -1,5 +1,6 @@
-"""The payments REST API: payments, their allocations, credit, refunds and returns; a customer's
-balance, open items and account statement; the live feed of payment events.
+"""The payments REST API: payments, their allocations, credit, refunds and returns; write-offs of
+small differences (finance managers); a customer's balance, open items and account statement; the
+live feed of payment events.
 
 Thin: serializers check types and shapes, the services (``payments.services``) hold every rule
 and every write, selectors (``payments.selectors``) the non-trivial reads. A service's refusal is
@@ -13,6 +14,7 @@ from datetime import date
 from decimal import Decimal
 
 from django import forms
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Prefetch, prefetch_related_objects
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
@@ -23,6 +25,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.exceptions import ValidationError as ApiValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -30,11 +33,12 @@ from rest_framework.views import APIView
 from core.api.enums import SHARED_ENUM_NAMES, NamedChoiceField, NamedEnumModelSerializer
 from core.api.filters import ApiFilterSet, TieBreakOrderingFilter
 from core.api.idempotency import idempotent
+from core.roles import Role
 from customers.models import Customer
 from invoicing.models import Invoice
 
 from . import services
-from .models import Allocation, OpenItem, Payment, PaymentChannel, PaymentEvent, PaymentStatus, Refund
+from .models import Allocation, OpenItem, Payment, PaymentChannel, PaymentEvent, PaymentStatus, Refund, WriteOff
 from .selectors import customer_balance, customer_open_items, recent_payment_events
 from .statement import account_statement_pdf, balance_rows, open_item_rows, statement_filename
 
@@ -116,6 +120,18 @@ class RefundSerializer(NamedEnumModelSerializer):
     class Meta:
         model = Refund
         fields = ["id", "amount", "channel", "reference", "created_by", "created_at"]
+        read_only_fields = fields
+
+
+class WriteOffSerializer(serializers.ModelSerializer):
+    """A write-off with the invoice as it stands afterwards (its open amount and settlement state)."""
+
+    invoice = AllocatedInvoiceSerializer(read_only=True, allow_null=True)
+    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = WriteOff
+        fields = ["id", "invoice", "payment", "amount", "reason", "created_at", "created_by"]
         read_only_fields = fields
 
 
@@ -236,6 +252,30 @@ class ReturnSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=2000)
     return_code = serializers.CharField(
         max_length=10, required=False, allow_blank=True, default="", help_text="e.g. SEPA AC04, MD06."
+    )
+
+
+class CompleteSerializer(serializers.Serializer):
+    allocate = serializers.BooleanField(default=True, help_text="Apply it at once (payer designation, then the law).")
+
+
+class AssignSerializer(serializers.Serializer):
+    customer = serializers.PrimaryKeyRelatedField(queryset=Customer.objects.all())
+    allocate = serializers.BooleanField(default=True, help_text="Apply it at once (payer designation, then the law).")
+
+
+class WriteOffInputSerializer(serializers.Serializer):
+    invoice = serializers.PrimaryKeyRelatedField(queryset=Invoice.objects.all())
+    amount = serializers.DecimalField(
+        **POSITIVE, help_text='As a string: "0.42"; at most the tolerance and the invoice\'s open amount.'
+    )
+    reason = serializers.CharField(max_length=255, help_text="Why the difference is not collected.")
+    payment = serializers.PrimaryKeyRelatedField(
+        queryset=Payment.objects.all(),
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="The payment that left the difference (the write-off is recorded on it).",
     )
 
 
@@ -478,6 +518,38 @@ class PaymentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         services.payment_return(payment=payment, as_of=timezone.now(), by=_by(request), **payload.validated_data)
         return _payment_response(request, payment.pk)
 
+    @extend_schema(request=CompleteSerializer, responses=PaymentDetailSerializer)
+    @action(detail=True, methods=["post"], url_path="complete", filter_backends=[])
+    def complete(self, request, pk=None):
+        """A pending payment has arrived: it becomes completed and is applied."""
+        payment = self.get_object()
+        payload = CompleteSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        services.payment_complete(payment=payment, as_of=timezone.now(), by=_by(request), **payload.validated_data)
+        return _payment_response(request, payment.pk)
+
+    @extend_schema(request=ReasonSerializer, responses=PaymentDetailSerializer)
+    @action(detail=True, methods=["post"], url_path="fail", filter_backends=[])
+    def fail(self, request, pk=None):
+        """A pending payment did not arrive (declined, refused before settlement)."""
+        payment = self.get_object()
+        payload = ReasonSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        services.payment_fail(payment=payment, as_of=timezone.now(), by=_by(request), **payload.validated_data)
+        return _payment_response(request, payment.pk)
+
+    @extend_schema(request=AssignSerializer, responses=PaymentDetailSerializer)
+    @action(detail=True, methods=["post"], url_path="assign", filter_backends=[])
+    def assign(self, request, pk=None):
+        """Money from an unknown payer belongs to this customer: assign (and apply) it."""
+        payment = self.get_object()
+        payload = AssignSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        services.payment_assign_customer(
+            payment=payment, as_of=timezone.now(), by=_by(request), **payload.validated_data
+        )
+        return _payment_response(request, payment.pk)
+
     @extend_schema(
         parameters=[OpenApiParameter("since", int, description="Only events after this event id.")],
         responses=FeedSerializer,
@@ -513,6 +585,33 @@ class AllocationViewSet(viewsets.GenericViewSet):
             pk=allocation.pk
         )
         return Response(AllocationSerializer(allocation).data)
+
+
+class WriteOffViewSet(viewsets.GenericViewSet):
+    """Small remaining differences settled by a finance manager, with reason."""
+
+    api_area = "payments"
+    write_roles = {"create": Role.FINANCE_MANAGER}
+    queryset = WriteOff.objects.all()
+    serializer_class = WriteOffSerializer
+    filter_backends = []
+
+    @extend_schema(request=WriteOffInputSerializer, responses={201: WriteOffSerializer})
+    @idempotent
+    def create(self, request, *args, **kwargs):
+        """Write off a small remaining difference on an issued invoice: up to the tolerance
+        (``DEBITOR_WRITE_OFF_TOLERANCE``) and never above the open amount. Finance managers only."""
+        payload = WriteOffInputSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        try:
+            record = services.write_off(as_of=timezone.now(), by=_by(request), **payload.validated_data)
+        except DjangoValidationError as exc:
+            # The service refuses whoever is no finance manager (an API key is nobody): access, not input.
+            if hasattr(exc, "error_dict") and "by" in exc.error_dict:
+                raise PermissionDenied(" ".join(exc.message_dict["by"])) from None
+            raise
+        record = WriteOff.objects.select_related("invoice", "created_by").get(pk=record.pk)
+        return Response(WriteOffSerializer(record).data, status=status.HTTP_201_CREATED)
 
 
 # --- A customer's account ---------------------------------------------------------------------

@@ -7,12 +7,14 @@ from .api import (
     CustomerOpenItemsView,
     CustomerStatementView,
     PaymentViewSet,
+    WriteOffViewSet,
 )
 
 router = DefaultRouter()
 router.include_root_view = False
 router.register("payments", PaymentViewSet, basename="payment")
 router.register("allocations", AllocationViewSet, basename="allocation")
+router.register("write-offs", WriteOffViewSet, basename="write-off")
 
 # A customer's account lives under the customer (customers/urls.py holds the customer itself).
 urlpatterns = [

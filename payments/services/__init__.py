@@ -8,6 +8,7 @@ from .common import skonto_amount_to_pay
 from .credit import credit_apply, credit_note_apply, payment_keep_as_credit, payment_refund
 from .recording import payment_record
 from .returns import payment_return
+from .status import payment_assign_customer, payment_complete, payment_fail
 from .writeoffs import write_off, write_off_tolerance
 
 __all__ = [
@@ -16,6 +17,9 @@ __all__ = [
     "credit_note_apply",
     "payment_allocate",
     "payment_allocate_by_law",
+    "payment_assign_customer",
+    "payment_complete",
+    "payment_fail",
     "payment_keep_as_credit",
     "payment_record",
     "payment_refund",

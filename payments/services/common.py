@@ -193,20 +193,27 @@ def _skonto_offers(invoice: Invoice, value_date: date):
 
 
 def vat_split(invoice: Invoice, discount: Decimal) -> list[dict]:
+    """The discount's VAT correction per VAT breakdown row of the invoice (see ``vat_split_of``)."""
+    rows = invoice.vat_breakdown.all().order_by("vat_category", "vat_rate", "id")
+    return vat_split_of(rows, discount, currency=invoice.currency)
+
+
+def vat_split_of(rows, discount: Decimal, *, currency: str) -> list[dict]:
     """The discount's VAT correction per VAT breakdown row (§ 17 (1) UStG): pro rata to each
     rate's gross amount, rounded per currency, the last row taking the remainder so the gross
-    parts sum to the discount exactly; per row net + vat = its gross part."""
-    rows = list(invoice.vat_breakdown.all().order_by("vat_category", "vat_rate", "id"))
+    parts sum to the discount exactly; per row net + vat = its gross part. ``rows`` have
+    ``vat_category``, ``vat_rate``, ``taxable_amount`` and ``tax_amount``."""
+    rows = list(rows)
     grosses = [row.taxable_amount + row.tax_amount for row in rows]
     total = sum(grosses, ZERO)
     if not rows or total <= 0:
         return [{"vat_category": "", "vat_rate": None, "net": str(discount), "vat": "0.00"}]
     split, left = [], discount
     for index, (row, gross) in enumerate(zip(rows, grosses, strict=True)):
-        part = left if index == len(rows) - 1 else quantize(discount * gross / total, invoice.currency)
+        part = left if index == len(rows) - 1 else quantize(discount * gross / total, currency)
         left -= part
         rate = row.vat_rate or ZERO
-        vat = quantize(part * rate / (HUNDRED + rate), invoice.currency) if rate else quantize(ZERO, invoice.currency)
+        vat = quantize(part * rate / (HUNDRED + rate), currency) if rate else quantize(ZERO, currency)
         split.append(
             {
                 "vat_category": row.vat_category,

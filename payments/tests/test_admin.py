@@ -11,11 +11,13 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+from django.contrib import messages
 from django.test import Client
 
 from customers.tests.factories import make_customer
+from invoicing.models import InvoiceEvent
 from invoicing.tests.factories import D0, invoicing_setup, make_draft  # noqa: F401
-from payments.models import Allocation, Payment, PaymentEvent
+from payments.models import Allocation, Payment, PaymentEvent, WriteOff
 
 from .factories import make_invoice, make_payment
 
@@ -340,3 +342,124 @@ def test_the_record_link_is_shown_to_accountants_only(viewer, accountant, custom
     account = f"{CHANGELIST}account/{customer.pk}/"
     assert f"{RECORD}?customer={customer.pk}" in browser(accountant).get(account).content.decode()
     assert RECORD not in browser(viewer).get(account).content.decode()
+
+
+# --- Write-offs -------------------------------------------------------------------------------
+def write_off_page(invoice) -> str:
+    return f"{CHANGELIST}invoice/{invoice.pk}/write-off/"
+
+
+def short_paid_invoice(customer, missing: str = "0.42"):
+    invoice = make_invoice(customer=customer, gross="119.00")
+    make_payment(
+        customer=customer, amount=Decimal("119.00") - Decimal(missing), remittance=invoice.number, allocate=True
+    )
+    return invoice
+
+
+def test_a_manager_writes_off_a_small_difference_from_the_customer_account(manager, customer):
+    invoice = short_paid_invoice(customer)
+    client = browser(manager)
+    account_url = f"{CHANGELIST}account/{customer.pk}/"
+
+    account = client.get(account_url)
+    assert write_off_page(invoice) in account.content.decode()
+    form = client.get(write_off_page(invoice))
+    assert form.status_code == 200
+    assert form.context["form"].initial["amount"] == Decimal("0.42")
+
+    response = client.post(write_off_page(invoice), {"amount": "0.42", "reason": "bank charges"}, follow=True)
+
+    assert response.redirect_chain == [(account_url, 302)], response.content
+    assert [m.level for m in response.context["messages"]] == [messages.SUCCESS]
+    record = WriteOff.objects.get()
+    assert (record.invoice, record.amount, record.reason, record.created_by) == (
+        invoice,
+        Decimal("0.42"),
+        "bank charges",
+        manager,
+    )
+    invoice.refresh_from_db()
+    assert (invoice.open_amount, invoice.settlement_state) == (Decimal("0.00"), "paid")
+    assert invoice.events.filter(kind=InvoiceEvent.Kind.SETTLEMENT_CHANGED, to_state="paid").exists()
+    assert write_off_page(invoice) not in response.content.decode()  # nothing open any more
+
+
+def test_the_amount_is_not_pre_filled_above_the_tolerance(manager, customer):
+    invoice = make_invoice(customer=customer, gross="119.00")
+
+    form = browser(manager).get(write_off_page(invoice))
+
+    assert form.status_code == 200
+    assert "amount" not in form.context["form"].initial
+
+
+def test_only_finance_managers_see_and_use_the_write_off(viewer, accountant, customer):
+    invoice = short_paid_invoice(customer)
+    account_url = f"{CHANGELIST}account/{customer.pk}/"
+
+    for user in (viewer, accountant):
+        client = browser(user)
+        assert write_off_page(invoice) not in client.get(account_url).content.decode()
+        assert client.get(write_off_page(invoice)).status_code == 403
+        assert client.post(write_off_page(invoice), {"amount": "0.42", "reason": "x"}).status_code == 403
+    assert not WriteOff.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("amount", "reason", "field"),
+    [
+        ("5.01", "bank charges", "amount"),  # over the tolerance (5.00)
+        ("1.00", "bank charges", "amount"),  # more than the 0.42 open
+        ("0.42", "", "reason"),
+        ("0.42", "   ", "reason"),
+        ("abc", "bank charges", "amount"),
+    ],
+)
+def test_a_refused_write_off_is_shown_on_its_field_and_nothing_is_saved(manager, customer, amount, reason, field):
+    invoice = short_paid_invoice(customer)
+
+    response = browser(manager).post(write_off_page(invoice), {"amount": amount, "reason": reason})
+
+    assert response.status_code == 200
+    assert list(response.context["form"].errors) == [field]
+    assert not WriteOff.objects.exists()
+    invoice.refresh_from_db()
+    assert invoice.open_amount == Decimal("0.42")
+
+
+def test_an_announced_payment_is_marked_arrived_or_failed_in_the_admin(accountant, viewer, customer):
+    invoice = make_invoice(customer=customer)
+    arrives = make_payment(customer=customer, amount="119.00", status="pending")
+    fails = make_payment(customer=customer, amount="50.00", status="pending")
+    client = browser(accountant)
+
+    assert f"{page(arrives, 'complete')}" in client.get(page(arrives)).content.decode()
+    assert browser(viewer).post(page(arrives, "complete"), {"allocate": "on"}).status_code == 403
+    assert client.post(page(arrives, "complete"), {"allocate": "on"}).status_code == 302
+    assert client.post(page(fails, "fail"), {"reason": ""}).status_code == 200  # reason required: the form again
+    assert client.post(page(fails, "fail"), {"reason": "Karte abgelehnt"}).status_code == 302
+
+    invoice.refresh_from_db()
+    arrives.refresh_from_db()
+    fails.refresh_from_db()
+    assert (arrives.status, invoice.settlement_state, fails.status) == ("completed", "paid", "failed")
+
+
+def test_money_from_an_unknown_payer_is_assigned_to_a_customer_in_the_admin(accountant, customer):
+    from payments.services import payment_record
+
+    invoice = make_invoice(customer=customer)
+    payment = payment_record(
+        customer=None, channel="bank_transfer", amount=Decimal("119.00"), currency="EUR", value_date=D0,
+        as_of=invoice.issued_at, remittance=invoice.number,
+    )  # fmt: skip
+    client = browser(accountant)
+
+    assert page(payment, "assign") in client.get(page(payment)).content.decode()
+    response = client.post(page(payment, "assign"), {"customer": customer.pk, "allocate": "on"})
+
+    assert response.status_code == 302
+    payment.refresh_from_db()
+    invoice.refresh_from_db()
+    assert (payment.customer, payment.allocated_amount, invoice.settlement_state) == (customer, 119, "paid")

@@ -17,11 +17,14 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
+from rest_framework.test import APIClient
 
 from core.api.problems import PROBLEM_CONTENT_TYPE
+from core.services import api_key_create
 from customers.tests.factories import make_customer
+from invoicing.models import InvoiceEvent
 from invoicing.tests.factories import D0, T0, invoicing_setup, make_draft  # noqa: F401
-from payments.models import Allocation, Payment, PaymentEvent, Refund
+from payments.models import Allocation, Payment, PaymentEvent, Refund, WriteOff
 from payments.services import payment_allocate
 from tests.conftest import client_for
 
@@ -487,3 +490,172 @@ def test_the_currency_defaults_to_the_customers(accountant, invoicing_setup):  #
 
     assert response.status_code == 201, response.content
     assert response.json()["currency"] == "CHF"
+
+
+# --- Write-offs -------------------------------------------------------------------------------
+WRITE_OFFS = "/api/v1/write-offs/"
+
+
+def short_paid(customer, invoice, missing: str = "0.42"):
+    """The invoice paid but for ``missing``; returns the payment."""
+    amount = invoice.tax_inclusive_total - Decimal(missing)
+    return make_payment(customer=customer, amount=amount, remittance=invoice.number, allocate=True)
+
+
+def test_a_manager_writes_off_the_few_cents_left_and_the_invoice_is_paid(manager, customer, invoice):
+    payment = short_paid(customer, invoice)
+
+    response = client_for(manager).post(
+        WRITE_OFFS,
+        {"invoice": invoice.pk, "amount": "0.42", "reason": "bank charges", "payment": payment.pk},
+        format="json",
+    )
+
+    assert response.status_code == 201, response.content
+    data = response.json()
+    assert (data["amount"], data["reason"], data["created_by"], data["payment"]) == (
+        "0.42",
+        "bank charges",
+        "manager",
+        payment.pk,
+    )
+    assert data["invoice"]["id"] == invoice.pk
+    assert (data["invoice"]["open_amount"], data["invoice"]["settlement_state"]) == ("0.00", "paid")
+    assert data["created_at"]
+    record = WriteOff.objects.get()
+    assert (record.pk, record.amount, record.created_by) == (data["id"], Decimal("0.42"), manager)
+    invoice.refresh_from_db()
+    assert (invoice.open_amount, invoice.settlement_state) == (Decimal("0.00"), "paid")
+    assert invoice.events.filter(kind=InvoiceEvent.Kind.SETTLEMENT_CHANGED, to_state="paid").exists()
+    assert payment.events.filter(kind=PaymentEvent.Kind.WRITTEN_OFF).exists()
+
+
+def test_an_accountant_may_not_write_off(accountant, customer, invoice):
+    short_paid(customer, invoice)
+
+    response = client_for(accountant).post(
+        WRITE_OFFS, {"invoice": invoice.pk, "amount": "0.42", "reason": "bank charges"}, format="json"
+    )
+
+    problem_of(response, 403)
+    assert not WriteOff.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("amount", "reason", "pointer"),
+    [
+        ("5.01", "bank charges", "#/amount"),  # over the tolerance (5.00)
+        ("1.00", "bank charges", "#/amount"),  # more than the 0.42 open
+        ("0.42", "", "#/reason"),
+        ("0.42", "   ", "#/reason"),
+        ("-0.42", "bank charges", "#/amount"),
+        ("abc", "bank charges", "#/amount"),
+    ],
+)
+def test_a_refused_write_off_is_a_400_problem_and_nothing_is_saved(manager, customer, invoice, amount, reason, pointer):
+    short_paid(customer, invoice)
+
+    response = client_for(manager).post(
+        WRITE_OFFS, {"invoice": invoice.pk, "amount": amount, "reason": reason}, format="json"
+    )
+
+    assert pointer in pointers(problem_of(response)), response.content
+    assert not WriteOff.objects.exists()
+    invoice.refresh_from_db()
+    assert invoice.open_amount == Decimal("0.42")
+
+
+def test_the_tolerance_comes_from_the_settings(manager, customer, invoice, settings):
+    settings.DEBITOR_WRITE_OFF_TOLERANCE = Decimal("0.40")
+    short_paid(customer, invoice)
+
+    body = problem_of(
+        client_for(manager).post(WRITE_OFFS, {"invoice": invoice.pk, "amount": "0.42", "reason": "x"}, format="json")
+    )
+
+    assert "#/amount" in pointers(body)
+    assert not WriteOff.objects.exists()
+
+
+def test_writing_off_on_a_draft_or_an_unknown_invoice_points_at_the_invoice(manager, customer):
+    draft = make_draft(customer=customer)
+    client = client_for(manager)
+
+    for invoice_id in (draft.pk, 999_999):
+        body = problem_of(
+            client.post(WRITE_OFFS, {"invoice": invoice_id, "amount": "0.42", "reason": "x"}, format="json")
+        )
+        assert "#/invoice" in pointers(body)
+    assert not WriteOff.objects.exists()
+
+
+def test_the_same_idempotency_key_twice_writes_off_once(manager, customer, invoice):
+    short_paid(customer, invoice, missing="1.00")
+    client = client_for(manager)
+    body = {"invoice": invoice.pk, "amount": "0.50", "reason": "goodwill"}
+
+    first = client.post(WRITE_OFFS, body, format="json", HTTP_IDEMPOTENCY_KEY="wo-1")
+    second = client.post(WRITE_OFFS, body, format="json", HTTP_IDEMPOTENCY_KEY="wo-1")
+
+    assert first.status_code == second.status_code == 201
+    assert second["Idempotent-Replayed"] == "true"
+    assert first.json() == second.json()
+    assert WriteOff.objects.count() == 1
+    invoice.refresh_from_db()
+    assert invoice.open_amount == Decimal("0.50")
+
+
+def test_an_api_key_may_not_write_off_even_with_the_payments_write_scope(manager, customer, invoice):
+    short_paid(customer, invoice)
+    _key, plaintext = api_key_create(name="Bank sync", scopes=["payments:write"], created_by=manager)
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Api-Key {plaintext}")
+
+    response = client.post(WRITE_OFFS, {"invoice": invoice.pk, "amount": "0.42", "reason": "x"}, format="json")
+
+    problem_of(response, 403)
+    assert not WriteOff.objects.exists()
+
+
+# --- Pending payments and unknown payers ------------------------------------------------------------
+
+
+def test_a_pending_payment_is_completed_through_the_api_and_settles_the_invoice(accountant, viewer, customer, invoice):
+    payment = make_payment(customer=customer, amount="119.00", status="pending")
+
+    assert client_for(viewer).post(f"{detail(payment)}complete/", {}, format="json").status_code == 403
+    response = client_for(accountant).post(f"{detail(payment)}complete/", {}, format="json")
+
+    assert response.status_code == 200, response.content
+    assert (response.json()["status"], response.json()["allocated_amount"]) == ("completed", "119.00")
+    invoice.refresh_from_db()
+    assert invoice.settlement_state == "paid"
+
+
+def test_a_pending_payment_fails_with_a_reason_and_a_completed_one_cannot(accountant, customer):
+    pending = make_payment(customer=customer, amount="50.00", status="pending")
+    done = make_payment(customer=customer, amount="50.00")
+    client = client_for(accountant)
+
+    assert pointers(problem_of(client.post(f"{detail(pending)}fail/", {"reason": ""}, format="json"))) == {"#/reason"}
+    response = client.post(f"{detail(pending)}fail/", {"reason": "card declined"}, format="json")
+    assert (response.status_code, response.json()["status"]) == (200, "failed")
+    assert pointers(problem_of(client.post(f"{detail(done)}fail/", {"reason": "x"}, format="json"))) == {"#/status"}
+
+
+def test_money_from_an_unknown_payer_is_assigned_to_a_customer(accountant, customer, invoice):
+    response = client_for(accountant).post(
+        PAYMENTS, body_for(customer, customer=None, remittance=invoice.number), format="json"
+    )
+    assert response.status_code == 201, response.content
+    url = f"{PAYMENTS}{response.json()['id']}/assign/"
+
+    response = client_for(accountant).post(url, {"customer": customer.pk}, format="json")
+
+    assert response.status_code == 200, response.content
+    assert response.json()["allocated_amount"] == "119.00"
+    invoice.refresh_from_db()
+    assert invoice.settlement_state == "paid"
+    assert pointers(problem_of(client_for(accountant).post(url, {"customer": customer.pk}, format="json"))) == {
+        "#/customer"
+    }
