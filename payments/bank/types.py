@@ -1,0 +1,79 @@
+"""The one shape every bank statement format is parsed into (``payments.bank.parse``).
+
+A parser turns a file into ``ParsedStatement`` objects, all or nothing: a malformed or unknown
+file raises ``StatementFormatError`` naming the element or line and why, and nothing is
+imported. Batch bookings (one entry, many transactions) are flattened into one
+``ParsedLine`` per transaction, keeping the entry's reference and the position in the batch.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+
+
+class StatementFormatError(ValueError):
+    """The file cannot be imported. ``location`` names the element path or line number."""
+
+    def __init__(self, message: str, *, location: str = ""):
+        self.message, self.location = message, location
+        super().__init__(f"{location}: {message}" if location else message)
+
+
+@dataclass(frozen=True)
+class ParsedLine:
+    """One booked (or pending) movement on the account: a credit (money in) or a debit."""
+
+    amount: Decimal  # always > 0; the direction is ``credit``
+    currency: str
+    credit: bool  # True: money in (CRDT / C / RC for reversals of debits); False: money out
+    booking_date: date | None
+    value_date: date | None
+    status: str = "BOOK"  # BOOK, PDNG, INFO (CAMT); MT940 lines are booked
+    reversal: bool = False  # a reversal/return of an earlier booking (CAMT RvslInd, MT940 RC/RD)
+    account_servicer_reference: str = ""  # AcctSvcrRef / MT940 bank reference
+    entry_reference: str = ""  # NtryRef; the entry a batch line belongs to
+    batch_index: int = 0  # position within a batch entry (0 when not a batch)
+    batch_size: int = 1
+    end_to_end_id: str = ""  # EndToEndId / EREF+
+    mandate_id: str = ""  # MndtId / MREF+
+    creditor_id: str = ""  # CdtrSchmeId / CRED+
+    customer_reference: str = ""  # KREF+ / instruction id
+    structured_reference: str = ""  # CdtrRefInf/Ref (e.g. RF creditor reference)
+    remittance: str = ""  # unstructured remittance, joined with spaces
+    counterparty_name: str = ""
+    counterparty_iban: str = ""
+    counterparty_bic: str = ""
+    bank_transaction_code: str = ""  # ISO Domain/Family/SubFamily, or proprietary (GVC, e.g. 166)
+    return_reason: str = ""  # ISO reason code of a return (AC04, MD06, …)
+    charges: Decimal | None = None  # fees the bank deducted on this line
+    additional_info: str = ""  # AddtlNtryInf / MT940 :86: text not otherwise parsed
+    source_location: str = ""  # where in the file (element path or line number), for messages
+
+
+@dataclass(frozen=True)
+class ParsedStatement:
+    format: str  # e.g. "camt.053.001.02", "mt940", "csv"
+    kind: str  # "statement" (053, MT940), "report" (052, intraday), "notification" (054)
+    statement_id: str  # Stmt/Id, MT940 :20:/:28C:, or a content hash for CSV
+    account_iban: str
+    currency: str
+    created_at: datetime | None = None
+    sequence: str = ""  # ElctrncSeqNb / LglSeqNb / :28C:
+    from_date: date | None = None
+    to_date: date | None = None
+    opening_balance: Decimal | None = None  # signed (negative: debit balance)
+    closing_balance: Decimal | None = None
+    lines: tuple[ParsedLine, ...] = field(default_factory=tuple)
+
+    def balance_difference(self) -> Decimal | None:
+        """Opening + credits − debits − closing, over booked lines; None without both balances.
+        Anything but 0 means the statement does not add up (a warning, not a refusal)."""
+        if self.opening_balance is None or self.closing_balance is None:
+            return None
+        moved = sum(
+            (line.amount if line.credit else -line.amount for line in self.lines if line.status == "BOOK"),
+            Decimal("0"),
+        )
+        return self.opening_balance + moved - self.closing_balance
