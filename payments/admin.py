@@ -862,3 +862,6 @@ def _row_errors(exc: ValidationError, entries: list[dict], positions: list[int],
             entries[positions[int(parts[1])]]["errors"].extend(messages_)
         else:
             form_errors.extend(messages_)
+
+
+from .bank import admin as bank_admin  # noqa: E402, F401  (registers the bank statement pages)

@@ -11,6 +11,8 @@ Invariants, kept by the services under row locks and by database constraints:
 allocation exceeds its payment or its target's open amount; currencies match.
 """
 
+from decimal import Decimal
+
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
@@ -18,6 +20,9 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
+PARTS_SUM = (
+    F("allocated_amount") + F("credit_amount") + F("refunded_amount") + F("returned_amount") + F("unapplied_amount")
+)
 
 
 class PaymentChannel(models.TextChoices):
@@ -103,14 +108,10 @@ class Payment(models.Model):
                 & Q(unapplied_amount__gte=0),
                 name="payments_payment_parts_not_negative",
             ),
+            # Amounts have two decimals, so any real difference is at least a cent; the tenth of a
+            # cent of slack is for SQLite (the embedded default), which adds decimals as floats.
             models.CheckConstraint(
-                condition=Q(
-                    amount=F("allocated_amount")
-                    + F("credit_amount")
-                    + F("refunded_amount")
-                    + F("returned_amount")
-                    + F("unapplied_amount")
-                ),
+                condition=Q(amount__gte=PARTS_SUM - Decimal("0.001")) & Q(amount__lte=PARTS_SUM + Decimal("0.001")),
                 name="payments_payment_parts_add_up",
             ),
             models.UniqueConstraint(
@@ -388,3 +389,185 @@ class PaymentEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.at:%Y-%m-%d %H:%M}"
+
+
+# --- Bank statements (issue 8: import) ---------------------------------------------------------
+# An uploaded file is one ``BankStatementImport``; it holds one or more ``BankStatement`` rows (CAMT
+# Stmt/Rpt/Ntfctn, MT940 :20: blocks), each with its ``BankStatementLine`` rows. Imports are all or
+# nothing (payments.bank.importing) and idempotent: a file is stored once (sha256), a statement once
+# per account, kind and id, and a line once per content hash among the lines not superseded.
+
+
+class BankStatementImport(models.Model):
+    """One uploaded statement file and the state of its background import."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", pgettext_lazy("bank import status", "queued")
+        PROCESSING = "processing", pgettext_lazy("bank import status", "processing")
+        DONE = "done", pgettext_lazy("bank import status", "done")
+        FAILED = "failed", pgettext_lazy("bank import status", "failed")
+
+    file = models.FileField(_("file"), max_length=255)
+    sha256 = models.CharField(_("SHA-256"), max_length=64, unique=True)
+    size = models.PositiveBigIntegerField(_("size (bytes)"))
+    filename = models.CharField(_("file name"), max_length=255)
+    format = models.CharField(_("format"), max_length=40, blank=True, default="")
+    csv_mapping = models.JSONField(
+        _("CSV mapping"), null=True, blank=True, help_text=_("The column mapping a CSV file is read with.")
+    )
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.QUEUED)
+    error = models.TextField(_("error"), blank=True, default="")
+    error_location = models.CharField(_("error location"), max_length=500, blank=True, default="")
+    progress = models.PositiveSmallIntegerField(_("progress (%)"), default=0)
+    statement_count = models.PositiveIntegerField(_("statements"), default=0)
+    new_statement_count = models.PositiveIntegerField(_("new statements"), default=0)
+    line_count = models.PositiveIntegerField(_("lines"), default=0)
+    new_line_count = models.PositiveIntegerField(_("new lines"), default=0)
+    duplicate_count = models.PositiveIntegerField(_("duplicate lines"), default=0)
+    confirmed_count = models.PositiveIntegerField(
+        _("confirmed lines"), default=0, help_text=_("Lines of earlier intraday reports or notifications confirmed.")
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("uploaded by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("uploaded at"))
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("bank statement import")
+        verbose_name_plural = _("bank statement imports")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(progress__lte=100), name="payments_bankimport_progress"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.filename} ({self.created_at:%Y-%m-%d %H:%M})"
+
+
+class BankStatementKind(models.TextChoices):
+    STATEMENT = "statement", _("statement (end of day)")
+    REPORT = "report", _("intraday report")
+    NOTIFICATION = "notification", _("notification")
+
+
+class BankStatement(models.Model):
+    """One statement, intraday report or notification of one account, as the bank sent it."""
+
+    statement_import = models.ForeignKey(
+        BankStatementImport, verbose_name=_("import"), on_delete=models.PROTECT, related_name="statements"
+    )
+    account_iban = models.CharField(_("account"), max_length=35)
+    statement_id = models.CharField(_("statement id"), max_length=255)
+    kind = models.CharField(_("kind"), max_length=12, choices=BankStatementKind.choices)
+    format = models.CharField(_("format"), max_length=40)
+    sequence = models.CharField(_("sequence number"), max_length=40, blank=True, default="")
+    created_at_bank = models.DateTimeField(_("created by the bank"), null=True, blank=True)
+    from_date = models.DateField(_("from"), null=True, blank=True)
+    to_date = models.DateField(_("to"), null=True, blank=True)
+    currency = models.CharField(_("currency"), max_length=3)
+    opening_balance = models.DecimalField(_("opening balance"), **MONEY, null=True, blank=True)
+    closing_balance = models.DecimalField(_("closing balance"), **MONEY, null=True, blank=True)
+    balance_difference = models.DecimalField(
+        _("balance difference"),
+        **MONEY,
+        null=True,
+        blank=True,
+        help_text=_("Opening balance + booked entries − closing balance; anything but 0 is a warning."),
+    )
+    balance_warning = models.TextField(_("balance warning"), blank=True, default="")
+    line_count = models.PositiveIntegerField(_("lines"), default=0)
+
+    class Meta:
+        verbose_name = _("bank statement")
+        verbose_name_plural = _("bank statements")
+        ordering = ["-to_date", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["account_iban", "kind", "statement_id"], name="payments_bankstatement_unique_id"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.account_iban} {self.statement_id}"
+
+
+class BankStatementLine(models.Model):
+    """One movement on the account (batch bookings: one line per transaction of the batch)."""
+
+    class MatchStatus(models.TextChoices):
+        NEW = "new", pgettext_lazy("bank line match status", "new")
+        MATCHED = "matched", pgettext_lazy("bank line match status", "matched")
+        REVIEW = "review", pgettext_lazy("bank line match status", "to review")
+        IGNORED = "ignored", pgettext_lazy("bank line match status", "ignored")
+
+    statement = models.ForeignKey(
+        BankStatement, verbose_name=_("statement"), on_delete=models.PROTECT, related_name="lines"
+    )
+    position = models.PositiveIntegerField(_("position"), help_text=_("Order of the line within its statement."))
+    content_hash = models.CharField(_("content hash"), max_length=64)
+    amount = models.DecimalField(_("amount"), **MONEY)
+    currency = models.CharField(_("currency"), max_length=3)
+    credit = models.BooleanField(_("credit"), help_text=_("Money in; otherwise money out (debit)."))
+    booking_date = models.DateField(_("booking date"), null=True, blank=True)
+    value_date = models.DateField(_("value date"), null=True, blank=True)
+    status = models.CharField(_("booking status"), max_length=4, default="BOOK")
+    reversal = models.BooleanField(_("reversal"), default=False)
+    account_servicer_reference = models.CharField(_("bank reference"), max_length=255, blank=True, default="")
+    entry_reference = models.CharField(_("entry reference"), max_length=255, blank=True, default="")
+    batch_index = models.PositiveIntegerField(_("position in batch"), default=0)
+    batch_size = models.PositiveIntegerField(_("batch size"), default=1)
+    end_to_end_id = models.CharField(_("end-to-end id"), max_length=255, blank=True, default="")
+    mandate_id = models.CharField(_("mandate id"), max_length=255, blank=True, default="")
+    creditor_id = models.CharField(_("creditor id"), max_length=255, blank=True, default="")
+    customer_reference = models.CharField(_("customer reference"), max_length=255, blank=True, default="")
+    structured_reference = models.CharField(_("structured reference"), max_length=255, blank=True, default="")
+    remittance = models.TextField(_("remittance"), blank=True, default="")
+    counterparty_name = models.CharField(_("counterparty"), max_length=255, blank=True, default="")
+    counterparty_iban = models.CharField(_("counterparty IBAN"), max_length=35, blank=True, default="")
+    counterparty_bic = models.CharField(_("counterparty BIC"), max_length=11, blank=True, default="")
+    bank_transaction_code = models.CharField(_("bank transaction code"), max_length=40, blank=True, default="")
+    return_reason = models.CharField(_("return reason"), max_length=35, blank=True, default="")
+    charges = models.DecimalField(_("charges"), **MONEY, null=True, blank=True)
+    additional_info = models.TextField(_("additional information"), blank=True, default="")
+    source_location = models.CharField(_("location in file"), max_length=255, blank=True, default="")
+    match_status = models.CharField(
+        _("match status"), max_length=7, choices=MatchStatus.choices, default=MatchStatus.NEW
+    )
+    superseded_by = models.ForeignKey(
+        "self",
+        verbose_name=_("confirmed by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="supersedes",
+        help_text=_("The end-of-day statement line that confirmed this intraday report or notification line."),
+    )
+
+    class Meta:
+        verbose_name = _("bank statement line")
+        verbose_name_plural = _("bank statement lines")
+        ordering = ["statement_id", "position", "id"]
+        constraints = [
+            # One live line per movement; a confirmed intraday line keeps its hash beside its successor.
+            models.UniqueConstraint(
+                fields=["content_hash"],
+                condition=Q(superseded_by__isnull=True),
+                name="payments_bankline_unique_live_hash",
+            ),
+            models.CheckConstraint(condition=Q(amount__gt=0), name="payments_bankline_amount_positive"),
+        ]
+        indexes = [
+            models.Index(fields=["content_hash"], name="payments_bankline_hash"),
+            models.Index(fields=["match_status", "credit"], name="payments_bankline_match"),
+        ]
+
+    def __str__(self) -> str:
+        sign = "+" if self.credit else "−"
+        return f"{sign}{self.amount} {self.currency} {self.booking_date or self.value_date or ''}".strip()

@@ -9,12 +9,16 @@ from .api import (
     PaymentViewSet,
     WriteOffViewSet,
 )
+from .bank.api import BankImportViewSet, BankStatementLineViewSet, BankStatementViewSet
 
 router = DefaultRouter()
 router.include_root_view = False
 router.register("payments", PaymentViewSet, basename="payment")
 router.register("allocations", AllocationViewSet, basename="allocation")
 router.register("write-offs", WriteOffViewSet, basename="write-off")
+router.register("bank-imports", BankImportViewSet, basename="bank-import")
+router.register("bank-statements", BankStatementViewSet, basename="bank-statement")
+router.register("bank-statement-lines", BankStatementLineViewSet, basename="bank-statement-line")
 
 # A customer's account lives under the customer (customers/urls.py holds the customer itself).
 urlpatterns = [

@@ -82,6 +82,7 @@ ADMIN_EXTRA_MODEL_VIEWS = {
     "admin:payments_payment_credit": ACCEPTS_WRITES,
     "admin:payments_payment_refund": ACCEPTS_WRITES,
     "admin:payments_payment_return": ACCEPTS_WRITES,
+    "admin:payments_bankstatementimport_upload": ACCEPTS_WRITES,  # accountants upload statement files
     "admin:payments_payment_complete": ACCEPTS_WRITES,
     "admin:payments_payment_fail": ACCEPTS_WRITES,
     "admin:payments_payment_assign": ACCEPTS_WRITES,
@@ -144,6 +145,12 @@ API_ROUTES = {
     "v1:payment-credit": ACCEPTS_WRITES,
     "v1:payment-refund": ACCEPTS_WRITES,
     "v1:payment-return": ACCEPTS_WRITES,
+    "v1:bank-import-list": ACCEPTS_WRITES,  # POST: upload a statement file
+    "v1:bank-import-detail": NEVER_WRITES,
+    "v1:bank-statement-list": NEVER_WRITES,
+    "v1:bank-statement-detail": NEVER_WRITES,
+    "v1:bank-statement-line-list": NEVER_WRITES,
+    "v1:bank-statement-line-detail": NEVER_WRITES,
     "v1:payment-complete": ACCEPTS_WRITES,
     "v1:payment-fail": ACCEPTS_WRITES,
     "v1:payment-assign": ACCEPTS_WRITES,

@@ -348,3 +348,5 @@ DEBITOR_REVERIFY_AFTER_DAYS = env.int("DEBITOR_REVERIFY_AFTER_DAYS", default=90)
 # --- Payments -----------------------------------------------------------------------------------
 # The largest difference (per item, in its currency) a finance manager may write off with a reason.
 DEBITOR_WRITE_OFF_TOLERANCE = Decimal(env.str("DEBITOR_WRITE_OFF_TOLERANCE", default="5.00"))
+# Bank statement uploads (CAMT, MT940, CSV): larger files are refused before parsing.
+DEBITOR_STATEMENT_MAX_BYTES = env.int("DEBITOR_STATEMENT_MAX_BYTES", default=20 * 1024 * 1024)

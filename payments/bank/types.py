@@ -27,7 +27,7 @@ class ParsedLine:
 
     amount: Decimal  # always > 0; the direction is ``credit``
     currency: str
-    credit: bool  # True: money in (CRDT / C / RC for reversals of debits); False: money out
+    credit: bool  # True: money in (CRDT, MT940 C and RD = reversal of a debit); False: money out (DBIT, D, RC)
     booking_date: date | None
     value_date: date | None
     status: str = "BOOK"  # BOOK, PDNG, INFO (CAMT); MT940 lines are booked

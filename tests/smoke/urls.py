@@ -41,6 +41,9 @@ STAFF_URLS = [
     "/api/v1/payments/feed/",
     "/admin/payments/payment/",
     "/payments/feed/",
+    "/admin/payments/bankstatementimport/",
+    "/admin/payments/bankstatementline/",
+    "/api/v1/bank-imports/",
 ]
 
 # (method, path, JSON body, expected status); a 202 with a job id is followed until the job is done.

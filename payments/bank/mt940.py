@@ -1,0 +1,410 @@
+"""SWIFT MT940 account statements, as German, Dutch and most other banks still deliver them.
+
+The tag grammar (``:20:``, ``:25:``, ``:60F:``, ``:61:``, ``:86:``, ``:62F:`` …) is read by the
+``mt-940`` library; this module adds what the library leaves open: line numbers in every error,
+tolerant decoding (files are usually cp1252 or ISO-8859-1, not UTF-8), a statement per ``:20:``
+block, and the ``:86:`` details. Those come in three shapes:
+
+* German structured details (DFÜ-Abkommen, Anlage 3, "MT940 Strukturierung"): a three-digit
+  Geschäftsvorfallcode (GVC), then subfields ``?00`` posting text, ``?10`` prima nota,
+  ``?20``–``?29`` and ``?60``–``?63`` purpose, ``?30`` BIC, ``?31`` IBAN or account, ``?32``/``?33``
+  name, ``?34`` return key. SEPA payments carry keyed text in the purpose (``EREF+``, ``KREF+``,
+  ``MREF+``, ``CRED+``, ``SVWZ+``, ``ABWA+`` …) which is cut into 27-character pieces without
+  regard for words, so the pieces are joined without a separator.
+* SWIFT-style slash keys used by Dutch banks and others: ``/TRTP/…/IBAN/…/NAME/…/REMI/…/EREF/…``.
+* Free text, kept as the remittance.
+
+Amounts are Decimal, dates are ``date``; ``RC`` (reversal of a credit) is money out and ``RD``
+(reversal of a debit) money in, as SWIFT defines them.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+import mt940
+from django.utils.translation import gettext as _
+from schwifty import IBAN
+from schwifty.exceptions import SchwiftyException
+
+from payments.bank.types import ParsedLine, ParsedStatement, StatementFormatError
+
+__all__ = ["decode_statement_text", "parse_mt940"]
+
+_TAG_RE = re.compile(r"^:(?P<tag>\d{2}[A-Z]?|NS):")
+_KNOWN_TAGS = {str(tag_id) for tag_id in mt940.models.Transactions.default_tags()}
+_REQUIRED_TAGS = {"20": ":20:", "25": ":25:"}
+
+_GERMAN_DETAILS_RE = re.compile(r"^(?P<gvc>\d{3})(?=\?\d{2})")
+_SUBFIELD_RE = re.compile(r"\?(\d{2})")
+_SEPA_KEYS = (
+    "EREF",
+    "KREF",
+    "MREF",
+    "CRED",
+    "SVWZ",
+    "ABWA",
+    "ABWE",
+    "IBAN",
+    "BIC",
+    "DEBT",
+    "COAM",
+    "OAMT",
+    "PURP",
+    "MDAT",
+    "SQTP",
+    "ORCR",
+    "ORMR",
+    "DDAT",
+    "RTRN",
+)
+_SLASH_KEYS = ("TRTP", "IBAN", "BIC", "NAME", "REMI", "EREF", "MARF", "CSID", "RTRN", "PREF", "KREF", "ORDP", "BENM")
+_SLASH_RE = re.compile(r"/(" + "|".join(_SLASH_KEYS) + r")/")
+_CHARGES_RE = re.compile(r"/CHGS/(?P<currency>[A-Z]{3})?(?P<amount>\d+(?:,\d*)?)")
+# ISO 20022 return reasons (ExternalReturnReason1Code) that appear in SEPA return texts.
+_ISO_RETURN_RE = re.compile(
+    r"\b(AC0[1-6]|AC13|AG0[12]|AM0[45]|BE05|CNOR|DNOR|FF01|MD0[1-7]|MS0[23]|RC01|RR0[1-4]|SL01|FOCR|DUPL|TECH|FRAD|CUST)\b"
+)
+_NO_REFERENCE = {"", "NONREF", "KREF+", "EREF", "NOTPROVIDED"}
+
+
+def decode_statement_text(data: bytes) -> str:
+    """Decode a statement file: UTF-8 (with or without BOM) when it is valid UTF-8, otherwise cp1252,
+    otherwise ISO-8859-1 (which decodes any byte). MT940 files from German banks are mostly cp1252."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    for encoding in ("utf-8", "cp1252"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    return data.decode("iso-8859-1")
+
+
+def parse_mt940(data: bytes) -> list[ParsedStatement]:
+    """Parse an MT940 file into one ``ParsedStatement`` per ``:20:`` block, all or nothing.
+
+    Header lines before a block (``{1:…}{2:…}{4:`` SWIFT envelopes, bank names, ``940``) and the
+    ``-`` / ``-}`` trailers are skipped. Raises ``StatementFormatError`` naming the line for a
+    malformed tag, a missing mandatory tag (``:20:``, ``:25:``, ``:60F:``/``:60M:``,
+    ``:62F:``/``:62M:``) or a file without any statement.
+    """
+    text = decode_statement_text(data)
+    blocks = _split_blocks(text.splitlines())
+    if not blocks:
+        raise StatementFormatError(_("No MT940 statement found: no line starts with :20:."), location=_at(1))
+    return [_parse_block(block) for block in blocks]
+
+
+# -- blocks and tags ---------------------------------------------------------------------------------
+
+
+def _split_blocks(lines: list[str]) -> list[list[tuple[int, str]]]:
+    """Cut the file into statement blocks of (line number, text), one per ``:20:``."""
+    blocks: list[list[tuple[int, str]]] = []
+    current: list[tuple[int, str]] | None = None
+    for number, raw in enumerate(lines, start=1):
+        line = raw.rstrip().replace("\x00", "")
+        if line.startswith("{") and ":20:" in line:
+            # A SWIFT envelope on the same line as the first tag: "{1:…}{2:…}{4::20:…".
+            line = line[line.index(":20:") :]
+        if line.startswith(":20:"):
+            current = [(number, line)]
+            blocks.append(current)
+        elif current is None:
+            continue  # header before the first statement
+        elif line.strip() in {"-", "-}", "}"} or line.startswith("{"):
+            current = None  # end of a block; whatever follows up to the next :20: is header
+        elif line.strip():
+            current.append((number, line))
+    return blocks
+
+
+def _collect_tags(block: list[tuple[int, str]]) -> list[tuple[int, str, str]]:
+    """(line number, tag id, value) per tag; continuation lines are appended to their tag."""
+    tags: list[tuple[int, str, str]] = []
+    for number, line in block:
+        match = _TAG_RE.match(line)
+        if match and (match.group("tag") in _KNOWN_TAGS or match.group("tag")[:2] in _KNOWN_TAGS):
+            tags.append((number, match.group("tag"), line[match.end() :]))
+        elif match and tags and tags[-1][1] != "86":
+            raise StatementFormatError(_("Unknown tag :%(tag)s:.") % {"tag": match.group("tag")}, location=_at(number))
+        elif tags:
+            tag_number, tag_id, value = tags[-1]
+            tags[-1] = (tag_number, tag_id, f"{value}\n{line}")
+    return tags
+
+
+class _Transactions(mt940.models.Transactions):
+    """The library's statement model, fed one tag at a time so errors know their line."""
+
+    def feed(self, number: int, tag_id: str, value: str) -> None:
+        text = f":{tag_id}:{value}"
+        match = re.match(r"^:\n?(?P<full_tag>(?P<tag>[0-9]{2}|NS)(?P<sub_tag>[A-Z])?):", text)
+        try:
+            self._process_match(match, 0, [match], text)
+        except StatementFormatError:
+            raise
+        except (RuntimeError, ValueError, InvalidOperation, KeyError, TypeError) as exc:
+            raise StatementFormatError(
+                _("Malformed :%(tag)s: field %(value)s.") % {"tag": tag_id, "value": repr(value.strip())},
+                location=_at(number),
+            ) from exc
+
+
+def _parse_block(block: list[tuple[int, str]]) -> ParsedStatement:
+    start = _at(block[0][0])
+    tags = _collect_tags(block)
+    # Keep the raw :86: text: this module reads the subfields itself (see the module docstring).
+    transactions = _Transactions(processors={"post_transaction_details": []}, options=mt940.Options.all())
+    line_numbers: list[int] = []
+    seen: set[str] = set()
+    for number, tag_id, value in tags:
+        seen.add(tag_id[:2])
+        if tag_id == "61":
+            line_numbers.append(number)
+        if tag_id == "86" and not line_numbers:
+            continue  # statement-level information before the first :61:
+        transactions.feed(number, tag_id, value)
+    for tag_id, label in _REQUIRED_TAGS.items():
+        if tag_id not in seen:
+            raise StatementFormatError(_("The statement has no %(tag)s field.") % {"tag": label}, location=start)
+    data = transactions.data
+    opening = (
+        data.get("final_opening_balance") or data.get("intermediate_opening_balance") or data.get("opening_balance")
+    )
+    closing = (
+        data.get("final_closing_balance") or data.get("intermediate_closing_balance") or data.get("closing_balance")
+    )
+    if opening is None:
+        raise StatementFormatError(_("The statement has no opening balance (:60F: or :60M:)."), location=start)
+    if closing is None:
+        raise StatementFormatError(_("The statement has no closing balance (:62F: or :62M:)."), location=start)
+    currency = (opening.amount.currency or "").upper()
+    if not re.fullmatch(r"[A-Z]{3}", currency):
+        raise StatementFormatError(
+            _("Invalid currency %(currency)s in the opening balance.") % {"currency": repr(currency)}, location=start
+        )
+    if (closing.amount.currency or "").upper() != currency:
+        raise StatementFormatError(_("Opening and closing balances are in different currencies."), location=start)
+
+    reference = (data.get("transaction_reference") or "").strip()
+    sequence = (data.get("statement_number") or "").strip()
+    if data.get("sequence_number"):
+        sequence = f"{sequence}/{data['sequence_number']}".strip("/")
+    lines = tuple(
+        _parsed_line(transaction.data, currency=currency, number=number)
+        for transaction, number in zip(transactions.transactions, line_numbers, strict=True)
+    )
+    return ParsedStatement(
+        format="mt940",
+        kind="statement",
+        statement_id=f"{reference}/{sequence}" if sequence else reference,
+        account_iban=_account(data.get("account_identification") or ""),
+        currency=currency,
+        sequence=sequence,
+        from_date=_date(opening.date),
+        to_date=_date(closing.date),
+        opening_balance=Decimal(opening.amount.amount),
+        closing_balance=Decimal(closing.amount.amount),
+        lines=lines,
+    )
+
+
+def _at(number: int) -> str:
+    return _("line %(line)s") % {"line": number}
+
+
+def _date(value: Any) -> date | None:
+    return date(value.year, value.month, value.day) if value else None
+
+
+def _account(value: str) -> str:
+    """The :25: account: an IBAN when it is one (some banks append the currency), else as given
+    (``BLZ/Konto`` in Germany, a plain number in the Netherlands before SEPA)."""
+    compact = re.sub(r"\s", "", value)
+    for candidate in (compact, compact[:-3]):
+        try:
+            return IBAN(candidate).compact
+        except (SchwiftyException, ValueError):
+            continue
+    return compact
+
+
+def _iban_or_account(value: str) -> str:
+    compact = re.sub(r"\s", "", value)
+    try:
+        return IBAN(compact).compact
+    except (SchwiftyException, ValueError):
+        return compact
+
+
+# -- one :61: with its :86: -------------------------------------------------------------------------
+
+
+def _parsed_line(data: dict[str, Any], *, currency: str, number: int) -> ParsedLine:
+    if not data.get("id"):
+        # SWIFT makes the transaction type (1!a3!c, e.g. NTRF) mandatory; without it the amount
+        # cannot be told apart from the text after it ("12a,00NTRF…").
+        raise StatementFormatError(
+            _("Malformed :61: field: no transaction type after the amount."), location=_at(number)
+        )
+    mark = (data.get("status") or "").upper()
+    amount = abs(Decimal(data["amount"].amount))
+    value_date = _date(data.get("date"))
+    booking_date = _date(data.get("entry_date")) or value_date
+    bank_reference = (data.get("bank_reference") or "").strip()
+    own_reference = (data.get("customer_reference") or "").strip()
+    extra = (data.get("extra_details") or "").strip()
+    details = _details(data.get("transaction_details") or "")
+
+    counterparty_iban = details.get("iban", "")
+    additional = [details.get("additional", "")]
+    if extra:
+        if not counterparty_iban and _looks_like_iban(extra):
+            counterparty_iban = _iban_or_account(extra)
+        else:
+            additional.insert(0, extra)
+    charges = None
+    for text in (extra, data.get("transaction_details") or ""):
+        match = _CHARGES_RE.search(text.replace("\n", ""))
+        if match:
+            charges = Decimal(match.group("amount").replace(",", "."))
+            break
+    return_reason = details.get("return_reason", "")
+    customer_reference = details.get("KREF", "") or ("" if own_reference.upper() in _NO_REFERENCE else own_reference)
+    return ParsedLine(
+        amount=amount,
+        currency=currency,
+        credit=mark in {"C", "RD"},
+        booking_date=booking_date,
+        value_date=value_date,
+        reversal=mark.startswith("R"),
+        account_servicer_reference="" if bank_reference.upper() in _NO_REFERENCE else bank_reference,
+        end_to_end_id=_reference(details.get("EREF", "")),
+        mandate_id=details.get("MREF", ""),
+        creditor_id=details.get("CRED", ""),
+        customer_reference=_reference(customer_reference),
+        remittance=details.get("remittance", ""),
+        counterparty_name=details.get("name", ""),
+        counterparty_iban=counterparty_iban,
+        counterparty_bic=details.get("bic", ""),
+        bank_transaction_code=details.get("gvc", "") or (data.get("id") or "").strip(),
+        return_reason=return_reason,
+        charges=charges,
+        additional_info=" ".join(part for part in additional if part),
+        source_location=f"line {number}",
+    )
+
+
+def _reference(value: str) -> str:
+    return "" if value.strip().upper() in _NO_REFERENCE else value.strip()
+
+
+def _looks_like_iban(value: str) -> bool:
+    try:
+        IBAN(re.sub(r"\s", "", value))
+    except (SchwiftyException, ValueError):
+        return False
+    return True
+
+
+def _details(raw: str) -> dict[str, str]:
+    """Read an :86: field into the keys ``_parsed_line`` uses (see the module docstring)."""
+    # Banks wrap :86: at 65 characters wherever the line is full, mid-word included.
+    joined = "".join(line.strip("\r") for line in raw.split("\n"))
+    if _GERMAN_DETAILS_RE.match(joined):
+        return _german_details(joined)
+    if _SLASH_RE.search(joined):
+        return _slash_details(joined)
+    text = " ".join(part.strip() for part in raw.split("\n") if part.strip())
+    result = {"remittance": re.sub(r"\s+", " ", text)}
+    reason = _ISO_RETURN_RE.search(text)
+    if reason:
+        result["return_reason"] = reason.group(1)
+    return result
+
+
+def _german_details(joined: str) -> dict[str, str]:
+    gvc = joined[:3]
+    pieces = _SUBFIELD_RE.split(joined[3:])
+    fields: dict[str, list[str]] = {}
+    for key, value in zip(pieces[1::2], pieces[2::2], strict=False):
+        fields.setdefault(key, []).append(value)
+
+    def field(*keys: str, sep: str = "") -> str:
+        return sep.join(value for key in keys for value in fields.get(key, [])).strip()
+
+    purpose_keys = [f"2{digit}" for digit in range(10)] + [f"6{digit}" for digit in range(4)]
+    purpose = field(*purpose_keys)
+    # Some banks (e.g. Dresdner/Commerzbank) append their own message, "MTLG:…", to the purpose.
+    purpose, _, bank_message = purpose.partition("MTLG:")
+    result: dict[str, str] = {
+        "gvc": gvc,
+        "bic": field("30"),
+        "iban": _iban_or_account(field("31")),
+        # ?32 and ?33 are one 54-character name cut in two, usually mid-word.
+        "name": re.sub(r"\s+", " ", field("32", "33")),
+    }
+    keyed = _sepa_keys(purpose)
+    if keyed:
+        result.update({key: value for key, value in keyed.items() if key in {"EREF", "KREF", "MREF", "CRED"}})
+        remittance = keyed.get("SVWZ") or keyed.get("", "")
+        if keyed.get("ABWA") and not result["name"]:
+            result["name"] = keyed["ABWA"]
+        if keyed.get("IBAN") and not result["iban"]:
+            result["iban"] = _iban_or_account(keyed["IBAN"])
+        if keyed.get("BIC") and not result["bic"]:
+            result["bic"] = keyed["BIC"]
+        if keyed.get("RTRN"):
+            result["return_reason"] = keyed["RTRN"][:4]
+    else:
+        remittance = " ".join(value for key in purpose_keys for value in fields.get(key, []))
+        remittance = remittance.partition("MTLG:")[0]
+    result["remittance"] = re.sub(r"\s+", " ", remittance).strip()
+    reason = _ISO_RETURN_RE.search(purpose)
+    if not result.get("return_reason"):
+        # ?34 is the German return key (Rückgabegrund, e.g. 901); an ISO code in the text wins.
+        result["return_reason"] = reason.group(1) if reason else field("34")
+    result["additional"] = " ".join(part for part in (field("00"), field("10"), bank_message.strip()) if part)
+    if fields.get("70") or fields.get("71"):
+        result["additional"] = f"{result['additional']} {field('70', '71')}".strip()
+    return result
+
+
+def _sepa_keys(purpose: str) -> dict[str, str]:
+    """Split SEPA keyed purpose text (``EREF+…SVWZ+…``) into its keys; text before the first
+    key goes under ``""``. Empty when the purpose has no key."""
+    matches = list(re.finditer(r"(" + "|".join(_SEPA_KEYS) + r") ?\+", purpose))
+    if not matches:
+        return {}
+    result = {"": purpose[: matches[0].start()].strip()} if matches[0].start() else {}
+    for index, match in enumerate(matches):
+        end = matches[index + 1].start() if index + 1 < len(matches) else len(purpose)
+        result.setdefault(match.group(1), purpose[match.end() : end].strip())
+    return result
+
+
+def _slash_details(joined: str) -> dict[str, str]:
+    matches = list(_SLASH_RE.finditer(joined))
+    values: dict[str, str] = {}
+    for index, match in enumerate(matches):
+        end = matches[index + 1].start() if index + 1 < len(matches) else len(joined)
+        values.setdefault(match.group(1), joined[match.end() : end].strip().strip("/"))
+    result = {
+        "iban": _iban_or_account(values.get("IBAN", "")),
+        "bic": values.get("BIC", ""),
+        "name": values.get("NAME", ""),
+        "remittance": values.get("REMI", ""),
+        "EREF": values.get("EREF", ""),
+        "MREF": values.get("MARF", ""),
+        "CRED": values.get("CSID", ""),
+        "KREF": values.get("PREF", "") or values.get("KREF", ""),
+        "additional": values.get("TRTP", ""),
+    }
+    if values.get("RTRN"):
+        result["return_reason"] = values["RTRN"][:4]
+    return result

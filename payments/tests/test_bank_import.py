@@ -1,0 +1,444 @@
+"""Storing bank statement imports: the upload, the background import (all or nothing, idempotent
+for files, statements and lines), the admin pages and the API.
+
+Most scenarios inject a small stub parser (``parse=``) so they state exactly which statements a
+file holds; one test runs the real parsers on the project's own CAMT.053 fixture.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db.models import Sum
+from django.test import Client
+
+import payments.bank.admin  # noqa: F401  (registers the admin pages until payments/admin.py imports it)
+from core.api.problems import PROBLEM_CONTENT_TYPE
+from core.models import Job
+from core.services import job_run
+from payments.bank.importing import (
+    IMPORT_JOB,
+    statement_import_create,
+    statement_import_run,
+    statement_line_hashes,
+)
+from payments.bank.types import ParsedLine, ParsedStatement, StatementFormatError
+from payments.models import BankStatement, BankStatementImport, BankStatementLine
+from tests.conftest import client_for
+
+pytestmark = pytest.mark.django_db
+
+AS_OF = datetime(2026, 3, 4, 7, 0, tzinfo=UTC)
+ACCOUNT = "DE02120300000000202051"
+FIXTURES = Path(__file__).resolve().parent / "fixtures" / "bank"
+Status = BankStatementImport.Status
+
+
+# --- Building statements ---------------------------------------------------------------------------
+def line(amount: str, *, credit: bool = True, day: int = 2, ref: str = "", **extra) -> ParsedLine:
+    return ParsedLine(
+        amount=Decimal(amount),
+        currency="EUR",
+        credit=credit,
+        booking_date=date(2026, 3, day),
+        value_date=date(2026, 3, day),
+        account_servicer_reference=ref,
+        **extra,
+    )
+
+
+def statement(statement_id: str, *lines: ParsedLine, kind: str = "statement", **extra) -> ParsedStatement:
+    fields = {
+        "format": "camt.052.001.06" if kind == "report" else "camt.053.001.02",
+        "kind": kind,
+        "statement_id": statement_id,
+        "account_iban": ACCOUNT,
+        "currency": "EUR",
+        "lines": tuple(lines),
+        **extra,
+    }
+    return ParsedStatement(**fields)
+
+
+def stub(*statements: ParsedStatement):
+    def parse(data: bytes, *, filename: str = "", csv_mapping=None) -> list[ParsedStatement]:
+        return list(statements)
+
+    return parse
+
+
+def upload(data: bytes = b"file one", name: str = "statement.xml", **kwargs) -> BankStatementImport:
+    return statement_import_create(data=data, filename=name, as_of=AS_OF, **kwargs)
+
+
+def imported(*statements: ParsedStatement, data: bytes = b"file one") -> BankStatementImport:
+    statement_import = upload(data)
+    return statement_import_run(import_id=statement_import.pk, as_of=AS_OF, parse=stub(*statements))
+
+
+def live_lines():
+    return BankStatementLine.objects.filter(superseded_by__isnull=True)
+
+
+# --- The import service ----------------------------------------------------------------------------
+def test_an_import_of_the_projects_camt053_fixture_stores_both_statements_and_every_transaction():
+    data = (FIXTURES / "import_camt053_two_days.xml").read_bytes()
+    statement_import = upload(data, "import_camt053_two_days.xml")
+
+    done = statement_import_run(import_id=statement_import.pk, as_of=AS_OF)
+
+    assert done.status == Status.DONE, done.error
+    assert done.format == "camt.053.001.02"
+    assert (done.statement_count, done.new_statement_count) == (2, 2)
+    # Counted by hand from the fixture: day 1 has 3 entries, one of them a batch of 2 → 4 lines;
+    # day 2 has 1 entry → 5 lines. Credits 119.00 + 100.00 + 200.00 = 419.00; debits 50.00 + 12.50.
+    assert (done.line_count, done.new_line_count, done.duplicate_count) == (5, 5, 0)
+    lines = BankStatementLine.objects.filter(statement__statement_import=done)
+    assert lines.filter(credit=True).aggregate(total=Sum("amount"))["total"] == Decimal("419.00")
+    assert lines.filter(credit=False).aggregate(total=Sum("amount"))["total"] == Decimal("62.50")
+    day1, day2 = BankStatement.objects.order_by("statement_id")
+    assert (day1.opening_balance, day1.closing_balance, day1.line_count) == (Decimal("1000.00"), Decimal("1369.00"), 4)
+    assert (day2.opening_balance, day2.closing_balance, day2.line_count) == (Decimal("1369.00"), Decimal("1356.50"), 1)
+    assert day1.balance_warning == day2.balance_warning == ""
+    assert day1.account_iban == ACCOUNT and day1.sequence == "41"
+    batch = list(day1.lines.filter(batch_size=2).order_by("batch_index"))
+    assert [(b.amount, b.counterparty_name) for b in batch] == [
+        (Decimal("100.00"), "Åsa Ørsted"),
+        (Decimal("200.00"), "Bäckerei Zoë"),
+    ]
+    returned = day1.lines.get(credit=False)
+    assert (returned.return_reason, returned.charges, returned.mandate_id) == ("MD06", Decimal("3.00"), "MANDATE-3")
+    assert day1.lines.get(amount=Decimal("119.00")).counterparty_name == "Müller & Söhne Straßenbau GmbH"
+    assert set(lines.values_list("match_status", flat=True)) == {"new"}
+
+
+def test_the_same_file_uploaded_twice_is_one_import_with_one_job():
+    first = upload(b"same bytes")
+    second = upload(b"same bytes", "renamed.xml")
+
+    assert second.pk == first.pk
+    assert BankStatementImport.objects.count() == 1
+    assert Job.objects.filter(kind=IMPORT_JOB).count() == 1
+    assert first.size == len(b"same bytes") and len(first.sha256) == 64
+    assert first.status == Status.QUEUED
+
+
+def test_an_empty_or_too_large_file_is_refused_before_anything_is_stored(settings):
+    settings.DEBITOR_STATEMENT_MAX_BYTES = 10
+    with pytest.raises(ValidationError) as empty:
+        upload(b"")
+    with pytest.raises(ValidationError) as large:
+        upload(b"x" * 11)
+
+    assert "file" in empty.value.message_dict and "file" in large.value.message_dict
+    assert not BankStatementImport.objects.exists() and not Job.objects.exists()
+
+
+def test_an_overlapping_second_file_stores_only_the_line_the_first_did_not_have():
+    a, b, c = line("10.00", ref="A"), line("20.00", ref="B"), line("30.00", day=3, ref="C")
+    imported(statement("S1", a, b), data=b"first")
+
+    second = imported(statement("S1", a, b), statement("S2", c), data=b"second")
+
+    assert second.status == Status.DONE
+    assert (second.statement_count, second.new_statement_count) == (2, 1)
+    assert (second.line_count, second.new_line_count, second.duplicate_count) == (3, 1, 2)
+    assert BankStatement.objects.count() == 2
+    assert BankStatementLine.objects.count() == 3
+    assert BankStatement.objects.get(statement_id="S2").lines.get().amount == Decimal("30.00")
+
+
+def test_a_statement_delivered_again_with_one_more_line_keeps_its_lines_and_adds_the_new_one():
+    a, b = line("10.00", ref="A"), line("20.00", ref="B")
+    imported(statement("S1", a), data=b"first")
+
+    again = imported(statement("S1", a, b), data=b"second")
+
+    assert (again.new_statement_count, again.new_line_count, again.duplicate_count) == (0, 1, 1)
+    only = BankStatement.objects.get()
+    assert list(only.lines.values_list("position", "amount")) == [(0, Decimal("10.00")), (1, Decimal("20.00"))]
+    assert only.line_count == 2
+
+
+def test_an_intraday_report_then_the_statement_stores_each_movement_once_and_links_the_report_line():
+    booked = line("10.00", ref="ASR-1", end_to_end_id="E2E-1")
+    pending = line("500.00", ref="ASR-2", status="PDNG")
+    later = line("7.00", ref="ASR-3")
+    report = imported(statement("RPT-1", booked, pending, kind="report"), data=b"report")
+    report_line = BankStatementLine.objects.get(content_hash=statement_line_hashes(statement("x", booked))[0])
+    BankStatementLine.objects.filter(pk=report_line.pk).update(match_status="matched")
+
+    final = imported(statement("STMT-1", booked, later), data=b"statement")
+
+    assert (report.new_line_count, final.new_line_count, final.confirmed_count, final.duplicate_count) == (2, 1, 1, 0)
+    assert live_lines().count() == 3  # booked (from the statement), pending (report only), later
+    assert live_lines().values("content_hash").distinct().count() == 3
+    report_line.refresh_from_db()
+    successor = report_line.superseded_by
+    assert successor.statement.statement_id == "STMT-1" and successor.amount == Decimal("10.00")
+    assert successor.match_status == "matched"  # what the report's line was matched to stays matched
+
+
+def test_a_report_after_its_statement_adds_no_lines():
+    booked = line("10.00", ref="ASR-1")
+    imported(statement("STMT-1", booked), data=b"statement")
+
+    report = imported(statement("RPT-1", booked, kind="report"), data=b"report")
+
+    assert (report.new_line_count, report.duplicate_count) == (0, 1)
+    assert BankStatementLine.objects.count() == 1
+
+
+def test_two_identical_movements_in_one_statement_are_both_kept_and_a_second_delivery_adds_neither():
+    fee = line("2.50", credit=False)
+    first = imported(statement("S1", fee, fee), data=b"first")
+    second = imported(statement("S1", fee, fee), data=b"second")
+
+    assert first.new_line_count == 2
+    assert (second.new_line_count, second.duplicate_count) == (0, 2)
+
+
+def test_a_malformed_file_fails_with_message_and_location_and_stores_nothing():
+    def broken(data, *, filename="", csv_mapping=None):
+        raise StatementFormatError("amount is not a number", location="Stmt[1]/Ntry[3]/Amt")
+
+    statement_import = upload()
+    failed = statement_import_run(import_id=statement_import.pk, as_of=AS_OF, parse=broken)
+
+    assert failed.status == Status.FAILED
+    assert (failed.error, failed.error_location) == ("amount is not a number", "Stmt[1]/Ntry[3]/Amt")
+    assert failed.finished_at == AS_OF
+    assert not BankStatement.objects.exists() and not BankStatementLine.objects.exists()
+
+
+def test_an_unknown_file_format_fails_the_import_with_the_parsers_message():
+    statement_import = upload(b"just some text\n", "notes.txt")
+
+    failed = statement_import_run(import_id=statement_import.pk, as_of=AS_OF)
+
+    assert failed.status == Status.FAILED
+    assert "unknown" in failed.error.lower()
+    assert not BankStatement.objects.exists()
+
+
+def test_a_line_the_database_cannot_hold_fails_the_whole_file_before_anything_is_stored():
+    fine, odd = line("10.00", ref="A"), line("1.005", ref="B", source_location="line 7")
+
+    failed = imported(statement("S1", fine), statement("S2", odd))
+
+    assert failed.status == Status.FAILED and failed.error_location == "line 7"
+    assert not BankStatement.objects.exists()
+
+
+def test_a_failed_file_uploaded_again_is_queued_again():
+    statement_import = upload()
+    statement_import_run(
+        import_id=statement_import.pk,
+        as_of=AS_OF,
+        parse=lambda *a, **k: (_ for _ in ()).throw(StatementFormatError("x")),
+    )
+
+    again = upload()
+
+    assert again.pk == statement_import.pk
+    assert (again.status, again.error) == (Status.QUEUED, "")
+    assert statement_import_run(import_id=again.pk, as_of=AS_OF, parse=stub(statement("S1", line("1.00")))).status == (
+        Status.DONE
+    )
+
+
+def test_a_statement_that_does_not_add_up_is_imported_with_a_balance_warning():
+    result = imported(
+        statement(
+            "S1",
+            line("10.00"),
+            line("4.00", credit=False),
+            line("99.00", status="PDNG"),  # pending lines do not move the booked balance
+            opening_balance=Decimal("100.00"),
+            closing_balance=Decimal("120.00"),
+        )
+    )
+
+    stored = BankStatement.objects.get()
+    assert result.status == Status.DONE
+    assert stored.balance_difference == Decimal("-14.00")
+    assert "120.00" in stored.balance_warning and "-14.00" in stored.balance_warning
+
+
+def test_running_a_finished_import_again_changes_nothing():
+    done = imported(statement("S1", line("10.00")))
+
+    again = statement_import_run(import_id=done.pk, as_of=AS_OF, parse=stub(statement("S2", line("20.00"))))
+
+    assert again.status == Status.DONE
+    assert BankStatement.objects.get().statement_id == "S1"
+
+
+def test_the_background_job_runs_the_import_through_the_real_parser():
+    data = (FIXTURES / "import_camt053_two_days.xml").read_bytes()
+    statement_import = upload(data, "day.xml")
+    job = Job.objects.get(kind=IMPORT_JOB)
+    assert job.payload == {"import_id": statement_import.pk}
+
+    assert job_run(job_id=job.pk, clock=lambda: AS_OF) == "done"
+
+    statement_import.refresh_from_db()
+    assert (statement_import.status, statement_import.progress, statement_import.new_line_count) == (
+        Status.DONE,
+        100,
+        5,
+    )
+    job.refresh_from_db()
+    assert job.result["status"] == "done"
+
+
+def test_a_csv_upload_needs_a_known_mapping_and_the_accounts_iban():
+    with pytest.raises(ValidationError) as unknown:
+        upload(b"a;b", "export.csv", csv_mapping="no such bank")
+    assert "csv_mapping" in unknown.value.message_dict
+    with pytest.raises(ValidationError) as no_account:
+        upload(b"a;b", "export.csv", csv_mapping="sparkasse_camt")
+    assert "account_iban" in no_account.value.message_dict
+    assert not BankStatementImport.objects.exists()
+
+
+def test_a_csv_export_is_imported_with_its_preset_and_the_account_given_at_upload():
+    data = (FIXTURES / "sparkasse_camt.csv").read_bytes()
+    statement_import = upload(
+        data, "export.csv", csv_mapping="sparkasse_camt", account_iban="DE02 1203 0000 0000 2020 51"
+    )
+
+    done = statement_import_run(import_id=statement_import.pk, as_of=AS_OF)
+
+    assert statement_import.csv_mapping == {"preset": "sparkasse_camt", "account_iban": ACCOUNT}
+    assert done.status == Status.DONE, (done.error, done.error_location)
+    assert done.new_line_count > 0
+    assert set(BankStatement.objects.values_list("account_iban", flat=True)) == {ACCOUNT}
+
+
+# --- Admin -----------------------------------------------------------------------------------------
+UPLOAD_PAGE = "/admin/payments/bankstatementimport/upload/"
+
+
+def browser(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def test_an_accountant_uploads_a_statement_in_the_admin(accountant):
+    data = (FIXTURES / "import_camt053_two_days.xml").read_bytes()
+    client = browser(accountant)
+
+    assert client.get(UPLOAD_PAGE).status_code == 200
+    response = client.post(UPLOAD_PAGE, {"file": SimpleUploadedFile("day.xml", data)})
+
+    statement_import = BankStatementImport.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == f"/admin/payments/bankstatementimport/{statement_import.pk}/change/"
+    assert (statement_import.created_by, statement_import.filename) == (accountant, "day.xml")
+    assert Job.objects.filter(kind=IMPORT_JOB, payload={"import_id": statement_import.pk}).exists()
+
+
+def test_a_finance_viewer_sees_the_bank_pages_but_may_not_upload(viewer):
+    imported(statement("S1", line("10.00"), line("3.00", credit=False)))
+    client = browser(viewer)
+
+    assert client.get(UPLOAD_PAGE).status_code == 403
+    assert client.post(UPLOAD_PAGE, {"file": SimpleUploadedFile("a.xml", b"x")}).status_code == 403
+    listing = client.get("/admin/payments/bankstatementimport/")
+    assert listing.status_code == 200 and UPLOAD_PAGE.encode() not in listing.content
+    assert client.get("/admin/payments/bankstatement/").status_code == 200
+    lines = client.get("/admin/payments/bankstatementline/?credit=0")
+    assert lines.status_code == 200 and lines.context["cl"].result_count == 1
+    assert not BankStatementImport.objects.exclude(filename="statement.xml").exists()
+
+
+def test_the_admin_refuses_a_file_over_the_limit_on_the_form(accountant, settings):
+    settings.DEBITOR_STATEMENT_MAX_BYTES = 5
+    response = browser(accountant).post(UPLOAD_PAGE, {"file": SimpleUploadedFile("big.xml", b"0123456789")})
+
+    assert response.status_code == 200 and response.context["form"].errors["file"]
+    assert not BankStatementImport.objects.exists()
+
+
+# --- API -------------------------------------------------------------------------------------------
+IMPORTS = "/api/v1/bank-imports/"
+
+
+def problem_of(response, status: int = 400) -> dict:
+    assert response.status_code == status, response.content
+    assert response["Content-Type"] == PROBLEM_CONTENT_TYPE
+    return json.loads(response.content)
+
+
+def test_an_api_upload_answers_202_and_replays_it_for_the_same_idempotency_key(accountant):
+    client = client_for(accountant)
+    data = (FIXTURES / "import_camt053_two_days.xml").read_bytes()
+
+    first = client.post(IMPORTS, {"file": SimpleUploadedFile("day.xml", data)}, HTTP_IDEMPOTENCY_KEY="k-1")
+    replay = client.post(IMPORTS, {"file": SimpleUploadedFile("day.xml", data)}, HTTP_IDEMPOTENCY_KEY="k-1")
+
+    assert first.status_code == 202, first.content
+    body = first.json()
+    assert (body["status"], body["filename"], body["created_by"]) == ("queued", "day.xml", "accountant")
+    assert first["Location"].endswith(f"{IMPORTS}{body['id']}/")
+    assert replay.status_code == 202 and replay["Idempotent-Replayed"] == "true"
+    assert replay.json() == body
+    assert BankStatementImport.objects.count() == 1
+
+
+def test_the_api_shows_an_imports_progress_and_its_failure(accountant):
+    client = client_for(accountant)
+    body = client.post(IMPORTS, {"file": SimpleUploadedFile("notes.txt", b"no statement")}).json()
+    statement_import_run(import_id=body["id"], as_of=AS_OF)
+
+    shown = client.get(f"{IMPORTS}{body['id']}/").json()
+
+    assert shown["status"] == "failed" and shown["error"] and shown["progress"] == 100
+
+
+def test_an_api_upload_without_a_file_or_too_large_is_a_400_problem(accountant, settings):
+    client = client_for(accountant)
+    assert "#/file" in {e["pointer"] for e in problem_of(client.post(IMPORTS, {}))["errors"]}
+    settings.DEBITOR_STATEMENT_MAX_BYTES = 5
+    too_large = problem_of(client.post(IMPORTS, {"file": SimpleUploadedFile("a.xml", b"0123456789")}))
+    assert "#/file" in {e["pointer"] for e in too_large["errors"]}
+    assert not BankStatementImport.objects.exists()
+
+
+def test_a_finance_viewer_reads_but_cannot_upload_through_the_api(viewer):
+    client = client_for(viewer)
+    assert client.post(IMPORTS, {"file": SimpleUploadedFile("a.xml", b"x")}).status_code == 403
+    assert client.get(IMPORTS).status_code == 200
+
+
+def test_statements_and_their_lines_are_listed_with_filters(viewer):
+    imported(statement("S1", line("10.00"), line("3.00", credit=False)), statement("S2", line("5.00", day=3)))
+    client = client_for(viewer)
+    s1 = BankStatement.objects.get(statement_id="S1")
+
+    statements = client.get("/api/v1/bank-statements/").json()
+    credits = client.get(f"/api/v1/bank-statement-lines/?statement={s1.pk}&credit=true").json()
+
+    assert [row["statement_id"] for row in statements["results"]] == ["S2", "S1"]
+    assert [(row["amount"], row["credit"]) for row in credits["results"]] == [("10.00", True)]
+
+
+@pytest.mark.parametrize("url", ["/api/v1/bank-imports/", "/api/v1/bank-statements/", "/api/v1/bank-statement-lines/"])
+def test_bank_lists_take_the_same_number_of_queries_however_many_rows(viewer, django_assert_num_queries, url):
+    client = client_for(viewer)
+    imported(statement("S1", line("1.00")), data=b"one")
+    client.get(url)  # the user's role is looked up once
+    with django_assert_num_queries(2):  # the count, the page
+        assert client.get(url).status_code == 200
+    for number in range(2, 6):
+        imported(statement(f"S{number}", *(line(f"{number}.{i:02d}") for i in range(1, 4))), data=f"{number}".encode())
+    with django_assert_num_queries(2):
+        assert client.get(url).json()["count"] > 1
