@@ -571,3 +571,82 @@ class BankStatementLine(models.Model):
     def __str__(self) -> str:
         sign = "+" if self.credit else "−"
         return f"{sign}{self.amount} {self.currency} {self.booking_date or self.value_date or ''}".strip()
+
+
+# --- Bank statement matching (issue 8: matching) -----------------------------------------------
+
+
+class BankLineMatch(models.Model):
+    """A ranked suggestion which invoice (or customer) a bank statement line pays, and the decision
+    taken on it: accepted automatically (``decided_by`` empty) or by a person, or rejected.
+    ``signals`` keeps what the confidence was computed from: [{"code", "weight", "detail"}, ...]."""
+
+    class Decision(models.TextChoices):
+        NONE = "", pgettext_lazy("bank match decision", "open")
+        ACCEPTED = "accepted", pgettext_lazy("bank match decision", "accepted")
+        REJECTED = "rejected", pgettext_lazy("bank match decision", "rejected")
+
+    line = models.ForeignKey(
+        BankStatementLine, verbose_name=_("statement line"), on_delete=models.PROTECT, related_name="matches"
+    )
+    invoice = models.ForeignKey(
+        "invoicing.Invoice",
+        verbose_name=_("invoice"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="bank_matches",
+    )
+    customer = models.ForeignKey(
+        "customers.Customer",
+        verbose_name=_("customer"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="bank_matches",
+    )
+    amount = models.DecimalField(_("amount"), **MONEY)
+    confidence = models.PositiveSmallIntegerField(_("confidence (%)"))
+    explanation = models.TextField(_("explanation"), blank=True, default="")
+    signals = models.JSONField(_("signals"), default=list, blank=True)
+    rank = models.PositiveSmallIntegerField(_("rank"))
+    decision = models.CharField(_("decision"), max_length=8, choices=Decision.choices, blank=True, default="")
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("decided by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text=_("empty when decided automatically"),
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    payment = models.ForeignKey(
+        Payment,
+        verbose_name=_("payment"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="bank_matches",
+        help_text=_("The payment recorded when the match was applied."),
+    )
+    created_at = models.DateTimeField(_("created"))
+
+    class Meta:
+        verbose_name = _("bank line match")
+        verbose_name_plural = _("bank line matches")
+        ordering = ["line_id", "rank", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["line", "invoice"],
+                condition=Q(decision="accepted"),
+                name="payments_bankmatch_one_accepted",
+            ),
+            models.CheckConstraint(condition=Q(confidence__lte=100), name="payments_bankmatch_confidence"),
+            models.CheckConstraint(
+                condition=Q(decision__in=["", "accepted", "rejected"]), name="payments_bankmatch_decision_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.line_id} #{self.rank} {self.confidence} %"

@@ -350,3 +350,6 @@ DEBITOR_REVERIFY_AFTER_DAYS = env.int("DEBITOR_REVERIFY_AFTER_DAYS", default=90)
 DEBITOR_WRITE_OFF_TOLERANCE = Decimal(env.str("DEBITOR_WRITE_OFF_TOLERANCE", default="5.00"))
 # Bank statement uploads (CAMT, MT940, CSV): larger files are refused before parsing.
 DEBITOR_STATEMENT_MAX_BYTES = env.int("DEBITOR_STATEMENT_MAX_BYTES", default=20 * 1024 * 1024)
+# Statement lines whose best match reaches this confidence (0–100), clearly ahead of the next,
+# are applied automatically; the rest wait for review (payments.bank.matching).
+DEBITOR_MATCH_AUTO_THRESHOLD = env.int("DEBITOR_MATCH_AUTO_THRESHOLD", default=90)

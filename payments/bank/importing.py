@@ -243,6 +243,11 @@ def statement_import_run(*, import_id: int, as_of: datetime, parse: Parser | Non
         statement_import.progress = 100
         statement_import.finished_at = as_of
         statement_import.save()
+    # Matching runs once the import has committed: a line's trouble cannot undo the import.
+    from .matching import statement_match
+
+    for statement in statement_import.statements.order_by("pk"):
+        statement_match(statement=statement, as_of=as_of)
     return statement_import
 
 

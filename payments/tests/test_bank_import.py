@@ -115,7 +115,9 @@ def test_an_import_of_the_projects_camt053_fixture_stores_both_statements_and_ev
     returned = day1.lines.get(credit=False)
     assert (returned.return_reason, returned.charges, returned.mandate_id) == ("MD06", Decimal("3.00"), "MANDATE-3")
     assert day1.lines.get(amount=Decimal("119.00")).counterparty_name == "Müller & Söhne Straßenbau GmbH"
-    assert set(lines.values_list("match_status", flat=True)) == {"new"}
+    # Matching ran after the import: no invoice exists, so the credits wait for review, debits stay new.
+    assert set(lines.filter(credit=True).values_list("match_status", flat=True)) == {"review"}
+    assert set(lines.filter(credit=False).values_list("match_status", flat=True)) == {"new"}
 
 
 def test_the_same_file_uploaded_twice_is_one_import_with_one_job():
@@ -442,3 +444,33 @@ def test_bank_lists_take_the_same_number_of_queries_however_many_rows(viewer, dj
         imported(statement(f"S{number}", *(line(f"{number}.{i:02d}") for i in range(1, 4))), data=f"{number}".encode())
     with django_assert_num_queries(2):
         assert client.get(url).json()["count"] > 1
+
+
+# --- Matching after the import --------------------------------------------------------------------
+def test_an_imported_credit_naming_an_invoice_is_matched_and_applied_after_the_import():
+    from customers.tests.factories import make_customer
+    from invoicing.tests.factories import invoicing_setup as _setup  # noqa: F401
+    from invoicing.tests.factories import make_company_profile, make_issued, seed_rates_and_terms
+    from payments.models import Payment
+
+    seed_rates_and_terms()
+    make_company_profile()
+    invoice = make_issued(customer=make_customer())
+    unknown = line("12.34", ref="B-2", remittance="Spende", day=3)
+    paying = line(str(invoice.amount_due), ref="B-1", remittance=f"Rechnung {invoice.number}", day=3)
+
+    done = imported(statement("S-9", paying, unknown))
+
+    assert done.status == Status.DONE
+    invoice.refresh_from_db()
+    assert invoice.settlement_state == "paid"
+    payment = Payment.objects.get()
+    assert (payment.source, payment.amount, payment.allocated_amount) == (
+        "bank_statement",
+        invoice.amount_due,
+        invoice.amount_due,
+    )
+    statuses = dict(BankStatementLine.objects.values_list("account_servicer_reference", "match_status"))
+    assert statuses == {"B-1": "matched", "B-2": "review"}
+    assert statement_import_run(import_id=done.pk, as_of=AS_OF).status == Status.DONE
+    assert Payment.objects.count() == 1  # a rerun applies nothing twice
