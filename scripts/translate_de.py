@@ -1613,6 +1613,30 @@ DE = {
     "The payment recorded when the match was applied.": "Die Zahlung, die bei der Zuordnung erfasst wurde.",
     "bank line match": "Zuordnungsvorschlag",
     "bank line matches": "Zuordnungsvorschläge",
+    "Review queue": "Prüfliste",
+    "Unknown action.": "Unbekannte Aktion.",
+    "The suggestion is accepted: the payment is recorded and applied.": (
+        "Der Vorschlag ist angenommen: die Zahlung ist erfasst und zugeordnet."
+    ),
+    "The line is recorded as a payment of %(customer)s, left unapplied.": (
+        "Der Umsatz ist als Zahlung von %(customer)s erfasst und nicht zugeordnet."
+    ),
+    "The line is ignored.": "Der Umsatz wird ignoriert.",
+    "Statement lines matching could not apply by itself. Accept a suggestion, assign the line to a customer (the payment is left unapplied) or ignore it with a reason.": (
+        "Kontoumsätze, die die automatische Zuordnung nicht selbst verbuchen konnte. Nehmen Sie einen "
+        "Vorschlag an, ordnen Sie den Umsatz einem Kunden zu (die Zahlung bleibt unzugeordnet) oder "
+        "ignorieren Sie ihn mit Begründung."
+    ),
+    "Counterparty": "Auftraggeber/Empfänger",
+    "Remittance": "Verwendungszweck",
+    "Rank": "Rang",
+    "Confidence": "Sicherheit",
+    "Invoices": "Rechnungen",
+    "Explanation": "Erläuterung",
+    "Accept": "Annehmen",
+    "No suggestion.": "Kein Vorschlag.",
+    "Ignore": "Ignorieren",
+    "No statement lines to review.": "Keine Kontoumsätze zu prüfen.",
 }
 
 QUOTED = r'"(?:[^"\\]|\\.)*"'  # one "..." line of a .po file

@@ -83,6 +83,7 @@ ADMIN_EXTRA_MODEL_VIEWS = {
     "admin:payments_payment_refund": ACCEPTS_WRITES,
     "admin:payments_payment_return": ACCEPTS_WRITES,
     "admin:payments_bankstatementimport_upload": ACCEPTS_WRITES,  # accountants upload statement files
+    "admin:payments_bankstatementline_review": ACCEPTS_WRITES,  # accountants decide on lines to review
     "admin:payments_payment_complete": ACCEPTS_WRITES,
     "admin:payments_payment_fail": ACCEPTS_WRITES,
     "admin:payments_payment_assign": ACCEPTS_WRITES,
@@ -151,6 +152,9 @@ API_ROUTES = {
     "v1:bank-statement-detail": NEVER_WRITES,
     "v1:bank-statement-line-list": NEVER_WRITES,
     "v1:bank-statement-line-detail": NEVER_WRITES,
+    "v1:bank-statement-line-accept": ACCEPTS_WRITES,
+    "v1:bank-statement-line-assign": ACCEPTS_WRITES,
+    "v1:bank-statement-line-ignore": ACCEPTS_WRITES,
     "v1:payment-complete": ACCEPTS_WRITES,
     "v1:payment-fail": ACCEPTS_WRITES,
     "v1:payment-assign": ACCEPTS_WRITES,

@@ -1,16 +1,21 @@
 """The bank statements admin: uploaded files and their imports (with an upload page), the imported
-statements with their balance warnings, and their lines (read-only).
+statements with their balance warnings, their lines (read-only), and the review queue of the lines
+matching left to people.
 
-Viewers look; accountants (``payments.add_bankstatementimport``) upload. Nothing here is edited:
-statements are what the bank sent, and the import service is the only writer.
+Viewers look; accountants (``payments.add_bankstatementimport``) upload, and decide on lines in the
+review queue (``payments.change_payment``: a decision records a payment). Nothing here is edited:
+statements are what the bank sent, and the import and matching services are the only writers.
 """
 
 from __future__ import annotations
 
+from itertools import groupby
+
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpResponseRedirect
+from django.db.models import F, Prefetch
+from django.http import HttpResponseNotAllowed, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
@@ -18,10 +23,13 @@ from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from core.admin_site import ChangeListWriteGuard
+from customers.models import Customer
 from invoicing.admin.display import money
 
-from ..models import BankStatement, BankStatementImport, BankStatementLine
+from ..models import BankLineMatch, BankStatement, BankStatementImport, BankStatementLine
 from .importing import csv_presets, statement_import_create, statement_max_bytes
+from .matching import line_accept, line_assign_to_customer, line_ignore
 
 TEMPLATES = "payments/admin/bank/"
 
@@ -219,7 +227,7 @@ class DirectionFilter(admin.SimpleListFilter):
 
 
 @admin.register(BankStatementLine)
-class BankStatementLineAdmin(ReadOnlyAdmin):
+class BankStatementLineAdmin(ChangeListWriteGuard, ReadOnlyAdmin):
     list_display = [
         "booking_date",
         "value_date",
@@ -247,6 +255,20 @@ class BankStatementLineAdmin(ReadOnlyAdmin):
     ordering = ["-booking_date", "-id"]
     list_select_related = ["statement"]
     readonly_fields = [f.name for f in BankStatementLine._meta.fields]
+    change_list_template = TEMPLATES + "line_change_list.html"
+
+    def may_decide(self, request) -> bool:
+        # A decision records a payment: whoever may change payments (accountants and up).
+        return request.user.has_perm("payments.change_payment")
+
+    def _has_any_write_permission(self, request) -> bool:
+        # The site's write guard (core/admin_site.py, named as a base so this comes first): the
+        # review queue takes decisions by POST; the lines themselves stay read-only.
+        return self.may_decide(request)
+
+    def changelist_view(self, request, extra_context=None):
+        review_url = reverse("admin:payments_bankstatementline_review")
+        return super().changelist_view(request, {"review_url": review_url, **(extra_context or {})})
 
     @admin.display(description=_("amount"), ordering="amount")
     def amount_shown(self, obj):
@@ -255,3 +277,123 @@ class BankStatementLineAdmin(ReadOnlyAdmin):
     @admin.display(description=_("remittance"))
     def remittance_short(self, obj):
         return obj.remittance if len(obj.remittance) <= 80 else obj.remittance[:79] + "…"
+
+    def get_urls(self):
+        return [
+            path("review/", self.admin_site.admin_view(self.review_view), name="payments_bankstatementline_review"),
+            *super().get_urls(),
+        ]
+
+    def review_view(self, request):
+        """The lines matching left to people, each with its ranked suggestions: accept one, assign
+        the line to a customer (left unapplied) or ignore it with a reason."""
+        may_decide = self.may_decide(request)
+        if request.method not in ("GET", "HEAD"):
+            if not may_decide:
+                raise PermissionDenied
+            if request.method != "POST":
+                return HttpResponseNotAllowed(["GET", "HEAD", "POST"])
+            self._decide(request)
+            return HttpResponseRedirect(reverse("admin:payments_bankstatementline_review"))
+        lines = list(review_queue())
+        return TemplateResponse(
+            request,
+            TEMPLATES + "review.html",
+            {
+                **self.admin_site.each_context(request),
+                "opts": self.opts,
+                "title": gettext("Review queue"),
+                "entries": [_review_entry(line) for line in lines],
+                "may_decide": may_decide,
+                "customers": list(Customer.objects.order_by("number").values_list("pk", "number", "legal_name"))
+                if may_decide and lines
+                else [],
+            },
+        )
+
+    def _decide(self, request) -> None:
+        action = request.POST.get("action")
+        form_class = {"accept": AcceptForm, "assign": AssignForm, "ignore": IgnoreForm}.get(action)
+        if form_class is None:
+            self.message_user(request, gettext("Unknown action."), messages.ERROR)
+            return
+        form = form_class(request.POST)
+        if not form.is_valid():
+            for errors in form.errors.values():
+                for error in errors:
+                    self.message_user(request, error, messages.ERROR)
+            return
+        data, as_of, by = form.cleaned_data, timezone.now(), request.user
+        try:
+            if action == "accept":
+                line_accept(match=data["match"], as_of=as_of, by=by)
+                message = gettext("The suggestion is accepted: the payment is recorded and applied.")
+            elif action == "assign":
+                line_assign_to_customer(line=data["line"], customer=data["customer"], as_of=as_of, by=by)
+                message = gettext("The line is recorded as a payment of %(customer)s, left unapplied.") % {
+                    "customer": data["customer"]
+                }
+            else:
+                line_ignore(line=data["line"], as_of=as_of, by=by, reason=data["reason"])
+                message = gettext("The line is ignored.")
+        except ValidationError as exc:
+            for error in exc.messages:
+                self.message_user(request, error, messages.ERROR)
+            return
+        self.message_user(request, message, messages.SUCCESS)
+
+
+# --- The review queue -------------------------------------------------------------------------------
+
+
+def review_queue():
+    """The lines to review, newest value date first, with their open suggestions and invoices."""
+    return (
+        BankStatementLine.objects.filter(match_status=BankStatementLine.MatchStatus.REVIEW)
+        .order_by(F("value_date").desc(nulls_last=True), "-id")
+        .prefetch_related(
+            Prefetch(
+                "matches",
+                queryset=BankLineMatch.objects.filter(decision="")
+                .select_related("invoice", "customer")
+                .order_by("rank", "id"),
+                to_attr="open_matches",
+            )
+        )
+    )
+
+
+def _review_entry(line: BankStatementLine) -> dict:
+    suggestions = []
+    for rank, rows in groupby(line.open_matches, key=lambda row: row.rank):
+        rows = list(rows)
+        suggestions.append(
+            {
+                "match": rows[0],
+                "rank": rank,
+                "confidence": rows[0].confidence,
+                "customer": rows[0].customer,
+                "invoices": ", ".join(row.invoice.number for row in rows if row.invoice is not None),
+                "amount": money(sum(row.amount for row in rows), line.currency),
+                "explanation": rows[0].explanation,
+            }
+        )
+    return {
+        "line": line,
+        "amount": f"{'' if line.credit else '−'}{money(line.amount, line.currency)}",
+        "suggestions": suggestions,
+    }
+
+
+class AcceptForm(forms.Form):
+    match = forms.ModelChoiceField(queryset=BankLineMatch.objects.select_related("line"))
+
+
+class AssignForm(forms.Form):
+    line = forms.ModelChoiceField(queryset=BankStatementLine.objects.all())
+    customer = forms.ModelChoiceField(queryset=Customer.objects.all(), label=_("customer"))
+
+
+class IgnoreForm(forms.Form):
+    line = forms.ModelChoiceField(queryset=BankStatementLine.objects.all())
+    reason = forms.CharField(required=False, max_length=500)  # required: the service says so

@@ -1,5 +1,9 @@
 """The bank statement API: upload a statement file (the import runs in the background), follow
-its import, and read the statements and their lines.
+its import, and read the statements and their lines with their ranked matches.
+
+Lines matching left to people (``?match_status=review``) are decided with
+``POST /api/v1/bank-statement-lines/{id}/accept/`` (a suggestion, optionally split by hand),
+``…/assign/`` (a customer; the payment stays unapplied) or ``…/ignore/`` (with a reason).
 
 ``POST /api/v1/bank-imports/`` (multipart, field ``file``; ``csv_mapping`` names a CSV preset)
 answers 202 with the queued import; the same file again answers with the first import. Whether
@@ -9,12 +13,16 @@ parser's message and where in the file.
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import Prefetch
 from django.urls import reverse
 from django.utils import timezone
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError as ApiValidationError
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
@@ -22,9 +30,14 @@ from rest_framework.response import Response
 from core.api.enums import NamedEnumModelSerializer
 from core.api.filters import ApiFilterSet, TieBreakOrderingFilter
 from core.api.idempotency import idempotent
+from customers.models import Customer
+from invoicing.models import Invoice
 
-from ..models import BankStatement, BankStatementImport, BankStatementLine
+from ..models import BankLineMatch, BankStatement, BankStatementImport, BankStatementLine
 from .importing import csv_presets, statement_import_create, statement_max_bytes
+from .matching import line_accept, line_assign_to_customer, line_ignore
+
+MONEY = {"max_digits": 14, "decimal_places": 2}
 
 
 def _by(request):
@@ -116,7 +129,32 @@ class BankStatementSerializer(NamedEnumModelSerializer):
         read_only_fields = fields
 
 
+class BankLineMatchSerializer(NamedEnumModelSerializer):
+    invoice_number = serializers.CharField(source="invoice.number", read_only=True, allow_null=True, default=None)
+
+    class Meta:
+        model = BankLineMatch
+        fields = [
+            "id",
+            "rank",
+            "confidence",
+            "explanation",
+            "customer",
+            "invoice",
+            "invoice_number",
+            "amount",
+            "decision",
+            "decided_at",
+            "payment",
+        ]
+        read_only_fields = fields
+
+
 class BankStatementLineSerializer(NamedEnumModelSerializer):
+    matches = BankLineMatchSerializer(
+        many=True, read_only=True, help_text="The ranked suggestions and the decisions taken (rank 0: by hand)."
+    )
+
     class Meta:
         model = BankStatementLine
         fields = [
@@ -149,8 +187,44 @@ class BankStatementLineSerializer(NamedEnumModelSerializer):
             "additional_info",
             "match_status",
             "superseded_by",
+            "matches",
         ]
         read_only_fields = fields
+
+
+class LineAcceptAmountSerializer(serializers.Serializer):
+    invoice = serializers.PrimaryKeyRelatedField(queryset=Invoice.objects.all())
+    amount = serializers.DecimalField(**MONEY, min_value=Decimal("0.01"))
+
+
+class LineAcceptSerializer(serializers.Serializer):
+    match = serializers.PrimaryKeyRelatedField(
+        queryset=BankLineMatch.objects.all(), help_text="The suggestion accepted (one of the line's matches)."
+    )
+    amounts = LineAcceptAmountSerializer(
+        many=True,
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="Left out: as suggested. Otherwise how the line's money is split over the customer's invoices.",
+    )
+
+    def __init__(self, *args, line: BankStatementLine | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.line = line
+
+    def validate_match(self, value):
+        if self.line is not None and value.line_id != self.line.pk:
+            raise serializers.ValidationError("This suggestion belongs to another statement line.")
+        return value
+
+
+class LineAssignSerializer(serializers.Serializer):
+    customer = serializers.PrimaryKeyRelatedField(queryset=Customer.objects.all())
+
+
+class LineIgnoreSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=500, help_text="Why the line is no customer's payment.")
 
 
 # --- Filters ------------------------------------------------------------------------------------
@@ -240,13 +314,63 @@ class BankStatementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, vie
     ordering = ["-to_date", "-id"]
 
 
+def bank_line_queryset():
+    return BankStatementLine.objects.prefetch_related(
+        Prefetch("matches", queryset=BankLineMatch.objects.select_related("invoice").order_by("rank", "id"))
+    )
+
+
 class BankStatementLineViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
-    """The movements of imported statements (filter ``?statement=&credit=&match_status=``)."""
+    """The movements of imported statements with their ranked matches (filter
+    ``?statement=&credit=&match_status=``; ``match_status=review``: the lines left to people)."""
 
     api_area = "payments"
-    queryset = BankStatementLine.objects.all()
+    queryset = bank_line_queryset()
     serializer_class = BankStatementLineSerializer
     filterset_class = BankStatementLineFilter
     filter_backends = [filters.DjangoFilterBackend, TieBreakOrderingFilter]
-    ordering_fields = ["booking_date", "amount", "id"]
+    ordering_fields = ["booking_date", "value_date", "amount", "id"]
     ordering = ["statement", "position", "id"]
+
+    def _line_response(self, request, line_id: int) -> Response:
+        line = bank_line_queryset().get(pk=line_id)
+        return Response(BankStatementLineSerializer(line, context={"request": request}).data)
+
+    @extend_schema(request=LineAcceptSerializer, responses=BankStatementLineSerializer)
+    @action(detail=True, methods=["post"], url_path="accept", filter_backends=[])
+    def accept(self, request, pk=None):
+        """Accept one of the line's suggestions: the line is recorded as the customer's payment and
+        applied as suggested, or split as ``amounts`` says; the other suggestions are rejected."""
+        line = self.get_object()
+        payload = LineAcceptSerializer(data=request.data, line=line)
+        payload.is_valid(raise_exception=True)
+        amounts = payload.validated_data["amounts"]
+        line_accept(
+            match=payload.validated_data["match"],
+            as_of=timezone.now(),
+            by=_by(request),
+            amounts=None if amounts is None else [dict(row) for row in amounts],
+        )
+        return self._line_response(request, line.pk)
+
+    @extend_schema(request=LineAssignSerializer, responses=BankStatementLineSerializer)
+    @action(detail=True, methods=["post"], url_path="assign", filter_backends=[])
+    def assign(self, request, pk=None):
+        """The payer is known but not what for: the line is recorded as the customer's payment, unapplied."""
+        line = self.get_object()
+        payload = LineAssignSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        line_assign_to_customer(
+            line=line, customer=payload.validated_data["customer"], as_of=timezone.now(), by=_by(request)
+        )
+        return self._line_response(request, line.pk)
+
+    @extend_schema(request=LineIgnoreSerializer, responses=BankStatementLineSerializer)
+    @action(detail=True, methods=["post"], url_path="ignore", filter_backends=[])
+    def ignore(self, request, pk=None):
+        """The line is no customer's payment (a refund from a supplier, a transfer between own accounts …)."""
+        line = self.get_object()
+        payload = LineIgnoreSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        line_ignore(line=line, as_of=timezone.now(), by=_by(request), reason=payload.validated_data["reason"])
+        return self._line_response(request, line.pk)
