@@ -165,3 +165,17 @@ def document_store(*, folder: str, filename: str, data: bytes) -> StoredFile:
                 return StoredFile(name=path, sha256=digest, size=len(data))
     name = default_storage.save(path, ContentFile(data))
     return StoredFile(name=name, sha256=digest, size=len(data))
+
+
+class StoredFileAltered(RuntimeError):
+    """A stored file no longer matches the SHA-256 recorded when it was written."""
+
+
+def document_read(*, name: str, sha256: str, label: str = "") -> bytes:
+    """The bytes of a stored file, checked against its recorded SHA-256: an altered archive is an
+    error, never a download or an attachment."""
+    with default_storage.open(name, "rb") as stored:
+        data = stored.read()
+    if hashlib.sha256(data).hexdigest() != sha256:
+        raise StoredFileAltered(f"{label or name}: stored file does not match its SHA-256; the archive was altered.")
+    return data

@@ -11,13 +11,10 @@ checked by ``message_wording_save``.
 
 from __future__ import annotations
 
-import hashlib
-
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.files.storage import default_storage
 from django.http import Http404, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
 from django.urls import path, reverse
 from django.utils import timezone
@@ -27,6 +24,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 
 from core.admin_site import ReadOnlyMixin
+from core.documents import document_read
 from core.roles import Role, role_of
 
 from ..models import InboundAttachment, InboundMessage, MessageEvent, MessageWording, OutboxAttachment, OutboxMessage
@@ -73,10 +71,7 @@ def html_preview_response(html: str) -> HttpResponse:
 
 def stored_file_response(attachment) -> HttpResponse:
     """A stored attachment, checked against its SHA-256, as a download (never shown inline)."""
-    with default_storage.open(attachment.file.name, "rb") as stored:
-        data = stored.read()
-    if hashlib.sha256(data).hexdigest() != attachment.sha256:
-        raise RuntimeError(f"{attachment.filename}: stored file does not match its SHA-256.")
+    data = document_read(name=attachment.file.name, sha256=attachment.sha256, label=attachment.filename)
     response = HttpResponse(data, content_type="application/octet-stream")
     safe_name = attachment.filename.replace('"', "").replace("\r", "").replace("\n", "")
     response["Content-Disposition"] = f'attachment; filename="{safe_name}"'

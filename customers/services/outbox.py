@@ -33,13 +33,12 @@ from email.utils import parseaddr
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.files.storage import default_storage
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import transaction
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 
-from core.documents import document_store
+from core.documents import StoredFileAltered, document_read, document_store
 from core.models import CompanyProfile
 
 from ..mail import HandOff, backend_name, is_anymail, outbox_pause_point, refused_kind, send_error_kind
@@ -304,14 +303,13 @@ def _address(entry: dict) -> str:
 
 
 def _attachment_bytes(attachment: OutboxAttachment) -> bytes:
-    with default_storage.open(attachment.file.name, "rb") as stored:
-        data = stored.read()
-    if hashlib.sha256(data).hexdigest() != attachment.sha256:
+    try:
+        return document_read(name=attachment.file.name, sha256=attachment.sha256, label=attachment.filename)
+    except StoredFileAltered:
         raise AttachmentAltered(
             _("%(file)s: the stored file no longer matches its SHA-256; it was not sent.")
             % {"file": attachment.filename}
-        )
-    return data
+        ) from None
 
 
 def _email_build(message: OutboxMessage, connection) -> EmailMultiAlternatives:

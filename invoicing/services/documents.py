@@ -15,11 +15,17 @@ from datetime import datetime
 from importlib.metadata import version
 
 from django.conf import settings
-from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
-from core.documents import FACTURX_FILENAME, PdfAttachment, document_store, facturx_xmp_descriptions, pdf_render
+from core.documents import (
+    FACTURX_FILENAME,
+    PdfAttachment,
+    document_read,
+    document_store,
+    facturx_xmp_descriptions,
+    pdf_render,
+)
 from core.services import job_enqueue
 
 from ..models import (
@@ -290,11 +296,7 @@ def invoice_document_get(*, invoice: Invoice, kind: str) -> InvoiceDocument:
 
 def invoice_document_read(document: InvoiceDocument) -> bytes:
     """The stored bytes, checked against the recorded hash: a tampered archive is an error, not a download."""
-    with default_storage.open(document.file.name, "rb") as stored:
-        data = stored.read()
-    if hashlib.sha256(data).hexdigest() != document.sha256:
-        raise RuntimeError(f"{document.filename}: stored file does not match its SHA-256; the archive was altered.")
-    return data
+    return document_read(name=document.file.name, sha256=document.sha256, label=document.filename)
 
 
 def invoice_document_verify(*, document: InvoiceDocument) -> bool:
