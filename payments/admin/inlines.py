@@ -1,0 +1,104 @@
+"""List filters and the read-only inlines of a payment (allocations, refunds, events)."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from ..models import Allocation, PaymentEvent, Refund
+
+
+class UnallocatedFilter(admin.SimpleListFilter):
+    title = _("unallocated")
+    parameter_name = "unallocated"
+
+    def lookups(self, request, model_admin):
+        return [("yes", _("with unapplied money")), ("credit", _("with customer credit")), ("no", _("fully applied"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.filter(unapplied_amount__gt=0)
+        if self.value() == "credit":
+            return queryset.filter(credit_amount__gt=0)
+        if self.value() == "no":
+            return queryset.filter(unapplied_amount=0, credit_amount=0)
+        return queryset
+
+
+class ReadOnlyInline(admin.TabularInline):
+    extra = 0
+    can_delete = False
+    show_change_link = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class AllocationInline(ReadOnlyInline):
+    model = Allocation
+    fk_name = "payment"
+    fields = ["target", "amount", "rule", "explanation", "created_at", "created_by", "state"]
+    readonly_fields = [*fields, "reversal"]
+
+    def get_fields(self, request, obj=None):
+        # Only who may change payments gets the "Reverse" button; the others see the state.
+        if self.parent_may_act(request):
+            return self.fields
+        return [*self.fields[:-1], "reversal"]
+
+    def parent_may_act(self, request) -> bool:
+        return request.user.has_perm("payments.change_payment")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("invoice", "item", "created_by", "reversed_by")
+
+    @admin.display(description=_("state"))
+    def reversal(self, obj):
+        if obj.reversed_at:
+            return gettext("reversed on %(date)s: %(reason)s") % {
+                "date": timezone.localtime(obj.reversed_at).strftime("%Y-%m-%d"),
+                "reason": obj.reversal_reason,
+            }
+        return gettext("active")
+
+    @admin.display(description=_("applied to"))
+    def target(self, obj):
+        if obj.invoice_id:
+            url = reverse("admin:invoicing_invoice_change", args=[obj.invoice_id])
+            return format_html('<a href="{}">{}</a>', url, obj.invoice.number or obj.invoice_id)
+        return str(obj.item)
+
+    @admin.display(description=_("state"))
+    def state(self, obj):
+        if obj.reversed_at:
+            return gettext("reversed on %(date)s: %(reason)s") % {
+                "date": timezone.localtime(obj.reversed_at).strftime("%Y-%m-%d"),
+                "reason": obj.reversal_reason,
+            }
+        url = reverse("admin:payments_payment_reverse_allocation", args=[obj.pk])
+        return format_html('<a class="button" href="{}">{}</a>', url, gettext("Reverse"))
+
+
+class RefundInline(ReadOnlyInline):
+    model = Refund
+    fields = ["amount", "channel", "reference", "created_at", "created_by"]
+    readonly_fields = fields
+
+
+class EventInline(ReadOnlyInline):
+    model = PaymentEvent
+    fields = ["at", "kind", "by", "from_state", "to_state", "reason"]
+    readonly_fields = fields
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("by")
