@@ -28,7 +28,7 @@ from core.money import quantize
 from customers.models import Customer
 
 from .models import ExchangeRate, Invoice, InvoiceLine, InvoiceVatBreakdown, PaymentTerms
-from .services.issue import EXEMPTION_CODES, NOTES, _buyer_snapshot
+from .services.snapshots import EXEMPTION_CODES, NOTES, _buyer_snapshot
 from .terms import discount_offers as terms_discount_offers
 from .terms import due_date as terms_due_date
 from .totals import LineInput, compute_totals

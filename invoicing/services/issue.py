@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
-from decimal import Decimal, localcontext
+from datetime import datetime
+from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Max, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.models import CompanyProfile
-from core.money import quantize
 from core.numbering import number_next
 from core.roles import Role, role_of
 from customers.models import Customer
@@ -30,269 +28,25 @@ from ..models import (
 from ..terms import discount_offers, due_date, terms_text
 from .documents import invoice_documents_schedule
 from .drafts import (
-    ALLOWANCE_FIELDS,
-    LINE_FIELDS,
     DocumentNotEditable,
-    DocumentStateConflict,
-    invoice_draft_create,
     recompute_totals,
-    vat_rate_known,
+)
+from .issue_checks import (
+    InvoiceIssueError,
+    _check_complete,
+    _check_credit_note,
+    _check_xrechnung,
+    _customer_open_total,
+    _date_order_error,
+    _exchange_rate,
+    _latest_issued_date,
+    _merge,
+    _tax_total_eur,
 )
 from .locks import invoices_lock
+from .snapshots import NOTES, _buyer_snapshot, _exemption_for, _seller_snapshot
 
 SERIES = {DocumentType.INVOICE: "invoice", DocumentType.CREDIT_NOTE: "credit_note"}
-NOTES = {
-    VatCategory.REVERSE_CHARGE: {
-        "de": "Steuerschuldnerschaft des Leistungsempfängers (§ 13b UStG).",
-        "en": "Reverse charge: the recipient is liable for VAT (§ 13b UStG, Art. 196 VAT Directive).",
-    },
-    VatCategory.INTRA_COMMUNITY: {
-        "de": "Steuerfreie innergemeinschaftliche Lieferung (§ 4 Nr. 1b i. V. m. § 6a UStG).",
-        "en": "VAT-exempt intra-community supply (§ 4 Nr. 1b, § 6a UStG; Art. 138 VAT Directive).",
-    },
-    VatCategory.EXPORT: {
-        "de": "Steuerfreie Ausfuhrlieferung (§ 4 Nr. 1a i. V. m. § 6 UStG).",
-        "en": "VAT-exempt export delivery (§ 4 Nr. 1a, § 6 UStG).",
-    },
-    VatCategory.NOT_SUBJECT: {
-        "de": "Nicht im Inland steuerbare Leistung.",
-        "en": "Not subject to German VAT.",
-    },
-}
-
-
-# VATEX codes (CEF code list) for the breakdown rows of categories that are not taxed here:
-# EN 16931 wants a reason text or code on each of them (BR-AE-10, BR-IC-10, BR-G-10, BR-O-10).
-EXEMPTION_CODES = {
-    VatCategory.REVERSE_CHARGE: "VATEX-EU-AE",
-    VatCategory.INTRA_COMMUNITY: "VATEX-EU-IC",
-    VatCategory.EXPORT: "VATEX-EU-G",
-    VatCategory.NOT_SUBJECT: "VATEX-EU-O",
-}
-
-
-class InvoiceIssueError(ValidationError):
-    """The draft cannot be issued yet; field-level reasons."""
-
-
-def _seller_snapshot(*, needs_vat_id: bool) -> dict:
-    profile = CompanyProfile.objects.filter(pk=1).first()
-    if profile is None:
-        raise InvoiceIssueError(
-            {"seller": [_("Fill in the company profile (name, address, VAT ID or tax number) first.")]}
-        )
-    missing = [
-        label
-        for label, value in (
-            (_("name"), profile.name),
-            (_("street"), profile.street),
-            (_("postal code"), profile.postal_code),
-            (_("city"), profile.city),
-        )
-        if not value
-    ]
-    if not (profile.vat_id or profile.tax_number):
-        missing.append(_("VAT ID or tax number (§ 14 (4) Nr. 2 UStG)"))
-    elif needs_vat_id and not profile.vat_id:
-        missing.append(_("our VAT ID, which reverse charge and intra-community supplies state (§ 14a (1), (3) UStG)"))
-    if missing:
-        raise InvoiceIssueError(
-            {"seller": [_("The company profile lacks: %(missing)s.") % {"missing": ", ".join(missing)}]}
-        )
-    return profile.snapshot()
-
-
-def _buyer_snapshot(customer) -> dict:
-    return {
-        "number": customer.number,
-        "name": customer.legal_name,
-        "kind": customer.kind,
-        "street": customer.billing_street,
-        "street2": customer.billing_street2,
-        "postal_code": customer.billing_postal_code,
-        "city": customer.billing_city,
-        "country": customer.billing_country,
-        "vat_id": customer.vat_id,
-        "tax_number": customer.tax_number,
-        "leitweg_id": customer.leitweg_id,
-        "e_invoice_scheme": customer.e_invoice_scheme,
-        "e_invoice_address": customer.e_invoice_address,
-        "e_invoice_format": customer.e_invoice_format,
-        "language": customer.language,
-        "shipping": {
-            "name": customer.shipping_name,
-            "street": customer.shipping_street,
-            "street2": customer.shipping_street2,
-            "postal_code": customer.shipping_postal_code,
-            "city": customer.shipping_city,
-            "country": customer.shipping_country,
-        }
-        if customer.has_shipping_address
-        else None,
-    }
-
-
-def _check_complete(invoice: Invoice, lines: list, allowances: list, *, supply_date: date) -> dict[str, list[str]]:
-    """§ 14 (4) UStG, § 14a UStG and the EN 16931 category rules a draft must meet to be issued."""
-    errors: dict[str, list[str]] = {}
-    customer = invoice.customer
-    categories = {row.vat_category for row in [*lines, *allowances]}
-    if not lines:
-        errors.setdefault("lines", []).append(_("An invoice needs at least one line (BR-16)."))
-    if bool(invoice.service_period_start) != bool(invoice.service_period_end):
-        errors.setdefault("service_period_end", []).append(_("A service period needs its first and its last day."))
-    if categories & {VatCategory.REVERSE_CHARGE, VatCategory.INTRA_COMMUNITY} and not customer.vat_id:
-        errors.setdefault("lines", []).append(
-            _(
-                "Reverse charge (AE) and intra-community supplies (K) need the buyer's VAT ID (BR-AE-02, BR-IC-02); "
-                "customer %(customer)s has none."
-            )
-            % {"customer": customer.number}
-        )
-    if VatCategory.INTRA_COMMUNITY in categories and not invoice.deliver_to_country:
-        errors.setdefault("deliver_to_country", []).append(
-            _("Intra-community supplies need the deliver-to country (BR-IC-12).")
-        )
-    if VatCategory.NOT_SUBJECT in categories and len(categories) > 1:
-        errors.setdefault("lines", []).append(_("An invoice with category O has only category O lines (BR-O-11)."))
-    if VatCategory.EXEMPT in categories and not any(
-        line.vat_category == VatCategory.EXEMPT and (line.exemption_reason or line.exemption_code) for line in lines
-    ):
-        errors.setdefault("lines", []).append(_("Category E needs a line stating the exemption reason (BR-E-10)."))
-    # The draft was checked against the rates of its dates then; the dates may have moved since.
-    for prefix, rows in (("lines", lines), ("allowances_charges", allowances)):
-        for index, row in enumerate(rows):
-            if not vat_rate_known(category=row.vat_category, rate=row.vat_rate, on=supply_date):
-                errors.setdefault(f"{prefix}.{index}.vat_rate", []).append(
-                    _(
-                        "%(rate)s %% is not a rate for category %(category)s on the supply date %(date)s "
-                        "in the VAT rate table."
-                    )
-                    % {"rate": row.vat_rate, "category": row.vat_category, "date": f"{supply_date:%d.%m.%Y}"}
-                )
-    return errors
-
-
-def _check_xrechnung(invoice: Invoice, customer, seller: dict, *, is_invoice: bool) -> dict[str, list[str]]:
-    """What an XRechnung needs and the snapshot must carry, refused before issue rather than
-    found by validation afterwards (an issued invoice can no longer be completed):
-    seller contact BR-DE-2/5/6/7, payment instructions BR-DE-1/23, buyer reference BR-DE-15,
-    buyer electronic address BT-49 (PEPPOL-EN16931-R010)."""
-    from .documents import wants_xrechnung
-
-    buyer = {"kind": customer.kind, "leitweg_id": customer.leitweg_id, "e_invoice_format": customer.e_invoice_format}
-    if not wants_xrechnung(buyer):
-        return {}
-    errors: dict[str, list[str]] = {}
-    missing = [
-        label
-        for label, value in (
-            (_("contact person (BR-DE-5)"), seller.get("contact_name")),
-            (_("phone (BR-DE-6)"), seller.get("phone")),
-            (_("e-mail (BR-DE-7)"), seller.get("email")),
-            *([(_("IBAN (BR-DE-1, BR-DE-23)"), seller.get("iban"))] if is_invoice else []),
-        )
-        if not value
-    ]
-    if missing:
-        errors["seller"] = [
-            _("Customer %(customer)s receives XRechnung; the company profile lacks: %(missing)s.")
-            % {"customer": customer.number, "missing": ", ".join(missing)}
-        ]
-    if not (invoice.buyer_reference or customer.leitweg_id):
-        errors["buyer_reference"] = [
-            _("An XRechnung needs the buyer reference (BT-10, BR-DE-15): the Leitweg-ID or the customer's reference.")
-        ]
-    if not (customer.e_invoice_scheme and customer.e_invoice_address):
-        errors["customer"] = [
-            _(
-                "Customer %(customer)s receives XRechnung but has no electronic address with its scheme (BT-49), "
-                "e.g. the Leitweg-ID with scheme 0204."
-            )
-            % {"customer": customer.number}
-        ]
-    return errors
-
-
-def _merge(errors: dict[str, list[str]], more: dict[str, list[str]]) -> dict[str, list[str]]:
-    for path, messages in more.items():
-        errors.setdefault(path, []).extend(messages)
-    return errors
-
-
-def _latest_issued_date(document_type: str) -> date | None:
-    return Invoice.objects.filter(
-        document_type=document_type, status__in=[DocumentStatus.ISSUED, DocumentStatus.CANCELLED]
-    ).aggregate(latest=Max("invoice_date"))["latest"]
-
-
-def _date_order_error(invoice_date: date, latest: date | None, series: str) -> str | None:
-    if latest and invoice_date < latest:
-        if series == "credit_note":
-            message = _("%(date)s lies before the last issued credit note (%(latest)s); numbers must follow dates.")
-        else:
-            message = _("%(date)s lies before the last issued invoice (%(latest)s); numbers must follow dates.")
-        return message % {"date": f"{invoice_date:%d.%m.%Y}", "latest": f"{latest:%d.%m.%Y}"}
-    return None
-
-
-def _exchange_rate(invoice: Invoice, on: date, *, daily: bool) -> ExchangeRate | None:
-    if invoice.currency == "EUR":
-        return None
-    if daily:
-        return (
-            ExchangeRate.objects.filter(currency=invoice.currency, kind="daily", date__lte=on).order_by("-date").first()
-        )
-    return ExchangeRate.objects.filter(currency=invoice.currency, kind="monthly", date=on.replace(day=1)).first()
-
-
-def _tax_total_eur(tax_total: Decimal, units_per_eur: Decimal) -> Decimal:
-    """BT-111: the VAT in EUR, divided exactly before the one rounding (1/rate would round first)."""
-    with localcontext() as context:
-        context.prec = 60
-        return quantize(tax_total / units_per_eur, "EUR")
-
-
-def _customer_open_total(customer, *, exclude_pk: int) -> Decimal:
-    total = (
-        Invoice.objects.filter(customer=customer, status=DocumentStatus.ISSUED, document_type=DocumentType.INVOICE)
-        .exclude(pk=exclude_pk)
-        .aggregate(total=Sum("open_amount"))["total"]
-    )
-    return total or Decimal("0")
-
-
-def _check_credit_note(credit_note: Invoice, invoice: Invoice | None) -> dict[str, list[str]]:
-    """A credit note corrects an issued invoice of the same customer and currency, by at most what is left."""
-    if invoice is None or invoice.document_type != DocumentType.INVOICE:
-        return {"corrected_invoice": [_("A credit note must reference the invoice it corrects (BT-25).")]}
-    errors: dict[str, list[str]] = {}
-    if invoice.status != DocumentStatus.ISSUED:
-        errors.setdefault("corrected_invoice", []).append(
-            _("%(document)s is %(status)s; only issued invoices can be credited.")
-            % {"document": invoice.number or invoice.pk, "status": invoice.get_status_display()}
-        )
-    if invoice.customer_id != credit_note.customer_id:
-        errors.setdefault("corrected_invoice", []).append(
-            _("%(number)s belongs to another customer.") % {"number": invoice.number}
-        )
-    if invoice.currency != credit_note.currency:
-        errors.setdefault("currency", []).append(
-            _("A credit note is in the currency of its invoice (%(currency)s), not %(other)s.")
-            % {"currency": invoice.currency, "other": credit_note.currency}
-        )
-    remaining = invoice.tax_inclusive_total - invoice.credited_amount
-    if credit_note.tax_inclusive_total > remaining:
-        errors.setdefault("lines", []).append(_exceeds(credit_note.tax_inclusive_total, invoice.number, remaining))
-    return errors
-
-
-def _exceeds(amount, number, remaining) -> str:
-    return _("The credit note (%(amount)s) exceeds what is left to credit on %(number)s (%(remaining)s).") % {
-        "amount": amount,
-        "number": number,
-        "remaining": remaining,
-    }
 
 
 def invoice_issue(
@@ -528,15 +282,6 @@ def invoice_issue(
     return invoice
 
 
-def _exemption_for(lines: list, category: str, language: str) -> dict:
-    if category in EXEMPTION_CODES:
-        return {"exemption_reason": NOTES[category][language], "exemption_code": EXEMPTION_CODES[category]}
-    if category != VatCategory.EXEMPT:
-        return {}
-    line = next((x for x in lines if x.vat_category == category and (x.exemption_reason or x.exemption_code)), None)
-    return {"exemption_reason": line.exemption_reason, "exemption_code": line.exemption_code} if line else {}
-
-
 def _apply_credit_note(*, credit_note: Invoice, invoice: Invoice, as_of: datetime, by) -> None:
     """Reduce the corrected (locked) invoice's open amount; what exceeds it stays open on the
     credit note as the customer's balance (the payments issue turns it into usable credit).
@@ -598,88 +343,3 @@ def _apply_credit_note(*, credit_note: Invoice, invoice: Invoice, as_of: datetim
         credit_note.open_amount = overflow
         credit_note.settlement_state = SettlementState.OPEN
         credit_note.save(update_fields=["open_amount", "settlement_state"])
-
-
-def credit_note_create(
-    *,
-    invoice: Invoice,
-    as_of: datetime,
-    by=None,
-    lines: list[dict] | None = None,
-    reason: str = "",
-    issue: bool = False,
-) -> Invoice:
-    """A credit note (draft, or issued with ``issue=True``) correcting an issued invoice (BT-25).
-
-    Full (``lines=None``: all lines and allowances, only while nothing has been credited) or
-    partial with the given lines. Refused when it would credit more than is left; nothing is
-    saved then.
-    """
-    with transaction.atomic():
-        invoice = invoices_lock(invoice.pk)[invoice.pk]
-        if invoice.status != DocumentStatus.ISSUED or invoice.document_type != DocumentType.INVOICE:
-            raise DocumentStateConflict(
-                _("Only issued invoices can be credited; %(document)s is %(type)s %(status)s.")
-                % {
-                    "document": invoice.number or invoice.pk,
-                    "type": invoice.get_document_type_display(),
-                    "status": invoice.get_status_display(),
-                }
-            )
-        already = invoice.credited_amount
-        full = lines is None
-        if full:
-            if already:
-                raise ValidationError(
-                    {
-                        "invoice": [
-                            _("%(number)s has been credited partly (%(amount)s); credit the rest line by line.")
-                            % {"number": invoice.number, "amount": already}
-                        ]
-                    }
-                )
-            lines = [
-                {field: getattr(line, field) for field in LINE_FIELDS} for line in invoice.lines.order_by("position")
-            ]
-            allowances = [
-                {field: getattr(a, field) for field in ALLOWANCE_FIELDS}
-                for a in invoice.allowances_charges.order_by("position")
-            ]
-        else:
-            allowances = []
-        if invoice.language == "en":
-            note = f"Correction of invoice {invoice.number} of {invoice.invoice_date:%d %b %Y}"
-        else:
-            # Not "Gutschrift": in German VAT law that word means self-billing (§ 14 (2) Satz 2 UStG).
-            note = f"Rechnungskorrektur zu Rechnung {invoice.number} vom {invoice.invoice_date:%d.%m.%Y}"
-        if reason.strip():
-            note = f"{note}: {reason.strip()}"
-        credit_note = invoice_draft_create(
-            customer=invoice.customer,
-            as_of=as_of,
-            by=by,
-            document_type=DocumentType.CREDIT_NOTE,
-            corrected_invoice=invoice,
-            data={
-                "currency": invoice.currency,
-                "language": invoice.language,
-                "service_date": invoice.service_date,
-                "service_period_start": invoice.service_period_start,
-                "service_period_end": invoice.service_period_end,
-                "deliver_to_country": invoice.deliver_to_country,
-                "buyer_reference": invoice.buyer_reference,
-                "purchase_order_reference": invoice.purchase_order_reference,
-                "note": note,
-            },
-            lines=lines,
-            allowances_charges=allowances,
-        )
-        remaining = invoice.tax_inclusive_total - already
-        if credit_note.tax_inclusive_total > remaining:
-            # Raising rolls the draft back: crediting more would credit the same supply twice.
-            raise ValidationError({"lines": [_exceeds(credit_note.tax_inclusive_total, invoice.number, remaining)]})
-        if credit_note.tax_inclusive_total <= 0:
-            raise ValidationError({"lines": [_("A credit note credits an amount above zero.")]})
-        if issue:
-            credit_note = invoice_issue(invoice=credit_note, as_of=as_of, by=by)
-    return credit_note

@@ -1,0 +1,108 @@
+"""What an issued document keeps of its parties and tax notes: seller and buyer snapshots, the
+VAT notes and exemption codes printed and sent in the e-invoice."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext as _
+
+from core.models import CompanyProfile
+
+from ..models import (
+    VatCategory,
+)
+from .issue_checks import InvoiceIssueError
+
+NOTES = {
+    VatCategory.REVERSE_CHARGE: {
+        "de": "Steuerschuldnerschaft des Leistungsempfängers (§ 13b UStG).",
+        "en": "Reverse charge: the recipient is liable for VAT (§ 13b UStG, Art. 196 VAT Directive).",
+    },
+    VatCategory.INTRA_COMMUNITY: {
+        "de": "Steuerfreie innergemeinschaftliche Lieferung (§ 4 Nr. 1b i. V. m. § 6a UStG).",
+        "en": "VAT-exempt intra-community supply (§ 4 Nr. 1b, § 6a UStG; Art. 138 VAT Directive).",
+    },
+    VatCategory.EXPORT: {
+        "de": "Steuerfreie Ausfuhrlieferung (§ 4 Nr. 1a i. V. m. § 6 UStG).",
+        "en": "VAT-exempt export delivery (§ 4 Nr. 1a, § 6 UStG).",
+    },
+    VatCategory.NOT_SUBJECT: {
+        "de": "Nicht im Inland steuerbare Leistung.",
+        "en": "Not subject to German VAT.",
+    },
+}
+
+
+# VATEX codes (CEF code list) for the breakdown rows of categories that are not taxed here:
+# EN 16931 wants a reason text or code on each of them (BR-AE-10, BR-IC-10, BR-G-10, BR-O-10).
+EXEMPTION_CODES = {
+    VatCategory.REVERSE_CHARGE: "VATEX-EU-AE",
+    VatCategory.INTRA_COMMUNITY: "VATEX-EU-IC",
+    VatCategory.EXPORT: "VATEX-EU-G",
+    VatCategory.NOT_SUBJECT: "VATEX-EU-O",
+}
+
+
+def _seller_snapshot(*, needs_vat_id: bool) -> dict:
+    profile = CompanyProfile.objects.filter(pk=1).first()
+    if profile is None:
+        raise InvoiceIssueError(
+            {"seller": [_("Fill in the company profile (name, address, VAT ID or tax number) first.")]}
+        )
+    missing = [
+        label
+        for label, value in (
+            (_("name"), profile.name),
+            (_("street"), profile.street),
+            (_("postal code"), profile.postal_code),
+            (_("city"), profile.city),
+        )
+        if not value
+    ]
+    if not (profile.vat_id or profile.tax_number):
+        missing.append(_("VAT ID or tax number (§ 14 (4) Nr. 2 UStG)"))
+    elif needs_vat_id and not profile.vat_id:
+        missing.append(_("our VAT ID, which reverse charge and intra-community supplies state (§ 14a (1), (3) UStG)"))
+    if missing:
+        raise InvoiceIssueError(
+            {"seller": [_("The company profile lacks: %(missing)s.") % {"missing": ", ".join(missing)}]}
+        )
+    return profile.snapshot()
+
+
+def _buyer_snapshot(customer) -> dict:
+    return {
+        "number": customer.number,
+        "name": customer.legal_name,
+        "kind": customer.kind,
+        "street": customer.billing_street,
+        "street2": customer.billing_street2,
+        "postal_code": customer.billing_postal_code,
+        "city": customer.billing_city,
+        "country": customer.billing_country,
+        "vat_id": customer.vat_id,
+        "tax_number": customer.tax_number,
+        "leitweg_id": customer.leitweg_id,
+        "e_invoice_scheme": customer.e_invoice_scheme,
+        "e_invoice_address": customer.e_invoice_address,
+        "e_invoice_format": customer.e_invoice_format,
+        "language": customer.language,
+        "shipping": {
+            "name": customer.shipping_name,
+            "street": customer.shipping_street,
+            "street2": customer.shipping_street2,
+            "postal_code": customer.shipping_postal_code,
+            "city": customer.shipping_city,
+            "country": customer.shipping_country,
+        }
+        if customer.has_shipping_address
+        else None,
+    }
+
+
+def _exemption_for(lines: list, category: str, language: str) -> dict:
+    if category in EXEMPTION_CODES:
+        return {"exemption_reason": NOTES[category][language], "exemption_code": EXEMPTION_CODES[category]}
+    if category != VatCategory.EXEMPT:
+        return {}
+    line = next((x for x in lines if x.vat_category == category and (x.exemption_reason or x.exemption_code)), None)
+    return {"exemption_reason": line.exemption_reason, "exemption_code": line.exemption_code} if line else {}
