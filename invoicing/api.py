@@ -55,7 +55,8 @@ from .services.documents import (
     invoice_document_read,
     invoice_documents_recheck,
 )
-from .services.drafts import ALLOWANCE_FIELDS, HEADER_FIELDS, LINE_FIELDS, DocumentNotEditable, DocumentStateConflict
+from .services.draft_cleaning import ALLOWANCE_FIELDS, HEADER_FIELDS, LINE_FIELDS
+from .services.drafts import DocumentNotEditable, DocumentStateConflict
 from .services.sending import invoice_send
 
 register_problem(DocumentNotEditable, status_code=status.HTTP_409_CONFLICT, type_slug="document-not-editable")

@@ -39,7 +39,7 @@ from .models import (
     VatCategory,
     VatRate,
 )
-from .services.drafts import (
+from .services.draft_cleaning import (
     ALLOWANCE_FIELDS,
     HEADER_FIELDS,
     LINE_FIELDS,

@@ -21,7 +21,7 @@ from tasks.services import task_open_for_cause
 
 from .models import RecurringInvoiceRun, RecurringInvoiceTemplate
 from .services import invoice_draft_create, invoice_issue
-from .services.drafts import clean_lines
+from .services.draft_cleaning import clean_lines
 
 STEP_MONTHS = {"monthly": 1, "quarterly": 3, "yearly": 12}
 

@@ -12,7 +12,7 @@ from ..models import (
     DocumentType,
     Invoice,
 )
-from ..services.drafts import ALLOWANCE_FIELDS, LINE_FIELDS
+from ..services.draft_cleaning import ALLOWANCE_FIELDS, LINE_FIELDS
 from ..totals import TotalsError
 from .display import (
     TOTAL_ROWS,

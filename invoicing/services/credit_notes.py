@@ -13,12 +13,8 @@ from ..models import (
     DocumentType,
     Invoice,
 )
-from .drafts import (
-    ALLOWANCE_FIELDS,
-    LINE_FIELDS,
-    DocumentStateConflict,
-    invoice_draft_create,
-)
+from .draft_cleaning import ALLOWANCE_FIELDS, LINE_FIELDS
+from .drafts import DocumentStateConflict, invoice_draft_create
 from .issue import invoice_issue
 from .issue_checks import _exceeds
 from .locks import invoices_lock

@@ -27,10 +27,7 @@ from ..models import (
 )
 from ..terms import discount_offers, due_date, terms_text
 from .documents import invoice_documents_schedule
-from .drafts import (
-    DocumentNotEditable,
-    recompute_totals,
-)
+from .drafts import DocumentNotEditable, recompute_totals
 from .issue_checks import (
     InvoiceIssueError,
     _check_complete,

@@ -19,9 +19,7 @@ from ..models import (
     Invoice,
     VatCategory,
 )
-from .drafts import (
-    vat_rate_known,
-)
+from .draft_cleaning import vat_rate_known
 
 
 class InvoiceIssueError(ValidationError):

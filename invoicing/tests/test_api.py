@@ -36,7 +36,7 @@ from invoicing.models import (
     VatCategory,
     VatRate,
 )
-from invoicing.services.drafts import ALLOWANCE_FIELDS, HEADER_FIELDS, LINE_FIELDS
+from invoicing.services.draft_cleaning import ALLOWANCE_FIELDS, HEADER_FIELDS, LINE_FIELDS
 from tests.conftest import client_for
 
 pytestmark = pytest.mark.django_db

@@ -1,0 +1,399 @@
+"""Checking a draft's header, lines and allowances field by field before anything is written: every
+problem at once, each naming its field (``lines.2.quantity``), amounts and rates within bounds."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+
+from django.core.exceptions import ValidationError
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
+
+from core.money import minor_unit
+from customers.validation import FieldProblem, clean_country, clean_currency
+
+from ..models import (
+    Invoice,
+    PaymentTerms,
+    VatCategory,
+    VatRate,
+)
+from .unit_codes import is_unit_code
+
+HEADER_FIELDS = (
+    "currency",
+    "invoice_date",
+    "service_date",
+    "service_period_start",
+    "service_period_end",
+    "deliver_to_country",
+    "buyer_reference",
+    "purchase_order_reference",
+    "note",
+    "payment_terms",
+    "prepaid_amount",
+    "language",
+)
+LINE_FIELDS = (
+    "description",
+    "item_number",
+    "quantity",
+    "unit_code",
+    "unit_price",
+    "price_base_quantity",
+    "allowance_percent",
+    "allowance_amount",
+    "vat_category",
+    "vat_rate",
+    "exemption_reason",
+    "exemption_code",
+)
+ALLOWANCE_FIELDS = (
+    "is_charge",
+    "reason",
+    "reason_code",
+    "amount",
+    "percent",
+    "base_amount",
+    "vat_category",
+    "vat_rate",
+)
+MAX_QUANTITY = Decimal("1e11")
+MAX_PRICE = Decimal("1e11")
+MAX_AMOUNT = Decimal("1e11")
+# Amount columns hold 14 digits with 2 decimals: every computed amount must stay below this.
+MAX_STORED_AMOUNT = Decimal("1e12")
+# Decimal places the columns keep (models.QUANTITY, PRICE, RATE, MONEY): more would be rounded
+# silently by the database, so the stored document would differ from the one totalled.
+QUANTITY_PLACES = PRICE_PLACES = 4
+RATE_PLACES = MONEY_PLACES = 2
+# Text columns and their lengths: longer input would fail in the database instead of on its field.
+LINE_TEXT_FIELDS = {"item_number": 100, "exemption_reason": 255, "exemption_code": 30}
+ALLOWANCE_TEXT_FIELDS = {"reason": 255, "reason_code": 10}
+# The UN/ECE Recommendation 20 codes finance teams use most (for pick lists); every code of
+# Recommendations 20 and 21 is accepted (unit_codes.py).
+COMMON_UNITS = {
+    "C62": "piece",
+    "H87": "piece",
+    "HUR": "hour",
+    "DAY": "day",
+    "MON": "month",
+    "ANN": "year",
+    "KGM": "kilogram",
+    "MTR": "metre",
+    "LTR": "litre",
+    "MTK": "square metre",
+    "KWH": "kilowatt hour",
+    "LS": "lump sum",
+    "MIN": "minute",
+    "WEE": "week",
+    "TNE": "tonne",
+}
+
+
+def _decimal(
+    errors: dict, path: str, value, *, minimum=None, maximum=None, required=False, exclusive_min=False, places=None
+):
+    if value is None or (isinstance(value, str) and not value.strip()):
+        if required:
+            errors.setdefault(path, []).append(_("This field is required."))
+        return None
+    try:
+        number = Decimal(str(value))
+        if not number.is_finite():
+            raise InvalidOperation
+    except (InvalidOperation, ValueError):
+        errors.setdefault(path, []).append(_("%(value)s is not a number.") % {"value": repr(value)})
+        return None
+    if minimum is not None and (number <= minimum if exclusive_min else number < minimum):
+        message = _("Must be above %(minimum)s.") if exclusive_min else _("Must be at least %(minimum)s.")
+        errors.setdefault(path, []).append(message % {"minimum": minimum})
+        return None
+    if maximum is not None and abs(number) >= maximum:
+        errors.setdefault(path, []).append(_("Must be below %(maximum)s.") % {"maximum": _grouped(maximum)})
+        return None
+    if places is not None and number != number.quantize(Decimal(1).scaleb(-places)):
+        errors.setdefault(path, []).append(_("At most %(places)d decimal places.") % {"places": places})
+        return None
+    return number
+
+
+def _text(errors: dict, path: str, value, *, max_length: int) -> str:
+    text = "" if value is None else str(value).strip()
+    if len(text) > max_length:
+        errors.setdefault(path, []).append(_too_long(max_length))
+    return text
+
+
+def _too_long(limit: int) -> str:
+    return _("At most %(limit)d characters.") % {"limit": limit}
+
+
+def _grouped(number) -> str:
+    """A large number with thousands separators of the active language (1,000,000 / 1.000.000)."""
+    return formats.number_format(number, use_l10n=True, force_grouping=True)
+
+
+def _date(errors: dict, path: str, value) -> date | None:
+    if value in (None, ""):
+        return None
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value))
+    except ValueError:
+        errors.setdefault(path, []).append(_("%(value)s is not a date (YYYY-MM-DD).") % {"value": repr(value)})
+        return None
+
+
+def vat_rate_known(*, category: str, rate: Decimal | None, on: date, country: str = "DE") -> bool:
+    if category == VatCategory.NOT_SUBJECT and rate is None:
+        return True
+    return (
+        VatRate.objects.filter(country=country, category=category, rate=rate or Decimal("0"), valid_from__lte=on)
+        .exclude(valid_to__lt=on)
+        .exists()
+    )
+
+
+def clean_header(data: dict, *, instance: Invoice | None = None) -> dict:
+    unknown = set(data) - set(HEADER_FIELDS)
+    if unknown:
+        raise ValidationError({field: [_("This field cannot be set.")] for field in sorted(unknown)})
+    errors: dict[str, list[str]] = {}
+    clean = dict(data)
+    if "currency" in data:
+        try:
+            clean["currency"] = clean_currency(data["currency"] or "")
+            if minor_unit(clean["currency"]) < Decimal("0.01"):
+                # Amount columns keep 2 decimals; BHD, KWD, OMR ... would be rounded silently.
+                errors.setdefault("currency", []).append(
+                    _("%(currency)s has more than 2 decimal places; invoices in it are not supported.")
+                    % {"currency": clean["currency"]}
+                )
+        except FieldProblem as problem:
+            errors.setdefault("currency", []).append(str(problem))
+    for field in ("invoice_date", "service_date", "service_period_start", "service_period_end"):
+        if field in data:
+            clean[field] = _date(errors, field, data[field])
+    start = clean.get("service_period_start", getattr(instance, "service_period_start", None))
+    end = clean.get("service_period_end", getattr(instance, "service_period_end", None))
+    if start and end and end < start:
+        errors.setdefault("service_period_end", []).append(_("The service period ends before it starts."))
+    if data.get("deliver_to_country"):
+        try:
+            clean["deliver_to_country"] = clean_country(data["deliver_to_country"])
+        except FieldProblem as problem:
+            errors.setdefault("deliver_to_country", []).append(str(problem))
+    if "prepaid_amount" in data:
+        clean["prepaid_amount"] = _decimal(
+            errors, "prepaid_amount", data["prepaid_amount"], minimum=0, maximum=MAX_AMOUNT, places=MONEY_PLACES
+        ) or Decimal("0")
+    if "language" in data and data["language"] not in ("de", "en"):
+        errors.setdefault("language", []).append(_("Choose de or en."))
+    terms = data.get("payment_terms")
+    if terms is not None and not isinstance(terms, PaymentTerms):
+        found = PaymentTerms.objects.filter(pk=terms, active=True).first() if str(terms).isdigit() else None
+        if found is None:
+            errors.setdefault("payment_terms", []).append(
+                _("No active payment terms %(terms)s.") % {"terms": repr(terms)}
+            )
+        clean["payment_terms"] = found
+    for field in ("buyer_reference", "purchase_order_reference"):
+        if len(str(data.get(field) or "")) > 200:
+            errors.setdefault(field, []).append(_too_long(200))
+    if errors:
+        raise ValidationError(errors)
+    return clean
+
+
+def _clean_vat(errors: dict, path: str, data: dict, *, on: date) -> tuple[str, Decimal | None]:
+    """Category (UNCL 5305) and a rate the VAT rate table holds for it on the supply date.
+
+    Rates come from the table finance managers edit, never from code; O takes no rate, the
+    other zero-rate categories default to 0.
+    """
+    category = str(data.get("vat_category") or "").strip().upper()
+    rate = _decimal(
+        errors, f"{path}.vat_rate", data.get("vat_rate"), minimum=0, maximum=Decimal("100"), places=RATE_PLACES
+    )
+    if category not in VatCategory.values:
+        errors.setdefault(f"{path}.vat_category", []).append(
+            _("Unknown VAT category %(category)s; use one of %(categories)s (UNCL 5305).")
+            % {"category": repr(category), "categories": ", ".join(VatCategory.values)}
+        )
+        return category, rate
+    if f"{path}.vat_rate" in errors:
+        return category, rate
+    if category == VatCategory.NOT_SUBJECT:
+        rate = None
+    elif rate is None and category != VatCategory.STANDARD:
+        rate = Decimal("0")
+    if category == VatCategory.STANDARD and rate is None:
+        errors.setdefault(f"{path}.vat_rate", []).append(_("Category S needs a VAT rate (BR-S-05)."))
+    elif not vat_rate_known(category=category, rate=rate, on=on):
+        errors.setdefault(f"{path}.vat_rate", []).append(
+            _("%(rate)s %% is not a rate for category %(category)s on %(date)s in the VAT rate table.")
+            % {"rate": rate, "category": category, "date": f"{on:%d.%m.%Y}"}
+        )
+    return category, rate
+
+
+def clean_lines(lines: list[dict], *, on: date) -> list[dict]:
+    errors: dict[str, list[str]] = {}
+    clean_rows = []
+    if not lines:
+        errors.setdefault("lines", []).append(_("An invoice needs at least one line (BR-16)."))
+    for index, data in enumerate(lines):
+        path = f"lines.{index}"
+        if not isinstance(data, dict):
+            errors.setdefault(path, []).append(_("Each line is an object with description, quantity, price ..."))
+            continue
+        unknown = set(data) - set(LINE_FIELDS)
+        for field in sorted(unknown):
+            errors.setdefault(f"{path}.{field}", []).append(_("This field cannot be set."))
+        row = {}
+        description = str(data.get("description") or "").strip()
+        if not description:
+            errors.setdefault(f"{path}.description", []).append(_("Describe what was delivered."))
+        elif len(description) > 500:
+            errors.setdefault(f"{path}.description", []).append(_too_long(500))
+        row["description"] = description
+        for field, max_length in LINE_TEXT_FIELDS.items():
+            row[field] = _text(errors, f"{path}.{field}", data.get(field), max_length=max_length)
+        row["quantity"] = _decimal(
+            errors,
+            f"{path}.quantity",
+            data.get("quantity"),
+            maximum=MAX_QUANTITY,
+            required=True,
+            places=QUANTITY_PLACES,
+        )
+        if row["quantity"] == 0:
+            errors.setdefault(f"{path}.quantity", []).append(_("A quantity of zero invoices nothing."))
+        row["unit_price"] = _decimal(
+            errors,
+            f"{path}.unit_price",
+            data.get("unit_price"),
+            minimum=0,
+            maximum=MAX_PRICE,
+            required=True,
+            places=PRICE_PLACES,
+        )
+        row["price_base_quantity"] = _decimal(
+            errors,
+            f"{path}.price_base_quantity",
+            data.get("price_base_quantity", 1),
+            minimum=0,
+            maximum=MAX_QUANTITY,
+            exclusive_min=True,
+            places=QUANTITY_PLACES,
+        ) or Decimal("1")
+        row["allowance_percent"] = _decimal(
+            errors,
+            f"{path}.allowance_percent",
+            data.get("allowance_percent"),
+            minimum=0,
+            maximum=Decimal("100.01"),
+            places=RATE_PLACES,
+        )
+        row["allowance_amount"] = _decimal(
+            errors,
+            f"{path}.allowance_amount",
+            data.get("allowance_amount"),
+            minimum=0,
+            maximum=MAX_AMOUNT,
+            places=MONEY_PLACES,
+        )
+        unit = str(data.get("unit_code") or "C62").strip().upper()
+        if not is_unit_code(unit):
+            errors.setdefault(f"{path}.unit_code", []).append(
+                _("%(unit)s is not a UN/ECE Rec. 20 unit code (e.g. C62 piece, HUR hour, KGM kilogram; BR-CL-23).")
+                % {"unit": repr(unit)}
+            )
+        row["unit_code"] = unit
+        category, rate = _clean_vat(errors, path, data, on=on)
+        row["vat_category"], row["vat_rate"] = category, rate
+        if category == VatCategory.EXEMPT and not (row["exemption_reason"] or row["exemption_code"]):
+            errors.setdefault(f"{path}.exemption_reason", []).append(
+                _("Exempt lines need the exemption reason, e.g. 'Steuerfrei nach § 4 Nr. 14 UStG' (BR-E-10).")
+            )
+        clean_rows.append(row)
+    if errors:
+        raise ValidationError(errors)
+    return clean_rows
+
+
+def clean_allowances(rows: list[dict], *, on: date) -> list[dict]:
+    errors: dict[str, list[str]] = {}
+    clean_rows = []
+    for index, data in enumerate(rows):
+        path = f"allowances_charges.{index}"
+        if not isinstance(data, dict):
+            errors.setdefault(path, []).append(_("Each allowance or charge is an object with amount, reason ..."))
+            continue
+        for field in sorted(set(data) - set(ALLOWANCE_FIELDS)):
+            errors.setdefault(f"{path}.{field}", []).append(_("This field cannot be set."))
+        row = {}
+        row["is_charge"] = bool(data.get("is_charge", False))
+        for field, max_length in ALLOWANCE_TEXT_FIELDS.items():
+            row[field] = _text(errors, f"{path}.{field}", data.get(field), max_length=max_length)
+        row["amount"] = _decimal(
+            errors, f"{path}.amount", data.get("amount"), minimum=0, maximum=MAX_AMOUNT, places=MONEY_PLACES
+        )
+        row["percent"] = _decimal(
+            errors, f"{path}.percent", data.get("percent"), minimum=0, maximum=Decimal("100.01"), places=RATE_PLACES
+        )
+        row["base_amount"] = _decimal(
+            errors, f"{path}.base_amount", data.get("base_amount"), minimum=0, maximum=MAX_AMOUNT, places=MONEY_PLACES
+        )
+        if row["amount"] is None and (row["percent"] is None or row["base_amount"] is None):
+            errors.setdefault(f"{path}.amount", []).append(_("Give an amount, or a percent and its base amount."))
+        if not (row["reason"] or row["reason_code"]):
+            errors.setdefault(f"{path}.reason", []).append(
+                _("Say why the charge applies (BR-38).")
+                if row["is_charge"]
+                else _("Say why the allowance applies (BR-33).")
+            )
+        category, rate = _clean_vat(errors, path, data, on=on)
+        row["vat_category"], row["vat_rate"] = category, rate
+        clean_rows.append(row)
+    if errors:
+        raise ValidationError(errors)
+    return clean_rows
+
+
+def _rate_date(header: dict, instance: Invoice | None, as_of: datetime) -> date:
+    """Rates are those in force on the supply date (§ 27 UStG), else the invoice date, else today."""
+    for field in ("service_date", "service_period_end", "invoice_date"):
+        value = header.get(field, getattr(instance, field, None) if instance else None)
+        if value:
+            return value
+    return timezone.localdate(as_of)  # the German date, not UTC's, decides which rates apply
+
+
+def _clean_all(
+    *, data: dict, lines: list | None, allowances: list | None, instance: Invoice | None, as_of: datetime
+) -> tuple[dict, list[dict] | None, list[dict] | None]:
+    """Clean header, lines and allowances, raising one ValidationError with every problem found."""
+    errors: dict[str, list[str]] = {}
+    header: dict = {}
+    try:
+        header = clean_header(data, instance=instance)
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
+    on = _rate_date(header, instance, as_of)
+    results = []
+    for func, rows in ((clean_lines, lines), (clean_allowances, allowances)):
+        if rows is None:
+            results.append(None)
+            continue
+        try:
+            results.append(func(list(rows), on=on))
+        except ValidationError as exc:
+            errors.update(exc.message_dict)
+            results.append(None)
+    if errors:
+        raise ValidationError(errors)
+    return header, results[0], results[1]
