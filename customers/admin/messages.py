@@ -11,11 +11,10 @@ checked by ``message_wording_save``.
 
 from __future__ import annotations
 
-from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
+from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
@@ -24,79 +23,18 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 
 from core.admin_site import ReadOnlyMixin
-from core.documents import document_read
-from core.roles import Role, role_of
 
-from ..models import InboundAttachment, InboundMessage, MessageEvent, MessageWording, OutboxAttachment, OutboxMessage
+from ..models import MessageEvent, OutboxAttachment, OutboxMessage
 from ..models.messages import MessageStatus
-from ..services.wording import TEMPLATES, message_wording_clean, message_wording_save
-from .customers import badge
-
-# Status → one of the badge colours the customers admin already has (styles.html).
-STATUS_COLOURS = {
-    MessageStatus.QUEUED: "pending",
-    MessageStatus.SENDING: "pending",
-    MessageStatus.SENT: "passed",
-    MessageStatus.DELIVERED: "passed",
-    MessageStatus.BOUNCED: "failed",
-    MessageStatus.FAILED: "failed",
-    MessageStatus.CANCELLED: "unverified",
-}
-RESENDABLE = (
-    MessageStatus.SENDING,
-    MessageStatus.SENT,
-    MessageStatus.DELIVERED,
-    MessageStatus.BOUNCED,
-    MessageStatus.FAILED,
+from .message_display import (
+    RESENDABLE,
+    CustomerIdFilter,
+    CustomerLinkMixin,
+    _iframe,
+    html_preview_response,
+    status_badge,
+    stored_file_response,
 )
-# What a message's HTML may do in the preview: show itself with its inline styles. Nothing else —
-# no script, no form, no request to anywhere (a tracking pixel must not fire from the admin).
-PREVIEW_CSP = (
-    "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'; sandbox"
-)
-
-
-def status_badge(status: str, label) -> str:
-    return badge(STATUS_COLOURS.get(status, "unverified"), label)
-
-
-def html_preview_response(html: str) -> HttpResponse:
-    response = HttpResponse(html, content_type="text/html; charset=utf-8")
-    response["Content-Security-Policy"] = PREVIEW_CSP
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Referrer-Policy"] = "no-referrer"
-    response["Cache-Control"] = "private, no-store"
-    return response
-
-
-def stored_file_response(attachment) -> HttpResponse:
-    """A stored attachment, checked against its SHA-256, as a download (never shown inline)."""
-    data = document_read(name=attachment.file.name, sha256=attachment.sha256, label=attachment.filename)
-    response = HttpResponse(data, content_type="application/octet-stream")
-    safe_name = attachment.filename.replace('"', "").replace("\r", "").replace("\n", "")
-    response["Content-Disposition"] = f'attachment; filename="{safe_name}"'
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
-
-
-def _iframe(url: str) -> str:
-    # sandbox="" on top of the CSP: even a browser that ignores the header runs no script.
-    return format_html(
-        '<iframe sandbox="" referrerpolicy="no-referrer" src="{}" title="{}" '
-        'style="width:100%;max-width:760px;height:560px;border:1px solid #ccc;background:#fff"></iframe>',
-        url,
-        gettext("Preview"),
-    )
-
-
-class CustomerLinkMixin:
-    @admin.display(description=_("customer"), ordering="customer__legal_name")
-    def customer_link(self, obj):
-        if obj.customer_id is None:
-            return "—"
-        url = reverse(f"{self.admin_site.name}:customers_customer_change", args=[obj.customer_id])
-        return format_html('<a href="{}">{}</a>', url, obj.customer)
-
 
 # --- Outbox -------------------------------------------------------------------------------------
 
@@ -107,29 +45,6 @@ class MessageEventInline(ReadOnlyMixin, admin.TabularInline):
     readonly_fields = fields
     extra = 0
     ordering = ["at", "id"]
-
-
-class CustomerIdFilter(admin.SimpleListFilter):
-    """One customer's messages (``?customer=<id>``), e.g. linked from the customer's page; no list of
-    thousands of customers in the sidebar — only the chosen one is shown."""
-
-    title = _("customer")
-    parameter_name = "customer"
-
-    def lookups(self, request, model_admin):
-        value = self.value()
-        if not value:
-            return []
-        customer = model_admin.model._meta.get_field("customer").related_model.objects.filter(pk=value).first()
-        return [(value, str(customer) if customer else value)]
-
-    def queryset(self, request, queryset):
-        value = self.value()
-        if value:
-            if not value.isdigit():
-                return queryset.none()
-            return queryset.filter(customer_id=int(value))
-        return queryset
 
 
 @admin.register(OutboxMessage)
@@ -451,165 +366,3 @@ class OutboxMessageAdmin(CustomerLinkMixin, admin.ModelAdmin):
             lambda m: message_cancel(message=m, as_of=timezone.now(), by=request.user, reason=reason),
             gettext("The message is cancelled; it will not be sent."),
         )
-
-
-# --- Incoming messages --------------------------------------------------------------------------
-
-
-@admin.register(InboundMessage)
-class InboundMessageAdmin(ReadOnlyMixin, CustomerLinkMixin, admin.ModelAdmin):
-    list_display = ["received_at", "from_email", "customer_link", "subject", "matched_by", "invoice"]
-    list_filter = ["matched_by", CustomerIdFilter, ("received_at", admin.DateFieldListFilter)]
-    search_fields = ["subject", "from_email", "from_name", "message_id", "customer__legal_name", "customer__number"]
-    list_select_related = ["customer", "invoice"]
-    date_hierarchy = "received_at"
-    ordering = ["-received_at", "-id"]
-    fields = [
-        "received_at",
-        "customer_link",
-        "contact",
-        "from_name",
-        "from_email",
-        "to",
-        "subject",
-        "matched_by",
-        "in_reply_to",
-        "invoice",
-        "message_id",
-        "provider",
-        "provider_message_id",
-        "text_display",
-        "preview",
-        "attachments_display",
-    ]
-    readonly_fields = fields
-
-    @admin.display(description=_("text body"))
-    def text_display(self, obj):
-        return format_html('<pre style="white-space:pre-wrap;max-width:760px">{}</pre>', obj.body_text or "—")
-
-    @admin.display(description=_("HTML body"))
-    def preview(self, obj):
-        if not obj.body_html:
-            return "—"
-        return _iframe(reverse(f"{self.admin_site.name}:customers_inboundmessage_preview", args=[obj.pk]))
-
-    @admin.display(description=_("attachments"))
-    def attachments_display(self, obj):
-        rows = [
-            (
-                reverse(f"{self.admin_site.name}:customers_inboundmessage_attachment", args=[obj.pk, a.pk]),
-                a.filename,
-                a.content_type,
-                a.size,
-            )
-            for a in obj.attachments.all()
-        ]
-        if not rows:
-            return "—"
-        return format_html_join("", '<div><a href="{}">{}</a> · {} · {} B</div>', rows)
-
-    def get_urls(self):
-        view = self.admin_site.admin_view
-        return [
-            path("<path:object_id>/preview/", view(self.preview_view), name="customers_inboundmessage_preview"),
-            path(
-                "<path:object_id>/attachment/<int:attachment_id>/",
-                view(self.attachment_view),
-                name="customers_inboundmessage_attachment",
-            ),
-            *super().get_urls(),
-        ]
-
-    def _message(self, request, object_id) -> InboundMessage:
-        message = self.get_object(request, unquote(object_id))
-        if message is None or not self.has_view_permission(request, message):
-            raise Http404(gettext("No such message."))
-        return message
-
-    @xframe_options_sameorigin
-    def preview_view(self, request, object_id):
-        """A customer's HTML is untrusted: shown only inside the sandbox, under the strict CSP."""
-        if request.method not in ("GET", "HEAD"):
-            return HttpResponseNotAllowed(["GET", "HEAD"])
-        return html_preview_response(self._message(request, object_id).body_html)
-
-    def attachment_view(self, request, object_id, attachment_id):
-        if request.method not in ("GET", "HEAD"):
-            return HttpResponseNotAllowed(["GET", "HEAD"])
-        message = self._message(request, object_id)
-        attachment = InboundAttachment.objects.filter(message=message, pk=attachment_id).first()
-        if attachment is None:
-            raise Http404(gettext("No such attachment."))
-        return stored_file_response(attachment)
-
-
-# --- Wording ------------------------------------------------------------------------------------
-
-
-class MessageWordingForm(forms.ModelForm):
-    template = forms.ChoiceField(label=_("template"), choices=[(t, t) for t in TEMPLATES])
-
-    class Meta:
-        model = MessageWording
-        fields = ["template", "language", "subject", "intro"]
-        help_texts = {
-            "subject": _("Empty: the shipped subject. Placeholders such as {number} are filled per language."),
-            "intro": _("Empty: the shipped opening text. Placeholders: {contact_name}, {number}, {amount}, …"),
-        }
-
-    def clean(self):
-        data = super().clean()
-        if self.errors:
-            return data
-        try:
-            data["subject"], data["intro"] = message_wording_clean(
-                template=data.get("template", self.instance.template or ""),
-                language=data.get("language", self.instance.language or ""),
-                subject=data.get("subject", ""),
-                intro=data.get("intro", ""),
-            )
-        except ValidationError as exc:
-            for field, problems in exc.message_dict.items():
-                self.add_error(field if field in self.fields else None, problems)
-        return data
-
-
-@admin.register(MessageWording)
-class MessageWordingAdmin(admin.ModelAdmin):
-    """Finance managers word the templates; everyone else may read what customers are told."""
-
-    form = MessageWordingForm
-    list_display = ["template", "language", "subject", "updated_at", "updated_by"]
-    list_filter = ["template", "language"]
-    list_select_related = ["updated_by"]
-    ordering = ["template", "language", "id"]
-    readonly_fields = ["updated_at", "updated_by"]
-
-    def get_readonly_fields(self, request, obj=None):
-        # Another template or language is another row: add it instead of moving this one.
-        return [*self.readonly_fields, "template", "language"] if obj is not None else self.readonly_fields
-
-    def _is_manager(self, request) -> bool:
-        role = role_of(request.user)
-        return role is not None and role >= Role.FINANCE_MANAGER
-
-    def has_add_permission(self, request):
-        return self._is_manager(request) and super().has_add_permission(request)
-
-    def has_change_permission(self, request, obj=None):
-        return self._is_manager(request) and super().has_change_permission(request, obj)
-
-    def has_delete_permission(self, request, obj=None):
-        return self._is_manager(request) and super().has_delete_permission(request, obj)
-
-    def save_model(self, request, obj, form, change):
-        saved = message_wording_save(
-            template=obj.template,
-            language=obj.language,
-            subject=obj.subject,
-            intro=obj.intro,
-            as_of=timezone.now(),
-            by=request.user,
-        )
-        obj.pk = saved.pk  # the admin's redirect and log entry point at the saved row
