@@ -7,4 +7,5 @@ class PaymentsConfig(AppConfig):
     verbose_name = _("Payments")
 
     def ready(self) -> None:
-        from .bank import handlers  # noqa: F401  (registers payments.import_statement)
+        from .bank import handlers  # noqa: F401  (registers payments.import_statement and payments.match_statement)
+        from .bank.debits import jobs  # noqa: F401  (registers payments.relink_returns)

@@ -1,7 +1,7 @@
 """Demo payments for the quick start, through the services, on invoices the invoicing demo left
 open: paid on time, late, in part, over-paid (kept as credit), with Skonto, returned (a direct
 debit that bounced), and one whose payer is not known yet. Safe to run again: does nothing when
-payments exist."""
+payments exist. Then a bank statement with auto-matched lines and a review queue (``bank.demo``)."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from customers.models import Customer
 from invoicing.models import DocumentStatus, DocumentType, Invoice, PaymentTerms, SettlementState
 from invoicing.services import invoice_draft_create, invoice_issue
 
+from .bank import demo as bank_demo
 from .models import Payment
 from .services import payment_keep_as_credit, payment_record, payment_return
 
@@ -73,6 +74,12 @@ def _pay(invoice: Invoice, *, amount: Decimal, value_date: date, as_of: datetime
 
 
 def load(*, as_of: datetime, by=None, stdout=None) -> None:
+    _load_payments(as_of=as_of, by=by, stdout=stdout)
+    # Then a bank statement imported through the real path (idempotent on its own).
+    bank_demo.load(as_of=as_of, by=by, stdout=stdout)
+
+
+def _load_payments(*, as_of: datetime, by=None, stdout=None) -> None:
     # The generator's payments (source bank statement, external id GEN-…) are history; the demo's
     # own are entered by hand — their presence means the demo ran already.
     if Payment.objects.exclude(external_id__startswith="GEN-").exists():

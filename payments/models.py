@@ -507,6 +507,16 @@ class BankStatementLine(models.Model):
         REVIEW = "review", pgettext_lazy("bank line match status", "to review")
         IGNORED = "ignored", pgettext_lazy("bank line match status", "ignored")
 
+    class Kind(models.TextChoices):
+        """What the movement is, set when the line is matched or booked (``payments.bank.debits``)."""
+
+        UNKNOWN = "", pgettext_lazy("bank line kind", "not yet classified")
+        PAYMENT = "payment", pgettext_lazy("bank line kind", "incoming payment")
+        RETURN = "return", pgettext_lazy("bank line kind", "return")
+        REVERSAL = "reversal", pgettext_lazy("bank line kind", "reversal")
+        CHARGE = "charge", pgettext_lazy("bank line kind", "bank charges")
+        OUTGOING = "outgoing", pgettext_lazy("bank line kind", "outgoing payment")
+
     statement = models.ForeignKey(
         BankStatement, verbose_name=_("statement"), on_delete=models.PROTECT, related_name="lines"
     )
@@ -540,6 +550,7 @@ class BankStatementLine(models.Model):
     match_status = models.CharField(
         _("match status"), max_length=7, choices=MatchStatus.choices, default=MatchStatus.NEW
     )
+    kind = models.CharField(_("kind"), max_length=8, choices=Kind.choices, blank=True, default="")
     superseded_by = models.ForeignKey(
         "self",
         verbose_name=_("confirmed by"),
@@ -562,10 +573,17 @@ class BankStatementLine(models.Model):
                 name="payments_bankline_unique_live_hash",
             ),
             models.CheckConstraint(condition=Q(amount__gt=0), name="payments_bankline_amount_positive"),
+            models.CheckConstraint(
+                condition=Q(kind__in=["", "payment", "return", "reversal", "charge", "outgoing"]),
+                name="payments_bankline_kind_valid",
+            ),
         ]
         indexes = [
             models.Index(fields=["content_hash"], name="payments_bankline_hash"),
             models.Index(fields=["match_status", "credit"], name="payments_bankline_match"),
+            # Returns look for the collection they take back by end-to-end and mandate id.
+            models.Index(fields=["end_to_end_id"], name="payments_bankline_e2e"),
+            models.Index(fields=["mandate_id"], name="payments_bankline_mandate"),
         ]
 
     def __str__(self) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime
 
 from django.contrib.contenttypes.models import ContentType
@@ -99,3 +100,25 @@ def task_transition(
         task._history_user = by
         task.save()
     return task
+
+
+def tasks_close_about(
+    *, kind: str, about: models.Model, as_of: datetime, by=None, resolution: str | Callable[[], str]
+) -> int:
+    """The cause is gone: close the open tasks of ``kind`` about ``about`` as done, with the
+    resolution (a callable is asked only when there is a task to close). Returns how many were
+    closed; none open costs one query. Runs in the caller's transaction."""
+    tasks = list(
+        FollowUpTask.objects.filter(
+            kind=kind,
+            content_type=ContentType.objects.get_for_model(about),
+            object_id=str(about.pk),
+            status__in=FollowUpTask.OPEN_STATUSES,
+        ).order_by("id")
+    )
+    if not tasks:
+        return 0
+    text = resolution() if callable(resolution) else resolution
+    for task in tasks:
+        task_transition(task=task, to_status=FollowUpTask.Status.DONE, as_of=as_of, by=by, resolution=text)
+    return len(tasks)

@@ -155,6 +155,8 @@ API_ROUTES = {
     "v1:bank-statement-line-accept": ACCEPTS_WRITES,
     "v1:bank-statement-line-assign": ACCEPTS_WRITES,
     "v1:bank-statement-line-ignore": ACCEPTS_WRITES,
+    "v1:bank-statement-line-link-return": ACCEPTS_WRITES,  # returns the payment a return line takes back
+    "v1:bank-statement-line-rematch": ACCEPTS_WRITES,  # matching again may record a payment
     "v1:payment-complete": ACCEPTS_WRITES,
     "v1:payment-fail": ACCEPTS_WRITES,
     "v1:payment-assign": ACCEPTS_WRITES,

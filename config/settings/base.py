@@ -353,3 +353,6 @@ DEBITOR_STATEMENT_MAX_BYTES = env.int("DEBITOR_STATEMENT_MAX_BYTES", default=20 
 # Statement lines whose best match reaches this confidence (0–100), clearly ahead of the next,
 # are applied automatically; the rest wait for review (payments.bank.matching).
 DEBITOR_MATCH_AUTO_THRESHOLD = env.int("DEBITOR_MATCH_AUTO_THRESHOLD", default=90)
+# Credit lines still unmatched this many days after their booking date get a follow-up task
+# (payments.bank.followup, daily at 07:30).
+DEBITOR_UNMATCHED_LINE_TASK_DAYS = env.int("DEBITOR_UNMATCHED_LINE_TASK_DAYS", default=3)

@@ -19,6 +19,7 @@ from xml.etree.ElementTree import Element, ParseError
 
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from .types import ParsedLine, ParsedStatement, StatementFormatError
@@ -361,21 +362,27 @@ def _date_choice(r: _Reader, holder: Element, tag: str, location: str) -> date |
                 _("%(value)s is not a valid date.") % {"value": repr(value)}, location=f"{location}/{tag}/Dt"
             )
     if value := r.text(holder, f"{tag}/DtTm"):
+        # The calendar day as the bank wrote it (in its own offset), not converted to ours.
         return _datetime(value, f"{location}/{tag}/DtTm").date()
     return None
 
 
 def _datetime(value: str, location: str) -> datetime:
-    """An ISO date-time as written; naive when the file gives no offset (ISO 20022 then means the
-    bank's local time, which the file does not name)."""
+    """An ISO date-time, always aware. Without an offset ISO 20022 means the bank's local time,
+    which the file does not name: Debitor reads it in ``settings.TIME_ZONE`` (Europe/Berlin, the
+    banks it imports from). A time that does not exist or exists twice on a daylight-saving change
+    is taken as the earlier reading (``fold=0``)."""
     try:
         if not re.match(r"^\d{4}-\d{2}-\d{2}T", value):
             raise ValueError(value)
-        return datetime.fromisoformat(value)
+        parsed = datetime.fromisoformat(value)
     except ValueError:
         raise StatementFormatError(
             _("%(value)s is not a valid date and time.") % {"value": repr(value)}, location=location
         )
+    if timezone.is_naive(parsed):
+        parsed = timezone.make_aware(parsed, timezone.get_default_timezone())
+    return parsed
 
 
 def _account_number(r: _Reader, account: Element | None) -> str:

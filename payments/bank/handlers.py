@@ -5,7 +5,7 @@ from django.utils import timezone, translation
 
 from core.jobs import job_handler
 
-from .importing import IMPORT_JOB, statement_import_run
+from .importing import IMPORT_JOB, MATCH_JOB, statement_import_run, statement_match_run
 
 
 @job_handler(IMPORT_JOB)
@@ -19,3 +19,10 @@ def handle_import_statement(*, import_id: int) -> dict:
         "new_lines": statement_import.new_line_count,
         "duplicates": statement_import.duplicate_count,
     }
+
+
+@job_handler(MATCH_JOB)
+def handle_match_statement(*, statement_id: int) -> dict:
+    # Explanations of suggestions and decisions are stored in the site language.
+    with translation.override(settings.LANGUAGE_CODE):
+        return statement_match_run(statement_id=statement_id, as_of=timezone.now())

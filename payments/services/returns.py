@@ -13,11 +13,14 @@ from .allocation import _refresh
 from .common import lock_all, payment_event, payment_save, unapply_money
 
 
-def payment_return(*, payment: Payment, as_of: datetime, by=None, reason: str, return_code: str = "") -> Payment:
+def payment_return(
+    *, payment: Payment, as_of: datetime, by=None, reason: str, return_code: str = "", data: dict | None = None
+) -> Payment:
     """The money never arrived for good: every active allocation is reversed (items reopen with
     their Skonto undone), and what the payment held — allocated, credit, unapplied — becomes
     ``returned_amount``; status ``returned``. Credit already refunded stays refunded (that money
-    left again; the difference is for the accountant to claim)."""
+    left again; the difference is for the accountant to claim). ``data`` is kept on the return's
+    event beside the amount and code (e.g. the bank's charges and the statement line)."""
     if not (reason or "").strip():
         raise ValidationError({"reason": [_("Give a reason for the return.")]})
     with transaction.atomic():
@@ -54,7 +57,12 @@ def payment_return(*, payment: Payment, as_of: datetime, by=None, reason: str, r
             reason=reason.strip(),
             from_state=PaymentStatus.COMPLETED,
             to_state=PaymentStatus.RETURNED,
-            data={"amount": str(moved), "return_code": return_code, "allocations": [a.pk for a in allocations]},
+            data={
+                **(data or {}),
+                "amount": str(moved),
+                "return_code": return_code,
+                "allocations": [a.pk for a in allocations],
+            },
         )
     _refresh(payment, locked)
     return payment

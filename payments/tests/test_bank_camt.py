@@ -344,3 +344,79 @@ def test_the_real_deutsche_bank_belgium_month_statement_adds_up():
     assert first.counterparty_name == "Stellar Ltd" and first.counterparty_iban == "BE91516952884376"
     assert first.remittance == "Transfer ref HBAVHC9717"
     assert first.end_to_end_id == "E2ESEKOZLQO41354223"
+
+
+# --- Date-times without an offset are the bank's local time ------------------------------------------
+def test_a_creation_time_without_offset_is_read_as_berlin_time():
+    second = parse_camt(fixture("camt053_v02.xml"))[1]  # <CreDtTm>2026-03-03T06:00:00</CreDtTm>
+
+    assert second.created_at.tzinfo is not None
+    assert second.created_at == datetime(2026, 3, 3, 5, 0, tzinfo=UTC)  # CET is UTC+1 in March
+
+
+def test_a_creation_time_without_offset_in_summer_is_read_with_daylight_saving_time():
+    data = fixture_with(
+        "camt053_v02.xml", "<CreDtTm>2026-03-03T06:00:00</CreDtTm>", "<CreDtTm>2026-07-01T06:00:00</CreDtTm>"
+    )
+
+    assert parse_camt(data)[1].created_at == datetime(2026, 7, 1, 4, 0, tzinfo=UTC)  # CEST, UTC+2
+
+
+def test_a_creation_time_with_an_offset_keeps_it():
+    data = fixture_with(
+        "camt053_v02.xml", "<CreDtTm>2026-03-03T06:00:00</CreDtTm>", "<CreDtTm>2026-03-03T06:00:00-05:00</CreDtTm>"
+    )
+
+    assert parse_camt(data)[1].created_at == datetime(2026, 3, 3, 11, 0, tzinfo=UTC)
+
+
+def test_the_site_time_zone_decides_how_a_time_without_offset_is_read(settings):
+    settings.TIME_ZONE = "UTC"
+
+    assert parse_camt(fixture("camt053_v02.xml"))[1].created_at == datetime(2026, 3, 3, 6, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("written", "booked"),
+    [
+        ("2026-03-02T23:30:00", date(2026, 3, 2)),  # local time, no offset
+        ("2026-03-02T23:30:00.250", date(2026, 3, 2)),  # with fractions of a second
+        ("2026-03-02T23:30:00+01:00", date(2026, 3, 2)),
+        ("2026-03-02T23:30:00Z", date(2026, 3, 2)),  # the day as the bank wrote it, not converted
+        ("2026-03-29T02:30:00", date(2026, 3, 29)),  # a local time skipped by the change to summer time
+    ],
+)
+def test_a_booking_date_time_with_or_without_offset_gives_the_booking_day(written, booked):
+    data = fixture_with("camt053_v08.xml", "2026-03-02T10:15:00+01:00", written)
+
+    credit = parse_camt(data)[0].lines[0]
+
+    assert credit.booking_date == booked
+
+
+def test_a_statement_period_without_offsets_is_read_in_local_time():
+    data = fixture_with(
+        "camt053_v08.xml", "<FrDtTm>2026-03-02T00:00:00Z</FrDtTm>", "<FrDtTm>2026-03-02T00:00:00</FrDtTm>"
+    )
+    data = data.replace(b"<ToDtTm>2026-03-02T23:59:59Z</ToDtTm>", b"<ToDtTm>2026-03-02T23:59:59</ToDtTm>")
+
+    (statement,) = parse_camt(data)
+
+    assert (statement.from_date, statement.to_date) == (date(2026, 3, 2), date(2026, 3, 2))
+
+
+@pytest.mark.django_db
+def test_a_statement_with_a_creation_time_without_offset_is_stored_aware():
+    from payments.bank.importing import statement_import_create, statement_import_run
+    from payments.models import BankStatement
+
+    data = fixture("camt053_v02.xml")
+    statement_import = statement_import_create(
+        data=data, filename="camt053_v02.xml", as_of=datetime(2026, 3, 4, tzinfo=UTC)
+    )
+
+    done = statement_import_run(import_id=statement_import.pk, as_of=datetime(2026, 3, 4, tzinfo=UTC))
+
+    assert done.status == "done", done.error
+    stored = BankStatement.objects.get(statement_id="2026-03-02-USD")
+    assert stored.created_at_bank == datetime(2026, 3, 3, 5, 0, tzinfo=UTC)

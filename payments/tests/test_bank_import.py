@@ -15,8 +15,10 @@ from pathlib import Path
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
 from django.db.models import Sum
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 import payments.bank.admin  # noqa: F401  (registers the admin pages until payments/admin.py imports it)
 from core.api.problems import PROBLEM_CONTENT_TYPE
@@ -24,6 +26,7 @@ from core.models import Job
 from core.services import job_run
 from payments.bank.importing import (
     IMPORT_JOB,
+    MATCH_JOB,
     statement_import_create,
     statement_import_run,
     statement_line_hashes,
@@ -86,6 +89,14 @@ def live_lines():
     return BankStatementLine.objects.filter(superseded_by__isnull=True)
 
 
+def run_jobs(kind: str = MATCH_JOB, *, clock=lambda: AS_OF) -> list[str]:
+    """Run the pending jobs of a kind as the worker would (outcome per job, oldest first)."""
+    return [
+        job_run(job_id=pk, clock=clock)
+        for pk in Job.objects.filter(kind=kind, status=Job.Status.PENDING).order_by("pk").values_list("pk", flat=True)
+    ]
+
+
 # --- The import service ----------------------------------------------------------------------------
 def test_an_import_of_the_projects_camt053_fixture_stores_both_statements_and_every_transaction():
     data = (FIXTURES / "import_camt053_two_days.xml").read_bytes()
@@ -115,9 +126,13 @@ def test_an_import_of_the_projects_camt053_fixture_stores_both_statements_and_ev
     returned = day1.lines.get(credit=False)
     assert (returned.return_reason, returned.charges, returned.mandate_id) == ("MD06", Decimal("3.00"), "MANDATE-3")
     assert day1.lines.get(amount=Decimal("119.00")).counterparty_name == "Müller & Söhne Straßenbau GmbH"
-    # Matching ran after the import: no invoice exists, so the credits wait for review, debits stay new.
+    # Matching is a job of its own per statement, queued with the import: nothing is matched yet.
+    assert set(lines.values_list("match_status", flat=True)) == {"new"}
+    jobs = Job.objects.filter(kind=MATCH_JOB).order_by("pk")
+    assert [job.payload for job in jobs] == [{"statement_id": day1.pk}, {"statement_id": day2.pk}]
+    assert run_jobs() == ["done", "done"]
+    # No invoice exists, so the credits wait for review (the debits are payments.bank.debits' business).
     assert set(lines.filter(credit=True).values_list("match_status", flat=True)) == {"review"}
-    assert set(lines.filter(credit=False).values_list("match_status", flat=True)) == {"new"}
 
 
 def test_the_same_file_uploaded_twice_is_one_import_with_one_job():
@@ -436,7 +451,7 @@ def test_statements_and_their_lines_are_listed_with_filters(viewer):
 @pytest.mark.parametrize(
     ("url", "queries"),
     [
-        ("/api/v1/bank-imports/", 2),
+        ("/api/v1/bank-imports/", 3),  # … and the matching progress of the page
         ("/api/v1/bank-statements/", 2),
         ("/api/v1/bank-statement-lines/", 3),  # … and the lines' matches with their invoices
     ],
@@ -467,6 +482,7 @@ def test_an_imported_credit_naming_an_invoice_is_matched_and_applied_after_the_i
     paying = line(str(invoice.amount_due), ref="B-1", remittance=f"Rechnung {invoice.number}", day=3)
 
     done = imported(statement("S-9", paying, unknown))
+    assert run_jobs() == ["done"]
 
     assert done.status == Status.DONE
     invoice.refresh_from_db()
@@ -480,4 +496,345 @@ def test_an_imported_credit_naming_an_invoice_is_matched_and_applied_after_the_i
     statuses = dict(BankStatementLine.objects.values_list("account_servicer_reference", "match_status"))
     assert statuses == {"B-1": "matched", "B-2": "review"}
     assert statement_import_run(import_id=done.pk, as_of=AS_OF).status == Status.DONE
-    assert Payment.objects.count() == 1  # a rerun applies nothing twice
+    assert run_jobs() == []  # a rerun of the import queues no second matching …
+    job = Job.objects.get(kind=MATCH_JOB)
+    Job.objects.filter(pk=job.pk).update(status=Job.Status.PENDING)
+    assert run_jobs() == ["done"]  # … and a duplicate delivery of the matching job applies nothing twice
+    assert Payment.objects.count() == 1
+
+
+def issued_invoice(gross: str = "119.00", *, iban: str = ""):
+    from customers.tests.factories import make_customer
+    from invoicing.tests.factories import make_company_profile, seed_rates_and_terms
+    from payments.tests.factories import make_invoice
+
+    seed_rates_and_terms()
+    make_company_profile()
+    customer = make_customer(bank_accounts=[{"iban": iban}] if iban else [])
+    return make_invoice(customer=customer, gross=gross)
+
+
+# --- Matching as a job of its own -----------------------------------------------------------------
+def test_a_matching_job_that_crashes_leaves_the_lines_new_and_its_retry_matches_them(monkeypatch):
+    import payments.bank.matching as matching
+    from payments.models import Payment
+
+    invoice = issued_invoice()
+    imported(statement("S-1", line(str(invoice.amount_due), ref="B-1", remittance=f"Rechnung {invoice.number}")))
+    real, calls = matching.statement_match, []
+
+    def crash_once(**kwargs):
+        calls.append(kwargs["statement"].pk)
+        if len(calls) == 1:
+            raise RuntimeError("the database connection dropped")
+        return real(**kwargs)
+
+    monkeypatch.setattr(matching, "statement_match", crash_once)
+
+    assert run_jobs() == ["retry"]
+    assert BankStatementLine.objects.get().match_status == "new" and not Payment.objects.exists()
+    job = Job.objects.get(kind=MATCH_JOB)
+    assert (job.status, job.attempts) == (Job.Status.PENDING, 1) and "dropped" in job.last_error
+    assert job.run_after > AS_OF  # backoff
+    assert run_jobs(clock=lambda: AS_OF) == ["not_due"]
+
+    assert run_jobs(clock=lambda: job.run_after) == ["done"]
+
+    assert BankStatementLine.objects.get().match_status == "matched"
+    invoice.refresh_from_db()
+    assert invoice.settlement_state == "paid" and Payment.objects.count() == 1
+    job.refresh_from_db()
+    assert job.status == Job.Status.DONE and job.result["credits"] == {"matched": 1, "review": 0, "lines": 1}
+
+
+def test_the_matching_job_runs_the_debit_booking_after_the_credit_matching(monkeypatch):
+    import payments.bank.debits as debits
+
+    booked = []
+    monkeypatch.setattr(
+        debits,
+        "statement_book_debits",
+        lambda *, statement, as_of: booked.append((statement.statement_id, as_of)) or {"lines": 1},
+    )
+    imported(statement("S-1", line("5.00", credit=False, ref="FEE")))
+
+    assert run_jobs() == ["done"]
+    assert [statement_id for statement_id, _as_of in booked] == ["S-1"]
+    assert Job.objects.get(kind=MATCH_JOB).result["debits"] == {"lines": 1}
+
+
+def test_only_statements_that_got_lines_are_queued_for_matching_once_per_import():
+    a, b = line("10.00", ref="A"), line("20.00", ref="B")
+    first = imported(statement("S1", a), statement("S2", b), data=b"first")
+    assert Job.objects.filter(kind=MATCH_JOB).count() == 2
+    run_jobs()
+
+    imported(statement("S1", a), statement("S2", b, line("30.00", ref="C")), data=b"second")
+
+    s2 = BankStatement.objects.get(statement_id="S2")
+    pending = Job.objects.filter(kind=MATCH_JOB, status=Job.Status.PENDING)
+    assert [job.payload for job in pending] == [{"statement_id": s2.pk}]
+    assert first.statements.count() == 2
+
+
+def test_a_statement_whose_match_job_is_running_still_gets_a_job_for_lines_a_later_file_adds():
+    imported(statement("S1", line("10.00", ref="A")), data=b"first")
+    Job.objects.filter(kind=MATCH_JOB).update(status=Job.Status.RUNNING)
+
+    imported(statement("S1", line("10.00", ref="A"), line("20.00", ref="B")), data=b"second")
+
+    assert Job.objects.filter(kind=MATCH_JOB, status=Job.Status.PENDING).count() == 1
+
+
+def test_matching_progress_is_counted_from_the_lines_in_one_query(django_assert_num_queries):
+    from payments.bank.selectors import imports_matching_progress, statements_matching_progress
+
+    first = imported(
+        statement("S1", line("10.00", ref="A"), line("20.00", ref="B"), line("99.00", ref="P", status="PDNG")),
+        data=b"one",
+    )
+    second = imported(statement("S2", line("30.00", ref="C")), data=b"two")
+
+    with django_assert_num_queries(1):
+        before = imports_matching_progress([first.pk, second.pk, 999999])
+    assert (before[first.pk].total, before[first.pk].waiting, before[first.pk].finished) == (2, 2, False)
+    assert str(before[first.pk]) == "matching: 0 of 2 lines decided, 0 to review, 2 not yet matched"
+    assert before[999999].total == 0 and before[999999].finished
+
+    run_jobs()
+    BankStatementLine.objects.filter(account_servicer_reference="A").update(match_status="matched")
+
+    after = imports_matching_progress([first.pk])[first.pk]
+    assert (after.decided, after.review, after.waiting, after.percent) == (1, 1, 0, 100)
+    assert str(after) == "matching: 1 of 2 lines decided, 1 to review"
+    assert after.as_json()["finished"] is True
+    s2 = BankStatement.objects.get(statement_id="S2")
+    assert statements_matching_progress([s2.pk])[s2.pk].review == 1
+
+
+def test_the_import_and_statement_pages_and_the_api_show_how_far_matching_got(viewer):
+    first = imported(statement("S1", line("10.00", ref="A"), line("20.00", ref="B")), data=b"one")
+    imported(statement("S2", line("30.00", ref="C")), data=b"two")
+    BankStatementLine.objects.filter(account_servicer_reference="A").update(match_status="matched")
+    client = browser(viewer)
+
+    listing = client.get("/admin/payments/bankstatementimport/")
+    assert "matching: 1 of 2 lines decided, 0 to review, 1 not yet matched" in listing.content.decode()
+    assert "matching: 0 of 1 line decided, 0 to review, 1 not yet matched" in listing.content.decode()
+    detail = client.get(f"/admin/payments/bankstatementimport/{first.pk}/change/")
+    assert "matching: 1 of 2 lines decided" in detail.content.decode()
+    statements = client.get("/admin/payments/bankstatement/")
+    assert "matching: 1 of 2 lines decided" in statements.content.decode()
+
+    api = client_for(viewer)
+    with CaptureQueriesContext(connection) as two_imports:
+        rows = api.get("/api/v1/bank-imports/").json()["results"]
+    by_file = {row["id"]: row["matching"] for row in rows}
+    assert by_file[first.pk] == {
+        "total": 2,
+        "decided": 1,
+        "review": 0,
+        "waiting": 1,
+        "finished": False,
+        "percent": 50,
+        "text": "matching: 1 of 2 lines decided, 0 to review, 1 not yet matched",
+    }
+    assert api.get(f"/api/v1/bank-imports/{first.pk}/").json()["matching"]["decided"] == 1
+    imported(statement("S3", line("40.00", ref="D")), data=b"three")
+    with CaptureQueriesContext(connection) as three_imports:
+        assert len(api.get("/api/v1/bank-imports/").json()["results"]) == 3
+    assert len(three_imports) == len(two_imports)  # one progress query per page, not per import
+
+
+def test_matching_progress_groups_thousands():
+    from payments.bank.selectors import MatchingProgress
+
+    assert str(MatchingProgress(total=10000, decided=840, review=12, waiting=9148)) == (
+        "matching: 840 of 10,000 lines decided, 12 to review, 9,148 not yet matched"
+    )
+    assert MatchingProgress(total=10000, decided=840, review=12, waiting=9148).percent == 8
+
+
+# --- Intraday lines the end-of-day statement confirms with other references -------------------------
+DAY = date(2026, 3, 2)
+PAYER_IBAN = "DE89370400440532013000"
+
+
+def camt(message: str, statement_id: str, *entries) -> bytes:
+    from payments.bank.camt_write import CamtStatement, camt_document
+
+    created = datetime(2026, 3, 2, 12, 0) if message != "camt.053" else datetime(2026, 3, 3, 6, 0)
+    return camt_document(
+        message=message,
+        message_id=f"MSG-{statement_id}",
+        statements=[
+            CamtStatement(statement_id=statement_id, account_iban=ACCOUNT, created_at=created, entries=tuple(entries))
+        ],
+    )
+
+
+def entry(amount: str = "250.00", **fields):
+    from payments.bank.camt_write import CamtEntry
+
+    fields.setdefault("booking_date", DAY)
+    fields.setdefault("iban", PAYER_IBAN)
+    fields.setdefault("name", "Müller & Söhne GmbH")
+    return CamtEntry(amount=Decimal(amount), credit=fields.pop("credit", True), **fields)
+
+
+def import_file(data: bytes, name: str) -> BankStatementImport:
+    done = statement_import_run(import_id=upload(data, name).pk, as_of=AS_OF)
+    assert done.status == Status.DONE, (done.error, done.error_location)
+    return done
+
+
+@pytest.mark.parametrize("message", ["camt.052", "camt.054"])
+def test_a_statement_line_with_a_reference_added_at_end_of_day_confirms_the_intraday_line(message):
+    early = entry(end_to_end_id="E2E-77", remittance="RE-2026-000123")
+    final = entry(end_to_end_id="E2E-77", remittance="RE-2026-000123 Danke", servicer_reference="ASR-9")
+    import_file(camt(message, "INTRADAY-1", early), "intraday.xml")
+
+    done = import_file(camt("camt.053", "STMT-1", final), "statement.xml")
+
+    assert (done.new_line_count, done.confirmed_count) == (0, 1)
+    intraday = BankStatementLine.objects.get(statement__statement_id="INTRADAY-1")
+    successor = live_lines().get()
+    assert intraday.superseded_by == successor
+    assert (successor.statement.statement_id, successor.account_servicer_reference) == ("STMT-1", "ASR-9")
+    assert BankStatement.objects.get(statement_id="STMT-1").balance_warning == ""
+
+
+def test_without_end_to_end_ids_the_same_payer_iban_pairs_the_lines():
+    import_file(camt("camt.052", "RPT-1", entry(remittance="Rechnung 17")), "report.xml")
+
+    import_file(camt("camt.053", "STMT-1", entry(remittance="Rechnung 17 vom 1.3.", servicer_reference="X")), "s.xml")
+
+    assert live_lines().count() == 1 and live_lines().get().statement.statement_id == "STMT-1"
+
+
+@pytest.mark.parametrize(
+    ("early", "final"),
+    [
+        ({"end_to_end_id": "E2E-1"}, {"end_to_end_id": "E2E-2"}),  # two transfers of the same payer
+        ({"iban": "DE75512108001245126199"}, {}),  # other payer, no end-to-end ids
+        ({"iban": ""}, {"iban": ""}),  # nothing says who paid
+        ({}, {"booking_date": date(2026, 3, 3)}),
+        ({}, {"amount": "250.01"}),
+        ({"credit": False}, {}),
+    ],
+    ids=["other-e2e", "other-iban", "no-iban", "other-day", "other-amount", "other-direction"],
+)
+def test_lines_that_differ_in_what_identifies_a_movement_are_not_paired(early, final):
+    amount = final.pop("amount", "250.00")
+    import_file(camt("camt.052", "RPT-1", entry(remittance="a", **early)), "report.xml")
+
+    done = import_file(camt("camt.053", "STMT-1", entry(amount, remittance="b", **final)), "statement.xml")
+
+    assert (done.new_line_count, done.confirmed_count) == (1, 0)
+    assert live_lines().count() == 2
+
+
+def test_two_intraday_lines_that_fit_are_both_left_live_with_a_warning_on_the_statement():
+    import_file(camt("camt.052", "RPT-1", entry(remittance="first"), entry(remittance="second")), "report.xml")
+
+    done = import_file(camt("camt.053", "STMT-1", entry(remittance="first, corrected", servicer_reference="A")), "s")
+
+    assert (done.new_line_count, done.confirmed_count) == (1, 0)
+    assert live_lines().count() == 3
+    warning = BankStatement.objects.get(statement_id="STMT-1").balance_warning
+    assert "+250.00 EUR of 2026-03-02" in warning and "fits 2 intraday lines" in warning
+
+
+def test_one_intraday_line_that_two_statement_lines_fit_is_left_live_with_a_warning():
+    import_file(camt("camt.052", "RPT-1", entry(remittance="one")), "report.xml")
+
+    statement_file = camt("camt.053", "STMT-1", entry(remittance="one, final"), entry(remittance="another"))
+    done = import_file(statement_file, "statement.xml")
+
+    assert (done.new_line_count, done.confirmed_count) == (2, 0)
+    assert live_lines().count() == 3
+    assert (
+        "other lines of this statement fit as well" in BankStatement.objects.get(statement_id="STMT-1").balance_warning
+    )
+
+
+@pytest.mark.parametrize("message", ["camt.052", "camt.054"])
+def test_an_intraday_line_arriving_after_the_statement_that_booked_it_with_other_references_is_not_stored(message):
+    import_file(
+        camt("camt.053", "STMT-1", entry(end_to_end_id="E2E-5", remittance="RE 5 final", servicer_reference="Z")), "s"
+    )
+
+    done = import_file(camt(message, "LATE-1", entry(end_to_end_id="E2E-5", remittance="RE 5")), "late.xml")
+
+    assert (done.new_line_count, done.duplicate_count) == (0, 1)
+    assert live_lines().get().statement.statement_id == "STMT-1"
+    assert not BankStatementLine.objects.filter(statement__statement_id="LATE-1").exists()
+
+
+def test_an_intraday_line_arriving_late_that_two_statement_lines_fit_is_stored_with_a_warning():
+    statement_file = camt("camt.053", "STMT-1", entry(remittance="x", servicer_reference="A"), entry(remittance="y"))
+    import_file(statement_file, "statement.xml")
+
+    done = import_file(camt("camt.052", "LATE-1", entry(remittance="z")), "late.xml")
+
+    assert (done.new_line_count, done.duplicate_count) == (1, 0)
+    assert live_lines().count() == 3
+    assert "fits 2 statement lines" in BankStatement.objects.get(statement_id="LATE-1").balance_warning
+
+
+def test_a_hash_partner_is_not_offered_to_the_fallback_a_second_time():
+    same = entry(remittance="exact", servicer_reference="A")
+    import_file(camt("camt.052", "RPT-1", same), "report.xml")
+
+    done = import_file(camt("camt.053", "STMT-1", same, entry(remittance="other", servicer_reference="B")), "s.xml")
+
+    assert (done.new_line_count, done.confirmed_count) == (1, 1)
+    assert live_lines().count() == 2 and BankStatement.objects.get(statement_id="STMT-1").balance_warning == ""
+
+
+def test_an_intraday_line_already_matched_passes_its_payment_to_the_statement_line_which_is_not_matched_again():
+    from payments.models import BankLineMatch, Payment
+
+    invoice = issued_invoice()
+    amount = str(invoice.amount_due)
+    early = entry(amount, end_to_end_id="E2E-5", remittance=f"Rechnung {invoice.number}")
+    import_file(camt("camt.052", "RPT-1", early), "report.xml")
+    assert run_jobs() == ["done"]
+    intraday = BankStatementLine.objects.get()
+    payment = Payment.objects.get()
+    assert intraday.match_status == "matched"
+
+    final = entry(amount, end_to_end_id="E2E-5", remittance=f"Rechnung {invoice.number} Danke", servicer_reference="Z")
+    import_file(camt("camt.053", "STMT-1", final), "statement.xml")
+    assert run_jobs() == ["done"]
+
+    successor = live_lines().get()
+    assert successor.statement.statement_id == "STMT-1" and successor.match_status == "matched"
+    decision = BankLineMatch.objects.get(decision="accepted")
+    assert (decision.line, decision.payment, decision.invoice) == (successor, payment, invoice)
+    assert not BankLineMatch.objects.filter(line=intraday).exists()
+    assert Payment.objects.count() == 1
+    invoice.refresh_from_db()
+    assert invoice.settlement_state == "paid" and invoice.open_amount == 0
+
+
+def test_an_intraday_line_in_review_hands_its_suggestions_and_follow_up_task_to_the_statement_line():
+    from payments.bank.followup import UNMATCHED_LINE_TASK_KIND, unmatched_line_tasks_open
+    from tasks.models import FollowUpTask
+
+    issued_invoice("119.00", iban=PAYER_IBAN)  # IBAN and amount: a suggestion, but not enough to apply
+    import_file(camt("camt.052", "RPT-1", entry("119.00", remittance="no number")), "report.xml")
+    run_jobs()
+    intraday = BankStatementLine.objects.get()
+    assert intraday.match_status == "review" and intraday.matches.exists()
+    suggestions = list(intraday.matches.values_list("pk", flat=True))
+    assert unmatched_line_tasks_open(as_of=datetime(2026, 3, 6, 8, 0, tzinfo=UTC)) == 1
+
+    import_file(camt("camt.053", "STMT-1", entry("119.00", remittance="no number!", servicer_reference="Q")), "s.xml")
+
+    successor = live_lines().get()
+    assert successor.match_status == "review"
+    assert list(successor.matches.values_list("pk", flat=True)) == suggestions
+    task = FollowUpTask.objects.get(kind=UNMATCHED_LINE_TASK_KIND)
+    assert task.object_id == str(successor.pk) and task.is_open
+    assert unmatched_line_tasks_open(as_of=datetime(2026, 3, 6, 8, 0, tzinfo=UTC)) == 0

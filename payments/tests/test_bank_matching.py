@@ -3,6 +3,7 @@ be applied automatically, and the decisions people take (English wording: see co
 
 from __future__ import annotations
 
+import hashlib
 import re
 from decimal import Decimal
 from itertools import count
@@ -36,7 +37,11 @@ _seq = count(1)
 def make_statement() -> BankStatement:
     n = next(_seq)
     statement_import = BankStatementImport.objects.create(
-        file=f"statements/{n}.xml", sha256=f"{n:064d}", size=1, filename=f"{n}.xml", created_at=T0
+        file=f"statements/{n}.xml",
+        sha256=hashlib.sha256(f"test_bank_matching file {n}".encode()).hexdigest(),
+        size=1,
+        filename=f"{n}.xml",
+        created_at=T0,
     )
     return BankStatement.objects.create(
         statement_import=statement_import,
@@ -54,7 +59,7 @@ def bank_line(*, amount: str, statement: BankStatement | None = None, **fields) 
     return BankStatementLine.objects.create(
         statement=statement or make_statement(),
         position=n,
-        content_hash=f"{n:064x}",
+        content_hash=hashlib.sha256(f"test_bank_matching line {n}".encode()).hexdigest(),
         amount=Decimal(amount),
         **data,
     )

@@ -176,8 +176,9 @@ def test_the_queue_page_needs_the_same_queries_for_one_line_and_for_five(account
 
 
 # session, user, the user's and the groups' permissions, the role (group), the lines, their open
-# matches with invoices and customers, the customers to assign to
-QUEUE_QUERIES = 8
+# matches with invoices, customers and payments, the suggested customers' open invoices (split
+# form), the customers to assign to
+QUEUE_QUERIES = 9
 
 
 # --- API -------------------------------------------------------------------------------------------
@@ -258,7 +259,7 @@ def test_the_api_ignores_a_line_with_a_reason(accountant):
     assert response.json()["match_status"] == "ignored"
 
 
-def test_bad_decisions_through_the_api_are_400_problems(accountant):
+def test_bad_decisions_through_the_api_are_400_problems_and_a_decided_line_409(accountant):
     line, _invoice = to_review()
     other, _ = to_review()
     client = client_for(accountant)
@@ -271,8 +272,8 @@ def test_bad_decisions_through_the_api_are_400_problems(accountant):
     assert "#/match" in {e["pointer"] for e in foreign["errors"]}
     assert "#/customer" in {e["pointer"] for e in no_customer["errors"]}
     client.post(f"{LINES}{line.pk}/ignore/", {"reason": "own transfer"}, format="json")
-    decided = problem_of(client.post(f"{LINES}{line.pk}/ignore/", {"reason": "again"}, format="json"))
-    assert "already decided" in str(decided)
+    decided = problem_of(client.post(f"{LINES}{line.pk}/ignore/", {"reason": "again"}, format="json"), status=409)
+    assert "already decided" in decided["detail"]
     line.refresh_from_db()
     assert line.match_status == "ignored" and not Payment.objects.exists()
 

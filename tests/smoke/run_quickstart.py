@@ -3,7 +3,8 @@
 Runs the quick start exactly as a new user would (embedded SQLite and filesystem
 broker, nothing configured), in a scratch DEBITOR_VAR_DIR, on a free port:
 every URL in tests/smoke/urls.py answers, a job enqueued through the API is run by
-the worker, beat's sweeper runs on the worker, and Ctrl-C stops all three processes.
+the worker, the demo bank statement is matched, beat's sweeper runs on the worker, and
+Ctrl-C stops all three processes.
 
     .venv/bin/python tests/smoke/run_quickstart.py
 """
@@ -152,6 +153,27 @@ def check_messages(session: Session, process: subprocess.Popen) -> list[str]:
     return failures
 
 
+def check_bank_statement(session: Session) -> list[str]:
+    """The demo's bank statement was imported and matched while the demo loaded: its credit lines
+    are partly applied automatically, partly waiting for review with suggestions."""
+    status, page = session.api("GET", "/api/v1/bank-statements/?kind=statement&page_size=50")
+    if status != 200:
+        return [f"GET bank statements answered {status}"]
+    demo = [row for row in page["results"] if str(row.get("statement_id", "")).startswith("DEMO-")]
+    if not demo:
+        return ["the demo bank statement was not imported"]
+    failures = []
+    for match_status in ("matched", "review"):
+        status, lines = session.api("GET", f"/api/v1/bank-statement-lines/?credit=true&match_status={match_status}")
+        count = lines["count"] if status == 200 else None
+        print(f"smoke: demo bank statement credit lines {match_status}: {count}", flush=True)
+        if not count:
+            failures.append(f"no {match_status} credit lines of the demo bank statement (status {status})")
+        elif match_status == "review" and not any(row["matches"] for row in lines["results"]):
+            failures.append("no demo bank line in review has suggestions")
+    return failures
+
+
 def main() -> int:
     port = free_port()
     base = f"http://127.0.0.1:{port}"
@@ -213,6 +235,7 @@ def main() -> int:
                 if job["status"] != "done":
                     failures.append(f"job {job['id']} ended {job['status']}: {job['last_error']}")
 
+        failures += check_bank_statement(session)
         failures += check_documents(session, process)
         failures += check_messages(session, process)
 

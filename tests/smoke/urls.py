@@ -44,6 +44,10 @@ STAFF_URLS = [
     "/admin/payments/bankstatementimport/",
     "/admin/payments/bankstatementline/",
     "/api/v1/bank-imports/",
+    "/admin/payments/bankstatement/",
+    "/admin/payments/bankstatementline/?match_status__exact=review",
+    "/api/v1/bank-statements/",
+    "/api/v1/bank-statement-lines/?match_status=review",
 ]
 
 # (method, path, JSON body, expected status); a 202 with a job id is followed until the job is done.

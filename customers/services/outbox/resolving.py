@@ -34,19 +34,9 @@ def _is_stuck(message: OutboxMessage, *, as_of: datetime) -> bool:
 
 
 def _close_stuck_task(message: OutboxMessage, *, as_of: datetime, by, resolution: str) -> None:
-    from django.contrib.contenttypes.models import ContentType
+    from tasks.services import tasks_close_about
 
-    from tasks.models import FollowUpTask
-    from tasks.services import task_transition
-
-    open_tasks = FollowUpTask.objects.filter(
-        kind=STUCK_TASK_KIND,
-        content_type=ContentType.objects.get_for_model(OutboxMessage),
-        object_id=str(message.pk),
-        status__in=FollowUpTask.OPEN_STATUSES,
-    )
-    for task in open_tasks:
-        task_transition(task=task, to_status=FollowUpTask.Status.DONE, as_of=as_of, by=by, resolution=resolution)
+    tasks_close_about(kind=STUCK_TASK_KIND, about=message, as_of=as_of, by=by, resolution=resolution)
 
 
 def message_mark_sent(*, message: OutboxMessage, as_of: datetime, by, note: str) -> OutboxMessage:

@@ -1,0 +1,233 @@
+"""Uploaded statement files and their imports (with an upload page), and the imported statements
+with their balance warnings. Accountants (``payments.add_bankstatementimport``) upload; nothing
+here is edited: statements are what the bank sent, and the import is the only writer."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpResponseRedirect
+from django.template.defaultfilters import filesizeformat
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from invoicing.admin.display import money
+
+from ...models import BankStatement, BankStatementImport
+from ..importing import csv_presets, statement_import_create, statement_max_bytes
+from ..selectors import imports_matching_progress, statements_matching_progress
+
+TEMPLATES = "payments/admin/bank/"
+
+
+class UploadForm(forms.Form):
+    file = forms.FileField(label=_("statement file"), help_text=_("CAMT.053, CAMT.052, CAMT.054 (XML), MT940 or CSV."))
+    csv_mapping = forms.ChoiceField(
+        label=_("CSV column mapping"),
+        required=False,
+        help_text=_("Only for CSV files: the layout of your bank's export."),
+    )
+    account_iban = forms.CharField(
+        label=_("account IBAN"),
+        max_length=42,
+        required=False,
+        help_text=_("Only for CSV files: the account the export belongs to (CSV exports do not name it)."),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        presets = csv_presets()
+        if presets:
+            self.fields["csv_mapping"].choices = [("", "—"), *((name, name) for name in sorted(presets))]
+        else:  # no CSV layouts yet: CSV files cannot be uploaded
+            del self.fields["csv_mapping"]
+            del self.fields["account_iban"]
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > statement_max_bytes():
+            raise ValidationError(
+                gettext("The file is %(size)s bytes; at most %(limit)s bytes can be imported."),
+                params={"size": upload.size, "limit": statement_max_bytes()},
+            )
+        return upload
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class MatchingProgressColumn:
+    """A "matching" column and detail field: how far matching got with the lines, counted for a
+    whole page in one query (``payments.bank.selectors``) and kept on the page's objects."""
+
+    matching_progress = None  # the selector for a list of ids, set by the admin
+
+    def get_changelist_instance(self, request):
+        changelist = super().get_changelist_instance(request)
+        progress = type(self).matching_progress([obj.pk for obj in changelist.result_list])
+        for obj in changelist.result_list:  # the page's queryset keeps these objects for the template
+            obj.matching = progress[obj.pk]
+        return changelist
+
+    @admin.display(description=_("matching"))
+    def matching_shown(self, obj):
+        progress = getattr(obj, "matching", None) or type(self).matching_progress([obj.pk])[obj.pk]
+        return str(progress)
+
+
+@admin.register(BankStatementImport)
+class BankStatementImportAdmin(MatchingProgressColumn, ReadOnlyAdmin):
+    matching_progress = staticmethod(imports_matching_progress)
+    list_display = [
+        "created_at",
+        "filename",
+        "format",
+        "status",
+        "progress_shown",
+        "statement_count",
+        "new_line_count",
+        "duplicate_count",
+        "matching_shown",
+        "error_shown",
+    ]
+    list_filter = ["status", "format"]
+    search_fields = ["filename", "sha256"]
+    ordering = ["-created_at", "-id"]
+    list_select_related = ["created_by"]
+    change_list_template = TEMPLATES + "import_change_list.html"
+    readonly_fields = [*(f.name for f in BankStatementImport._meta.fields), "matching_shown"]
+
+    def may_upload(self, request) -> bool:
+        return request.user.has_perm(f"{self.opts.app_label}.add_{self.opts.model_name}")
+
+    def has_add_permission(self, request):
+        # Adding is uploading (accountants and up); the generic add form leads to the upload page.
+        return self.may_upload(request)
+
+    def add_view(self, request, form_url="", extra_context=None):
+        return HttpResponseRedirect(reverse("admin:payments_bankstatementimport_upload"))
+
+    def changelist_view(self, request, extra_context=None):
+        upload_url = reverse("admin:payments_bankstatementimport_upload") if self.may_upload(request) else ""
+        return super().changelist_view(request, {"upload_url": upload_url, **(extra_context or {})})
+
+    @admin.display(description=_("progress"), ordering="progress")
+    def progress_shown(self, obj):
+        return f"{obj.progress} %"
+
+    @admin.display(description=_("error"))
+    def error_shown(self, obj):
+        if not obj.error:
+            return "—"
+        if obj.error_location:
+            return format_html("{} <small>({})</small>", obj.error, obj.error_location)
+        return obj.error
+
+    def get_urls(self):
+        return [
+            path(
+                "upload/",
+                self.admin_site.admin_view(self.upload_view),
+                name="payments_bankstatementimport_upload",
+            ),
+            *super().get_urls(),
+        ]
+
+    def upload_view(self, request):
+        """Upload a statement file; it is imported in the background and its import page shows how far."""
+        if not self.may_upload(request):
+            raise PermissionDenied
+        form = UploadForm(request.POST or None, request.FILES or None)
+        if request.method == "POST" and form.is_valid():
+            upload = form.cleaned_data["file"]
+            as_of = timezone.now()
+            try:
+                statement_import = statement_import_create(
+                    data=upload.read(),
+                    filename=upload.name,
+                    as_of=as_of,
+                    by=request.user,
+                    csv_mapping=form.cleaned_data.get("csv_mapping") or None,
+                    account_iban=form.cleaned_data.get("account_iban", ""),
+                )
+            except ValidationError as exc:
+                for field, errors in exc.message_dict.items():
+                    form.add_error(field if field in form.fields else None, errors)
+            else:
+                if statement_import.created_at == as_of:
+                    message, level = (
+                        gettext("The file is uploaded; its import runs in the background."),
+                        messages.SUCCESS,
+                    )
+                elif statement_import.status == BankStatementImport.Status.QUEUED:
+                    message, level = gettext("This file failed before; it is imported again."), messages.WARNING
+                else:
+                    message, level = gettext("This file was uploaded before; here is its import."), messages.WARNING
+                self.message_user(request, message, level)
+                return HttpResponseRedirect(
+                    reverse("admin:payments_bankstatementimport_change", args=[statement_import.pk])
+                )
+        explanation = gettext(
+            "The file is imported in the background, all or nothing: a file the bank statement import cannot "
+            "read is refused as a whole, with the reason and where in the file. Uploading the same file again "
+            "imports nothing twice. At most %(limit)s."
+        ) % {"limit": filesizeformat(statement_max_bytes())}
+        return TemplateResponse(
+            request,
+            "payments/admin/action.html",  # the payments admin's form page (multipart: the form has a file)
+            {
+                **self.admin_site.each_context(request),
+                "opts": self.opts,
+                "title": gettext("Upload bank statement"),
+                "form": form,
+                "explanation": explanation,
+                "submit_label": gettext("Upload"),
+                "change_url": reverse("admin:payments_bankstatementimport_changelist"),
+            },
+        )
+
+
+@admin.register(BankStatement)
+class BankStatementAdmin(MatchingProgressColumn, ReadOnlyAdmin):
+    matching_progress = staticmethod(statements_matching_progress)
+    list_display = [
+        "to_date",
+        "account_iban",
+        "statement_id",
+        "kind",
+        "opening_shown",
+        "closing_shown",
+        "line_count",
+        "matching_shown",
+        "warning_shown",
+    ]
+    list_filter = ["kind", "account_iban", ("balance_warning", admin.EmptyFieldListFilter)]
+    search_fields = ["statement_id", "account_iban"]
+    ordering = ["-to_date", "-id"]
+    list_select_related = ["statement_import"]
+    readonly_fields = [*(f.name for f in BankStatement._meta.fields), "matching_shown"]
+
+    @admin.display(description=_("opening balance"), ordering="opening_balance")
+    def opening_shown(self, obj):
+        return money(obj.opening_balance, obj.currency)
+
+    @admin.display(description=_("closing balance"), ordering="closing_balance")
+    def closing_shown(self, obj):
+        return money(obj.closing_balance, obj.currency)
+
+    @admin.display(description=_("balance warning"))
+    def warning_shown(self, obj):
+        return format_html('<strong class="errornote">{}</strong>', obj.balance_warning) if obj.balance_warning else "—"

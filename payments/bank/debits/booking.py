@@ -1,0 +1,194 @@
+"""Booking the debit lines of a statement after matching: returns and reversals are linked to the
+payment they take back (``returns``), bank charges and outgoing payments are decided
+automatically as no receivables business, except an outgoing payment to a customer's IBAN,
+which waits in review (probably a refund of the customer's credit).
+
+Every decision is kept as a ``BankLineMatch``: automatic ones with ``decided_by`` empty and an
+explanation saying why ("bank charges", "outgoing payment").
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections import defaultdict
+from datetime import datetime
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from customers.models import BankAccount
+
+from ...models import BankLineMatch, BankStatementLine
+from .codes import Kind, line_kind, transaction_code_parts
+from .returns import TAKES_BACK, book_return_locked, returns_relink
+
+logger = logging.getLogger(__name__)
+Status = BankStatementLine.MatchStatus
+
+
+def statement_classify(*, statement) -> int:
+    """Set the kind of every line of the statement not yet classified (credits too); returns how
+    many lines were classified. Reads only the lines themselves (``codes.line_kind``)."""
+    by_kind: dict[str, list[int]] = defaultdict(list)
+    for line in statement.lines.filter(kind="").only(
+        "id", "credit", "reversal", "return_reason", "bank_transaction_code", "charges", "amount"
+    ):
+        by_kind[line_kind(line)].append(line.pk)
+    for kind, pks in by_kind.items():
+        BankStatementLine.objects.filter(pk__in=pks, kind="").update(kind=kind)
+    return sum(len(pks) for pks in by_kind.values())
+
+
+def _customers_of_iban(iban: str) -> list:
+    iban = re.sub(r"\s+", "", iban or "").upper()
+    if not iban:
+        return []
+    accounts = BankAccount.objects.filter(iban=iban, is_active=True).select_related("customer").order_by("customer_id")
+    return [account.customer for account in accounts]
+
+
+def _ignore_automatically(line: BankStatementLine, *, code: str, explanation: str, as_of: datetime) -> None:
+    line.matches.filter(decision="").delete()
+    BankLineMatch.objects.create(
+        line=line,
+        amount=line.amount,
+        confidence=0,
+        explanation=explanation,
+        signals=[{"code": code, "weight": 0, "detail": explanation}],
+        rank=0,
+        decision=BankLineMatch.Decision.REJECTED,
+        decided_at=as_of,
+        created_at=as_of,
+    )
+    line.match_status = Status.IGNORED
+    line.save(update_fields=["match_status", "kind"])
+
+
+def _charge_explanation(line: BankStatementLine) -> str:
+    parts = transaction_code_parts(line.bank_transaction_code)
+    code = parts["gvc"] or parts["subfamily"] or parts["swift"]
+    explanation = _("bank charges") if not code else _("bank charges (code %(code)s)") % {"code": code}
+    if line.entry_reference:
+        returned = (
+            BankStatementLine.objects.filter(
+                statement_id=line.statement_id, entry_reference=line.entry_reference, kind__in=TAKES_BACK
+            )
+            .exclude(pk=line.pk)
+            .first()
+        )
+        if returned is not None:
+            explanation += "; " + _("charged for the return on line #%(line)s") % {"line": returned.pk}
+    return explanation
+
+
+def _to_review_as_refund(line: BankStatementLine, customers: list, *, as_of: datetime) -> None:
+    line.matches.filter(decision="").delete()
+    detail = _(
+        "the payee IBAN %(iban)s is a bank account of customer %(customer)s: probably a refund of the customer's "
+        "credit; ignore the line with a reason once checked"
+    )
+    BankLineMatch.objects.bulk_create(
+        [
+            BankLineMatch(
+                line=line,
+                customer=customer,
+                amount=line.amount,
+                confidence=0,
+                explanation=detail % {"iban": line.counterparty_iban, "customer": customer},
+                signals=[
+                    {
+                        "code": "refund_to_customer",
+                        "weight": 0,
+                        "detail": detail % {"iban": line.counterparty_iban, "customer": customer},
+                    }
+                ],
+                rank=rank,
+                created_at=as_of,
+            )
+            for rank, customer in enumerate(customers, start=1)
+        ]
+    )
+    line.match_status = Status.REVIEW
+    line.save(update_fields=["match_status", "kind"])
+
+
+def book_debit_locked(*, line: BankStatementLine, as_of: datetime) -> BankStatementLine:
+    """Decide a (locked, undecided) debit line by its kind."""
+    if not line.kind:
+        line.kind = line_kind(line)
+    if line.kind in TAKES_BACK:
+        return book_return_locked(line=line, as_of=as_of)
+    if line.kind == Kind.CHARGE:
+        _ignore_automatically(line, code="charge", explanation=_charge_explanation(line), as_of=as_of)
+        return line
+    customers = _customers_of_iban(line.counterparty_iban)
+    if customers:
+        _to_review_as_refund(line, customers, as_of=as_of)
+    else:
+        _ignore_automatically(line, code="outgoing", explanation=_("outgoing payment"), as_of=as_of)
+    return line
+
+
+def line_book_debit(*, line: BankStatementLine, as_of: datetime) -> BankStatementLine:
+    """Book one debit line in its own transaction; a decided line or a credit line is left alone."""
+    with transaction.atomic():
+        line = BankStatementLine.objects.select_for_update().select_related("statement").get(pk=line.pk)
+        if line.credit or line.match_status in (Status.MATCHED, Status.IGNORED):
+            return line
+        return book_debit_locked(line=line, as_of=as_of)
+
+
+def statement_book_debits(*, statement, as_of: datetime) -> dict:
+    """Classify the statement's lines and book every new, booked, live debit line (each in its
+    own transaction), then try the returns waiting in review again (``returns_relink``).
+
+    Idempotent: only lines still ``new`` are booked. A ``ValidationError`` of one line sends that
+    line to review; any other exception propagates (the job is retried). Returns counts."""
+    statement_classify(statement=statement)
+    counts = {"lines": 0, "matched": 0, "review": 0, "ignored": 0}
+    lines = statement.lines.filter(
+        match_status=Status.NEW, credit=False, status="BOOK", superseded_by__isnull=True
+    ).order_by("position", "id")
+    for line in lines:
+        try:
+            line = line_book_debit(line=line, as_of=as_of)
+        except ValidationError as exc:
+            logger.warning("debit line %s left for review: %s", line.pk, exc)
+            BankStatementLine.objects.filter(pk=line.pk, match_status=Status.NEW).update(match_status=Status.REVIEW)
+            line.refresh_from_db(fields=["match_status"])
+        counts["lines"] += 1
+        if line.match_status in counts:
+            counts[line.match_status] += 1
+    counts["relinked"] = returns_relink(as_of=as_of)["matched"]
+    return counts
+
+
+def lines_rematch(*, lines, as_of: datetime) -> dict:
+    """Match lines waiting in review again, each in its own transaction ("Match again"): a credit
+    line through ``line_match`` (e.g. after a customer's IBAN was added), a return or reversal by
+    looking for its payment again, another debit line by its kind. Lines already decided are
+    skipped. Returns counts by outcome, and the lines whose matching failed under ``errors``."""
+    from ..matching import OpenItems, line_match
+
+    items = OpenItems()  # loaded once for all lines, refreshed after each applied one
+    counts = {"lines": 0, "matched": 0, "review": 0, "ignored": 0, "skipped": 0, "errors": []}
+    for line in sorted(lines, key=lambda line: line.pk):
+        counts["lines"] += 1
+        try:
+            with transaction.atomic():
+                locked = BankStatementLine.objects.select_for_update().select_related("statement").get(pk=line.pk)
+                if locked.match_status in (Status.MATCHED, Status.IGNORED):
+                    counts["skipped"] += 1
+                    continue
+                if locked.credit:
+                    line_match(line=locked, as_of=as_of, items=items)
+                else:
+                    book_debit_locked(line=locked, as_of=as_of)
+        except ValidationError as exc:
+            counts["errors"].append((line, exc))
+            continue
+        status = BankStatementLine.objects.values_list("match_status", flat=True).get(pk=line.pk)
+        counts[status if status in counts else "review"] += 1
+    return counts

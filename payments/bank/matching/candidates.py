@@ -1,0 +1,249 @@
+"""Ranking what a credit line may pay: the signals found through the open-items index, scored and
+explained (see the package docstring for the signals and their weights)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.utils.translation import gettext as _
+
+from customers.models import Customer
+from invoicing.models import Invoice
+
+from ...models import BankStatementLine
+from . import text
+from .index import CUSTOMER_FIELDS, CurrencyIndex, OpenItems, from_row
+from .scoring import (
+    AMBIGUOUS_CAP,
+    NAME_SIMILAR,
+    NAME_STRONG,
+    WEIGHTS,
+    Candidate,
+    Signal,
+    amount_signal,
+    split,
+)
+
+
+@dataclass
+class Found:
+    """An open invoice whose number the payer wrote; ``position`` orders them as written."""
+
+    invoice: Invoice
+    code: str
+    detail: str
+    position: tuple
+
+
+@dataclass
+class Signals:
+    """What a line's texts, IBAN and payer name point at, before scoring."""
+
+    customers: dict[int, Customer]
+    customer_signals: dict[int, list[Signal]]
+    iban_customers: set[int]
+    named: list[Found]
+
+
+def numbers_named(texts: list[tuple[str, str]], index: CurrencyIndex) -> list[Found]:
+    """Open invoices whose number the payer wrote, exactly, mangled, or with one typo, in the
+    order written (ties: the older invoice first)."""
+    found: dict[int, Found] = {}
+    for pk in index.numbers_in([value for value, _where in texts]):
+        number = index.number(pk)
+        pattern = text.number_pattern(number)
+        for order, (value, where) in enumerate(texts):
+            match = pattern.search(value)
+            if match is None:
+                continue
+            seen = match.group(0)
+            if seen.casefold() == number.casefold():
+                detail = _("%(number)s found in %(field)s") % {"number": number, "field": where}
+                code = "number_exact"
+            else:
+                detail = _("%(number)s found as “%(text)s” in %(field)s") % {
+                    "number": number,
+                    "text": seen,
+                    "field": where,
+                }
+                code = "number_mangled"
+            found[pk] = Found(index.invoice(pk), code, detail, (order, match.start(), 0, index.order(pk)))
+            break
+    for order, (value, where) in enumerate(texts):
+        for token in text.TYPO_TOKEN.finditer(value):
+            written = text.digits(token.group(0))
+            if len(written) < text.TYPO_MIN_DIGITS:
+                continue
+            near = index.near(written)
+            if len(near) != 1 or near[0] in found:
+                continue  # none, ambiguous, or already named properly
+            pk = near[0]
+            detail = _("“%(text)s” in %(field)s differs from %(number)s by one character") % {
+                "text": token.group(0),
+                "field": where,
+                "number": index.number(pk),
+            }
+            found[pk] = Found(index.invoice(pk), "number_typo", detail, (order, token.start(), 1, index.order(pk)))
+    return sorted(found.values(), key=lambda f: f.position)
+
+
+def signals_of(line: BankStatementLine, texts: list, index: CurrencyIndex, items: OpenItems) -> Signals:
+    """Customer-level signals (IBAN, name, customer number, in this order per customer) and the
+    invoice numbers named. The customers considered are those with open invoices in the line's
+    currency and those the payer IBAN belongs to. The payer name is compared in full with every
+    customer another signal points at; for the others the name index picks the names worth
+    comparing (``CurrencyIndex.similar_names``), so what it can miss is a suggestion resting on
+    the name alone."""
+    customers: dict[int, Customer] = {}
+    customer_signals: dict[int, list[Signal]] = {}
+    iban_rows: dict[int, tuple] = {}
+
+    def customer(pk: int) -> Customer:
+        if pk not in customers:
+            if index.has_open(pk) or pk not in iban_rows:
+                customers[pk] = index.customer(pk)
+            else:
+                customers[pk] = from_row(Customer, index.db, CUSTOMER_FIELDS, iban_rows[pk])
+        return customers[pk]
+
+    iban = text.compact_iban(line.counterparty_iban) if line.counterparty_iban else ""
+    if iban:
+        for pk, number, legal_name in items.iban_customers(iban):
+            iban_rows[pk] = (pk, number, legal_name)
+            customer(pk)
+            detail = _("payer IBAN belongs to customer %(number)s") % {"number": number}
+            customer_signals.setdefault(pk, []).append(Signal("iban", WEIGHTS["iban"], detail))
+    values = [value for value, _where in texts]
+    numbered: dict[int, Signal] = {}
+    for pk in {pk for pk in index.customers_numbered_in(values) if index.has_open(pk)} | set(iban_rows):
+        number = iban_rows[pk][1] if pk in iban_rows else index.customer(pk).number
+        pattern = text.customer_number_pattern(number)
+        for value, where in texts:
+            if pattern.search(value):
+                detail = _("customer number %(number)s found in %(field)s") % {"number": number, "field": where}
+                numbered[pk] = Signal("customer_number", WEIGHTS["customer_number"], detail)
+                break
+    named = numbers_named(texts, index)
+    if line.counterparty_name:
+        similar = {pk: ratio for pk, ratio in index.similar_names(line.counterparty_name).items() if index.has_open(pk)}
+        for pk in {*iban_rows, *numbered, *(found.invoice.customer_id for found in named)}:
+            similar[pk] = text.name_similarity(line.counterparty_name, customer(pk).legal_name)
+        for pk, ratio in similar.items():
+            if ratio >= NAME_SIMILAR:
+                code = "name_strong" if ratio >= NAME_STRONG else "name_similar"
+                detail = _("payer name “%(payer)s” resembles %(name)s (similarity %(score)s/100)") % {
+                    "payer": line.counterparty_name,
+                    "name": customer(pk).legal_name,
+                    "score": int(ratio * 100),
+                }
+                customer_signals.setdefault(pk, []).append(Signal(code, WEIGHTS[code], detail))
+    for pk, signal in numbered.items():
+        customer(pk)
+        customer_signals.setdefault(pk, []).append(signal)
+    for found in named:
+        customer(found.invoice.customer_id)
+    return Signals(customers, customer_signals, set(iban_rows), named)
+
+
+def score(line: BankStatementLine, value_date, found: Signals, index: CurrencyIndex) -> list[Candidate]:
+    """Turn the signals into candidates: per customer the invoices named (split when several),
+    else the invoices the amount fits, else the customer alone; best first."""
+    customers, customer_signals, iban_customers = found.customers, found.customer_signals, found.iban_customers
+    named_by_customer: dict[int, list[Found]] = {}
+    for item in found.named:
+        named_by_customer.setdefault(item.invoice.customer_id, []).append(item)
+
+    candidates: list[Candidate] = []
+    for pk in sorted(set(customer_signals) | set(named_by_customer), key=lambda pk: customers[pk].number):
+        customer = customers[pk]
+        own = list(customer_signals.get(pk, []))
+        conflict = []
+        if iban_customers and pk not in iban_customers and pk in named_by_customer:
+            others = ", ".join(customers[other].number for other in sorted(iban_customers))
+            conflict.append(
+                Signal(
+                    "number_other_customer",
+                    WEIGHTS["number_other_customer"],
+                    _("the invoice number belongs to customer %(number)s, the payer IBAN to customer %(other)s")
+                    % {"number": customer.number, "other": others},
+                )
+            )
+        if pk in iban_customers and any(other not in iban_customers for other in named_by_customer):
+            others = ", ".join(
+                customers[other].number for other in sorted(named_by_customer) if other not in iban_customers
+            )
+            conflict.append(
+                Signal(
+                    "number_other_customer",
+                    WEIGHTS["number_other_customer"],
+                    _("the payer IBAN belongs to customer %(number)s, the invoice number named to customer %(other)s")
+                    % {"number": customer.number, "other": others},
+                )
+            )
+        mine = named_by_customer.get(pk, [])
+        if len(mine) >= 2:
+            targets, several, amount = split(line.amount, [f.invoice for f in mine], value_date)
+            weakest = min(mine, key=lambda f: WEIGHTS[f.code])
+            number_signals = [Signal(f.code, 0, f.detail) for f in mine]
+            number_signals[mine.index(weakest)] = Signal(weakest.code, WEIGHTS[weakest.code], weakest.detail)
+            signals = [*number_signals, several, amount, *own, *conflict]
+            candidates.append(Candidate(customer, targets, line.amount, signals))
+        elif len(mine) == 1:
+            item = mine[0]
+            amount, share = amount_signal(line.amount, item.invoice, value_date)
+            signals = [Signal(item.code, WEIGHTS[item.code], item.detail), amount, *own, *conflict]
+            candidates.append(Candidate(customer, [(item.invoice, share)], line.amount, signals))
+        if mine:
+            continue
+        # No number named: the customer's invoices the amount fits (exactly, or with Skonto).
+        fitting = []
+        for invoice in index.invoices_of(pk, may_fit=line.amount, on=value_date):
+            amount, share = amount_signal(line.amount, invoice, value_date)
+            if amount.code in ("amount_exact", "amount_skonto"):
+                fitting.append((invoice, amount, share))
+        if fitting:
+            ambiguous = len(fitting) > 1
+            for invoice, amount, share in fitting:
+                signals = [amount, *own, *conflict]
+                cap = 100
+                if ambiguous:
+                    detail = _("amount fits %(count)s open invoices of the customer and none is named") % {
+                        "count": len(fitting)
+                    }
+                    signals.append(Signal("amount_ambiguous", WEIGHTS["amount_ambiguous"], detail))
+                    cap = AMBIGUOUS_CAP
+                candidates.append(Candidate(customer, [(invoice, share)], line.amount, signals, cap=cap))
+        else:
+            detail = _("no open invoice of the customer fits; record as a payment of the customer")
+            signals = [*own, *conflict, Signal("customer_only", WEIGHTS["customer_only"], detail)]
+            candidates.append(Candidate(customer, [], line.amount, signals))
+    if line.reversal or line.return_reason:
+        if line.return_reason:
+            detail = _(
+                "the bank marks this credit as one of our payments coming back (reason %(code)s, for example a "
+                "refund the customer's bank returned): check before applying"
+            ) % {"code": line.return_reason}
+        else:
+            detail = _(
+                "the bank marks this credit as the reversal of an earlier debit (for example a refund that came "
+                "back): check before applying"
+            )
+        for candidate in candidates:
+            candidate.signals.append(Signal("reversal", WEIGHTS["reversal"], detail))
+    candidates.sort(key=lambda c: (-c.confidence, c.customer.number, c.targets[0][0].number if c.targets else "~"))
+    return candidates
+
+
+def line_candidates(*, line: BankStatementLine, as_of: datetime, items: OpenItems | None = None) -> list[Candidate]:
+    """Rank what a credit line may pay, best first (debits are not matched here: empty list).
+    Reads only; ``items`` is the run's open-items index (built here when not given). See the
+    package docstring for the signals and their weights. Ties are broken by the customer number
+    and the first invoice's number, so the order is stable."""
+    if not line.credit:
+        return []
+    items = items if items is not None else OpenItems()
+    index = items.currency(line.currency)
+    value_date = line.value_date or line.booking_date or as_of.date()
+    texts = text.texts(line)
+    return score(line, value_date, signals_of(line, texts, index, items), index)
