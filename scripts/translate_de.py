@@ -1637,10 +1637,142 @@ DE = {
     "No suggestion.": "Kein Vorschlag.",
     "Ignore": "Ignorieren",
     "No statement lines to review.": "Keine Kontoumsätze zu prüfen.",
+    # Issue 8: bank statement debits, review queue, matching, intraday fallback, follow-up tasks.
+    "Matched again: %(lines)s line(s), %(matched)s matched, %(review)s still to review, %(ignored)s ignored.": "Erneut zugeordnet: %(lines)s Umsatz/Umsätze, %(matched)s zugeordnet, %(review)s weiter zu prüfen, %(ignored)s ignoriert.",
+    "%(count)s line(s) were decided already and left as they are.": "%(count)s Umsatz/Umsätze waren bereits entschieden und bleiben unverändert.",
+    "bank charges (code %(code)s)": "Bankgebühren (Code %(code)s)",
+    "charged for the return on line #%(line)s": "berechnet für die Rückbuchung in Umsatz #%(line)s",
+    "the payee IBAN %(iban)s is a bank account of customer %(customer)s: probably a refund of the customer's credit; ignore the line with a reason once checked": "die IBAN des Empfängers %(iban)s ist ein Bankkonto des Kunden %(customer)s: vermutlich eine Erstattung seines Guthabens; nach Prüfung den Umsatz mit Begründung ignorieren",
+    "%(what)s on the bank statement of %(date)s": "%(what)s laut Kontoauszug vom %(date)s",
+    "recorded from a credit line with the same end-to-end id %(reference)s": "erfasst aus einem Zahlungseingang mit derselben End-to-End-Referenz %(reference)s",
+    "the reversed credit line has the same bank reference %(reference)s": "der stornierte Zahlungseingang hat dieselbe Bankreferenz %(reference)s",
+    "recorded from a collection with the same mandate %(reference)s": "erfasst aus einem Lastschrifteinzug mit demselben Mandat %(reference)s",
+    "a payment of %(customer)s of the same amount from %(date)s; the IBAN %(iban)s is theirs": "eine Zahlung von %(customer)s über denselben Betrag vom %(date)s; die IBAN %(iban)s gehört diesem Kunden",
+    "the payment is in %(payment)s, the line in %(line)s": "die Zahlung lautet auf %(payment)s, der Umsatz auf %(line)s",
+    "the payment's amount %(payment)s is neither the line's %(line)s nor %(net)s without charges": "der Betrag der Zahlung %(payment)s ist weder der des Umsatzes (%(line)s) noch %(net)s ohne Gebühren",
+    "the payment's amount %(payment)s differs from the line's %(line)s": "der Betrag der Zahlung %(payment)s weicht vom Betrag des Umsatzes %(line)s ab",
+    "the payment was already returned by the statement line of %(date)s (#%(line)s)": "die Zahlung wurde bereits durch den Kontoumsatz vom %(date)s (#%(line)s) zurückgebucht",
+    "the line's %(line)s are the payment's %(payment)s plus %(charges)s bank charges": "die %(line)s des Umsatzes sind die %(payment)s der Zahlung zuzüglich %(charges)s Bankgebühren",
+    "incorrect account number (IBAN)": "IBAN fehlerhaft",
+    "payer is a consumer (business-to-business direct debit not allowed)": "Zahler ist Verbraucher (Firmenlastschrift nicht zulässig)",
+    "transaction forbidden on this account": "Zahlungsart für dieses Konto unzulässig",
+    "insufficient funds": "mangels Deckung",
+    "creditor identifier not recognised": "Gläubiger-ID unbekannt",
+    "creditor's bank not reachable": "Bank des Zahlungsempfängers nicht erreichbar",
+    "payer's bank not reachable": "Bank des Zahlers nicht erreichbar",
+    "return after a recall request": "Rückgabe nach Rückrufantrag",
+    "fraudulent origin": "Betrugsverdacht",
+    "mandate data missing or wrong": "Mandatsdaten fehlen oder sind fehlerhaft",
+    "refund request by the payer": "Rückgabe auf Verlangen des Zahlers",
+    "payer deceased": "Zahler verstorben",
+    "no answer from the payee": "keine Antwort des Zahlungsempfängers",
+    "original payment not received": "ursprüngliche Zahlung nicht eingegangen",
+    "incorrect bank identifier (BIC)": "BIC fehlerhaft",
+    "regulatory reason: payer's account or identification missing": "aufsichtsrechtliche Gründe: Konto oder Kennung des Zahlers fehlt",
+    "regulatory reason: payer's name or address missing": "aufsichtsrechtliche Gründe: Name oder Adresse des Zahlers fehlt",
+    "regulatory reason: creditor's name or address missing": "aufsichtsrechtliche Gründe: Name oder Adresse des Zahlungsempfängers fehlt",
+    "specific service of the payer's bank": "besondere Dienstleistung der Bank des Zahlers",
+    "technical problem": "technische Gründe",
+    "received after the cut-off time": "nach Annahmeschluss eingegangen",
+    "linked to payment #%(payment)s, which is returned": "der Zahlung #%(payment)s zugeordnet, die zurückgebucht ist",
+    "Return of %(amount)s %(currency)s from %(date)s is not linked to a payment": "Rückbuchung über %(amount)s %(currency)s vom %(date)s ist keiner Zahlung zugeordnet",
+    "Until the return is linked to the payment it takes back, the invoices that payment paid look paid but are not. Link it in the bank statement review queue.": "Solange die Rückbuchung nicht der Zahlung zugeordnet ist, die sie zurückholt, erscheinen die Rechnungen, die diese Zahlung beglichen hat, als bezahlt, obwohl sie es nicht sind. Ordnen Sie sie in der Prüfliste der Kontoumsätze zu.",
+    "Payment #%(payment)s fits but could not be returned: %(error)s": "Zahlung #%(payment)s passt, konnte aber nicht zurückgebucht werden: %(error)s",
+    "No payment was found for it (end-to-end id, mandate, bank reference, counterparty IBAN).": "Es wurde keine Zahlung dazu gefunden (End-to-End-Referenz, Mandat, Bankreferenz, IBAN des Gegenkontos).",
+    "%(count)s payments fit; a person has to say which one it takes back.": "%(count)s Zahlungen passen; eine Person muss entscheiden, welche zurückgebucht wird.",
+    "Only return and reversal debit lines take a payment back.": "Nur Rückbuchungen und Stornobuchungen (Lastschriften) holen eine Zahlung zurück.",
+    "Payment #%(payment)s cannot be linked: %(problem)s.": "Zahlung #%(payment)s kann nicht zugeordnet werden: %(problem)s.",
+    "customer %(customer)s, not applied to an invoice": "Kunde %(customer)s, keiner Rechnung zugeordnet",
+    "unknown payer": "unbekanntem Zahler",
+    "Unmatched payment of %(amount)s %(currency)s on %(date)s from %(payer)s": "Nicht zugeordneter Zahlungseingang über %(amount)s %(currency)s am %(date)s von %(payer)s",
+    "This money arrived on %(date)s and has waited %(days)s days or more for a decision in the bank review queue. Accept a suggestion, split it, assign the line to a customer or ignore it with a reason; that closes this task.": "Dieser Zahlungseingang vom %(date)s wartet seit %(days)s Tagen oder länger in der Prüfliste der Bankumsätze auf eine Entscheidung. Einen Vorschlag übernehmen, aufteilen, die Buchung einem Kunden zuordnen oder mit Begründung ignorieren – das schließt diese Aufgabe.",
+    "Statement %(statement)s, line %(position)s.": "Kontoauszug %(statement)s, Buchung %(position)s.",
+    "Payer: %(name)s, IBAN %(iban)s.": "Zahler: %(name)s, IBAN %(iban)s.",
+    "%(rank)s. %(target)s, confidence %(confidence)s: %(explanation)s": "%(rank)s. %(target)s, Konfidenz %(confidence)s: %(explanation)s",
+    "No suggestions: no open invoice or known customer fits this line.": "Keine Vorschläge: Keine offene Rechnung und kein bekannter Kunde passt zu dieser Buchung.",
+    "Matched: %(target)s.": "Zugeordnet: %(target)s.",
+    "The intraday line %(amount)s %(currency)s of %(date)s (%(location)s) fits %(count)s statement lines of this account whose references differ, so it was stored as a movement of its own. Compare them: it may count twice.": "Die untertägige Buchung %(amount)s %(currency)s vom %(date)s (%(location)s) passt zu %(count)s Buchungen des Kontoauszugs dieses Kontos mit anderen Referenzen und wurde deshalb als eigene Buchung gespeichert. Bitte vergleichen: Sie könnte doppelt zählen.",
+    "The line %(amount)s %(currency)s of %(date)s (%(location)s) fits %(count)s intraday lines of this account whose references differ, so none of them was marked as confirmed. Compare them: an unconfirmed intraday line still counts beside the statement line.": "Die Buchung %(amount)s %(currency)s vom %(date)s (%(location)s) passt zu %(count)s untertägigen Umsätzen dieses Kontos mit abweichenden Referenzen; daher wurde keiner davon als bestätigt markiert. Bitte vergleichen: Ein nicht bestätigter untertägiger Umsatz zählt weiterhin neben der Kontoauszugsbuchung.",
+    "The line %(amount)s %(currency)s of %(date)s (%(location)s) fits an intraday line of this account that other lines of this statement fit as well, so it was not marked as confirmed. Compare them: an unconfirmed intraday line still counts beside the statement line.": "Die Buchung %(amount)s %(currency)s vom %(date)s (%(location)s) passt zu einem untertägigen Umsatz dieses Kontos, zu dem auch andere Buchungen dieses Kontoauszugs passen; daher wurde er nicht als bestätigt markiert. Bitte vergleichen: Ein nicht bestätigter untertägiger Umsatz zählt weiterhin neben der Kontoauszugsbuchung.",
+    "the bank marks this credit as one of our payments coming back (reason %(code)s, for example a refund the customer's bank returned): check before applying": "die Bank kennzeichnet diese Gutschrift als Rückkehr einer unserer Zahlungen (Grund %(code)s, z. B. eine von der Bank des Kunden zurückgegebene Erstattung): vor dem Zuordnen prüfen",
+    "the bank marks this credit as the reversal of an earlier debit (for example a refund that came back): check before applying": "die Bank kennzeichnet diese Gutschrift als Storno einer früheren Belastung (zum Beispiel einer zurückgekommenen Erstattung): vor dem Zuordnen prüfen",
+    "This intraday line was confirmed by a line of the end-of-day statement; decide that one.": "Diese untertägige Buchung wurde durch eine Buchung des Tagesauszugs bestätigt; entscheiden Sie dort.",
+    "%(waiting)s not yet matched": "%(waiting)s noch nicht abgeglichen",
+    "A return or reversal takes a payment back: return the payment it belongs to, and what that payment paid is open again. Split a credit over several invoices by hand; what is not split stays unapplied.": "Eine Rückbuchung oder ein Storno holt eine Zahlung zurück: Buchen Sie die zugehörige Zahlung zurück, dann ist wieder offen, was sie beglichen hat. Einen Zahlungseingang können Sie von Hand auf mehrere Rechnungen aufteilen; was nicht aufgeteilt wird, bleibt unzugeordnet.",
+    "e.g. after a customer's bank account was added, or once the payment a return takes back is recorded.": "z. B. nachdem ein Bankkonto eines Kunden hinzugefügt wurde oder sobald die Zahlung erfasst ist, die eine Rückbuchung zurückholt.",
+    "select": "auswählen",
+    "No payment found that this line takes back.": "Keine Zahlung gefunden, die dieser Umsatz zurückholt.",
+    "Split and record": "Aufteilen und erfassen",
+    "The payment is recorded and split as given; %(rest)s stay unapplied.": "Die Zahlung ist erfasst und wie angegeben aufgeteilt; %(rest)s bleiben unzugeordnet.",
+    "Payment #%(payment)s is returned; what it paid is open again.": "Zahlung #%(payment)s ist zurückgebucht; was sie beglichen hat, ist wieder offen.",
+    "Line #%(line)s: %(error)s": "Umsatz #%(line)s: %(error)s",
+    "Suggestion": "Vorschlag",
+    "Only credit lines are recorded as payments; a return is linked to its payment.": "Nur Zahlungseingänge werden als Zahlungen erfasst; eine Rückbuchung wird ihrer Zahlung zugeordnet.",
+    "Statement line": "Kontoumsatz",
+    "Payment": "Zahlung",
+    "No payment #%(id)s.": "Keine Zahlung #%(id)s.",
+    "choose at least one line to match again.": "wählen Sie mindestens einen Umsatz zum erneuten Zuordnen.",
+    "Amount for %(invoice)s": "Betrag für %(invoice)s",
+    "%(field)s: no such invoice.": "%(field)s: keine solche Rechnung.",
+    "Invoice number %(n)s": "Rechnungsnummer %(n)s",
+    "%(field)s: no invoice %(number)s.": "%(field)s: keine Rechnung %(number)s.",
+    "Enter an amount for at least one invoice.": "Geben Sie für mindestens eine Rechnung einen Betrag ein.",
+    "The amounts add up to %(sum)s, more than the line's %(amount)s.": "Die Beträge ergeben zusammen %(sum)s, mehr als der Umsatz von %(amount)s.",
+    "bank charges": "Bankgebühren",
+    "outgoing payment": "Zahlungsausgang",
+    "reversal by the bank": "Storno durch die Bank",
+    "direct debit return": "Rücklastschrift",
+    "returned payment": "zurückgegebene Zahlung",
+    "%(what)s on the bank statement of %(date)s: %(reason)s": "%(what)s laut Kontoauszug vom %(date)s: %(reason)s",
+    "the payment was already returned": "die Zahlung wurde bereits zurückgebucht",
+    "the payment is %(status)s, not completed": "die Zahlung ist %(status)s, nicht abgeschlossen",
+    "invalid creditor account number": "Konto des Zahlungsempfängers ungültig",
+    "account closed": "Konto aufgelöst",
+    "account blocked": "Konto gesperrt",
+    "invalid bank operation code": "Transaktionscode ungültig",
+    "duplicate collection": "Doppeleinreichung",
+    "wrong amount": "Betrag nicht korrekt",
+    "creditor address missing": "Adresse des Zahlungsempfängers fehlt",
+    "requested by the customer": "auf Wunsch des Kunden",
+    "duplicate payment": "doppelte Zahlung",
+    "settlement failed": "Verrechnung fehlgeschlagen",
+    "invalid file format": "Dateiformat ungültig",
+    "wrong direct debit type": "falsche Lastschriftart",
+    "no valid mandate": "kein gültiges Mandat",
+    "refused by the payer, no reason given": "Widerspruch des Zahlers ohne Angabe von Gründen",
+    "no reason given by the bank": "Grund von der Bank nicht angegeben",
+    "regulatory reason": "aufsichtsrechtliche Gründe",
+    "undue payment": "Zahlung ohne Rechtsgrund",
+    "bank charges %(charges)s": "Bankgebühren %(charges)s",
+    "linked by %(user)s: %(explanation)s": "zugeordnet von %(user)s: %(explanation)s",
+    "No payment found fits: %(problems)s": "Keine der gefundenen Zahlungen passt: %(problems)s",
+    "chosen by hand": "von Hand ausgewählt",
+    "%(invoices)s (customer %(customer)s)": "%(invoices)s (Kunde %(customer)s)",
+    "Remittance: %(text)s": "Verwendungszweck: %(text)s",
+    "Best suggestions:": "Beste Vorschläge:",
+    "Bank line decided: %(status)s.": "Bankumsatz entschieden: %(status)s.",
+    "Decided by %(user)s.": "Entschieden von %(user)s.",
+    "Decided automatically.": "Automatisch entschieden.",
+    "matching: no lines to match": "Abgleich: keine Buchungen abzugleichen",
+    "Match selected lines again": "Ausgewählte Umsätze erneut zuordnen",
+    "Return reason": "Rückgabegrund",
+    "Bank charges": "Bankgebühren",
+    "End-to-end id": "End-to-End-Referenz",
+    "Mandate": "Mandat",
+    "Return this payment": "Diese Zahlung zurückbuchen",
+    "No open credit.": "Kein offenes Guthaben.",
+    "No refunds yet.": "Noch keine Erstattungen.",
+    "Split across invoices of %(customer)s": "Auf Rechnungen von %(customer)s aufteilen",
+    "Amount for %(number)s": "Betrag für %(number)s",
+    "Payment id": "Zahlungs-ID",
+    "matching": "Abgleich",
 }
 
 QUOTED = r'"(?:[^"\\]|\\.)*"'  # one "..." line of a .po file
 ENTRY = re.compile(rf'((?:msgctxt "((?:[^"\\]|\\.)*)"\s*)?msgid ((?:{QUOTED}\s*)+)msgstr ((?:{QUOTED}\s*)+))')
+PLURAL_ENTRY = re.compile(
+    rf"(msgid ((?:{QUOTED}\s*)+)msgid_plural ((?:{QUOTED}\s*)+)msgstr\[0\] ((?:{QUOTED}\s*)+)msgstr\[1\] ((?:{QUOTED}\s*)+))"
+)
 # Words whose German depends on what they describe (pgettext contexts): a cancelled invoice is
 # "storniert", a cancelled job "abgebrochen".
 DE_IN_CONTEXT = {
@@ -1694,6 +1826,24 @@ DE_IN_CONTEXT = {
     ("bank match decision", "open"): "offen",
     ("bank match decision", "accepted"): "angenommen",
     ("bank match decision", "rejected"): "abgelehnt",
+    ("bank line kind", "not yet classified"): "noch nicht eingeordnet",
+    ("bank line kind", "incoming payment"): "Zahlungseingang",
+    ("bank line kind", "return"): "Rückbuchung",
+    ("bank line kind", "reversal"): "Storno",
+    ("bank line kind", "bank charges"): "Bankgebühren",
+    ("bank line kind", "outgoing payment"): "Zahlungsausgang",
+}
+
+# Messages with a plural form (ngettext, blocktranslate count): German has the same two forms.
+DE_PLURAL = {
+    "Please correct the error below.": (
+        "Bitte korrigieren Sie den unten aufgeführten Fehler.",
+        "Bitte korrigieren Sie die unten aufgeführten Fehler.",
+    ),
+    "matching: %(decided)s of %(total)s line decided, %(review)s to review": (
+        "Abgleich: %(decided)s von %(total)s Umsatz entschieden, %(review)s zu prüfen",
+        "Abgleich: %(decided)s von %(total)s Umsätzen entschieden, %(review)s zu prüfen",
+    ),
 }
 
 
@@ -1733,6 +1883,21 @@ def main(path: str = "locale/de/LC_MESSAGES/django.po") -> int:
         return f'{prefix}msgid {match.group(3).rstrip()}\nmsgstr "{wording}"\n\n'
 
     text = ENTRY.sub(fill, text)
+
+    def fill_plural(match):
+        msgid, singular, plural = join(match.group(2)), join(match.group(4)), join(match.group(5))
+        if singular and plural:
+            return match.group(1)
+        if msgid not in DE_PLURAL:
+            missing.append(f"{msgid} (plural)")
+            return match.group(1)
+        one, many = DE_PLURAL[msgid]
+        return (
+            f"msgid {match.group(2).rstrip()}\nmsgid_plural {match.group(3).rstrip()}\n"
+            f'msgstr[0] "{one}"\nmsgstr[1] "{many}"\n\n'
+        )
+
+    text = PLURAL_ENTRY.sub(fill_plural, text)
     text = re.sub(r'"\n(#[:,])', r'"\n\n\1', text)  # the entry pattern eats blank lines
     text = text.replace(
         '"Content-Type: text/plain; charset=CHARSET\\n"', '"Content-Type: text/plain; charset=UTF-8\\n"'
