@@ -544,7 +544,7 @@ class BankStatementLine(models.Model):
     counterparty_bic = models.CharField(_("counterparty BIC"), max_length=11, blank=True, default="")
     bank_transaction_code = models.CharField(_("bank transaction code"), max_length=40, blank=True, default="")
     return_reason = models.CharField(_("return reason"), max_length=35, blank=True, default="")
-    charges = models.DecimalField(_("charges"), **MONEY, null=True, blank=True)
+    charges = models.DecimalField(_("bank charges"), **MONEY, null=True, blank=True)
     additional_info = models.TextField(_("additional information"), blank=True, default="")
     source_location = models.CharField(_("location in file"), max_length=255, blank=True, default="")
     match_status = models.CharField(

@@ -1766,6 +1766,8 @@ DE = {
     "Amount for %(number)s": "Betrag für %(number)s",
     "Payment id": "Zahlungs-ID",
     "matching": "Abgleich",
+    "No customer has the number %(value)s.": "Kein Kunde hat die Nummer %(value)s.",
+    "Customer number": "Kundennummer",
 }
 
 QUOTED = r'"(?:[^"\\]|\\.)*"'  # one "..." line of a .po file

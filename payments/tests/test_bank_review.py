@@ -122,13 +122,30 @@ def test_assigning_a_line_records_the_customers_payment_unapplied(accountant):
     line, _invoice = to_review()
     payer = make_customer()
 
-    response = browser(accountant).post(QUEUE, {"action": "assign", "line": line.pk, "customer": payer.pk}, follow=True)
+    response = browser(accountant).post(
+        QUEUE, {"action": "assign", "line": line.pk, "customer": payer.number}, follow=True
+    )
 
     assert messages_of(response) == [f"The line is recorded as a payment of {payer}, left unapplied."]
     payment = Payment.objects.get()
     assert payment.customer == payer and payment.unapplied_amount == Decimal("119.00")
     line.refresh_from_db()
     assert line.match_status == "matched"
+
+
+def test_assigning_to_an_unknown_customer_number_says_so_and_records_nothing(accountant):
+    line, _invoice = to_review()
+    client = browser(accountant)
+
+    page = client.get(QUEUE).content.decode()
+    assert 'list="review-customers"' in page and page.count('<datalist id="review-customers">') == 1
+
+    response = client.post(QUEUE, {"action": "assign", "line": line.pk, "customer": "NO-SUCH-1"}, follow=True)
+
+    assert response.status_code == 200
+    assert messages_of(response) == ["No customer has the number NO-SUCH-1."]
+    line.refresh_from_db()
+    assert line.match_status == "review" and not Payment.objects.exists()
 
 
 def test_ignoring_a_line_needs_a_reason(accountant):

@@ -109,7 +109,7 @@ class BankStatementLineAdmin(ChangeListWriteGuard, ReadOnlyAdmin):
     def return_reason_shown(self, obj):
         return return_reason_text(obj.return_reason) or "—"
 
-    @admin.display(description=_("charges"), ordering="charges")
+    @admin.display(description=_("bank charges"), ordering="charges")
     def charges_shown(self, obj):
         return money(obj.charges, obj.currency) if obj.charges else "—"
 

@@ -226,7 +226,13 @@ class AcceptForm(forms.Form):
 
 class AssignForm(forms.Form):
     line = forms.ModelChoiceField(queryset=BankStatementLine.objects.all())
-    customer = forms.ModelChoiceField(queryset=Customer.objects.all(), label=gettext_lazy("customer"))
+    # The customer number, typed or picked from the page's one list of customers (not one list per line).
+    customer = forms.ModelChoiceField(
+        queryset=Customer.objects.all(),
+        to_field_name="number",
+        label=gettext_lazy("customer"),
+        error_messages={"invalid_choice": gettext_lazy("No customer has the number %(value)s.")},
+    )
 
 
 class IgnoreForm(forms.Form):
