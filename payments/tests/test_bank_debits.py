@@ -442,6 +442,34 @@ def test_relinking_links_a_return_once_the_collection_is_recorded():
     assert returns_relink(as_of=LATER) == {"lines": 0, "matched": 0}
 
 
+def test_relinking_goes_on_past_a_return_line_whose_lookup_is_refused(monkeypatch):
+    from django.core.exceptions import ValidationError
+
+    from payments.bank.debits import returns as returns_module
+
+    import_file(
+        camt(
+            "RET-1",
+            returned("2026-12-08", "59.50", e2e="E2E-X-1"),
+            returned("2026-12-08", "12.00", e2e="E2E-X-2", ref="R2"),
+        )
+    )
+    first, second = BankStatementLine.objects.filter(credit=False).order_by("pk")
+    assert first.match_status == second.match_status == "review"
+    real, looked_at = returns_module.line_find_return, []
+
+    def refuse_the_first(*, line, as_of):
+        looked_at.append(line.pk)
+        if line.pk == first.pk:
+            raise ValidationError({"line": ["broken"]})
+        return real(line=line, as_of=as_of)
+
+    monkeypatch.setattr(returns_module, "line_find_return", refuse_the_first)
+
+    assert returns_relink(as_of=LATER) == {"lines": 2, "matched": 0}
+    assert looked_at == [first.pk, second.pk]
+
+
 def test_accepting_the_collection_in_the_admin_queues_the_relink_which_links_the_waiting_return(accountant):
     anna = make_customer(legal_name="Anna Becker", bank_accounts=[{"iban": IBAN_A}])
     invoice = make_invoice(customer=anna, gross="59.50")

@@ -297,6 +297,11 @@ def returns_relink(*, as_of: datetime) -> dict:
     ).order_by("pk")
     for line in waiting:
         counts["lines"] += 1
-        if line_find_return(line=line, as_of=as_of).match_status == BankStatementLine.MatchStatus.MATCHED:
+        try:
+            found = line_find_return(line=line, as_of=as_of)
+        except ValidationError as exc:  # this line stays in review; the others are still looked at
+            logger.warning("return line %s not linked: %s", line.pk, exc)
+            continue
+        if found.match_status == BankStatementLine.MatchStatus.MATCHED:
             counts["matched"] += 1
     return counts
