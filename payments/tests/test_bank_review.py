@@ -148,6 +148,19 @@ def test_assigning_to_an_unknown_customer_number_says_so_and_records_nothing(acc
     assert line.match_status == "review" and not Payment.objects.exists()
 
 
+def test_in_a_large_ledger_the_page_lists_only_the_suggested_customers(accountant, monkeypatch):
+    from payments.bank.admin import lines as lines_admin
+
+    line, invoice = to_review()
+    other = make_customer(legal_name="Nobody Suggested GmbH")
+    monkeypatch.setattr(lines_admin, "CUSTOMERS_LISTED", 1)
+
+    page = browser(accountant).get(QUEUE).content.decode()
+
+    listed = page.split('<datalist id="review-customers">')[1].split("</datalist>")[0]
+    assert f'value="{invoice.customer.number}"' in listed and f'value="{other.number}"' not in listed
+
+
 def test_ignoring_a_line_needs_a_reason(accountant):
     line, _invoice = to_review()
     client = browser(accountant)
@@ -194,8 +207,8 @@ def test_the_queue_page_needs_the_same_queries_for_one_line_and_for_five(account
 
 # session, user, the user's and the groups' permissions, the role (group), the lines, their open
 # matches with invoices, customers and payments, the suggested customers' open invoices (split
-# form), the customers to assign to
-QUEUE_QUERIES = 9
+# form), how many customers there are and the customers to assign to
+QUEUE_QUERIES = 10
 
 
 # --- API -------------------------------------------------------------------------------------------

@@ -145,9 +145,7 @@ class BankStatementLineAdmin(ChangeListWriteGuard, ReadOnlyAdmin):
                 "title": gettext("Review queue"),
                 "entries": review_entries(lines),
                 "may_decide": may_decide,
-                "customers": list(Customer.objects.order_by("number").values_list("pk", "number", "legal_name"))
-                if may_decide and lines
-                else [],
+                "customers": _customers_to_pick(lines) if may_decide and lines else [],
             },
         )
 
@@ -244,3 +242,15 @@ class BankStatementLineAdmin(ChangeListWriteGuard, ReadOnlyAdmin):
                 self.message_user(
                     request, gettext("Line #%(line)s: %(error)s") % {"line": line.pk, "error": error}, messages.ERROR
                 )
+
+
+CUSTOMERS_LISTED = 2000
+
+
+def _customers_to_pick(lines) -> list[tuple]:
+    """The customers the page offers to pick by number: all of them in a small ledger, otherwise
+    those suggested for the page's lines (any other is typed by its number)."""
+    customers = Customer.objects.order_by("number")
+    if customers.count() > CUSTOMERS_LISTED:
+        customers = customers.filter(bank_matches__line__in=lines).distinct()
+    return list(customers.values_list("pk", "number", "legal_name"))
