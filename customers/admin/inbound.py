@@ -3,22 +3,24 @@
 from __future__ import annotations
 
 from django.contrib import admin
-from django.contrib.admin.utils import unquote
-from django.http import Http404, HttpResponseNotAllowed
-from django.urls import path, reverse
+from django.urls import reverse
 from django.utils.html import format_html, format_html_join
-from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
-from django.views.decorators.clickjacking import xframe_options_sameorigin
 
 from core.admin_site import ReadOnlyMixin
 
 from ..models import InboundAttachment, InboundMessage
-from .message_display import CustomerIdFilter, CustomerLinkMixin, _iframe, html_preview_response, stored_file_response
+from .message_display import (
+    CustomerIdFilter,
+    CustomerLinkMixin,
+    StoredMessageViews,
+    _iframe,
+)
 
 
 @admin.register(InboundMessage)
-class InboundMessageAdmin(ReadOnlyMixin, CustomerLinkMixin, admin.ModelAdmin):
+class InboundMessageAdmin(StoredMessageViews, ReadOnlyMixin, CustomerLinkMixin, admin.ModelAdmin):
+    attachment_model = InboundAttachment
     list_display = ["received_at", "from_email", "customer_link", "subject", "matched_by", "invoice"]
     list_filter = ["matched_by", CustomerIdFilter, ("received_at", admin.DateFieldListFilter)]
     search_fields = ["subject", "from_email", "from_name", "message_id", "customer__legal_name", "customer__number"]
@@ -71,35 +73,4 @@ class InboundMessageAdmin(ReadOnlyMixin, CustomerLinkMixin, admin.ModelAdmin):
         return format_html_join("", '<div><a href="{}">{}</a> · {} · {} B</div>', rows)
 
     def get_urls(self):
-        view = self.admin_site.admin_view
-        return [
-            path("<path:object_id>/preview/", view(self.preview_view), name="customers_inboundmessage_preview"),
-            path(
-                "<path:object_id>/attachment/<int:attachment_id>/",
-                view(self.attachment_view),
-                name="customers_inboundmessage_attachment",
-            ),
-            *super().get_urls(),
-        ]
-
-    def _message(self, request, object_id) -> InboundMessage:
-        message = self.get_object(request, unquote(object_id))
-        if message is None or not self.has_view_permission(request, message):
-            raise Http404(gettext("No such message."))
-        return message
-
-    @xframe_options_sameorigin
-    def preview_view(self, request, object_id):
-        """A customer's HTML is untrusted: shown only inside the sandbox, under the strict CSP."""
-        if request.method not in ("GET", "HEAD"):
-            return HttpResponseNotAllowed(["GET", "HEAD"])
-        return html_preview_response(self._message(request, object_id).body_html)
-
-    def attachment_view(self, request, object_id, attachment_id):
-        if request.method not in ("GET", "HEAD"):
-            return HttpResponseNotAllowed(["GET", "HEAD"])
-        message = self._message(request, object_id)
-        attachment = InboundAttachment.objects.filter(message=message, pk=attachment_id).first()
-        if attachment is None:
-            raise Http404(gettext("No such attachment."))
-        return stored_file_response(attachment)
+        return [*self.message_urls(), *super().get_urls()]

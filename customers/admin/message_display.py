@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from django.contrib import admin
-from django.http import HttpResponse
-from django.urls import reverse
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponse, HttpResponseNotAllowed
+from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.clickjacking import xframe_options_sameorigin
 
 from core.documents import document_read
 
@@ -101,3 +104,45 @@ class CustomerIdFilter(admin.SimpleListFilter):
                 return queryset.none()
             return queryset.filter(customer_id=int(value))
         return queryset
+
+
+class StoredMessageViews:
+    """The pages a stored message (sent or received) has beside its own: its HTML in the sandboxed
+    frame, under the strict CSP, and its attachments checked against their hash."""
+
+    attachment_model = None  # OutboxAttachment or InboundAttachment
+
+    def message_urls(self) -> list:
+        view, name = self.admin_site.admin_view, f"{self.opts.app_label}_{self.opts.model_name}"
+        return [
+            path("<path:object_id>/preview/", view(self.preview_view), name=f"{name}_preview"),
+            path(
+                "<path:object_id>/attachment/<int:attachment_id>/",
+                view(self.attachment_view),
+                name=f"{name}_attachment",
+            ),
+        ]
+
+    def _message(self, request, object_id, *, act: bool = False):
+        if act and not self.may_act(request):
+            raise PermissionDenied
+        message = self.get_object(request, unquote(object_id))
+        if message is None or not self.has_view_permission(request, message):
+            raise Http404(gettext("No such message."))
+        return message
+
+    @xframe_options_sameorigin
+    def preview_view(self, request, object_id):
+        """The message's HTML (a customer's is untrusted) only inside the sandbox, under the strict CSP."""
+        if request.method not in ("GET", "HEAD"):
+            return HttpResponseNotAllowed(["GET", "HEAD"])
+        return html_preview_response(self._message(request, object_id).body_html)
+
+    def attachment_view(self, request, object_id, attachment_id):
+        if request.method not in ("GET", "HEAD"):
+            return HttpResponseNotAllowed(["GET", "HEAD"])
+        message = self._message(request, object_id)
+        attachment = self.attachment_model.objects.filter(message=message, pk=attachment_id).first()
+        if attachment is None:
+            raise Http404(gettext("No such attachment."))
+        return stored_file_response(attachment)

@@ -12,15 +12,13 @@ checked by ``message_wording_save``.
 from __future__ import annotations
 
 from django.contrib import admin, messages
-from django.contrib.admin.utils import unquote
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
+from django.core.exceptions import ValidationError
+from django.http import HttpResponseNotAllowed, HttpResponseRedirect
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
-from django.views.decorators.clickjacking import xframe_options_sameorigin
 
 from core.admin_site import ReadOnlyMixin
 
@@ -30,10 +28,9 @@ from .message_display import (
     RESENDABLE,
     CustomerIdFilter,
     CustomerLinkMixin,
+    StoredMessageViews,
     _iframe,
-    html_preview_response,
     status_badge,
-    stored_file_response,
 )
 
 # --- Outbox -------------------------------------------------------------------------------------
@@ -48,7 +45,8 @@ class MessageEventInline(ReadOnlyMixin, admin.TabularInline):
 
 
 @admin.register(OutboxMessage)
-class OutboxMessageAdmin(CustomerLinkMixin, admin.ModelAdmin):
+class OutboxMessageAdmin(StoredMessageViews, CustomerLinkMixin, admin.ModelAdmin):
+    attachment_model = OutboxAttachment
     list_display = [
         "created_at",
         "customer_link",
@@ -282,46 +280,17 @@ class OutboxMessageAdmin(CustomerLinkMixin, admin.ModelAdmin):
     def get_urls(self):
         view = self.admin_site.admin_view
         return [
-            path("<path:object_id>/preview/", view(self.preview_view), name="customers_outboxmessage_preview"),
-            path(
-                "<path:object_id>/attachment/<int:attachment_id>/",
-                view(self.attachment_view),
-                name="customers_outboxmessage_attachment",
-            ),
+            *self.message_urls(),
             path("<path:object_id>/resend/", view(self.resend_view), name="customers_outboxmessage_resend"),
             path("<path:object_id>/mark-sent/", view(self.mark_sent_view), name="customers_outboxmessage_mark_sent"),
             path("<path:object_id>/cancel/", view(self.cancel_view), name="customers_outboxmessage_cancel"),
             *super().get_urls(),
         ]
 
-    def _message(self, request, object_id, *, act: bool = False) -> OutboxMessage:
-        if act and not self.may_act(request):
-            raise PermissionDenied
-        message = self.get_object(request, unquote(object_id))
-        if message is None or not self.has_view_permission(request, message):
-            raise Http404(gettext("No such message."))
-        return message
-
     def _change_page(self, message_id: int) -> HttpResponseRedirect:
         return HttpResponseRedirect(
             reverse(f"{self.admin_site.name}:customers_outboxmessage_change", args=[message_id])
         )
-
-    @xframe_options_sameorigin
-    def preview_view(self, request, object_id):
-        """The message's HTML as it was sent, for the sandboxed frame on the message's page."""
-        if request.method not in ("GET", "HEAD"):
-            return HttpResponseNotAllowed(["GET", "HEAD"])
-        return html_preview_response(self._message(request, object_id).body_html)
-
-    def attachment_view(self, request, object_id, attachment_id):
-        if request.method not in ("GET", "HEAD"):
-            return HttpResponseNotAllowed(["GET", "HEAD"])
-        message = self._message(request, object_id)
-        attachment = OutboxAttachment.objects.filter(message=message, pk=attachment_id).first()
-        if attachment is None:
-            raise Http404(gettext("No such attachment."))
-        return stored_file_response(attachment)
 
     def _act(self, request, object_id, run, done_text):
         if request.method != "POST":

@@ -77,14 +77,14 @@ class MatchingProgressColumn:
 
     def get_changelist_instance(self, request):
         changelist = super().get_changelist_instance(request)
-        progress = type(self).matching_progress([obj.pk for obj in changelist.result_list])
+        progress = self.matching_progress([obj.pk for obj in changelist.result_list])
         for obj in changelist.result_list:  # the page's queryset keeps these objects for the template
             obj.matching = progress[obj.pk]
         return changelist
 
     @admin.display(description=_("matching"))
     def matching_shown(self, obj):
-        progress = getattr(obj, "matching", None) or type(self).matching_progress([obj.pk])[obj.pk]
+        progress = getattr(obj, "matching", None) or self.matching_progress([obj.pk])[obj.pk]
         return str(progress)
 
 

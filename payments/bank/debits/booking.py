@@ -10,7 +10,6 @@ explanation saying why ("bank charges", "outgoing payment").
 from __future__ import annotations
 
 import logging
-import re
 from collections import defaultdict
 from datetime import datetime
 
@@ -21,6 +20,7 @@ from django.utils.translation import gettext as _
 from customers.models import BankAccount
 
 from ...models import BankLineMatch, BankStatementLine
+from ..matching.text import compact_iban
 from .codes import Kind, line_kind, transaction_code_parts
 from .returns import TAKES_BACK, book_return_locked, returns_relink
 
@@ -42,10 +42,13 @@ def statement_classify(*, statement) -> int:
 
 
 def _customers_of_iban(iban: str) -> list:
-    iban = re.sub(r"\s+", "", iban or "").upper()
     if not iban:
         return []
-    accounts = BankAccount.objects.filter(iban=iban, is_active=True).select_related("customer").order_by("customer_id")
+    accounts = (
+        BankAccount.objects.filter(iban=compact_iban(iban), is_active=True)
+        .select_related("customer")
+        .order_by("customer_id")
+    )
     return [account.customer for account in accounts]
 
 

@@ -29,7 +29,6 @@ capped at 30 and says why. This module only reads; ``returns`` decides.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from datetime import timedelta
 from decimal import Decimal
@@ -41,6 +40,7 @@ from django.utils.translation import gettext as _
 from customers.models import BankAccount
 
 from ...models import BankLineMatch, BankStatementLine, Payment, PaymentSource, PaymentStatus
+from ..matching.text import compact_iban
 from .codes import Kind, return_reason_text, transaction_code_parts
 
 WEIGHTS = {"end_to_end": 90, "reversed_line": 85, "mandate": 70, "iban_amount": 40}
@@ -87,10 +87,6 @@ class ReturnCandidate:
 def clean_reference(value: str) -> str:
     value = (value or "").strip()
     return "" if value.upper() in ("", "NOTPROVIDED", "NONREF") else value
-
-
-def compact_iban(value: str) -> str:
-    return re.sub(r"\s+", "", value or "").upper()
 
 
 def line_date(line: BankStatementLine):

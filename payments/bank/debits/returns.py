@@ -22,10 +22,10 @@ from customers.models import BankAccount
 
 from ...models import BankLineMatch, BankStatementLine, Payment, PaymentStatus
 from ...services import payment_return
+from ..matching.text import compact_iban
 from .candidates import (
     ReturnCandidate,
     clean_reference,
-    compact_iban,
     fit_problem,
     line_date,
     return_candidates,
