@@ -1,0 +1,121 @@
+"""Messages stored as a code with parameters and worded when they are read.
+
+Import errors, statement warnings and matching explanations are written by a background job but
+read later by finance staff in German or English and by API clients asking in either language.
+A stored sentence would fix the language of whoever caused it, so what is stored is
+``{"code": ..., "params": {...}}`` and ``message_text`` words it in the active language.
+
+Each code is defined once, next to the code that raises it, with its English wording wrapped in
+``gettext_noop`` so makemessages finds it::
+
+    BALANCE_MISMATCH = message_define(
+        "bank.balance_mismatch", gettext_noop("Opening balance %(opening)s ... %(difference)s")
+    )
+    stored = message(BALANCE_MISMATCH, opening=Money(amount, "EUR"), difference=Money(...))
+
+Amounts (``Money``), plain decimals and dates stay typed in the stored parameters, so they are
+formatted for the reader's language too (CLDR through Babel), not for the writer's.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+
+from babel.dates import format_date, format_datetime
+from babel.numbers import format_currency, format_decimal
+from django.utils import timezone, translation
+from django.utils.translation import gettext
+
+BABEL_LOCALES = {"de": "de_DE", "en": "en_GB"}
+_CATALOGUE: dict[str, str] = {}
+
+
+@dataclass(frozen=True)
+class Money:
+    amount: Decimal
+    currency: str
+
+
+def message_define(code: str, msgid: str) -> str:
+    """Register ``code`` with its English wording (already marked with ``gettext_noop``)."""
+    known = _CATALOGUE.get(code)
+    if known is not None and known != msgid:
+        raise ValueError(f"message code {code!r} is defined twice with different wording")
+    _CATALOGUE[code] = msgid
+    return code
+
+
+def message_wording(code: str) -> str | None:
+    """The English wording of ``code``, or None for a code nobody defined."""
+    return _CATALOGUE.get(code)
+
+
+def _stored_param(value):
+    if isinstance(value, Money):
+        return {"$": "money", "amount": str(value.amount), "currency": value.currency}
+    if isinstance(value, datetime):
+        return {"$": "datetime", "value": value.isoformat()}
+    if isinstance(value, date):
+        return {"$": "date", "value": value.isoformat()}
+    if isinstance(value, Decimal):
+        return {"$": "decimal", "value": str(value)}
+    if value is None or isinstance(value, bool | int | str):
+        return value
+    raise TypeError(f"a message parameter must be Money, a date, a Decimal, a number or text, not {type(value)}")
+
+
+def message(code: str, /, **params) -> dict:
+    """The stored form of one message; ``code`` must have been defined with ``message_define``."""
+    if code not in _CATALOGUE:
+        raise KeyError(f"undefined message code {code!r}")
+    return {"code": code, "params": {name: _stored_param(value) for name, value in params.items()}}
+
+
+def _locale() -> str:
+    language = (translation.get_language() or "de").split("-")[0]
+    return BABEL_LOCALES.get(language, BABEL_LOCALES["de"])
+
+
+def _worded_param(value, locale: str) -> str:
+    if not isinstance(value, dict) or "$" not in value:
+        return "" if value is None else str(value)
+    kind = value["$"]
+    if kind == "money":
+        return format_currency(Decimal(value["amount"]), value["currency"], locale=locale)
+    if kind == "decimal":
+        return format_decimal(Decimal(value["value"]), locale=locale)
+    if kind == "date":
+        return format_date(date.fromisoformat(value["value"]), "medium", locale=locale)
+    if kind == "datetime":
+        moment = datetime.fromisoformat(value["value"])
+        if timezone.is_aware(moment):
+            moment = timezone.localtime(moment)
+        return format_datetime(moment, "medium", locale=locale)
+    return str(value.get("value", ""))
+
+
+def message_text(stored: dict | None) -> str:
+    """``stored`` worded in the active language. A code nobody defines any more (an old row) is
+    shown with its parameters rather than dropped, so nothing recorded becomes invisible."""
+    if not stored:
+        return ""
+    code = stored.get("code", "")
+    params = stored.get("params") or {}
+    locale = _locale()
+    worded = {name: _worded_param(value, locale) for name, value in params.items()}
+    msgid = _CATALOGUE.get(code)
+    if msgid is None:
+        details = ", ".join(f"{name}={text}" for name, text in sorted(worded.items()))
+        return f"{code} ({details})" if details else code
+    try:
+        return gettext(msgid) % worded
+    except (KeyError, ValueError, TypeError):
+        # A translation whose placeholders drifted from the stored parameters: the English
+        # wording still names every parameter (tests/test_translations.py keeps them in step).
+        return msgid % worded
+
+
+def messages_text(stored: list[dict] | None, *, separator: str = "\n") -> str:
+    return separator.join(message_text(item) for item in stored or [])
