@@ -12,13 +12,36 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 
+from django.utils.translation import gettext_noop
+
+from core.messages import message, message_define, message_text, message_wording
+
+WORDED = message_define("bank.worded", gettext_noop("%(text)s"))
+
 
 class StatementFormatError(ValueError):
-    """The file cannot be imported. ``location`` names the element path or line number."""
+    """The file cannot be imported. ``location`` names the element path or line number.
 
-    def __init__(self, message: str, *, location: str = ""):
-        self.message, self.location = message, location
-        super().__init__(f"{location}: {message}" if location else message)
+    Raised with a message code (``core.messages.message_define``) and its parameters, so the
+    error stored on the import is worded in the language of whoever reads it
+    (``stored``: the code and parameters; ``message``: worded in the active language).
+    """
+
+    def __init__(self, code: str, *, location: str = "", **params):
+        if message_wording(code) is None:
+            # Transitional: a sentence worded when raised (parsers not yet on message codes).
+            self.stored = message(WORDED, text=str(code))
+        else:
+            self.stored = message(code, **params)
+        self.location = location
+        super().__init__(code)
+
+    @property
+    def message(self) -> str:
+        return message_text(self.stored)
+
+    def __str__(self) -> str:
+        return f"{self.location}: {self.message}" if self.location else self.message
 
 
 @dataclass(frozen=True)
