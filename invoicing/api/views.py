@@ -314,9 +314,12 @@ class InvoiceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         return message_response(request, message.pk, status_code=status.HTTP_201_CREATED)
 
     @extend_schema(request=ChangeDueDateSerializer, responses=InvoiceDetailSerializer)
+    @idempotent  # a retry must get the first answer, not 400 "already due" (above @action, see send)
     @action(detail=True, methods=["post"], url_path="change-due-date", filter_backends=[])
     def change_due_date(self, request, pk=None):
-        """Move the due date of an issued invoice, with a reason; the customer is notified."""
+        """Move the due date of an issued invoice, with a reason; the customer is notified.
+
+        With ``Idempotency-Key`` a retried request replays the first answer."""
         invoice = self.get_object()
         payload = ChangeDueDateSerializer(data=request.data)
         payload.is_valid(raise_exception=True)

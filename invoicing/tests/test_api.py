@@ -566,6 +566,25 @@ def test_bad_due_date_changes_are_400_problems_and_change_nothing(accountant, cu
     assert invoice.due_date == date(2026, 12, 31)
 
 
+def test_a_retried_due_date_change_replays_the_first_answer_and_another_body_is_refused(accountant, customer):
+    invoice = make_issued(customer)
+    client = client_for(accountant)
+    url = f"{detail(invoice)}change-due-date/"
+    body = {"due_date": "2027-01-31", "reason": "Ratenzahlung vereinbart"}
+
+    first = client.post(url, body, format="json", HTTP_IDEMPOTENCY_KEY="due-1")
+    again = client.post(url, body, format="json", HTTP_IDEMPOTENCY_KEY="due-1")
+    other = client.post(url, {**body, "due_date": "2027-02-28"}, format="json", HTTP_IDEMPOTENCY_KEY="due-1")
+
+    assert first.status_code == again.status_code == 200, again.content
+    assert again["Idempotent-Replayed"] == "true" and again.json() == first.json()
+    assert problem_of(other, 422)["type"].endswith("/idempotency-key-reused")
+    assert InvoiceEvent.objects.filter(invoice=invoice, kind="due_date_changed").count() == 1
+    assert CustomerNotice.objects.filter(invoice=invoice).count() == 1
+    invoice.refresh_from_db()
+    assert invoice.due_date == date(2027, 1, 31)
+
+
 def test_a_draft_has_no_due_date_to_change(accountant, customer):
     invoice = make_draft(customer)
 
