@@ -190,6 +190,19 @@ class Invoice(models.Model):
     deliver_to_country = models.CharField(_("deliver-to country"), max_length=2, blank=True, default="")
     buyer_reference = models.CharField(_("buyer reference"), max_length=200, blank=True, default="")
     purchase_order_reference = models.CharField(_("purchase order"), max_length=200, blank=True, default="")
+    contract_reference = models.CharField(
+        _("contract"), max_length=200, blank=True, default="", help_text=_("the buyer's contract number (BT-12)")
+    )
+    project_reference = models.CharField(
+        _("project"), max_length=200, blank=True, default="", help_text=_("the buyer's project number (BT-11)")
+    )
+    project_name = models.CharField(
+        _("project name"), max_length=200, blank=True, default="", help_text=_("empty: the word “project”")
+    )
+    # BG-9, per invoice: defaulted from the customer's contact who receives invoices.
+    buyer_contact_name = models.CharField(_("buyer's contact person"), max_length=200, blank=True, default="")
+    buyer_contact_phone = models.CharField(_("buyer's contact phone"), max_length=32, blank=True, default="")
+    buyer_contact_email = models.CharField(_("buyer's contact e-mail"), max_length=254, blank=True, default="")
     note = models.TextField(_("note"), blank=True, default="")
 
     payment_terms = models.ForeignKey(
@@ -288,6 +301,9 @@ class Invoice(models.Model):
             models.CheckConstraint(
                 condition=Q(status__in=["draft", "issued", "cancelled"]), name="invoicing_status_valid"
             ),
+            models.CheckConstraint(
+                condition=Q(project_name="") | ~Q(project_reference=""), name="invoicing_project_name_with_reference"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -310,10 +326,23 @@ class InvoiceLine(models.Model):
     price_base_quantity = models.DecimalField(_("price per"), default=1, **QUANTITY)
     allowance_percent = models.DecimalField(_("allowance %"), null=True, blank=True, **RATE)
     allowance_amount = models.DecimalField(_("allowance amount"), null=True, blank=True, **MONEY)
+    allowance_reason = models.CharField(_("allowance reason"), max_length=255, blank=True, default="")  # BT-139
+    allowance_reason_code = models.CharField(  # BT-140
+        _("allowance reason code"), max_length=3, blank=True, default="", help_text=_("UNTDID 5189, e.g. 95 discount")
+    )
+    charge_percent = models.DecimalField(_("charge %"), null=True, blank=True, **RATE)  # BT-143
+    charge_amount = models.DecimalField(_("charge amount"), null=True, blank=True, **MONEY)  # BT-141
+    charge_reason = models.CharField(_("charge reason"), max_length=255, blank=True, default="")  # BT-144
+    charge_reason_code = models.CharField(  # BT-145
+        _("charge reason code"), max_length=3, blank=True, default="", help_text=_("UNTDID 7161, e.g. FC freight")
+    )
     vat_category = models.CharField(_("VAT category"), max_length=2, choices=VatCategory.choices)
     vat_rate = models.DecimalField(_("VAT rate (%)"), null=True, blank=True, **RATE)
     exemption_reason = models.CharField(_("exemption reason"), max_length=255, blank=True, default="")
     exemption_code = models.CharField(_("exemption code"), max_length=30, blank=True, default="")
+    note = models.CharField(_("line note"), max_length=1000, blank=True, default="")  # BT-127
+    period_start = models.DateField(_("line period from"), null=True, blank=True)  # BT-134
+    period_end = models.DateField(_("line period to"), null=True, blank=True)  # BT-135
     net_amount = models.DecimalField(_("net amount"), default=0, **MONEY)
 
     class Meta:
@@ -324,6 +353,44 @@ class InvoiceLine(models.Model):
             models.UniqueConstraint(fields=["invoice", "position"], name="invoicing_line_position_once"),
             models.CheckConstraint(condition=Q(unit_price__gte=0), name="invoicing_line_price_not_negative"),
             models.CheckConstraint(condition=Q(price_base_quantity__gt=0), name="invoicing_line_base_quantity"),
+            models.CheckConstraint(
+                condition=Q(period_start__isnull=True)
+                | Q(period_end__isnull=True)
+                | Q(period_end__gte=models.F("period_start")),
+                name="invoicing_line_period_order",
+            ),
+            models.CheckConstraint(
+                condition=Q(charge_percent__isnull=True) | Q(charge_amount__isnull=True),
+                name="invoicing_line_charge_percent_or_amount",
+            ),
+            models.CheckConstraint(
+                condition=Q(charge_percent__isnull=True) | (Q(charge_percent__gte=0) & Q(charge_percent__lte=100)),
+                name="invoicing_line_charge_percent_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(charge_amount__isnull=True) | Q(charge_amount__gte=0),
+                name="invoicing_line_charge_not_negative",
+            ),
+            # BR-44: a line charge states why, as text or as a UNTDID 7161 code.
+            models.CheckConstraint(
+                condition=(Q(charge_percent__isnull=True) & Q(charge_amount__isnull=True))
+                | ~Q(charge_reason="")
+                | ~Q(charge_reason_code=""),
+                name="invoicing_line_charge_has_reason",
+            ),
+            # A reason (BT-139/140, BT-144/145) belongs to an allowance or charge the line has.
+            models.CheckConstraint(
+                condition=(Q(allowance_reason="") & Q(allowance_reason_code=""))
+                | Q(allowance_percent__isnull=False)
+                | Q(allowance_amount__isnull=False),
+                name="invoicing_line_allowance_reason_needs_allowance",
+            ),
+            models.CheckConstraint(
+                condition=(Q(charge_reason="") & Q(charge_reason_code=""))
+                | Q(charge_percent__isnull=False)
+                | Q(charge_amount__isnull=False),
+                name="invoicing_line_charge_reason_needs_charge",
+            ),
         ]
 
     def __str__(self) -> str:
