@@ -13,7 +13,8 @@ or ``Chrgs/Rcrd/Amt`` from .04. All are read the same way below.
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta
+from datetime import timezone as dt_timezone
 from decimal import Decimal, InvalidOperation
 from xml.etree.ElementTree import Element, ParseError
 
@@ -21,8 +22,47 @@ from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
+from schwifty import IBAN
+from schwifty.exceptions import SchwiftyException
+
+from core.messages import Money, message_define
 
 from .types import ParsedLine, ParsedStatement, StatementFormatError
+
+NOT_CAMT = message_define(
+    "bank.camt.not_camt",
+    gettext_noop("Not a supported CAMT document: root element %(root)s in namespace %(namespace)s."),
+)
+NO_CONTAINER = message_define(
+    "bank.camt.no_container", gettext_noop("A %(message)s document must contain %(element)s.")
+)
+NO_STATEMENTS = message_define("bank.camt.no_statements", gettext_noop("The file contains no %(element)s."))
+DOCTYPE = message_define(
+    "bank.camt.doctype", gettext_noop("The file declares a DOCTYPE or entities, which are refused for safety.")
+)
+NOT_XML = message_define("bank.camt.not_xml", gettext_noop("The file is not well-formed XML."))
+NO_ID = message_define("bank.camt.no_id", gettext_noop("The statement has no Id."))
+NO_CURRENCY = message_define(
+    "bank.camt.no_currency", gettext_noop("The statement names no currency (Acct/Ccy or Amt/@Ccy).")
+)
+BATCH_SUM = message_define(
+    "bank.camt.batch_sum",
+    gettext_noop("The batch transactions add up to %(sum)s, but the entry amount is %(amount)s."),
+)
+BATCH_NO_AMOUNT = message_define(
+    "bank.camt.batch_no_amount",
+    gettext_noop("A transaction of a batch booking has no amount (AmtDtls/TxAmt/Amt)."),
+)
+NO_AMOUNT = message_define("bank.camt.no_amount", gettext_noop("The amount (Amt) is missing."))
+BAD_AMOUNT = message_define("bank.camt.bad_amount", gettext_noop("%(value)s is not a valid amount."))
+BAD_CURRENCY = message_define("bank.camt.bad_currency", gettext_noop("The amount has no valid currency (Ccy)."))
+BAD_INDICATOR = message_define(
+    "bank.camt.bad_indicator",
+    gettext_noop("The credit/debit indicator (CdtDbtInd) must be CRDT or DBIT, not %(value)s."),
+)
+BAD_DATE = message_define("bank.camt.bad_date", gettext_noop("%(value)s is not a valid date."))
+BAD_DATETIME = message_define("bank.camt.bad_datetime", gettext_noop("%(value)s is not a valid date and time."))
 
 _NAMESPACE = re.compile(r"^urn:iso:std:iso:20022:tech:xsd:(camt\.05[234])\.001\.(\d\d)$")
 _SUPPORTED_VERSIONS = {"02", "03", "04", "05", "06", "07", "08"}
@@ -34,9 +74,19 @@ _MESSAGES = {
 }
 _OPENING_BALANCES = ("OPBD", "PRCD")  # PRCD: the previous closing balance, used when OPBD is absent
 _CLOSING_BALANCE = "CLBD"
-_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+# XML Schema 1.0 lexical forms (part 2, 3.2.7 dateTime and 3.2.9 date): a year of four or more
+# digits (no leading zero beyond four), an optional fraction of the second, and an optional
+# time-zone: "Z" or an offset of at most 14:00. "24:00:00" is the first instant of the next day.
+_TZ = r"(?P<tz>Z|(?P<sign>[+-])(?P<tzh>\d{2}):(?P<tzm>\d{2}))?"
+_YMD = r"(?P<year>(?:[1-9]\d{4,}|\d{4}))-(?P<month>\d{2})-(?P<day>\d{2})"
+_XS_DATE = re.compile(rf"^{_YMD}{_TZ}$", re.ASCII)
+_XS_DATETIME = re.compile(
+    rf"^{_YMD}T(?P<hour>\d{{2}}):(?P<minute>\d{{2}}):(?P<second>\d{{2}})(?:\.(?P<fraction>\d+))?{_TZ}$", re.ASCII
+)
 # SEPA's placeholder for "the originator gave no reference"; matching on it would join strangers.
 _NOT_PROVIDED = "NOTPROVIDED"
+# ISO bank transaction sub-families of a returned payment (see payments.bank.debits.codes).
+_RETURN_SUBFAMILIES = {"UPDD", "RRTN", "PRDD", "RPCR", "ARET", "NRTN"}
 _SNIFF = re.compile(rb"<(?:\w+:)?Document\b[^>]*urn:iso:std:iso:20022:tech:xsd:camt\.05[234]\.")
 
 
@@ -59,28 +109,20 @@ def parse_camt(data: bytes) -> list[ParsedStatement]:
     namespace, local = (match.group(1), match.group(2)) if match else ("", root.tag)
     found = _NAMESPACE.match(namespace)
     if local != "Document" or not found or found.group(2) not in _SUPPORTED_VERSIONS:
-        raise StatementFormatError(
-            _("Not a supported CAMT document: root element %(root)s in namespace %(namespace)s.")
-            % {"root": local, "namespace": namespace or "-"},
-            location=local,
-        )
+        raise StatementFormatError(NOT_CAMT, location=local, root=_shown(local), namespace=_shown(namespace or "-"))
     message, version = found.group(1), found.group(2)
     container_tag, statement_tag, kind = _MESSAGES[message]
     reader = _Reader(namespace)
     container = reader.child(root, container_tag)
     if container is None:
         raise StatementFormatError(
-            _("A %(message)s document must contain %(element)s.") % {"message": message, "element": container_tag},
-            location=f"Document/{container_tag}",
+            NO_CONTAINER, location=f"Document/{container_tag}", message=message, element=container_tag
         )
     file_format = f"{message}.001.{version}"
     elements = reader.children(container, statement_tag)
     if not elements:
         # The schema requires at least one; an empty file imported as "nothing" would hide a bank fault.
-        raise StatementFormatError(
-            _("The file contains no %(element)s.") % {"element": statement_tag},
-            location=f"{container_tag}/{statement_tag}",
-        )
+        raise StatementFormatError(NO_STATEMENTS, location=f"{container_tag}/{statement_tag}", element=statement_tag)
     return [
         _Statement(reader, element, f"{statement_tag}[{index}]", file_format, kind).parse()
         for index, element in enumerate(elements, start=1)
@@ -91,13 +133,11 @@ def _parse_xml(data: bytes) -> Element:
     try:
         return fromstring(data, forbid_dtd=True, forbid_entities=True, forbid_external=True)
     except DefusedXmlException:
-        raise StatementFormatError(
-            _("The file declares a DOCTYPE or entities, which are refused for safety."), location="DOCTYPE"
-        )
+        raise StatementFormatError(DOCTYPE, location="DOCTYPE") from None
     except ParseError as error:
         line, column = getattr(error, "position", (0, 0))
         raise StatementFormatError(
-            _("The file is not well-formed XML."),
+            NOT_XML,
             location=_("line %(line)s, column %(column)s")
             % {
                 "line": line,
@@ -143,7 +183,7 @@ class _Statement:
         r, el = self.r, self.element
         statement_id = r.text(el, "Id")
         if not statement_id:
-            raise StatementFormatError(_("The statement has no Id."), location=f"{self.location}/Id")
+            raise StatementFormatError(NO_ID, location=f"{self.location}/Id")
         account_iban = _account_number(r, r.child(el, "Acct"))
         opening, closing, balance_currency = self._balances()
         entries = r.children(el, "Ntry")
@@ -153,12 +193,11 @@ class _Statement:
             or next((amt.get("Ccy") or "" for e in entries if (amt := r.child(e, "Amt")) is not None), "")
         )
         if not currency:
-            raise StatementFormatError(
-                _("The statement names no currency (Acct/Ccy or Amt/@Ccy)."), location=f"{self.location}/Acct/Ccy"
-            )
+            raise StatementFormatError(NO_CURRENCY, location=f"{self.location}/Acct/Ccy")
+        own = _OwnSide(account_iban, self._own_creditor_ids(entries, account_iban))
         lines: list[ParsedLine] = []
         for index, entry in enumerate(entries, start=1):
-            lines.extend(_Entry(r, entry, f"{self.location}/Ntry[{index}]", account_iban).parse())
+            lines.extend(_Entry(r, entry, f"{self.location}/Ntry[{index}]", own).parse())
         created = r.text(el, "CreDtTm")
         return ParsedStatement(
             format=self.format,
@@ -174,6 +213,25 @@ class _Statement:
             closing_balance=closing,
             lines=tuple(lines),
         )
+
+    def _own_creditor_ids(self, entries: list[Element], account: str) -> set[str]:
+        """Creditor identifiers of the collections credited to this account (CRDT, not reversed,
+        no return information, with us as the creditor by account where the bank says so): ours."""
+        r = self.r
+        found: set[str] = set()
+        for entry in entries:
+            if r.text(entry, "CdtDbtInd") != "CRDT" or r.text(entry, "RvslInd").lower() in ("true", "1"):
+                continue
+            for tx in r.children(entry, "NtryDtls/TxDtls"):
+                parties = r.child(tx, "RltdPties")
+                creditor_account = _account_number(r, r.child(parties, "CdtrAcct")) if parties is not None else ""
+                if r.child(tx, "RtrInf") is not None or (
+                    creditor_account and not _same_account(creditor_account, account)
+                ):
+                    continue
+                if creditor_id := _creditor_id(r, tx, parties):
+                    found.add(creditor_id)
+        return found
 
     def _period_date(self, tag: str) -> date | None:
         value = self.r.text(self.element, f"FrToDt/{tag}")
@@ -196,8 +254,8 @@ class _Statement:
 class _Entry:
     """One ``Ntry``: a single line, or one line per ``TxDtls`` when the bank booked a batch."""
 
-    def __init__(self, reader: _Reader, element: Element, location: str, own_iban: str):
-        self.r, self.element, self.location, self.own_iban = reader, element, location, own_iban
+    def __init__(self, reader: _Reader, element: Element, location: str, own: _OwnSide):
+        self.r, self.element, self.location, self.own = reader, element, location, own
 
     def parse(self) -> list[ParsedLine]:
         r, el, loc = self.r, self.element, self.location
@@ -234,9 +292,10 @@ class _Entry:
             amounts = [self._transaction_amount(tx, f"{loc}/TxDtls[{i}]") for i, tx in enumerate(transactions, 1)]
             if sum(amounts, Decimal("0")) != amount:
                 raise StatementFormatError(
-                    _("The batch transactions add up to %(sum)s, but the entry amount is %(amount)s.")
-                    % {"sum": sum(amounts, Decimal("0")), "amount": amount},
+                    BATCH_SUM,
                     location=f"{loc}/NtryDtls",
+                    sum=Money(sum(amounts, Decimal("0")), currency),
+                    amount=Money(amount, currency),
                 )
         lines = []
         for index, (tx, tx_amount) in enumerate(zip(transactions, amounts, strict=True), start=1):
@@ -261,35 +320,42 @@ class _Entry:
             holder = self.r.child(tx, path) if path else tx
             if holder is not None and self.r.child(holder, "Amt") is not None:
                 return _amount(self.r, holder, f"{location}/{path}" if path else location)[0]
-        raise StatementFormatError(
-            _("A transaction of a batch booking has no amount (AmtDtls/TxAmt/Amt)."),
-            location=f"{location}/AmtDtls/TxAmt/Amt",
-        )
+        raise StatementFormatError(BATCH_NO_AMOUNT, location=f"{location}/AmtDtls/TxAmt/Amt")
 
     def _transaction_fields(self, tx: Element, entry: dict, entry_servicer_reference: str, location: str) -> dict:
         r = self.r
-        incoming = entry["credit"] != entry["reversal"]  # a returned debit still came from our debtor
         parties = r.child(tx, "RltdPties")
         agents = r.child(tx, "RltdAgts")
-        name, iban, bic = self._counterparty(parties, agents, "Dbtr" if incoming else "Cdtr")
-        if not (name or iban) or (iban and iban == self.own_iban):
-            other = self._counterparty(parties, agents, "Cdtr" if incoming else "Dbtr")
-            if (other[0] or other[1]) and other[1] != self.own_iban:
-                name, iban, bic = other
+        creditor_id = _creditor_id(r, tx, parties)
+        tx_code = _bank_transaction_code(r, r.child(tx, "BkTxCd"))
+        returned = (
+            entry["reversal"]
+            or r.child(tx, "RtrInf") is not None
+            or (tx_code or entry["bank_transaction_code"]).rpartition("/")[2] in _RETURN_SUBFAMILIES
+        )
+        side = self.own.side(r, parties, creditor_id)
+        if not side:
+            # Neither account is ours (or the bank left ours out): the direction decides. A return or
+            # reversal runs against the original payment, so a returned collection (DBIT) still had
+            # us as the creditor and its debtor as the counterparty.
+            side = "Cdtr" if entry["credit"] != returned else "Dbtr"
+        name, iban, bic = self._counterparty(parties, agents, "Dbtr" if side == "Cdtr" else "Cdtr")
         remittance = " ".join(
             (element.text or "").strip() for element in r.children(tx, "RmtInf/Ustrd") if (element.text or "").strip()
         )
         additional = " ".join(part for part in (entry["additional_info"], r.text(tx, "AddtlTxInf")) if part)
-        tx_code = _bank_transaction_code(r, r.child(tx, "BkTxCd"))
         return {
             **entry,
             "bank_transaction_code": tx_code or entry["bank_transaction_code"],
             "additional_info": additional,
-            "account_servicer_reference": r.text(tx, "Refs/AcctSvcrRef") or entry_servicer_reference,
+            # The bank's own reference of this transaction first: in a batch the entry's is shared.
+            "account_servicer_reference": (
+                r.first_text(tx, "Refs/AcctSvcrRef", "Refs/Prtry/Ref") or entry_servicer_reference
+            ),
             "end_to_end_id": _reference(r.text(tx, "Refs/EndToEndId")),
             "mandate_id": _reference(r.text(tx, "Refs/MndtId")),
             "customer_reference": _reference(r.text(tx, "Refs/InstrId")),
-            "creditor_id": self._creditor_id(tx, parties),
+            "creditor_id": creditor_id,
             "structured_reference": r.first_text(tx, "RmtInf/Strd/CdtrRefInf/Ref"),
             "remittance": remittance,
             "counterparty_name": name,
@@ -305,84 +371,172 @@ class _Entry:
         bic = r.first_text(agents, f"{role}Agt/FinInstnId/BICFI", f"{role}Agt/FinInstnId/BIC")
         return name, _account_number(r, account), bic
 
-    def _creditor_id(self, tx: Element, parties: Element | None) -> str:
-        r = self.r
-        explicit = r.first_text(tx, "CdtrSchmeId/Id/PrvtId/Othr/Id", "Refs/CdtrSchmeId")
-        if explicit:
-            return explicit
-        # DK/EPC practice: the SEPA creditor identifier sits in the creditor's private identification.
-        for path in ("Cdtr/Pty/Id/PrvtId/Othr", "Cdtr/Id/PrvtId/Othr"):
-            for other in r.children(parties, path) if parties is not None else []:
-                if r.text(other, "SchmeNm/Prtry").upper() == "SEPA" or r.text(other, "SchmeNm/Cd") == "SEPA":
-                    return r.text(other, "Id")
+
+def _creditor_id(r: _Reader, tx: Element, parties: Element | None) -> str:
+    """The SEPA creditor identifier of a direct debit: ``CdtrSchmeId`` wherever the version puts it,
+    or (DK/EPC practice) the creditor's private identification with scheme "SEPA"."""
+    explicit = r.first_text(
+        tx,
+        "CdtrSchmeId/Id/PrvtId/Othr/Id",
+        "RltdPties/CdtrSchmeId/Id/PrvtId/Othr/Id",
+        "Refs/CdtrSchmeId",
+    )
+    if explicit:
+        return explicit
+    for path in (
+        "Cdtr/Pty/Id/PrvtId/Othr",
+        "Cdtr/Id/PrvtId/Othr",
+        "UltmtCdtr/Pty/Id/PrvtId/Othr",
+        "UltmtCdtr/Id/PrvtId/Othr",
+    ):
+        for other in r.children(parties, path) if parties is not None else []:
+            if r.text(other, "SchmeNm/Prtry").upper() == "SEPA" or r.text(other, "SchmeNm/Cd").upper() == "SEPA":
+                return r.text(other, "Id")
+    return ""
+
+
+class _OwnSide:
+    """Which party of a transaction is the account holder: the statement's own account, else a
+    creditor identifier the statement shows on our own collections."""
+
+    def __init__(self, account: str, creditor_ids: set[str]):
+        self.account = account
+        self.creditor_ids = creditor_ids
+
+    def is_ours(self, number: str) -> bool:
+        return bool(number) and bool(self.account) and _same_account(number, self.account)
+
+    def side(self, r: _Reader, parties: Element | None, creditor_id: str) -> str:
+        """``"Cdtr"``, ``"Dbtr"`` or ``""`` when the transaction does not say."""
+        if parties is None:
+            return ""
+        creditor = self.is_ours(_account_number(r, r.child(parties, "CdtrAcct")))
+        debtor = self.is_ours(_account_number(r, r.child(parties, "DbtrAcct")))
+        if creditor != debtor:  # both ours: a transfer between sub-accounts, let the direction decide
+            return "Cdtr" if creditor else "Dbtr"
+        if not creditor and creditor_id and creditor_id in self.creditor_ids:
+            return "Cdtr"
         return ""
+
+
+def _same_account(one: str, other: str) -> bool:
+    """An IBAN and the same account written as a national number (``Othr/Id``) are one account."""
+    if one == other:
+        return True
+    iban, plain = (one, other) if len(one) > len(other) else (other, one)
+    try:
+        account_code = IBAN(iban).account_code
+    except (SchwiftyException, ValueError):
+        return False
+    return bool(plain.lstrip("0")) and account_code.lstrip("0") == plain.lstrip("0")
 
 
 def _amount(r: _Reader, holder: Element, location: str, *, allow_zero: bool = False) -> tuple[Decimal, str]:
     element = r.child(holder, "Amt")
     if element is None:
-        raise StatementFormatError(_("The amount (Amt) is missing."), location=f"{location}/Amt")
+        raise StatementFormatError(NO_AMOUNT, location=f"{location}/Amt")
     text = (element.text or "").strip()
-    try:
-        value = Decimal(text) if re.fullmatch(r"\d+(\.\d+)?", text) else None
-    except InvalidOperation:
-        value = None
+    value = _decimal(text)
     if value is None or (value == 0 and not allow_zero):
-        raise StatementFormatError(
-            _("%(value)s is not a valid amount.") % {"value": repr(text)}, location=f"{location}/Amt"
-        )
+        raise StatementFormatError(BAD_AMOUNT, location=f"{location}/Amt", value=_shown(text))
     currency = (element.get("Ccy") or "").strip()
     if not re.fullmatch(r"[A-Z]{3}", currency):
-        raise StatementFormatError(_("The amount has no valid currency (Ccy)."), location=f"{location}/Amt/@Ccy")
+        raise StatementFormatError(BAD_CURRENCY, location=f"{location}/Amt/@Ccy")
     return value, currency
+
+
+# xs:decimal without a sign (amounts are ActiveOrHistoricCurrencyAndAmount, at least 0): "12",
+# "12.5", "12.", ".5", "+12.50" are all the same kind of number.
+_DECIMAL = re.compile(r"\+?(?:\d+(?:\.\d*)?|\.\d+)", re.ASCII)
+
+
+def _decimal(text: str) -> Decimal | None:
+    if not _DECIMAL.fullmatch(text) or len(text) > 40:
+        return None
+    try:
+        return Decimal(text)
+    except InvalidOperation:  # pragma: no cover (the pattern admits only decimals)
+        return None
 
 
 def _is_credit(r: _Reader, holder: Element, location: str) -> bool:
     indicator = r.text(holder, "CdtDbtInd")
     if indicator not in ("CRDT", "DBIT"):
-        raise StatementFormatError(
-            _("The credit/debit indicator (CdtDbtInd) must be CRDT or DBIT, not %(value)s.")
-            % {"value": repr(indicator)},
-            location=f"{location}/CdtDbtInd",
-        )
+        raise StatementFormatError(BAD_INDICATOR, location=f"{location}/CdtDbtInd", value=_shown(indicator))
     return indicator == "CRDT"
 
 
 def _date_choice(r: _Reader, holder: Element, tag: str, location: str) -> date | None:
-    """``BookgDt``/``ValDt`` hold either ``Dt`` or ``DtTm``."""
-    if value := r.text(holder, f"{tag}/Dt"):
-        if not _DATE.match(value):
-            raise StatementFormatError(
-                _("%(value)s is not a valid date.") % {"value": repr(value)}, location=f"{location}/{tag}/Dt"
-            )
-        try:
-            return date.fromisoformat(value)
-        except ValueError:
-            raise StatementFormatError(
-                _("%(value)s is not a valid date.") % {"value": repr(value)}, location=f"{location}/{tag}/Dt"
-            )
-    if value := r.text(holder, f"{tag}/DtTm"):
+    """``BookgDt``/``ValDt`` hold either ``Dt`` (an ``xs:date``) or ``DtTm`` (an ``xs:dateTime``)."""
+    if r.child(holder, f"{tag}/Dt") is not None:
+        return _xs_date(r.text(holder, f"{tag}/Dt"), f"{location}/{tag}/Dt")
+    if r.child(holder, f"{tag}/DtTm") is not None:
         # The calendar day as the bank wrote it (in its own offset), not converted to ours.
-        return _datetime(value, f"{location}/{tag}/DtTm").date()
+        return _xs_datetime_parts(r.text(holder, f"{tag}/DtTm"), f"{location}/{tag}/DtTm")[0].date()
     return None
 
 
+def _xs_date(value: str, location: str) -> date:
+    """An ``xs:date`` in any lexical form XML Schema allows (``2017-04-01``, ``2017-04-01Z``,
+    ``2017-04-01+02:00``). The offset says where the bank's day was, not which day: it is
+    checked and dropped, so ``+02:00`` and ``-05:00`` both give 1 April."""
+    found = _XS_DATE.match(_collapsed(value))
+    if found is None or not _valid_offset(found):
+        raise StatementFormatError(BAD_DATE, location=location, value=_shown(value))
+    try:
+        return date(int(found["year"]), int(found["month"]), int(found["day"]))
+    except ValueError:
+        raise StatementFormatError(BAD_DATE, location=location, value=_shown(value)) from None
+
+
+def _xs_datetime_parts(value: str, location: str) -> tuple[datetime, bool]:
+    """The wall-clock time as written, made aware with its own offset, and whether an offset was
+    given. Fractions beyond microseconds are cut off (banks send at most milliseconds)."""
+    found = _XS_DATETIME.match(_collapsed(value))
+    if found is None or not _valid_offset(found):
+        raise StatementFormatError(BAD_DATETIME, location=location, value=_shown(value))
+    hour, minute, second = int(found["hour"]), int(found["minute"]), int(found["second"])
+    fraction = found["fraction"] or ""
+    midnight_after = (hour, minute, second) == (24, 0, 0) and not fraction.strip("0")
+    try:
+        day = date(int(found["year"]), int(found["month"]), int(found["day"]))
+        if midnight_after:  # xs:dateTime allows 24:00:00: the first instant of the next day
+            day, hour = day + timedelta(days=1), 0
+        moment = datetime.combine(day, time(hour, minute, second, int((fraction + "000000")[:6])))
+    except (ValueError, OverflowError):
+        raise StatementFormatError(BAD_DATETIME, location=location, value=_shown(value)) from None
+    if found["tz"] is None:
+        return moment, False
+    offset = timedelta(hours=int(found["tzh"] or 0), minutes=int(found["tzm"] or 0))
+    return moment.replace(tzinfo=dt_timezone(-offset if found["sign"] == "-" else offset)), True
+
+
 def _datetime(value: str, location: str) -> datetime:
-    """An ISO date-time, always aware. Without an offset ISO 20022 means the bank's local time,
+    """An ``xs:dateTime``, always aware. Without an offset ISO 20022 means the bank's local time,
     which the file does not name: Debitor reads it in ``settings.TIME_ZONE`` (Europe/Berlin, the
     banks it imports from). A time that does not exist or exists twice on a daylight-saving change
     is taken as the earlier reading (``fold=0``)."""
-    try:
-        if not re.match(r"^\d{4}-\d{2}-\d{2}T", value):
-            raise ValueError(value)
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        raise StatementFormatError(
-            _("%(value)s is not a valid date and time.") % {"value": repr(value)}, location=location
-        )
-    if timezone.is_naive(parsed):
-        parsed = timezone.make_aware(parsed, timezone.get_default_timezone())
-    return parsed
+    moment, has_offset = _xs_datetime_parts(value, location)
+    if not has_offset:
+        moment = timezone.make_aware(moment, timezone.get_default_timezone())
+    return moment
+
+
+def _collapsed(value: str) -> str:
+    # xs:date and xs:dateTime have whiteSpace="collapse": blanks around the value are not part of it.
+    return value.strip(" \t\r\n")
+
+
+def _valid_offset(found: re.Match) -> bool:
+    if found["tz"] in (None, "Z"):
+        return True
+    hours, minutes = int(found["tzh"]), int(found["tzm"])
+    return minutes < 60 and (hours, minutes) <= (14, 0)
+
+
+def _shown(value: str) -> str:
+    """A value quoted for an error message, shortened: a message must stay readable."""
+    return repr(value if len(value) <= 60 else value[:57] + "...")
 
 
 def _account_number(r: _Reader, account: Element | None) -> str:
@@ -412,12 +566,11 @@ def _charges(r: _Reader, holder: Element | None, location: str) -> Decimal | Non
         block_location = f"{location}/Chrgs[{index}]"
         if r.child(block, "TtlChrgsAndTaxAmt") is not None:
             text = r.text(block, "TtlChrgsAndTaxAmt")
-            if not re.fullmatch(r"\d+(\.\d+)?", text):
+            if _decimal(text) is None:
                 raise StatementFormatError(
-                    _("%(value)s is not a valid amount.") % {"value": repr(text)},
-                    location=f"{block_location}/TtlChrgsAndTaxAmt",
+                    BAD_AMOUNT, location=f"{block_location}/TtlChrgsAndTaxAmt", value=_shown(text)
                 )
-            total += Decimal(text)
+            total += _decimal(text)
             continue
         records = r.children(block, "Rcrd") or [block]
         for record_index, record in enumerate(records, start=1):
