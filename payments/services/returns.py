@@ -6,11 +6,30 @@ from datetime import datetime
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.formats import date_format
+from django.utils.timezone import localdate
 from django.utils.translation import gettext as _
 
 from ..models import Allocation, Payment, PaymentEvent, PaymentStatus
 from .allocation import _refresh
 from .common import lock_all, payment_event, payment_save, unapply_money
+from .errors import PaymentAlreadyReturned, PaymentConflict
+
+
+def _refuse_return(payment: Payment) -> None:
+    """A payment is returned once: a second return (a retry, a second return line for the same
+    money) is a conflict with the payment's state, named with the date of the first."""
+    if payment.status == PaymentStatus.RETURNED:
+        first = payment.events.filter(kind=PaymentEvent.Kind.RETURNED).order_by("at", "id").first()
+        if first is not None:
+            message = _("This payment was already returned on %(date)s; a payment can be returned only once.") % {
+                "date": date_format(localdate(first.at), "SHORT_DATE_FORMAT")
+            }
+        else:
+            message = _("This payment was already returned; a payment can be returned only once.")
+        raise PaymentAlreadyReturned(message)
+    message = _("Only completed payments can be returned; this one is %(s)s.")
+    raise PaymentConflict(message % {"s": payment.get_status_display()})
 
 
 def payment_return(
@@ -26,8 +45,7 @@ def payment_return(
     with transaction.atomic():
         locked = lock_all(payments=[payment.pk])[0][payment.pk]
         if locked.status != PaymentStatus.COMPLETED:
-            message = _("Only completed payments can be returned; this one is %(s)s.")
-            raise ValidationError({"payment": [message % {"s": locked.get_status_display()}]})
+            _refuse_return(locked)
         # Read under the payment lock: every allocation change locks the payment first, so this set is final.
         allocations = list(Allocation.objects.filter(payment_id=locked.pk, reversed_at__isnull=True).order_by("pk"))
         _payments, invoices, items = lock_all(

@@ -18,8 +18,9 @@ from customers.models import Customer
 from invoicing.admin.display import money
 
 from ...models import BankStatementLine
+from ...services.errors import SuggestionStale
 from ..debits import kind_text, line_link_return, lines_rematch, relink_returns_enqueue, return_reason_text
-from ..matching import line_accept, line_assign_to_customer, line_ignore
+from ..matching import line_accept, line_assign_to_customer, line_ignore, line_suggest
 from .imports import TEMPLATES, ReadOnlyAdmin
 from .review import (
     AcceptForm,
@@ -209,6 +210,12 @@ class BankStatementLineAdmin(ChangeListWriteGuard, ReadOnlyAdmin):
                     message = gettext("The line is ignored.")
                 if action in ("accept", "split", "assign"):
                     relink_returns_enqueue(as_of=as_of, by=by)  # a return may have waited for this payment
+        except SuggestionStale as stale:
+            # Someone else's payment changed the invoices: say so and rank the line again, so the
+            # page shows the current open amounts and a fresh suggestion instead of a refusal.
+            line_suggest(line=data["match"].line, as_of=as_of)
+            self._errors(request, [str(stale)])
+            return
         except ValidationError as exc:
             if action in ("accept", "assign", "ignore"):
                 self._errors(request, exc.messages)

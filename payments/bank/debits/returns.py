@@ -22,6 +22,7 @@ from customers.models import BankAccount
 
 from ...models import BankLineMatch, BankStatementLine, Payment, PaymentStatus
 from ...services import payment_return
+from ...services.errors import PaymentAlreadyReturned
 from ..matching.text import compact_iban
 from .candidates import (
     ReturnCandidate,
@@ -248,6 +249,11 @@ def line_link_return(*, line: BankStatementLine, payment: Payment, as_of: dateti
             raise ValidationError({"line": [_("Only return and reversal debit lines take a payment back.")]})
         payment = Payment.objects.select_related("customer").get(pk=payment.pk)
         problem = fit_problem(line, payment)
+        if problem and payment.status == PaymentStatus.RETURNED and payment.currency == line.currency:
+            # Not bad input: the payment was taken back already (by another line or by hand).
+            raise PaymentAlreadyReturned(
+                _("Payment #%(payment)s cannot be linked: %(problem)s.") % {"payment": payment.pk, "problem": problem}
+            )
         if problem:
             raise ValidationError(
                 {

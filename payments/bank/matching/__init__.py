@@ -66,6 +66,7 @@ from .decisions import (
     line_assign_to_customer,
     line_ignore,
     line_match,
+    line_suggest,
     statement_match,
 )
 from .index import OpenItems
@@ -86,6 +87,7 @@ __all__ = [
     "line_candidates",
     "line_ignore",
     "line_match",
+    "line_suggest",
     "name_similarity",
     "statement_match",
 ]

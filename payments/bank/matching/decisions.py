@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
+from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -16,9 +17,11 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from customers.models import Customer
+from invoicing.models import DocumentStatus, DocumentType, Invoice
 
 from ...models import AllocationRule, BankLineMatch, BankStatementLine, Payment, PaymentChannel, PaymentSource
 from ...services import payment_allocate, payment_record
+from ...services.errors import SuggestionStale
 from ..followup import line_task_close
 from . import text
 from .candidates import line_candidates
@@ -247,14 +250,20 @@ def line_accept(*, match: BankLineMatch, as_of: datetime, by, amounts: list[dict
         if amounts is None:
             group = list(line.matches.filter(rank=match.rank, decision="").select_related("invoice").order_by("id"))
             targets = [(row.invoice, row.amount) for row in group if row.invoice is not None]
+            _refuse_stale(line, targets)
         else:
             targets = [(row["invoice"], row["amount"]) for row in amounts]
         explanation = match.explanation
         if by is not None:
             explanation = _("accepted by %(user)s: %(explanation)s") % {"user": by, "explanation": match.explanation}
-        payment = _apply(
-            line=line, customer=match.customer, targets=targets, explanation=explanation, as_of=as_of, by=by
-        )
+        try:
+            payment = _apply(
+                line=line, customer=match.customer, targets=targets, explanation=explanation, as_of=as_of, by=by
+            )
+        except ValidationError:
+            if amounts is None:
+                _refuse_stale(line, targets)  # changed between the check and the payments service's locks
+            raise
         accepted = []
         for invoice, amount in targets or [(None, line.amount)]:
             row = line.matches.filter(invoice=invoice, decision="").order_by("rank", "id").first()
@@ -282,6 +291,49 @@ def line_accept(*, match: BankLineMatch, as_of: datetime, by, amounts: list[dict
         _set_status(line, Status.MATCHED)
         line_task_close(line=line, as_of=as_of, by=by)
         return accepted
+
+
+def _refuse_stale(line: BankStatementLine, targets: list[tuple]) -> None:
+    """A suggestion as proposed is refused when an invoice it pays is no longer open for the amount
+    proposed (another payment, a credit note or a write-off was applied since it was ranked): the
+    person accepted amounts that are not true any more. ``SuggestionStale`` names the current
+    open amounts; the caller shows a fresh suggestion (``line_suggest``)."""
+    if not targets:
+        return
+    current = dict(
+        Invoice.objects.filter(
+            pk__in=[invoice.pk for invoice, _amount in targets],
+            status=DocumentStatus.ISSUED,
+            document_type=DocumentType.INVOICE,
+        ).values_list("pk", "open_amount")
+    )
+    for invoice, amount in targets:
+        now = current.get(invoice.pk, Decimal("0"))
+        if amount > now:
+            message = _(
+                "The suggestion is out of date: invoice %(number)s is open for %(open)s now, not %(amount)s "
+                "(a payment or credit was applied meanwhile). Check the fresh suggestion and accept again."
+            ) % {"number": invoice.number, "open": now, "amount": amount}
+            raise SuggestionStale(
+                message,
+                open_amounts={invoice.pk: current.get(invoice.pk, Decimal("0")) for invoice, _amount in targets},
+                line_id=line.pk,
+            )
+
+
+def line_suggest(*, line: BankStatementLine, as_of: datetime) -> list[BankLineMatch]:
+    """Rank an undecided credit line again and store the suggestions, applying none of them (a
+    person decides: used after a suggestion turned out stale). Decided lines are left alone."""
+    with transaction.atomic():
+        line = _line_locked(line)
+        if _decided(line) or not line.credit or line.superseded_by_id:
+            return list(line.matches.filter(decision=""))
+        candidates = line_candidates(line=line, as_of=as_of)
+        line.matches.filter(decision="").delete()
+        groups = _store(line, candidates, as_of)
+        if line.match_status != Status.REVIEW:
+            _set_status(line, Status.REVIEW)
+    return [row for group in groups for row in group]
 
 
 def line_assign_to_customer(*, line: BankStatementLine, customer: Customer, as_of: datetime, by) -> BankLineMatch:
