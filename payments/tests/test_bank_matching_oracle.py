@@ -21,14 +21,59 @@ from invoicing.tests.factories import T0
 from payments.bank.matching import WEIGHTS, Candidate, Signal, line_candidates
 from payments.bank.matching.index import CUSTOMER_FIELDS, INVOICE_FIELDS, CurrencyIndex, OpenItems, from_row
 from payments.bank.matching.scoring import AMBIGUOUS_CAP, NAME_SIMILAR, NAME_STRONG, amount_signal, split
-from payments.bank.matching.text import compact_iban, name_similarity, number_pattern, texts, within_one_edit
+from payments.bank.matching.text import (
+    compact_iban,
+    lookalike_pairs,
+    name_similarity,
+    number_pattern,
+    texts,
+    within_one_edit,
+)
 from payments.models import BankStatementLine
 
 # --- the oracle: the search through everything --------------------------------------------------
 
 
+def _oracle_lookalikes(line_texts, invoices, found, spans):
+    """Every invoice's number, its look-alike letters read as digits, searched in every text read
+    the same way (O for 0, I/l for 1, S for 5, B for 8, Z for 2 in runs holding a digit)."""
+    table = str.maketrans("OoIlSsBZz", "001155822")
+
+    def fold(value: str) -> str:
+        return re.sub(r"[0-9OoIlSsBZz]+", lambda m: m[0].translate(table) if re.search(r"\d", m[0]) else m[0], value)
+
+    def overlaps(span, others):
+        return any(span[0] < end and start < span[1] for start, end in others)
+
+    hits = []
+    for invoice in invoices:
+        if invoice.pk in found or not invoice.number or len(re.sub(r"\D", "", fold(invoice.number))) < 6:
+            continue
+        pattern = number_pattern(fold(invoice.number))
+        for order, (value, _where) in enumerate(line_texts):
+            match = next(
+                (m for m in pattern.finditer(fold(value)) if not overlaps(m.span(), spans.get(order, []))), None
+            )
+            if match is None:
+                continue
+            pairs = lookalike_pairs(value[match.start() : match.end()], invoice.number)
+            if pairs:
+                hits.append((invoice, order, match.span(), pairs))
+            break
+    for invoice, order, span, pairs in hits:
+        if any(o == order and i.pk != invoice.pk and overlaps(span, [s]) for i, o, s, _p in hits):
+            continue
+        value, where = line_texts[order]
+        written, meant = ", ".join(p[0] for p in pairs), ", ".join(p[1] for p in pairs)
+        detail = (
+            f"{invoice.number} found as “{value[span[0] : span[1]]}” in {where}: invoice number with a look-alike "
+            f"character ({written} for {meant})"
+        )
+        found[invoice.pk] = (invoice, "number_lookalike", detail, (order, span[0]))
+
+
 def _oracle_numbers_named(line_texts, invoices):
-    found = {}
+    found, spans = {}, {}
     for order, (value, where) in enumerate(line_texts):
         for invoice in invoices:
             if invoice.pk in found or not invoice.number:
@@ -42,6 +87,8 @@ def _oracle_numbers_named(line_texts, invoices):
             else:
                 code, detail = "number_mangled", f"{invoice.number} found as “{seen}” in {where}"
             found[invoice.pk] = (invoice, code, detail, (order, match.start()))
+            spans.setdefault(order, []).append(match.span())
+    _oracle_lookalikes(line_texts, invoices, found, spans)
     typo = re.compile(r"(?<![0-9A-Za-z])(?:[A-Za-z]{1,4}[\-/.]?)?(?<![0-9])\d+(?:[\-/.]\d+)*(?![0-9])")
     for order, (value, where) in enumerate(line_texts):
         for token in typo.finditer(value):
@@ -206,13 +253,17 @@ DATES = [date(2026, 1, 15), date(2026, 2, 1), date(2026, 2, 1), date(2026, 3, 1)
 NOISE = ["Rechnung", "Zahlung", "danke", "Kd-Nr.", "Datum 12.03.2026", "2026", "Pos. 1", "EREF+", "SVWZ+", "RE", "K"]
 NUMBER_VARIANTS = [
     "exact", "exact", "lower", "nosep", "spaces", "noprefix", "short_dash", "short_space",
-    "typo_sub", "typo_ins", "typo_del", "swap", "noprefix_short",
+    "typo_sub", "typo_ins", "typo_del", "swap", "noprefix_short", "lookalike", "lookalike", "lookalike_lower",
 ]  # fmt: skip
 
 
 @st.composite
 def invoice_numbers(draw) -> str:
-    kind = draw(st.sampled_from(["series", "series", "series", "plain", "prefixed", "slash", "suffix", "bare"]))
+    kind = draw(
+        st.sampled_from(
+            ["series", "series", "series", "plain", "prefixed", "slash", "suffix", "bare", "letter", "twin"]
+        )
+    )
     seq, year = draw(st.integers(1, 40)), draw(st.sampled_from([2025, 2026]))
     return {
         "series": f"RE-{year}-{seq:06d}",
@@ -221,6 +272,9 @@ def invoice_numbers(draw) -> str:
         "slash": f"{year}/{seq:04d}",
         "suffix": f"AB-{seq:03d}-X",
         "bare": f"RE{seq}",
+        # a look-alike letter inside the number itself, and numbers that differ only in one
+        "letter": f"SO-{year}-B{seq:05d}",
+        "twin": f"RE-{year}-{draw(st.sampled_from('8B'))}{seq:05d}",
     }[kind]
 
 
@@ -269,6 +323,14 @@ def _mangle(number: str, variant: str, draw) -> str:
         head, last = re.match(r"(.*?)(\d+)$", number).groups() if re.search(r"\d$", number) else (number, "")
         short = last.lstrip("0") or ("0" if last else "")
         return re.sub(r"[\-/]$", "", head) + ("-" if variant == "short_dash" else " ") + short
+    if variant in ("lookalike", "lookalike_lower"):
+        swaps = {"0": "Oo", "1": "Il", "5": "Ss", "8": "B", "2": "Zz", "O": "0", "I": "1", "S": "5", "B": "8", "Z": "2"}
+        places = [i for i, char in enumerate(number) if char in swaps]
+        if not places:
+            return number
+        for i in sorted(draw(st.sets(st.sampled_from(places), min_size=1, max_size=2))):
+            number = number[:i] + draw(st.sampled_from(swaps[number[i]])) + number[i + 1 :]
+        return number.lower() if variant == "lookalike_lower" else number
     positions = [i for i, char in enumerate(number) if char.isdigit()]
     if not positions:
         return number

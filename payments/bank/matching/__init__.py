@@ -13,6 +13,9 @@ signal (``code``)             weight  when
                                       "2026 000123"), without its "RE" prefix, or without the
                                       leading zeros of its last group when that group is joined
                                       by "-", "/" or "." (2026-123; never "2026 123")
+``number_lookalike``              50  … written with look-alike characters (O for 0, I or l for
+                                      1, S for 5, B for 8, Z for 2, either way; ≥ 6 digits),
+                                      unless the text names another number there as written
 ``number_typo``                   40  a number one character away (Levenshtein 1, ≥ 6 digits)
                                       from exactly one open invoice's number
 ``numbers_several``                —   several numbers named: the amount is split over them by

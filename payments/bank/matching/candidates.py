@@ -50,6 +50,7 @@ def numbers_named(texts: list[tuple[str, str]], index: CurrencyIndex) -> list[Fo
     """Open invoices whose number the payer wrote, exactly, mangled, or with one typo, in the
     order written (ties: the older invoice first)."""
     found: dict[int, Found] = {}
+    spans: dict[int, list[tuple[int, int]]] = {}  # text -> where numbers were found as written
     for pk in index.numbers_in([value for value, _where in texts]):
         number = index.number(pk)
         pattern = text.number_pattern(number)
@@ -69,7 +70,9 @@ def numbers_named(texts: list[tuple[str, str]], index: CurrencyIndex) -> list[Fo
                 }
                 code = "number_mangled"
             found[pk] = Found(index.invoice(pk), code, detail, (order, match.start(), 0, index.order(pk)))
+            spans.setdefault(order, []).append((match.start(), match.end()))
             break
+    lookalikes(texts, index, found, spans)
     for order, (value, where) in enumerate(texts):
         for token in text.TYPO_TOKEN.finditer(value):
             written = text.digits(token.group(0))
@@ -86,6 +89,53 @@ def numbers_named(texts: list[tuple[str, str]], index: CurrencyIndex) -> list[Fo
             }
             found[pk] = Found(index.invoice(pk), "number_typo", detail, (order, token.start(), 1, index.order(pk)))
     return sorted(found.values(), key=lambda f: f.position)
+
+
+def _overlaps(span: tuple[int, int], others: list[tuple[int, int]]) -> bool:
+    return any(span[0] < end and start < span[1] for start, end in others)
+
+
+def lookalikes(texts: list[tuple[str, str]], index: CurrencyIndex, found: dict[int, Found], spans: dict) -> None:
+    """Numbers written with look-alike characters (O for 0, I or l for 1, S for 5, B for 8, Z for
+    2, either way), treated like a typo: only numbers of ≥ 6 digits, and never where the text
+    names another open invoice's number as written (two real numbers that differ only in such a
+    character: the one written wins), nor where two numbers are read into the same place (which
+    one is meant cannot be told)."""
+    folded = [text.lookalike_fold(value) for value, _where in texts]
+    hits = []
+    for pk in index.lookalikes_in([value for value, _where in texts], folded):
+        if pk in found:
+            continue
+        number = index.number(pk)
+        folded_number = text.lookalike_fold(number)
+        if len(text.digits(folded_number)) < text.TYPO_MIN_DIGITS:
+            continue
+        pattern = text.number_pattern(folded_number)
+        for order, (value, _where) in enumerate(texts):
+            match = next(
+                (m for m in pattern.finditer(folded[order]) if not _overlaps(m.span(), spans.get(order, []))), None
+            )
+            if match is None:
+                continue
+            pairs = text.lookalike_pairs(value[match.start() : match.end()], number)
+            if pairs:
+                hits.append((pk, order, match.span(), pairs))
+            break
+    for pk, order, span, pairs in hits:
+        if any(o == order and p != pk and _overlaps(span, [s]) for p, o, s, _pairs in hits):
+            continue
+        value, where = texts[order]
+        detail = _(
+            "%(number)s found as “%(text)s” in %(field)s: invoice number with a look-alike character "
+            "(%(written)s for %(meant)s)"
+        ) % {
+            "number": index.number(pk),
+            "text": value[span[0] : span[1]],
+            "field": where,
+            "written": ", ".join(seen for seen, _meant in pairs),
+            "meant": ", ".join(meant for _seen, meant in pairs),
+        }
+        found[pk] = Found(index.invoice(pk), "number_lookalike", detail, (order, span[0], 1, index.order(pk)))
 
 
 def signals_of(line: BankStatementLine, texts: list, index: CurrencyIndex, items: OpenItems) -> Signals:

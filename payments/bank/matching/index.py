@@ -11,6 +11,8 @@ suggestion resting on the payer name alone, see ``names.NameIndex.similar``.
 
 - invoice numbers: by the value of the number's last group of digits (``text.number_key``);
   a text asks with the values of all suffixes of its runs of digits (``text.text_keys``);
+- numbers written with look-alike characters (O for 0 …, ``text.lookalike_fold``): the same keys
+  asked with the folded texts, plus the folded keys of the numbers that hold such a letter;
 - numbers with one typo (≥ 6 digits): a deletion-neighbourhood index of the digit strings
   (each string and the strings with one digit deleted), built on first use;
 - customer numbers: a dictionary of the (case-folded) numbers, asked with the pieces of the
@@ -91,6 +93,11 @@ class CurrencyIndex:
         self._instances: dict[int, Invoice] = {}
         self._by_key: dict[int, list[int]] = {}
         self._unkeyed: set[int] = set()
+        # Numbers holding a look-alike letter next to a digit ("RE-2026-B0035"): their key once the
+        # letters are read as digits, when it differs from ``_by_key``'s (or None: checked always).
+        self._fold_changed: set[int] = set()
+        self._fold_key: dict[int, list[int]] = {}
+        self._fold_unkeyed: set[int] = set()
         self._by_customer: dict[int, list[tuple]] = {}  # customer -> [(order, invoice pk)]
         self._digits: dict[int, str] = {}
         self._deadline: dict[int, date] = {}  # the last day an early payment discount is offered
@@ -136,6 +143,14 @@ class CurrencyIndex:
             self._unkeyed.add(pk)
         else:
             self._by_key.setdefault(key, []).append(pk)
+        folded = text.lookalike_fold(number)
+        if folded != number:
+            self._fold_changed.add(pk)
+            fold_key = text.number_key(folded)
+            if fold_key is None:
+                self._fold_unkeyed.add(pk)
+            elif fold_key != key:
+                self._fold_key.setdefault(fold_key, []).append(pk)
         found = text.digits(number)
         if len(found) >= text.TYPO_MIN_DIGITS:
             self._digits[pk] = found
@@ -157,6 +172,12 @@ class CurrencyIndex:
             self._unkeyed.discard(pk)
         else:
             self._by_key[key].remove(pk)
+        if pk in self._fold_changed:
+            self._fold_changed.discard(pk)
+            self._fold_unkeyed.discard(pk)
+            fold_key = text.number_key(text.lookalike_fold(row[_NUMBER]))
+            if fold_key is not None and fold_key != key:
+                self._fold_key[fold_key].remove(pk)
         found = self._digits.pop(pk, None)
         if found is not None and self._near is not None:
             for variant in text.one_deleted(found):
@@ -222,6 +243,21 @@ class CurrencyIndex:
         for value in texts:
             for key in text.text_keys(value):
                 found.update(self._by_key.get(key, ()))
+        return found
+
+    def lookalikes_in(self, texts: list[str], folded: list[str]) -> set[int]:
+        """Open invoices whose number may be written in one of the texts with look-alike characters
+        (a superset; ``folded``: the texts through ``text.lookalike_fold``). A text the fold left as
+        it was can only name, this way, a number that holds such a letter itself."""
+        found = set(self._unkeyed) | self._fold_unkeyed
+        for value, fold in zip(texts, folded, strict=True):
+            changed = fold != value
+            if not changed and not self._fold_changed:
+                continue
+            for key in text.text_keys(fold):
+                held = self._by_key.get(key, ())
+                found.update(held if changed else (pk for pk in held if pk in self._fold_changed))
+                found.update(self._fold_key.get(key, ()))
         return found
 
     def prepare(self) -> CurrencyIndex:

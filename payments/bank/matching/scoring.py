@@ -20,6 +20,7 @@ ZERO = Decimal("0")
 WEIGHTS = {
     "number_exact": 70,
     "number_mangled": 60,
+    "number_lookalike": 50,
     "number_typo": 40,
     "iban": 35,
     "name_strong": 20,

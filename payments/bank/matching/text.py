@@ -109,6 +109,43 @@ def text_keys(text: str) -> set[int]:
     return keys
 
 
+# --- look-alike characters ----------------------------------------------------------------------
+
+# Characters typed for one another in numbers (a letter O for a zero …), folded to the digit. Only
+# inside a run of such characters and digits that holds a digit: "2O26" is 2026, "SO" and "Oslo"
+# stay words. The same fold applied to the invoice number and to the text lets either side carry
+# the letter ("RE-2O26-000035" for RE-2026-000035, "80035" for B0035).
+LOOKALIKES = {"O": "0", "o": "0", "I": "1", "l": "1", "S": "5", "s": "5", "B": "8", "Z": "2", "z": "2"}
+_LOOKALIKE_TABLE = str.maketrans(LOOKALIKES)
+_LOOKALIKE_RUN = re.compile("[0-9" + "".join(LOOKALIKES) + "]+")
+
+
+def _fold_run(match: re.Match) -> str:
+    run = match.group(0)
+    return run.translate(_LOOKALIKE_TABLE) if any(char.isdigit() for char in run) else run
+
+
+def lookalike_fold(text: str) -> str:
+    """The text with look-alike letters next to digits read as the digits they resemble; the same
+    length as the text, so a match in the folded text is a span of the text."""
+    return _LOOKALIKE_RUN.sub(_fold_run, text)
+
+
+def lookalike_pairs(written: str, number: str) -> list[tuple[str, str]]:
+    """Which look-alike characters the payer wrote for which of the number's: [("O", "0")], in
+    the order written, each pair once. The two are aligned (difflib) as read with look-alikes
+    folded, where they agree, and compared as written, separators dropped."""
+    a = re.sub(r"[^0-9A-Za-z]", "", written)
+    b = re.sub(r"[^0-9A-Za-z]", "", number)
+    pairs: list[tuple[str, str]] = []
+    matcher = difflib.SequenceMatcher(None, lookalike_fold(a).upper(), lookalike_fold(b).upper(), autojunk=False)
+    for i, j, size in matcher.get_matching_blocks():
+        for seen, meant in zip(a[i : i + size], b[j : j + size], strict=True):
+            if seen.upper() != meant.upper() and (seen, meant) not in pairs:
+                pairs.append((seen, meant))
+    return pairs
+
+
 def digits(text: str) -> str:
     return re.sub(r"\D", "", text)
 
