@@ -27,10 +27,35 @@ from typing import Any
 
 import mt940
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from schwifty import IBAN
 from schwifty.exceptions import SchwiftyException
 
+from core.messages import message_define
+from payments.bank.gvc import carries_return_reason
 from payments.bank.types import ParsedLine, ParsedStatement, StatementFormatError
+
+NO_STATEMENT = message_define(
+    "bank.mt940.no_statement", gettext_noop("No MT940 statement found: no line starts with :20:.")
+)
+UNKNOWN_TAG = message_define("bank.mt940.unknown_tag", gettext_noop("Unknown tag :%(tag)s:."))
+MALFORMED = message_define("bank.mt940.malformed", gettext_noop("Malformed :%(tag)s: field %(value)s."))
+MISSING_TAG = message_define("bank.mt940.missing_tag", gettext_noop("The statement has no %(tag)s field."))
+NO_OPENING = message_define(
+    "bank.mt940.no_opening", gettext_noop("The statement has no opening balance (:60F: or :60M:).")
+)
+NO_CLOSING = message_define(
+    "bank.mt940.no_closing", gettext_noop("The statement has no closing balance (:62F: or :62M:).")
+)
+BAD_CURRENCY = message_define(
+    "bank.mt940.bad_currency", gettext_noop("Invalid currency %(currency)s in the opening balance.")
+)
+MIXED_CURRENCIES = message_define(
+    "bank.mt940.mixed_currencies", gettext_noop("Opening and closing balances are in different currencies.")
+)
+NO_TYPE = message_define(
+    "bank.mt940.no_type", gettext_noop("Malformed :61: field: no transaction type after the amount.")
+)
 
 __all__ = ["decode_statement_text", "parse_mt940"]
 
@@ -61,7 +86,25 @@ _SEPA_KEYS = (
     "DDAT",
     "RTRN",
 )
-_SLASH_KEYS = ("TRTP", "IBAN", "BIC", "NAME", "REMI", "EREF", "MARF", "CSID", "RTRN", "PREF", "KREF", "ORDP", "BENM")
+_SLASH_KEYS = (
+    "TRTP",
+    "IBAN",
+    "BIC",
+    "NAME",
+    "REMI",
+    "EREF",
+    "MARF",
+    "CSID",
+    "RTRN",
+    "PREF",
+    "KREF",
+    "ORDP",
+    "BENM",
+    "CNTP",
+    "PURP",
+    "ULTC",
+    "ULTD",
+)
 _SLASH_RE = re.compile(r"/(" + "|".join(_SLASH_KEYS) + r")/")
 _CHARGES_RE = re.compile(r"/CHGS/(?P<currency>[A-Z]{3})?(?P<amount>\d+(?:,\d*)?)")
 # ISO 20022 return reasons (ExternalReturnReason1Code) that appear in SEPA return texts.
@@ -95,7 +138,7 @@ def parse_mt940(data: bytes) -> list[ParsedStatement]:
     text = decode_statement_text(data)
     blocks = _split_blocks(text.splitlines())
     if not blocks:
-        raise StatementFormatError(_("No MT940 statement found: no line starts with :20:."), location=_at(1))
+        raise StatementFormatError(NO_STATEMENT, location=_at(1))
     return [_parse_block(block) for block in blocks]
 
 
@@ -131,17 +174,34 @@ def _collect_tags(block: list[tuple[int, str]]) -> list[tuple[int, str, str]]:
         if match and (match.group("tag") in _KNOWN_TAGS or match.group("tag")[:2] in _KNOWN_TAGS):
             tags.append((number, match.group("tag"), line[match.end() :]))
         elif match and tags and tags[-1][1] != "86":
-            raise StatementFormatError(_("Unknown tag :%(tag)s:.") % {"tag": match.group("tag")}, location=_at(number))
+            raise StatementFormatError(UNKNOWN_TAG, location=_at(number), tag=match.group("tag"))
         elif tags:
             tag_number, tag_id, value = tags[-1]
             tags[-1] = (tag_number, tag_id, f"{value}\n{line}")
     return tags
 
 
+def _statement_line(value: str) -> str:
+    """A :61: value as the library reads it: the first line, then at most one line of
+    supplementary details (subfield 9, 34x in SWIFT's definition of field 61).
+
+    Banks continue a :61: over more lines than SWIFT allows: Dutch banks put the bank reference
+    (subfield 8, ``//…``) at the start of the second line and the counterparty's account and name
+    on the lines after it. The reference is moved back to the first line and the remaining lines
+    are joined into the supplementary details, so nothing the bank sent is lost."""
+    first, *rest = value.split("\n")
+    rest = [line.strip() for line in rest if line.strip()]
+    if rest and rest[0].startswith("//") and "//" not in first:
+        first = first.rstrip() + rest.pop(0)
+    return "\n".join([first, " ".join(rest)]) if rest else first
+
+
 class _Transactions(mt940.models.Transactions):
     """The library's statement model, fed one tag at a time so errors know their line."""
 
     def feed(self, number: int, tag_id: str, value: str) -> None:
+        if tag_id == "61":
+            value = _statement_line(value)
         text = f":{tag_id}:{value}"
         match = re.match(r"^:\n?(?P<full_tag>(?P<tag>[0-9]{2}|NS)(?P<sub_tag>[A-Z])?):", text)
         try:
@@ -150,8 +210,7 @@ class _Transactions(mt940.models.Transactions):
             raise
         except (RuntimeError, ValueError, InvalidOperation, KeyError, TypeError) as exc:
             raise StatementFormatError(
-                _("Malformed :%(tag)s: field %(value)s.") % {"tag": tag_id, "value": repr(value.strip())},
-                location=_at(number),
+                MALFORMED, location=_at(number), tag=tag_id, value=_shown(value.strip())
             ) from exc
 
 
@@ -171,7 +230,7 @@ def _parse_block(block: list[tuple[int, str]]) -> ParsedStatement:
         transactions.feed(number, tag_id, value)
     for tag_id, label in _REQUIRED_TAGS.items():
         if tag_id not in seen:
-            raise StatementFormatError(_("The statement has no %(tag)s field.") % {"tag": label}, location=start)
+            raise StatementFormatError(MISSING_TAG, location=start, tag=label)
     data = transactions.data
     opening = (
         data.get("final_opening_balance") or data.get("intermediate_opening_balance") or data.get("opening_balance")
@@ -180,16 +239,14 @@ def _parse_block(block: list[tuple[int, str]]) -> ParsedStatement:
         data.get("final_closing_balance") or data.get("intermediate_closing_balance") or data.get("closing_balance")
     )
     if opening is None:
-        raise StatementFormatError(_("The statement has no opening balance (:60F: or :60M:)."), location=start)
+        raise StatementFormatError(NO_OPENING, location=start)
     if closing is None:
-        raise StatementFormatError(_("The statement has no closing balance (:62F: or :62M:)."), location=start)
+        raise StatementFormatError(NO_CLOSING, location=start)
     currency = (opening.amount.currency or "").upper()
     if not re.fullmatch(r"[A-Z]{3}", currency):
-        raise StatementFormatError(
-            _("Invalid currency %(currency)s in the opening balance.") % {"currency": repr(currency)}, location=start
-        )
+        raise StatementFormatError(BAD_CURRENCY, location=start, currency=_shown(currency))
     if (closing.amount.currency or "").upper() != currency:
-        raise StatementFormatError(_("Opening and closing balances are in different currencies."), location=start)
+        raise StatementFormatError(MIXED_CURRENCIES, location=start)
 
     reference = (data.get("transaction_reference") or "").strip()
     sequence = (data.get("statement_number") or "").strip()
@@ -216,6 +273,11 @@ def _parse_block(block: list[tuple[int, str]]) -> ParsedStatement:
 
 def _at(number: int) -> str:
     return _("line %(line)s") % {"line": number}
+
+
+def _shown(value: str) -> str:
+    """A value quoted for an error message, shortened: a message must stay readable."""
+    return repr(value if len(value) <= 60 else value[:57] + "...")
 
 
 def _date(value: Any) -> date | None:
@@ -249,9 +311,7 @@ def _parsed_line(data: dict[str, Any], *, currency: str, number: int) -> ParsedL
     if not data.get("id"):
         # SWIFT makes the transaction type (1!a3!c, e.g. NTRF) mandatory; without it the amount
         # cannot be told apart from the text after it ("12a,00NTRF…").
-        raise StatementFormatError(
-            _("Malformed :61: field: no transaction type after the amount."), location=_at(number)
-        )
+        raise StatementFormatError(NO_TYPE, location=_at(number))
     mark = (data.get("status") or "").upper()
     amount = abs(Decimal(data["amount"].amount))
     value_date = _date(data.get("date"))
@@ -262,10 +322,13 @@ def _parsed_line(data: dict[str, Any], *, currency: str, number: int) -> ParsedL
     details = _details(data.get("transaction_details") or "")
 
     counterparty_iban = details.get("iban", "")
+    counterparty_name = details.get("name", "")
     additional = [details.get("additional", "")]
     if extra:
-        if not counterparty_iban and _looks_like_iban(extra):
-            counterparty_iban = _iban_or_account(extra)
+        account, name = _supplementary_counterparty(extra)
+        if account and not counterparty_iban:
+            counterparty_iban = account
+            counterparty_name = counterparty_name or name
         else:
             additional.insert(0, extra)
     charges = None
@@ -275,6 +338,11 @@ def _parsed_line(data: dict[str, Any], *, currency: str, number: int) -> ParsedL
             charges = Decimal(match.group("amount").replace(",", "."))
             break
     return_reason = details.get("return_reason", "")
+    transaction_type = (data.get("id") or "").strip().upper()
+    if details.get("reason_from_text") and not (mark.startswith("R") or transaction_type.endswith("RTI")):
+        # A reason code found in free text counts only on a reversal or a returned item (NRTI):
+        # on any other line "TECH" or "CUST" is just a word of the remittance.
+        return_reason = ""
     customer_reference = details.get("KREF", "") or ("" if own_reference.upper() in _NO_REFERENCE else own_reference)
     return ParsedLine(
         amount=amount,
@@ -289,9 +357,10 @@ def _parsed_line(data: dict[str, Any], *, currency: str, number: int) -> ParsedL
         creditor_id=details.get("CRED", ""),
         customer_reference=_reference(customer_reference),
         remittance=details.get("remittance", ""),
-        counterparty_name=details.get("name", ""),
+        counterparty_name=counterparty_name,
         counterparty_iban=counterparty_iban,
         counterparty_bic=details.get("bic", ""),
+        structured_reference=details.get("structured_reference", ""),
         bank_transaction_code=details.get("gvc", "") or (data.get("id") or "").strip(),
         return_reason=return_reason,
         charges=charges,
@@ -302,6 +371,19 @@ def _parsed_line(data: dict[str, Any], *, currency: str, number: int) -> ParsedL
 
 def _reference(value: str) -> str:
     return "" if value.strip().upper() in _NO_REFERENCE else value.strip()
+
+
+def _supplementary_counterparty(extra: str) -> tuple[str, str]:
+    """The counterparty's account and name from :61: supplementary details, as Dutch banks write
+    them ("NL02ABNA0123456789 J. de Vries"); ``("", "")`` when the details do not start with an
+    IBAN (charges ``/CHGS/…``, the bank's own codes)."""
+    compact = extra.strip().lstrip("/").strip()
+    if _looks_like_iban(compact):
+        return _iban_or_account(compact), ""
+    head, _space, name = compact.partition(" ")
+    if head and _looks_like_iban(head):
+        return _iban_or_account(head), re.sub(r"\s+", " ", name).strip()
+    return "", ""
 
 
 def _looks_like_iban(value: str) -> bool:
@@ -325,6 +407,7 @@ def _details(raw: str) -> dict[str, str]:
     reason = _ISO_RETURN_RE.search(text)
     if reason:
         result["return_reason"] = reason.group(1)
+        result["reason_from_text"] = "1"
     return result
 
 
@@ -365,9 +448,13 @@ def _german_details(joined: str) -> dict[str, str]:
         remittance = " ".join(value for key in purpose_keys for value in fields.get(key, []))
         remittance = remittance.partition("MTLG:")[0]
     result["remittance"] = re.sub(r"\s+", " ", remittance).strip()
-    reason = _ISO_RETURN_RE.search(purpose)
-    if not result.get("return_reason"):
-        # ?34 is the German return key (Rückgabegrund, e.g. 901); an ISO code in the text wins.
+    if not carries_return_reason(gvc):
+        # ?34 is a text key supplement on every booking; only a return's names its reason (see
+        # payments.bank.gvc), and an ISO code in the purpose of a credit is just text ("TECH …").
+        result.pop("return_reason", None)
+    elif not result.get("return_reason"):
+        # The numeric return key (Rückgabegrund, e.g. 901) in ?34; an ISO code in the text wins.
+        reason = _ISO_RETURN_RE.search(purpose)
         result["return_reason"] = reason.group(1) if reason else field("34")
     result["additional"] = " ".join(part for part in (field("00"), field("10"), bank_message.strip()) if part)
     if fields.get("70") or fields.get("71"):
@@ -394,11 +481,24 @@ def _slash_details(joined: str) -> dict[str, str]:
     for index, match in enumerate(matches):
         end = matches[index + 1].start() if index + 1 < len(matches) else len(joined)
         values.setdefault(match.group(1), joined[match.end() : end].strip().strip("/"))
+    # Dutch banks (the Betaalvereniging's structured :86:) name the counterparty in one key,
+    # /CNTP/account/BIC/name/city/, and the remittance as /REMI/USTD//text/ (unstructured) or
+    # /REMI/STRD/CUR/reference/ (a structured creditor reference).
+    account, bic, name, _city = ([*values.get("CNTP", "").split("/"), "", "", "", ""])[:4]
+    remittance = values.get("REMI", "")
+    structured = ""
+    kind, _sep, rest = remittance.partition("/")
+    if kind == "USTD":
+        remittance = rest.lstrip("/").strip("/ ")
+    elif kind == "STRD":
+        structured = rest.partition("/")[2].strip("/ ")
+        remittance = ""
     result = {
-        "iban": _iban_or_account(values.get("IBAN", "")),
-        "bic": values.get("BIC", ""),
-        "name": values.get("NAME", ""),
-        "remittance": values.get("REMI", ""),
+        "iban": _iban_or_account(values.get("IBAN", "") or account),
+        "bic": values.get("BIC", "") or bic.strip(),
+        "name": values.get("NAME", "") or name.strip(),
+        "remittance": remittance,
+        "structured_reference": structured,
         "EREF": values.get("EREF", ""),
         "MREF": values.get("MARF", ""),
         "CRED": values.get("CSID", ""),

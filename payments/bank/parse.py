@@ -5,19 +5,41 @@ from __future__ import annotations
 import re
 
 from django.conf import settings
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
+from core.messages import message_define
 from payments.bank.csv_import import CsvMapping, parse_csv
 from payments.bank.mt940 import decode_statement_text, parse_mt940
 from payments.bank.types import ParsedStatement, StatementFormatError
+
+TOO_LARGE = message_define(
+    "bank.file_too_large", gettext_noop("The file is too large (%(size)s bytes; the limit is %(limit)s bytes).")
+)
+EMPTY = message_define("bank.file_empty", gettext_noop("The file is empty."))
+UNKNOWN_FORMAT = message_define(
+    "bank.unknown_format",
+    gettext_noop(
+        "Unknown file format %(name)s: expected CAMT.052/053/054 XML or MT940, or CSV with a saved column mapping."
+    ),
+)
 
 __all__ = ["DEFAULT_MAX_BYTES", "detect_format", "parse_statement_file"]
 
 DEFAULT_MAX_BYTES = 20 * 1024 * 1024
 
-# Before the first :20: an MT940 file may carry a SWIFT envelope ({1:…}{2:…}{4:) and, as ABN AMRO
-# does, a few header lines (the bank's BIC, "940"); allow a handful of short lines.
-_MT940_START_RE = re.compile(r"\A(?:[ \t]*(?:\{[^\n]*|[A-Z0-9 ]{0,20})?\r?\n){0,6}[ \t]*(?:\{[^\n]*?)?:20:")
+# MT940 is recognised by its tags, not by what comes before them: banks put a SWIFT envelope
+# ({1:…}{2:…}{4:), header lines of any length (the bank's BIC, "940", a 24-character file name),
+# blank lines or "-" separators before the first :20:. A statement block is :20: followed by
+# :25: (account), :28C: (statement number) and :60F:/:60M: (opening balance); with a CSV mapping
+# chosen, a file is taken for MT940 only when the :20: is followed by at least two of them.
+_HEAD_BYTES = 64 * 1024
+_MT940_TRANSACTION_REFERENCE = re.compile(r"^[ \t]*(?:\{[^\n]*?)?:20:", re.MULTILINE)
+_MT940_BLOCK_TAGS = (
+    re.compile(r"^[ \t]*:25P?:", re.MULTILINE),
+    re.compile(r"^[ \t]*:28C?:", re.MULTILINE),
+    re.compile(r"^[ \t]*:60[FM]:", re.MULTILINE),
+    re.compile(r"^[ \t]*:6[12]F?M?:", re.MULTILINE),
+)
 
 
 def detect_format(data: bytes, *, filename: str = "", csv_mapping: CsvMapping | None = None) -> str:
@@ -30,12 +52,23 @@ def detect_format(data: bytes, *, filename: str = "", csv_mapping: CsvMapping | 
         is_camt = None
     if is_camt is not None and is_camt(data):
         return "camt"
-    head = decode_statement_text(data[:4096]).lstrip("\ufeff")
-    if _MT940_START_RE.match(head):
+    head = decode_statement_text(data[:_HEAD_BYTES]).lstrip("\ufeff")
+    tags = _mt940_tags(head)
+    if tags >= 2:
         return "mt940"
     if csv_mapping is not None:
         return "csv"
-    return ""
+    # A lone :20: block (a truncated file) is still MT940, so that the parser can say what is missing.
+    return "mt940" if tags >= 0 else ""
+
+
+def _mt940_tags(head: str) -> int:
+    """-1 without a :20: at the start of a line, else how many of the other block tags follow it."""
+    start = _MT940_TRANSACTION_REFERENCE.search(head)
+    if start is None:
+        return -1
+    block = head[start.start() :]
+    return sum(1 for tag in _MT940_BLOCK_TAGS if tag.search(block))
 
 
 def parse_statement_file(
@@ -48,12 +81,9 @@ def parse_statement_file(
     """
     limit = getattr(settings, "DEBITOR_STATEMENT_MAX_BYTES", DEFAULT_MAX_BYTES)
     if len(data) > limit:
-        raise StatementFormatError(
-            _("The file is too large (%(size)s bytes; the limit is %(limit)s bytes).")
-            % {"size": len(data), "limit": limit}
-        )
+        raise StatementFormatError(TOO_LARGE, size=len(data), limit=limit)
     if not data.strip():
-        raise StatementFormatError(_("The file is empty."))
+        raise StatementFormatError(EMPTY)
     detected = detect_format(data, filename=filename, csv_mapping=csv_mapping)
     if detected == "camt":
         from payments.bank.camt import parse_camt
@@ -63,7 +93,4 @@ def parse_statement_file(
         return parse_mt940(data)
     if detected == "csv" and csv_mapping is not None:
         return parse_csv(data, mapping=csv_mapping)
-    raise StatementFormatError(
-        _("Unknown file format %(name)s: expected CAMT.052/053/054 XML or MT940, or CSV with a saved column mapping.")
-        % {"name": repr(filename) if filename else "-"}
-    )
+    raise StatementFormatError(UNKNOWN_FORMAT, name=repr(filename[:100]) if filename else "-")

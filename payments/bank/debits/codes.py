@@ -5,8 +5,9 @@ The kind is read from the line alone, so it can be set for a whole statement in 
 - **return**: money taken back from us with a reason: an ISO 20022 return reason (``RtrInf/Rsn``,
   MT940 ``RTRN``/``?34``), an ISO bank transaction code of a return (``PMNT/IDDT/UPDD``
   "unpaid direct debit", ``…/RRTN`` "returned"), or a German business transaction code
-  (Geschäftsvorfallcode, GVC) of a returned direct debit (109, 181, 184, 189, 193, 196) or
-  transfer (159). A credit line with a reason is one of our own transfers coming back.
+  (Geschäftsvorfallcode, GVC) of a return (``payments.bank.gvc.RETURN_GVC``: returned direct
+  debits, 109, 184 …, and transfers, 159 …). A credit line with a reason or a return GVC is one
+  of our own transfers coming back.
 - **reversal**: the bank reverses an earlier booking (CAMT ``RvslInd``, MT940 ``RC``/``RD``)
   without a return reason.
 - **charge**: bank fees: ISO sub-families ``CHRG``, ``COMM``, ``COME``, ``COMI``, ``COMT``,
@@ -24,6 +25,7 @@ import re
 from django.utils.translation import gettext_lazy as _
 
 from ...models import BankStatementLine
+from ..gvc import CHARGE_GVC, RETURN_GVC
 
 Kind = BankStatementLine.Kind
 
@@ -72,8 +74,6 @@ RETURN_REASONS = {
 RETURN_SUBFAMILIES = {"UPDD", "RRTN", "PRDD", "RPCR", "ARET", "NRTN"}
 CHARGE_SUBFAMILIES = {"CHRG", "COMM", "COME", "COMI", "COMT", "FEES", "TAXE", "INTR", "SUBS"}
 CHARGE_FAMILIES = {"MDOP", "CHRG"}  # ACMT/MDOP/…: miscellaneous debit operations of the account
-RETURN_GVC = {"109", "159", "181", "184", "189", "193", "196"}
-CHARGE_GVC = {"805", "806", "807", "808", "809", "814"}
 CHARGE_SWIFT = {"NCHG", "NCOM", "NINT", "FCHG", "FCOM", "FINT", "SCHG"}
 _PROPRIETARY = re.compile(r"^(?P<swift>[NFS][A-Z]{3})?\+?(?P<gvc>\d{3})?$")
 
@@ -110,7 +110,7 @@ def line_kind(line: BankStatementLine) -> str:
     has_reason = bool((line.return_reason or "").strip())
     return_code = parts["subfamily"] in RETURN_SUBFAMILIES or parts["gvc"] in RETURN_GVC
     if line.credit:
-        if has_reason:
+        if has_reason or parts["gvc"] in RETURN_GVC:
             return Kind.RETURN
         return Kind.REVERSAL if line.reversal else Kind.PAYMENT
     if has_reason or return_code:
