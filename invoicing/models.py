@@ -151,6 +151,13 @@ class SettlementState(models.TextChoices):
     PAID = "paid", _("paid")
 
 
+class ReceiptBasis(models.TextChoices):
+    """How an invoice's date of receipt (§ 286 (3) BGB, "Zugang") was determined."""
+
+    CONFIRMED = "confirmed", pgettext_lazy("date of receipt", "confirmed by the delivery report")
+    ASSUMED = "assumed", pgettext_lazy("date of receipt", "assumed (no delivery report)")
+
+
 class Invoice(models.Model):
     """An invoice or credit note. Totals, snapshots, number and dates are fixed when issued."""
 
@@ -163,6 +170,9 @@ class Invoice(models.Model):
         "due_date",
         "credited_amount",
         "updated_at",
+        # The customer's receipt happens after issue (invoicing/services/receipts.py).
+        "received_on",
+        "received_on_basis",
     )
 
     document_type = models.CharField(_("document type"), max_length=11, choices=DocumentType.choices)
@@ -264,6 +274,12 @@ class Invoice(models.Model):
         related_name="+",
     )
     cancelled_at = models.DateTimeField(_("cancelled"), null=True, blank=True)
+    # § 286 (3) BGB: the 30 days to default count from receipt. Written only by
+    # invoicing/services/receipts.py: a confirmed date is never overwritten.
+    received_on = models.DateField(_("received by the customer on"), null=True, blank=True)
+    received_on_basis = models.CharField(
+        _("date of receipt"), max_length=9, choices=ReceiptBasis.choices, blank=True, default=""
+    )
 
     objects = InvoiceQuerySet.as_manager()
 
@@ -300,6 +316,11 @@ class Invoice(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(status__in=["draft", "issued", "cancelled"]), name="invoicing_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=(Q(received_on__isnull=True) & Q(received_on_basis=""))
+                | (Q(received_on__isnull=False) & Q(received_on_basis__in=["confirmed", "assumed"])),
+                name="invoicing_received_on_has_basis",
             ),
             models.CheckConstraint(
                 condition=Q(project_name="") | ~Q(project_reference=""), name="invoicing_project_name_with_reference"
@@ -464,6 +485,7 @@ class InvoiceEvent(models.Model):
         E_INVOICE_INVALID = "e_invoice_invalid", _("e-invoice invalid")
         SENT = "sent", pgettext_lazy("invoice event", "sent by e-mail")
         DELIVERED = "delivered", pgettext_lazy("invoice event", "delivered (received)")
+        RECEIPT_ASSUMED = "receipt_assumed", pgettext_lazy("invoice event", "receipt assumed")
 
     invoice = models.ForeignKey(Invoice, verbose_name=_("invoice"), on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(_("event"), max_length=24, choices=Kind.choices)

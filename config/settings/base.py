@@ -345,6 +345,11 @@ DEBITOR_BZST_CONFIRMATION = env.bool("DEBITOR_BZST_CONFIRMATION", default=False)
 DEBITOR_VAT_CHECK_TIMEOUT = env.float("DEBITOR_VAT_CHECK_TIMEOUT", default=10.0)
 DEBITOR_REVERIFY_AFTER_DAYS = env.int("DEBITOR_REVERIFY_AFTER_DAYS", default=90)
 
+# --- Invoicing ----------------------------------------------------------------------------------
+# § 286 (3) BGB counts from receipt: without a delivery report, receipt is assumed this many days
+# after the invoice was first e-mailed (else after its issue date); invoicing.services.receipts.
+DEBITOR_RECEIPT_ASSUMED_AFTER_DAYS = env.int("DEBITOR_RECEIPT_ASSUMED_AFTER_DAYS", default=3)
+
 # --- Payments -----------------------------------------------------------------------------------
 # The largest difference (per item, in its currency) a finance manager may write off with a reason.
 DEBITOR_WRITE_OFF_TOLERANCE = Decimal(env.str("DEBITOR_WRITE_OFF_TOLERANCE", default="5.00"))

@@ -28,9 +28,11 @@ import logging
 from datetime import datetime
 
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from invoicing.models import Invoice, InvoiceEvent
+from invoicing.services.receipts import invoice_receipt_confirm
 
 from ..models import Contact, MessageEvent, MessageStatus, OutboxMessage
 
@@ -232,7 +234,9 @@ def _open_bounce_task(
     )
 
 
-def _record_invoice_receipt(*, message: OutboxMessage, at: datetime, recipient: str, provider: str) -> None:
+def _record_invoice_receipt(
+    *, message: OutboxMessage, at: datetime, recipient: str, provider: str, as_of: datetime
+) -> None:
     if message.invoice_id is None or message.template not in INVOICE_TEMPLATES:
         return
     if not hasattr(InvoiceEvent.Kind, "DELIVERED"):
@@ -244,6 +248,8 @@ def _record_invoice_receipt(*, message: OutboxMessage, at: datetime, recipient: 
         reason=_("delivered to %(email)s") % {"email": recipient},
         data={"outbox_id": message.pk, "provider": provider, "recipient": recipient},
     )
+    # The first confirmation is the date of receipt stored on the invoice (replaces an assumption).
+    invoice_receipt_confirm(invoice_id=message.invoice_id, received_on=timezone.localdate(at), as_of=as_of)
 
 
 def message_track(
@@ -313,7 +319,7 @@ def message_track(
             first_delivery = message.delivered_at is None
             changed = _move(message, to=MessageStatus.DELIVERED, at=at)
             if changed and first_delivery:
-                _record_invoice_receipt(message=message, at=at, recipient=recipient, provider=provider)
+                _record_invoice_receipt(message=message, at=at, recipient=recipient, provider=provider, as_of=as_of)
         elif kind in (MessageEvent.Kind.BOUNCED, MessageEvent.Kind.REJECTED) and _addressed(message, recipient):
             changed = _move(message, to=MessageStatus.BOUNCED, at=at)
         elif kind == MessageEvent.Kind.OPENED and message.opened_at is None:

@@ -214,6 +214,17 @@ class InvoiceAdmin(InvoicePanels, InvoiceActionViews, ServiceRefusalMixin, admin
         url = reverse(f"{self.admin_site.name}:invoicing_invoice_change", args=[obj.corrected_invoice_id])
         return format_html('<a href="{}">{}</a>', url, obj.corrected_invoice.number)
 
+    @admin.display(description=_("received by the customer on"))
+    def received_display(self, obj):
+        """§ 286 (3) BGB: the date of receipt, and whether a delivery report confirmed it."""
+        if obj.received_on is None:
+            return gettext("not known yet (no delivery report, assumption not due)")
+        return format_html(
+            "{} <small>{}</small>",
+            date_format(obj.received_on, "SHORT_DATE_FORMAT"),
+            obj.get_received_on_basis_display(),
+        )
+
     @admin.display(description=_("seller as issued"))
     def seller_block(self, obj):
         return address_block(
@@ -330,7 +341,7 @@ class InvoiceAdmin(InvoicePanels, InvoiceActionViews, ServiceRefusalMixin, admin
             return [(_("Document"), {"fields": document}), *header]
         is_invoice = obj.document_type == DocumentType.INVOICE
         dates = [("invoice_date", "due_date") if is_invoice else "invoice_date", "service_date"]
-        dates += [("service_period_start", "service_period_end"), ("issued_at", "issued_by")]
+        dates += [("service_period_start", "service_period_end"), ("issued_at", "issued_by"), "received_display"]
         if obj.cancelled_at:
             dates.append("cancelled_at")
         fieldsets = [

@@ -216,6 +216,8 @@ class InvoiceSerializer(NamedEnumModelSerializer):
             "service_period_end",
             "payment_terms",
             "due_date",
+            "received_on",
+            "received_on_basis",
             "discount_offers",
             *TOTAL_FIELDS,
             "open_amount",

@@ -1,0 +1,96 @@
+"""The date an invoice reached the customer ("Zugang", § 130 BGB), stored on the invoice.
+
+§ 286 (3) BGB: a debtor who does not pay within 30 days of the due date *and receipt* of an
+invoice is in default without a reminder; dunning reads ``Invoice.received_on``
+(``Invoice.objects.received_on_or_before``). How the date was found is kept beside it:
+
+- ``confirmed``: the first delivery report of the invoice's e-mail (customers/services/
+  tracking.py). The first confirmation wins and is never overwritten.
+- ``assumed``: when tracking stays silent, the daily job assumes receipt
+  ``DEBITOR_RECEIPT_ASSUMED_AFTER_DAYS`` days after the invoice was first sent by e-mail
+  (its issue date when it was never sent by e-mail). A later real confirmation replaces it.
+
+Each change writes an invoice event. The two columns are among those the immutability trigger
+lets change after issue.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Min, Q
+from django.utils import timezone
+
+from ..models import DocumentStatus, Invoice, InvoiceEvent, ReceiptBasis
+from .locks import invoices_lock
+
+
+def receipt_assumed_after_days() -> int:
+    return settings.DEBITOR_RECEIPT_ASSUMED_AFTER_DAYS
+
+
+def invoice_receipt_confirm(*, invoice_id: int, received_on: date, as_of: datetime) -> bool:
+    """Store a delivery report's date as the date of receipt, unless one was confirmed before.
+
+    Replaces an assumed date (a real report is better evidence). Returns whether it changed.
+    The caller records the delivery event itself (tracking's ``delivered`` invoice event).
+    """
+    with transaction.atomic():
+        invoice = invoices_lock(invoice_id).get(invoice_id)
+        if invoice is None or invoice.status == DocumentStatus.DRAFT:
+            return False
+        if invoice.received_on_basis == ReceiptBasis.CONFIRMED:
+            return False  # the first confirmation wins
+        invoice.received_on = received_on
+        invoice.received_on_basis = ReceiptBasis.CONFIRMED
+        invoice.updated_at = as_of
+        invoice.save(update_fields=["received_on", "received_on_basis", "updated_at"])
+    return True
+
+
+def _assumption_candidates(*, today: date, days: int):
+    """Issued documents without a date of receipt whose assumed day has come: (id, base date)."""
+    first_sent = Min("events__at", filter=Q(events__kind=InvoiceEvent.Kind.SENT))
+    return (
+        Invoice.objects.filter(received_on__isnull=True)
+        .exclude(status=DocumentStatus.DRAFT)
+        .filter(invoice_date__lte=today - timedelta(days=days))
+        .annotate(first_sent=first_sent)
+        .values_list("pk", "invoice_date", "first_sent")
+        .order_by("pk")
+    )
+
+
+def invoice_receipts_assume(*, as_of: datetime) -> int:
+    """Daily job: assume receipt where no delivery report came. Returns how many were assumed.
+
+    The assumed day is the first e-mail sending (else the issue date) plus the configured days;
+    it is stored once its day has come, so a report arriving in time is never pre-empted.
+    """
+    today = timezone.localdate(as_of)
+    days = receipt_assumed_after_days()
+    assumed = 0
+    for invoice_id, invoice_date, first_sent in _assumption_candidates(today=today, days=days):
+        base = timezone.localdate(first_sent) if first_sent else invoice_date
+        received_on = base + timedelta(days=days)
+        if received_on > today:
+            continue
+        with transaction.atomic():
+            invoice = invoices_lock(invoice_id)[invoice_id]
+            if invoice.received_on is not None:
+                continue  # a report came meanwhile
+            invoice.received_on = received_on
+            invoice.received_on_basis = ReceiptBasis.ASSUMED
+            invoice.updated_at = as_of
+            invoice.save(update_fields=["received_on", "received_on_basis", "updated_at"])
+            InvoiceEvent.objects.create(
+                invoice=invoice,
+                kind=InvoiceEvent.Kind.RECEIPT_ASSUMED,
+                at=as_of,
+                to_state=received_on.isoformat(),
+                data={"basis": "sent" if first_sent else "issued", "days": days, "from": base.isoformat()},
+            )
+            assumed += 1
+    return assumed
