@@ -16,8 +16,32 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
+from core.messages import message_define
 from payments.bank.types import ParsedLine, ParsedStatement, StatementFormatError
+
+NO_HEADER = message_define("bank.csv.no_header", gettext_noop("The file has no header row."))
+MISSING_COLUMN = message_define(
+    "bank.csv.missing_column", gettext_noop("Column %(column)s (%(field)s) is missing from the header.")
+)
+NO_ROWS = message_define("bank.csv.no_rows", gettext_noop("The file has no data rows."))
+MIXED_CURRENCIES = message_define(
+    "bank.csv.mixed_currencies", gettext_noop("The file mixes currencies (%(currencies)s).")
+)
+BAD_ENCODING = message_define(
+    "bank.csv.bad_encoding", gettext_noop("The file is not encoded as %(encoding)s: %(error)s")
+)
+SHORT_ROW = message_define(
+    "bank.csv.short_row", gettext_noop("The row has no column %(column)s (only %(count)s columns).")
+)
+BAD_AMOUNT = message_define("bank.csv.bad_amount", gettext_noop("Amount %(value)s is not a number."))
+BAD_DATE = message_define("bank.csv.bad_date", gettext_noop("Date %(value)s does not match the format %(format)s."))
+BAD_INDICATOR = message_define(
+    "bank.csv.bad_indicator", gettext_noop("Credit/debit indicator %(value)s is none of %(allowed)s.")
+)
+ZERO_AMOUNT = message_define("bank.csv.zero_amount", gettext_noop("The amount is zero."))
+BAD_CURRENCY = message_define("bank.csv.bad_currency", gettext_noop("Currency %(currency)s is not an ISO 4217 code."))
 
 __all__ = ["CSV_PRESETS", "CsvMapping", "parse_csv"]
 
@@ -115,7 +139,7 @@ def parse_csv(data: bytes, *, mapping: CsvMapping) -> list[ParsedStatement]:
     header: dict[str, int] = {}
     if mapping.has_header:
         if index >= len(rows):
-            raise StatementFormatError(_("The file has no header row."), location=_at(index + 1))
+            raise StatementFormatError(NO_HEADER, location=_at(index + 1))
         header = {name.strip().lstrip("\ufeff").casefold(): pos for pos, name in enumerate(rows[index])}
         index += 1
 
@@ -128,9 +152,7 @@ def parse_csv(data: bytes, *, mapping: CsvMapping) -> list[ParsedStatement]:
             return header[column.strip().casefold()]
         except KeyError:
             raise StatementFormatError(
-                _("Column %(column)s (%(field)s) is missing from the header.")
-                % {"column": repr(column), "field": label},
-                location=_at(mapping.skip_rows + 1),
+                MISSING_COLUMN, location=_at(mapping.skip_rows + 1), column=repr(column), field=label
             ) from None
 
     columns = {
@@ -161,12 +183,10 @@ def parse_csv(data: bytes, *, mapping: CsvMapping) -> list[ParsedStatement]:
         number = line_numbers[row_index] if row_index < len(line_numbers) else row_index + 1
         lines.append(_line(row, number=number, mapping=mapping, columns=columns, remittance=remittance_columns))
     if not lines:
-        raise StatementFormatError(_("The file has no data rows."), location=_at(index + 1))
+        raise StatementFormatError(NO_ROWS, location=_at(index + 1))
     currencies = {line.currency for line in lines}
     if len(currencies) > 1:
-        raise StatementFormatError(
-            _("The file mixes currencies (%(currencies)s).") % {"currencies": ", ".join(sorted(currencies))}
-        )
+        raise StatementFormatError(MIXED_CURRENCIES, currencies=", ".join(sorted(currencies)))
     booking_dates = [line.booking_date for line in lines if line.booking_date]
     return [
         ParsedStatement(
@@ -183,14 +203,12 @@ def parse_csv(data: bytes, *, mapping: CsvMapping) -> list[ParsedStatement]:
 
 
 def _decode(data: bytes, encoding: str) -> str:
-    if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:].decode("utf-8", errors="strict")
+    if data.startswith(b"\xef\xbb\xbf"):  # a byte order mark says UTF-8, whatever the mapping says
+        data, encoding = data[3:], "utf-8"
     try:
         return data.decode(encoding)
     except (UnicodeDecodeError, LookupError) as exc:
-        raise StatementFormatError(
-            _("The file is not encoded as %(encoding)s: %(error)s") % {"encoding": encoding, "error": exc}
-        ) from exc
+        raise StatementFormatError(BAD_ENCODING, encoding=encoding, error=str(exc)) from exc
 
 
 def _line_numbers(text: str, delimiter: str) -> list[int]:
@@ -208,14 +226,16 @@ def _at(number: int) -> str:
     return _("line %(line)s") % {"line": number}
 
 
+def _shown(value: str) -> str:
+    """A value quoted for an error message, shortened: a message must stay readable."""
+    return repr(value if len(value) <= 60 else value[:57] + "...")
+
+
 def _cell(row: list[str], pos: int | None, *, number: int, label: str) -> str:
     if pos is None:
         return ""
     if pos >= len(row):
-        raise StatementFormatError(
-            _("The row has no column %(column)s (only %(count)s columns).") % {"column": label, "count": len(row)},
-            location=_at(number),
-        )
+        raise StatementFormatError(SHORT_ROW, location=_at(number), column=label, count=len(row))
     return row[pos].strip()
 
 
@@ -229,11 +249,9 @@ def _amount(value: str, mapping: CsvMapping, *, location: str) -> Decimal:
     try:
         amount = Decimal(cleaned)
     except InvalidOperation:
-        raise StatementFormatError(
-            _("Amount %(value)s is not a number.") % {"value": repr(value)}, location=location
-        ) from None
+        raise StatementFormatError(BAD_AMOUNT, location=location, value=_shown(value)) from None
     if not amount.is_finite():
-        raise StatementFormatError(_("Amount %(value)s is not a number.") % {"value": repr(value)}, location=location)
+        raise StatementFormatError(BAD_AMOUNT, location=location, value=_shown(value))
     return amount
 
 
@@ -242,9 +260,7 @@ def _date(value: str, mapping: CsvMapping, *, location: str) -> date:
         return datetime.strptime(value, mapping.date_format).date()  # noqa: DTZ007 (a calendar date)
     except ValueError:
         raise StatementFormatError(
-            _("Date %(value)s does not match the format %(format)s.")
-            % {"value": repr(value), "format": mapping.date_format},
-            location=location,
+            BAD_DATE, location=location, value=_shown(value), format=mapping.date_format
         ) from None
 
 
@@ -269,21 +285,19 @@ def _line(
             credit = False
         else:
             raise StatementFormatError(
-                _("Credit/debit indicator %(value)s is none of %(allowed)s.")
-                % {"value": repr(indicator), "allowed": ", ".join(mapping.credit_values + mapping.debit_values)},
+                BAD_INDICATOR,
                 location=where("credit_debit_column"),
+                value=_shown(indicator),
+                allowed=", ".join(mapping.credit_values + mapping.debit_values),
             )
         amount = abs(amount)
     else:
         credit = amount > 0
     if amount == 0:
-        raise StatementFormatError(_("The amount is zero."), location=where("amount"))
+        raise StatementFormatError(ZERO_AMOUNT, location=where("amount"))
     currency = (cell("currency_column") or mapping.currency).upper()
     if not re.fullmatch(r"[A-Z]{3}", currency):
-        raise StatementFormatError(
-            _("Currency %(currency)s is not an ISO 4217 code.") % {"currency": repr(currency)},
-            location=where("currency_column"),
-        )
+        raise StatementFormatError(BAD_CURRENCY, location=where("currency_column"), currency=_shown(currency))
     texts = [_cell(row, pos, number=number, label="remittance") for pos in remittance]
     return ParsedLine(
         amount=abs(amount),

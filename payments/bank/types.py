@@ -14,8 +14,10 @@ from decimal import Decimal
 
 from django.utils.translation import gettext_noop
 
-from core.messages import message, message_define, message_text, message_wording
+from core.messages import message, message_define, message_text
 
+# Errors and warnings stored as sentences before messages became codes (migration 0008 wraps
+# them); shown as they were written, in every language.
 WORDED = message_define("bank.worded", gettext_noop("%(text)s"))
 
 
@@ -28,11 +30,8 @@ class StatementFormatError(ValueError):
     """
 
     def __init__(self, code: str, *, location: str = "", **params):
-        if message_wording(code) is None:
-            # Transitional: a sentence worded when raised (parsers not yet on message codes).
-            self.stored = message(WORDED, text=str(code))
-        else:
-            self.stored = message(code, **params)
+        # An undefined code is a programming error (KeyError), not a message to store.
+        self.stored = message(code, **params)
         self.location = location
         super().__init__(code)
 
