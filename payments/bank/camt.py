@@ -28,7 +28,7 @@ from schwifty.exceptions import SchwiftyException
 
 from core.messages import Money, message_define
 
-from .types import ParsedLine, ParsedStatement, StatementFormatError
+from .types import ParsedLine, ParsedStatement, StatementFormatError, quoted
 
 NOT_CAMT = message_define(
     "bank.camt.not_camt",
@@ -109,7 +109,7 @@ def parse_camt(data: bytes) -> list[ParsedStatement]:
     namespace, local = (match.group(1), match.group(2)) if match else ("", root.tag)
     found = _NAMESPACE.match(namespace)
     if local != "Document" or not found or found.group(2) not in _SUPPORTED_VERSIONS:
-        raise StatementFormatError(NOT_CAMT, location=local, root=_shown(local), namespace=_shown(namespace or "-"))
+        raise StatementFormatError(NOT_CAMT, location=local, root=quoted(local), namespace=quoted(namespace or "-"))
     message, version = found.group(1), found.group(2)
     container_tag, statement_tag, kind = _MESSAGES[message]
     reader = _Reader(namespace)
@@ -438,7 +438,7 @@ def _amount(r: _Reader, holder: Element, location: str, *, allow_zero: bool = Fa
     text = (element.text or "").strip()
     value = _decimal(text)
     if value is None or (value == 0 and not allow_zero):
-        raise StatementFormatError(BAD_AMOUNT, location=f"{location}/Amt", value=_shown(text))
+        raise StatementFormatError(BAD_AMOUNT, location=f"{location}/Amt", value=quoted(text))
     currency = (element.get("Ccy") or "").strip()
     if not re.fullmatch(r"[A-Z]{3}", currency):
         raise StatementFormatError(BAD_CURRENCY, location=f"{location}/Amt/@Ccy")
@@ -462,7 +462,7 @@ def _decimal(text: str) -> Decimal | None:
 def _is_credit(r: _Reader, holder: Element, location: str) -> bool:
     indicator = r.text(holder, "CdtDbtInd")
     if indicator not in ("CRDT", "DBIT"):
-        raise StatementFormatError(BAD_INDICATOR, location=f"{location}/CdtDbtInd", value=_shown(indicator))
+        raise StatementFormatError(BAD_INDICATOR, location=f"{location}/CdtDbtInd", value=quoted(indicator))
     return indicator == "CRDT"
 
 
@@ -482,11 +482,11 @@ def _xs_date(value: str, location: str) -> date:
     checked and dropped, so ``+02:00`` and ``-05:00`` both give 1 April."""
     found = _XS_DATE.match(_collapsed(value))
     if found is None or not _valid_offset(found):
-        raise StatementFormatError(BAD_DATE, location=location, value=_shown(value))
+        raise StatementFormatError(BAD_DATE, location=location, value=quoted(value))
     try:
         return date(int(found["year"]), int(found["month"]), int(found["day"]))
     except ValueError:
-        raise StatementFormatError(BAD_DATE, location=location, value=_shown(value)) from None
+        raise StatementFormatError(BAD_DATE, location=location, value=quoted(value)) from None
 
 
 def _xs_datetime_parts(value: str, location: str) -> tuple[datetime, bool]:
@@ -494,7 +494,7 @@ def _xs_datetime_parts(value: str, location: str) -> tuple[datetime, bool]:
     given. Fractions beyond microseconds are cut off (banks send at most milliseconds)."""
     found = _XS_DATETIME.match(_collapsed(value))
     if found is None or not _valid_offset(found):
-        raise StatementFormatError(BAD_DATETIME, location=location, value=_shown(value))
+        raise StatementFormatError(BAD_DATETIME, location=location, value=quoted(value))
     hour, minute, second = int(found["hour"]), int(found["minute"]), int(found["second"])
     fraction = found["fraction"] or ""
     midnight_after = (hour, minute, second) == (24, 0, 0) and not fraction.strip("0")
@@ -504,7 +504,7 @@ def _xs_datetime_parts(value: str, location: str) -> tuple[datetime, bool]:
             day, hour = day + timedelta(days=1), 0
         moment = datetime.combine(day, time(hour, minute, second, int((fraction + "000000")[:6])))
     except (ValueError, OverflowError):
-        raise StatementFormatError(BAD_DATETIME, location=location, value=_shown(value)) from None
+        raise StatementFormatError(BAD_DATETIME, location=location, value=quoted(value)) from None
     if found["tz"] is None:
         return moment, False
     offset = timedelta(hours=int(found["tzh"] or 0), minutes=int(found["tzm"] or 0))
@@ -532,11 +532,6 @@ def _valid_offset(found: re.Match) -> bool:
         return True
     hours, minutes = int(found["tzh"]), int(found["tzm"])
     return minutes < 60 and (hours, minutes) <= (14, 0)
-
-
-def _shown(value: str) -> str:
-    """A value quoted for an error message, shortened: a message must stay readable."""
-    return repr(value if len(value) <= 60 else value[:57] + "...")
 
 
 def _account_number(r: _Reader, account: Element | None) -> str:
@@ -568,7 +563,7 @@ def _charges(r: _Reader, holder: Element | None, location: str) -> Decimal | Non
             text = r.text(block, "TtlChrgsAndTaxAmt")
             if _decimal(text) is None:
                 raise StatementFormatError(
-                    BAD_AMOUNT, location=f"{block_location}/TtlChrgsAndTaxAmt", value=_shown(text)
+                    BAD_AMOUNT, location=f"{block_location}/TtlChrgsAndTaxAmt", value=quoted(text)
                 )
             total += _decimal(text)
             continue

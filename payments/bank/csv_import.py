@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from core.messages import message_define
-from payments.bank.types import ParsedLine, ParsedStatement, StatementFormatError
+from payments.bank.types import ParsedLine, ParsedStatement, StatementFormatError, quoted
 
 NO_HEADER = message_define("bank.csv.no_header", gettext_noop("The file has no header row."))
 MISSING_COLUMN = message_define(
@@ -226,11 +226,6 @@ def _at(number: int) -> str:
     return _("line %(line)s") % {"line": number}
 
 
-def _shown(value: str) -> str:
-    """A value quoted for an error message, shortened: a message must stay readable."""
-    return repr(value if len(value) <= 60 else value[:57] + "...")
-
-
 def _cell(row: list[str], pos: int | None, *, number: int, label: str) -> str:
     if pos is None:
         return ""
@@ -249,9 +244,9 @@ def _amount(value: str, mapping: CsvMapping, *, location: str) -> Decimal:
     try:
         amount = Decimal(cleaned)
     except InvalidOperation:
-        raise StatementFormatError(BAD_AMOUNT, location=location, value=_shown(value)) from None
+        raise StatementFormatError(BAD_AMOUNT, location=location, value=quoted(value)) from None
     if not amount.is_finite():
-        raise StatementFormatError(BAD_AMOUNT, location=location, value=_shown(value))
+        raise StatementFormatError(BAD_AMOUNT, location=location, value=quoted(value))
     return amount
 
 
@@ -260,7 +255,7 @@ def _date(value: str, mapping: CsvMapping, *, location: str) -> date:
         return datetime.strptime(value, mapping.date_format).date()  # noqa: DTZ007 (a calendar date)
     except ValueError:
         raise StatementFormatError(
-            BAD_DATE, location=location, value=_shown(value), format=mapping.date_format
+            BAD_DATE, location=location, value=quoted(value), format=mapping.date_format
         ) from None
 
 
@@ -287,7 +282,7 @@ def _line(
             raise StatementFormatError(
                 BAD_INDICATOR,
                 location=where("credit_debit_column"),
-                value=_shown(indicator),
+                value=quoted(indicator),
                 allowed=", ".join(mapping.credit_values + mapping.debit_values),
             )
         amount = abs(amount)
@@ -297,7 +292,7 @@ def _line(
         raise StatementFormatError(ZERO_AMOUNT, location=where("amount"))
     currency = (cell("currency_column") or mapping.currency).upper()
     if not re.fullmatch(r"[A-Z]{3}", currency):
-        raise StatementFormatError(BAD_CURRENCY, location=where("currency_column"), currency=_shown(currency))
+        raise StatementFormatError(BAD_CURRENCY, location=where("currency_column"), currency=quoted(currency))
     texts = [_cell(row, pos, number=number, label="remittance") for pos in remittance]
     return ParsedLine(
         amount=abs(amount),

@@ -33,7 +33,7 @@ from schwifty.exceptions import SchwiftyException
 
 from core.messages import message_define
 from payments.bank.gvc import carries_return_reason
-from payments.bank.types import ParsedLine, ParsedStatement, StatementFormatError
+from payments.bank.types import ParsedLine, ParsedStatement, StatementFormatError, quoted
 
 NO_STATEMENT = message_define(
     "bank.mt940.no_statement", gettext_noop("No MT940 statement found: no line starts with :20:.")
@@ -210,7 +210,7 @@ class _Transactions(mt940.models.Transactions):
             raise
         except (RuntimeError, ValueError, InvalidOperation, KeyError, TypeError) as exc:
             raise StatementFormatError(
-                MALFORMED, location=_at(number), tag=tag_id, value=_shown(value.strip())
+                MALFORMED, location=_at(number), tag=tag_id, value=quoted(value.strip())
             ) from exc
 
 
@@ -244,7 +244,7 @@ def _parse_block(block: list[tuple[int, str]]) -> ParsedStatement:
         raise StatementFormatError(NO_CLOSING, location=start)
     currency = (opening.amount.currency or "").upper()
     if not re.fullmatch(r"[A-Z]{3}", currency):
-        raise StatementFormatError(BAD_CURRENCY, location=start, currency=_shown(currency))
+        raise StatementFormatError(BAD_CURRENCY, location=start, currency=quoted(currency))
     if (closing.amount.currency or "").upper() != currency:
         raise StatementFormatError(MIXED_CURRENCIES, location=start)
 
@@ -273,11 +273,6 @@ def _parse_block(block: list[tuple[int, str]]) -> ParsedStatement:
 
 def _at(number: int) -> str:
     return _("line %(line)s") % {"line": number}
-
-
-def _shown(value: str) -> str:
-    """A value quoted for an error message, shortened: a message must stay readable."""
-    return repr(value if len(value) <= 60 else value[:57] + "...")
 
 
 def _date(value: Any) -> date | None:

@@ -43,6 +43,11 @@ class StatementFormatError(ValueError):
         return f"{self.location}: {self.message}" if self.location else self.message
 
 
+def quoted(value: str) -> str:
+    """A value from the file quoted for an error message, shortened: a message must stay readable."""
+    return repr(value if len(value) <= 60 else value[:57] + "...")
+
+
 @dataclass(frozen=True)
 class ParsedLine:
     """One booked (or pending) movement on the account: a credit (money in) or a debit."""
