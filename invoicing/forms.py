@@ -287,6 +287,9 @@ class DueDateForm(ServiceErrorsMixin, forms.Form):
     )
 
 
+LUMP_SUM_CLEARED_TEXTS = ("allowance_reason", "allowance_reason_code", "charge_reason", "charge_reason_code")
+
+
 class CreditNoteForm(ServiceErrorsMixin, forms.Form):
     """Full credit, or per line a quantity (at the invoiced price) or a net amount (lump sum)."""
 
@@ -379,10 +382,10 @@ class CreditNoteForm(ServiceErrorsMixin, forms.Form):
             base = {field: getattr(line, field) for field in LINE_FIELDS}
             if quantity is not None:
                 quantity = quantity.copy_sign(line.quantity)
-                if line.allowance_amount:
-                    # An absolute line allowance is credited in proportion to the quantity.
-                    share = line.allowance_amount * quantity / line.quantity
-                    base["allowance_amount"] = quantize(share, currency)
+                for field in ("allowance_amount", "charge_amount"):
+                    if getattr(line, field):
+                        # An absolute line allowance or charge is credited in proportion to the quantity.
+                        base[field] = quantize(getattr(line, field) * quantity / line.quantity, currency)
                 rows.append({**base, "quantity": quantity})
             elif amount is not None:
                 rows.append(
@@ -392,8 +395,9 @@ class CreditNoteForm(ServiceErrorsMixin, forms.Form):
                         "unit_code": "LS",  # UN/ECE Rec. 20 lump sum
                         "unit_price": amount,
                         "price_base_quantity": Decimal("1"),
-                        "allowance_percent": None,
-                        "allowance_amount": None,
+                        # A lump sum is a net amount: the line's allowance and charge are in it.
+                        **dict.fromkeys(("allowance_percent", "allowance_amount", "charge_percent", "charge_amount")),
+                        **dict.fromkeys(LUMP_SUM_CLEARED_TEXTS, ""),
                     }
                 )
             else:

@@ -8,8 +8,8 @@ minor unit: EUR 0.01, JPY 1, BHD 0.001):
 
 1. line amount before allowances and charges ``quantity × unit_price ÷ price_base_quantity``
    (PEPPOL-EN16931-R120); this rounded amount is also the base (BT-137) of a percent allowance;
-2. line allowance given as a percent: ``round(rounded line amount × BT-138 ÷ 100)``
-   (PEPPOL-EN16931-R040 then holds exactly);
+2. line allowance or charge given as a percent: ``round(rounded line amount × BT-138 ÷ 100)``
+   (BT-143 for a charge; PEPPOL-EN16931-R040 then holds exactly);
 3. document allowance/charge given as a percent: ``round(BT-93 × BT-94 ÷ 100)``
    (BT-100 × BT-101 for charges);
 4. VAT per breakdown row: ``round(BT-116 × BT-119 ÷ 100)`` (BR-CO-17), never per line.
@@ -51,6 +51,22 @@ class LineInput:
     allowance_percent: Decimal | None = None  # BT-138, 0..100, of the rounded line amount
     allowance_amount: Decimal | None = None  # BT-136; not together with allowance_percent
     charge_amount: Decimal | None = None  # BT-141
+    charge_percent: Decimal | None = None  # BT-143, 0..100, of the rounded line amount (BT-142)
+
+    @classmethod
+    def of(cls, line) -> LineInput:
+        """The input of a stored line (anything with the InvoiceLine attributes)."""
+        return cls(
+            quantity=line.quantity,
+            unit_price=line.unit_price,
+            vat_category=line.vat_category,
+            vat_rate=line.vat_rate,
+            price_base_quantity=line.price_base_quantity,
+            allowance_percent=line.allowance_percent,
+            allowance_amount=line.allowance_amount,
+            charge_amount=line.charge_amount,
+            charge_percent=line.charge_percent,
+        )
 
 
 @dataclass(frozen=True)
@@ -207,6 +223,12 @@ def _check_line(errors: _Errors, index: int, line: LineInput, currency: str) -> 
             "Give the line allowance as a percentage (BT-138) or as an amount (BT-136), not both.",
         )
     _check_amount(errors, f"{prefix}.charge_amount", line.charge_amount, currency, "BR-DEC-27")
+    _check_percent(errors, f"{prefix}.charge_percent", line.charge_percent, "BT-143")
+    if line.charge_percent is not None and line.charge_amount is not None:
+        errors.add(
+            f"{prefix}.charge_amount",
+            "Give the line charge as a percentage (BT-143) or as an amount (BT-141), not both.",
+        )
     _check_vat(errors, prefix, line.vat_category, line.vat_rate, "05")
 
 
@@ -300,20 +322,37 @@ def _check_currency(currency: object, rule: str) -> None:
 def _line_result(line: LineInput, currency: str) -> LineResult:
     """BT-131 = round(BT-129 × BT-146 ÷ BT-149) − BT-136 + BT-141 (PEPPOL-EN16931-R120).
 
-    A percent allowance is taken of the rounded line amount, which is its base amount BT-137.
+    A percent allowance or charge is taken of the rounded line amount, which is its base amount
+    (BT-137, BT-142).
     """
-    extended = line.quantity * line.unit_price
-    if line.price_base_quantity != 1:
-        extended /= line.price_base_quantity
-    gross = _money(extended, currency)
+    gross = _line_gross(line, currency)
     if line.allowance_percent is not None:
         allowance = _money(gross * line.allowance_percent / _HUNDRED, currency)
     else:
         allowance = _money(line.allowance_amount or Decimal(0), currency)
-    charge = _money(line.charge_amount or Decimal(0), currency)
+    if line.charge_percent is not None:
+        charge = _money(gross * line.charge_percent / _HUNDRED, currency)
+    else:
+        charge = _money(line.charge_amount or Decimal(0), currency)
     return LineResult(
         net_amount=_money(gross - allowance + charge, currency), allowance_amount=allowance, charge_amount=charge
     )
+
+
+def line_amounts(line: LineInput, *, currency: str = "EUR") -> tuple[Decimal, LineResult]:
+    """The rounded line amount (the base BT-137/BT-142 of a percent allowance or charge) and the
+    line's result, for documents built from stored lines (the e-invoice, the PDF)."""
+    with localcontext() as context:
+        context.prec = _PRECISION
+        return _line_gross(line, currency), _line_result(line, currency)
+
+
+def _line_gross(line: LineInput, currency: str) -> Decimal:
+    """round(BT-129 × BT-146 ÷ BT-149), under the caller's precise context."""
+    extended = line.quantity * line.unit_price
+    if line.price_base_quantity != 1:
+        extended /= line.price_base_quantity
+    return _money(extended, currency)
 
 
 def _allowance_charge_result(item: AllowanceChargeInput, currency: str) -> AllowanceChargeResult:

@@ -63,20 +63,24 @@ class InvoiceLineInline(DraftRowInline):
     form = InvoiceLineForm
     formset = InvoiceLineFormSet
     fields = [
-        ("description", "item_number"),
+        ("description", "item_number", "note"),
         ("quantity", "unit_code"),
         ("unit_price", "price_base_quantity"),
-        ("allowance_percent", "allowance_amount"),
+        ("allowance_percent", "allowance_amount", "allowance_reason", "allowance_reason_code"),
+        ("charge_percent", "charge_amount", "charge_reason", "charge_reason_code"),
+        ("period_start", "period_end"),
         ("vat_category", "vat_rate"),
         ("exemption_reason", "exemption_code"),
         "line_net",
     ]
     readonly_fields = ["line_net"]
     columns = [
-        (_("description"), _("item number")),
+        (_("description"), _("item number · line note")),
         (_("quantity"), _("unit (UN/ECE Rec. 20)")),
         (_("unit net price"), _("per quantity")),
-        (_("line allowance %"), _("or amount")),
+        (_("line allowance %"), _("or amount · reason · reason code")),
+        (_("line charge %"), _("or amount · reason · reason code")),
+        (_("line period from"), _("line period to")),
         (_("VAT category"), _("VAT rate (%)")),
         (_("exemption reason"), _("exemption code")),
         (_("net amount"), ""),
@@ -84,10 +88,12 @@ class InvoiceLineInline(DraftRowInline):
 
     # Issued rows are text: 6 hours at 95.00, not 6.0000 at 95.0000.
     readonly_columns = [
-        ("description", "item_number"),
+        ("description", "item_number", "note"),
         ("quantity_text", "unit_code"),
         ("price_text", "base_quantity_text"),
-        ("allowance_percent", "allowance_amount"),
+        ("allowance_percent", "allowance_amount", "allowance_reason", "allowance_reason_code"),
+        ("charge_percent", "charge_amount", "charge_reason", "charge_reason_code"),
+        ("period_start", "period_end"),
         ("vat_category", "vat_rate"),
         ("exemption_reason", "exemption_code"),
         "line_net",

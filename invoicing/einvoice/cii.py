@@ -16,7 +16,7 @@ returned, so that validation can name the rule that fails.
 from __future__ import annotations
 
 from datetime import date
-from decimal import Decimal, localcontext
+from decimal import Decimal
 
 from drafthorse.models.accounting import ApplicableTradeTax, CategoryTradeTax, TradeAllowanceCharge
 from drafthorse.models.document import Document
@@ -25,10 +25,9 @@ from drafthorse.models.party import TaxRegistration
 from drafthorse.models.payment import PaymentMeans, PaymentTerms
 from drafthorse.models.tradelines import LineItem
 
-from core.money import quantize
-
 from ..models import DocumentStatus, DocumentType, Invoice, InvoiceEvent, VatCategory
 from ..terms import DiscountTier, TermsSpec, xrechnung_payment_terms
+from ..totals import LineInput, line_amounts
 
 # BT-24 specification identifiers and the BT-23 business process XRechnung expects.
 GUIDELINE_EN16931 = "urn:cen.eu:en16931:2017"
@@ -45,6 +44,7 @@ _CENT = Decimal("0.01")
 _WORDS = {
     "de": {
         "discount": "Rabatt",
+        "project": "Projekt",
         "offset": "Der Betrag wird mit Rechnung {number} vom {date} verrechnet.",
         "offset_info": "Verrechnung mit Rechnung {number}",
         "rate": "Umrechnungskurs für die Umsatzsteuer: 1 EUR = {rate} {currency} ({kind}, {when}).",
@@ -54,6 +54,7 @@ _WORDS = {
     },
     "en": {
         "discount": "Discount",
+        "project": "Project",
         "offset": "The amount is offset against invoice {number} of {date}.",
         "offset_info": "Offset against invoice {number}",
         "rate": "Exchange rate for VAT: 1 EUR = {rate} {currency} ({kind}, {when}).",
@@ -177,10 +178,15 @@ def _notes(invoice: Invoice, language: str) -> list[tuple[str, str]]:
 
 
 def _line_item(line, currency: str, language: str) -> LineItem:
-    """BG-25: BT-126 position, BT-153 name, BT-155 item number, BT-129/130 quantity and unit,
-    BT-146 net price with BT-149/150 base quantity, BG-27 allowance, BT-151/152 VAT, BT-131 net."""
+    """BG-25: BT-126 position, BT-127 note, BT-153 name, BT-155 item number, BT-129/130 quantity and
+    unit, BT-146 net price with BT-149/150 base quantity, BG-26 period, BG-27 allowance, BG-28
+    charge, BT-151/152 VAT, BT-131 net."""
     item = LineItem()
     item.document.line_id = str(line.position)
+    if line.note:
+        note = IncludedNote()
+        note.content = line.note  # BT-127
+        item.document.notes.add(note)
     if line.item_number:
         item.product.seller_assigned_id = line.item_number
     item.product.name = line.description
@@ -192,34 +198,46 @@ def _line_item(line, currency: str, language: str) -> LineItem:
     item.settlement.trade_tax.category_code = line.vat_category
     if line.vat_category != VatCategory.NOT_SUBJECT:  # BR-O-05: category O lines carry no rate
         item.settlement.trade_tax.rate_applicable_percent = _rate(line.vat_rate or 0)
-    allowance = _line_allowance(line, currency)
-    if allowance:
-        charge = TradeAllowanceCharge()
-        charge.indicator = False
-        if line.allowance_percent is not None:
-            charge.calculation_percent = _rate(line.allowance_percent)  # BT-138
-            charge.basis_amount = _amount(_line_gross(line, currency))  # BT-137
-        charge.actual_amount = _amount(allowance)  # BT-136
-        # BR-42 wants a reason; the line stores none, so the UNTDID 5189 "discount" code and word.
-        charge.reason_code = LINE_DISCOUNT_REASON_CODE
-        charge.reason = _WORDS[language]["discount"]
-        item.settlement.allowance_charge.add(charge)
+    if line.period_start or line.period_end:  # BG-26 (BR-CO-20: a start or an end)
+        if line.period_start:
+            item.settlement.period.start = line.period_start  # BT-134
+        if line.period_end:
+            item.settlement.period.end = line.period_end  # BT-135
+    gross, amounts = line_amounts(LineInput.of(line), currency=currency)
+    if line.allowance_percent is not None or line.allowance_amount:  # BG-27: BT-136..140
+        reason, code = line.allowance_reason, line.allowance_reason_code
+        if not (reason or code):
+            # BR-42 wants a reason; a line that states none gets the UNTDID 5189 "discount" code and word.
+            reason, code = _WORDS[language]["discount"], LINE_DISCOUNT_REASON_CODE
+        item.settlement.allowance_charge.add(
+            _line_allowance_charge(False, line.allowance_percent, amounts.allowance_amount, gross, reason, code)
+        )
+    if line.charge_percent is not None or line.charge_amount is not None:  # BG-28: BT-141..145 (BR-44 checked)
+        item.settlement.allowance_charge.add(
+            _line_allowance_charge(
+                True, line.charge_percent, amounts.charge_amount, gross, line.charge_reason, line.charge_reason_code
+            )
+        )
     item.settlement.monetary_summation.total_amount = _amount(line.net_amount)
     return item
 
 
-def _line_gross(line, currency: str) -> Decimal:
-    """round(BT-129 × BT-146 ÷ BT-149), the amount a line allowance is taken from (invoicing.totals)."""
-    with localcontext() as context:
-        context.prec = 60
-        return quantize(line.quantity * line.unit_price / line.price_base_quantity, currency)
-
-
-def _line_allowance(line, currency: str) -> Decimal:
-    """BT-136 as applied: what lies between the rounded line amount and its stored net (no line charges exist)."""
-    if line.allowance_percent is None and not line.allowance_amount:
-        return Decimal(0)
-    return _line_gross(line, currency) - line.net_amount
+def _line_allowance_charge(
+    is_charge: bool, percent, amount: Decimal, gross: Decimal, reason: str, code: str
+) -> TradeAllowanceCharge:
+    """A line allowance (BG-27) or charge (BG-28): its amount as applied, a percentage with the
+    rounded line amount as its base (BT-138/137, BT-143/142), the reason text and code."""
+    element = TradeAllowanceCharge()
+    element.indicator = is_charge
+    if percent is not None:
+        element.calculation_percent = _rate(percent)
+        element.basis_amount = _amount(gross)
+    element.actual_amount = _amount(amount)
+    if code:
+        element.reason_code = code
+    if reason:
+        element.reason = reason
+    return element
 
 
 # --- agreement: parties and references --------------------------------------------------------
@@ -231,8 +249,27 @@ def _agreement(doc: Document, invoice: Invoice, language: str, *, not_subject: b
         agreement.buyer_reference = invoice.buyer_reference  # BT-10 (XRechnung: the Leitweg-ID, BR-DE-15)
     _seller(agreement.seller, invoice.seller or {}, language, with_vat_id=not not_subject)
     _buyer(agreement.buyer, invoice.buyer or {}, with_vat_id=not not_subject)
+    _buyer_contact(agreement.buyer, invoice)
     if invoice.purchase_order_reference:
         agreement.buyer_order.issuer_assigned_id = invoice.purchase_order_reference  # BT-13
+    if invoice.contract_reference:
+        agreement.contract.issuer_assigned_id = invoice.contract_reference  # BT-12
+    if invoice.project_reference:
+        # BT-11. CII's SpecifiedProcuringProject requires a Name that EN 16931 does not have.
+        agreement.procuring_project_type.id = invoice.project_reference
+        agreement.procuring_project_type.name = invoice.project_name or _WORDS[language]["project"]
+
+
+def _buyer_contact(party, invoice: Invoice) -> None:
+    """BG-9 as stored on the invoice: BT-56 contact person, BT-57 phone, BT-58 e-mail."""
+    if not (invoice.buyer_contact_name or invoice.buyer_contact_phone or invoice.buyer_contact_email):
+        return
+    if invoice.buyer_contact_name:
+        party.contact.person_name = invoice.buyer_contact_name
+    if invoice.buyer_contact_phone:
+        party.contact.telephone.number = invoice.buyer_contact_phone
+    if invoice.buyer_contact_email:
+        party.contact.email.address = invoice.buyer_contact_email
 
 
 def _seller(party, seller: dict, language: str, *, with_vat_id: bool) -> None:

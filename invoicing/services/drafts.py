@@ -25,18 +25,7 @@ from .draft_cleaning import MAX_STORED_AMOUNT, _clean_all, _grouped
 def document_totals(invoice: Invoice, lines: list, allowances: list) -> Totals:
     """The EN 16931 totals of stored rows (drafts' live totals; raises TotalsError)."""
     return compute_totals(
-        lines=[
-            LineInput(
-                quantity=line.quantity,
-                unit_price=line.unit_price,
-                vat_category=line.vat_category,
-                vat_rate=line.vat_rate,
-                price_base_quantity=line.price_base_quantity,
-                allowance_percent=line.allowance_percent,
-                allowance_amount=line.allowance_amount,
-            )
-            for line in lines
-        ],
+        lines=[LineInput.of(line) for line in lines],
         allowances_charges=[
             AllowanceChargeInput(
                 is_charge=a.is_charge,
@@ -134,6 +123,24 @@ def _write_children(invoice: Invoice, lines: list[dict] | None, allowances: list
         )
 
 
+BUYER_CONTACT_FIELDS = ("buyer_contact_name", "buyer_contact_phone", "buyer_contact_email")
+
+
+def _invoice_contact_defaults(customer, data: dict) -> dict:
+    """BG-9 of a new draft: the customer's contact who receives invoices (the first by name), unless
+    the caller gives any of the contact fields (an empty one included: "no contact on this invoice")."""
+    if any(field in data for field in BUYER_CONTACT_FIELDS):
+        return {}
+    contact = customer.contacts.filter(receives_invoices=True).order_by("name", "id").first()
+    if contact is None:
+        return {}
+    return {
+        "buyer_contact_name": contact.name,
+        "buyer_contact_phone": contact.phone,
+        "buyer_contact_email": contact.email,
+    }
+
+
 def invoice_draft_create(
     *,
     customer,
@@ -156,6 +163,8 @@ def invoice_draft_create(
     header, clean_line_rows, clean_allowance_rows = _clean_all(
         data=dict(data or {}), lines=list(lines), allowances=list(allowances_charges), instance=None, as_of=as_of
     )
+    for field, value in _invoice_contact_defaults(customer, data or {}).items():
+        header.setdefault(field, value)
     with transaction.atomic():
         invoice = Invoice(
             document_type=document_type,
