@@ -395,7 +395,9 @@ class PaymentEvent(models.Model):
 # An uploaded file is one ``BankStatementImport``; it holds one or more ``BankStatement`` rows (CAMT
 # Stmt/Rpt/Ntfctn, MT940 :20: blocks), each with its ``BankStatementLine`` rows. Imports are all or
 # nothing (payments.bank.importing) and idempotent: a file is stored once (sha256), a statement once
-# per account, kind and id, and a line once per content hash among the lines not superseded.
+# per account, kind, period, opening balance and statement number (``BankStatement.standing``: a
+# re-delivery with other content waits on hold for a finance manager), and a line once per content
+# hash among the lines not superseded or withdrawn.
 
 
 class BankStatementImport(models.Model):
@@ -416,7 +418,9 @@ class BankStatementImport(models.Model):
         _("CSV mapping"), null=True, blank=True, help_text=_("The column mapping a CSV file is read with.")
     )
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.QUEUED)
-    error = models.TextField(_("error"), blank=True, default="")
+    error_message = models.JSONField(
+        _("error"), null=True, blank=True, help_text=_("Why the file was refused, worded when read (core.messages).")
+    )
     error_location = models.CharField(_("error location"), max_length=500, blank=True, default="")
     progress = models.PositiveSmallIntegerField(_("progress (%)"), default=0)
     statement_count = models.PositiveIntegerField(_("statements"), default=0)
@@ -426,6 +430,16 @@ class BankStatementImport(models.Model):
     duplicate_count = models.PositiveIntegerField(_("duplicate lines"), default=0)
     confirmed_count = models.PositiveIntegerField(
         _("confirmed lines"), default=0, help_text=_("Lines of earlier intraday reports or notifications confirmed.")
+    )
+    redelivered_count = models.PositiveIntegerField(
+        _("statements delivered before"),
+        default=0,
+        help_text=_("Statements identical to one imported before: nothing of them was added."),
+    )
+    held_count = models.PositiveIntegerField(
+        _("statements on hold"),
+        default=0,
+        help_text=_("Statements delivered again with other content: on hold until a finance manager decides."),
     )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -450,11 +464,27 @@ class BankStatementImport(models.Model):
     def __str__(self) -> str:
         return f"{self.filename} ({self.created_at:%Y-%m-%d %H:%M})"
 
+    @property
+    def error(self) -> str:
+        """The refusal worded in the active language ("" when the import did not fail)."""
+        from core.messages import message_text
+
+        return message_text(self.error_message)
+
 
 class BankStatementKind(models.TextChoices):
     STATEMENT = "statement", _("statement (end of day)")
     REPORT = "report", _("intraday report")
     NOTIFICATION = "notification", _("notification")
+
+
+class BankStatementStanding(models.TextChoices):
+    """Whether a delivered statement counts (``payments.bank.importing.redelivery``)."""
+
+    ACTIVE = "active", pgettext_lazy("bank statement standing", "in effect")
+    HELD = "held", pgettext_lazy("bank statement standing", "on hold: delivered again with other content")
+    REJECTED = "rejected", pgettext_lazy("bank statement standing", "re-delivery rejected")
+    SUPERSEDED = "superseded", pgettext_lazy("bank statement standing", "replaced by a re-delivery")
 
 
 class BankStatement(models.Model):
@@ -481,21 +511,71 @@ class BankStatement(models.Model):
         blank=True,
         help_text=_("Opening balance + booked entries − closing balance; anything but 0 is a warning."),
     )
-    balance_warning = models.TextField(_("balance warning"), blank=True, default="")
+    warnings = models.JSONField(
+        _("balance warnings"),
+        default=list,
+        blank=True,
+        help_text=_("Balance and intraday warnings, worded when read (core.messages)."),
+    )
     line_count = models.PositiveIntegerField(_("lines"), default=0)
+    standing = models.CharField(
+        _("standing"), max_length=10, choices=BankStatementStanding.choices, default=BankStatementStanding.ACTIVE
+    )
+    redelivery_of = models.ForeignKey(
+        "self",
+        verbose_name=_("delivered before as"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="redeliveries",
+        help_text=_("The statement this one delivers again with other content."),
+    )
+    line_hashes = models.JSONField(
+        _("line identities"), default=list, blank=True, help_text=_("The content hash of every line as delivered.")
+    )
+    held_lines = models.JSONField(
+        _("lines on hold"),
+        default=list,
+        blank=True,
+        help_text=_("The lines of a re-delivery on hold, stored as lines only when it is accepted."),
+    )
+    changes = models.JSONField(
+        _("changes against the earlier delivery"),
+        default=list,
+        blank=True,
+        help_text=_("Added, removed and changed lines."),
+    )
 
     class Meta:
         verbose_name = _("bank statement")
         verbose_name_plural = _("bank statements")
         ordering = ["-to_date", "-id"]
         constraints = [
+            # One delivery in effect per statement (payments.bank.importing.redelivery.statement_identity).
             models.UniqueConstraint(
-                fields=["account_iban", "kind", "statement_id"], name="payments_bankstatement_unique_id"
+                fields=["account_iban", "kind", "statement_id", "from_date", "to_date", "opening_balance"],
+                condition=Q(standing="active"),
+                nulls_distinct=False,
+                name="payments_bankstatement_one_in_effect",
             ),
+            models.CheckConstraint(
+                condition=Q(standing__in=["active", "held", "rejected", "superseded"]),
+                name="payments_bankstatement_standing_valid",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["account_iban", "kind", "from_date", "to_date"], name="payments_bankstmt_period"),
         ]
 
     def __str__(self) -> str:
         return f"{self.account_iban} {self.statement_id}"
+
+    @property
+    def balance_warning(self) -> str:
+        """The warnings worded in the active language, one per line ("" without warnings)."""
+        from core.messages import messages_text
+
+        return messages_text(self.warnings)
 
 
 class BankStatementLine(models.Model):
@@ -560,6 +640,15 @@ class BankStatementLine(models.Model):
         related_name="supersedes",
         help_text=_("The end-of-day statement line that confirmed this intraday report or notification line."),
     )
+    withdrawn_by = models.ForeignKey(
+        BankStatement,
+        verbose_name=_("withdrawn by re-delivery"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="withdrawn_lines",
+        help_text=_("The accepted re-delivery of the statement that no longer carries this line, or changed it."),
+    )
 
     class Meta:
         verbose_name = _("bank statement line")
@@ -569,7 +658,7 @@ class BankStatementLine(models.Model):
             # One live line per movement; a confirmed intraday line keeps its hash beside its successor.
             models.UniqueConstraint(
                 fields=["content_hash"],
-                condition=Q(superseded_by__isnull=True),
+                condition=Q(superseded_by__isnull=True, withdrawn_by__isnull=True),
                 name="payments_bankline_unique_live_hash",
             ),
             models.CheckConstraint(condition=Q(amount__gt=0), name="payments_bankline_amount_positive"),
@@ -589,6 +678,50 @@ class BankStatementLine(models.Model):
     def __str__(self) -> str:
         sign = "+" if self.credit else "−"
         return f"{sign}{self.amount} {self.currency} {self.booking_date or self.value_date or ''}".strip()
+
+
+class BankStatementEvent(models.Model):
+    """What happened to a re-delivered statement, by whom and why (one row per transition of
+    ``BankStatement.standing``; ``payments.bank.importing.redelivery``)."""
+
+    class Kind(models.TextChoices):
+        HELD = "held", pgettext_lazy("bank statement event", "put on hold")
+        ACCEPTED = "accepted", pgettext_lazy("bank statement event", "re-delivery accepted")
+        REJECTED = "rejected", pgettext_lazy("bank statement event", "re-delivery rejected")
+        SUPERSEDED = "superseded", pgettext_lazy("bank statement event", "replaced by a re-delivery")
+
+    statement = models.ForeignKey(
+        BankStatement, verbose_name=_("statement"), on_delete=models.PROTECT, related_name="events"
+    )
+    kind = models.CharField(_("event"), max_length=10, choices=Kind.choices)
+    from_standing = models.CharField(_("from"), max_length=10, blank=True, default="")
+    to_standing = models.CharField(_("to"), max_length=10)
+    at = models.DateTimeField(_("at"))
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    actor = models.CharField(
+        _("actor"),
+        max_length=200,
+        blank=True,
+        default="",
+        help_text=_("Who acted when not a user (an API key, the import)."),
+    )
+    reason = models.TextField(_("reason"), blank=True, default="")
+    data = models.JSONField(_("data"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("bank statement event")
+        verbose_name_plural = _("bank statement events")
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.at:%Y-%m-%d %H:%M}"
 
 
 # --- Bank statement matching (issue 8: matching) -----------------------------------------------

@@ -84,6 +84,7 @@ ADMIN_EXTRA_MODEL_VIEWS = {
     "admin:payments_payment_return": ACCEPTS_WRITES,
     "admin:payments_bankstatementimport_upload": ACCEPTS_WRITES,  # accountants upload statement files
     "admin:payments_bankstatementline_review": ACCEPTS_WRITES,  # accountants decide on lines to review
+    "admin:payments_bankstatement_decide": ACCEPTS_WRITES,  # finance managers decide on a re-delivery
     "admin:payments_payment_complete": ACCEPTS_WRITES,
     "admin:payments_payment_fail": ACCEPTS_WRITES,
     "admin:payments_payment_assign": ACCEPTS_WRITES,
@@ -150,6 +151,8 @@ API_ROUTES = {
     "v1:bank-import-detail": NEVER_WRITES,
     "v1:bank-statement-list": NEVER_WRITES,
     "v1:bank-statement-detail": NEVER_WRITES,
+    "v1:bank-statement-accept": ACCEPTS_WRITES,  # finance managers accept a re-delivered statement
+    "v1:bank-statement-reject": ACCEPTS_WRITES,  # finance managers reject a re-delivered statement
     "v1:bank-statement-line-list": NEVER_WRITES,
     "v1:bank-statement-line-detail": NEVER_WRITES,
     "v1:bank-statement-line-accept": ACCEPTS_WRITES,

@@ -2,10 +2,10 @@
 
 Matching progress is computed from the lines, not stored: it is whatever the matching job has
 decided so far, so a person sees it move while the job runs and sees it stop when the job waits
-for a retry. Counted are the lines matching works on: live (not superseded by a statement line)
-and booked (``BOOK``; pending lines are never matched). ``decided`` are lines ``matched`` or
-``ignored``, ``review`` lines wait for a person, ``waiting`` lines are still ``new`` (the job has
-not reached them yet, or failed on them and will try again).
+for a retry. Counted are the lines matching works on: live (not superseded by a statement line, not
+withdrawn by an accepted re-delivery) and booked (``BOOK``; pending lines are never matched).
+``decided`` are lines ``matched`` or ``ignored``, ``review`` lines wait for a person, ``waiting``
+lines are still ``new`` (the job has not reached them yet, or failed on them and will try again).
 """
 
 from __future__ import annotations
@@ -71,7 +71,9 @@ class MatchingProgress:
 def _progress(group_by: str, ids) -> dict[int, MatchingProgress]:
     ids = list(ids)
     rows = (
-        BankStatementLine.objects.filter(**{f"{group_by}__in": ids}, superseded_by__isnull=True, status="BOOK")
+        BankStatementLine.objects.filter(
+            **{f"{group_by}__in": ids}, superseded_by__isnull=True, withdrawn_by__isnull=True, status="BOOK"
+        )
         .values(group_by)
         .order_by(group_by)
         .annotate(

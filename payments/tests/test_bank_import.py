@@ -19,9 +19,11 @@ from django.db import connection
 from django.db.models import Sum
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from django.utils.translation import gettext_noop
 
 import payments.bank.admin  # noqa: F401  (registers the admin pages until payments/admin.py imports it)
 from core.api.problems import PROBLEM_CONTENT_TYPE
+from core.messages import message_define
 from core.models import Job
 from core.services import job_run
 from payments.bank.importing import (
@@ -41,6 +43,7 @@ AS_OF = datetime(2026, 3, 4, 7, 0, tzinfo=UTC)
 ACCOUNT = "DE02120300000000202051"
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "bank"
 Status = BankStatementImport.Status
+NOT_A_NUMBER = message_define("test.bank.not_a_number", gettext_noop("amount is not a number"))
 
 
 # --- Building statements ---------------------------------------------------------------------------
@@ -171,16 +174,17 @@ def test_an_overlapping_second_file_stores_only_the_line_the_first_did_not_have(
     assert BankStatement.objects.get(statement_id="S2").lines.get().amount == Decimal("30.00")
 
 
-def test_a_statement_delivered_again_with_one_more_line_keeps_its_lines_and_adds_the_new_one():
+def test_a_statement_delivered_again_with_one_more_line_is_held_not_appended_to():
+    # Issue 13: the extra line used to be appended and matched; see test_bank_redelivery.py.
     a, b = line("10.00", ref="A"), line("20.00", ref="B")
     imported(statement("S1", a), data=b"first")
 
     again = imported(statement("S1", a, b), data=b"second")
 
-    assert (again.new_statement_count, again.new_line_count, again.duplicate_count) == (0, 1, 1)
-    only = BankStatement.objects.get()
-    assert list(only.lines.values_list("position", "amount")) == [(0, Decimal("10.00")), (1, Decimal("20.00"))]
-    assert only.line_count == 2
+    assert (again.new_statement_count, again.new_line_count, again.held_count) == (0, 0, 1)
+    first = BankStatement.objects.get(standing="active")
+    assert list(first.lines.values_list("position", "amount")) == [(0, Decimal("10.00"))]
+    assert first.line_count == 1
 
 
 def test_an_intraday_report_then_the_statement_stores_each_movement_once_and_links_the_report_line():
@@ -223,7 +227,7 @@ def test_two_identical_movements_in_one_statement_are_both_kept_and_a_second_del
 
 def test_a_malformed_file_fails_with_message_and_location_and_stores_nothing():
     def broken(data, *, filename="", csv_mapping=None):
-        raise StatementFormatError("amount is not a number", location="Stmt[1]/Ntry[3]/Amt")
+        raise StatementFormatError(NOT_A_NUMBER, location="Stmt[1]/Ntry[3]/Amt")
 
     statement_import = upload()
     failed = statement_import_run(import_id=statement_import.pk, as_of=AS_OF, parse=broken)
@@ -258,13 +262,13 @@ def test_a_failed_file_uploaded_again_is_queued_again():
     statement_import_run(
         import_id=statement_import.pk,
         as_of=AS_OF,
-        parse=lambda *a, **k: (_ for _ in ()).throw(StatementFormatError("x")),
+        parse=lambda *a, **k: (_ for _ in ()).throw(StatementFormatError(NOT_A_NUMBER)),
     )
 
     again = upload()
 
     assert again.pk == statement_import.pk
-    assert (again.status, again.error) == (Status.QUEUED, "")
+    assert (again.status, again.error, again.error_message) == (Status.QUEUED, "", None)
     assert statement_import_run(import_id=again.pk, as_of=AS_OF, parse=stub(statement("S1", line("1.00")))).status == (
         Status.DONE
     )
@@ -285,7 +289,7 @@ def test_a_statement_that_does_not_add_up_is_imported_with_a_balance_warning():
     stored = BankStatement.objects.get()
     assert result.status == Status.DONE
     assert stored.balance_difference == Decimal("-14.00")
-    assert "120.00" in stored.balance_warning and "-14.00" in stored.balance_warning
+    assert "€120.00" in stored.balance_warning and "-€14.00" in stored.balance_warning  # worded when read
 
 
 def test_running_a_finished_import_again_changes_nothing():
@@ -569,19 +573,25 @@ def test_only_statements_that_got_lines_are_queued_for_matching_once_per_import(
     assert Job.objects.filter(kind=MATCH_JOB).count() == 2
     run_jobs()
 
-    imported(statement("S1", a), statement("S2", b, line("30.00", ref="C")), data=b"second")
+    imported(statement("S1", a), statement("S3", b, line("30.00", ref="C")), data=b"second")
 
-    s2 = BankStatement.objects.get(statement_id="S2")
+    s3 = BankStatement.objects.get(statement_id="S3")
     pending = Job.objects.filter(kind=MATCH_JOB, status=Job.Status.PENDING)
-    assert [job.payload for job in pending] == [{"statement_id": s2.pk}]
+    assert [job.payload for job in pending] == [{"statement_id": s3.pk}]
     assert first.statements.count() == 2
 
 
-def test_a_statement_whose_match_job_is_running_still_gets_a_job_for_lines_a_later_file_adds():
+def test_a_redelivery_accepted_while_the_statements_match_job_runs_gets_a_job_for_its_lines(manager):
+    from payments.bank.importing.redelivery import ACCEPT, statement_redelivery_decide
+
     imported(statement("S1", line("10.00", ref="A")), data=b"first")
     Job.objects.filter(kind=MATCH_JOB).update(status=Job.Status.RUNNING)
-
     imported(statement("S1", line("10.00", ref="A"), line("20.00", ref="B")), data=b"second")
+    assert not Job.objects.filter(kind=MATCH_JOB, status=Job.Status.PENDING).exists()  # held: nothing to match
+
+    statement_redelivery_decide(
+        statement=BankStatement.objects.get(standing="held"), decision=ACCEPT, as_of=AS_OF, by=manager
+    )
 
     assert Job.objects.filter(kind=MATCH_JOB, status=Job.Status.PENDING).count() == 1
 
@@ -742,7 +752,7 @@ def test_two_intraday_lines_that_fit_are_both_left_live_with_a_warning_on_the_st
     assert (done.new_line_count, done.confirmed_count) == (1, 0)
     assert live_lines().count() == 3
     warning = BankStatement.objects.get(statement_id="STMT-1").balance_warning
-    assert "+250.00 EUR of 2026-03-02" in warning and "fits 2 intraday lines" in warning
+    assert "€250.00 of 2 Mar 2026" in warning and "fits 2 intraday lines" in warning
 
 
 def test_one_intraday_line_that_two_statement_lines_fit_is_left_live_with_a_warning():

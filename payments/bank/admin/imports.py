@@ -12,14 +12,17 @@ from django.template.defaultfilters import filesizeformat
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from core.admin_site import ChangeListWriteGuard
+from core.roles import Role, role_of
 from invoicing.admin.display import money
 
-from ...models import BankStatement, BankStatementImport
+from ...models import BankStatement, BankStatementImport, BankStatementStanding
 from ..importing import csv_presets, statement_import_create, statement_max_bytes
+from ..importing.redelivery import ACCEPT, REJECT, change_text, statement_redelivery_decide
 from ..selectors import imports_matching_progress, statements_matching_progress
 
 TEMPLATES = "payments/admin/bank/"
@@ -47,15 +50,6 @@ class UploadForm(forms.Form):
         else:  # no CSV layouts yet: CSV files cannot be uploaded
             del self.fields["csv_mapping"]
             del self.fields["account_iban"]
-
-    def clean_file(self):
-        upload = self.cleaned_data["file"]
-        if upload.size > statement_max_bytes():
-            raise ValidationError(
-                gettext("The file is %(size)s bytes; at most %(limit)s bytes can be imported."),
-                params={"size": upload.size, "limit": statement_max_bytes()},
-            )
-        return upload
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -100,6 +94,8 @@ class BankStatementImportAdmin(MatchingProgressColumn, ReadOnlyAdmin):
         "statement_count",
         "new_line_count",
         "duplicate_count",
+        "redelivered_count",
+        "held_count",
         "matching_shown",
         "error_shown",
     ]
@@ -108,7 +104,10 @@ class BankStatementImportAdmin(MatchingProgressColumn, ReadOnlyAdmin):
     ordering = ["-created_at", "-id"]
     list_select_related = ["created_by"]
     change_list_template = TEMPLATES + "import_change_list.html"
-    readonly_fields = [*(f.name for f in BankStatementImport._meta.fields), "matching_shown"]
+    readonly_fields = [
+        *(f.name if f.name != "error_message" else "error_shown" for f in BankStatementImport._meta.fields),
+        "matching_shown",
+    ]
 
     def may_upload(self, request) -> bool:
         return request.user.has_perm(f"{self.opts.app_label}.add_{self.opts.model_name}")
@@ -130,11 +129,12 @@ class BankStatementImportAdmin(MatchingProgressColumn, ReadOnlyAdmin):
 
     @admin.display(description=_("error"))
     def error_shown(self, obj):
-        if not obj.error:
+        error = obj.error  # worded now, in the reader's language
+        if not error:
             return "—"
         if obj.error_location:
-            return format_html("{} <small>({})</small>", obj.error, obj.error_location)
-        return obj.error
+            return format_html("{} <small>({})</small>", error, obj.error_location)
+        return error
 
     def get_urls(self):
         return [
@@ -156,7 +156,7 @@ class BankStatementImportAdmin(MatchingProgressColumn, ReadOnlyAdmin):
             as_of = timezone.now()
             try:
                 statement_import = statement_import_create(
-                    data=upload.read(),
+                    data=upload,  # streamed in chunks; refused past the limit while reading
                     filename=upload.name,
                     as_of=as_of,
                     by=request.user,
@@ -167,7 +167,7 @@ class BankStatementImportAdmin(MatchingProgressColumn, ReadOnlyAdmin):
                 for field, errors in exc.message_dict.items():
                     form.add_error(field if field in form.fields else None, errors)
             else:
-                if statement_import.created_at == as_of:
+                if not statement_import.duplicate:
                     message, level = (
                         gettext("The file is uploaded; its import runs in the background."),
                         messages.SUCCESS,
@@ -200,25 +200,76 @@ class BankStatementImportAdmin(MatchingProgressColumn, ReadOnlyAdmin):
         )
 
 
+class WarningFilter(admin.SimpleListFilter):
+    title = _("balance warning")
+    parameter_name = "warned"
+
+    def lookups(self, request, model_admin):
+        return [("1", _("with a warning")), ("0", _("without a warning"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "1":
+            return queryset.exclude(warnings=[])
+        if self.value() == "0":
+            return queryset.filter(warnings=[])
+        return queryset
+
+
+class DecisionForm(forms.Form):
+    decision = forms.ChoiceField(
+        label=_("decision"),
+        choices=[
+            (ACCEPT, _("accept: the re-delivery replaces the earlier delivery")),
+            (REJECT, _("reject: keep the earlier delivery")),
+        ],
+        widget=forms.RadioSelect,
+    )
+    reason = forms.CharField(
+        label=_("reason"), widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=2000
+    )
+
+
 @admin.register(BankStatement)
-class BankStatementAdmin(MatchingProgressColumn, ReadOnlyAdmin):
+class BankStatementAdmin(ChangeListWriteGuard, MatchingProgressColumn, ReadOnlyAdmin):
     matching_progress = staticmethod(statements_matching_progress)
     list_display = [
         "to_date",
         "account_iban",
         "statement_id",
         "kind",
+        "standing_shown",
         "opening_shown",
         "closing_shown",
         "line_count",
         "matching_shown",
         "warning_shown",
     ]
-    list_filter = ["kind", "account_iban", ("balance_warning", admin.EmptyFieldListFilter)]
+    list_filter = ["standing", "kind", "account_iban", WarningFilter]
     search_fields = ["statement_id", "account_iban"]
     ordering = ["-to_date", "-id"]
     list_select_related = ["statement_import"]
-    readonly_fields = [*(f.name for f in BankStatement._meta.fields), "matching_shown"]
+    readonly_fields = [
+        *(
+            f.name
+            for f in BankStatement._meta.fields
+            if f.name not in {"warnings", "line_hashes", "held_lines", "changes"}
+        ),
+        "warning_shown",
+        "changes_shown",
+        "events_shown",
+        "matching_shown",
+    ]
+
+    def may_decide(self, request) -> bool:
+        role = role_of(request.user)
+        return role is not None and role >= Role.FINANCE_MANAGER
+
+    @admin.display(description=_("standing"), ordering="standing")
+    def standing_shown(self, obj):
+        text = obj.get_standing_display()
+        if obj.standing == BankStatementStanding.HELD:
+            return format_html('<strong class="errornote">{}</strong>', text)
+        return text
 
     @admin.display(description=_("opening balance"), ordering="opening_balance")
     def opening_shown(self, obj):
@@ -230,4 +281,101 @@ class BankStatementAdmin(MatchingProgressColumn, ReadOnlyAdmin):
 
     @admin.display(description=_("balance warning"))
     def warning_shown(self, obj):
-        return format_html('<strong class="errornote">{}</strong>', obj.balance_warning) if obj.balance_warning else "—"
+        warning = obj.balance_warning  # worded now, in the reader's language
+        return format_html('<strong class="errornote">{}</strong>', warning) if warning else "—"
+
+    @admin.display(description=_("changes against the earlier delivery"))
+    def changes_shown(self, obj):
+        if not obj.changes:
+            return "—"
+        listed = format_html_join("", "<li>{}</li>", ((change_text(change),) for change in obj.changes))
+        link = ""
+        if obj.standing == BankStatementStanding.HELD:
+            link = format_html(
+                '<p><a class="button" href="{}">{}</a></p>',
+                reverse("admin:payments_bankstatement_decide", args=[obj.pk]),
+                gettext("Accept or reject (finance managers)"),
+            )
+        return format_html("<ul>{}</ul>{}", listed, link)
+
+    @admin.display(description=_("history"))
+    def events_shown(self, obj):
+        events = obj.events.select_related("by").order_by("at", "id")
+        if not events:
+            return "—"
+        return format_html_join(
+            "",
+            "<div>{} · {} · {} {}</div>",
+            (
+                (
+                    timezone.localtime(event.at).strftime("%Y-%m-%d %H:%M"),
+                    event.get_kind_display(),
+                    event.by or event.actor or "—",
+                    f"· {event.reason}" if event.reason else "",
+                )
+                for event in events
+            ),
+        )
+
+    def get_urls(self):
+        return [
+            path(
+                "<int:object_id>/decide/",
+                self.admin_site.admin_view(self.decide_view),
+                name="payments_bankstatement_decide",
+            ),
+            *super().get_urls(),
+        ]
+
+    def _has_any_write_permission(self, request) -> bool:
+        # The site's write guard (core/admin_site.py): the decision is taken by POST.
+        return self.may_decide(request)
+
+    def decide_view(self, request, object_id: int):
+        """A finance manager accepts or rejects a re-delivered statement on hold, seeing every change."""
+        if not self.may_decide(request):
+            raise PermissionDenied
+        statement = BankStatement.objects.filter(pk=object_id).first()
+        if statement is None:
+            return HttpResponseRedirect(reverse("admin:payments_bankstatement_changelist"))
+        change_url = reverse("admin:payments_bankstatement_change", args=[statement.pk])
+        form = DecisionForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                statement_redelivery_decide(
+                    statement=statement,
+                    decision=form.cleaned_data["decision"],
+                    as_of=timezone.now(),
+                    by=request.user,
+                    reason=form.cleaned_data["reason"],
+                )
+            except ValidationError as exc:
+                for errors in exc.message_dict.values():
+                    form.add_error(None, errors)
+            else:
+                self.message_user(request, gettext("The decision is recorded."), messages.SUCCESS)
+                return HttpResponseRedirect(change_url)
+        explanation = format_html(
+            "{}<ul>{}</ul>{}",
+            gettext(
+                "The bank delivered this statement again with other content. Accepting withdraws the earlier "
+                "delivery's removed and changed lines (they are kept, marked withdrawn) and matches the added and "
+                "changed ones; it is refused while a line it would withdraw is booked. Rejecting keeps the earlier "
+                "delivery. Nothing is deleted."
+            ),
+            format_html_join("", "<li>{}</li>", ((change_text(change),) for change in statement.changes)),
+            statement.balance_warning,
+        )
+        return TemplateResponse(
+            request,
+            "payments/admin/action.html",
+            {
+                **self.admin_site.each_context(request),
+                "opts": self.opts,
+                "title": gettext("Re-delivered statement %(statement)s") % {"statement": statement},
+                "form": form,
+                "explanation": explanation,
+                "submit_label": gettext("Record the decision"),
+                "change_url": change_url,
+            },
+        )

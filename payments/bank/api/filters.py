@@ -21,6 +21,7 @@ class BankStatementFilter(ApiFilterSet):
         fields = {
             "account_iban": ["exact"],
             "kind": ["exact"],
+            "standing": ["exact"],
             "statement_import": ["exact"],
             "to_date": ["gte", "lte"],
         }
@@ -29,6 +30,12 @@ class BankStatementFilter(ApiFilterSet):
 class BankStatementLineFilter(ApiFilterSet):
     superseded = filters.BooleanFilter(
         field_name="superseded_by", lookup_expr="isnull", exclude=True, help_text="true: only confirmed report lines."
+    )
+    withdrawn = filters.BooleanFilter(
+        field_name="withdrawn_by",
+        lookup_expr="isnull",
+        exclude=True,
+        help_text="true: only lines an accepted re-delivery of their statement withdrew.",
     )
 
     class Meta:

@@ -12,9 +12,10 @@ from core.api.enums import NamedEnumModelSerializer
 from customers.models import Customer
 from invoicing.models import Invoice
 
-from ...models import BankLineMatch, BankStatement, BankStatementImport, BankStatementLine, Payment
+from ...models import BankLineMatch, BankStatement, BankStatementEvent, BankStatementImport, BankStatementLine, Payment
 from ..debits import return_reason_text
-from ..importing import csv_presets, statement_max_bytes
+from ..importing import csv_presets
+from ..importing.redelivery import change_text
 from ..selectors import imports_matching_progress
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
@@ -41,6 +42,9 @@ class MatchingProgressSerializer(serializers.Serializer):
 
 class BankImportSerializer(NamedEnumModelSerializer):
     created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    error = serializers.CharField(
+        read_only=True, help_text="Why the file was refused, in the language of the request (empty unless failed)."
+    )
     matching = serializers.SerializerMethodField(help_text="How far matching got with the import's lines.")
 
     @extend_schema_field(MatchingProgressSerializer)
@@ -68,6 +72,8 @@ class BankImportSerializer(NamedEnumModelSerializer):
             "new_line_count",
             "duplicate_count",
             "confirmed_count",
+            "redelivered_count",
+            "held_count",
             "created_by",
             "created_at",
             "started_at",
@@ -76,6 +82,20 @@ class BankImportSerializer(NamedEnumModelSerializer):
         ]
         read_only_fields = fields
         list_serializer_class = BankImportListSerializer
+
+
+class BankImportUploadedSerializer(BankImportSerializer):
+    duplicate = serializers.SerializerMethodField(
+        help_text="true: this file was uploaded before and this is its import (answered with 200, nothing new "
+        "queued unless the earlier import had failed); false: a new import was queued (202)."
+    )
+
+    def get_duplicate(self, obj) -> bool:
+        return bool(getattr(obj, "duplicate", False))
+
+    class Meta(BankImportSerializer.Meta):
+        fields = [*BankImportSerializer.Meta.fields, "duplicate"]
+        read_only_fields = fields
 
 
 class BankImportUploadSerializer(serializers.Serializer):
@@ -94,22 +114,60 @@ class BankImportUploadSerializer(serializers.Serializer):
         help_text="CSV files only: the IBAN of the account (CSV exports do not name it).",
     )
 
-    def validate_file(self, value):
-        if value.size > statement_max_bytes():
-            raise serializers.ValidationError(
-                f"The file is {value.size} bytes; at most {statement_max_bytes()} bytes can be imported."
-            )
-        if not value.size:
-            raise serializers.ValidationError("The file is empty.")
-        return value
-
     def validate_csv_mapping(self, value):
         if value and value not in csv_presets():
             raise serializers.ValidationError(f"Unknown CSV mapping {value!r}.")
         return value
 
 
+class StatementChangeLineSerializer(serializers.Serializer):
+    position = serializers.IntegerField(allow_null=True, help_text="Position of the line in its delivery (from 1).")
+    amount = serializers.CharField()
+    credit = serializers.BooleanField(allow_null=True)
+    booking_date = serializers.CharField(allow_blank=True)
+    value_date = serializers.CharField(allow_blank=True)
+    account_servicer_reference = serializers.CharField(allow_blank=True)
+    end_to_end_id = serializers.CharField(allow_blank=True)
+    counterparty_name = serializers.CharField(allow_blank=True)
+    counterparty_iban = serializers.CharField(allow_blank=True)
+    remittance = serializers.CharField(allow_blank=True)
+
+
+class StatementChangeSerializer(serializers.Serializer):
+    change = serializers.ChoiceField(choices=["added", "removed", "changed"])
+    old = StatementChangeLineSerializer(allow_null=True, help_text="The line as delivered before (removed, changed).")
+    new = StatementChangeLineSerializer(allow_null=True, help_text="The line as delivered now (added, changed).")
+    fields = serializers.ListField(child=serializers.CharField(), help_text="What changed (changed lines).")
+    text = serializers.CharField(help_text="The change in words, in the language of the request.")
+
+
+class BankStatementEventSerializer(NamedEnumModelSerializer):
+    by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
+
+    class Meta:
+        model = BankStatementEvent
+        fields = ["id", "kind", "from_standing", "to_standing", "at", "by", "actor", "reason"]
+        read_only_fields = fields
+
+
 class BankStatementSerializer(NamedEnumModelSerializer):
+    balance_warning = serializers.CharField(
+        read_only=True, help_text="The balance and intraday warnings, in the language of the request, one per line."
+    )
+    warnings = serializers.SerializerMethodField(help_text="Each warning, in the language of the request.")
+    changes = serializers.SerializerMethodField(
+        help_text="A re-delivery's lines added, removed and changed against the delivery it repeats."
+    )
+
+    def get_warnings(self, obj) -> list[str]:
+        from core.messages import message_text
+
+        return [message_text(item) for item in obj.warnings]
+
+    @extend_schema_field(StatementChangeSerializer(many=True))
+    def get_changes(self, obj) -> list[dict]:
+        return [{**change, "text": change_text(change)} for change in obj.changes]
+
     class Meta:
         model = BankStatement
         fields = [
@@ -128,9 +186,25 @@ class BankStatementSerializer(NamedEnumModelSerializer):
             "closing_balance",
             "balance_difference",
             "balance_warning",
+            "warnings",
             "line_count",
+            "standing",
+            "redelivery_of",
+            "changes",
         ]
         read_only_fields = fields
+
+
+class StatementDecisionSerializer(serializers.Serializer):
+    reason = serializers.CharField(
+        max_length=2000, required=False, allow_blank=True, default="", help_text="Why (kept on the event)."
+    )
+
+
+class MatchSignalSerializer(serializers.Serializer):
+    code = serializers.CharField(help_text="The signal, e.g. number_exact, iban, amount_exact.")
+    weight = serializers.IntegerField(help_text="Points it adds to the confidence (negative: a conflict).")
+    text = serializers.CharField(help_text="Why, in the request's language.")
 
 
 class BankLineMatchSerializer(NamedEnumModelSerializer):
@@ -209,6 +283,7 @@ class BankStatementLineSerializer(NamedEnumModelSerializer):
             "match_status",
             "linked_payment",
             "superseded_by",
+            "withdrawn_by",
             "matches",
         ]
         read_only_fields = fields

@@ -10,7 +10,7 @@ from django.db.models import Prefetch
 from django.urls import reverse
 from django.utils import timezone
 from django_filters import rest_framework as filters
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError as ApiValidationError
@@ -20,14 +20,17 @@ from rest_framework.response import Response
 from core.api.filters import TieBreakOrderingFilter
 from core.api.idempotency import idempotent
 from core.api.problems import ProblemException
+from core.roles import Role
 
 from ...models import BankLineMatch, BankStatement, BankStatementImport, BankStatementLine
 from ..debits import line_link_return, lines_rematch, relink_returns_enqueue
 from ..importing import statement_import_create
+from ..importing.redelivery import ACCEPT, REJECT, statement_redelivery_decide
 from ..matching import line_accept, line_assign_to_customer, line_ignore
 from .filters import BankImportFilter, BankStatementFilter, BankStatementLineFilter
 from .serializers import (
     BankImportSerializer,
+    BankImportUploadedSerializer,
     BankImportUploadSerializer,
     BankStatementLineSerializer,
     BankStatementSerializer,
@@ -35,6 +38,7 @@ from .serializers import (
     LineAssignSerializer,
     LineIgnoreSerializer,
     LineLinkReturnSerializer,
+    StatementDecisionSerializer,
 )
 
 
@@ -54,16 +58,28 @@ class BankImportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
     ordering = ["-created_at", "-id"]
     parser_classes = [MultiPartParser, FormParser]
 
-    @extend_schema(request={"multipart/form-data": BankImportUploadSerializer}, responses={202: BankImportSerializer})
+    @extend_schema(
+        request={"multipart/form-data": BankImportUploadSerializer},
+        responses={
+            202: OpenApiResponse(BankImportUploadedSerializer, description="A new import was queued."),
+            200: OpenApiResponse(
+                BankImportUploadedSerializer,
+                description="The file was uploaded before (``duplicate: true``): its import, queued again only "
+                "if it had failed.",
+            ),
+        },
+    )
     @idempotent
     def create(self, request, *args, **kwargs):
-        """Upload a statement file; it is imported in the background (poll the import for its state)."""
+        """Upload a statement file; it is imported in the background (poll the import for its state).
+        The same file again, also at the same moment, answers 200 with the earlier import and
+        ``duplicate: true``. The file is read in chunks and refused (400) as soon as it passes the limit."""
         payload = BankImportUploadSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         upload = payload.validated_data["file"]
         try:
             statement_import = statement_import_create(
-                data=upload.read(),
+                data=upload,
                 filename=upload.name,
                 as_of=timezone.now(),
                 by=_by(request),
@@ -72,10 +88,12 @@ class BankImportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
             )
         except DjangoValidationError as exc:
             raise ApiValidationError(exc.message_dict) from exc
+        duplicate = statement_import.duplicate
         statement_import = self.get_queryset().get(pk=statement_import.pk)
+        statement_import.duplicate = duplicate
         return Response(
-            BankImportSerializer(statement_import, context={"request": request}).data,
-            status=status.HTTP_202_ACCEPTED,
+            BankImportUploadedSerializer(statement_import, context={"request": request}).data,
+            status=status.HTTP_200_OK if duplicate else status.HTTP_202_ACCEPTED,
             headers={
                 "Location": request.build_absolute_uri(reverse("v1:bank-import-detail", args=[statement_import.pk]))
             },
@@ -83,15 +101,60 @@ class BankImportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
 
 
 class BankStatementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
-    """Imported statements, intraday reports and notifications, with their balance warnings."""
+    """Imported statements, intraday reports and notifications, with their balance warnings. A
+    statement delivered again with other content is ``standing: held`` with its ``changes``; a
+    finance manager accepts or rejects it (``?standing=held`` lists them)."""
 
     api_area = "payments"
+    write_roles = {"accept": Role.FINANCE_MANAGER, "reject": Role.FINANCE_MANAGER}
     queryset = BankStatement.objects.all()
     serializer_class = BankStatementSerializer
     filterset_class = BankStatementFilter
     filter_backends = [filters.DjangoFilterBackend, TieBreakOrderingFilter]
     ordering_fields = ["to_date", "id"]
     ordering = ["-to_date", "-id"]
+
+    def _decide(self, request, decision: str) -> Response:
+        statement = self.get_object()
+        payload = StatementDecisionSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        try:
+            decided = statement_redelivery_decide(
+                statement=statement,
+                decision=decision,
+                as_of=timezone.now(),
+                by=request.user,
+                reason=payload.validated_data["reason"],
+            )
+        except DjangoValidationError as exc:
+            texts = [text for texts in exc.message_dict.values() for text in texts]
+            raise ProblemException(
+                status_code=409, detail=" ".join(texts), type_slug="bank-statement-decision"
+            ) from exc
+        return Response(BankStatementSerializer(decided, context={"request": request}).data)
+
+    @extend_schema(
+        request=StatementDecisionSerializer,
+        responses={
+            200: BankStatementSerializer,
+            409: OpenApiResponse(description="Not on hold, or a line it would withdraw is booked."),
+        },
+    )
+    @action(detail=True, methods=["post"], url_path="accept", filter_backends=[])
+    def accept(self, request, pk=None):
+        """Accept a re-delivery on hold (finance managers): the earlier delivery's removed and changed
+        lines are withdrawn (kept), the added and changed lines are stored and matched. Refused (409)
+        while a line it would withdraw is booked, naming it."""
+        return self._decide(request, ACCEPT)
+
+    @extend_schema(
+        request=StatementDecisionSerializer,
+        responses={200: BankStatementSerializer, 409: OpenApiResponse(description="Not on hold.")},
+    )
+    @action(detail=True, methods=["post"], url_path="reject", filter_backends=[])
+    def reject(self, request, pk=None):
+        """Reject a re-delivery on hold (finance managers): it is kept, marked rejected; nothing changes."""
+        return self._decide(request, REJECT)
 
 
 def bank_line_queryset():

@@ -21,12 +21,39 @@ from __future__ import annotations
 from collections import defaultdict
 
 from django.db.models import Q
-from django.utils.translation import gettext
+from django.utils.translation import gettext_noop
+
+from core.messages import Money, message, message_define
 
 from ...models import BankStatement, BankStatementKind, BankStatementLine
 
 BATCH = 2000
 INTRADAY_KINDS = (BankStatementKind.REPORT, BankStatementKind.NOTIFICATION)
+
+LATE_INTRADAY_AMBIGUOUS = message_define(
+    "bank.statement.late_intraday_ambiguous",
+    gettext_noop(
+        "The intraday line %(amount)s of %(date)s (%(location)s) fits %(count)s statement "
+        "lines of this account whose references differ, so it was stored as a movement of its own. "
+        "Compare them: it may count twice."
+    ),
+)
+INTRADAY_AMBIGUOUS = message_define(
+    "bank.statement.intraday_ambiguous",
+    gettext_noop(
+        "The line %(amount)s of %(date)s (%(location)s) fits %(count)s intraday lines of "
+        "this account whose references differ, so none of them was marked as confirmed. Compare them: "
+        "an unconfirmed intraday line still counts beside the statement line."
+    ),
+)
+INTRADAY_SHARED = message_define(
+    "bank.statement.intraday_shared",
+    gettext_noop(
+        "The line %(amount)s of %(date)s (%(location)s) fits an intraday line of this account "
+        "that other lines of this statement fit as well, so it was not marked as confirmed. Compare them: "
+        "an unconfirmed intraday line still counts beside the statement line."
+    ),
+)
 
 
 def _same_party(row: BankStatementLine, other: dict) -> bool:
@@ -41,10 +68,11 @@ def _key(amount, credit: bool, currency: str, booking_date, value_date) -> tuple
 
 def intraday_partners(
     *, account: str, rows: list[BankStatementLine], taken: set[int], among=INTRADAY_KINDS
-) -> tuple[list[tuple[int, BankStatementLine]], list[str]]:
+) -> tuple[list[tuple[int, BankStatementLine]], list[dict]]:
     """For the statement ``rows`` (not yet saved) without a hash partner: the pairs
     ``(intraday line id, row)`` to supersede, and a warning per ambiguous row. ``taken`` are
-    intraday lines already confirmed by a hash partner in this import.
+    intraday lines already confirmed by a hash partner in this import. Warnings are stored messages
+    (``core.messages``), worded when read.
 
     ``among=(BankStatementKind.STATEMENT,)`` asks the other way round, for intraday rows that
     arrive after the statement that booked them: the pairs are then ``(statement line id, row)``,
@@ -106,29 +134,16 @@ def intraday_partners(
             pairs.append((fitting[0], row))
             continue
         values = {
-            "amount": f"{'+' if row.credit else '−'}{row.amount}",
-            "currency": row.currency,
-            "date": (row.booking_date or row.value_date).isoformat(),
-            "location": row.source_location or row.position + 1,
+            "amount": Money(row.amount if row.credit else -row.amount, row.currency),
+            "date": row.booking_date or row.value_date,
+            "location": row.source_location or str(row.position + 1),
             "count": len(fitting),
         }
         if among != INTRADAY_KINDS:
-            message = gettext(
-                "The intraday line %(amount)s %(currency)s of %(date)s (%(location)s) fits %(count)s statement "
-                "lines of this account whose references differ, so it was stored as a movement of its own. "
-                "Compare them: it may count twice."
-            )
+            code = LATE_INTRADAY_AMBIGUOUS
         elif len(fitting) > 1:
-            message = gettext(
-                "The line %(amount)s %(currency)s of %(date)s (%(location)s) fits %(count)s intraday lines of "
-                "this account whose references differ, so none of them was marked as confirmed. Compare them: "
-                "an unconfirmed intraday line still counts beside the statement line."
-            )
+            code = INTRADAY_AMBIGUOUS
         else:
-            message = gettext(
-                "The line %(amount)s %(currency)s of %(date)s (%(location)s) fits an intraday line of this account "
-                "that other lines of this statement fit as well, so it was not marked as confirmed. Compare them: "
-                "an unconfirmed intraday line still counts beside the statement line."
-            )
-        warnings.append(message % values)
+            code = INTRADAY_SHARED
+        warnings.append(message(code, **values))
     return pairs, warnings

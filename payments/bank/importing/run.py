@@ -3,7 +3,6 @@ queued in the import's transaction, the matching of each statement that got new 
 
 from __future__ import annotations
 
-import hashlib
 from collections import Counter
 from collections.abc import Callable
 from datetime import datetime
@@ -11,20 +10,31 @@ from decimal import Decimal
 
 from django.core.exceptions import ObjectDoesNotExist
 from django.core.files.storage import default_storage
-from django.db import connection, transaction
-from django.utils.translation import gettext
+from django.db import transaction
+from django.utils.translation import gettext_noop
 
+from core.messages import message_define
 from core.services import PermanentJobError, job_enqueue
 
 from ...models import BankStatement, BankStatementImport
 from ..types import ParsedStatement, StatementFormatError
-from .store import account_key, store_statement
+from .store import account_key, accounts_lock, store_statement
 from .upload import default_parse, mapping_from_json
 
 MATCH_JOB = "payments.match_statement"
 
 Status = BankStatementImport.Status
 Parser = Callable[..., list[ParsedStatement]]
+
+NO_STATEMENT = message_define("bank.import.no_statement", gettext_noop("The file holds no statement."))
+NO_ACCOUNT = message_define("bank.import.no_account", gettext_noop("The statement names no account."))
+NO_ID = message_define("bank.import.no_statement_id", gettext_noop("The statement has no id."))
+AMOUNT_DECIMALS = message_define(
+    "bank.import.amount_decimals", gettext_noop("The amount %(amount)s has more than two decimal places.")
+)
+AMOUNT_NOT_POSITIVE = message_define(
+    "bank.import.amount_not_positive", gettext_noop("The amount must be positive; the direction is credit or debit.")
+)
 
 
 def statement_import_run(*, import_id: int, as_of: datetime, parse: Parser | None = None) -> BankStatementImport:
@@ -58,7 +68,7 @@ def statement_import_run(*, import_id: int, as_of: datetime, parse: Parser | Non
             csv_mapping=mapping_from_json(statement_import.csv_mapping),
         )
         if not statements:
-            raise StatementFormatError(gettext("The file holds no statement."))
+            raise StatementFormatError(NO_STATEMENT)
         for statement in statements:
             _check_statement(statement)
     except StatementFormatError as exc:
@@ -69,11 +79,13 @@ def statement_import_run(*, import_id: int, as_of: datetime, parse: Parser | Non
         statement_import = BankStatementImport.objects.select_for_update().get(pk=import_id)
         if statement_import.status != Status.PROCESSING:  # a concurrent delivery finished it
             return statement_import
-        _lock_accounts(sorted({account_key(statement.account_iban) for statement in statements}))
+        accounts_lock([account_key(statement.account_iban) for statement in statements])
         counts = Counter()
         to_match: dict[int, None] = {}  # ordered, each statement once
         for parsed in statements:
-            stored, added = store_statement(statement_import=statement_import, parsed=parsed, counts=counts)
+            stored, added = store_statement(
+                statement_import=statement_import, parsed=parsed, counts=counts, as_of=as_of
+            )
             if added:
                 to_match[stored.pk] = None
         statement_import.format = ", ".join(sorted({statement.format for statement in statements}))[:40]
@@ -83,6 +95,8 @@ def statement_import_run(*, import_id: int, as_of: datetime, parse: Parser | Non
         statement_import.new_line_count = counts["new_lines"]
         statement_import.duplicate_count = counts["duplicates"]
         statement_import.confirmed_count = counts["confirmed"]
+        statement_import.redelivered_count = counts["redelivered"]
+        statement_import.held_count = counts["held"]
         statement_import.status = Status.DONE
         statement_import.progress = 100
         statement_import.finished_at = as_of
@@ -126,11 +140,11 @@ def _fail(*, import_id: int, as_of: datetime, error: StatementFormatError) -> Ba
         if statement_import.status != Status.PROCESSING:  # a concurrent delivery finished it
             return statement_import
         statement_import.status = Status.FAILED
-        statement_import.error = error.message
+        statement_import.error_message = error.stored
         statement_import.error_location = error.location[:500]
         statement_import.progress = 100
         statement_import.finished_at = as_of
-        statement_import.save(update_fields=["status", "error", "error_location", "progress", "finished_at"])
+        statement_import.save(update_fields=["status", "error_message", "error_location", "progress", "finished_at"])
     return statement_import
 
 
@@ -138,28 +152,12 @@ def _check_statement(statement: ParsedStatement) -> None:
     """What the database cannot hold is a format error too (before anything is stored)."""
     where = statement.statement_id or statement.account_iban
     if not statement.account_iban:
-        raise StatementFormatError(gettext("The statement names no account."), location=where)
+        raise StatementFormatError(NO_ACCOUNT, location=where)
     if not statement.statement_id:
-        raise StatementFormatError(gettext("The statement has no id."), location=where)
+        raise StatementFormatError(NO_ID, location=where)
     for line in statement.lines:
         for value in (line.amount, line.charges):
             if value is not None and value != value.quantize(Decimal("0.01")):
-                raise StatementFormatError(
-                    gettext("The amount %(amount)s has more than two decimal places.") % {"amount": value},
-                    location=line.source_location or where,
-                )
+                raise StatementFormatError(AMOUNT_DECIMALS, amount=str(value), location=line.source_location or where)
         if line.amount <= 0:
-            raise StatementFormatError(
-                gettext("The amount must be positive; the direction is credit or debit."),
-                location=line.source_location or where,
-            )
-
-
-def _lock_accounts(accounts: list[str]) -> None:
-    """Serialise imports touching the same account, so overlapping files cannot race on hashes."""
-    if connection.vendor != "postgresql":
-        return
-    with connection.cursor() as cursor:
-        for account in accounts:  # sorted: a fixed order, no deadlock between two imports
-            key = int.from_bytes(hashlib.sha256(f"bank-account:{account}".encode()).digest()[:8], "big", signed=True)
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [key])
+            raise StatementFormatError(AMOUNT_NOT_POSITIVE, location=line.source_location or where)

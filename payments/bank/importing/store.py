@@ -6,6 +6,10 @@ and the earlier line points at it (``superseded_by``); the successor takes over 
 on the earlier line (see ``_supersede``). When the bank changed the references between the
 intraday message and the statement, the hashes differ and ``intraday.intraday_partners`` pairs
 the lines by their other features.
+
+A statement delivered again (same account, kind, period, opening balance and, where unique, number)
+is not appended to: an identical delivery adds nothing, one with other content waits on hold for a
+finance manager (``redelivery``).
 """
 
 from __future__ import annotations
@@ -13,15 +17,34 @@ from __future__ import annotations
 import hashlib
 from collections import Counter
 from collections.abc import Iterable
-from decimal import Decimal
+from datetime import datetime
 
+from django.db import connection
 from django.db.models import F
-from django.utils.translation import gettext
+from django.utils.translation import gettext_noop
 
-from ...models import BankLineMatch, BankStatement, BankStatementImport, BankStatementKind, BankStatementLine
+from core.messages import Money, message, message_define
+
+from ...models import (
+    BankLineMatch,
+    BankStatement,
+    BankStatementImport,
+    BankStatementKind,
+    BankStatementLine,
+    BankStatementStanding,
+)
 from ..followup import line_tasks_move
 from ..types import ParsedLine, ParsedStatement
 from .intraday import intraday_partners
+from .redelivery import earlier_deliveries, redelivery_changes, statement_fields, statement_hold
+
+BALANCE_MISMATCH = message_define(
+    "bank.statement.balance_mismatch",
+    gettext_noop(
+        "Opening balance %(opening)s plus the booked entries does not give the closing balance %(closing)s "
+        "(difference %(difference)s)."
+    ),
+)
 
 BATCH = 2000
 
@@ -66,67 +89,103 @@ def statement_line_hashes(statement: ParsedStatement) -> list[str]:
     return hashes
 
 
-def _balance_warning(parsed: ParsedStatement, difference: Decimal | None) -> str:
+def balance_warnings(parsed: ParsedStatement) -> list[dict]:
+    """The stored warning when the statement does not add up (none when it does or cannot be checked)."""
+    difference = parsed.balance_difference()
     if not difference:
-        return ""
-    return gettext(
-        "Opening balance %(opening)s plus the booked entries does not give the closing balance %(closing)s "
-        "(difference %(difference)s %(currency)s)."
-    ) % {
-        "opening": parsed.opening_balance,
-        "closing": parsed.closing_balance,
-        "difference": difference,
-        "currency": parsed.currency,
-    }
+        return []
+    return [
+        message(
+            BALANCE_MISMATCH,
+            opening=Money(parsed.opening_balance, parsed.currency),
+            closing=Money(parsed.closing_balance, parsed.currency),
+            difference=Money(difference, parsed.currency),
+        )
+    ]
+
+
+def accounts_lock(accounts: list[str]) -> None:
+    """Serialise imports (and re-delivery decisions) touching the same account, so overlapping files
+    cannot race on hashes or on which delivery is in effect. Transaction-scoped."""
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        for account in sorted(set(accounts)):  # a fixed order, no deadlock between two imports
+            key = int.from_bytes(hashlib.sha256(f"bank-account:{account}".encode()).digest()[:8], "big", signed=True)
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [key])
 
 
 def store_statement(
-    *, statement_import: BankStatementImport, parsed: ParsedStatement, counts: Counter
+    *, statement_import: BankStatementImport, parsed: ParsedStatement, counts: Counter, as_of: datetime | None = None
 ) -> tuple[BankStatement, int]:
-    """Store one parsed statement (or the lines a re-delivery adds to it); returns the statement
-    and how many lines were stored. Runs inside the import's transaction."""
+    """Store one parsed statement; returns the statement and how many lines were stored. Runs
+    inside the import's transaction, under the account's lock.
+
+    A delivery of a statement stored before (``redelivery.earlier_deliveries``) with the same lines
+    adds nothing (``redelivered``); one with other lines is stored on hold and adds no line
+    (``held``), so no money is counted from it until a finance manager accepts it."""
     account = account_key(parsed.account_iban)
     hashes = statement_line_hashes(parsed)
     counts["lines"] += len(hashes)
-    statement = BankStatement.objects.filter(
-        account_iban=account, kind=parsed.kind, statement_id=parsed.statement_id
-    ).first()
-    if statement is None:
-        difference = parsed.balance_difference()
-        statement = BankStatement.objects.create(
+    earlier = earlier_deliveries(account=account, parsed=parsed)
+    changes_against = {}
+    for delivered in earlier:
+        changes_against[delivered.pk] = redelivery_changes(earlier=delivered, parsed=parsed, hashes=hashes)
+        if not changes_against[delivered.pk]:
+            counts["redelivered"] += 1
+            counts["duplicates"] += len(hashes)
+            return delivered, 0
+    in_effect = next((delivered for delivered in earlier if delivered.standing == BankStatementStanding.ACTIVE), None)
+    if in_effect is not None:
+        held = statement_hold(
             statement_import=statement_import,
-            account_iban=account,
-            statement_id=parsed.statement_id[:255],
-            kind=parsed.kind,
-            format=parsed.format[:40],
-            sequence=parsed.sequence[:40],
-            created_at_bank=parsed.created_at,
-            from_date=parsed.from_date,
-            to_date=parsed.to_date,
-            currency=parsed.currency,
-            opening_balance=parsed.opening_balance,
-            closing_balance=parsed.closing_balance,
-            balance_difference=difference,
-            balance_warning=_balance_warning(parsed, difference),
+            earlier=in_effect,
+            parsed=parsed,
+            hashes=hashes,
+            changes=changes_against[in_effect.pk],
+            warnings=balance_warnings(parsed),
+            as_of=as_of or statement_import.created_at,
         )
-        counts["new_statements"] += 1
-        next_position = 0
-    else:
-        # Delivered before: its lines are already stored; a line the earlier delivery lacked is added.
-        next_position = statement.lines.count()
+        counts["held"] += 1
+        return held, 0
+    statement = BankStatement.objects.create(
+        statement_import=statement_import,
+        **statement_fields(account=account, parsed=parsed),
+        warnings=balance_warnings(parsed),
+        line_hashes=hashes,
+    )
+    counts["new_statements"] += 1
+    added = store_lines(
+        statement=statement,
+        entries=[
+            (position, line, value) for position, (line, value) in enumerate(zip(parsed.lines, hashes, strict=True))
+        ],
+        counts=counts,
+    )
+    if statement.warnings:
+        statement.save(update_fields=["warnings"])
+    if added:
+        statement.line_count = statement.lines.count()
+        statement.save(update_fields=["line_count"])
+    return statement, added
 
-    confirming = parsed.kind == BankStatementKind.STATEMENT
-    live = _live_lines(hashes)
+
+def store_lines(*, statement: BankStatement, entries: list[tuple[int, ParsedLine, str]], counts: Counter) -> int:
+    """Store ``entries`` (position in the file, line, content hash) as lines of ``statement``,
+    each movement once: a line live already is a duplicate, a statement line confirming an intraday
+    line supersedes it. Intraday warnings are added to ``statement.warnings`` (the caller saves)."""
+    account = statement.account_iban
+    confirming = statement.kind == BankStatementKind.STATEMENT
+    live = _live_lines(value for _position, _line, value in entries)
     new_lines: list[BankStatementLine] = []
     superseded: list[tuple[int, BankStatementLine]] = []
     unpartnered: list[BankStatementLine] = []
-    for line, content_hash in zip(parsed.lines, hashes, strict=True):
+    for position, line, content_hash in entries:
         earlier = live.get(content_hash)
         if earlier is not None and not (confirming and earlier["kind"] != BankStatementKind.STATEMENT):
             counts["duplicates"] += 1
             continue
-        row = _line_row(statement=statement, line=line, content_hash=content_hash, position=next_position)
-        next_position += 1
+        row = _line_row(statement=statement, line=line, content_hash=content_hash, position=position)
         if earlier is not None:  # the statement confirms an intraday report's or notification's line
             superseded.append((earlier["id"], row))
             counts["confirmed"] += 1
@@ -142,9 +201,7 @@ def store_statement(
         superseded.extend(pairs)
         counts["confirmed"] += len(pairs)
         counts["new_lines"] += len(unpartnered) - len(pairs)
-        if warnings:
-            statement.balance_warning = "\n".join(part for part in (statement.balance_warning, *warnings) if part)
-            statement.save(update_fields=["balance_warning"])
+        statement.warnings = [*statement.warnings, *warnings]
     elif unpartnered:
         # An intraday report or notification arriving after the statement that booked its lines
         # with other references: those lines are on record already.
@@ -155,18 +212,13 @@ def store_statement(
         new_lines = [row for row in new_lines if id(row) not in known]
         counts["duplicates"] += len(pairs)
         counts["new_lines"] += len(unpartnered) - len(pairs)
-        if warnings:
-            statement.balance_warning = "\n".join(part for part in (statement.balance_warning, *warnings) if part)
-            statement.save(update_fields=["balance_warning"])
+        statement.warnings = [*statement.warnings, *warnings]
 
     successors = {id(row) for _earlier_id, row in superseded}
     BankStatementLine.objects.bulk_create([row for row in new_lines if id(row) not in successors], batch_size=BATCH)
     if superseded:
         _supersede(superseded)
-    if new_lines:
-        statement.line_count = statement.lines.count()
-        statement.save(update_fields=["line_count"])
-    return statement, len(new_lines)
+    return len(new_lines)
 
 
 def _supersede(pairs: list[tuple[int, BankStatementLine]]) -> None:
@@ -212,7 +264,7 @@ def _live_lines(hashes: Iterable[str]) -> dict[str, dict]:
     found = {}
     for start in range(0, len(hashes), BATCH):
         rows = BankStatementLine.objects.filter(
-            content_hash__in=hashes[start : start + BATCH], superseded_by__isnull=True
+            content_hash__in=hashes[start : start + BATCH], superseded_by__isnull=True, withdrawn_by__isnull=True
         ).values("id", "content_hash", "statement__kind")
         for row in rows:
             found[row["content_hash"]] = {"id": row["id"], "kind": row["statement__kind"]}

@@ -1,19 +1,28 @@
-"""Uploading a statement file: size limit, CSV mapping, the file stored once, the import job queued."""
+"""Uploading a statement file: size limit, CSV mapping, the file stored once, the import job queued.
+
+The file is streamed: read in chunks into a spooled temporary file (memory up to ``SPOOL_BYTES``,
+disk beyond) while its SHA-256 is computed and its size counted, refused as soon as it passes
+``DEBITOR_STATEMENT_MAX_BYTES`` (nothing stored), then written to storage in chunks.
+"""
 
 from __future__ import annotations
 
 import dataclasses
 import hashlib
 import os
+import tempfile
+from collections.abc import Iterator
 from datetime import datetime
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.core.files import File
+from django.core.files.storage import default_storage
+from django.db import IntegrityError, connection, transaction
 from django.utils.text import get_valid_filename
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_noop
 
-from core.documents import document_store
+from core.messages import message_define
 from core.services import job_enqueue
 from customers.validation import FieldProblem, clean_iban
 
@@ -23,8 +32,11 @@ from ..types import ParsedStatement, StatementFormatError
 IMPORT_JOB = "payments.import_statement"
 STORAGE_FOLDER = "bank-statements"
 DEFAULT_MAX_BYTES = 20 * 1024 * 1024
+CHUNK_BYTES = 64 * 1024
+SPOOL_BYTES = 1024 * 1024
 
 Status = BankStatementImport.Status
+MAPPING_GONE = message_define("bank.import.mapping_gone", gettext_noop("The CSV mapping %(name)s no longer exists."))
 
 
 def statement_max_bytes() -> int:
@@ -80,9 +92,7 @@ def mapping_from_json(stored: dict | None):
     if "preset" in stored:
         presets = csv_presets()
         if stored["preset"] not in presets:
-            raise StatementFormatError(
-                gettext("The CSV mapping %(name)s no longer exists.") % {"name": stored["preset"]}
-            )
+            raise StatementFormatError(MAPPING_GONE, name=stored["preset"])
         preset = presets[stored["preset"]]
         if stored.get("account_iban"):
             preset = dataclasses.replace(preset, account_iban=stored["account_iban"])
@@ -103,59 +113,150 @@ def default_parse(data: bytes, *, filename: str = "", csv_mapping=None) -> list[
 
 
 # --- Upload -------------------------------------------------------------------------------------
+def _chunks(source) -> Iterator[bytes]:
+    """The bytes of ``source`` (bytes, a Django ``File``/``UploadedFile`` or any binary reader) in chunks."""
+    if isinstance(source, bytes | bytearray | memoryview):
+        data = bytes(source)
+        for start in range(0, len(data), CHUNK_BYTES):
+            yield data[start : start + CHUNK_BYTES]
+        return
+    if hasattr(source, "seek"):
+        source.seek(0)
+    if hasattr(source, "chunks"):
+        yield from source.chunks(CHUNK_BYTES)
+        return
+    while chunk := source.read(CHUNK_BYTES):
+        yield chunk
+
+
+def _too_large(limit: int) -> ValidationError:
+    return ValidationError(
+        {
+            "file": gettext("The file is larger than %(limit)s bytes, the most a statement file may have.")
+            % {"limit": limit}
+        }
+    )
+
+
+def _spool(source, limit: int):
+    """Copy ``source`` into a temporary file, hashing as it goes; refuse past ``limit`` bytes while
+    reading. Returns (file, sha256, size); the caller closes the file."""
+    spooled = tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES)
+    digest, size = hashlib.sha256(), 0
+    try:
+        for chunk in _chunks(source):
+            size += len(chunk)
+            if size > limit:
+                raise _too_large(limit)
+            digest.update(chunk)
+            spooled.write(chunk)
+    except BaseException:
+        spooled.close()
+        raise
+    spooled.seek(0)
+    return spooled, digest.hexdigest(), size
+
+
+def _stored_hash(name: str) -> str:
+    digest = hashlib.sha256()
+    with default_storage.open(name, "rb") as stored:
+        for chunk in iter(lambda: stored.read(CHUNK_BYTES), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _store(spooled, *, digest: str, filename: str) -> str:
+    """Write the spooled file to storage in chunks under a path carrying its hash (never over an
+    existing different file); returns the storage name."""
+    path = f"{STORAGE_FOLDER}/{digest[:16]}/{filename}"
+    if default_storage.exists(path) and _stored_hash(path) == digest:
+        return path
+    return default_storage.save(path, File(spooled, name=filename))
+
+
+def _lock_file(digest: str) -> None:
+    """Serialise uploads of the same file: the second waits for the first to commit and then finds
+    its import (a row lock cannot serve: the row does not exist yet). Transaction-scoped."""
+    if connection.vendor != "postgresql":
+        return
+    key = int.from_bytes(hashlib.sha256(f"bank-file:{digest}".encode()).digest()[:8], "big", signed=True)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [key])
+
+
 def statement_import_create(
-    *, data: bytes, filename: str, as_of: datetime, by=None, csv_mapping=None, account_iban: str = ""
+    *,
+    data=None,
+    filename: str,
+    as_of: datetime,
+    by=None,
+    csv_mapping=None,
+    account_iban: str = "",
 ) -> BankStatementImport:
     """Store an uploaded statement file and queue its import (job ``payments.import_statement``).
 
-    The same file again (same SHA-256) returns the first import, whatever its state; only a
-    failed import is queued once more (e.g. with another CSV mapping). ``csv_mapping`` is a preset
-    name of ``payments.bank.csv_import`` (then ``account_iban`` names the account), a
-    ``CsvMapping`` or a dict of its fields. Empty or oversized files
-    are refused with a ``ValidationError`` on ``file``; whether the format is known is decided
-    by the job, which records a failure on the import.
+    ``data`` is the file: bytes, or an uploaded file (read in chunks, never whole into memory).
+    The same file again (same SHA-256), sequentially or at the same moment, returns the first
+    import, whatever its state, with ``duplicate`` set on it; only a failed import is queued once
+    more (e.g. with another CSV mapping). ``csv_mapping`` is a preset name of
+    ``payments.bank.csv_import`` (then ``account_iban`` names the account), a ``CsvMapping`` or a
+    dict of its fields. Empty or oversized files are refused with a ``ValidationError`` on
+    ``file`` and nothing is stored; whether the format is known is decided by the job, which
+    records a failure on the import.
     """
-    if not data:
+    if data is None:
         raise ValidationError({"file": gettext("The file is empty.")})
-    limit = statement_max_bytes()
-    if len(data) > limit:
-        raise ValidationError(
-            {
-                "file": gettext("The file is %(size)s bytes; at most %(limit)s bytes can be imported.")
-                % {"size": len(data), "limit": limit}
-            }
-        )
     mapping = _mapping_to_json(csv_mapping, account_iban)
-    digest = hashlib.sha256(data).hexdigest()
-    name = get_valid_filename(os.path.basename(filename or "")) or "statement"
-    name = name[-120:]
-    with transaction.atomic():
-        existing = BankStatementImport.objects.select_for_update().filter(sha256=digest).first()
-        if existing is not None:
-            if existing.status == Status.FAILED:
-                existing.status = Status.QUEUED
-                existing.error = existing.error_location = ""
-                existing.progress = 0
-                existing.finished_at = None
-                if mapping is not None:
-                    existing.csv_mapping = mapping
-                existing.save(
-                    update_fields=["status", "error", "error_location", "progress", "finished_at", "csv_mapping"]
-                )
-                _enqueue(statement_import=existing, as_of=as_of, by=by)
-            return existing
-        stored = document_store(folder=STORAGE_FOLDER, filename=name, data=data)
-        statement_import = BankStatementImport.objects.create(
-            file=stored.name,
-            sha256=stored.sha256,
-            size=stored.size,
-            filename=name,
-            csv_mapping=mapping,
-            created_by=by,
-            created_at=as_of,
-        )
-        _enqueue(statement_import=statement_import, as_of=as_of, by=by)
+    spooled, digest, size = _spool(data, statement_max_bytes())
+    try:
+        if not size:
+            raise ValidationError({"file": gettext("The file is empty.")})
+        name = get_valid_filename(os.path.basename(filename or "")) or "statement"
+        name = name[-120:]
+        with transaction.atomic():
+            _lock_file(digest)
+            existing = BankStatementImport.objects.select_for_update().filter(sha256=digest).first()
+            if existing is not None:
+                return _again(existing, mapping=mapping, as_of=as_of, by=by)
+            stored_name = _store(spooled, digest=digest, filename=name)
+            try:
+                with transaction.atomic():
+                    statement_import = BankStatementImport.objects.create(
+                        file=stored_name,
+                        sha256=digest,
+                        size=size,
+                        filename=name,
+                        csv_mapping=mapping,
+                        created_by=by if getattr(by, "pk", None) else None,
+                        created_at=as_of,
+                    )
+            except IntegrityError:
+                # Without the lock (another database): the same file won the race; answer with it.
+                existing = BankStatementImport.objects.select_for_update().get(sha256=digest)
+                return _again(existing, mapping=mapping, as_of=as_of, by=by)
+            _enqueue(statement_import=statement_import, as_of=as_of, by=by)
+    finally:
+        spooled.close()
+    statement_import.duplicate = False
     return statement_import
+
+
+def _again(existing: BankStatementImport, *, mapping, as_of: datetime, by) -> BankStatementImport:
+    """The file was uploaded before: its import, queued once more if it failed."""
+    if existing.status == Status.FAILED:
+        existing.status = Status.QUEUED
+        existing.error_message = None
+        existing.error_location = ""
+        existing.progress = 0
+        existing.finished_at = None
+        if mapping is not None:
+            existing.csv_mapping = mapping
+        existing.save(
+            update_fields=["status", "error_message", "error_location", "progress", "finished_at", "csv_mapping"]
+        )
+        _enqueue(statement_import=existing, as_of=as_of, by=by)
+    existing.duplicate = True
+    return existing
 
 
 def _enqueue(*, statement_import: BankStatementImport, as_of: datetime, by) -> None:

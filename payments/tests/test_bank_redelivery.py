@@ -1,0 +1,431 @@
+"""A statement delivered again (issue 13, "money counted twice"): identified by account, period,
+opening balance and — where unique — number; identical deliveries add nothing, others wait on hold
+for a finance manager who accepts or rejects them. Plus the upload's duplicate answer, uploads of
+the same file at the same moment, streaming with the size limit, and stored messages worded in the
+reader's language."""
+
+from __future__ import annotations
+
+import threading
+from datetime import date, datetime
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection, transaction
+from django.db.models import Sum
+from django.test import Client
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
+
+from core.models import Job
+from payments.bank.importing import MATCH_JOB, statement_import_create, statement_import_run
+from payments.bank.importing.redelivery import ACCEPT, REJECT, statement_key, statement_redelivery_decide
+from payments.models import (
+    BankStatement,
+    BankStatementEvent,
+    BankStatementImport,
+    BankStatementLine,
+    BankStatementStanding,
+)
+from tests.conftest import client_for
+
+from .test_bank_import import ACCOUNT, AS_OF, imported, line, statement, stub, upload
+
+pytestmark = pytest.mark.django_db
+Standing = BankStatementStanding
+LATER = datetime(2026, 3, 5, 9, 0, tzinfo=AS_OF.tzinfo)
+
+
+def day_statement(*lines, statement_id: str = "S1", **extra):
+    """A statement of 2 March with an opening balance (what identifies a delivery)."""
+    fields = {"from_date": date(2026, 3, 2), "to_date": date(2026, 3, 2), "opening_balance": Decimal("1000.00")}
+    return statement(statement_id, *lines, **{**fields, **extra})
+
+
+def live_lines():
+    return BankStatementLine.objects.filter(superseded_by__isnull=True, withdrawn_by__isnull=True)
+
+
+def live_credits() -> Decimal:
+    return live_lines().filter(credit=True).aggregate(total=Sum("amount"))["total"] or Decimal("0")
+
+
+def held() -> BankStatement:
+    return BankStatement.objects.get(standing=Standing.HELD)
+
+
+A = line("119.00", ref="ASR-1", counterparty_name="Muster GmbH")
+B = line("50.00", ref="ASR-2", counterparty_name="Beispiel AG")
+C = line("7.00", ref="ASR-3", counterparty_name="Dritte KG")
+
+
+# --- Recognising a re-delivery -----------------------------------------------------------------------
+def test_a_redelivery_with_a_changed_amount_is_held_and_adds_no_money():
+    imported(day_statement(A, B), data=b"first")
+    corrected = line("191.00", ref="ASR-1", counterparty_name="Muster GmbH")
+
+    again = imported(day_statement(corrected, B), data=b"second")
+
+    assert (again.new_statement_count, again.new_line_count, again.held_count) == (0, 0, 1)
+    assert live_lines().count() == 2 and live_credits() == Decimal("169.00")
+    on_hold = held()
+    assert [change["change"] for change in on_hold.changes] == ["changed"]
+    change = on_hold.changes[0]
+    assert (change["old"]["amount"], change["new"]["amount"], change["fields"]) == ("119.00", "191.00", ["amount"])
+    assert not on_hold.lines.exists()  # nothing of it counts or goes to matching
+    assert not Job.objects.filter(kind=MATCH_JOB, payload={"statement_id": on_hold.pk}).exists()
+    assert BankStatementEvent.objects.get(statement=on_hold).kind == "held"
+
+
+def test_a_redelivery_with_a_removed_line_is_held_with_the_line_named():
+    imported(day_statement(A, B), data=b"first")
+
+    imported(day_statement(A), data=b"second")
+
+    assert [(c["change"], c["old"]["amount"]) for c in held().changes] == [("removed", "50.00")]
+    assert live_credits() == Decimal("169.00")
+
+
+def test_a_redelivery_with_an_added_line_is_held_and_not_appended():
+    imported(day_statement(A), data=b"first")
+
+    again = imported(day_statement(A, B), data=b"second")
+
+    assert (again.new_line_count, again.held_count) == (0, 1)
+    assert [(c["change"], c["new"]["amount"], c["new"]["position"]) for c in held().changes] == [("added", "50.00", 2)]
+    assert BankStatement.objects.get(standing=Standing.ACTIVE).lines.count() == 1
+
+
+def test_a_reordered_redelivery_is_the_same_statement_and_adds_nothing():
+    imported(day_statement(A, B, C), data=b"first")
+
+    again = imported(day_statement(C, A, B), data=b"second")
+
+    assert (again.redelivered_count, again.held_count, again.new_line_count, again.duplicate_count) == (1, 0, 0, 3)
+    assert BankStatement.objects.count() == 1 and live_lines().count() == 3
+
+
+def test_an_identical_redelivery_is_a_duplicate():
+    imported(day_statement(A, B), data=b"first")
+
+    again = imported(day_statement(A, B), data=b"second")
+
+    assert (again.redelivered_count, again.new_statement_count, again.held_count) == (1, 0, 0)
+    assert BankStatement.objects.count() == 1
+
+
+def test_two_identical_transfers_on_one_day_are_two_payments_and_a_delivery_with_one_is_held():
+    twice = line("25.00", counterparty_name="Kunde")
+    first = imported(day_statement(twice, twice), data=b"first")
+    same = imported(day_statement(twice, twice), data=b"second")
+    fewer = imported(day_statement(twice), data=b"third")
+
+    assert first.new_line_count == 2 and live_credits() == Decimal("50.00")
+    assert same.redelivered_count == 1
+    assert fewer.held_count == 1 and [c["change"] for c in held().changes] == ["removed"]
+    assert live_credits() == Decimal("50.00")
+
+
+def test_a_statement_of_another_period_or_opening_balance_is_a_new_statement_even_with_the_same_number():
+    imported(day_statement(A, statement_id="S1"), data=b"first")
+
+    next_day = {"from_date": date(2026, 3, 3), "to_date": date(2026, 3, 3)}
+    other_day = imported(day_statement(line("30.00", day=3, ref="X"), statement_id="S1", **next_day), data=b"second")
+    other_opening = imported(day_statement(C, opening_balance=Decimal("1.00")), data=b"third")
+
+    assert (other_day.new_statement_count, other_day.held_count, other_day.new_line_count) == (1, 0, 1)
+    assert (other_opening.new_statement_count, other_opening.held_count) == (1, 0)
+
+
+def test_a_camt_statement_with_another_number_for_the_same_day_is_another_statement():
+    imported(day_statement(A, statement_id="S1"), data=b"first")
+
+    other = imported(day_statement(B, statement_id="S2"), data=b"second")
+
+    assert (other.new_statement_count, other.held_count) == (1, 0)
+
+
+def mt940(*days: tuple[int, str, list[tuple[str, str]]]) -> bytes:
+    """German MT940 with the constant ``:20:STARTUMSE`` and ``:28C:00000``: (day, opening, [(amount, text)])."""
+    blocks = []
+    for day, opening, entries in days:
+        balance = Decimal(opening)
+        rows = [":20:STARTUMSE", f":25:{ACCOUNT}", ":28C:00000", f":60F:C2603{day:02d}EUR{opening.replace('.', ',')}"]
+        for amount, text in entries:
+            rows.append(f":61:2603{day:02d}03{day:02d}CR{amount.replace('.', ',')}NTRFNONREF")
+            rows.append(f":86:166?00GUTSCHRIFT?20{text}?32MUSTER GMBH")
+            balance += Decimal(amount)
+        rows.append(f":62F:C2603{day:02d}EUR{str(balance).replace('.', ',')}")
+        blocks.append("\r\n".join(rows) + "\r\n-")
+    return ("\r\n".join(blocks) + "\r\n").encode()
+
+
+def import_bytes(data: bytes, name: str = "umsatz.sta") -> BankStatementImport:
+    done = statement_import_run(import_id=upload(data, name).pk, as_of=AS_OF)
+    assert done.status == "done", (done.error, done.error_location)
+    return done
+
+
+def test_constant_mt940_numbers_on_two_days_are_two_statements_and_the_same_day_again_a_redelivery():
+    day2 = (2, "1000.00", [("119.00", "RE-2026-000035")])
+    day3 = (3, "1119.00", [("50.00", "RE-2026-000036")])
+
+    first = import_bytes(mt940(day2), "day2.sta")
+    second = import_bytes(mt940(day3), "day3.sta")
+    both = import_bytes(mt940(day2, day3), "both.sta")
+
+    assert statement_key(file_format="mt940", statement_id="STARTUMSE/00000") == ""
+    assert (first.new_statement_count, second.new_statement_count) == (1, 1)
+    assert (both.new_statement_count, both.redelivered_count, both.held_count) == (0, 2, 0)
+    assert live_credits() == Decimal("169.00")
+    changed = import_bytes(mt940((2, "1000.00", [("119.00", "RE-2026-000035"), ("5.00", "RE-2026-000037")])), "x.sta")
+    assert changed.held_count == 1 and live_credits() == Decimal("169.00")
+
+
+# --- Deciding ---------------------------------------------------------------------------------------
+def test_accepting_withdraws_the_changed_line_keeps_it_and_matches_the_corrected_one(manager):
+    imported(day_statement(A, B), data=b"first")
+    earlier = BankStatement.objects.get()
+    old_line = earlier.lines.get(amount=Decimal("119.00"))
+    imported(day_statement(line("191.00", ref="ASR-1", counterparty_name="Muster GmbH"), B, C), data=b"second")
+
+    accepted = statement_redelivery_decide(statement=held(), decision=ACCEPT, as_of=LATER, by=manager, reason="Bank")
+
+    old_line.refresh_from_db()
+    earlier.refresh_from_db()
+    assert (accepted.standing, earlier.standing) == (Standing.ACTIVE, Standing.SUPERSEDED)
+    assert old_line.withdrawn_by == accepted and old_line.match_status == "ignored"  # kept, never matched
+    assert BankStatementLine.objects.count() == 4  # nothing deleted
+    assert sorted(live_lines().values_list("amount", flat=True)) == [
+        Decimal("7.00"),
+        Decimal("50.00"),
+        Decimal("191.00"),
+    ]
+    assert live_credits() == Decimal("248.00")
+    assert Job.objects.filter(kind=MATCH_JOB, payload={"statement_id": accepted.pk}).exists()
+    events = {(event.statement_id, event.kind, event.by_id, event.reason) for event in BankStatementEvent.objects.all()}
+    assert (accepted.pk, "accepted", manager.pk, "Bank") in events and (
+        earlier.pk,
+        "superseded",
+        manager.pk,
+        "Bank",
+    ) in events
+
+
+def test_acceptance_is_refused_while_a_line_it_would_withdraw_is_booked(manager):
+    imported(day_statement(A, B), data=b"first")
+    BankStatementLine.objects.filter(amount=Decimal("119.00")).update(match_status="matched")
+    imported(day_statement(B), data=b"second")
+
+    with pytest.raises(ValidationError) as refused:
+        statement_redelivery_decide(statement=held(), decision=ACCEPT, as_of=LATER, by=manager)
+
+    assert "Line 1" in str(refused.value) and "already booked" in str(refused.value)
+    assert held().standing == Standing.HELD and live_credits() == Decimal("169.00")
+
+
+def test_rejecting_keeps_everything_and_the_same_delivery_again_is_a_duplicate(manager):
+    imported(day_statement(A), data=b"first")
+    imported(day_statement(A, B), data=b"second")
+    on_hold = held()
+
+    statement_redelivery_decide(statement=on_hold, decision=REJECT, as_of=LATER, by=manager, reason="Test file")
+    again = imported(day_statement(B, A), data=b"third")
+
+    on_hold.refresh_from_db()
+    assert on_hold.standing == Standing.REJECTED and live_credits() == Decimal("119.00")
+    assert (again.redelivered_count, again.held_count) == (1, 0)
+    with pytest.raises(ValidationError):  # no way back from a decision
+        statement_redelivery_decide(statement=on_hold, decision=ACCEPT, as_of=LATER, by=manager)
+
+
+def test_only_finance_managers_decide(accountant):
+    imported(day_statement(A), data=b"first")
+    imported(day_statement(A, B), data=b"second")
+
+    with pytest.raises(ValidationError):
+        statement_redelivery_decide(statement=held(), decision=ACCEPT, as_of=LATER, by=accountant)
+
+
+def test_the_api_lists_held_statements_with_changes_and_a_manager_accepts(manager, accountant):
+    imported(day_statement(A), data=b"first")
+    imported(day_statement(A, B), data=b"second")
+    pk = held().pk
+
+    listed = client_for(manager).get("/api/v1/bank-statements/?standing=held").json()["results"]
+    refused = client_for(accountant).post(f"/api/v1/bank-statements/{pk}/accept/", {}, format="json")
+    accepted = client_for(manager).post(f"/api/v1/bank-statements/{pk}/accept/", {"reason": "ok"}, format="json")
+    again = client_for(manager).post(f"/api/v1/bank-statements/{pk}/reject/", {}, format="json")
+
+    assert [row["id"] for row in listed] == [pk] and listed[0]["changes"][0]["change"] == "added"
+    assert listed[0]["changes"][0]["text"].startswith("Added")
+    assert refused.status_code == 403
+    assert accepted.status_code == 200 and accepted.json()["standing"] == "active"
+    assert again.status_code == 409
+    assert live_credits() == Decimal("169.00")
+
+
+def test_the_admin_shows_the_changes_and_lets_a_manager_decide(manager, accountant):
+    imported(day_statement(A), data=b"first")
+    imported(day_statement(A, B), data=b"second")
+    pk = held().pk
+    url = f"/admin/payments/bankstatement/{pk}/decide/"
+    as_manager, as_accountant = Client(), Client()
+    as_manager.force_login(manager)
+    as_accountant.force_login(accountant)
+
+    page = as_manager.get(f"/admin/payments/bankstatement/{pk}/change/")
+    assert page.status_code == 200 and "Added: line 2" in page.content.decode()
+    assert as_accountant.get(url).status_code == 403
+    assert as_accountant.post(url, {"decision": REJECT}).status_code == 403
+    response = as_manager.post(url, {"decision": REJECT, "reason": "Test"})
+
+    assert response.status_code == 302
+    assert BankStatement.objects.get(pk=pk).standing == Standing.REJECTED
+
+
+@st.composite
+def deliveries(draw):
+    pool = [
+        line("10.00", ref="R1"),
+        line("10.00"),
+        line("20.00", credit=False),
+        line("35.50", ref="R2", counterparty_name="X"),
+        line("35.50", day=3),
+    ]
+    lines = draw(st.lists(st.sampled_from(pool), min_size=1, max_size=5))
+    later = draw(
+        st.lists(
+            st.one_of(
+                st.permutations(lines).map(tuple),  # the same statement in another order
+                st.lists(st.sampled_from(lines), min_size=1, max_size=6).map(tuple),  # lines dropped or doubled
+            ),
+            min_size=1,
+            max_size=3,
+        )
+    )
+    return tuple(lines), later
+
+
+@hypothesis_settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(case=deliveries())
+def test_no_redelivery_in_any_order_or_with_doubled_lines_adds_credit(case):
+    lines, later = case
+    expected = sum((entry.amount for entry in lines if entry.credit), Decimal("0"))
+    with transaction.atomic():
+        imported(day_statement(*lines), data=b"delivery 0")
+        for number, again in enumerate(later, start=1):
+            imported(day_statement(*again), data=f"delivery {number}".encode())
+        assert live_credits() == expected
+        assert BankStatement.objects.filter(standing=Standing.ACTIVE).count() == 1
+        transaction.set_rollback(True)
+
+
+# --- Uploads -----------------------------------------------------------------------------------------
+IMPORTS = "/api/v1/bank-imports/"
+
+
+def test_an_api_upload_of_a_known_file_answers_200_with_duplicate_true(accountant):
+    client = client_for(accountant)
+
+    first = client.post(IMPORTS, {"file": SimpleUploadedFile("a.xml", b"<same/>")})
+    second = client.post(IMPORTS, {"file": SimpleUploadedFile("b.xml", b"<same/>")})
+
+    assert (first.status_code, first.json()["duplicate"]) == (202, False)
+    assert (second.status_code, second.json()["duplicate"]) == (200, True)
+    assert second.json()["id"] == first.json()["id"]
+
+
+class Endless:
+    """A reader that never ends: refusing it proves the limit is checked while reading."""
+
+    def __init__(self):
+        self.read_bytes = 0
+
+    def read(self, size: int = -1) -> bytes:
+        chunk = b"x" * (size if size > 0 else 1024)
+        self.read_bytes += len(chunk)
+        return chunk
+
+
+def test_an_upload_is_refused_while_reading_past_the_limit_and_nothing_is_stored(settings):
+    settings.DEBITOR_STATEMENT_MAX_BYTES = 100_000
+    source = Endless()
+
+    with pytest.raises(ValidationError) as refused:
+        statement_import_create(data=source, filename="big.xml", as_of=AS_OF)
+
+    assert "file" in refused.value.message_dict and "100000" in refused.value.message_dict["file"][0]
+    assert source.read_bytes <= 100_000 + 64 * 1024
+    assert not BankStatementImport.objects.exists() and not Job.objects.exists()
+
+
+def test_an_uploaded_file_is_streamed_to_storage_with_its_hash(settings):
+    data = b"0123456789" * 20_000  # several chunks
+    statement_import = statement_import_create(
+        data=SimpleUploadedFile("big.xml", data), filename="big.xml", as_of=AS_OF
+    )
+
+    import hashlib
+
+    from django.core.files.storage import default_storage
+
+    assert statement_import.sha256 == hashlib.sha256(data).hexdigest() and statement_import.size == len(data)
+    with default_storage.open(statement_import.file.name, "rb") as stored:
+        assert stored.read() == data
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_same_file_uploaded_twice_at_the_same_moment_is_one_import_and_no_error(require_postgres):
+    barrier = threading.Barrier(2)
+    results, failures = [], []
+
+    def worker():
+        try:
+            barrier.wait(20)
+            results.append(statement_import_create(data=b"same file at once", filename="a.xml", as_of=AS_OF))
+        except Exception as exc:  # noqa: BLE001 -- asserted on below
+            failures.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+
+    assert failures == []
+    assert len({result.pk for result in results}) == 1
+    assert sorted(result.duplicate for result in results) == [False, True]
+    assert BankStatementImport.objects.count() == 1 and Job.objects.count() == 1
+
+
+# --- Messages in the reader's language ---------------------------------------------------------------
+def test_an_import_error_is_stored_as_a_code_and_worded_in_the_readers_language(viewer):
+    failed = statement_import_run(import_id=upload().pk, as_of=AS_OF, parse=stub())
+    client = client_for(viewer)
+
+    english = client.get(f"{IMPORTS}{failed.pk}/", HTTP_ACCEPT_LANGUAGE="en").json()["error"]
+    german = client.get(f"{IMPORTS}{failed.pk}/", HTTP_ACCEPT_LANGUAGE="de").json()["error"]
+
+    assert failed.error_message == {"code": "bank.import.no_statement", "params": {}}
+    assert english == "The file holds no statement."
+    assert german == "Die Datei enthält keinen Kontoauszug."
+
+
+def test_a_balance_warning_is_stored_with_typed_amounts_and_worded_when_read(viewer):
+    imported(statement("S1", line("10.00"), opening_balance=Decimal("100.00"), closing_balance=Decimal("120.00")))
+    stored = BankStatement.objects.get()
+    client = client_for(viewer)
+
+    english = client.get(f"/api/v1/bank-statements/{stored.pk}/", HTTP_ACCEPT_LANGUAGE="en").json()
+    german = client.get(f"/api/v1/bank-statements/{stored.pk}/", HTTP_ACCEPT_LANGUAGE="de").json()
+
+    assert stored.warnings[0]["code"] == "bank.statement.balance_mismatch"
+    assert stored.warnings[0]["params"]["difference"] == {"$": "money", "amount": "-10.00", "currency": "EUR"}
+    assert "€120.00" in english["balance_warning"] and "-€10.00" in english["warnings"][0]
+    assert "120,00\xa0€" in german["balance_warning"]
