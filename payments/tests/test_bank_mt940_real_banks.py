@@ -7,6 +7,8 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from schwifty import IBAN
 
 from payments.bank import gvc
@@ -142,6 +144,20 @@ def test_mt940_is_detected_and_parsed_whatever_comes_before_the_first_20(head):
 
     assert detect_format(data) == "mt940"
     (parsed,) = parse_statement_file(data, filename="export.sta")
+    assert parsed.lines[0].amount == Decimal("100.00")
+
+
+header_lines = st.lists(
+    st.text(alphabet="ABCDEFGHIJKLMNOPQRSTUVWXYZabcxyz0123456789 -./{}_", max_size=90), max_size=12
+).map(lambda lines: "".join(f"{line}\r\n" for line in lines).encode("ascii"))
+
+
+@given(head=header_lines, newline=st.sampled_from([b"\r\n", b"\n"]))
+def test_any_header_before_the_first_20_is_skipped(head, newline):
+    data = (head + BODY).replace(b"\r\n", newline)
+
+    assert detect_format(data) == "mt940"
+    (parsed,) = parse_statement_file(data)
     assert parsed.lines[0].amount == Decimal("100.00")
 
 
