@@ -552,6 +552,12 @@ class RecurringInvoiceTemplate(models.Model):
         QUARTERLY = "quarterly", _("quarterly")
         YEARLY = "yearly", _("yearly")
 
+    class Status(models.TextChoices):
+        # Transitions: invoicing.recurring.TEMPLATE_TRANSITIONS.
+        ACTIVE = "active", pgettext_lazy("recurring invoice status", "active")
+        PAUSED = "paused", pgettext_lazy("recurring invoice status", "paused")
+        ENDED = "ended", pgettext_lazy("recurring invoice status", "ended")
+
     customer = models.ForeignKey(
         "customers.Customer", verbose_name=_("customer"), on_delete=models.PROTECT, related_name="recurring_invoices"
     )
@@ -570,8 +576,9 @@ class RecurringInvoiceTemplate(models.Model):
     buyer_reference = models.CharField(_("buyer reference"), max_length=200, blank=True, default="")
     # Line dicts as invoice_draft_create takes them (validated by the service).
     lines = models.JSONField(_("lines"), default=list)
-    active = models.BooleanField(_("active"), default=True)
+    status = models.CharField(_("status"), max_length=6, choices=Status.choices, default=Status.ACTIVE)
     created_at = models.DateTimeField(_("created"))
+    updated_at = models.DateTimeField(_("updated"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("recurring invoice")
@@ -585,10 +592,53 @@ class RecurringInvoiceTemplate(models.Model):
                 condition=Q(end_date__isnull=True) | Q(end_date__gte=models.F("start_date")),
                 name="invoicing_recurring_period",
             ),
+            models.CheckConstraint(
+                condition=Q(status__in=["active", "paused", "ended"]), name="invoicing_recurring_status_valid"
+            ),
         ]
+        indexes = [models.Index(fields=["status", "id"], name="invoicing_recurring_status")]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.get_frequency_display()})"
+
+
+class RecurringInvoiceTemplateEvent(models.Model):
+    """One row per change of a recurring invoice template (created, changed, paused, resumed, ended)."""
+
+    class Kind(models.TextChoices):
+        CREATED = "created", pgettext_lazy("recurring invoice event", "created")
+        CHANGED = "changed", pgettext_lazy("recurring invoice event", "changed")
+        PAUSED = "paused", pgettext_lazy("recurring invoice event", "paused")
+        RESUMED = "resumed", pgettext_lazy("recurring invoice event", "resumed")
+        ENDED = "ended", pgettext_lazy("recurring invoice event", "ended")
+
+    template = models.ForeignKey(
+        RecurringInvoiceTemplate, verbose_name=_("template"), on_delete=models.CASCADE, related_name="events"
+    )
+    kind = models.CharField(_("event"), max_length=7, choices=Kind.choices)
+    at = models.DateTimeField(_("at"))
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    # Who, when ``by`` is no user: an API key ("API key abc123") or a job.
+    actor = models.CharField(_("actor"), max_length=100, blank=True, default="")
+    from_state = models.CharField(_("from"), max_length=6, blank=True, default="")
+    to_state = models.CharField(_("to"), max_length=6, blank=True, default="")
+    reason = models.TextField(_("reason"), blank=True, default="")
+    data = models.JSONField(_("data"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("recurring invoice event")
+        verbose_name_plural = _("recurring invoice events")
+        ordering = ["template_id", "at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.at:%Y-%m-%d %H:%M}"
 
 
 class RecurringInvoiceRun(models.Model):

@@ -12,7 +12,13 @@ from core.models import CompanyProfile
 from customers.tests.factories import make_customer
 from invoicing.demo import DEMO_SELLER
 from invoicing.models import Invoice, RecurringInvoiceRun, RecurringInvoiceTemplate
-from invoicing.recurring import periods_due, recurring_invoices_run, recurring_template_create
+from invoicing.recurring import (
+    periods_due,
+    recurring_invoices_run,
+    recurring_template_create,
+    recurring_template_end,
+    recurring_template_pause,
+)
 from tasks.models import FollowUpTask
 
 pytestmark = pytest.mark.django_db
@@ -85,7 +91,8 @@ def test_a_period_that_cannot_be_issued_stays_a_draft_with_a_task(seller):
 def test_a_template_ends_and_inactive_templates_make_nothing(seller):
     customer = make_customer()
     template(customer, end_date=date(2026, 2, 15), auto_issue=False)
-    template(customer, name="Stopped", active=False)
+    recurring_template_pause(template=template(customer, name="Paused"), as_of=at(date(2026, 1, 1)))
+    recurring_template_end(template=template(customer, name="Ended"), as_of=at(date(2026, 1, 1)))
     assert recurring_invoices_run(as_of=at(date(2026, 6, 1)))["created"] == 2  # Jan and Feb of the first
     assert Invoice.objects.filter(status="draft").count() == 2
 
