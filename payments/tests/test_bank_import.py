@@ -456,7 +456,7 @@ def test_statements_and_their_lines_are_listed_with_filters(viewer):
     ("url", "queries"),
     [
         ("/api/v1/bank-imports/", 3),  # … and the matching progress of the page
-        ("/api/v1/bank-statements/", 2),
+        ("/api/v1/bank-statements/", 3),  # … and their events with who decided (issue 13)
         ("/api/v1/bank-statement-lines/", 3),  # … and the lines' matches with their invoices
     ],
 )

@@ -264,6 +264,10 @@ def test_the_api_lists_held_statements_with_changes_and_a_manager_accepts(manage
     assert listed[0]["changes"][0]["text"].startswith("Added")
     assert refused.status_code == 403
     assert accepted.status_code == 200 and accepted.json()["standing"] == "active"
+    assert [(event["kind"], event["by"], event["reason"]) for event in accepted.json()["events"]] == [
+        ("held", None, ""),
+        ("accepted", "manager", "ok"),
+    ]
     assert again.status_code == 409
     assert live_credits() == Decimal("169.00")
 

@@ -158,6 +158,9 @@ class BankStatementSerializer(NamedEnumModelSerializer):
     changes = serializers.SerializerMethodField(
         help_text="A re-delivery's lines added, removed and changed against the delivery it repeats."
     )
+    events = BankStatementEventSerializer(
+        many=True, read_only=True, help_text="Put on hold, accepted, rejected, replaced: when, by whom, why."
+    )
 
     def get_warnings(self, obj) -> list[str]:
         from core.messages import message_text
@@ -191,6 +194,7 @@ class BankStatementSerializer(NamedEnumModelSerializer):
             "standing",
             "redelivery_of",
             "changes",
+            "events",
         ]
         read_only_fields = fields
 

@@ -22,7 +22,7 @@ from core.api.idempotency import idempotent
 from core.api.problems import ProblemException
 from core.roles import Role
 
-from ...models import BankLineMatch, BankStatement, BankStatementImport, BankStatementLine
+from ...models import BankLineMatch, BankStatement, BankStatementEvent, BankStatementImport, BankStatementLine
 from ..debits import line_link_return, lines_rematch, relink_returns_enqueue
 from ..importing import statement_import_create
 from ..importing.redelivery import ACCEPT, REJECT, statement_redelivery_decide
@@ -107,7 +107,9 @@ class BankStatementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, vie
 
     api_area = "payments"
     write_roles = {"accept": Role.FINANCE_MANAGER, "reject": Role.FINANCE_MANAGER}
-    queryset = BankStatement.objects.all()
+    queryset = BankStatement.objects.prefetch_related(
+        Prefetch("events", queryset=BankStatementEvent.objects.select_related("by").order_by("at", "id"))
+    )
     serializer_class = BankStatementSerializer
     filterset_class = BankStatementFilter
     filter_backends = [filters.DjangoFilterBackend, TieBreakOrderingFilter]
@@ -131,6 +133,7 @@ class BankStatementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, vie
             raise ProblemException(
                 status_code=409, detail=" ".join(texts), type_slug="bank-statement-decision"
             ) from exc
+        decided = self.get_queryset().get(pk=decided.pk)
         return Response(BankStatementSerializer(decided, context={"request": request}).data)
 
     @extend_schema(

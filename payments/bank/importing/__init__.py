@@ -9,9 +9,11 @@ lines, and is retried on its own when it fails.
 
 Idempotency, on three levels:
 
-- a **file** is stored once (its SHA-256 is unique): uploading it again returns the first import;
-- a **statement** once per account, kind and id (``Stmt/Id``, MT940 ``:20:``/``:28C:``): a
-  re-delivered statement adds no lines (its lines are counted as duplicates);
+- a **file** is stored once (its SHA-256 is unique): uploading it again, also at the same moment,
+  returns the first import (``duplicate`` set on it);
+- a **statement** once per account, kind, period, opening balance and — where the file makes it
+  unique — number (``redelivery``): a delivery with the same lines adds nothing; one with other
+  lines is held for a finance manager, who accepts or rejects it;
 - a **line** once per content hash (``line_content_hash``) among the lines not superseded: an
   overlapping statement, or the CAMT.053 statement after the CAMT.052 intraday report that
   announced the same movement, stores nothing twice. A statement line confirming a report's or
@@ -19,6 +21,7 @@ Idempotency, on three levels:
   bank changed the references in between, ``intraday`` pairs them by amount, date and payer.
 """
 
+from .redelivery import statement_redelivery_decide
 from .run import MATCH_JOB, statement_import_run, statement_match_run
 from .store import BATCH, line_content_hash, statement_line_hashes
 from .upload import (
@@ -42,5 +45,6 @@ __all__ = [
     "statement_import_run",
     "statement_line_hashes",
     "statement_match_run",
+    "statement_redelivery_decide",
     "statement_max_bytes",
 ]
