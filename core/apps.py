@@ -16,6 +16,7 @@ class CoreConfig(AppConfig):
 
     def ready(self) -> None:
         from . import handlers  # noqa: F401  (registers the platform's job kinds)
+        from .api import schema  # noqa: F401  (registers the OpenAPI field extensions)
         from .roles import sync_role_permissions
 
         # Permissions of models added by later migrations only exist after post_migrate,

@@ -96,7 +96,7 @@ class OutboxMessageDetailSerializer(OutboxMessageSerializer):
     cc = RecipientSerializer(many=True, read_only=True)
     bcc = RecipientSerializer(many=True, read_only=True)
     reply_to = RecipientSerializer(many=True, read_only=True)
-    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
     attachments = OutboxAttachmentSerializer(many=True, read_only=True)
     events = MessageEventSerializer(many=True, read_only=True)
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.db.models import Q
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from .countries import EU_COUNTRIES, vat_prefix_country
 from .models import BankAccount, CheckOutcome, Customer, DuplicateDismissal
@@ -328,21 +329,31 @@ def check_duplicates(customer: Customer, accounts: list[BankAccount]) -> list[Ch
             )
     ibans = [a.iban for a in accounts]
     if ibans:
-        shared = (
+        # One result per other customer (a run holds one check per code and subject), naming
+        # every account the two share: two shared IBANs once made the run fail on that constraint.
+        shared: dict[int, tuple[Customer, list[str]]] = {}
+        rows = (
             BankAccount.objects.filter(iban__in=ibans, customer__in=others)
             .select_related("customer")
-            .order_by("customer__number")[:5]
+            .order_by("customer__number", "customer_id", "iban", "pk")
         )
-        for account in shared:
-            other = account.customer
+        for account in rows[:100]:
+            other, found = shared.setdefault(account.customer_id, (account.customer, []))
+            if account.iban not in found:
+                found.append(account.iban)
+        for other, found in list(shared.values())[:5]:
             results.append(
                 CheckResult(
                     "duplicate.iban",
                     WARNING,
-                    _("IBAN %(value)s is also recorded for customer %(number)s %(name)s.")
-                    % {"value": account.iban, "number": other.number, "name": other.legal_name},
+                    ngettext(
+                        "IBAN %(value)s is also recorded for customer %(number)s %(name)s.",
+                        "IBANs %(value)s are also recorded for customer %(number)s %(name)s.",
+                        len(found),
+                    )
+                    % {"value": ", ".join(found), "number": other.number, "name": other.legal_name},
                     f"customer:{other.pk}",
-                    {"customer_id": other.pk, "number": other.number},
+                    {"customer_id": other.pk, "number": other.number, "ibans": found},
                 )
             )
     mine = normalized_name(customer.legal_name)

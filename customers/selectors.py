@@ -13,6 +13,8 @@ from decimal import Decimal
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.forms.models import model_to_dict
 
+from core.history import history_actor
+
 from .models import BankAccount, Contact, Customer, VatIdConfirmation, VerificationCheck, VerificationRun
 
 LATEST_RUN_ATTR = "latest_runs"
@@ -126,7 +128,7 @@ def _history_entries(name: str, records: list, left_out: set[str]) -> list[dict]
                 "object_id": record.id,
                 "action": action,
                 "at": record.history_date,
-                "by": record.history_user.get_username() if record.history_user else None,
+                "by": history_actor(record),
                 "changes": changes,
                 "_order": (record.history_date, record.history_id, name),
             }

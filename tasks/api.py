@@ -12,7 +12,7 @@ from .services import task_transition
 
 class FollowUpTaskSerializer(serializers.ModelSerializer):
     about_type = serializers.SerializerMethodField()
-    assignee = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    assignee = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
 
     class Meta:
         model = FollowUpTask

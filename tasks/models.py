@@ -6,6 +6,8 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from core.history import history_user
+
 
 class FollowUpTask(models.Model):
     """Something a person has to do, about one object, opened by a person or a rule."""
@@ -74,7 +76,7 @@ class FollowUpTask(models.Model):
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
     resolution = models.TextField(_("resolution"), blank=True, default="")
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(get_user=history_user)
 
     class Meta:
         verbose_name = _("follow-up task")

@@ -198,14 +198,22 @@ def test_page_size_is_honoured_up_to_200_and_capped_above(viewer):
     assert len(client.get(capped["next"]).json()["results"]) == 3
 
 
-@pytest.mark.parametrize("page_size", ["0", "-5", "abc", ""])
-def test_an_unusable_page_size_falls_back_to_the_default(viewer, page_size):
+def test_an_empty_page_size_means_the_default(viewer):
     enqueue_jobs(51)
 
-    response = client_for(viewer).get(JOBS, {"page_size": page_size})
+    response = client_for(viewer).get(JOBS, {"page_size": ""})
 
     assert response.status_code == 200
     assert len(response.json()["results"]) == 50
+
+
+@pytest.mark.parametrize("page_size", ["0", "-5", "abc"])
+def test_an_unusable_page_size_answers_400_naming_it(viewer, page_size):
+    """Once silently the default: the client read 50 rows where it had asked for something else."""
+    response = client_for(viewer).get(JOBS, {"page_size": page_size})
+
+    assert response.status_code == 400
+    assert [error["field"] for error in response.json()["errors"]] == ["page_size"]
 
 
 # --- Filtering and ordering -----------------------------------------------------------------

@@ -313,6 +313,11 @@ SPECTACULAR_SETTINGS = {
             }
         }
     },
+    # Enums as components (drf-spectacular's default), then the problem responses of every operation.
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "core.api.schema.add_problem_responses",
+    ],
     "ENUM_NAME_OVERRIDES": {
         "JobStatusEnum": "core.models.Job.Status",
         "TaskStatusEnum": "tasks.models.FollowUpTask.Status",

@@ -7,6 +7,7 @@ from datetime import UTC
 from django import forms
 from django.db import models
 from django.db.models import F
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
 from django_filters.fields import IsoDateTimeField
@@ -15,17 +16,19 @@ from rest_framework.filters import OrderingFilter
 
 
 class BoundedIsoDateTimeField(IsoDateTimeField):
-    """An ISO 8601 datetime that still exists in UTC.
+    """An ISO 8601 datetime that still exists in UTC, handed to the database in UTC.
 
     ``0001-01-01T00:00`` in Europe/Berlin (LMT +00:53) is before ``datetime.min`` in UTC;
     the SQLite backend converts to UTC in Python and would raise OverflowError (a 500).
+    PostgreSQL refuses an offset past ±15:59 that Python accepts (``-21:25``: a 500), so the
+    value goes to the query as the same instant in UTC.
     """
 
     def to_python(self, value):
         result = super().to_python(value)
         if result is not None:
             try:
-                result.astimezone(UTC)
+                result = result.astimezone(UTC)
             except OverflowError:
                 raise forms.ValidationError(_("Enter a date and time between the years 1 and 9999."), code="invalid")
         return result
@@ -44,6 +47,17 @@ class ApiFilterSet(filters.FilterSet):
         **FILTER_FOR_DBFIELD_DEFAULTS,
         models.DateTimeField: {"filter_class": BoundedIsoDateTimeFilter},
     }
+
+    @classmethod
+    def filter_for_field(cls, field, field_name, lookup_expr=None):
+        result = super().filter_for_field(field, field_name, lookup_expr)
+        if isinstance(result, filters.ModelChoiceFilter) and not result.extra.get("help_text"):
+            # The schema can only say "an integer"; say what an unknown id does.
+            result.extra["help_text"] = format_lazy(
+                _("The id of a {model}; an id that does not exist answers 400 naming this parameter."),
+                model=field.related_model._meta.verbose_name,
+            )
+        return result
 
     @classmethod
     def filter_for_lookup(cls, field, lookup_type):

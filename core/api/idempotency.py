@@ -19,7 +19,6 @@ from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions
 from rest_framework.renderers import JSONRenderer
@@ -34,13 +33,16 @@ HEADER = "Idempotency-Key"
 REPLAYED_HEADER = "Idempotent-Replayed"
 KEPT_HEADERS = ("Location",)
 
+MAX_KEY_LENGTH = 255
+
 IDEMPOTENCY_PARAMETER = OpenApiParameter(
     name=HEADER,
-    type=OpenApiTypes.STR,
+    type={"type": "string", "minLength": 1, "maxLength": MAX_KEY_LENGTH},
     location=OpenApiParameter.HEADER,
     required=False,
     description=(
-        "Optional client-chosen key (max 255 characters). Repeating a request with the same key "
+        "Optional client-chosen key, 1 to 255 characters (not only spaces; longer keys answer 400). "
+        "Repeating a request with the same key "
         "and body within 24 hours replays the first response instead of creating again; the same "
         "key with another body answers 422, and while the first request runs, 409."
     ),
@@ -123,8 +125,8 @@ def idempotent(view_method):
         if raw_key is None:
             return view_method(self, request, *args, **kwargs)
         key = raw_key.strip()
-        if not key or len(key) > 255:
-            raise exceptions.ValidationError({HEADER: ["Must be 1 to 255 characters long."]})
+        if not key or len(key) > MAX_KEY_LENGTH:
+            raise exceptions.ValidationError({HEADER: [f"Must be 1 to {MAX_KEY_LENGTH} characters long."]})
         fingerprint = _fingerprint(request)
         record, claimed = _claim(principal=_principal(request), key=key, fingerprint=fingerprint)
         if not claimed:

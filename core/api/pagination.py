@@ -1,5 +1,6 @@
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
+from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import PageNumberPagination
 
 MAX_PAGE_SIZE = 200
@@ -17,3 +18,30 @@ class StandardPagination(PageNumberPagination):
         default=page_size,
         max=MAX_PAGE_SIZE,
     )
+
+    def get_page_size(self, request):
+        # DRF falls back to the default for "abc" or 0: the client then reads a page of a size it
+        # did not ask for without knowing. Refuse it, naming the parameter.
+        raw = request.query_params.get(self.page_size_query_param)
+        if raw is None or raw == "":
+            return self.page_size
+        try:
+            size = int(raw)
+        except ValueError:
+            size = 0
+        if size < 1:
+            raise ValidationError(
+                {
+                    self.page_size_query_param: [
+                        _("Enter a whole number of at least 1 (at most %(max)s are returned).") % {"max": MAX_PAGE_SIZE}
+                    ]
+                }
+            )
+        return min(size, self.max_page_size)
+
+    def get_schema_operation_parameters(self, view):
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            if parameter["name"] in (self.page_query_param, self.page_size_query_param):
+                parameter["schema"]["minimum"] = 1
+        return parameters

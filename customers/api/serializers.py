@@ -94,7 +94,7 @@ class VerificationCheckSerializer(NamedEnumModelSerializer):
 
 
 class VerificationRunSerializer(NamedEnumModelSerializer):
-    run_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    run_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
     checks = VerificationCheckSerializer(many=True, read_only=True)
 
     class Meta:
@@ -223,7 +223,7 @@ class DuplicateDismissSerializer(serializers.Serializer):
 
 
 class DuplicateDismissalSerializer(NamedEnumModelSerializer):
-    dismissed_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    dismissed_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
 
     class Meta:
         model = DuplicateDismissal

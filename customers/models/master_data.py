@@ -4,6 +4,8 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from core.history import history_user
+
 from ..countries import country_choices
 
 LANGUAGES = [("de", _("German")), ("en", _("English"))]
@@ -108,7 +110,9 @@ class Customer(models.Model):
     created_at = models.DateTimeField(_("created"))
     updated_at = models.DateTimeField(_("updated"))
 
-    history = HistoricalRecords(excluded_fields=["verification_status", "last_verified_at", "updated_at"])
+    history = HistoricalRecords(
+        excluded_fields=["verification_status", "last_verified_at", "updated_at"], get_user=history_user
+    )
 
     class Meta:
         verbose_name = _("customer")
@@ -158,7 +162,7 @@ class Contact(models.Model):
     email_invalid_since = models.DateTimeField(_("e-mail invalid since"), null=True, blank=True)
     email_invalid_reason = models.CharField(_("why the e-mail is invalid"), max_length=255, blank=True, default="")
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(get_user=history_user)
 
     class Meta:
         verbose_name = _("contact person")
@@ -180,7 +184,7 @@ class BankAccount(models.Model):
     bank_name = models.CharField(_("bank"), max_length=200, blank=True, default="")
     is_active = models.BooleanField(_("active"), default=True)
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(get_user=history_user)
 
     class Meta:
         verbose_name = _("bank account")

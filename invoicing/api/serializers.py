@@ -116,7 +116,7 @@ class AllowanceChargeSerializer(NamedEnumModelSerializer):
 
 
 class InvoiceEventSerializer(NamedEnumModelSerializer):
-    by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
 
     class Meta:
         model = InvoiceEvent

@@ -55,8 +55,8 @@ class AllocatedItemSerializer(NamedEnumModelSerializer):
 class AllocationSerializer(NamedEnumModelSerializer):
     invoice = AllocatedInvoiceSerializer(read_only=True, allow_null=True)
     item = AllocatedItemSerializer(read_only=True, allow_null=True)
-    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
-    reversed_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
+    reversed_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
     active = serializers.SerializerMethodField(help_text="Not reversed.")
 
     class Meta:
@@ -85,7 +85,7 @@ class AllocationSerializer(NamedEnumModelSerializer):
 
 
 class RefundSerializer(NamedEnumModelSerializer):
-    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
 
     class Meta:
         model = Refund
@@ -97,7 +97,7 @@ class WriteOffSerializer(serializers.ModelSerializer):
     """A write-off with the invoice as it stands afterwards (its open amount and settlement state)."""
 
     invoice = AllocatedInvoiceSerializer(read_only=True, allow_null=True)
-    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
 
     class Meta:
         model = WriteOff
@@ -106,7 +106,7 @@ class WriteOffSerializer(serializers.ModelSerializer):
 
 
 class PaymentEventSerializer(NamedEnumModelSerializer):
-    by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
 
     class Meta:
         model = PaymentEvent

@@ -106,7 +106,8 @@ class PaymentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         payload = PaymentCreateSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         data = dict(payload.validated_data)
-        customer = data.get("customer")
+        # Money from an unknown payer is recorded unassigned (README "Payments"): no customer.
+        customer = data.setdefault("customer", None)
         data.setdefault("currency", customer.currency if customer else "EUR")
         payment = services.payment_record(as_of=timezone.now(), by=_by(request), **data)
         return _payment_response(

@@ -41,7 +41,7 @@ class MatchingProgressSerializer(serializers.Serializer):
 
 
 class BankImportSerializer(NamedEnumModelSerializer):
-    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
     error = serializers.CharField(
         read_only=True, help_text="Why the file was refused, in the language of the request (empty unless failed)."
     )
