@@ -201,18 +201,39 @@ class Invoice(models.Model):
     buyer_reference = models.CharField(_("buyer reference"), max_length=200, blank=True, default="")
     purchase_order_reference = models.CharField(_("purchase order"), max_length=200, blank=True, default="")
     contract_reference = models.CharField(
-        _("contract"), max_length=200, blank=True, default="", help_text=_("the buyer's contract number (BT-12)")
+        _("contract"),
+        max_length=200,
+        blank=True,
+        default="",
+        db_default="",
+        help_text=_("the buyer's contract number (BT-12)"),
     )
     project_reference = models.CharField(
-        _("project"), max_length=200, blank=True, default="", help_text=_("the buyer's project number (BT-11)")
+        _("project"),
+        max_length=200,
+        blank=True,
+        default="",
+        db_default="",
+        help_text=_("the buyer's project number (BT-11)"),
     )
     project_name = models.CharField(
-        _("project name"), max_length=200, blank=True, default="", help_text=_("empty: the word “project”")
+        _("project name"),
+        max_length=200,
+        blank=True,
+        default="",
+        db_default="",
+        help_text=_("empty: the word “project”"),
     )
     # BG-9, per invoice: defaulted from the customer's contact who receives invoices.
-    buyer_contact_name = models.CharField(_("buyer's contact person"), max_length=200, blank=True, default="")
-    buyer_contact_phone = models.CharField(_("buyer's contact phone"), max_length=32, blank=True, default="")
-    buyer_contact_email = models.CharField(_("buyer's contact e-mail"), max_length=254, blank=True, default="")
+    buyer_contact_name = models.CharField(
+        _("buyer's contact person"), max_length=200, blank=True, default="", db_default=""
+    )
+    buyer_contact_phone = models.CharField(
+        _("buyer's contact phone"), max_length=32, blank=True, default="", db_default=""
+    )
+    buyer_contact_email = models.CharField(
+        _("buyer's contact e-mail"), max_length=254, blank=True, default="", db_default=""
+    )
     note = models.TextField(_("note"), blank=True, default="")
 
     payment_terms = models.ForeignKey(
@@ -347,21 +368,35 @@ class InvoiceLine(models.Model):
     price_base_quantity = models.DecimalField(_("price per"), default=1, **QUANTITY)
     allowance_percent = models.DecimalField(_("allowance %"), null=True, blank=True, **RATE)
     allowance_amount = models.DecimalField(_("allowance amount"), null=True, blank=True, **MONEY)
-    allowance_reason = models.CharField(_("allowance reason"), max_length=255, blank=True, default="")  # BT-139
+    allowance_reason = models.CharField(
+        _("allowance reason"), max_length=255, blank=True, default="", db_default=""
+    )  # BT-139
     allowance_reason_code = models.CharField(  # BT-140
-        _("allowance reason code"), max_length=3, blank=True, default="", help_text=_("UNTDID 5189, e.g. 95 discount")
+        _("allowance reason code"),
+        max_length=3,
+        blank=True,
+        default="",
+        db_default="",
+        help_text=_("UNTDID 5189, e.g. 95 discount"),
     )
     charge_percent = models.DecimalField(_("charge %"), null=True, blank=True, **RATE)  # BT-143
     charge_amount = models.DecimalField(_("charge amount"), null=True, blank=True, **MONEY)  # BT-141
-    charge_reason = models.CharField(_("charge reason"), max_length=255, blank=True, default="")  # BT-144
+    charge_reason = models.CharField(
+        _("charge reason"), max_length=255, blank=True, default="", db_default=""
+    )  # BT-144
     charge_reason_code = models.CharField(  # BT-145
-        _("charge reason code"), max_length=3, blank=True, default="", help_text=_("UNTDID 7161, e.g. FC freight")
+        _("charge reason code"),
+        max_length=3,
+        blank=True,
+        default="",
+        db_default="",
+        help_text=_("UNTDID 7161, e.g. FC freight"),
     )
     vat_category = models.CharField(_("VAT category"), max_length=2, choices=VatCategory.choices)
     vat_rate = models.DecimalField(_("VAT rate (%)"), null=True, blank=True, **RATE)
     exemption_reason = models.CharField(_("exemption reason"), max_length=255, blank=True, default="")
     exemption_code = models.CharField(_("exemption code"), max_length=30, blank=True, default="")
-    note = models.CharField(_("line note"), max_length=1000, blank=True, default="")  # BT-127
+    note = models.CharField(_("line note"), max_length=1000, blank=True, default="", db_default="")  # BT-127
     period_start = models.DateField(_("line period from"), null=True, blank=True)  # BT-134
     period_end = models.DateField(_("line period to"), null=True, blank=True)  # BT-135
     net_amount = models.DecimalField(_("net amount"), default=0, **MONEY)
