@@ -9,6 +9,13 @@ import sys
 from pathlib import Path
 
 DE = {
+    # issue 13: API under a fuzzer (paging, id filters)
+    "Enter a whole number of at least 1 (at most %(max)s are returned).": (
+        "Geben Sie eine ganze Zahl ab 1 ein (höchstens %(max)s werden geliefert)."
+    ),
+    "The id of a {model}; an id that does not exist answers 400 naming this parameter.": (
+        "Die ID eines Objekts vom Typ {model}; eine ID, die es nicht gibt, wird mit 400 unter Nennung dieses Parameters beantwortet."
+    ),
     # issue 13: bank statement re-deliveries, uploads and stored import messages
     "Why the file was refused, worded when read (core.messages).": "Warum die Datei abgelehnt wurde; beim Lesen in der Sprache des Lesers formuliert.",
     "statements delivered before": "bereits gelieferte Kontoauszüge",
@@ -1824,6 +1831,8 @@ PLURAL_ENTRY = re.compile(
 # Words whose German depends on what they describe (pgettext contexts): a cancelled invoice is
 # "storniert", a cancelled job "abgebrochen".
 DE_IN_CONTEXT = {
+    # issue 13: API under a fuzzer (who changed a record)
+    ("who changed a record", "API key %(prefix)s"): "API-Schlüssel %(prefix)s",
     # issue 13: bank statement re-deliveries
     ("bank statement standing", "in effect"): "gültig",
     ("bank statement standing", "on hold: delivered again with other content"): "zurückgehalten: erneut mit anderem Inhalt geliefert",
@@ -1893,6 +1902,11 @@ DE_IN_CONTEXT = {
 
 # Messages with a plural form (ngettext, blocktranslate count): German has the same two forms.
 DE_PLURAL = {
+    # issue 13: API under a fuzzer (duplicate check naming every shared account)
+    "IBAN %(value)s is also recorded for customer %(number)s %(name)s.": (
+        "IBAN %(value)s ist auch für Kunde %(number)s %(name)s erfasst.",
+        "IBANs %(value)s sind auch für Kunde %(number)s %(name)s erfasst.",
+    ),
     "Please correct the error below.": (
         "Bitte korrigieren Sie den unten aufgeführten Fehler.",
         "Bitte korrigieren Sie die unten aufgeführten Fehler.",
