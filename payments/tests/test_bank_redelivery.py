@@ -64,10 +64,11 @@ C = line("7.00", ref="ASR-3", counterparty_name="Dritte KG")
 
 # --- Recognising a re-delivery -----------------------------------------------------------------------
 def test_a_redelivery_with_a_changed_amount_is_held_and_adds_no_money():
-    imported(day_statement(A, B), data=b"first")
+    closing = {"closing_balance": Decimal("1169.00")}
+    imported(day_statement(A, B, **closing), data=b"first")
     corrected = line("191.00", ref="ASR-1", counterparty_name="Muster GmbH")
 
-    again = imported(day_statement(corrected, B), data=b"second")
+    again = imported(day_statement(corrected, B, **closing), data=b"second")
 
     assert (again.new_statement_count, again.new_line_count, again.held_count) == (0, 0, 1)
     assert live_lines().count() == 2 and live_credits() == Decimal("169.00")
@@ -78,6 +79,9 @@ def test_a_redelivery_with_a_changed_amount_is_held_and_adds_no_money():
     assert not on_hold.lines.exists()  # nothing of it counts or goes to matching
     assert not Job.objects.filter(kind=MATCH_JOB, payload={"statement_id": on_hold.pk}).exists()
     assert BankStatementEvent.objects.get(statement=on_hold).kind == "held"
+    # The balances are checked on the statement as it would stand: the corrected line does not add up.
+    assert BankStatement.objects.get(standing=Standing.ACTIVE).warnings == []
+    assert on_hold.balance_difference == Decimal("72.00") and "€72.00" in on_hold.balance_warning
 
 
 def test_a_redelivery_with_a_removed_line_is_held_with_the_line_named():
@@ -146,6 +150,17 @@ def test_a_camt_statement_with_another_number_for_the_same_day_is_another_statem
     other = imported(day_statement(B, statement_id="S2"), data=b"second")
 
     assert (other.new_statement_count, other.held_count) == (1, 0)
+
+
+def test_a_camt_statement_delivered_again_under_a_new_id_is_known_by_its_sequence_number():
+    imported(day_statement(A, statement_id="2026-03-02-A", sequence="41"), data=b"first")
+
+    same = imported(day_statement(A, statement_id="2026-03-02-B", sequence="41"), data=b"second")
+    changed = imported(day_statement(A, B, statement_id="2026-03-02-C", sequence="41"), data=b"third")
+    next_number = imported(day_statement(C, statement_id="2026-03-02-D", sequence="42"), data=b"fourth")
+
+    assert (same.redelivered_count, changed.held_count, next_number.new_statement_count) == (1, 1, 1)
+    assert live_credits() == Decimal("126.00")
 
 
 def mt940(*days: tuple[int, str, list[tuple[str, str]]]) -> bytes:
@@ -409,6 +424,16 @@ def test_the_same_file_uploaded_twice_at_the_same_moment_is_one_import_and_no_er
 
 
 # --- Messages in the reader's language ---------------------------------------------------------------
+def test_the_admin_words_a_stored_import_error_in_the_readers_language(viewer):
+    failed = statement_import_run(import_id=upload().pk, as_of=AS_OF, parse=stub())
+    browser = Client()
+    browser.force_login(viewer)
+    url = f"/admin/payments/bankstatementimport/{failed.pk}/change/"
+
+    assert "The file holds no statement." in browser.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Die Datei enthält keinen Kontoauszug." in browser.get(url, HTTP_ACCEPT_LANGUAGE="de").content.decode()
+
+
 def test_an_import_error_is_stored_as_a_code_and_worded_in_the_readers_language(viewer):
     failed = statement_import_run(import_id=upload().pk, as_of=AS_OF, parse=stub())
     client = client_for(viewer)

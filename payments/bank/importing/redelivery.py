@@ -2,8 +2,9 @@
 
 **Which statement a delivery repeats.** Two deliveries are the same statement when they agree on
 account, kind (statement, intraday report, notification), period (from and to date) and opening
-balance, and — only where the file makes it unique — on the statement number. CAMT's ``Stmt/Id``
-is unique per account by ISO 20022, so it counts. An MT940 ``:20:`` reference such as
+balance, and — only where the file makes it unique — on the statement number. CAMT's sequence
+number (``ElctrncSeqNb``/``LglSeqNb``), or its ``Stmt/Id`` without one, is unique per account by
+ISO 20022, so it counts. An MT940 ``:20:`` reference such as
 ``STARTUMSE`` and a ``:28C:`` number of zeros are constants many German banks send with every
 statement, so they are left out; a CSV export has no number at all (``statement_key``).
 
@@ -80,8 +81,11 @@ HELD_LINE_BOOKED = message_define(
 )
 
 
-def statement_key(*, file_format: str, statement_id: str) -> str:
-    """The part of a statement number that identifies a statement ("" when the file has none)."""
+def statement_key(*, file_format: str, statement_id: str, sequence: str = "") -> str:
+    """The part of a statement number that identifies a statement ("" when the file has none).
+
+    CAMT: the statement's sequence number (``ElctrncSeqNb``/``LglSeqNb``) where given — it stays
+    the same when a bank delivers the statement again under a new ``Stmt/Id`` — else ``Stmt/Id``."""
     file_format = (file_format or "").lower()
     if file_format == "csv":
         return ""  # the id of a CSV "statement" is the file's hash, not a number the bank gave
@@ -94,13 +98,15 @@ def statement_key(*, file_format: str, statement_id: str) -> str:
         if number.strip("0"):
             parts.append(sequence.strip())
         return "/".join(parts)
+    if sequence.strip():
+        return f"#{sequence.strip()}"
     return statement_id
 
 
 def earlier_deliveries(*, account: str, parsed: ParsedStatement) -> list[BankStatement]:
     """The deliveries of the statement ``parsed`` delivers again that a person has not replaced: in
     effect, on hold or rejected (a rejected one delivered once more is a duplicate), newest first."""
-    key = statement_key(file_format=parsed.format, statement_id=parsed.statement_id)
+    key = statement_key(file_format=parsed.format, statement_id=parsed.statement_id, sequence=parsed.sequence)
     candidates = BankStatement.objects.filter(
         account_iban=account,
         kind=parsed.kind,
@@ -112,7 +118,8 @@ def earlier_deliveries(*, account: str, parsed: ParsedStatement) -> list[BankSta
     return [
         candidate
         for candidate in candidates
-        if statement_key(file_format=candidate.format, statement_id=candidate.statement_id) == key
+        if statement_key(file_format=candidate.format, statement_id=candidate.statement_id, sequence=candidate.sequence)
+        == key
     ]
 
 
