@@ -62,6 +62,62 @@ DE = {
     "The bank delivered this statement again with other content. Accepting withdraws the earlier delivery's removed and changed lines (they are kept, marked withdrawn) and matches the added and changed ones; it is refused while a line it would withdraw is booked. Rejecting keeps the earlier delivery. Nothing is deleted.": "Die Bank hat diesen Kontoauszug erneut mit anderem Inhalt geliefert. Annehmen zieht die entfallenen und geänderten Umsätze der früheren Lieferung zurück (sie bleiben erhalten und werden als zurückgezogen markiert) und gleicht die hinzugekommenen und geänderten ab; das wird abgelehnt, solange ein zurückzuziehender Umsatz gebucht ist. Ablehnen behält die frühere Lieferung. Nichts wird gelöscht.",
     "Re-delivered statement %(statement)s": "Erneut gelieferter Kontoauszug %(statement)s",
     "Record the decision": "Entscheidung erfassen",
+    # issue 13: fields (references, buyer's contact, line note, period, charge and reasons)
+    "contract": "Vertrag",
+    "the buyer's contract number (BT-12)": "Vertragsnummer des Käufers (BT-12)",
+    "project": "Projekt",
+    "the buyer's project number (BT-11)": "Projektnummer des Käufers (BT-11)",
+    "project name": "Projektname",
+    "empty: the word “project”": "leer: das Wort „Projekt“",
+    "buyer's contact person": "Ansprechpartner des Käufers",
+    "buyer's contact phone": "Telefon des Ansprechpartners",
+    "buyer's contact e-mail": "E-Mail des Ansprechpartners",
+    "allowance reason": "Grund des Rabatts",
+    "allowance reason code": "Rabattgrund-Code",
+    "UNTDID 5189, e.g. 95 discount": "UNTDID 5189, z. B. 95 Rabatt",
+    "charge %": "Zuschlag %",
+    "charge amount": "Zuschlagsbetrag",
+    "charge reason": "Grund des Zuschlags",
+    "charge reason code": "Zuschlagsgrund-Code",
+    "UNTDID 7161, e.g. FC freight": "UNTDID 7161, z. B. FC Fracht",
+    "line note": "Positionshinweis",
+    "line period from": "Positionszeitraum von",
+    "line period to": "Positionszeitraum bis",
+    "A project name needs the project reference (BT-11).": "Ein Projektname braucht die Projektnummer (BT-11).",
+    "The line period ends before it starts (BR-30).": "Der Positionszeitraum endet, bevor er beginnt (BR-30).",
+    "Give the line charge as a percentage or as an amount, not both.": (
+        "Geben Sie den Positionszuschlag als Prozentsatz oder als Betrag an, nicht beides."
+    ),
+    "Give the line allowance as a percentage or as an amount, not both.": (
+        "Geben Sie den Positionsrabatt als Prozentsatz oder als Betrag an, nicht beides."
+    ),
+    "%(code)s is not a reason code EN 16931 allows here (%(list)s, e.g. %(example)s).": (
+        "%(code)s ist kein Grund-Code, den EN 16931 hier zulässt (%(list)s, z. B. %(example)s)."
+    ),
+    "A reason for a line allowance needs the allowance (a percentage or an amount).": (
+        "Ein Grund für einen Positionsrabatt braucht den Rabatt (Prozentsatz oder Betrag)."
+    ),
+    "A reason for a line charge needs the charge (a percentage or an amount).": (
+        "Ein Grund für einen Positionszuschlag braucht den Zuschlag (Prozentsatz oder Betrag)."
+    ),
+    "Say why the line charge applies, as text or as a UNTDID 7161 code (BR-44).": (
+        "Geben Sie den Grund des Positionszuschlags an, als Text oder als UNTDID-7161-Code (BR-44)."
+    ),
+    "reason code %(code)s": "Grund-Code %(code)s",
+    "less %(percent)s: %(reason)s": "abzüglich %(percent)s: %(reason)s",
+    "less %(amount)s: %(reason)s": "abzüglich %(amount)s: %(reason)s",
+    "plus %(percent)s (%(amount)s): %(reason)s": "zuzüglich %(percent)s (%(amount)s): %(reason)s",
+    "plus %(amount)s: %(reason)s": "zuzüglich %(amount)s: %(reason)s",
+    "Period %(start)s – %(end)s": "Zeitraum %(start)s – %(end)s",
+    "Period from %(date)s": "Zeitraum ab %(date)s",
+    "Period until %(date)s": "Zeitraum bis %(date)s",
+    "Contract": "Vertrag",
+    "Project": "Projekt",
+    "Your contact": "Ihr Ansprechpartner",
+    "Buyer's contact": "Ansprechpartner des Käufers",
+    "item number · line note": "Artikelnummer · Positionshinweis",
+    "or amount · reason · reason code": "oder Betrag · Grund · Grund-Code",
+    "line charge %": "Positionszuschlag %",
     "Analytics": "Auswertungen",
     "German": "Deutsch",
     "English": "Englisch",

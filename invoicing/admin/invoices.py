@@ -56,6 +56,15 @@ from .filters import CustomerFilter, OverdueFilter
 from .lines import InvoiceAllowanceChargeInline, InvoiceLineInline, _related_widget_without_edits
 from .panels import InvoicePanels
 
+# BT-10, BT-13, BT-12, BT-11 with its name; BG-9 (issue 13).
+REFERENCES = [
+    ("buyer_reference", "purchase_order_reference"),
+    ("contract_reference", "project_reference", "project_name"),
+    "deliver_to_country",
+    "note",
+]
+BUYER_CONTACT = ("buyer_contact_name", "buyer_contact_phone", "buyer_contact_email")
+
 
 @admin.register(Invoice)
 class InvoiceAdmin(InvoicePanels, InvoiceActionViews, ServiceRefusalMixin, admin.ModelAdmin):
@@ -327,10 +336,8 @@ class InvoiceAdmin(InvoicePanels, InvoiceActionViews, ServiceRefusalMixin, admin
                 {"fields": ["invoice_date", "service_date", ("service_period_start", "service_period_end")]},
             ),
             (_("Currency and terms"), {"fields": [("currency", "language"), "payment_terms", "prepaid_amount"]}),
-            (
-                _("References and note"),
-                {"fields": [("buyer_reference", "purchase_order_reference"), "deliver_to_country", "note"]},
-            ),
+            (_("References and note"), {"fields": REFERENCES}),
+            (_("Buyer's contact"), {"fields": [BUYER_CONTACT]}),
         ]
         if obj is None:
             return [(None, {"fields": ["customer"]}), *header]
@@ -358,11 +365,10 @@ class InvoiceAdmin(InvoicePanels, InvoiceActionViews, ServiceRefusalMixin, admin
             )
         fieldsets += [
             (_("Currency"), {"fields": [("currency", "language"), "exchange_rate_display"]}),
-            (
-                _("References and note"),
-                {"fields": [("buyer_reference", "purchase_order_reference"), "deliver_to_country", "note"]},
-            ),
+            (_("References and note"), {"fields": REFERENCES}),
         ]
+        if any(getattr(obj, field) for field in BUYER_CONTACT):
+            fieldsets.append((_("Buyer's contact"), {"fields": [BUYER_CONTACT]}))
         approvals = [f for f in ("review_override_reason", "credit_limit_confirmation") if getattr(obj, f)]
         if approvals:
             fieldsets.append((_("Approvals"), {"fields": approvals}))

@@ -27,7 +27,7 @@ from ..selectors import (
     is_overdue,
     vat_breakdown_of,
 )
-from ..services.draft_cleaning import ALLOWANCE_FIELDS, HEADER_FIELDS, LINE_FIELDS
+from ..services.draft_cleaning import ALLOWANCE_FIELDS, HEADER_FIELDS, LINE_FIELDS, REFERENCE_AND_CONTACT_FIELDS
 
 # Choice sets that several fields share; any other is named <Model><Field>Enum.
 SHARED_ENUM_NAMES.update(
@@ -228,6 +228,7 @@ class InvoiceSerializer(NamedEnumModelSerializer):
             "documents",
             "buyer_reference",
             "purchase_order_reference",
+            *REFERENCE_AND_CONTACT_FIELDS,
             "created_at",
             "updated_at",
             "issued_at",

@@ -28,6 +28,7 @@ from core.girocode import girocode_svg
 from core.money import minor_unit
 
 from ..models import DocumentStatus, DocumentType, Invoice, VatCategory
+from ..totals import LineInput, line_amounts
 
 LANGUAGES = ("de", "en")
 TEMPLATE = "invoicing/documents/invoice.html"
@@ -189,14 +190,56 @@ def _note_lines(note: str, exemption_reasons: set[str]) -> list[str]:
     return [line for line in note.splitlines() if line.strip() and line.strip() not in exemption_reasons]
 
 
+def _reason_text(reason: str, code: str) -> str:
+    return reason or (_("reason code %(code)s") % {"code": code} if code else "")
+
+
+def _line_allowance_text(item, fmt: DocumentFormat, currency: str) -> str:
+    """BG-27 as printed: the percentage or amount, with the line's own reason (BT-139/140) when it has one."""
+    reason = _reason_text(item.allowance_reason, item.allowance_reason_code)
+    if item.allowance_percent is not None:
+        if reason:
+            percent = fmt.percent(item.allowance_percent)
+            return _("less %(percent)s: %(reason)s") % {"percent": percent, "reason": reason}
+        return _("less %(percent)s discount") % {"percent": fmt.percent(item.allowance_percent)}
+    if item.allowance_amount:
+        amount = fmt.money(item.allowance_amount, currency)
+        if reason:
+            return _("less %(amount)s: %(reason)s") % {"amount": amount, "reason": reason}
+        return _("less %(amount)s discount") % {"amount": amount}
+    return ""
+
+
+def _line_charge_text(item, fmt: DocumentFormat, currency: str) -> str:
+    """BG-28 as printed: the charge with its reason (BT-144/145); a percentage also shows its amount."""
+    if item.charge_percent is None and item.charge_amount is None:
+        return ""
+    reason = _reason_text(item.charge_reason, item.charge_reason_code)
+    if item.charge_percent is not None:
+        _gross, amounts = line_amounts(LineInput.of(item), currency=currency)
+        return _("plus %(percent)s (%(amount)s): %(reason)s") % {
+            "percent": fmt.percent(item.charge_percent),
+            "amount": fmt.money(amounts.charge_amount, currency),
+            "reason": reason,
+        }
+    return _("plus %(amount)s: %(reason)s") % {"amount": fmt.money(item.charge_amount, currency), "reason": reason}
+
+
+def _period_text(start: date | None, end: date | None, fmt: DocumentFormat) -> str:
+    """BG-26 as printed: both days, or the one the line states."""
+    if start and end:
+        return _("Period %(start)s – %(end)s") % {"start": fmt.date(start), "end": fmt.date(end)}
+    if start:
+        return _("Period from %(date)s") % {"date": fmt.date(start)}
+    if end:
+        return _("Period until %(date)s") % {"date": fmt.date(end)}
+    return ""
+
+
 def _line_rows(invoice: Invoice, fmt: DocumentFormat) -> list[dict]:
     rows = []
     for item in invoice.lines.order_by("position", "id"):
-        allowance = ""
-        if item.allowance_percent is not None:
-            allowance = _("less %(percent)s discount") % {"percent": fmt.percent(item.allowance_percent)}
-        elif item.allowance_amount:
-            allowance = _("less %(amount)s discount") % {"amount": fmt.money(item.allowance_amount, invoice.currency)}
+        allowance = _line_allowance_text(item, fmt, invoice.currency)
         per = ""
         if item.price_base_quantity != 1:
             per = _("per %(quantity)s %(unit)s") % {
@@ -213,6 +256,9 @@ def _line_rows(invoice: Invoice, fmt: DocumentFormat) -> list[dict]:
                 "unit_price": fmt.price(item.unit_price, invoice.currency),
                 "per": per,
                 "allowance": allowance,
+                "charge": _line_charge_text(item, fmt, invoice.currency),
+                "note": item.note,
+                "period": _period_text(item.period_start, item.period_end, fmt),
                 "vat": fmt.percent(item.vat_rate) if item.vat_category in ("S", "Z") else item.vat_category,
                 "net_amount": fmt.money(item.net_amount, invoice.currency),
             }
@@ -342,6 +388,9 @@ def invoice_context(invoice: Invoice) -> dict:
         "service": service,
         "is_service_period": bool(invoice.service_period_start and invoice.service_period_end),
         "deliver_to_country": fmt.country(invoice.deliver_to_country) if invoice.deliver_to_country else "",
+        "buyer_contact": [
+            x for x in (invoice.buyer_contact_name, invoice.buyer_contact_phone, invoice.buyer_contact_email) if x
+        ],
         "corrected": {"number": corrected.number, "date": fmt.date(corrected.invoice_date)} if corrected else None,
         "lines": _line_rows(invoice, fmt),
         "allowances_charges": _allowance_rows(invoice, fmt),

@@ -13,7 +13,7 @@ from ..models import (
     DocumentType,
     Invoice,
 )
-from .draft_cleaning import ALLOWANCE_FIELDS, LINE_FIELDS
+from .draft_cleaning import ALLOWANCE_FIELDS, LINE_FIELDS, REFERENCE_AND_CONTACT_FIELDS
 from .drafts import DocumentStateConflict, invoice_draft_create
 from .issue import invoice_issue
 from .issue_checks import _exceeds
@@ -89,6 +89,8 @@ def credit_note_create(
                 "deliver_to_country": invoice.deliver_to_country,
                 "buyer_reference": invoice.buyer_reference,
                 "purchase_order_reference": invoice.purchase_order_reference,
+                # The references and the buyer's contact of the invoice it corrects, as issued.
+                **{field: getattr(invoice, field) for field in REFERENCE_AND_CONTACT_FIELDS},
                 "note": note,
             },
             lines=lines,

@@ -11,8 +11,9 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from core.money import minor_unit
-from customers.validation import FieldProblem, clean_country, clean_currency
+from customers.validation import FieldProblem, clean_country, clean_currency, clean_email, clean_phone
 
+from ..einvoice.code_lists import allowance_reason_codes, charge_reason_codes
 from ..models import (
     Invoice,
     PaymentTerms,
@@ -21,6 +22,15 @@ from ..models import (
 )
 from .unit_codes import is_unit_code
 
+# BT-12, BT-11 (with the name CII requires), BG-9: copied onto credit notes as well.
+REFERENCE_AND_CONTACT_FIELDS = (
+    "contract_reference",
+    "project_reference",
+    "project_name",
+    "buyer_contact_name",
+    "buyer_contact_phone",
+    "buyer_contact_email",
+)
 HEADER_FIELDS = (
     "currency",
     "invoice_date",
@@ -30,6 +40,7 @@ HEADER_FIELDS = (
     "deliver_to_country",
     "buyer_reference",
     "purchase_order_reference",
+    *REFERENCE_AND_CONTACT_FIELDS,
     "note",
     "payment_terms",
     "prepaid_amount",
@@ -44,10 +55,19 @@ LINE_FIELDS = (
     "price_base_quantity",
     "allowance_percent",
     "allowance_amount",
+    "allowance_reason",
+    "allowance_reason_code",
+    "charge_percent",
+    "charge_amount",
+    "charge_reason",
+    "charge_reason_code",
     "vat_category",
     "vat_rate",
     "exemption_reason",
     "exemption_code",
+    "note",
+    "period_start",
+    "period_end",
 )
 ALLOWANCE_FIELDS = (
     "is_charge",
@@ -69,7 +89,24 @@ MAX_STORED_AMOUNT = Decimal("1e12")
 QUANTITY_PLACES = PRICE_PLACES = 4
 RATE_PLACES = MONEY_PLACES = 2
 # Text columns and their lengths: longer input would fail in the database instead of on its field.
-LINE_TEXT_FIELDS = {"item_number": 100, "exemption_reason": 255, "exemption_code": 30}
+LINE_TEXT_FIELDS = {
+    "item_number": 100,
+    "exemption_reason": 255,
+    "exemption_code": 30,
+    "allowance_reason": 255,
+    "allowance_reason_code": 3,
+    "charge_reason": 255,
+    "charge_reason_code": 3,
+    "note": 1000,
+}
+HEADER_TEXT_FIELDS = {
+    "buyer_reference": 200,
+    "purchase_order_reference": 200,
+    "contract_reference": 200,
+    "project_reference": 200,
+    "project_name": 200,
+    "buyer_contact_name": 200,
+}
 ALLOWANCE_TEXT_FIELDS = {"reason": 255, "reason_code": 10}
 # The UN/ECE Recommendation 20 codes finance teams use most (for pick lists); every code of
 # Recommendations 20 and 21 is accepted (unit_codes.py).
@@ -200,12 +237,39 @@ def clean_header(data: dict, *, instance: Invoice | None = None) -> dict:
                 _("No active payment terms %(terms)s.") % {"terms": repr(terms)}
             )
         clean["payment_terms"] = found
-    for field in ("buyer_reference", "purchase_order_reference"):
-        if len(str(data.get(field) or "")) > 200:
-            errors.setdefault(field, []).append(_too_long(200))
+    for field, max_length in HEADER_TEXT_FIELDS.items():
+        if field in data:
+            clean[field] = _text(errors, field, data[field], max_length=max_length)
+    project = clean.get("project_reference", getattr(instance, "project_reference", ""))
+    if clean.get("project_name", getattr(instance, "project_name", "")) and not project:
+        errors.setdefault("project_name", []).append(_("A project name needs the project reference (BT-11)."))
+    _clean_buyer_contact(errors, data, clean, instance=instance)
     if errors:
         raise ValidationError(errors)
     return clean
+
+
+def _clean_buyer_contact(errors: dict, data: dict, clean: dict, *, instance: Invoice | None) -> None:
+    """BG-9: the buyer's contact person (BT-56), phone (BT-57, E.164) and e-mail (BT-58)."""
+    if data.get("buyer_contact_phone"):
+        # National numbers are read in the customer's country; a new draft's customer is not known here.
+        country = instance.customer.billing_country if instance is not None else "DE"
+        try:
+            clean["buyer_contact_phone"] = clean_phone(str(data["buyer_contact_phone"]), country=country)
+        except FieldProblem as problem:
+            errors.setdefault("buyer_contact_phone", []).append(str(problem))
+    elif "buyer_contact_phone" in data:
+        clean["buyer_contact_phone"] = ""
+    if data.get("buyer_contact_email"):
+        try:
+            clean["buyer_contact_email"] = clean_email(str(data["buyer_contact_email"]))
+        except FieldProblem as problem:
+            errors.setdefault("buyer_contact_email", []).append(str(problem))
+        else:
+            if len(clean["buyer_contact_email"]) > 254:
+                errors.setdefault("buyer_contact_email", []).append(_too_long(254))
+    elif "buyer_contact_email" in data:
+        clean["buyer_contact_email"] = ""
 
 
 def _clean_vat(errors: dict, path: str, data: dict, *, on: date) -> tuple[str, Decimal | None]:
@@ -238,6 +302,52 @@ def _clean_vat(errors: dict, path: str, data: dict, *, on: date) -> tuple[str, D
             % {"rate": rate, "category": category, "date": f"{on:%d.%m.%Y}"}
         )
     return category, rate
+
+
+def _clean_line_charge_and_reasons(errors: dict, path: str, data: dict, row: dict) -> None:
+    """BG-28 line charge (BT-141 amount or BT-143 percent of the line amount) and the reasons of the
+    line's allowance (BT-139 text, BT-140 UNTDID 5189 code) and charge (BT-144, BT-145 UNTDID 7161).
+
+    A charge needs a reason as text or code (BR-44); an allowance without one is sent with code 95
+    "discount" (BR-42). A reason without an allowance or charge to explain is refused.
+    """
+    for field, maximum, places in (
+        ("charge_percent", Decimal("100.01"), RATE_PLACES),
+        ("charge_amount", MAX_AMOUNT, MONEY_PLACES),
+    ):
+        row[field] = _decimal(errors, f"{path}.{field}", data.get(field), minimum=0, maximum=maximum, places=places)
+    if row["charge_percent"] is not None and row["charge_amount"] is not None:
+        errors.setdefault(f"{path}.charge_amount", []).append(
+            _("Give the line charge as a percentage or as an amount, not both.")
+        )
+    if row["allowance_percent"] is not None and row["allowance_amount"] is not None:
+        errors.setdefault(f"{path}.allowance_amount", []).append(
+            _("Give the line allowance as a percentage or as an amount, not both.")
+        )
+    for kind, codes, code_list in (
+        ("allowance", allowance_reason_codes, "UNTDID 5189"),
+        ("charge", charge_reason_codes, "UNTDID 7161"),
+    ):
+        code_path = f"{path}.{kind}_reason_code"
+        row[f"{kind}_reason_code"] = code = row[f"{kind}_reason_code"].upper()
+        if code and code not in codes():
+            errors.setdefault(code_path, []).append(
+                _("%(code)s is not a reason code EN 16931 allows here (%(list)s, e.g. %(example)s).")
+                % {"code": repr(code), "list": code_list, "example": "95" if kind == "allowance" else "FC"}
+            )
+        given = row[f"{kind}_percent"] is not None or row[f"{kind}_amount"] is not None
+        has_reason = bool(row[f"{kind}_reason"] or code)
+        if has_reason and not given and f"{path}.{kind}_amount" not in errors:
+            errors.setdefault(f"{path}.{kind}_reason", []).append(
+                _("A reason for a line allowance needs the allowance (a percentage or an amount).")
+                if kind == "allowance"
+                else _("A reason for a line charge needs the charge (a percentage or an amount).")
+            )
+    charged = row["charge_percent"] is not None or row["charge_amount"] is not None
+    if charged and not (row["charge_reason"] or row["charge_reason_code"]):
+        errors.setdefault(f"{path}.charge_reason", []).append(
+            _("Say why the line charge applies, as text or as a UNTDID 7161 code (BR-44).")
+        )
 
 
 def clean_lines(lines: list[dict], *, on: date) -> list[dict]:
@@ -306,6 +416,11 @@ def clean_lines(lines: list[dict], *, on: date) -> list[dict]:
             maximum=MAX_AMOUNT,
             places=MONEY_PLACES,
         )
+        _clean_line_charge_and_reasons(errors, path, data, row)
+        row["period_start"] = _date(errors, f"{path}.period_start", data.get("period_start"))
+        row["period_end"] = _date(errors, f"{path}.period_end", data.get("period_end"))
+        if row["period_start"] and row["period_end"] and row["period_end"] < row["period_start"]:
+            errors.setdefault(f"{path}.period_end", []).append(_("The line period ends before it starts (BR-30)."))
         unit = str(data.get("unit_code") or "C62").strip().upper()
         if not is_unit_code(unit):
             errors.setdefault(f"{path}.unit_code", []).append(

@@ -1026,6 +1026,21 @@ PLAUSIBLE = {
     "amount": ["10.00", "0.001", "1e11", None],
     "percent": ["10", "3.5", None],
     "base_amount": ["100.00", "33.33", None],
+    # issue 13: references, buyer's contact, line period, charge and reasons
+    "contract_reference": ["RV-17", "", "x" * 201],
+    "project_reference": ["P-0815", ""],
+    "project_name": ["Neubau", ""],
+    "buyer_contact_name": ["Herr Kämmerer", ""],
+    "buyer_contact_phone": ["+49 30 1234567", "030 1234567", "12", "abc", ""],
+    "buyer_contact_email": ["a@example.com", "not-an-address", ""],
+    "allowance_reason": ["Treue", ""],
+    "allowance_reason_code": ["95", "FC", "1000", ""],
+    "charge_percent": ["5", "101", "0.001", None],
+    "charge_amount": ["5.00", "-1", "1e11", None],
+    "charge_reason": ["Fracht", ""],
+    "charge_reason_code": ["FC", "fc", "XYZ", ""],
+    "period_start": ["2026-10-01", "31.10.2026", None],
+    "period_end": ["2026-10-31", "2026-09-30", None],
 }
 
 

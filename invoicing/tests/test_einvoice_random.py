@@ -1,7 +1,8 @@
 """Random documents: whatever a user can issue becomes a valid EN 16931 e-invoice.
 
 (1) Hypothesis draws drafts — lines with random quantities, prices with up to four decimals,
-price base quantities, line allowances, VAT categories that fit together as issuing requires,
+price base quantities, line allowances and charges with their reasons, line notes and periods,
+contract and project references, VAT categories that fit together as issuing requires,
 document allowances and charges — which are issued, built as Factur-X (and XRechnung for a
 public buyer) and validated. (2) The data generator's issued invoices are built and validated.
 """
@@ -9,12 +10,13 @@ public buyer) and validated. (2) The data generator's issued invoices are built 
 from __future__ import annotations
 
 from datetime import date
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
 from hypothesis import HealthCheck, assume, event, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
+from lxml import etree
 
 from customers.tests.factories import make_customer
 from invoicing.einvoice import cii_build
@@ -50,6 +52,42 @@ UNITS = ["HUR", "C62", "KGM", "DAY", "LS"]
 
 def fatal_violations(xml: bytes, *, xrechnung: bool) -> list[str]:
     return [f"{v.rule}: {v.message}" for v in cii_validate(xml, xrechnung=xrechnung) if v.flag == "fatal"]
+
+
+CII = {
+    "ram": "urn:un:unece:uncefact:data:standard:ReusableAggregateBusinessInformationEntity:100",
+    "udt": "urn:un:unece:uncefact:data:standard:UnqualifiedDataType:100",
+}
+
+
+def line_arithmetic_problems(xml: bytes) -> list[str]:
+    """BT-131 = round(BT-129 × BT-146 ÷ BT-149) − Σ BT-136 + Σ BT-141, and each percent allowance or
+    charge = base × percent ÷ 100 (PEPPOL-EN16931-R120, R040): rules the EN 16931 Schematron does not
+    check, read back from the XML itself."""
+    problems = []
+    for item in etree.fromstring(xml).iterfind(".//ram:IncludedSupplyChainTradeLineItem", CII):
+
+        def number(path, node=item):
+            found = node.find(path, CII)
+            return None if found is None else Decimal(found.text)
+
+        quantity = number("ram:SpecifiedLineTradeDelivery/ram:BilledQuantity")
+        price = number("ram:SpecifiedLineTradeAgreement/ram:NetPriceProductTradePrice/ram:ChargeAmount")
+        base = number("ram:SpecifiedLineTradeAgreement/ram:NetPriceProductTradePrice/ram:BasisQuantity") or 1
+        net = number(
+            "ram:SpecifiedLineTradeSettlement/ram:SpecifiedTradeSettlementLineMonetarySummation/ram:LineTotalAmount"
+        )
+        expected = (quantity * price / base).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+        for charge in item.iterfind("ram:SpecifiedLineTradeSettlement/ram:SpecifiedTradeAllowanceCharge", CII):
+            amount = number("ram:ActualAmount", charge)
+            percent, basis = number("ram:CalculationPercent", charge), number("ram:BasisAmount", charge)
+            if percent is not None and amount != (basis * percent / 100).quantize(Decimal("0.01"), ROUND_HALF_UP):
+                problems.append(f"line allowance/charge {amount} is not {percent} % of {basis}")
+            is_charge = charge.find("ram:ChargeIndicator/udt:Indicator", CII).text == "true"
+            expected += amount if is_charge else -amount
+        if net != expected:
+            problems.append(f"line net {net} is not {expected}")
+    return problems
 
 
 def customer_for(scenario: str):
@@ -91,6 +129,43 @@ def line_rows(draw, taxes):
         row["allowance_percent"] = str(draw(st.decimals(min_value=Decimal("0.01"), max_value=Decimal("50"), places=2)))
     elif allowance == "amount":
         row["allowance_amount"] = str(draw(st.decimals(min_value=Decimal("0.01"), max_value=Decimal("20"), places=2)))
+    if allowance != "none":  # BT-139/140: text, code, both, or neither (then sent as code 95 "discount")
+        row.update(
+            draw(
+                st.sampled_from(
+                    [
+                        {},
+                        {"allowance_reason": "Treuerabatt"},
+                        {"allowance_reason_code": "100"},
+                        {"allowance_reason": "Rabatt", "allowance_reason_code": "95"},
+                    ]
+                )
+            )
+        )
+    charge = draw(st.sampled_from(["none", "none", "percent", "amount"]))  # BG-28
+    if charge == "percent":
+        row["charge_percent"] = str(draw(st.decimals(min_value=Decimal("0.01"), max_value=Decimal("30"), places=2)))
+    elif charge == "amount":
+        row["charge_amount"] = str(draw(st.decimals(min_value=Decimal("0"), max_value=Decimal("40"), places=2)))
+    if charge != "none":  # BR-44: a text or a UNTDID 7161 code, or both
+        row.update(
+            draw(
+                st.sampled_from(
+                    [
+                        {"charge_reason": "Fracht"},
+                        {"charge_reason_code": "FC"},
+                        {"charge_reason": "Verpackung", "charge_reason_code": "ABL"},
+                    ]
+                )
+            )
+        )
+    if draw(st.booleans()):
+        row["note"] = draw(st.sampled_from(["Lieferschein 4711", "Zeitraum laut Anlage & <Nachweis>"]))
+    period = draw(st.sampled_from(["none", "both", "start", "end"]))  # BG-26
+    if period in ("both", "start"):
+        row["period_start"] = "2026-10-01"
+    if period in ("both", "end"):
+        row["period_end"] = draw(st.sampled_from(["2026-10-01", "2026-10-31"]))
     if category == "E":
         row.update(EXEMPTION)
     return row
@@ -120,6 +195,14 @@ def documents(draw):
         extra["deliver_to_country"] = "AT"
     if draw(st.booleans()):
         extra.update(service_date=None, service_period_start=date(2026, 10, 1), service_period_end=date(2026, 10, 31))
+    if draw(st.booleans()):  # BT-11, BT-12 and a buyer contact other than the customer's default (BG-9)
+        extra.update(
+            contract_reference="RV-17",
+            project_reference="P-0815",
+            project_name=draw(st.sampled_from(["", "Neubau"])),
+            buyer_contact_name="Herr Kämmerer",
+            buyer_contact_phone="+49 30 1234567",
+        )
     credit = draw(st.booleans())
     return scenario, lines, allowances, extra, credit
 
@@ -143,6 +226,7 @@ def test_random_issued_documents_are_valid_e_invoices(document):
         for xrechnung in (False, True) if scenario == "public" else (False,):
             xml = cii_build(document_, xrechnung=xrechnung)
             assert fatal_violations(xml, xrechnung=xrechnung) == [], (document_.number, xrechnung, lines, allowances)
+            assert line_arithmetic_problems(xml) == [], (document_.number, lines)
             assert cii_build(document_, xrechnung=xrechnung) == xml
 
 
