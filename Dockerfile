@@ -9,7 +9,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 # gettext compiles translations; Pango, HarfBuzz's subsetter and local fonts render the PDFs.
 RUN apt-get update \
     && apt-get install -y --no-install-recommends gettext libpango-1.0-0 libpangoft2-1.0-0 \
-       libharfbuzz-subset0 fonts-liberation2 fonts-dejavu-core \
+       libharfbuzz-subset0 fonts-liberation2 fonts-dejavu-core fonts-noto-core fonts-noto-cjk \
     && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /app

@@ -18,9 +18,10 @@ $(STAMP): pyproject.toml constraints.txt
 install: $(STAMP)
 
 # Debian packages: gettext (msgfmt) for translations; Pango, HarfBuzz's subsetter (halves
-# WeasyPrint's render time) and the Liberation/DejaVu fonts for the PDF documents; poppler-utils
-# (pdftotext, pdftoppm) to read rendered pages. Installed when missing and we are root.
-SYSTEM_PACKAGES := gettext libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-liberation2 fonts-dejavu-core poppler-utils
+# WeasyPrint's render time) and the Liberation/DejaVu/Noto fonts for the PDF documents (Noto: other
+# scripts and CJK, core.fonts); poppler-utils (pdftotext, pdftoppm) to read rendered pages. Installed
+# when missing and we are root.
+SYSTEM_PACKAGES := gettext libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-liberation2 fonts-dejavu-core fonts-noto-core fonts-noto-cjk poppler-utils
 system-deps:
 	@missing=$$(for p in $(SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
 	if [ -n "$$missing" ]; then \

@@ -23,6 +23,7 @@ from customers.validation import (
 
 from . import services
 from .api.scopes import ALL_SCOPES
+from .fonts import check_drawable
 from .models import ApiKey, CompanyProfile, Job, NumberSeries
 from .roles import ROLE_BY_GROUP, role_of
 
@@ -245,6 +246,12 @@ class CompanyProfileForm(forms.ModelForm):
         self._apply("bic", clean_bic)
         self._apply("email", clean_email)
         self._apply("phone", clean_phone, country=country)
+        # Every text here is printed on invoices and letters: refuse what the document fonts cannot draw.
+        errors: dict[str, list[str]] = {}
+        check_drawable(errors, {f: v for f, v in cleaned.items() if f not in self.errors})
+        for field, problems in errors.items():
+            for message in problems:
+                self.add_error(field, message)
         if not (cleaned.get("vat_id") or cleaned.get("tax_number")) and "vat_id" not in self.errors:
             self.add_error(
                 "vat_id",

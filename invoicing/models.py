@@ -492,7 +492,8 @@ class InvoiceVatBreakdown(models.Model):
     vat_rate = models.DecimalField(_("VAT rate (%)"), null=True, blank=True, **RATE)
     taxable_amount = models.DecimalField(_("taxable amount"), **MONEY)
     tax_amount = models.DecimalField(_("VAT amount"), **MONEY)
-    exemption_reason = models.CharField(_("exemption reason"), max_length=255, blank=True, default="")
+    # BT-120: every distinct reason of the row's lines ("; "-joined), so no length limit (EN 16931 sets none).
+    exemption_reason = models.TextField(_("exemption reason"), blank=True, default="")
     exemption_code = models.CharField(_("exemption code"), max_length=30, blank=True, default="")
 
     class Meta:
@@ -759,6 +760,9 @@ class InvoiceDocument(models.Model):
     sha256 = models.CharField(_("SHA-256"), max_length=64)
     size = models.PositiveIntegerField(_("size (bytes)"))
     renderer = models.CharField(_("created with"), max_length=100)
+    # Which rendering (fonts, template, XML mapping) made the bytes: see RENDER_VERSION in
+    # invoicing/services/documents.py. Only the current one can be reproduced byte for byte.
+    render_version = models.PositiveSmallIntegerField(_("renderer version"))
     created_at = models.DateTimeField(_("created"))
 
     class Meta:

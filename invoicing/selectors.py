@@ -22,6 +22,7 @@ from .models import (
     VatCategory,
 )
 from .services.drafts import document_totals
+from .services.snapshots import exemption_of
 from .totals import TotalsError, VatBreakdownRow
 
 # Attribute names of the draft-only prefetches (a list of rows each; empty for issued documents).
@@ -129,14 +130,7 @@ def vat_breakdown_of(invoice: Invoice) -> list[dict]:
     if allowances is None:
         allowances = list(invoice.allowances_charges.all())
     rows = _draft_breakdown(invoice, lines, allowances)
-    exemption = next(
-        (
-            {"exemption_reason": line.exemption_reason, "exemption_code": line.exemption_code}
-            for line in lines
-            if line.vat_category == VatCategory.EXEMPT and (line.exemption_reason or line.exemption_code)
-        ),
-        {"exemption_reason": "", "exemption_code": ""},
-    )
+    exemption = exemption_of(lines, invoice.language if invoice.language in ("de", "en") else "de")
     return [
         {
             "vat_category": row.vat_category,

@@ -64,6 +64,27 @@ LEGALLY_RELEVANT_FIELDS = frozenset(
         "leitweg_id",
     }
 )
+# What invoices, letters and e-invoices print or send of a customer: checked against the document fonts.
+PRINTED_CUSTOMER_FIELDS = frozenset(
+    {
+        "legal_name",
+        "billing_street",
+        "billing_street2",
+        "billing_postal_code",
+        "billing_city",
+        "shipping_name",
+        "shipping_street",
+        "shipping_street2",
+        "shipping_postal_code",
+        "shipping_city",
+        "vat_id",
+        "tax_number",
+        "register_court",
+        "register_number",
+        "leitweg_id",
+        "e_invoice_address",
+    }
+)
 CONTACT_FIELDS = ("name", "role", "email", "phone", "language", "receives_invoices", "receives_reminders")
 BANK_ACCOUNT_FIELDS = ("iban", "bic", "account_holder", "is_active")
 REVIEW_TASK_KIND = "customer_needs_review"

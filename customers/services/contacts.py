@@ -8,6 +8,8 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
+from core.fonts import check_drawable
+
 from ..models import (
     BankAccount,
     Contact,
@@ -40,6 +42,7 @@ def contact_clean(data: dict, *, country: str, instance: Contact | None = None) 
     if data.get("language") and data["language"] not in {"de", "en"}:
         errors.setdefault("language", []).append(_("Choose de or en."))
     _check_lengths(errors, Contact, {k: v for k, v in data.items() if k not in ("email", "phone")})
+    check_drawable(errors, data, ("name", "role"))  # letters and e-mails address the contact by name
     receives = data.get("receives_invoices", instance.receives_invoices if instance else False) or data.get(
         "receives_reminders", instance.receives_reminders if instance else False
     )

@@ -11,6 +11,7 @@ from django.db import transaction
 from django.db.models import ProtectedError
 from django.utils.translation import gettext as _
 
+from core.fonts import check_drawable
 from core.money import quantize
 from core.numbering import number_next
 
@@ -33,6 +34,7 @@ from .common import (
     CUSTOMER_FIELDS,
     LEGALLY_RELEVANT_FIELDS,
     MAX_CREDIT_LIMIT,
+    PRINTED_CUSTOMER_FIELDS,
     _check_lengths,
     _clean,
     _queue_verification,
@@ -74,6 +76,9 @@ def customer_clean(data: dict, *, instance: Customer | None = None) -> dict:
     if "language" in data and data["language"] not in {code for code, _label in LANGUAGES}:
         errors.setdefault("language", []).append(_("Choose de or en."))
     _check_lengths(errors, Customer, data)
+    # Name and addresses are printed on invoices and letters: characters no document font can draw
+    # (an emoji) are refused here, naming them (core.fonts); internal notes are never printed.
+    check_drawable(errors, data, PRINTED_CUSTOMER_FIELDS)
     country = _clean(errors, "billing_country", clean_country, merged.get("billing_country") or "")
     if country:
         clean["billing_country"] = country

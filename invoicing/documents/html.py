@@ -28,7 +28,9 @@ from core.girocode import girocode_svg
 from core.money import minor_unit
 
 from ..models import DocumentStatus, DocumentType, Invoice, VatCategory
+from ..services.snapshots import line_exemption_reason
 from ..totals import LineInput, line_amounts
+from ..vatex import vatex_text
 
 LANGUAGES = ("de", "en")
 TEMPLATE = "invoicing/documents/invoice.html"
@@ -260,6 +262,11 @@ def _line_rows(invoice: Invoice, fmt: DocumentFormat) -> list[dict]:
                 "note": item.note,
                 "period": _period_text(item.period_start, item.period_end, fmt),
                 "vat": fmt.percent(item.vat_rate) if item.vat_category in ("S", "Z") else item.vat_category,
+                # § 14 (4) Nr. 8 UStG: each exempt line states its own legal basis, even when the lines
+                # of one invoice are exempt on different grounds (the breakdown row lists them all).
+                "exemption": line_exemption_reason(item, fmt.language)
+                if item.vat_category == VatCategory.EXEMPT
+                else "",
                 "net_amount": fmt.money(item.net_amount, invoice.currency),
             }
         )
@@ -292,7 +299,8 @@ def _breakdown_rows(invoice: Invoice, fmt: DocumentFormat) -> list[dict]:
                 "rate": fmt.percent(row.vat_rate if row.vat_rate is not None else Decimal(0)),
                 "taxable_amount": fmt.money(row.taxable_amount, invoice.currency),
                 "tax_amount": fmt.money(row.tax_amount, invoice.currency),
-                "exemption_reason": row.exemption_reason,
+                # Rows that stored only a VATEX code still print what the code stands for.
+                "exemption_reason": row.exemption_reason or vatex_text(row.exemption_code, fmt.language),
                 "exemption_code": row.exemption_code,
             }
         )

@@ -9,7 +9,6 @@ re-rendering gives the same bytes, which ``invoice_document_verify`` proves on d
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from datetime import datetime
 from importlib.metadata import version
@@ -21,6 +20,7 @@ from django.utils.translation import gettext as _
 from core.documents import (
     FACTURX_FILENAME,
     PdfAttachment,
+    StoredFileAltered,
     document_read,
     document_store,
     facturx_xmp_descriptions,
@@ -91,6 +91,16 @@ class RenderedDocuments:
     xrechnung_xml: bytes | None
     pdf: bytes | None
     problems: list[dict]
+
+
+# What made a stored original's bytes, recorded with it (InvoiceDocument.render_version). Raise it
+# whenever fonts, the template, the texts or the XML mapping change what an issued document looks
+# like; only the current version can be rendered again byte for byte, older originals are proved
+# by their stored SHA-256 alone and never replaced (GoBD).
+#   1  until issue 13: Liberation Sans / DejaVu Sans, one exemption reason per VAT breakdown row.
+#   2  issue 13: Noto fonts (CJK and other scripts), every exemption reason of the row and each
+#      exempt line's own reason printed, VATEX code texts.
+RENDER_VERSION = 2
 
 
 def _renderer() -> str:
@@ -235,6 +245,7 @@ def invoice_documents_render(*, invoice_id: int, as_of: datetime) -> InvoiceDocu
                     sha256=stored.sha256,
                     size=stored.size,
                     renderer=renderer,
+                    render_version=RENDER_VERSION,
                     created_at=as_of,
                 )
             )
@@ -300,9 +311,22 @@ def invoice_document_read(document: InvoiceDocument) -> bytes:
 
 
 def invoice_document_verify(*, document: InvoiceDocument) -> bool:
-    """Render the document again from the issued data and compare: True when byte-identical."""
+    """Whether a stored original is intact: True when its stored bytes match the SHA-256 recorded
+    when it was written and — for an original of the current ``RENDER_VERSION`` — rendering it
+    again from the issued data gives those very bytes.
+
+    An original of an older version was made by fonts, texts or a mapping that no longer exist:
+    it is proved by its hash alone, never re-rendered against today's renderer (which would differ
+    for no fault of the archive) and never replaced.
+    """
+    try:
+        stored = invoice_document_read(document)
+    except (StoredFileAltered, OSError):
+        return False  # altered or gone: the archive no longer holds what was issued
+    if document.render_version != RENDER_VERSION:
+        return True
     invoice = _load(document.invoice_id)
     state = InvoiceDocumentState.objects.get(invoice=invoice)
     rendered = invoice_documents_build(invoice, xrechnung=state.xrechnung)
     data = dict((kind, data) for kind, _name, data in _files(invoice, rendered)).get(document.kind)
-    return data is not None and hashlib.sha256(data).hexdigest() == document.sha256
+    return data is not None and data == stored

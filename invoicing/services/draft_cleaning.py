@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
+from core.fonts import undrawable, undrawable_message
 from core.money import minor_unit
 from customers.validation import FieldProblem, clean_country, clean_currency, clean_email, clean_phone
 
@@ -20,6 +21,7 @@ from ..models import (
     VatCategory,
     VatRate,
 )
+from ..vatex import is_vatex, normalise_vatex
 from .unit_codes import is_unit_code
 
 # BT-12, BT-11 (with the name CII requires), BG-9: copied onto credit notes as well.
@@ -160,7 +162,43 @@ def _text(errors: dict, path: str, value, *, max_length: int) -> str:
     text = "" if value is None else str(value).strip()
     if len(text) > max_length:
         errors.setdefault(path, []).append(_too_long(max_length))
+    _drawable(errors, path, text)
     return text
+
+
+def _drawable(errors: dict, path: str, text: str) -> None:
+    """Text the documents' fonts cannot draw is refused here, naming the character (core.fonts)."""
+    if chars := undrawable(text):
+        errors.setdefault(path, []).append(undrawable_message(chars))
+
+
+def exemption_problems(reason: str, code: str) -> list[tuple[str, str]]:
+    """(field, message) for an exempt line (category E) without a stated legal basis.
+
+    BR-E-10 wants a reason text or a code, and § 14 (4) Nr. 8 UStG the legal basis on the printed
+    invoice: a reason text, or a VATEX code whose text is printed (invoicing.vatex). A code that is
+    not on the VATEX list would be refused by BR-CL-22 and could print nothing.
+    """
+    code = normalise_vatex(code)
+    if code and not is_vatex(code):
+        return [
+            (
+                "exemption_code",
+                _(
+                    "%(code)s is not a VATEX exemption code; use a code of the EU list, e.g. VATEX-EU-132-1I "
+                    "for education, or state the reason as text (BR-CL-22)."
+                )
+                % {"code": repr(code)},
+            )
+        ]
+    if not ((reason or "").strip() or code):
+        return [
+            (
+                "exemption_reason",
+                _("Exempt lines need the exemption reason, e.g. 'Steuerfrei nach § 4 Nr. 14 UStG' (BR-E-10)."),
+            )
+        ]
+    return []
 
 
 def _too_long(limit: int) -> str:
@@ -240,6 +278,8 @@ def clean_header(data: dict, *, instance: Invoice | None = None) -> dict:
     for field, max_length in HEADER_TEXT_FIELDS.items():
         if field in data:
             clean[field] = _text(errors, field, data[field], max_length=max_length)
+    if "note" in data:
+        _drawable(errors, "note", str(data["note"] or ""))
     project = clean.get("project_reference", getattr(instance, "project_reference", ""))
     if clean.get("project_name", getattr(instance, "project_name", "")) and not project:
         errors.setdefault("project_name", []).append(_("A project name needs the project reference (BT-11)."))
@@ -370,8 +410,10 @@ def clean_lines(lines: list[dict], *, on: date) -> list[dict]:
         elif len(description) > 500:
             errors.setdefault(f"{path}.description", []).append(_too_long(500))
         row["description"] = description
+        _drawable(errors, f"{path}.description", description)
         for field, max_length in LINE_TEXT_FIELDS.items():
             row[field] = _text(errors, f"{path}.{field}", data.get(field), max_length=max_length)
+        row["exemption_code"] = normalise_vatex(row["exemption_code"])
         row["quantity"] = _decimal(
             errors,
             f"{path}.quantity",
@@ -430,10 +472,9 @@ def clean_lines(lines: list[dict], *, on: date) -> list[dict]:
         row["unit_code"] = unit
         category, rate = _clean_vat(errors, path, data, on=on)
         row["vat_category"], row["vat_rate"] = category, rate
-        if category == VatCategory.EXEMPT and not (row["exemption_reason"] or row["exemption_code"]):
-            errors.setdefault(f"{path}.exemption_reason", []).append(
-                _("Exempt lines need the exemption reason, e.g. 'Steuerfrei nach § 4 Nr. 14 UStG' (BR-E-10).")
-            )
+        if category == VatCategory.EXEMPT:
+            for field, message in exemption_problems(row["exemption_reason"], row["exemption_code"]):
+                errors.setdefault(f"{path}.{field}", []).append(message)
         clean_rows.append(row)
     if errors:
         raise ValidationError(errors)

@@ -10,7 +10,9 @@ from django.core.exceptions import ValidationError
 from django.db.models import Max, Sum
 from django.utils.translation import gettext as _
 
+from core.fonts import check_drawable
 from core.money import quantize
+from customers.services.common import PRINTED_CUSTOMER_FIELDS
 
 from ..models import (
     DocumentStatus,
@@ -19,7 +21,7 @@ from ..models import (
     Invoice,
     VatCategory,
 )
-from .draft_cleaning import vat_rate_known
+from .draft_cleaning import exemption_problems, vat_rate_known
 
 
 class InvoiceIssueError(ValidationError):
@@ -49,10 +51,11 @@ def _check_complete(invoice: Invoice, lines: list, allowances: list, *, supply_d
         )
     if VatCategory.NOT_SUBJECT in categories and len(categories) > 1:
         errors.setdefault("lines", []).append(_("An invoice with category O has only category O lines (BR-O-11)."))
-    if VatCategory.EXEMPT in categories and not any(
-        line.vat_category == VatCategory.EXEMPT and (line.exemption_reason or line.exemption_code) for line in lines
-    ):
-        errors.setdefault("lines", []).append(_("Category E needs a line stating the exemption reason (BR-E-10)."))
+    for index, line in enumerate(lines):
+        if line.vat_category == VatCategory.EXEMPT:
+            for path, message in exemption_problems(line.exemption_reason, line.exemption_code):
+                errors.setdefault(f"lines.{index}.{path}", []).append(message)
+    _merge(errors, _undrawable_texts(invoice, customer, lines, allowances))
     # The draft was checked against the rates of its dates then; the dates may have moved since.
     for prefix, rows in (("lines", lines), ("allowances_charges", allowances)):
         for index, row in enumerate(rows):
@@ -64,6 +67,37 @@ def _check_complete(invoice: Invoice, lines: list, allowances: list, *, supply_d
                     )
                     % {"rate": row.vat_rate, "category": row.vat_category, "date": f"{supply_date:%d.%m.%Y}"}
                 )
+    return errors
+
+
+# Texts an issued document prints or sends, checked again at issue: data typed before the font
+# check existed (or written around the services) must not reach a PDF/A as empty .notdef boxes.
+_PRINTED_LINE_FIELDS = ("description", "item_number", "exemption_reason")
+
+
+def _undrawable_texts(invoice: Invoice, customer, lines: list, allowances: list) -> dict[str, list[str]]:
+    errors: dict[str, list[str]] = {}
+    check_drawable(
+        errors, {f: getattr(invoice, f, "") for f in ("note", "buyer_reference", "purchase_order_reference")}
+    )
+    customer_errors: dict[str, list[str]] = {}
+    check_drawable(customer_errors, {f: getattr(customer, f, "") for f in PRINTED_CUSTOMER_FIELDS})
+    for field, messages in customer_errors.items():
+        label = customer._meta.get_field(field).verbose_name
+        errors.setdefault("customer", []).extend(
+            _("Customer %(customer)s, %(field)s: %(problem)s")
+            % {"customer": customer.number, "field": label, "problem": m}
+            for m in messages
+        )
+    for prefix, rows, fields in (
+        ("lines", lines, _PRINTED_LINE_FIELDS),
+        ("allowances_charges", allowances, ("reason",)),
+    ):
+        for index, row in enumerate(rows):
+            row_errors: dict[str, list[str]] = {}
+            check_drawable(row_errors, {f: getattr(row, f, "") for f in fields})
+            for field, messages in row_errors.items():
+                errors.setdefault(f"{prefix}.{index}.{field}", []).extend(messages)
     return errors
 
 

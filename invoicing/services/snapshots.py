@@ -10,6 +10,7 @@ from core.models import CompanyProfile
 from ..models import (
     VatCategory,
 )
+from ..vatex import normalise_vatex, vatex_text
 from .issue_checks import InvoiceIssueError
 
 NOTES = {
@@ -99,10 +100,34 @@ def _buyer_snapshot(customer) -> dict:
     }
 
 
+def line_exemption_reason(line, language: str) -> str:
+    """The legal basis an exempt line states (§ 14 (4) Nr. 8 UStG): its own reason, else the text of
+    its VATEX code in the document's language."""
+    return (line.exemption_reason or "").strip() or vatex_text(line.exemption_code, language)
+
+
+def exemption_of(lines: list, language: str) -> dict:
+    """BT-120 and BT-121 of the one category E breakdown row (E has rate 0 only, BR-E-05).
+
+    EN 16931 allows one breakdown row per category and rate, so lines exempt on different legal
+    bases share it: BT-120 carries each distinct reason once, in line order, joined by "; ";
+    BT-121 carries a code only when every exempt line has that same code (a single code that
+    fits them all), else none, since the reason text names them (BR-E-10 wants one of the two).
+    """
+    exempt = sorted(
+        (x for x in lines if x.vat_category == VatCategory.EXEMPT), key=lambda x: (x.position or 0, x.pk or 0)
+    )
+    reasons: dict[str, None] = {}
+    for line in exempt:
+        if reason := line_exemption_reason(line, language):
+            reasons.setdefault(reason, None)
+    codes = {normalise_vatex(line.exemption_code) for line in exempt}
+    return {"exemption_reason": "; ".join(reasons), "exemption_code": codes.pop() if len(codes) == 1 else ""}
+
+
 def _exemption_for(lines: list, category: str, language: str) -> dict:
     if category in EXEMPTION_CODES:
         return {"exemption_reason": NOTES[category][language], "exemption_code": EXEMPTION_CODES[category]}
     if category != VatCategory.EXEMPT:
         return {}
-    line = next((x for x in lines if x.vat_category == category and (x.exemption_reason or x.exemption_code)), None)
-    return {"exemption_reason": line.exemption_reason, "exemption_code": line.exemption_code} if line else {}
+    return exemption_of(lines, language)

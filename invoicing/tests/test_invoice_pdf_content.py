@@ -120,7 +120,9 @@ def test_an_invoice_of_each_vat_category_prints_every_mandatory_item(category):
     assert "Rechnungsdatum 27.11.2026" in text
     assert f"Rechnung {invoice.number}" in text
     # Nr. 5: quantity, unit and customary description of each line.
-    assert "Beratung Forderungsmanagement 2 Std." in text
+    # An exempt line states its own legal basis under its description (issue 13).
+    reason = f"{E_REASON} " if category == "E" else ""
+    assert f"Beratung Forderungsmanagement {reason}2 Std." in text
     # Nr. 6: date of the supply (the invoice date when none was given, UStAE 14.5 (16)).
     assert "Liefer-/Leistungsdatum 27.11.2026" in text
     # Nr. 7 and 8: net amount by rate or exemption, the rate and the tax amount.
