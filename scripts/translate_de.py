@@ -9,6 +9,12 @@ import sys
 from pathlib import Path
 
 DE = {
+    # issue 13: exempt and special invoices (VATEX codes, fonts, renderer version)
+    "%(code)s is not a VATEX exemption code; use a code of the EU list, e.g. VATEX-EU-132-1I for education, or state the reason as text (BR-CL-22).": (
+        "%(code)s ist kein VATEX-Befreiungscode; verwenden Sie einen Code der EU-Liste, z. B. VATEX-EU-132-1I für Bildung, oder geben Sie den Grund als Text an (BR-CL-22)."
+    ),
+    "Customer %(customer)s, %(field)s: %(problem)s": "Kunde %(customer)s, %(field)s: %(problem)s",
+    "renderer version": "Version der Darstellung",
     # issue 13: API under a fuzzer (paging, id filters)
     "Enter a whole number of at least 1 (at most %(max)s are returned).": (
         "Geben Sie eine ganze Zahl ab 1 ein (höchstens %(max)s werden geliefert)."
@@ -1958,6 +1964,11 @@ DE_IN_CONTEXT = {
 
 # Messages with a plural form (ngettext, blocktranslate count): German has the same two forms.
 DE_PLURAL = {
+    # issue 13: exempt and special invoices (characters no document font can draw)
+    "The character %(characters)s cannot be printed on invoices and letters (no font has it); remove it or write it differently.": (
+        "Das Zeichen %(characters)s kann auf Rechnungen und Briefen nicht gedruckt werden (keine Schrift enthält es); entfernen Sie es oder schreiben Sie es anders.",
+        "Die Zeichen %(characters)s können auf Rechnungen und Briefen nicht gedruckt werden (keine Schrift enthält sie); entfernen Sie sie oder schreiben Sie sie anders.",
+    ),
     # issue 13: API under a fuzzer (duplicate check naming every shared account)
     "IBAN %(value)s is also recorded for customer %(number)s %(name)s.": (
         "IBAN %(value)s ist auch für Kunde %(number)s %(name)s erfasst.",
