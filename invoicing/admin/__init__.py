@@ -1,3 +1,3 @@
 """The invoicing admin: invoices (drafts, issued documents, their actions), notices and settings."""
 
-from . import configuration, invoices  # noqa: F401  (registers the admins)
+from . import configuration, invoices, recurring  # noqa: F401  (registers the admins)
