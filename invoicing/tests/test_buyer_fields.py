@@ -37,19 +37,11 @@ from invoicing.tests.factories import (
     make_draft,
     make_issued,
 )
+from invoicing.tests.test_einvoice_cii import AGREEMENT, LINES, NS, XRECHNUNG_CONTACT, xrechnung_customer
 from tests.conftest import client_for
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("invoicing_setup")]
 
-NS = {
-    "rsm": "urn:un:unece:uncefact:data:standard:CrossIndustryInvoice:100",
-    "ram": "urn:un:unece:uncefact:data:standard:ReusableAggregateBusinessInformationEntity:100",
-    "udt": "urn:un:unece:uncefact:data:standard:UnqualifiedDataType:100",
-}
-TX = "/rsm:CrossIndustryInvoice/rsm:SupplyChainTradeTransaction"
-AGREEMENT = f"{TX}/ram:ApplicableHeaderTradeAgreement"
-LINES = f"{TX}/ram:IncludedSupplyChainTradeLineItem"
-XRECHNUNG_CONTACT = {"contact_name": "Petra Buchhalter", "phone": "+49 89 1234567", "email": "rechnung@debitor.example"}
 
 HEADER = {
     "contract_reference": "RV-2026-17",
@@ -91,19 +83,6 @@ def all_fields_lines() -> list[dict]:
         ),
         line(description="Reisekosten", quantity="1", unit_price="80.00", charge_amount="5.00", charge_reason="Maut"),
     ]
-
-
-def public_buyer(**overrides):
-    data = {
-        "kind": "public",
-        "legal_name": "Landratsamt Beispielkreis",
-        "leitweg_id": "04011000-1234512345-06",
-        "e_invoice_scheme": "0204",
-        "e_invoice_address": "04011000-1234512345-06",
-        "e_invoice_format": "xrechnung",
-        "tax_number": "",
-    }
-    return make_customer(**{**data, **overrides})
 
 
 @pytest.fixture(autouse=True)
@@ -153,7 +132,7 @@ def test_a_charge_percent_is_rounded_once_in_the_money_module():
 
 def test_an_invoice_using_every_new_field_passes_the_official_en16931_and_xrechnung_rules():
     make_company_profile(**XRECHNUNG_CONTACT)
-    invoice = make_issued(customer=public_buyer(), lines=all_fields_lines(), **HEADER)
+    invoice = make_issued(customer=xrechnung_customer(), lines=all_fields_lines(), **HEADER)
     for xrechnung in (False, True):
         tree = validated(invoice, xrechnung=xrechnung)
         assert texts(tree, f"{AGREEMENT}/ram:ContractReferencedDocument/ram:IssuerAssignedID/text()") == ["RV-2026-17"]
