@@ -269,7 +269,10 @@ def oracle(lines, items, prepaid, rounding, places):
             allowance = _half_up(gross * _f(line.allowance_percent) / 100, places)
         else:
             allowance = _f(line.allowance_amount)
-        charge = _f(line.charge_amount)
+        if line.charge_percent is not None:  # BT-143 of the rounded line amount (BT-142)
+            charge = _half_up(gross * _f(line.charge_percent) / 100, places)
+        else:
+            charge = _f(line.charge_amount)
         nets.append(gross - allowance + charge)
         line_allowances.append(allowance)
         line_charges.append(charge)
@@ -343,6 +346,7 @@ def documents(draw, currency="EUR"):
     for _ in range(draw(st.integers(1, 15))):
         category, rate = draw(tax)
         allowance = draw(st.sampled_from(["none", "percent", "amount"]))
+        charge = draw(st.sampled_from(["none", "percent", "amount"]))
         lines.append(
             LineInput(
                 quantity=draw(quantity),
@@ -354,7 +358,8 @@ def documents(draw, currency="EUR"):
                 ),
                 allowance_percent=draw(amounts(2, "0", "100")) if allowance == "percent" else None,
                 allowance_amount=draw(amounts(places, "-20", "500")) if allowance == "amount" else None,
-                charge_amount=draw(st.none() | amounts(places, "0", "100")),
+                charge_percent=draw(amounts(2, "0", "100")) if charge == "percent" else None,
+                charge_amount=draw(amounts(places, "0", "100")) if charge == "amount" else None,
             )
         )
     items = []
@@ -570,6 +575,12 @@ def errors_of(**kwargs) -> dict[str, str]:
         ({"lines": [line(allowance_percent=D("-1"))]}, "lines.0.allowance_percent", "BT-138"),
         ({"lines": [line(allowance_amount=D("1.005"))]}, "lines.0.allowance_amount", "BR-DEC-24"),
         ({"lines": [line(charge_amount=D("0.001"))]}, "lines.0.charge_amount", "BR-DEC-27"),
+        ({"lines": [line(charge_percent=D("100.01"))]}, "lines.0.charge_percent", "BT-143"),
+        (
+            {"lines": [line(charge_percent=D("5"), charge_amount=D("1.00"))]},
+            "lines.0.charge_amount",
+            "BT-143",
+        ),
         ({"lines": [line(price_base_quantity=D("0"))]}, "lines.0.price_base_quantity", "PEPPOL-EN16931-R121"),
         ({"lines": [line(price_base_quantity=D("-1"))]}, "lines.0.price_base_quantity", "PEPPOL-EN16931-R121"),
         ({"allowances_charges": [ac(amount=None)]}, "allowances_charges.0.amount", "BR-31"),
