@@ -205,10 +205,12 @@ def _transition(template, to: str, *, as_of: datetime, by, reason: str = "") -> 
         template = _locked(template)
         kind = TEMPLATE_TRANSITIONS.get((template.status, to))
         if kind is None:
-            raise DocumentStateConflict(
-                _("A recurring invoice that is %(status)s cannot be %(action)s.")
-                % {"status": template.get_status_display(), "action": Status(to).label}
-            )
+            refusals = {
+                Status.PAUSED: _("Only an active recurring invoice can be paused; this one is %(status)s."),
+                Status.ACTIVE: _("Only a paused recurring invoice can be resumed; this one is %(status)s."),
+                Status.ENDED: _("This recurring invoice has already ended."),
+            }
+            raise DocumentStateConflict(refusals[to] % {"status": template.get_status_display()})
         before = template.status
         template.status = to
         template.updated_at = as_of

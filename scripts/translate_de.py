@@ -9,6 +9,33 @@ import sys
 from pathlib import Path
 
 DE = {
+    # issue 13: gaps (recurring invoices, date of receipt, webhooks, due-date retries)
+    "received by the customer on": "beim Kunden eingegangen am",
+    "date of receipt": "Zugangsdatum",
+    "not known yet (no delivery report, assumption not due)": "noch nicht bekannt (keine Zustellbestätigung, Zugang noch nicht anzunehmen)",
+    "recurring invoice event": "Ereignis der wiederkehrenden Rechnung",
+    "recurring invoice events": "Ereignisse der wiederkehrenden Rechnung",
+    "Choose monthly, quarterly or yearly.": "Wählen Sie monatlich, vierteljährlich oder jährlich.",
+    "A day from 1 to 31 (a later day than the month has means its last day).": "Ein Tag von 1 bis 31 (ein späterer Tag, als der Monat hat, bedeutet seinen letzten Tag).",
+    "The last period cannot start before the first.": "Der letzte Zeitraum kann nicht vor dem ersten beginnen.",
+    "This recurring invoice has ended and can no longer be changed.": "Diese wiederkehrende Rechnung ist beendet und kann nicht mehr geändert werden.",
+    "Only an active recurring invoice can be paused; this one is %(status)s.": "Nur eine aktive wiederkehrende Rechnung kann pausiert werden; diese ist %(status)s.",
+    "Only a paused recurring invoice can be resumed; this one is %(status)s.": "Nur eine pausierte wiederkehrende Rechnung kann fortgesetzt werden; diese ist %(status)s.",
+    "This recurring invoice has already ended.": "Diese wiederkehrende Rechnung ist bereits beendet.",
+    "A whole number from 1 to %(max)s.": "Eine ganze Zahl von 1 bis %(max)s.",
+    "Line %(number)s, %(field)s: %(problem)s": "Zeile %(number)s, %(field)s: %(problem)s",
+    "Invoices made": "Erstellte Rechnungen",
+    "next invoice": "nächste Rechnung",
+    "next invoices": "nächste Rechnungen",
+    "Next invoices": "Nächste Rechnungen",
+    "No further invoices (the last period has been invoiced).": "Keine weiteren Rechnungen (der letzte Zeitraum ist abgerechnet).",
+    "period": "Zeitraum",
+    "net": "netto",
+    "gross": "brutto",
+    "Schedule": "Turnus",
+    "Pause the selected recurring invoices": "Ausgewählte wiederkehrende Rechnungen pausieren",
+    "Resume the selected recurring invoices": "Ausgewählte wiederkehrende Rechnungen fortsetzen",
+    "End the selected recurring invoices (no more invoices)": "Ausgewählte wiederkehrende Rechnungen beenden (keine weiteren Rechnungen)",
     # issue 13: exempt and special invoices (VATEX codes, fonts, renderer version)
     "%(code)s is not a VATEX exemption code; use a code of the EU list, e.g. VATEX-EU-132-1I for education, or state the reason as text (BR-CL-22).": (
         "%(code)s ist kein VATEX-Befreiungscode; verwenden Sie einen Code der EU-Liste, z. B. VATEX-EU-132-1I für Bildung, oder geben Sie den Grund als Text an (BR-CL-22)."
@@ -1893,6 +1920,18 @@ PLURAL_ENTRY = re.compile(
 # Words whose German depends on what they describe (pgettext contexts): a cancelled invoice is
 # "storniert", a cancelled job "abgebrochen".
 DE_IN_CONTEXT = {
+    # issue 13: gaps (recurring invoices, date of receipt)
+    ("date of receipt", "confirmed by the delivery report"): "durch Zustellbestätigung belegt",
+    ("date of receipt", "assumed (no delivery report)"): "angenommen (keine Zustellbestätigung)",
+    ("invoice event", "receipt assumed"): "Zugang angenommen",
+    ("recurring invoice status", "active"): "aktiv",
+    ("recurring invoice status", "paused"): "pausiert",
+    ("recurring invoice status", "ended"): "beendet",
+    ("recurring invoice event", "created"): "angelegt",
+    ("recurring invoice event", "changed"): "geändert",
+    ("recurring invoice event", "paused"): "pausiert",
+    ("recurring invoice event", "resumed"): "fortgesetzt",
+    ("recurring invoice event", "ended"): "beendet",
     # issue 13: API under a fuzzer (who changed a record)
     ("who changed a record", "API key %(prefix)s"): "API-Schlüssel %(prefix)s",
     # issue 13: bank statement re-deliveries
@@ -1964,6 +2003,19 @@ DE_IN_CONTEXT = {
 
 # Messages with a plural form (ngettext, blocktranslate count): German has the same two forms.
 DE_PLURAL = {
+    # issue 13: gaps (recurring invoices in the admin)
+    "%(count)d recurring invoice paused.": (
+        "%(count)d wiederkehrende Rechnung pausiert.",
+        "%(count)d wiederkehrende Rechnungen pausiert.",
+    ),
+    "%(count)d recurring invoice resumed.": (
+        "%(count)d wiederkehrende Rechnung fortgesetzt.",
+        "%(count)d wiederkehrende Rechnungen fortgesetzt.",
+    ),
+    "%(count)d recurring invoice ended.": (
+        "%(count)d wiederkehrende Rechnung beendet.",
+        "%(count)d wiederkehrende Rechnungen beendet.",
+    ),
     # issue 13: exempt and special invoices (characters no document font can draw)
     "The character %(characters)s cannot be printed on invoices and letters (no font has it); remove it or write it differently.": (
         "Das Zeichen %(characters)s kann auf Rechnungen und Briefen nicht gedruckt werden (keine Schrift enthält es); entfernen Sie es oder schreiben Sie es anders.",

@@ -155,7 +155,7 @@ def test_accountants_pause_resume_and_end_through_actions(accountant, customer):
     template.refresh_from_db()
     assert template.status == "ended"
     refused = act("pause").content.decode()
-    assert "cannot be" in refused
+    assert "Only an active recurring invoice can be paused; this one is ended." in refused
     kinds = list(template.events.values_list("kind", flat=True))
     assert kinds == ["created", "paused", "resumed", "ended"]
 
