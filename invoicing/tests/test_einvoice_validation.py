@@ -455,3 +455,20 @@ class TestBuiltDocuments:
         xml = cii_build(make_issued(lines=[line(), line(vat_rate="7", unit_price="24.50")]))
         broken = mutated(xml, add_amount(f"{SETTLEMENT}/ram:ApplicableTradeTax[1]/ram:CalculatedAmount", "0.01"))
         assert "BR-CO-14" in fatal_rules(cii_validate(broken))
+
+    @pytest.mark.parametrize("count", [2, 3])
+    def test_a_built_invoice_exempt_on_several_legal_bases_passes_and_needs_its_reason_text(self, count):
+        """Issue 13: several E lines share one breakdown row whose BT-120 names every basis (no one
+        BT-121 fits them all); without that text the row breaks BR-E-10."""
+        reasons = [
+            "Steuerfrei nach § 4 Nr. 11 UStG",
+            "Steuerfrei nach § 4 Nr. 12 Buchst. a UStG",
+            "Steuerfrei nach § 4 Nr. 14 Buchst. b UStG",
+        ][:count]
+        lines = [line(vat_category="E", vat_rate="0", exemption_reason=reason) for reason in reasons]
+        xml = cii_build(make_issued(lines=lines))
+        assert fatal_rules(cii_validate(xml)) == set()
+        row = f"{SETTLEMENT}/ram:ApplicableTradeTax[ram:CategoryCode='E']"
+        assert nodes(etree.fromstring(xml), f"{row}/ram:ExemptionReason")[0].text == "; ".join(reasons)
+        assert etree.fromstring(xml).xpath(f"{row}/ram:ExemptionReasonCode", namespaces=NS) == []
+        assert "BR-E-10" in fatal_rules(cii_validate(mutated(xml, remove(f"{row}/ram:ExemptionReason"))))
