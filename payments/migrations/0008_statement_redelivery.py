@@ -28,6 +28,11 @@ def worded_and_identified(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
+    # Adding self-referencing foreign keys (deferred constraints) and then indexes on a table with
+    # rows, in one transaction, fails on PostgreSQL ("pending trigger events"): each operation runs
+    # on its own; the data step below is atomic by itself.
+    atomic = False
+
     dependencies = [
         ("payments", "0007_bank_charges_label"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
