@@ -242,6 +242,24 @@ def test_an_emoji_in_a_line_is_refused_at_draft_check_with_its_name(field):
     assert "HANDSHAKE" in message and "U+1F91D" in message
 
 
+def test_the_admin_line_row_refuses_an_emoji_on_its_field():
+    from invoicing.forms import InvoiceLineForm
+
+    form = InvoiceLineForm(data={**line(description=f"Beratung {EMOJI}"), "position": 1}, invoice=None)
+
+    assert not form.is_valid()
+    assert "HANDSHAKE" in " ".join(form.errors["description"])
+
+
+def test_an_unknown_vatex_code_is_refused_on_the_admin_line_row():
+    from invoicing.forms import InvoiceLineForm
+
+    form = InvoiceLineForm(data={**exempt("", "VATEX-EU-999"), "position": 1}, invoice=None)
+
+    assert not form.is_valid()
+    assert "VATEX-EU-999" in " ".join(form.errors["exemption_code"])
+
+
 def test_an_emoji_in_the_invoice_note_is_refused_at_draft_check():
     with pytest.raises(ValidationError) as caught:
         make_draft(note=f"Danke {EMOJI}")
