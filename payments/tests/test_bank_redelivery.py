@@ -316,16 +316,12 @@ def deliveries(draw):
         line("35.50", day=3),
     ]
     lines = draw(st.lists(st.sampled_from(pool), min_size=1, max_size=5))
-    later = draw(
-        st.lists(
-            st.one_of(
-                st.permutations(lines).map(tuple),  # the same statement in another order
-                st.lists(st.sampled_from(lines), min_size=1, max_size=6).map(tuple),  # lines dropped or doubled
-            ),
-            min_size=1,
-            max_size=3,
-        )
+    delivery = st.one_of(
+        st.permutations(lines).map(tuple),  # the same statement in another order
+        st.lists(st.sampled_from(lines), min_size=1, max_size=6).map(tuple),  # lines dropped or doubled
     )
+    # Each later file holds one or two deliveries of the statement (a file may repeat it).
+    later = draw(st.lists(st.lists(delivery, min_size=1, max_size=2), min_size=1, max_size=3))
     return tuple(lines), later
 
 
@@ -336,8 +332,8 @@ def test_no_redelivery_in_any_order_or_with_doubled_lines_adds_credit(case):
     expected = sum((entry.amount for entry in lines if entry.credit), Decimal("0"))
     with transaction.atomic():
         imported(day_statement(*lines), data=b"delivery 0")
-        for number, again in enumerate(later, start=1):
-            imported(day_statement(*again), data=f"delivery {number}".encode())
+        for number, file_statements in enumerate(later, start=1):
+            imported(*(day_statement(*again) for again in file_statements), data=f"delivery {number}".encode())
         assert live_credits() == expected
         assert BankStatement.objects.filter(standing=Standing.ACTIVE).count() == 1
         transaction.set_rollback(True)
