@@ -13,6 +13,7 @@ from the requests after it.
 
 from __future__ import annotations
 
+import io
 import time
 from collections import defaultdict
 
@@ -68,13 +69,8 @@ def demo_data(require_postgres, django_user_model, monkeypatch):
     fuzzer needs, and 300 more invoices only slow every list down.
     """
     monkeypatch.setattr("invoicing.demo.generate", lambda **kwargs: None)
-    call_command("load_demo_data", force=True, stdout=_Null())
+    call_command("load_demo_data", force=True, stdout=io.StringIO())
     return django_user_model.objects.get(username="manager")
-
-
-class _Null:
-    def write(self, *args, **kwargs) -> None:
-        pass
 
 
 def _existing_path_values(client, path: str, limit: int = 4) -> list[dict]:
