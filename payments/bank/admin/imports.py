@@ -310,7 +310,7 @@ class BankStatementAdmin(ChangeListWriteGuard, MatchingProgressColumn, ReadOnlyA
                 (
                     timezone.localtime(event.at).strftime("%Y-%m-%d %H:%M"),
                     event.get_kind_display(),
-                    event.by or event.actor or "—",
+                    event.by or (gettext(event.actor) if event.actor else "—"),  # "bank statement import"
                     f"· {event.reason}" if event.reason else "",
                 )
                 for event in events
