@@ -13,13 +13,16 @@ so the credentials are checked here first (RFC 9110 § 11.6.1, § 15.5.2 and § 
 - right basic auth, but the provider's own check fails (Mailgun's HMAC signature, Amazon SNS
   headers that do not match the body): 403 — the caller knows the secret, the request is still
   not the provider's.
+- right credentials, but a body the provider's format cannot be read from (not JSON, wrong
+  shape): 400, instead of the 500 a parsing error would give (a provider retries a 500 forever).
+  Errors after parsing (our services, the database) stay 500, so the provider retries them.
 
 Nothing is stored in any of these cases: the signals are sent only after every check passed.
 """
 
 from __future__ import annotations
 
-from anymail.exceptions import AnymailWebhookValidationFailure
+from anymail.exceptions import AnymailAPIError, AnymailWebhookValidationFailure
 from anymail.utils import get_request_basic_auth
 from anymail.webhooks.amazon_ses import AmazonSESInboundWebhookView, AmazonSESTrackingWebhookView
 from anymail.webhooks.brevo import BrevoInboundWebhookView, BrevoTrackingWebhookView
@@ -48,9 +51,33 @@ def _refusal(status: int, text: str) -> HttpResponse:
     return response
 
 
+class MalformedWebhook(Exception):
+    """The body could not be read as the provider's format."""
+
+
+def _strict(view_class):
+    """The provider's view, with reading errors of the body raised as MalformedWebhook."""
+
+    class Strict(view_class):
+        def run_validators(self, request):
+            try:
+                super().run_validators(request)
+            except AnymailAPIError as exc:  # e.g. "Malformed SNS message body"
+                raise MalformedWebhook(str(exc)) from exc
+
+        def parse_events(self, request):
+            try:
+                return super().parse_events(request)
+            except (ValueError, KeyError, TypeError, AttributeError) as exc:
+                raise MalformedWebhook(str(exc)) from exc
+
+    Strict.__name__ = Strict.__qualname__ = view_class.__name__
+    return Strict
+
+
 def webhook_view(view_class):
     """anymail's view for one provider and kind, behind the checks described above."""
-    view = view_class.as_view()
+    view = _strict(view_class).as_view()
 
     @csrf_exempt
     @login_not_required
@@ -66,6 +93,8 @@ def webhook_view(view_class):
             return view(request, *args, **kwargs)
         except AnymailWebhookValidationFailure:
             return _refusal(403, "The request could not be verified as coming from the e-mail provider.")
+        except MalformedWebhook:
+            return _refusal(400, "The body is not in the e-mail provider's webhook format.")
 
     guarded.view_class = view_class
     return guarded

@@ -212,3 +212,25 @@ def test_with_debug_on_a_refused_webhook_shows_no_debug_page(client, webhooks, s
         assert response.status_code == status
         assert response["Content-Type"].startswith("text/plain")
         assert b"Traceback" not in response.content and b"<html" not in response.content.lower()
+
+
+@pytest.mark.parametrize(
+    ("endpoint", "data", "content_type"),
+    [
+        ("postmark/tracking", "not json", "application/json"),
+        ("postmark/inbound", "[]", "application/json"),
+        ("brevo/tracking", "[1, 2]", "application/json"),
+        ("amazon_ses/tracking", "garbage", "text/plain"),
+    ],
+)
+def test_a_body_in_no_providers_format_is_400_with_right_credentials_and_stores_nothing(
+    client, webhooks, settings, endpoint, data, content_type
+):
+    settings.DEBUG = True  # and no debug page
+    before = stored()
+
+    response = client.post(f"/webhooks/anymail/{endpoint}/", data=data, content_type=content_type, **basic_auth(SECRET))
+
+    assert response.status_code == 400, response.content
+    assert response["Content-Type"].startswith("text/plain")
+    assert stored() == before
