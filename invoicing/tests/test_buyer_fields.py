@@ -548,3 +548,23 @@ def test_a_partial_credit_by_net_amount_drops_the_lines_allowance_and_charge():
 
     credited = credit_note.lines.get()
     assert (credited.net_amount, credited.allowance_reason, credited.charge_reason_code) == (Decimal("20.00"), "", "")
+
+
+def test_an_issued_invoice_shows_the_new_fields_as_text_in_the_admin(accountant):
+    invoice = make_issued(lines=all_fields_lines(), **HEADER)
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    client.force_login(accountant)
+
+    page = client.get(f"/admin/invoicing/invoice/{invoice.pk}/change/").content.decode()
+
+    for text in (
+        "RV-2026-17",
+        "PRJ-0815",
+        "Herr Kämmerer",
+        "kaemmerei@kreis.example",
+        "Leistungsnachweis liegt bei",
+        "Rahmenvertragsrabatt",
+        "Dokumentation",
+    ):
+        assert text in page, text
+    assert 'name="lines-0-charge_reason"' not in page  # issued rows are text, not inputs
