@@ -1,18 +1,24 @@
 """Recurring invoices: each period once, also when the job runs twice or concurrently or late."""
 
+import calendar
+import itertools
 import threading
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
 from django.db import connection
+from hypothesis import given
+from hypothesis import strategies as st
 
 from core.models import CompanyProfile
 from customers.tests.factories import make_customer
 from invoicing.demo import DEMO_SELLER
 from invoicing.models import Invoice, RecurringInvoiceRun, RecurringInvoiceTemplate
 from invoicing.recurring import (
+    next_periods,
+    periods,
     periods_due,
     recurring_invoices_run,
     recurring_template_create,
@@ -119,3 +125,23 @@ def test_concurrent_runs_make_each_period_exactly_once(require_postgres):
         thread.join(30)
     assert sum(r["created"] for r in results) == 6
     assert RecurringInvoiceRun.objects.count() == Invoice.objects.count() == 6
+
+
+@given(
+    frequency=st.sampled_from(["monthly", "quarterly", "yearly"]),
+    day=st.integers(min_value=1, max_value=31),
+    start=st.dates(min_value=date(2020, 1, 1), max_value=date(2035, 12, 31)),
+    made=st.integers(min_value=0, max_value=5),
+    count=st.integers(min_value=1, max_value=24),
+)
+def test_the_preview_periods_continue_the_made_ones_without_gap_or_overlap(frequency, day, start, made, count):
+    t = RecurringInvoiceTemplate(frequency=frequency, day_of_month=day, start_date=start)
+    schedule = list(itertools.islice(periods(t), made + count))
+    last_made = schedule[made - 1][0] if made else None
+
+    upcoming = next_periods(t, after=last_made, count=count)
+
+    assert upcoming == schedule[made:]
+    for (_, end), (following, _) in itertools.pairwise(schedule):
+        assert end + timedelta(days=1) == following  # contiguous: every day billed once
+    assert all(s >= start and s.day == min(day, calendar.monthrange(s.year, s.month)[1]) for s, _ in schedule)

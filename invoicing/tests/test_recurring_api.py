@@ -9,6 +9,8 @@ from datetime import date, datetime
 
 import pytest
 import time_machine
+from hypothesis import HealthCheck, event, given, settings
+from hypothesis import strategies as st
 from rest_framework.test import APIClient
 
 from core.api.problems import PROBLEM_CONTENT_TYPE
@@ -281,3 +283,41 @@ def test_a_bad_preview_count_is_a_400_naming_it(viewer, customer, count):
     problem = problem_of(client_for(viewer).get(f"{URL}{template.pk}/preview/", {"count": count}))
 
     assert "#/count" in pointers(problem)
+
+
+# --- Any body: 201 or a 400 problem, never 500 ----------------------------------------------------
+anything = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False) | st.text(max_size=8),
+    lambda children: st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=5), children, max_size=3),
+    max_leaves=5,
+)
+PLAUSIBLE = {
+    "name": ["Wartung", "", "x" * 201],
+    "frequency": ["monthly", "quarterly", "yearly", "weekly", ""],
+    "day_of_month": [1, 15, 31, 0, 32, -1, "1"],
+    "start_date": ["2027-01-01", "2027-02-29", "1900-01-01", "", None],
+    "end_date": ["2027-06-30", "2026-01-01", None, ""],
+    "auto_issue": [True, False, "yes"],
+    "payment_terms": [1, 999, None],
+    "note": ["Danke", ""],
+    "buyer_reference": ["04011000-12345-34", "x" * 201],
+    "lines": [[LINE], [], [{**LINE, "quantity": "0"}], [{**LINE, "vat_rate": "7.5"}], [{"description": "x"}]],
+}
+
+
+@settings(max_examples=40, database=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    fields=st.lists(st.sampled_from(sorted(PLAUSIBLE)), max_size=3, unique=True).flatmap(
+        lambda chosen: st.fixed_dictionaries({f: st.sampled_from(PLAUSIBLE[f]) | anything for f in chosen})
+    )
+)
+def test_any_create_body_answers_201_or_a_400_problem_never_500(accountant, customer, fields):
+    before = RecurringInvoiceTemplate.objects.count()
+
+    response = client_for(accountant).post(URL, {**body(customer), **fields}, format="json")
+
+    event(f"status {response.status_code}")
+    assert response.status_code in {201, 400}, (fields, response.content)
+    if response.status_code == 400:
+        assert problem_of(response)["errors"]
+        assert RecurringInvoiceTemplate.objects.count() == before
