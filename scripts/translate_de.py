@@ -41,6 +41,7 @@ DE = {
         "%(code)s ist kein VATEX-Befreiungscode; verwenden Sie einen Code der EU-Liste, z. B. VATEX-EU-132-1I für Bildung, oder geben Sie den Grund als Text an (BR-CL-22)."
     ),
     "Customer %(customer)s, %(field)s: %(problem)s": "Kunde %(customer)s, %(field)s: %(problem)s",
+    "Company profile, %(field)s: %(problem)s": "Unternehmensprofil, %(field)s: %(problem)s",
     "renderer version": "Version der Darstellung",
     # issue 13: API under a fuzzer (paging, id filters)
     "Enter a whole number of at least 1 (at most %(max)s are returned).": (

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.utils.translation import gettext as _
 
+from core.fonts import check_drawable
 from core.models import CompanyProfile
 
 from ..models import (
@@ -67,7 +68,22 @@ def _seller_snapshot(*, needs_vat_id: bool) -> dict:
         raise InvoiceIssueError(
             {"seller": [_("The company profile lacks: %(missing)s.") % {"missing": ", ".join(missing)}]}
         )
-    return profile.snapshot()
+    snapshot = profile.snapshot()
+    # Checked when typed (core.admin), and again here for a profile stored before that check.
+    problems: dict[str, list[str]] = {}
+    check_drawable(problems, {field: value for field, value in snapshot.items() if field != "logo"})
+    if problems:
+        raise InvoiceIssueError(
+            {
+                "seller": [
+                    _("Company profile, %(field)s: %(problem)s")
+                    % {"field": CompanyProfile._meta.get_field(field).verbose_name, "problem": message}
+                    for field, messages in problems.items()
+                    for message in messages
+                ]
+            }
+        )
+    return snapshot
 
 
 def _buyer_snapshot(customer) -> dict:

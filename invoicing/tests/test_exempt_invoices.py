@@ -303,6 +303,19 @@ def test_issuing_refuses_a_customer_name_stored_before_the_check_naming_the_char
     assert "HANDSHAKE" in " ".join(caught.value.message_dict["customer"])
 
 
+def test_issuing_refuses_a_company_profile_stored_before_the_check_naming_field_and_character():
+    from core.models import CompanyProfile
+
+    draft = make_draft()
+    CompanyProfile.objects.filter(pk=1).update(managing_directors=f"Petra {EMOJI} Buchhalter")
+
+    with pytest.raises(InvoiceIssueError) as caught:
+        invoice_issue(invoice=draft, as_of=T0)
+
+    (message,) = caught.value.message_dict["seller"]
+    assert "HANDSHAKE" in message and str(CompanyProfile._meta.get_field("managing_directors").verbose_name) in message
+
+
 @hypothesis_settings(max_examples=40, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(text=st.text(min_size=1, max_size=20))
 def test_any_line_description_is_accepted_exactly_when_every_character_can_be_drawn(text):
