@@ -974,8 +974,10 @@ def test_the_invoice_operations_document_their_bodies_and_answers(schema):
     create = paths["/api/v1/invoices/"]["post"]
     assert {"customer", "lines", "allowances_charges", *HEADER_FIELDS} <= request_properties(create).keys()
     assert "number" not in request_properties(create) and "status" not in request_properties(create)
-    assert set(create["responses"]) == {"201"}
-    assert set(paths["/api/v1/invoices/{id}/credit-note/"]["post"]["responses"]) == {"201"}
+    credit_note = paths["/api/v1/invoices/{id}/credit-note/"]["post"]
+    # The successes only: every operation also lists its problem responses (core/api/schema.py).
+    assert {status for status in create["responses"] if status < "400"} == {"201"}
+    assert {status for status in credit_note["responses"] if status < "400"} == {"201"}
     assert {"lines", "reason", "issue"} == request_properties(
         paths["/api/v1/invoices/{id}/credit-note/"]["post"]
     ).keys()
