@@ -191,21 +191,27 @@ class RecurringInvoiceTemplateAdmin(ServiceRefusalMixin, admin.ModelAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(last_period_start=Max("runs__period_start"))
 
+    def _editable(self, request, obj) -> bool:
+        if obj is None:
+            return self.has_add_permission(request)
+        return self.has_change_permission(request, obj) and obj.status != RecurringInvoiceTemplate.Status.ENDED
+
     def get_fieldsets(self, request, obj=None):
         schedule = ["frequency", "day_of_month", ("start_date", "end_date"), "auto_issue"]
+        lines = "lines" if self._editable(request, obj) else "lines_table"
         fieldsets = [
             (None, {"fields": ["customer", "name"] + (["status_word", "next_run"] if obj else [])}),
             (_("Schedule"), {"fields": schedule}),
-            (_("Invoice"), {"fields": ["payment_terms", "buyer_reference", "note", "lines"]}),
+            (_("Invoice"), {"fields": ["payment_terms", "buyer_reference", "note", lines]}),
         ]
         if obj is not None:
             fieldsets.append((_("Next invoices"), {"fields": ["preview"]}))
         return fieldsets
 
     def get_readonly_fields(self, request, obj=None):
-        shown = ["status_word", "next_run", "preview"]
+        shown = ["status_word", "next_run", "preview", "lines_table"]
         if obj is not None and obj.status == RecurringInvoiceTemplate.Status.ENDED:
-            return [*shown, *recurring.TEMPLATE_FIELDS, "lines"]
+            return [*shown, *recurring.TEMPLATE_FIELDS]
         return shown
 
     def get_inlines(self, request, obj):
@@ -228,6 +234,19 @@ class RecurringInvoiceTemplateAdmin(ServiceRefusalMixin, admin.ModelAdmin):
     def next_run(self, obj):
         day = recurring.next_run_on(obj, today=timezone.localdate())
         return date_format(day, "SHORT_DATE_FORMAT") if day else "—"
+
+    @admin.display(description=_("lines"))
+    def lines_table(self, obj):
+        head = format_html_join("", "<th>{}</th>", ((label,) for _f, label, _s in LINE_COLUMNS))
+        body = format_html_join(
+            "",
+            "<tr>{}</tr>",
+            (
+                (format_html_join("", "<td>{}</td>", ((line.get(field, ""),) for field, _l, _s in LINE_COLUMNS)),)
+                for line in obj.lines
+            ),
+        )
+        return format_html('<table class="debitor-lines"><tr>{}</tr>{}</table>', head, body)
 
     @admin.display(description=_("next invoices"))
     def preview(self, obj):

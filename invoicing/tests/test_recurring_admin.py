@@ -140,9 +140,10 @@ def test_the_change_page_previews_the_next_invoices_with_dates_and_amounts(viewe
     assert "01/01/2027" in page and "03/31/2027" in page
 
 
-def test_accountants_pause_resume_and_end_through_actions(accountant, customer):
+@pytest.mark.parametrize("role", ["accountant", "manager"])
+def test_accountants_and_managers_pause_resume_and_end_through_actions(request, role, customer):
     template = make_template(customer)
-    client = logged_in(accountant)
+    client = logged_in(request.getfixturevalue(role))
 
     def act(action):
         return client.post(LIST, {"action": action, "_selected_action": [template.pk]}, follow=True)
@@ -172,6 +173,7 @@ def test_a_finance_viewer_cannot_add_change_or_act(viewer, customer):
     template.refresh_from_db()
     assert template.status == "active"
     assert 'name="_save"' not in page
+    assert "<td>Wartungsvertrag</td>" in page and '"description"' not in page  # lines as a table, not JSON
     assert RecurringInvoiceTemplate.objects.count() == 1
 
 
