@@ -1,8 +1,8 @@
 """Delivery tracking: what the e-mail provider tells us happened to a message we sent.
 
-Providers post tracking events to anymail's webhooks (``config/urls.py``); anymail checks the
-webhook's basic auth (and Mailgun's HMAC signature), normalises the event and sends its
-``tracking`` signal; ``customers.receivers`` hands it to :func:`message_track`. This module knows
+Providers post tracking events to anymail's webhooks (``customers/webhooks.py``: 401/403 for
+wrong credentials or signatures, 400 for unreadable bodies); anymail normalises the event and
+sends its ``tracking`` signal; ``customers.receivers`` hands it to :func:`message_track`. This module knows
 nothing of HTTP.
 
 The outbox status only moves forward, in this order::
@@ -17,7 +17,8 @@ accepted by the provider, so an event for them is recorded and looked at by a pe
 
 The first delivery of an invoice or credit note is its date of receipt (§ 130 BGB: a declaration
 is received when it enters the recipient's sphere of control); the 30 days of § 286 (3) BGB
-count from it. :func:`invoice_received_at` reads it.
+count from it. :func:`invoice_received_at` reads it; the first one is also stored on the invoice
+(``received_on``, invoicing/services/receipts.py).
 """
 
 from __future__ import annotations
