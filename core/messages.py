@@ -38,6 +38,14 @@ class Money:
     currency: str
 
 
+@dataclass(frozen=True)
+class Term:
+    """A word of the catalogue (its English msgid, marked with ``gettext_noop``) used as a
+    parameter, e.g. the name of a field: translated when read, like the message around it."""
+
+    msgid: str
+
+
 def message_define(code: str, msgid: str) -> str:
     """Register ``code`` with its English wording (already marked with ``gettext_noop``)."""
     known = _CATALOGUE.get(code)
@@ -55,6 +63,8 @@ def message_wording(code: str) -> str | None:
 def _stored_param(value):
     if isinstance(value, Money):
         return {"$": "money", "amount": str(value.amount), "currency": value.currency}
+    if isinstance(value, Term):
+        return {"$": "term", "value": value.msgid}
     if isinstance(value, datetime):
         return {"$": "datetime", "value": value.isoformat()}
     if isinstance(value, date):
@@ -63,7 +73,9 @@ def _stored_param(value):
         return {"$": "decimal", "value": str(value)}
     if value is None or isinstance(value, bool | int | str):
         return value
-    raise TypeError(f"a message parameter must be Money, a date, a Decimal, a number or text, not {type(value)}")
+    raise TypeError(
+        f"a message parameter must be Money, a Term, a date, a Decimal, a number or text, not {type(value)}"
+    )
 
 
 def message(code: str, /, **params) -> dict:
@@ -84,6 +96,8 @@ def _worded_param(value, locale: str) -> str:
     kind = value["$"]
     if kind == "money":
         return format_currency(Decimal(value["amount"]), value["currency"], locale=locale)
+    if kind == "term":
+        return gettext(value["value"])
     if kind == "decimal":
         return format_decimal(Decimal(value["value"]), locale=locale)
     if kind == "date":

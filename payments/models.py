@@ -19,6 +19,8 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from core.messages import messages_text
+
 MONEY = {"max_digits": 14, "decimal_places": 2}
 PARTS_SUM = (
     F("allocated_amount") + F("credit_amount") + F("refunded_amount") + F("returned_amount") + F("unapplied_amount")
@@ -215,7 +217,11 @@ class Allocation(models.Model):
     amount = models.DecimalField(_("amount"), **MONEY)
     currency = models.CharField(_("currency"), max_length=3)
     rule = models.CharField(_("applied by"), max_length=11, choices=AllocationRule.choices)
-    explanation = models.CharField(_("explanation"), max_length=500, blank=True, default="")
+    # What a person typed; rows from before issue 13 had every explanation here (migrated into
+    # ``explanation_messages``). Why the rules allocated is ``explanation_messages``: stored
+    # messages (core.messages), worded when read in the reader's language (``explanation_text``).
+    explanation = models.CharField(_("note"), max_length=500, blank=True, default="")
+    explanation_messages = models.JSONField(_("explanation"), default=list, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("created by"),
@@ -260,6 +266,12 @@ class Allocation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.amount} {self.currency}"
+
+    @property
+    def explanation_text(self) -> str:
+        """Why the money went here, in the active language, and what a person noted."""
+        parts = [messages_text(self.explanation_messages, separator="; "), self.explanation]
+        return "; ".join(part for part in parts if part)
 
 
 class SettlementDiscount(models.Model):
@@ -730,7 +742,8 @@ class BankStatementEvent(models.Model):
 class BankLineMatch(models.Model):
     """A ranked suggestion which invoice (or customer) a bank statement line pays, and the decision
     taken on it: accepted automatically (``decided_by`` empty) or by a person, or rejected.
-    ``signals`` keeps what the confidence was computed from: [{"code", "weight", "detail"}, ...]."""
+    ``signals`` keeps what the confidence was computed from: [{"code", "weight", "message", "params"}, ...]
+    (the message worded when read; rows from before issue 13: {"code", "weight", "detail"})."""
 
     class Decision(models.TextChoices):
         NONE = "", pgettext_lazy("bank match decision", "open")
@@ -801,3 +814,11 @@ class BankLineMatch(models.Model):
 
     def __str__(self) -> str:
         return f"{self.line_id} #{self.rank} {self.confidence} %"
+
+    @property
+    def explanation_text(self) -> str:
+        """The explanation in the active language, worded from the signals' stored messages; a row
+        whose signals carry no messages (stored before issue 13) shows the text stored then."""
+        from .bank.matching.wording import has_messages, signals_text
+
+        return signals_text(self.signals) if has_messages(self.signals) else self.explanation

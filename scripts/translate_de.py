@@ -9,6 +9,24 @@ import sys
 from pathlib import Path
 
 DE = {
+    # issue 13: matching (look-alikes, conflicts, explanations per allocation)
+    "%(number)s found as “%(text)s” in %(field)s: invoice number with a look-alike character (%(written)s for %(meant)s)": "%(number)s als „%(text)s“ in %(field)s gefunden: Rechnungsnummer mit einem ähnlich aussehenden Zeichen (%(written)s statt %(meant)s)",
+    "accepted by %(user)s": "angenommen von %(user)s",
+    "%(text)s": "%(text)s",
+    "credit of credit note %(number)s": "Guthaben aus Gutschrift %(number)s",
+    "§ 367 (1) BGB: costs first": "§ 367 (1) BGB: zuerst die Kosten",
+    "§ 367 (1) BGB: interest before the principal": "§ 367 (1) BGB: Zinsen vor der Hauptforderung",
+    "§ 367 (1) BGB: the principal, after costs and interest": "§ 367 (1) BGB: die Hauptforderung, nach Kosten und Zinsen",
+    "§ 366 (2) BGB: due before not yet due": "§ 366 (2) BGB: fällige vor noch nicht fälligen Forderungen",
+    "§ 366 (2) BGB: not yet due, after the debts that are due": "§ 366 (2) BGB: noch nicht fällig, nach den fälligen Forderungen",
+    "§ 366 (2) BGB: the older debt first (due %(due)s)": "§ 366 (2) BGB: die ältere Forderung zuerst (fällig %(due)s)",
+    "§ 366 (2) BGB: the younger debt, after the older ones (due %(due)s)": "§ 366 (2) BGB: die jüngere Forderung, nach den älteren (fällig %(due)s)",
+    "§ 366 (2) BGB: of equal age, pro rata with %(others)s": "§ 366 (2) BGB: gleich alt, anteilig mit %(others)s",
+    "§ 366 (2) BGB: the only open debt": "§ 366 (2) BGB: die einzige offene Forderung",
+    "§ 366 (2) BGB: the payment covers every open debt in full": "§ 366 (2) BGB: die Zahlung deckt alle offenen Forderungen vollständig",
+    "This payment was already returned on %(date)s; a payment can be returned only once.": "Diese Zahlung wurde bereits am %(date)s zurückgebucht; eine Zahlung kann nur einmal zurückgebucht werden.",
+    "This payment was already returned; a payment can be returned only once.": "Diese Zahlung wurde bereits zurückgebucht; eine Zahlung kann nur einmal zurückgebucht werden.",
+    "The suggestion is out of date: invoice %(number)s is open for %(open)s now, not %(amount)s (a payment or credit was applied meanwhile). Check the fresh suggestion and accept again.": "Der Vorschlag ist veraltet: Rechnung %(number)s ist jetzt mit %(open)s offen, nicht mit %(amount)s (inzwischen wurde eine Zahlung oder Gutschrift zugeordnet). Prüfen Sie den neuen Vorschlag und nehmen Sie ihn erneut an.",
     # issue 13: gaps (recurring invoices, date of receipt, webhooks, due-date retries)
     "received by the customer on": "beim Kunden eingegangen am",
     "date of receipt": "Zugangsdatum",
@@ -43,7 +61,9 @@ DE = {
     "Customer %(customer)s, %(field)s: %(problem)s": "Kunde %(customer)s, %(field)s: %(problem)s",
     "Company profile, %(field)s: %(problem)s": "Unternehmensprofil, %(field)s: %(problem)s",
     "renderer version": "Version der Darstellung",
+    "Renderer version": "Version der Darstellung",
     # issue 13: API under a fuzzer (paging, id filters)
+    "Enter a page number of at least 1.": "Geben Sie eine Seitenzahl ab 1 ein.",
     "Enter a whole number of at least 1 (at most %(max)s are returned).": (
         "Geben Sie eine ganze Zahl ab 1 ein (höchstens %(max)s werden geliefert)."
     ),
@@ -1921,6 +1941,19 @@ PLURAL_ENTRY = re.compile(
 # Words whose German depends on what they describe (pgettext contexts): a cancelled invoice is
 # "storniert", a cancelled job "abgebrochen".
 DE_IN_CONTEXT = {
+    # issue 13: matching (problem titles, translated as a whole with the detail)
+    ("problem title", "Invalid input"): "Ungültige Eingabe",
+    ("problem title", "Not authenticated"): "Nicht angemeldet",
+    ("problem title", "Forbidden"): "Nicht erlaubt",
+    ("problem title", "Not found"): "Nicht gefunden",
+    ("problem title", "Method not allowed"): "Methode nicht erlaubt",
+    ("problem title", "Not acceptable"): "Nicht annehmbar",
+    ("problem title", "Conflict"): "Konflikt",
+    ("problem title", "Payload too large"): "Anfrage zu groß",
+    ("problem title", "Unsupported media type"): "Nicht unterstützter Medientyp",
+    ("problem title", "Unprocessable content"): "Nicht verarbeitbarer Inhalt",
+    ("problem title", "Too many requests"): "Zu viele Anfragen",
+    ("problem title", "Internal server error"): "Interner Serverfehler",
     # issue 13: gaps (recurring invoices, date of receipt)
     ("date of receipt", "confirmed by the delivery report"): "durch Zustellbestätigung belegt",
     ("date of receipt", "assumed (no delivery report)"): "angenommen (keine Zustellbestätigung)",

@@ -13,6 +13,7 @@ from __future__ import annotations
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, JsonResponse
+from django.utils.translation import pgettext_lazy
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.serializers import as_serializer_error
@@ -21,19 +22,20 @@ from rest_framework.views import exception_handler
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 PROBLEM_BASE = "https://debitor.dev/problems/"
 
+# Worded in the request's language when the problem is rendered (a German client reads German).
 TITLES = {
-    400: "Invalid input",
-    401: "Not authenticated",
-    403: "Forbidden",
-    404: "Not found",
-    405: "Method not allowed",
-    406: "Not acceptable",
-    409: "Conflict",
-    413: "Payload too large",
-    415: "Unsupported media type",
-    422: "Unprocessable content",
-    429: "Too many requests",
-    500: "Internal server error",
+    400: pgettext_lazy("problem title", "Invalid input"),
+    401: pgettext_lazy("problem title", "Not authenticated"),
+    403: pgettext_lazy("problem title", "Forbidden"),
+    404: pgettext_lazy("problem title", "Not found"),
+    405: pgettext_lazy("problem title", "Method not allowed"),
+    406: pgettext_lazy("problem title", "Not acceptable"),
+    409: pgettext_lazy("problem title", "Conflict"),
+    413: pgettext_lazy("problem title", "Payload too large"),
+    415: pgettext_lazy("problem title", "Unsupported media type"),
+    422: pgettext_lazy("problem title", "Unprocessable content"),
+    429: pgettext_lazy("problem title", "Too many requests"),
+    500: pgettext_lazy("problem title", "Internal server error"),
 }
 TYPES = {
     400: "validation",
@@ -65,9 +67,9 @@ def register_problem(exc_class: type[Exception], *, status_code: int, type_slug:
 def problem(status_code: int, detail: str = "", *, instance: str = "", errors=None, type_slug: str = "") -> dict:
     body = {
         "type": PROBLEM_BASE + (type_slug or TYPES.get(status_code, "error")),
-        "title": TITLES.get(status_code, "Error"),
+        "title": str(TITLES.get(status_code, "Error")),
         "status": status_code,
-        "detail": detail or TITLES.get(status_code, "Error"),
+        "detail": str(detail or TITLES.get(status_code, "Error")),
     }
     if instance:
         body["instance"] = instance

@@ -47,7 +47,7 @@ class ReadOnlyInline(admin.TabularInline):
 class AllocationInline(ReadOnlyInline):
     model = Allocation
     fk_name = "payment"
-    fields = ["target", "amount", "rule", "explanation", "created_at", "created_by", "state"]
+    fields = ["target", "amount", "rule", "explanation_shown", "created_at", "created_by", "state"]
     readonly_fields = [*fields, "reversal"]
 
     def get_fields(self, request, obj=None):
@@ -70,6 +70,11 @@ class AllocationInline(ReadOnlyInline):
                 "reason": obj.reversal_reason,
             }
         return gettext("active")
+
+    @admin.display(description=_("explanation"))
+    def explanation_shown(self, obj):
+        # Worded now, in the reader's language (the § 366/367 BGB criterion per allocation).
+        return obj.explanation_text
 
     @admin.display(description=_("applied to"))
     def target(self, obj):

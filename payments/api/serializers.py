@@ -4,13 +4,24 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from core.api.enums import SHARED_ENUM_NAMES, NamedChoiceField, NamedEnumModelSerializer
 from customers.models import Customer
 from invoicing.models import Invoice
 
-from ..models import Allocation, OpenItem, Payment, PaymentChannel, PaymentEvent, PaymentStatus, Refund, WriteOff
+from ..models import (
+    Allocation,
+    OpenItem,
+    Payment,
+    PaymentChannel,
+    PaymentEvent,
+    PaymentStatus,
+    Refund,
+    SettlementDiscount,
+    WriteOff,
+)
 
 SHARED_ENUM_NAMES.update(
     {
@@ -52,9 +63,38 @@ class AllocatedItemSerializer(NamedEnumModelSerializer):
         read_only_fields = fields
 
 
+class VatCorrectionSerializer(serializers.Serializer):
+    vat_category = serializers.CharField(allow_blank=True, help_text="VAT category code (UNCL 5305), e.g. S.")
+    vat_rate = serializers.DecimalField(**MONEY, allow_null=True, help_text="VAT rate in percent.")
+    gross = serializers.DecimalField(**MONEY, allow_null=True, help_text="The discount's part at this rate.")
+    net = serializers.DecimalField(**MONEY, help_text="The discount's net part at this rate.")
+    vat = serializers.DecimalField(**MONEY, help_text="The VAT corrected at this rate (§ 17 (1) UStG).")
+
+
+class SettlementDiscountSerializer(serializers.ModelSerializer):
+    """Skonto taken with an allocation: the discount (gross) that settled the rest of the invoice
+    and the VAT correction per rate."""
+
+    vat_split = VatCorrectionSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = SettlementDiscount
+        fields = ["percent", "amount", "vat_split", "reversed_at"]
+        read_only_fields = fields
+
+
 class AllocationSerializer(NamedEnumModelSerializer):
     invoice = AllocatedInvoiceSerializer(read_only=True, allow_null=True)
     item = AllocatedItemSerializer(read_only=True, allow_null=True)
+    discount = serializers.SerializerMethodField(
+        help_text="The early payment discount (Skonto) this allocation settled the invoice with; null: none."
+    )
+    explanation = serializers.CharField(
+        source="explanation_text",
+        read_only=True,
+        help_text="Why the money went here (for the § 366/367 BGB rule: which criterion decided this step), "
+        "in the request's language, and what a person noted.",
+    )
     created_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
     reversed_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
     active = serializers.SerializerMethodField(help_text="Not reversed.")
@@ -71,6 +111,7 @@ class AllocationSerializer(NamedEnumModelSerializer):
             "currency",
             "rule",
             "explanation",
+            "discount",
             "created_by",
             "created_at",
             "active",
@@ -82,6 +123,12 @@ class AllocationSerializer(NamedEnumModelSerializer):
 
     def get_active(self, allocation) -> bool:
         return allocation.reversed_at is None
+
+    @extend_schema_field(SettlementDiscountSerializer(allow_null=True))
+    def get_discount(self, allocation) -> dict | None:
+        # The reverse one-to-one raises when there is none; the querysets select it with the allocation.
+        discount = getattr(allocation, "discount", None)
+        return SettlementDiscountSerializer(discount).data if discount is not None else None
 
 
 class RefundSerializer(NamedEnumModelSerializer):

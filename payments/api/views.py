@@ -15,10 +15,12 @@ from rest_framework.response import Response
 
 from core.api.filters import ApiFilterSet, TieBreakOrderingFilter
 from core.api.idempotency import idempotent
+from core.api.problems import register_problem
 from core.roles import Role
 
 from .. import services
 from ..models import Allocation, Payment, PaymentEvent, Refund, WriteOff
+from ..services.errors import PaymentAlreadyReturned, PaymentConflict, SuggestionStale
 from .feed import FeedSerializer, feed_rows, feed_since
 from .serializers import (
     AllocateSerializer,
@@ -37,6 +39,11 @@ from .serializers import (
     _by,
     _targets,
 )
+
+# A conflict with the current state of the payment is a 409; the most specific class first (the
+# problem handler takes the first registered class the exception is an instance of).
+for _conflict in (PaymentAlreadyReturned, SuggestionStale, PaymentConflict):
+    register_problem(_conflict, status_code=status.HTTP_409_CONFLICT, type_slug=_conflict.type_slug)
 
 
 class PaymentFilter(ApiFilterSet):
@@ -63,9 +70,9 @@ def payment_detail_queryset():
     return Payment.objects.select_related("customer").prefetch_related(
         Prefetch(
             "allocations",
-            queryset=Allocation.objects.select_related("invoice", "item", "created_by", "reversed_by").order_by(
-                "created_at", "id"
-            ),
+            queryset=Allocation.objects.select_related(
+                "invoice", "item", "created_by", "reversed_by", "discount"
+            ).order_by("created_at", "id"),
         ),
         Prefetch("refunds", queryset=Refund.objects.select_related("created_by").order_by("created_at", "id")),
         Prefetch("events", queryset=PaymentEvent.objects.select_related("by").order_by("at", "id")),
@@ -237,7 +244,7 @@ class AllocationViewSet(viewsets.GenericViewSet):
         services.allocation_reverse(
             allocation=allocation, as_of=timezone.now(), by=_by(request), reason=payload.validated_data["reason"]
         )
-        allocation = Allocation.objects.select_related("invoice", "item", "created_by", "reversed_by").get(
+        allocation = Allocation.objects.select_related("invoice", "item", "created_by", "reversed_by", "discount").get(
             pk=allocation.pk
         )
         return Response(AllocationSerializer(allocation).data)

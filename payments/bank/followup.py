@@ -137,7 +137,7 @@ def _task_texts(line: BankStatementLine, groups: list[list[BankLineMatch]], days
                     "rank": number,
                     "target": _target(group),
                     "confidence": group[0].confidence,
-                    "explanation": group[0].explanation,
+                    "explanation": group[0].explanation_text,
                 }
             )
     else:
@@ -191,7 +191,7 @@ def _resolution(line: BankStatementLine, by) -> str:
             .order_by("-id")
             .first()
         )
-        resolution = ignored.explanation if ignored is not None else str(line.get_match_status_display())
+        resolution = ignored.explanation_text if ignored is not None else str(line.get_match_status_display())
     else:
         resolution = _("Bank line decided: %(status)s.") % {"status": line.get_match_status_display()}
     if by is not None:

@@ -9,23 +9,91 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
+from core.messages import message, message_define
 from invoicing.models import DocumentStatus, DocumentType, Invoice
 
 from ..models import Allocation, AllocationRule, OpenItem, OpenItemKind, Payment, PaymentStatus
-from .common import ZERO, apply_money, check_amount, check_target, lock_all, split_pro_rata, unapply_money
+from .common import (
+    ZERO,
+    apply_money,
+    check_amount,
+    check_target,
+    lock_all,
+    split_pro_rata,
+    target_label,
+    unapply_money,
+)
 
 # § 367 (1) BGB: costs first, then interest, then the principal.
 COSTS = {OpenItemKind.DUNNING_FEE, OpenItemKind.RETURN_FEE, OpenItemKind.OTHER_COST}
 INTEREST = {OpenItemKind.DEFAULT_INTEREST}
 
 
-def by_law_explanation() -> str:
-    return _(
-        "By law: § 367 (1) BGB costs, then interest, then principal; within each § 366 (2) BGB due before "
-        "not yet due, then (security and burden cannot be seen from the data) the older first by due date "
-        "and invoice date, equal age pro rata."
-    )
+LAW_COSTS = message_define("payments.law.costs", gettext_noop("§ 367 (1) BGB: costs first"))
+LAW_INTEREST = message_define("payments.law.interest", gettext_noop("§ 367 (1) BGB: interest before the principal"))
+LAW_PRINCIPAL = message_define(
+    "payments.law.principal", gettext_noop("§ 367 (1) BGB: the principal, after costs and interest")
+)
+LAW_DUE = message_define("payments.law.due", gettext_noop("§ 366 (2) BGB: due before not yet due"))
+LAW_NOT_DUE = message_define(
+    "payments.law.not_due", gettext_noop("§ 366 (2) BGB: not yet due, after the debts that are due")
+)
+LAW_OLDER = message_define("payments.law.older", gettext_noop("§ 366 (2) BGB: the older debt first (due %(due)s)"))
+LAW_YOUNGER = message_define(
+    "payments.law.younger", gettext_noop("§ 366 (2) BGB: the younger debt, after the older ones (due %(due)s)")
+)
+LAW_PRO_RATA = message_define(
+    "payments.law.pro_rata", gettext_noop("§ 366 (2) BGB: of equal age, pro rata with %(others)s")
+)
+LAW_ONLY = message_define("payments.law.only", gettext_noop("§ 366 (2) BGB: the only open debt"))
+LAW_ALL = message_define("payments.law.all", gettext_noop("§ 366 (2) BGB: the payment covers every open debt in full"))
+# A text worded before explanations were stored as messages (or typed by a person), kept as it is.
+TEXT = message_define("payments.text", gettext_noop("%(text)s"))
+PAYER_DESIGNATED = message_define(
+    "payments.payer_designated", gettext_noop("designated by the payer in the remittance information")
+)
+CREDIT_APPLIED = message_define("payments.credit_applied", gettext_noop("customer credit applied"))
+CREDIT_NOTE = message_define("payments.credit_note", gettext_noop("credit of credit note %(number)s"))
+# Security and burden (§ 366 (2) BGB, before age) cannot be seen from the data: see ``law_order``.
+
+
+def by_law_explanation(groups: list[list], plan: list[tuple], money: Decimal) -> dict[tuple, list[dict]]:
+    """Per target paid by law, which criterion decided its step (stored messages, worded when
+    read): the first of § 367 (1) class, due/not due and age in which its group differs from the
+    group after it (the debt it was preferred to), or from the group before it for the last one;
+    pro rata when it shares its group. {(kind, pk): [message, ...]}"""
+    keys = [_law_key(group[0]) for group in groups]
+    everything = sum((t.open_amount for group in groups for t in group), ZERO) <= money
+    reasons: dict[tuple, list[dict]] = {}
+    for target, _share in plan:
+        index = next(i for i, group in enumerate(groups) if target in group)
+        group, key = groups[index], keys[index]
+        why = []
+        if everything and len(groups) > 1:
+            why.append(message(LAW_ALL))
+        elif len(groups) == 1:
+            why.append(message(LAW_ONLY) if len(group) == 1 else None)
+        else:
+            other, later = (keys[index + 1], True) if index + 1 < len(keys) else (keys[index - 1], False)
+            differs = next(position for position in range(4) if key[position] != other[position])
+            due = key[2]
+            if differs == 0:
+                why.append(message((LAW_COSTS, LAW_INTEREST, LAW_PRINCIPAL)[key[0]]))
+            elif differs == 1:
+                why.append(message(LAW_DUE if key[1] == 0 else LAW_NOT_DUE))
+            else:
+                why.append(message(LAW_OLDER if later else LAW_YOUNGER, due=due))
+        if len(group) > 1:
+            others = ", ".join(target_label(t) for t in group if t is not target)
+            why.append(message(LAW_PRO_RATA, others=others))
+        reasons[_target_key(target)] = [item for item in why if item is not None]
+    return reasons
+
+
+def _target_key(target) -> tuple:
+    return ("invoice" if isinstance(target, Invoice) else "item", target.pk)
 
 
 def _targets_of(targets: list[dict]) -> tuple[list[int], list[int]]:
@@ -54,7 +122,7 @@ def allocate_locked(
     as_of: datetime,
     by,
     rule: str,
-    explanation: str,
+    explanation: str | list[dict],
     from_credit: bool = False,
     settle_discount: bool = True,
 ) -> list[Allocation]:
@@ -75,8 +143,8 @@ def allocate_locked(
         if wanted[key] > target.open_amount:
             message = _("%(amount)s exceeds the open amount %(open)s.")
             raise ValidationError({f"{field}.amount": [message % {"amount": wanted[key], "open": target.open_amount}]})
-        rows.append((target, amount))
-    total = sum((amount for _t, amount in rows), ZERO)
+        rows.append((target, amount, row.get("explanation", explanation)))
+    total = sum((amount for _t, amount, _why in rows), ZERO)
     if total > available:
         source = _("customer credit") if from_credit else _("unapplied amount")
         raise ValidationError(
@@ -97,10 +165,10 @@ def allocate_locked(
             by=by,
             payment=payment,
             from_credit=from_credit,
-            explanation=explanation,
+            explanation=why,
             settle_discount=settle_discount,
         )
-        for target, amount in rows
+        for target, amount, why in rows
     ]
     payment.updated_at = as_of
     payment.save(update_fields=["allocated_amount", "credit_amount", "unapplied_amount", "updated_at"])
@@ -114,7 +182,7 @@ def payment_allocate(
     as_of: datetime,
     by=None,
     rule: str = AllocationRule.MANUAL,
-    explanation: str = "",
+    explanation: str | list[dict] = "",
     settle_discount: bool = True,
 ) -> list[Allocation]:
     """Apply a completed payment's unapplied money to the given targets
@@ -159,20 +227,27 @@ def _age_key(target) -> tuple:
     return (target.due_date, target.created_at.date())
 
 
+def _law_key(target, value_date: date | None = None) -> tuple:
+    """(class: costs 0, interest 1, principal 2; due 0 / not yet due 1; due date; issue date).
+    ``law_order`` stores the value date's verdict on the target (``_law_due``) for the reasons."""
+    if isinstance(target, OpenItem):
+        klass = 0 if target.kind in COSTS else 1
+    else:
+        klass = 2
+    due, issued = _age_key(target)
+    if value_date is not None:
+        target._law_due = 0 if due <= value_date else 1
+    return (klass, target._law_due, due, issued)
+
+
 def law_order(targets: list, value_date: date) -> list[list]:
     """Group targets in the order § 367 (1) and § 366 (2) BGB apply money to them: costs,
     interest, principal; in each class the due ones (due date ≤ value date) before the not yet
     due; then older first. Security and burden (§ 366 (2) BGB) cannot be seen from the data, so
     targets of equal age (same due date and invoice date) form one group paid pro rata."""
 
-    def klass(target) -> int:
-        if isinstance(target, OpenItem):
-            return 0 if target.kind in COSTS else 1
-        return 2
-
     def key(target) -> tuple:
-        due, issued = _age_key(target)
-        return (klass(target), 0 if due <= value_date else 1, due, issued)
+        return _law_key(target, value_date)
 
     groups: list[list] = []
     last = None
@@ -232,25 +307,27 @@ def allocate_by_law_locked(*, payment: Payment, invoices: dict, items: dict, as_
         )
         and (isinstance(t, Invoice) or t.cancelled_at is None)
     ]
-    plan = _by_law_plan(law_order(open_targets, payment.value_date), payment.unapplied_amount, payment.currency)
+    groups = law_order(open_targets, payment.value_date)
+    plan = _by_law_plan(groups, payment.unapplied_amount, payment.currency)
     if not plan:
         return []
+    reasons = by_law_explanation(groups, plan, payment.unapplied_amount)
     return allocate_locked(
         payment=payment,
-        targets=[{("invoice" if isinstance(t, Invoice) else "item"): t, "amount": a} for t, a in plan],
+        targets=[{_target_key(t)[0]: t, "amount": a, "explanation": reasons[_target_key(t)]} for t, a in plan],
         invoices=invoices,
         items=items,
         as_of=as_of,
         by=by,
         rule=AllocationRule.BGB_366_367,
-        explanation=by_law_explanation(),
+        explanation=[],
     )
 
 
 def payment_allocate_by_law(*, payment: Payment, as_of: datetime, by=None) -> list[Allocation]:
     """Apply a completed payment's unapplied money the way the law does when the payer did not
     say what it pays (§ 366 (2), § 367 (1) BGB; see ``law_order``). Each allocation records the
-    rule and the simplification in its ``explanation``. What no open item needs stays unapplied.
+    rule and which criterion decided its step (``by_law_explanation``). What no open item needs stays unapplied.
     A payment that exactly meets an invoice's discounted amount settles it with Skonto."""
     with transaction.atomic():
         payments = lock_all(payments=[payment.pk])[0]

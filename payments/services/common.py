@@ -240,12 +240,14 @@ def apply_money(
     payment: Payment | None = None,
     from_credit: bool = False,
     credit_note: Invoice | None = None,
-    explanation: str = "",
+    explanation: str | list[dict] = "",
     settle_discount: bool = True,
 ) -> Allocation:
     """Move ``amount`` from a locked source (a payment's unapplied money or credit, or a credit
     note's open credit) to a locked target. The caller validated; this keeps every sum in step
-    and records the events. With a matching Skonto offer the invoice is settled in full."""
+    and records the events. With a matching Skonto offer the invoice is settled in full.
+    ``explanation``: why, as stored messages (``core.messages``, worded when read), or a text a
+    person typed (kept as it is)."""
     match = None
     if settle_discount and isinstance(target, Invoice):
         value_date = payment.value_date if payment is not None else as_of.date()
@@ -260,7 +262,8 @@ def apply_money(
         amount=amount,
         currency=currency,
         rule=rule,
-        explanation=explanation[:500],
+        explanation="" if isinstance(explanation, list) else explanation[:500],
+        explanation_messages=explanation if isinstance(explanation, list) else [],
         created_by=user_or_none(by),
         created_at=as_of,
     )

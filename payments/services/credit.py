@@ -10,10 +10,11 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from core.messages import message as stored_message
 from invoicing.models import DocumentStatus, DocumentType, Invoice
 
 from ..models import Allocation, AllocationRule, Payment, PaymentChannel, PaymentEvent, PaymentStatus, Refund
-from .allocation import _refresh, _targets_of, allocate_locked
+from .allocation import CREDIT_APPLIED, CREDIT_NOTE, _refresh, _targets_of, allocate_locked
 from .common import apply_money, check_amount, check_target, lock_all, payment_event, payment_save, user_or_none
 
 
@@ -55,7 +56,7 @@ def credit_apply(*, payment: Payment, targets: list[dict], as_of: datetime, by=N
             as_of=as_of,
             by=by,
             rule=AllocationRule.MANUAL,
-            explanation=_("customer credit applied"),
+            explanation=[stored_message(CREDIT_APPLIED)],
             from_credit=True,
         )
     _refresh(payment, locked)
@@ -89,7 +90,7 @@ def credit_note_apply(
             as_of=as_of,
             by=by,
             credit_note=note,
-            explanation=_("credit of credit note %(n)s") % {"n": note.number},
+            explanation=[stored_message(CREDIT_NOTE, number=note.number)],
             settle_discount=False,
         )
     return allocation

@@ -11,11 +11,12 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
+from core.messages import message
 from core.money import minor_unit
 from invoicing.models import DocumentStatus, DocumentType, Invoice
 
 from ..models import AllocationRule, Payment, PaymentChannel, PaymentEvent, PaymentSource, PaymentStatus
-from .allocation import allocate_by_law_locked, allocate_locked, candidates
+from .allocation import PAYER_DESIGNATED, allocate_by_law_locked, allocate_locked, candidates
 from .common import ZERO, check_amount, lock_all, payment_event, skonto_amount_to_pay, user_or_none
 
 # Compared when the same (channel, external_id) arrives again.
@@ -203,7 +204,7 @@ def payment_apply_automatically(*, payment: Payment, as_of: datetime, by=None) -
             as_of=as_of,
             by=by,
             rule=AllocationRule.PAYER,
-            explanation=_("designated by the payer in the remittance information"),
+            explanation=[message(PAYER_DESIGNATED)],
         )
     if locked.unapplied_amount > 0:
         allocate_by_law_locked(payment=locked, invoices=invoices, items=items, as_of=as_of, by=by)

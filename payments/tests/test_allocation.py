@@ -36,6 +36,7 @@ from payments.services import (
     payment_return,
     write_off,
 )
+from tests.conftest import client_for
 
 from .factories import make_invoice, make_open_item, make_payment, net_terms, skonto_terms
 
@@ -232,7 +233,12 @@ def test_by_law_costs_come_before_interest_before_principal():
     got = [(a.item_id or a.invoice_id, a.amount) for a in allocations]
     assert got == [(fee.pk, D("5.00")), (interest.pk, D("3.00")), (invoice.pk, D("2.00"))]
     assert {a.rule for a in allocations} == {AllocationRule.BGB_366_367}
-    assert "§ 366" in allocations[0].explanation and "§ 367" in allocations[0].explanation  # in either language
+    # Per allocation, the criterion that decided its step (worded when read).
+    assert [a.explanation_text for a in allocations] == [
+        "§ 367 (1) BGB: costs first",
+        "§ 367 (1) BGB: interest before the principal",
+        "§ 367 (1) BGB: the principal, after costs and interest",
+    ]
 
 
 def test_by_law_due_invoices_come_before_invoices_not_yet_due():
@@ -548,3 +554,26 @@ def test_recent_payment_events_take_one_query_however_many(django_assert_num_que
     assert labels[0][0] == PaymentEvent.Kind.ALLOCATED
     assert recent_payment_events(since=T0) == []
     assert recent_payment_events(since=events[1].pk) == [events[0]]
+
+
+def test_an_allocation_shows_its_skonto_with_the_vat_correction_per_rate_in_the_api(accountant):
+    customer = make_customer()
+    lines = [line(quantity="1", unit_price="100.00"), line(quantity="1", unit_price="50.00", vat_rate="7")]
+    invoice = make_invoice(customer=customer, terms=skonto_terms(percent="2.00"), lines=lines, gross="119.00")
+    payment = make_payment(customer=customer, amount="169.05", value_date=D0 + timedelta(days=10), allocate=True)
+    plain = make_payment(customer=customer, amount="1.00")
+
+    body = client_for(accountant).get(f"/api/v1/payments/{payment.pk}/").json()
+
+    (allocation,) = body["allocations"]
+    assert allocation["invoice"]["id"] == invoice.pk and allocation["amount"] == "169.05"
+    assert allocation["discount"] == {
+        "percent": "2.00",
+        "amount": "3.45",
+        "vat_split": [
+            {"vat_category": "S", "vat_rate": "7.00", "gross": "1.07", "net": "1.00", "vat": "0.07"},
+            {"vat_category": "S", "vat_rate": "19.00", "gross": "2.38", "net": "2.00", "vat": "0.38"},
+        ],
+        "reversed_at": None,
+    }
+    assert client_for(accountant).get(f"/api/v1/payments/{plain.pk}/").json()["allocations"] == []

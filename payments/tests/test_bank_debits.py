@@ -832,7 +832,10 @@ def test_the_api_links_a_return_and_refuses_bad_input(collected, accountant):
     again = client.post(url, {"payment": collected["anna_payment"].pk}, format="json")
     assert again.status_code == 200 and again.json()["linked_payment"] == collected["anna_payment"].pk
     assert collected["anna_payment"].events.filter(kind="returned").count() == 1
-    decided = problem_of(client.post(url, {"payment": collected["bernd_payment"].pk}, format="json"), status=409)
+    decided = problem_of(
+        client.post(url, {"payment": collected["bernd_payment"].pk}, format="json", HTTP_ACCEPT_LANGUAGE="en"),
+        status=409,
+    )
     assert "already decided" in decided["detail"]
     for path, data in (("ignore", {"reason": "x"}), ("rematch", {})):
         assert client.post(f"{LINES}{line.pk}/{path}/", data, format="json").status_code == 409

@@ -171,7 +171,7 @@ def test_a_smaller_amount_is_a_partial_payment_for_review(customer):
     (best,) = line_candidates(line=bank_line(amount="50.00", remittance=invoice.number), as_of=T0)
     assert best.targets == [(invoice, Decimal("50.00"))]
     assert best.confidence == 75
-    assert "amount is less than the open amount 119.00 (partial payment)" in best.explanation
+    assert "amount is less than the open amount €119.00 (partial payment)" in best.explanation
 
 
 def test_the_customer_number_in_the_text_points_at_the_customer():
@@ -291,7 +291,7 @@ def test_a_person_assigns_a_line_to_a_customer_and_it_stays_unapplied(customer, 
     payment = Payment.objects.get()
     assert payment.customer == customer and payment.unapplied_amount == Decimal("119.00")
     assert decision.decision == "accepted" and decision.decided_by == person and decision.payment == payment
-    assert decision.explanation == f"assigned to customer {customer.number} by hand; left unapplied"
+    assert decision.explanation_text == f"assigned to customer {customer.number} by hand; left unapplied"
 
 
 def test_ignoring_a_line_needs_a_reason_and_is_recorded(person):
@@ -301,5 +301,9 @@ def test_ignoring_a_line_needs_a_reason_and_is_recorded(person):
     decision = line_ignore(line=bank, as_of=T0, by=person, reason="tax refund")
     bank.refresh_from_db()
     assert bank.match_status == "ignored"
-    assert (decision.decision, decision.decided_by, decision.explanation) == ("rejected", person, "ignored: tax refund")
+    assert (decision.decision, decision.decided_by, decision.explanation_text) == (
+        "rejected",
+        person,
+        "ignored: tax refund",
+    )
     assert BankLineMatch.objects.filter(line=bank).count() == 1

@@ -135,7 +135,7 @@ def test_a_credit_with_a_return_reason_is_our_money_coming_back_and_never_applie
 
     bank.refresh_from_db()
     assert bank.match_status == "review" and suggestion.decision == "" and not Payment.objects.exists()
-    assert suggestion.signals[-1]["code"] == "reversal" and "reason AC04" in suggestion.explanation
+    assert suggestion.signals[-1]["code"] == "reversal" and "reason AC04" in suggestion.explanation_text
 
 
 def test_an_intraday_line_confirmed_by_the_statement_is_neither_matched_nor_decided(customer):
@@ -211,8 +211,8 @@ def test_the_next_line_of_a_statement_sees_what_the_previous_one_paid(customer):
     assert statement_match(statement=statement, as_of=T0) == {"matched": 2, "review": 1, "lines": 3}
     invoice.refresh_from_db()
     assert invoice.open_amount == 0
-    assert "amount is less than the open amount 119.00" in first.matches.get().explanation
-    assert "amount equals the open amount" in second.matches.get().explanation
+    assert "amount is less than the open amount €119.00" in first.matches.get().explanation_text
+    assert "amount equals the open amount" in second.matches.get().explanation_text
     # Paid in full by then: the third line names no open invoice; the customer is known by IBAN.
     (suggestion,) = third.matches.all()
     assert suggestion.invoice is None and suggestion.customer == customer

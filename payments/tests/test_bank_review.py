@@ -172,7 +172,7 @@ def test_ignoring_a_line_needs_a_reason(accountant):
     ignored = client.post(QUEUE, {"action": "ignore", "line": line.pk, "reason": "supplier refund"}, follow=True)
     line.refresh_from_db()
     assert messages_of(ignored) == ["The line is ignored."] and line.match_status == "ignored"
-    assert line.matches.get(rank=0).explanation == "ignored: supplier refund"
+    assert line.matches.get(rank=0).explanation_text == "ignored: supplier refund"
 
 
 def test_a_finance_viewer_sees_the_queue_without_buttons_and_may_not_decide(viewer):

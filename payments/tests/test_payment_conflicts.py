@@ -132,3 +132,20 @@ def test_the_review_page_says_a_suggestion_is_stale_and_shows_a_fresh_one(accoun
     line.refresh_from_db()
     assert line.match_status == "review"
     assert line.matches.get(decision="").amount == Decimal("69.00")
+
+
+def test_a_conflict_problem_is_worded_as_a_whole_in_the_requests_language(accountant):
+    line, _invoice = to_review()
+    client = client_for(accountant)
+    match = line.matches.get().pk
+    assert client.post(f"{LINES}{line.pk}/accept/", {"match": match}, format="json").status_code == 200
+
+    english = problem_of(
+        client.post(f"{LINES}{line.pk}/ignore/", {"reason": "x"}, format="json", HTTP_ACCEPT_LANGUAGE="en"), 409
+    )
+    german = problem_of(
+        client.post(f"{LINES}{line.pk}/ignore/", {"reason": "x"}, format="json", HTTP_ACCEPT_LANGUAGE="de"), 409
+    )
+
+    assert (english["title"], english["detail"]) == ("Conflict", "This statement line was already decided (matched).")
+    assert german["detail"] == "Über diesen Umsatz wurde bereits entschieden (zugeordnet)."

@@ -109,7 +109,7 @@ def _suggestions(line: BankStatementLine) -> list[dict]:
                 "customer": rows[0].customer,
                 "invoices": ", ".join(row.invoice.number for row in rows if row.invoice is not None),
                 "amount": money(sum(row.amount for row in rows), line.currency),
-                "explanation": rows[0].explanation,
+                "explanation": rows[0].explanation_text,
                 "payment": payment,
                 "payment_amount": money(payment.amount, payment.currency) if payment else "",
                 "returnable": payment is not None and payment.status == PaymentStatus.COMPLETED,

@@ -16,6 +16,7 @@ from ...models import BankLineMatch, BankStatement, BankStatementEvent, BankStat
 from ..debits import return_reason_text
 from ..importing import csv_presets
 from ..importing.redelivery import change_text
+from ..matching.wording import signal_text
 from ..selectors import imports_matching_progress
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
@@ -213,6 +214,17 @@ class MatchSignalSerializer(serializers.Serializer):
 
 class BankLineMatchSerializer(NamedEnumModelSerializer):
     invoice_number = serializers.CharField(source="invoice.number", read_only=True, allow_null=True, default=None)
+    explanation = serializers.CharField(
+        source="explanation_text", read_only=True, help_text="Why, in the request's language."
+    )
+    signals = serializers.SerializerMethodField(help_text="What the confidence was computed from.")
+
+    @extend_schema_field(MatchSignalSerializer(many=True))
+    def get_signals(self, match) -> list[dict]:
+        return [
+            {"code": signal.get("code", ""), "weight": signal.get("weight", 0), "text": signal_text(signal)}
+            for signal in match.signals or []
+        ]
 
     class Meta:
         model = BankLineMatch
@@ -221,6 +233,7 @@ class BankLineMatchSerializer(NamedEnumModelSerializer):
             "rank",
             "confidence",
             "explanation",
+            "signals",
             "customer",
             "invoice",
             "invoice_number",

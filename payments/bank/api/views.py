@@ -9,6 +9,7 @@ from django.db import transaction
 from django.db.models import Prefetch
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
@@ -19,19 +20,22 @@ from rest_framework.response import Response
 
 from core.api.filters import TieBreakOrderingFilter
 from core.api.idempotency import idempotent
-from core.api.problems import ProblemException
+from core.api.problems import PROBLEM_CONTENT_TYPE, ProblemException, problem
 from core.roles import Role
+from invoicing.models import Invoice
 
 from ...models import BankLineMatch, BankStatement, BankStatementEvent, BankStatementImport, BankStatementLine
+from ...services.errors import SuggestionStale
 from ..debits import line_link_return, lines_rematch, relink_returns_enqueue
 from ..importing import statement_import_create
 from ..importing.redelivery import ACCEPT, REJECT, statement_redelivery_decide
-from ..matching import line_accept, line_assign_to_customer, line_ignore
+from ..matching import line_accept, line_assign_to_customer, line_ignore, line_suggest
 from .filters import BankImportFilter, BankStatementFilter, BankStatementLineFilter
 from .serializers import (
     BankImportSerializer,
     BankImportUploadedSerializer,
     BankImportUploadSerializer,
+    BankLineMatchSerializer,
     BankStatementLineSerializer,
     BankStatementSerializer,
     LineAcceptSerializer,
@@ -218,6 +222,8 @@ class BankStatementLineViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
                     by=_by(request),
                     amounts=None if amounts is None else [dict(row) for row in amounts],
                 )
+            except SuggestionStale:
+                raise
             except DjangoValidationError as exc:  # the service names the rows "targets"; the request "amounts"
                 if not hasattr(exc, "error_dict"):
                     raise
@@ -225,7 +231,10 @@ class BankStatementLineViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
                     {re.sub(r"^targets\b", "amounts", key): value for key, value in exc.message_dict.items()}
                 ) from exc
 
-        return self._decide(request, line, accept, relink=True)
+        try:
+            return self._decide(request, line, accept, relink=True)
+        except SuggestionStale as stale:
+            return _stale_response(request, line, stale)
 
     @extend_schema(request=LineAssignSerializer, responses=BankStatementLineSerializer)
     @action(detail=True, methods=["post"], url_path="assign", filter_backends=[])
@@ -291,9 +300,28 @@ class BankStatementLineViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
 DECIDED = (BankStatementLine.MatchStatus.MATCHED, BankStatementLine.MatchStatus.IGNORED)
 
 
+def _stale_response(request, line: BankStatementLine, stale: SuggestionStale) -> Response:
+    """409: the suggestion's amounts are out of date. The problem names the invoices' current open
+    amounts and carries the line's fresh suggestions (ranked again and stored, so the client can
+    accept one of them by its id)."""
+    fresh = line_suggest(line=line, as_of=timezone.now())
+    numbers = dict(Invoice.objects.filter(pk__in=stale.open_amounts).values_list("pk", "number"))
+    body = problem(status.HTTP_409_CONFLICT, str(stale), instance=request.path, type_slug=stale.type_slug)
+    body["open_amounts"] = [
+        {"invoice": pk, "invoice_number": numbers.get(pk), "open_amount": f"{amount:.2f}"}
+        for pk, amount in sorted(stale.open_amounts.items())
+    ]
+    rows = BankLineMatch.objects.filter(pk__in=[row.pk for row in fresh]).select_related("invoice")
+    body["suggestions"] = BankLineMatchSerializer(rows.order_by("rank", "id"), many=True).data
+    response = Response(body, status=status.HTTP_409_CONFLICT)
+    response.content_type = PROBLEM_CONTENT_TYPE
+    return response
+
+
 def _decided(line: BankStatementLine) -> ProblemException:
     return ProblemException(
         status_code=409,
-        detail=f"This statement line was already decided ({line.match_status}).",
+        detail=gettext("This statement line was already decided (%(status)s).")
+        % {"status": line.get_match_status_display()},
         type_slug="bank-line-decided",
     )

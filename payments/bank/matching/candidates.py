@@ -6,13 +6,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.utils.translation import gettext as _
-
+from core.messages import Term, message
 from customers.models import Customer
 from invoicing.models import Invoice
 
 from ...models import BankStatementLine
-from . import text
+from . import text, wording
 from .index import CUSTOMER_FIELDS, CurrencyIndex, OpenItems, from_row
 from .scoring import (
     AMBIGUOUS_CAP,
@@ -32,7 +31,7 @@ class Found:
 
     invoice: Invoice
     code: str
-    detail: str
+    detail: dict  # a stored message (core.messages)
     position: tuple
 
 
@@ -60,14 +59,10 @@ def numbers_named(texts: list[tuple[str, str]], index: CurrencyIndex) -> list[Fo
                 continue
             seen = match.group(0)
             if seen.casefold() == number.casefold():
-                detail = _("%(number)s found in %(field)s") % {"number": number, "field": where}
+                detail = message(wording.NUMBER_EXACT, number=number, field=Term(where))
                 code = "number_exact"
             else:
-                detail = _("%(number)s found as “%(text)s” in %(field)s") % {
-                    "number": number,
-                    "text": seen,
-                    "field": where,
-                }
+                detail = message(wording.NUMBER_MANGLED, number=number, text=seen, field=Term(where))
                 code = "number_mangled"
             found[pk] = Found(index.invoice(pk), code, detail, (order, match.start(), 0, index.order(pk)))
             spans.setdefault(order, []).append((match.start(), match.end()))
@@ -82,11 +77,7 @@ def numbers_named(texts: list[tuple[str, str]], index: CurrencyIndex) -> list[Fo
             if len(near) != 1 or near[0] in found:
                 continue  # none, ambiguous, or already named properly
             pk = near[0]
-            detail = _("“%(text)s” in %(field)s differs from %(number)s by one character") % {
-                "text": token.group(0),
-                "field": where,
-                "number": index.number(pk),
-            }
+            detail = message(wording.NUMBER_TYPO, text=token.group(0), field=Term(where), number=index.number(pk))
             found[pk] = Found(index.invoice(pk), "number_typo", detail, (order, token.start(), 1, index.order(pk)))
     return sorted(found.values(), key=lambda f: f.position)
 
@@ -125,16 +116,14 @@ def lookalikes(texts: list[tuple[str, str]], index: CurrencyIndex, found: dict[i
         if any(o == order and p != pk and _overlaps(span, [s]) for p, o, s, _pairs in hits):
             continue
         value, where = texts[order]
-        detail = _(
-            "%(number)s found as “%(text)s” in %(field)s: invoice number with a look-alike character "
-            "(%(written)s for %(meant)s)"
-        ) % {
-            "number": index.number(pk),
-            "text": value[span[0] : span[1]],
-            "field": where,
-            "written": ", ".join(seen for seen, _meant in pairs),
-            "meant": ", ".join(meant for _seen, meant in pairs),
-        }
+        detail = message(
+            wording.NUMBER_LOOKALIKE,
+            number=index.number(pk),
+            text=value[span[0] : span[1]],
+            field=Term(where),
+            written=", ".join(seen for seen, _meant in pairs),
+            meant=", ".join(meant for _seen, meant in pairs),
+        )
         found[pk] = Found(index.invoice(pk), "number_lookalike", detail, (order, span[0], 1, index.order(pk)))
 
 
@@ -162,7 +151,7 @@ def signals_of(line: BankStatementLine, texts: list, index: CurrencyIndex, items
         for pk, number, legal_name in items.iban_customers(iban):
             iban_rows[pk] = (pk, number, legal_name)
             customer(pk)
-            detail = _("payer IBAN belongs to customer %(number)s") % {"number": number}
+            detail = message(wording.IBAN, number=number)
             customer_signals.setdefault(pk, []).append(Signal("iban", WEIGHTS["iban"], detail))
     values = [value for value, _where in texts]
     numbered: dict[int, Signal] = {}
@@ -171,7 +160,7 @@ def signals_of(line: BankStatementLine, texts: list, index: CurrencyIndex, items
         pattern = text.customer_number_pattern(number)
         for value, where in texts:
             if pattern.search(value):
-                detail = _("customer number %(number)s found in %(field)s") % {"number": number, "field": where}
+                detail = message(wording.CUSTOMER_NUMBER, number=number, field=Term(where))
                 numbered[pk] = Signal("customer_number", WEIGHTS["customer_number"], detail)
                 break
     named = numbers_named(texts, index)
@@ -182,11 +171,9 @@ def signals_of(line: BankStatementLine, texts: list, index: CurrencyIndex, items
         for pk, ratio in similar.items():
             if ratio >= NAME_SIMILAR:
                 code = "name_strong" if ratio >= NAME_STRONG else "name_similar"
-                detail = _("payer name “%(payer)s” resembles %(name)s (similarity %(score)s/100)") % {
-                    "payer": line.counterparty_name,
-                    "name": customer(pk).legal_name,
-                    "score": int(ratio * 100),
-                }
+                detail = message(
+                    wording.NAME, payer=line.counterparty_name, name=customer(pk).legal_name, score=int(ratio * 100)
+                )
                 customer_signals.setdefault(pk, []).append(Signal(code, WEIGHTS[code], detail))
     for pk, signal in numbered.items():
         customer(pk)
@@ -215,8 +202,7 @@ def score(line: BankStatementLine, value_date, found: Signals, index: CurrencyIn
                 Signal(
                     "number_other_customer",
                     WEIGHTS["number_other_customer"],
-                    _("the invoice number belongs to customer %(number)s, the payer IBAN to customer %(other)s")
-                    % {"number": customer.number, "other": others},
+                    message(wording.NUMBER_OTHER_CUSTOMER, number=customer.number, other=others),
                 )
             )
         if pk in iban_customers and any(other not in iban_customers for other in named_by_customer):
@@ -227,8 +213,7 @@ def score(line: BankStatementLine, value_date, found: Signals, index: CurrencyIn
                 Signal(
                     "number_other_customer",
                     WEIGHTS["number_other_customer"],
-                    _("the payer IBAN belongs to customer %(number)s, the invoice number named to customer %(other)s")
-                    % {"number": customer.number, "other": others},
+                    message(wording.IBAN_OTHER_CUSTOMER, number=customer.number, other=others),
                 )
             )
         mine = named_by_customer.get(pk, [])
@@ -258,27 +243,19 @@ def score(line: BankStatementLine, value_date, found: Signals, index: CurrencyIn
                 signals = [amount, *own, *conflict]
                 cap = 100
                 if ambiguous:
-                    detail = _("amount fits %(count)s open invoices of the customer and none is named") % {
-                        "count": len(fitting)
-                    }
+                    detail = message(wording.AMOUNT_AMBIGUOUS, count=len(fitting))
                     signals.append(Signal("amount_ambiguous", WEIGHTS["amount_ambiguous"], detail))
                     cap = AMBIGUOUS_CAP
                 candidates.append(Candidate(customer, [(invoice, share)], line.amount, signals, cap=cap))
         else:
-            detail = _("no open invoice of the customer fits; record as a payment of the customer")
+            detail = message(wording.CUSTOMER_ONLY)
             signals = [*own, *conflict, Signal("customer_only", WEIGHTS["customer_only"], detail)]
             candidates.append(Candidate(customer, [], line.amount, signals))
     if line.reversal or line.return_reason:
         if line.return_reason:
-            detail = _(
-                "the bank marks this credit as one of our payments coming back (reason %(code)s, for example a "
-                "refund the customer's bank returned): check before applying"
-            ) % {"code": line.return_reason}
+            detail = message(wording.RETURNED_CREDIT, code=line.return_reason)
         else:
-            detail = _(
-                "the bank marks this credit as the reversal of an earlier debit (for example a refund that came "
-                "back): check before applying"
-            )
+            detail = message(wording.REVERSAL)
         for candidate in candidates:
             candidate.signals.append(Signal("reversal", WEIGHTS["reversal"], detail))
     candidates.sort(key=lambda c: (-c.confidence, c.customer.number, c.targets[0][0].number if c.targets else "~"))

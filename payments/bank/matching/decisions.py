@@ -16,17 +16,19 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from core.messages import message
 from customers.models import Customer
 from invoicing.models import DocumentStatus, DocumentType, Invoice
 
 from ...models import AllocationRule, BankLineMatch, BankStatementLine, Payment, PaymentChannel, PaymentSource
 from ...services import payment_allocate, payment_record
+from ...services.allocation import TEXT
 from ...services.errors import SuggestionStale
 from ..followup import line_task_close
-from . import text
+from . import text, wording
 from .candidates import line_candidates
 from .index import OpenItems
-from .scoring import DEFAULT_THRESHOLD, LEAD, Candidate
+from .scoring import DEFAULT_THRESHOLD, LEAD, Candidate, Signal
 
 # Suggestions stored per line (ranks); the rest of a long ranking is no help in the review queue.
 KEPT = 10
@@ -60,7 +62,6 @@ def _store(line: BankStatementLine, candidates: list[Candidate], as_of: datetime
                     customer=candidate.customer,
                     amount=amount,
                     confidence=candidate.confidence,
-                    explanation=candidate.explanation,
                     signals=signals,
                     rank=rank,
                     created_at=as_of,
@@ -99,7 +100,7 @@ def _record_payment(*, line: BankStatementLine, customer, as_of: datetime, by) -
     )
 
 
-def _apply(*, line, customer, targets, explanation: str, as_of: datetime, by) -> Payment:
+def _apply(*, line, customer, targets, explanation: list[dict], as_of: datetime, by) -> Payment:
     """Record the line as a payment (once: the external id) and allocate it to the targets,
     unless that payment was already allocated (a rerun)."""
     payment = _record_payment(line=line, customer=customer, as_of=as_of, by=by)
@@ -162,7 +163,7 @@ def _match_locked(
     ):
         touched.update(invoice.pk for invoice, _amount in best.targets)
         payment = _apply(
-            line=line, customer=best.customer, targets=best.targets, explanation=best.explanation, as_of=as_of, by=by
+            line=line, customer=best.customer, targets=best.targets, explanation=best.messages, as_of=as_of, by=by
         )
         for row in groups[0]:
             row.decision, row.decided_by, row.decided_at, row.payment = "accepted", None, as_of, payment
@@ -253,9 +254,16 @@ def line_accept(*, match: BankLineMatch, as_of: datetime, by, amounts: list[dict
             _refuse_stale(line, targets)
         else:
             targets = [(row["invoice"], row["amount"]) for row in amounts]
-        explanation = match.explanation
+        # The allocation keeps the suggestion's explanation as messages (worded when read).
+        explanation = [
+            {"code": signal["message"], "params": signal.get("params") or {}}
+            for signal in match.signals
+            if signal.get("message")
+        ]
+        if not explanation and match.explanation:  # a suggestion stored before messages
+            explanation = [message(TEXT, text=match.explanation)]
         if by is not None:
-            explanation = _("accepted by %(user)s: %(explanation)s") % {"user": by, "explanation": match.explanation}
+            explanation.insert(0, message(wording.ACCEPTED_BY, user=str(by)))
         try:
             payment = _apply(
                 line=line, customer=match.customer, targets=targets, explanation=explanation, as_of=as_of, by=by
@@ -346,7 +354,7 @@ def line_assign_to_customer(*, line: BankStatementLine, customer: Customer, as_o
             raise ValidationError({"line": [_("Only credit lines can be recorded as payments.")]})
         payment = _record_payment(line=line, customer=customer, as_of=as_of, by=by)
         suggested = line.matches.filter(customer=customer, invoice__isnull=True, decision="").first()
-        detail = _("assigned to customer %(number)s by hand; left unapplied") % {"number": customer.number}
+        assigned = message(wording.ASSIGNED, number=customer.number)
         _reject_open(line, as_of=as_of, by=by)
         decision = BankLineMatch.objects.create(
             line=line,
@@ -354,8 +362,7 @@ def line_assign_to_customer(*, line: BankStatementLine, customer: Customer, as_o
             customer=customer,
             amount=line.amount,
             confidence=suggested.confidence if suggested else 0,
-            explanation=detail,
-            signals=[{"code": "assigned", "weight": 0, "detail": detail}],
+            signals=[Signal("assigned", 0, assigned).as_json()],
             rank=suggested.rank if suggested else 0,
             decision=BankLineMatch.Decision.ACCEPTED,
             decided_by=by,
@@ -379,13 +386,11 @@ def line_ignore(*, line: BankStatementLine, as_of: datetime, by, reason: str) ->
         line = _line_locked(line)
         _refuse_decided(line)
         _reject_open(line, as_of=as_of, by=by)
-        detail = _("ignored: %(reason)s") % {"reason": reason}
         decision = BankLineMatch.objects.create(
             line=line,
             amount=line.amount,
             confidence=0,
-            explanation=detail,
-            signals=[{"code": "ignored", "weight": 0, "detail": reason}],
+            signals=[Signal("ignored", 0, message(wording.IGNORED, reason=reason)).as_json()],
             rank=0,
             decision=BankLineMatch.Decision.REJECTED,
             decided_by=by,

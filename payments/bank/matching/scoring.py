@@ -5,12 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.utils.translation import gettext as _
-
+from core.messages import Money, message, message_text
 from customers.models import Customer
 from invoicing.models import Invoice
 
 from ...services import skonto_amount_to_pay
+from . import wording
 
 DEFAULT_THRESHOLD = 90
 LEAD = 15  # points the best candidate must lead the second by to be applied automatically
@@ -41,12 +41,22 @@ NAME_STRONG, NAME_SIMILAR = 0.90, 0.75
 
 @dataclass(frozen=True)
 class Signal:
+    """What one signal contributes: its code, weight and why, as a stored message
+    (``core.messages``, worded when read) — or a text already worded (rows of old)."""
+
     code: str
     weight: int
-    detail: str
+    message: dict | str
+
+    @property
+    def detail(self) -> str:
+        return message_text(self.message) if isinstance(self.message, dict) else self.message
 
     def as_json(self) -> dict:
-        return {"code": self.code, "weight": self.weight, "detail": self.detail}
+        if isinstance(self.message, dict):
+            return {"code": self.code, "weight": self.weight, "message": self.message["code"],
+                    "params": self.message["params"]}  # fmt: skip
+        return {"code": self.code, "weight": self.weight, "detail": self.message}
 
 
 @dataclass
@@ -68,22 +78,26 @@ class Candidate:
     def explanation(self) -> str:
         return "; ".join(signal.detail for signal in self.signals)
 
+    @property
+    def messages(self) -> list[dict]:
+        """The explanation as stored messages (what an allocation keeps)."""
+        return [signal.message for signal in self.signals if isinstance(signal.message, dict)]
+
 
 def amount_signal(line_amount: Decimal, invoice: Invoice, value_date) -> tuple[Signal, Decimal]:
     """The amount signal for one invoice and what the invoice would receive."""
     if line_amount == invoice.open_amount:
-        return Signal("amount_exact", WEIGHTS["amount_exact"], _("amount equals the open amount")), line_amount
+        return Signal("amount_exact", WEIGHTS["amount_exact"], message(wording.AMOUNT_EXACT)), line_amount
     skonto = skonto_amount_to_pay(invoice, value_date) if value_date else None
     if skonto is not None and line_amount == skonto:
-        detail = _(
-            "amount equals the amount to pay with early payment discount (%(amount)s) within the discount period"
-        )
-        return Signal("amount_skonto", WEIGHTS["amount_skonto"], detail % {"amount": skonto}), line_amount
+        stored = message(wording.AMOUNT_SKONTO, amount=Money(skonto, invoice.currency))
+        return Signal("amount_skonto", WEIGHTS["amount_skonto"], stored), line_amount
+    open_amount = Money(invoice.open_amount, invoice.currency)
     if line_amount < invoice.open_amount:
-        detail = _("amount is less than the open amount %(open)s (partial payment)") % {"open": invoice.open_amount}
-        return Signal("amount_partial", WEIGHTS["amount_partial"], detail), line_amount
-    detail = _("amount exceeds the open amount %(open)s; the rest stays unapplied") % {"open": invoice.open_amount}
-    return Signal("amount_over", WEIGHTS["amount_over"], detail), invoice.open_amount
+        stored = message(wording.AMOUNT_PARTIAL, open=open_amount)
+        return Signal("amount_partial", WEIGHTS["amount_partial"], stored), line_amount
+    stored = message(wording.AMOUNT_OVER, open=open_amount)
+    return Signal("amount_over", WEIGHTS["amount_over"], stored), invoice.open_amount
 
 
 def split(line_amount: Decimal, invoices: list[Invoice], value_date) -> tuple[list, Signal, Signal]:
@@ -102,20 +116,14 @@ def split(line_amount: Decimal, invoices: list[Invoice], value_date) -> tuple[li
         targets.append((invoice, take))
         money -= take
     numbers = ", ".join(invoice.number for invoice in invoices)
+    total = Money(opens, invoices[0].currency)
     if line_amount == opens:
-        signal = Signal("amount_exact", WEIGHTS["amount_exact"], _("amount equals the sum of the open amounts"))
+        signal = Signal("amount_exact", WEIGHTS["amount_exact"], message(wording.SUM_EXACT))
     elif use_skonto:
-        detail = _("amount equals the sum of the amounts to pay with early payment discount")
-        signal = Signal("amount_skonto", WEIGHTS["amount_skonto"], detail)
+        signal = Signal("amount_skonto", WEIGHTS["amount_skonto"], message(wording.SUM_SKONTO))
     elif line_amount < opens:
-        detail = _("amount is less than the sum of the open amounts %(open)s (partial payment)") % {"open": opens}
-        signal = Signal("amount_partial", WEIGHTS["amount_partial"], detail)
+        signal = Signal("amount_partial", WEIGHTS["amount_partial"], message(wording.SUM_PARTIAL, open=total))
     else:
-        detail = _("amount exceeds the sum of the open amounts %(open)s; the rest stays unapplied") % {"open": opens}
-        signal = Signal("amount_over", WEIGHTS["amount_over"], detail)
-    several = Signal(
-        "numbers_several",
-        WEIGHTS["numbers_several"],
-        _("several invoice numbers named (%(numbers)s); amount split by open amounts") % {"numbers": numbers},
-    )
+        signal = Signal("amount_over", WEIGHTS["amount_over"], message(wording.SUM_OVER, open=total))
+    several = Signal("numbers_several", WEIGHTS["numbers_several"], message(wording.NUMBERS_SEVERAL, numbers=numbers))
     return targets, several, signal

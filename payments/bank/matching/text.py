@@ -12,7 +12,7 @@ import difflib
 import functools
 import re
 
-from django.utils.translation import gettext as _
+from . import wording
 
 SEPARATORS = r"[\s\-/._]*"
 # A number written without the leading zeros of its last group must join that group with one of
@@ -43,13 +43,14 @@ DIRECT_DEBIT_GVC = frozenset({"105", "106", "107", "171", "174"})
 
 
 def texts(line) -> list[tuple[str, str]]:
-    """The free-text fields of a line a payer can write numbers into, with their names."""
+    """The free-text fields of a line a payer can write numbers into, with their names (English
+    msgids: ``core.messages.Term`` translates them when an explanation is read)."""
     fields = [
-        (line.remittance, _("remittance")),
-        (line.end_to_end_id, _("end-to-end id")),
-        (line.structured_reference, _("structured reference")),
-        (line.customer_reference, _("customer reference")),
-        (line.additional_info, _("additional information")),
+        (line.remittance, wording.REMITTANCE),
+        (line.end_to_end_id, wording.END_TO_END),
+        (line.structured_reference, wording.STRUCTURED),
+        (line.customer_reference, wording.CUSTOMER_REFERENCE),
+        (line.additional_info, wording.ADDITIONAL),
     ]
     return [(text, name) for text, name in fields if text and text.upper() != "NOTPROVIDED"]
 
