@@ -152,8 +152,14 @@ class StoredDocumentSerializer(NamedEnumModelSerializer):
 
     class Meta:
         model = InvoiceDocument
-        fields = ["kind", "filename", "sha256", "size", "created_at", "url"]
+        fields = ["kind", "filename", "sha256", "size", "render_version", "created_at", "url"]
         read_only_fields = fields
+        extra_kwargs = {
+            "render_version": {
+                "help_text": "The rendering (fonts, template, texts) that made the file; only the current "
+                "version is re-rendered by the archive check, older ones are proved by their SHA-256."
+            }
+        }
 
     def get_url(self, document) -> str:
         path = reverse("v1:invoice-document", args=[document.invoice_id, document.kind])

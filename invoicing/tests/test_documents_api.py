@@ -11,7 +11,7 @@ from django.test import Client
 
 from core.api.problems import PROBLEM_CONTENT_TYPE
 from invoicing.models import DocumentState
-from invoicing.services.documents import invoice_documents_render
+from invoicing.services.documents import RENDER_VERSION, invoice_documents_render
 from tests.conftest import client_for
 
 from .factories import T0, invoicing_setup, make_company_profile, make_customer, make_draft, make_issued  # noqa: F401
@@ -106,6 +106,7 @@ def test_the_invoice_lists_its_documents_with_links(viewer):
     assert set(files) == {"pdf", "facturx"}
     assert files["pdf"]["url"].endswith(document_url(invoice, "pdf"))
     assert files["pdf"]["sha256"] == invoice.documents.get(kind="pdf").sha256
+    assert files["pdf"]["render_version"] == RENDER_VERSION  # issue 13: which rendering made it
 
 
 def test_an_invalid_e_invoice_shows_its_rules_and_answers_409(invalid_invoice, viewer):
