@@ -6,6 +6,10 @@ import json
 
 import pytest
 from django.core.management import call_command
+from rest_framework.test import APIClient
+
+from core.api.scopes import ALL_SCOPES
+from core.services import api_key_create
 
 pytestmark = pytest.mark.django_db
 
@@ -98,3 +102,28 @@ def test_an_id_filter_says_what_an_unknown_id_answers(schema):
     parameters = {p["name"]: p for p in schema["paths"]["/api/v1/payments/"]["get"]["parameters"]}
 
     assert "400" in parameters["customer"]["description"]
+
+
+def _query_parameters(schema, *, kinds):
+    for path, method, operation in operations(schema):
+        if method != "get" or "{" in path:
+            continue
+        for parameter in operation.get("parameters", []):
+            definition = parameter.get("schema", {})
+            if parameter["in"] == "query" and (definition.get("format"), definition.get("type")) in kinds:
+                yield path, parameter["name"]
+
+
+def test_every_malformed_date_or_number_query_parameter_answers_400_naming_it(schema, manager):
+    """Generic over the schema: no list silently ignores a date, a datetime or a number it cannot read."""
+    raw = api_key_create(name="ERP", scopes=list(ALL_SCOPES), created_by=manager)[1]
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Api-Key {raw}")
+    checked = []
+    kinds = {("date", "string"), ("date-time", "string"), (None, "integer"), (None, "number")}
+    for path, name in _query_parameters(schema, kinds=kinds):
+        response = client.get(path, {name: "2026-13-45x"})
+        assert response.status_code == 400, (path, name, response.status_code, response.content[:300])
+        assert name in [error["field"] for error in response.json().get("errors", [])], (path, name, response.json())
+        checked.append((path, name))
+    assert len(checked) > 10

@@ -254,3 +254,14 @@ def test_a_datetime_filter_with_an_offset_postgres_refuses_is_read_as_that_insta
     response = api_key.get("/api/v1/platform/jobs/", {"created_at__lte": "1333-10-17T10:52:07-21:25"})
 
     assert response.status_code == 200, response.content
+
+
+@pytest.mark.parametrize("value", ["abc", "0", "-1"])
+def test_a_page_that_is_no_page_number_answers_400_naming_it(api_key, value):
+    body = problem_of(api_key.get("/api/v1/customers/", {"page": value}), 400)
+
+    assert [error["field"] for error in body["errors"]] == ["page"]
+
+
+def test_a_page_past_the_last_answers_404(api_key):
+    problem_of(api_key.get("/api/v1/customers/", {"page": "99"}), 404)

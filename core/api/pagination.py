@@ -39,6 +39,19 @@ class StandardPagination(PageNumberPagination):
             )
         return min(size, self.max_page_size)
 
+    def get_page_number(self, request, paginator):
+        # A page that is no number is bad input (400 naming it); a number past the last page is 404.
+        number = super().get_page_number(request, paginator)
+        if number in self.last_page_strings:
+            return number
+        try:
+            valid = int(number) >= 1
+        except (TypeError, ValueError):
+            valid = False
+        if not valid:
+            raise ValidationError({self.page_query_param: [_("Enter a page number of at least 1.")]})
+        return number
+
     def get_schema_operation_parameters(self, view):
         parameters = super().get_schema_operation_parameters(view)
         for parameter in parameters:
