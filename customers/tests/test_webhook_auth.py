@@ -16,6 +16,8 @@ from email import policy
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
 
 import customers.receivers  # noqa: F401  (connects the anymail receivers also before CustomersConfig.ready() does)
 from customers.models import InboundMessage, MessageEvent, OutboxMessage
@@ -234,3 +236,44 @@ def test_a_body_in_no_providers_format_is_400_with_right_credentials_and_stores_
     assert response.status_code == 400, response.content
     assert response["Content-Type"].startswith("text/plain")
     assert stored() == before
+
+
+@settings(max_examples=40, database=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    header=st.one_of(
+        st.text(max_size=40),
+        st.binary(max_size=30).map(lambda raw: "Basic " + base64.b64encode(raw).decode()),
+        st.text(max_size=20).map(lambda text: "Basic " + base64.b64encode(text.encode()).decode()),
+    ),
+    endpoint=st.sampled_from(ENDPOINTS),
+)
+def test_any_authorization_header_but_the_right_one_is_401_and_stores_nothing(client, webhooks, header, endpoint):
+    assume(header.strip() != "Basic " + base64.b64encode(SECRET.encode()).decode())
+    before = stored()
+
+    response = post(client, endpoint, {"HTTP_AUTHORIZATION": header})
+
+    assert response.status_code == 401
+    assert stored() == before
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=10),
+    lambda children: st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=12), children, max_size=4),
+    max_leaves=8,
+)
+
+
+@settings(max_examples=40, database=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    body=json_values | st.text(max_size=30),
+    endpoint=st.sampled_from(["postmark/tracking", "postmark/inbound", "brevo/tracking"]),
+)
+def test_any_body_with_the_right_credentials_is_answered_never_500(client, webhooks, body, endpoint):
+    data = body if isinstance(body, str) else json.dumps(body)
+
+    response = client.post(
+        f"/webhooks/anymail/{endpoint}/", data=data, content_type="application/json", **basic_auth(SECRET)
+    )
+
+    assert response.status_code in {200, 400}, (body, response.content)
