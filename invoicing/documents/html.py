@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+import phonenumbers
 from babel import Locale
 from babel.dates import format_date
 from babel.numbers import format_currency, format_decimal
@@ -190,6 +191,14 @@ def _address_lines(party: dict, fmt: DocumentFormat, *, home_country: str) -> li
 def _note_lines(note: str, exemption_reasons: set[str]) -> list[str]:
     """The invoice note, without sentences the VAT breakdown already prints as a row's exemption reason."""
     return [line for line in note.splitlines() if line.strip() and line.strip() not in exemption_reasons]
+
+
+def phone_text(e164: str) -> str:
+    """A stored E.164 number grouped for reading (+49 30 1234567); anything else as stored."""
+    try:
+        return phonenumbers.format_number(phonenumbers.parse(e164, None), phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+    except phonenumbers.NumberParseException:
+        return e164
 
 
 def _reason_text(reason: str, code: str) -> str:
@@ -397,7 +406,9 @@ def invoice_context(invoice: Invoice) -> dict:
         "is_service_period": bool(invoice.service_period_start and invoice.service_period_end),
         "deliver_to_country": fmt.country(invoice.deliver_to_country) if invoice.deliver_to_country else "",
         "buyer_contact": [
-            x for x in (invoice.buyer_contact_name, invoice.buyer_contact_phone, invoice.buyer_contact_email) if x
+            x
+            for x in (invoice.buyer_contact_name, phone_text(invoice.buyer_contact_phone), invoice.buyer_contact_email)
+            if x
         ],
         "corrected": {"number": corrected.number, "date": fmt.date(corrected.invoice_date)} if corrected else None,
         "lines": _line_rows(invoice, fmt),

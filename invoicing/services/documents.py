@@ -99,7 +99,8 @@ class RenderedDocuments:
 # by their stored SHA-256 alone and never replaced (GoBD).
 #   1  until issue 13: Liberation Sans / DejaVu Sans, one exemption reason per VAT breakdown row.
 #   2  issue 13: Noto fonts (CJK and other scripts), every exemption reason of the row and each
-#      exempt line's own reason printed, VATEX code texts.
+#      exempt line's own reason printed, VATEX code texts; contract and project references, the
+#      buyer's contact, line notes, periods, charges and allowance/charge reasons (e-invoice and PDF).
 RENDER_VERSION = 2
 
 

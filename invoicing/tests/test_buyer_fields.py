@@ -361,7 +361,7 @@ def test_the_pdf_prints_references_contact_line_note_period_charge_and_reasons()
         "RV-2026-17",
         "PRJ-0815",
         "Neubau Kreishaus",
-        "Herr Kämmerer<br>+49301234567<br>kaemmerei@kreis.example",
+        "Herr Kämmerer<br>+49 30 1234567<br>kaemmerei@kreis.example",
         "Leistungsnachweis liegt bei",
         "Period 1 Oct 2026 – 31 Oct 2026",
         "Period until 15 Oct 2026",
