@@ -64,7 +64,6 @@ DE = {
     "Renderer version": "Version der Darstellung",
     # issue 13: API under a fuzzer (paging, id filters)
     "Enter a page number of at least 1.": "Geben Sie eine Seitenzahl ab 1 ein.",
-    "Enter a page number of at least 1.": "Geben Sie eine Seitenzahl ab 1 ein.",
     "Enter a whole number of at least 1 (at most %(max)s are returned).": (
         "Geben Sie eine ganze Zahl ab 1 ein (höchstens %(max)s werden geliefert)."
     ),
