@@ -63,34 +63,49 @@ def _assumption_candidates(*, today: date, days: int):
     )
 
 
+CHUNK = 500
+
+
 def invoice_receipts_assume(*, as_of: datetime) -> int:
     """Daily job: assume receipt where no delivery report came. Returns how many were assumed.
 
     The assumed day is the first e-mail sending (else the issue date) plus the configured days;
     it is stored once its day has come, so a report arriving in time is never pre-empted.
+    Works in chunks of locked rows (a few queries per chunk, not per invoice): the first run on
+    a large ledger assumes receipt for its whole history.
     """
     today = timezone.localdate(as_of)
     days = receipt_assumed_after_days()
-    assumed = 0
-    for invoice_id, invoice_date, first_sent in _assumption_candidates(today=today, days=days):
+    due: dict[int, tuple[date, date, bool]] = {}
+    for invoice_id, invoice_date, first_sent in _assumption_candidates(today=today, days=days).iterator():
         base = timezone.localdate(first_sent) if first_sent else invoice_date
-        received_on = base + timedelta(days=days)
-        if received_on > today:
-            continue
+        if base + timedelta(days=days) <= today:
+            due[invoice_id] = (base, base + timedelta(days=days), first_sent is not None)
+    assumed = 0
+    ids = sorted(due)
+    for start in range(0, len(ids), CHUNK):
         with transaction.atomic():
-            invoice = invoices_lock(invoice_id)[invoice_id]
-            if invoice.received_on is not None:
-                continue  # a report came meanwhile
-            invoice.received_on = received_on
-            invoice.received_on_basis = ReceiptBasis.ASSUMED
-            invoice.updated_at = as_of
-            invoice.save(update_fields=["received_on", "received_on_basis", "updated_at"])
-            InvoiceEvent.objects.create(
-                invoice=invoice,
-                kind=InvoiceEvent.Kind.RECEIPT_ASSUMED,
-                at=as_of,
-                to_state=received_on.isoformat(),
-                data={"basis": "sent" if first_sent else "issued", "days": days, "from": base.isoformat()},
+            # A report may have come meanwhile: only rows still without a date, locked in pk order.
+            rows = list(invoices_lock(*ids[start : start + CHUNK]).values())
+            rows = [row for row in rows if row.received_on is None]
+            for row in rows:
+                row.received_on = due[row.pk][1]
+                row.received_on_basis = ReceiptBasis.ASSUMED
+                row.updated_at = as_of
+            Invoice.objects.bulk_update(rows, ["received_on", "received_on_basis", "updated_at"])
+            InvoiceEvent.objects.bulk_create(
+                InvoiceEvent(
+                    invoice=row,
+                    kind=InvoiceEvent.Kind.RECEIPT_ASSUMED,
+                    at=as_of,
+                    to_state=row.received_on.isoformat(),
+                    data={
+                        "basis": "sent" if due[row.pk][2] else "issued",
+                        "days": days,
+                        "from": due[row.pk][0].isoformat(),
+                    },
+                )
+                for row in rows
             )
-            assumed += 1
+            assumed += len(rows)
     return assumed

@@ -177,14 +177,19 @@ def test_the_migration_backfills_the_first_delivery_of_issued_invoices(customer)
     assert receipt(draft) == (None, "")
 
 
-def test_the_assumption_job_reads_candidates_in_few_queries(customer, django_assert_max_num_queries):
+def test_the_assumption_job_takes_the_same_queries_for_three_or_thirty_invoices(customer, django_assert_num_queries):
+    as_of = datetime.combine(D0 + timedelta(days=5), datetime.min.time(), tzinfo=BERLIN)
     for _ in range(3):
         make_issued(customer=customer)
-    as_of = datetime.combine(D0 + timedelta(days=5), datetime.min.time(), tzinfo=BERLIN)
-
-    # one read, then per invoice: savepoint, lock, update, event, release
-    with django_assert_max_num_queries(1 + 3 * 5):
+    # candidates, then one chunk: savepoint, lock, update, events, release
+    with django_assert_num_queries(6) as few:
         assert invoice_receipts_assume(as_of=as_of) == 3
+    Invoice.objects.update(received_on=None, received_on_basis="")
+    for _ in range(27):
+        make_issued(customer=customer)
+
+    with django_assert_num_queries(len(few.captured_queries)):
+        assert invoice_receipts_assume(as_of=as_of) == 30
 
 
 def test_the_api_and_the_admin_show_the_date_of_receipt_and_its_basis(invoice, viewer, client, english):
