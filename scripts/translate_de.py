@@ -12,6 +12,7 @@ DE = {
     # issue 13: matching (look-alikes, conflicts, explanations per allocation)
     "%(number)s found as “%(text)s” in %(field)s: invoice number with a look-alike character (%(written)s for %(meant)s)": "%(number)s als „%(text)s“ in %(field)s gefunden: Rechnungsnummer mit einem ähnlich aussehenden Zeichen (%(written)s statt %(meant)s)",
     "accepted by %(user)s": "angenommen von %(user)s",
+    "linked by %(user)s": "zugeordnet von %(user)s",
     "%(text)s": "%(text)s",
     "credit of credit note %(number)s": "Guthaben aus Gutschrift %(number)s",
     "§ 367 (1) BGB: costs first": "§ 367 (1) BGB: zuerst die Kosten",

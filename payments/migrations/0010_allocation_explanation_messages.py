@@ -8,8 +8,8 @@ What changes in stored data:
   and the column is emptied; from now on it holds only what a person typed.
 - ``BankLineMatch.signals``: new rows store ``{"code", "weight", "message", "params"}``. Old
   signals ``{"code", "weight", "detail"}`` whose detail carries no parameters (e.g. "amount equals
-  the open amount", in English or German) get their message code; the others keep their
-  ``detail``, which is shown as the fallback. Nothing is deleted.
+  the open amount", "bank charges", "outgoing payment", in English or German) get their message
+  code; the others keep their ``detail``, which is shown as the fallback. Nothing is deleted.
 """
 
 from django.db import migrations, models
@@ -30,6 +30,12 @@ PLAIN = {
     "before applying": "bank.match.reversal",
     "die Bank kennzeichnet diese Gutschrift als Storno einer früheren Belastung (zum Beispiel einer "
     "zurückgekommenen Erstattung): vor dem Zuordnen prüfen": "bank.match.reversal",
+    "bank charges": "bank.debit.charges",
+    "Bankgebühren": "bank.debit.charges",
+    "outgoing payment": "bank.debit.outgoing",
+    "Zahlungsausgang": "bank.debit.outgoing",
+    "chosen by hand": "bank.return.by_hand",
+    "von Hand ausgewählt": "bank.return.by_hand",
 }
 
 

@@ -508,7 +508,7 @@ def test_bank_charges_and_supplier_payments_are_ignored_with_the_reason(collecte
     assert [line.kind for line in (fee, iso_fee, supplier)] == ["charge", "charge", "outgoing"]
     assert all(line.match_status == "ignored" for line in (fee, iso_fee, supplier))
     decisions = [line.matches.get() for line in (fee, iso_fee, supplier)]
-    assert [d.explanation for d in decisions] == [
+    assert [d.explanation_text for d in decisions] == [
         "bank charges (code 805)",
         "bank charges (code CHRG)",
         "outgoing payment",
@@ -524,7 +524,7 @@ def test_an_outgoing_payment_to_a_customers_iban_waits_in_review_as_a_probable_r
     assert (line.kind, line.match_status) == ("outgoing", "review")
     (suggestion,) = line.matches.all()
     assert suggestion.customer == collected["anna"] and suggestion.payment is None
-    assert "probably a refund of the customer's credit" in suggestion.explanation
+    assert "probably a refund of the customer's credit" in suggestion.explanation_text
 
 
 def test_a_separate_charge_line_of_a_return_is_recorded_on_the_return():
@@ -542,7 +542,7 @@ def test_a_separate_charge_line_of_a_return_is_recorded_on_the_return():
     assert (charge.kind, charge.match_status, line.match_status) == ("charge", "ignored", "matched")
     event = line.matches.get().payment.events.get(kind="returned")
     assert event.data["charges"] == "3.00"
-    assert f"charged for the return on line #{line.pk}" in charge.matches.get().explanation
+    assert f"charged for the return on line #{line.pk}" in charge.matches.get().explanation_text
 
 
 # --- Kinds and reason codes -------------------------------------------------------------------------------
@@ -914,3 +914,19 @@ def test_the_review_page_needs_the_same_queries_for_one_return_and_for_five(coll
         response = client.get(QUEUE)
     assert len(response.context["entries"]) == 5
     assert len(five.captured_queries) == len(one.captured_queries)
+
+
+def test_a_linked_return_stores_its_signals_as_messages_worded_in_the_readers_language(collected, accountant):
+    from django.utils import translation
+
+    import_file(camt("RET-1", returned("2026-12-08", "59.50", e2e="UNKNOWN", charges="3.00")))
+    line = only_line(credit=False)
+    decision = line_link_return(line=line, payment=collected["anna_payment"], as_of=LATER, by=accountant)
+
+    assert [s["code"] for s in decision.signals] == ["linked_by", "by_hand", "bank_charges"]
+    assert all("message" in s and "detail" not in s for s in decision.signals)
+    assert decision.signals[-1]["params"] == {"charges": {"$": "money", "amount": "3.00", "currency": "EUR"}}
+    with translation.override("en"):
+        assert decision.explanation_text == "linked by accountant; chosen by hand; bank charges €3.00"
+    with translation.override("de"):
+        assert "3,00\xa0€" in decision.explanation_text

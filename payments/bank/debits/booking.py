@@ -15,14 +15,29 @@ from datetime import datetime
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
+from core.messages import message, message_define
 from customers.models import BankAccount
 
 from ...models import BankLineMatch, BankStatementLine
 from ..matching.text import compact_iban
 from .codes import Kind, line_kind, transaction_code_parts
 from .returns import TAKES_BACK, book_return_locked, returns_relink
+
+CHARGES = message_define("bank.debit.charges", gettext_noop("bank charges"))
+CHARGES_CODE = message_define("bank.debit.charges_code", gettext_noop("bank charges (code %(code)s)"))
+CHARGED_FOR_RETURN = message_define(
+    "bank.debit.charged_for_return", gettext_noop("charged for the return on line #%(line)s")
+)
+OUTGOING = message_define("bank.debit.outgoing", gettext_noop("outgoing payment"))
+REFUND_TO_CUSTOMER = message_define(
+    "bank.debit.refund_to_customer",
+    gettext_noop(
+        "the payee IBAN %(iban)s is a bank account of customer %(customer)s: probably a refund of the customer's "
+        "credit; ignore the line with a reason once checked"
+    ),
+)
 
 logger = logging.getLogger(__name__)
 Status = BankStatementLine.MatchStatus
@@ -52,14 +67,18 @@ def _customers_of_iban(iban: str) -> list:
     return [account.customer for account in accounts]
 
 
-def _ignore_automatically(line: BankStatementLine, *, code: str, explanation: str, as_of: datetime) -> None:
+def _signals(code: str, messages: list[dict]) -> list[dict]:
+    """Stored signals (``matching.wording``): the message codes and parameters, worded when read."""
+    return [{"code": code, "weight": 0, "message": item["code"], "params": item["params"]} for item in messages]
+
+
+def _ignore_automatically(line: BankStatementLine, *, code: str, messages: list[dict], as_of: datetime) -> None:
     line.matches.filter(decision="").delete()
     BankLineMatch.objects.create(
         line=line,
         amount=line.amount,
         confidence=0,
-        explanation=explanation,
-        signals=[{"code": code, "weight": 0, "detail": explanation}],
+        signals=_signals(code, messages),
         rank=0,
         decision=BankLineMatch.Decision.REJECTED,
         decided_at=as_of,
@@ -69,10 +88,10 @@ def _ignore_automatically(line: BankStatementLine, *, code: str, explanation: st
     line.save(update_fields=["match_status", "kind"])
 
 
-def _charge_explanation(line: BankStatementLine) -> str:
+def _charge_explanation(line: BankStatementLine) -> list[dict]:
     parts = transaction_code_parts(line.bank_transaction_code)
     code = parts["gvc"] or parts["subfamily"] or parts["swift"]
-    explanation = _("bank charges") if not code else _("bank charges (code %(code)s)") % {"code": code}
+    explanation = [message(CHARGES) if not code else message(CHARGES_CODE, code=code)]
     if line.entry_reference:
         returned = (
             BankStatementLine.objects.filter(
@@ -82,16 +101,12 @@ def _charge_explanation(line: BankStatementLine) -> str:
             .first()
         )
         if returned is not None:
-            explanation += "; " + _("charged for the return on line #%(line)s") % {"line": returned.pk}
+            explanation.append(message(CHARGED_FOR_RETURN, line=returned.pk))
     return explanation
 
 
 def _to_review_as_refund(line: BankStatementLine, customers: list, *, as_of: datetime) -> None:
     line.matches.filter(decision="").delete()
-    detail = _(
-        "the payee IBAN %(iban)s is a bank account of customer %(customer)s: probably a refund of the customer's "
-        "credit; ignore the line with a reason once checked"
-    )
     BankLineMatch.objects.bulk_create(
         [
             BankLineMatch(
@@ -99,14 +114,10 @@ def _to_review_as_refund(line: BankStatementLine, customers: list, *, as_of: dat
                 customer=customer,
                 amount=line.amount,
                 confidence=0,
-                explanation=detail % {"iban": line.counterparty_iban, "customer": customer},
-                signals=[
-                    {
-                        "code": "refund_to_customer",
-                        "weight": 0,
-                        "detail": detail % {"iban": line.counterparty_iban, "customer": customer},
-                    }
-                ],
+                signals=_signals(
+                    "refund_to_customer",
+                    [message(REFUND_TO_CUSTOMER, iban=line.counterparty_iban, customer=str(customer))],
+                ),
                 rank=rank,
                 created_at=as_of,
             )
@@ -124,13 +135,13 @@ def book_debit_locked(*, line: BankStatementLine, as_of: datetime) -> BankStatem
     if line.kind in TAKES_BACK:
         return book_return_locked(line=line, as_of=as_of)
     if line.kind == Kind.CHARGE:
-        _ignore_automatically(line, code="charge", explanation=_charge_explanation(line), as_of=as_of)
+        _ignore_automatically(line, code="charge", messages=_charge_explanation(line), as_of=as_of)
         return line
     customers = _customers_of_iban(line.counterparty_iban)
     if customers:
         _to_review_as_refund(line, customers, as_of=as_of)
     else:
-        _ignore_automatically(line, code="outgoing", explanation=_("outgoing payment"), as_of=as_of)
+        _ignore_automatically(line, code="outgoing", messages=[message(OUTGOING)], as_of=as_of)
     return line
 
 

@@ -36,12 +36,36 @@ from decimal import Decimal
 from django.db.models import Q, Sum
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
+from core.messages import Money, message, message_define
 from customers.models import BankAccount
 
 from ...models import BankLineMatch, BankStatementLine, Payment, PaymentSource, PaymentStatus
 from ..matching.text import compact_iban
+from ..matching.wording import signal_text
 from .codes import Kind, return_reason_text, transaction_code_parts
+
+SAME_END_TO_END = message_define(
+    "bank.return.end_to_end", gettext_noop("recorded from a credit line with the same end-to-end id %(reference)s")
+)
+SAME_BANK_REFERENCE = message_define(
+    "bank.return.reversed_line", gettext_noop("the reversed credit line has the same bank reference %(reference)s")
+)
+SAME_MANDATE = message_define(
+    "bank.return.mandate", gettext_noop("recorded from a collection with the same mandate %(reference)s")
+)
+SAME_AMOUNT_IBAN = message_define(
+    "bank.return.iban_amount",
+    gettext_noop("a payment of %(customer)s of the same amount from %(date)s; the IBAN %(iban)s is theirs"),
+)
+PLUS_CHARGES = message_define(
+    "bank.return.charges",
+    gettext_noop("the line's %(line)s are the payment's %(payment)s plus %(charges)s bank charges"),
+)
+CHOSEN_BY_HAND = message_define("bank.return.by_hand", gettext_noop("chosen by hand"))
+LINKED_BY = message_define("bank.return.linked_by", gettext_noop("linked by %(user)s"))
+BANK_CHARGES = message_define("bank.return.bank_charges", gettext_noop("bank charges %(charges)s"))
 
 WEIGHTS = {"end_to_end": 90, "reversed_line": 85, "mandate": 70, "iban_amount": 40}
 TIERS = ("end_to_end", "reversed_line", "mandate", "iban_amount")
@@ -75,7 +99,7 @@ class ReturnCandidate:
 
     @property
     def explanation(self) -> str:
-        details = [signal["detail"] for signal in self.signals]
+        details = [signal_text(signal) for signal in self.signals]
         if self.problem:
             details.append(self.problem)
         return "; ".join(details)
@@ -178,8 +202,9 @@ def _payments_of_lines(lines) -> list[Payment]:
     )
 
 
-def _signal(code: str, detail: str) -> dict:
-    return {"code": code, "weight": WEIGHTS.get(code, 0), "detail": detail}
+def _signal(code: str, stored: dict) -> dict:
+    """A signal as stored on the suggestion: its message code and parameters, worded when read."""
+    return {"code": code, "weight": WEIGHTS.get(code, 0), "message": stored["code"], "params": stored["params"]}
 
 
 def _tier(line: BankStatementLine, code: str) -> list[tuple[Payment, dict]]:
@@ -187,16 +212,14 @@ def _tier(line: BankStatementLine, code: str) -> list[tuple[Payment, dict]]:
         reference = clean_reference(line.end_to_end_id)
         if not reference:
             return []
-        detail = _("recorded from a credit line with the same end-to-end id %(reference)s")
         found = _payments_of_lines(_credit_lines(line).filter(end_to_end_id=reference))
-        return [(payment, _signal(code, detail % {"reference": reference})) for payment in found]
+        return [(payment, _signal(code, message(SAME_END_TO_END, reference=reference))) for payment in found]
     if code == "reversed_line":
         reference = clean_reference(line.account_servicer_reference)
         if not line.reversal or not reference:
             return []
-        detail = _("the reversed credit line has the same bank reference %(reference)s")
         found = _payments_of_lines(_credit_lines(line).filter(account_servicer_reference=reference))
-        return [(payment, _signal(code, detail % {"reference": reference})) for payment in found]
+        return [(payment, _signal(code, message(SAME_BANK_REFERENCE, reference=reference))) for payment in found]
     if code == "mandate":
         reference = clean_reference(line.mandate_id)
         if not reference:
@@ -204,8 +227,8 @@ def _tier(line: BankStatementLine, code: str) -> list[tuple[Payment, dict]]:
         lines = _credit_lines(line).filter(mandate_id=reference)
         if line.creditor_id:
             lines = lines.filter(Q(creditor_id="") | Q(creditor_id=line.creditor_id))
-        detail = _("recorded from a collection with the same mandate %(reference)s")
-        return [(payment, _signal(code, detail % {"reference": reference})) for payment in _payments_of_lines(lines)]
+        same = message(SAME_MANDATE, reference=reference)
+        return [(payment, _signal(code, same)) for payment in _payments_of_lines(lines)]
     iban = compact_iban(line.counterparty_iban)
     if not iban:
         return []
@@ -219,11 +242,12 @@ def _tier(line: BankStatementLine, code: str) -> list[tuple[Payment, dict]]:
         payments = payments.filter(value_date__lte=day, value_date__gte=day - LOOKBACK)
     found = []
     for payment in payments.select_related("customer").order_by("-value_date", "-pk")[:20]:
-        detail = _("a payment of %(customer)s of the same amount from %(date)s; the IBAN %(iban)s is theirs") % {
-            "customer": payment.customer or payment.payer_name or "—",
-            "date": date_format(payment.value_date, "SHORT_DATE_FORMAT"),
-            "iban": iban,
-        }
+        detail = message(
+            SAME_AMOUNT_IBAN,
+            customer=str(payment.customer or payment.payer_name or "—"),
+            date=payment.value_date,
+            iban=iban,
+        )
         found.append((payment, _signal(code, detail)))
     return found
 
@@ -282,12 +306,13 @@ def return_candidates(line: BankStatementLine) -> tuple[list[ReturnCandidate], s
     for candidate in by_payment.values():
         candidate.problem = fit_problem(line, candidate.payment)
         if candidate.fits and line.charges and candidate.payment.amount != line.amount:
-            detail = _("the line's %(line)s are the payment's %(payment)s plus %(charges)s bank charges") % {
-                "line": line.amount,
-                "payment": candidate.payment.amount,
-                "charges": line.charges,
-            }
-            candidate.signals.append({"code": "charges", "weight": 0, "detail": detail})
+            detail = message(
+                PLUS_CHARGES,
+                line=Money(line.amount, line.currency),
+                payment=Money(candidate.payment.amount, candidate.payment.currency),
+                charges=Money(line.charges, line.currency),
+            )
+            candidate.signals.append(_signal("charges", detail))
     ranked = sorted(
         by_payment.values(),
         key=lambda c: (not c.fits, -c.confidence, -c.payment.value_date.toordinal(), -c.payment.pk),

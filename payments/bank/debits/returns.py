@@ -18,14 +18,21 @@ from django.db import transaction
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
+from core.messages import Money
+from core.messages import message as stored_message
 from customers.models import BankAccount
 
 from ...models import BankLineMatch, BankStatementLine, Payment, PaymentStatus
 from ...services import payment_return
 from ...services.errors import PaymentAlreadyReturned
 from ..matching.text import compact_iban
+from ..matching.wording import signal_text
 from .candidates import (
+    BANK_CHARGES,
+    CHOSEN_BY_HAND,
+    LINKED_BY,
     ReturnCandidate,
+    _signal,
     clean_reference,
     fit_problem,
     line_date,
@@ -74,11 +81,14 @@ def _link(
             "end_to_end_id": clean_reference(line.end_to_end_id),
         },
     )
-    explanation = "; ".join(signal["detail"] for signal in signals)
+    explanation = "; ".join(signal_text(signal) for signal in signals)
     if charges:
         explanation += "; " + _("bank charges %(charges)s") % {"charges": charges}
+        booked = stored_message(BANK_CHARGES, charges=Money(charges, line.currency))
+        signals = [*signals, _signal("bank_charges", booked)]
     if by is not None:
         explanation = _("linked by %(user)s: %(explanation)s") % {"user": by, "explanation": explanation}
+        signals = [_signal("linked_by", stored_message(LINKED_BY, user=str(by))), *signals]
     # The chosen suggestion becomes the decision; a person's choice rejects the other suggestions.
     line.matches.filter(decision="", payment=payment).delete()
     if by is None:
@@ -127,7 +137,11 @@ def _review(
                 amount=candidate.payment.amount,
                 confidence=candidate.confidence,
                 explanation=candidate.explanation,
-                signals=candidate.signals,
+                # Why a payment does not fit is worded now (``fit_problem``); the signals are messages.
+                signals=[
+                    *candidate.signals,
+                    *([{"code": "not_fitting", "weight": 0, "detail": candidate.problem}] if candidate.problem else []),
+                ],
                 rank=rank,
                 payment=candidate.payment,
                 created_at=as_of,
@@ -265,7 +279,7 @@ def line_link_return(*, line: BankStatementLine, payment: Payment, as_of: dateti
             )
         suggested = line.matches.filter(decision="", payment=payment).order_by("rank", "id").first()
         signals = list(suggested.signals) if suggested else []
-        signals.append({"code": "by_hand", "weight": 0, "detail": _("chosen by hand")})
+        signals.append(_signal("by_hand", stored_message(CHOSEN_BY_HAND)))
         return _link(
             line=line,
             payment=payment,
