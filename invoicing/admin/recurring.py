@@ -299,9 +299,6 @@ class RecurringInvoiceTemplateAdmin(ServiceRefusalMixin, admin.ModelAdmin):
             saved = recurring.recurring_template_create(data=data, lines=lines, as_of=timezone.now(), by=request.user)
         obj.pk = saved.pk
 
-    def save_related(self, request, form, formsets, change):
-        pass  # the inlines are read-only records
-
     def _act(self, request, queryset, service, done):
         changed, refused = 0, []
         for template in queryset.order_by("pk"):

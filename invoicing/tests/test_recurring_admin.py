@@ -198,3 +198,19 @@ def test_the_list_takes_the_same_number_of_queries_for_one_or_many_templates(
         make_template(make_customer(), name=f"T{index}")
     with django_assert_max_num_queries(len(one.captured_queries)):
         assert client.get(LIST).status_code == 200
+
+
+def test_an_accountant_changes_a_template_and_its_lines_through_the_service(accountant, customer):
+    template = make_template(customer)
+    form = {**add_form(customer, unit_price="299.00"), "name": "Wartung 2027", "frequency": "quarterly"}
+    form["day_of_month"] = "1"
+    for prefix in ("runs", "events"):
+        form.update({f"{prefix}-TOTAL_FORMS": "0", f"{prefix}-INITIAL_FORMS": "0"})
+
+    response = logged_in(accountant).post(f"{LIST}{template.pk}/change/", form)
+
+    assert response.status_code == 302, response.content.decode()[:3000]
+    template.refresh_from_db()
+    assert (template.name, template.lines[0]["unit_price"]) == ("Wartung 2027", "299.00")
+    changed = template.events.get(kind="changed")
+    assert changed.by == accountant and changed.data["changed"]["name"] == ["Wartung", "Wartung 2027"]
