@@ -204,7 +204,18 @@ class BankStatementLineViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
             raise
         return self._line_response(request, line.pk)
 
-    @extend_schema(request=LineAcceptSerializer, responses=BankStatementLineSerializer)
+    @extend_schema(
+        request=LineAcceptSerializer,
+        responses={
+            200: BankStatementLineSerializer,
+            409: OpenApiResponse(
+                description="The line was decided already (``bank-line-decided``), or the suggestion is out of "
+                "date (``suggestion-stale``: an invoice was paid meanwhile). A stale suggestion's problem also "
+                "carries ``open_amounts`` ([{invoice, invoice_number, open_amount}]) and ``suggestions`` (the "
+                "line ranked again, as in ``matches``: accept one of them by its id)."
+            ),
+        },
+    )
     @action(detail=True, methods=["post"], url_path="accept", filter_backends=[])
     def accept(self, request, pk=None):
         """Accept one of the line's suggestions: the line is recorded as the customer's payment and
