@@ -149,3 +149,21 @@ def test_a_conflict_problem_is_worded_as_a_whole_in_the_requests_language(accoun
 
     assert (english["title"], english["detail"]) == ("Conflict", "This statement line was already decided (matched).")
     assert german["detail"] == "Über diesen Umsatz wurde bereits entschieden (zugeordnet)."
+
+
+def test_the_admin_refuses_a_second_return_naming_the_first(accountant):
+    from .test_admin import browser, page
+
+    customer = make_customer()
+    invoice = make_invoice(customer=customer, gross="119.00")
+    payment = make_payment(customer=customer, amount="119.00", remittance=invoice.number, allocate=True)
+    client = browser(accountant)
+    body = {"reason": "Rücklastschrift", "return_code": "MD06"}
+    assert client.post(page(payment, "return"), body).status_code == 302
+
+    again = client.post(page(payment, "return"), body)
+
+    assert again.status_code == 200
+    (shown,) = again.context["form"].non_field_errors()
+    assert shown.startswith("This payment was already returned on ") and "only once" in shown
+    assert payment.events.filter(kind=PaymentEvent.Kind.RETURNED).count() == 1
