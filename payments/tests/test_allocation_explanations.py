@@ -5,13 +5,16 @@ reader's language (admin, API); the data migration of rows stored as worded text
 from __future__ import annotations
 
 import importlib
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal as D
 
 import pytest
 from django.apps import apps
 from django.utils import translation
+from hypothesis import given
+from hypothesis import strategies as st
 
+from core.messages import message_text
 from customers.tests.factories import make_customer
 from invoicing.tests.factories import D0, T0, at, invoicing_setup  # noqa: F401
 from payments.bank.matching import line_match
@@ -145,3 +148,54 @@ def test_the_migration_wraps_old_explanations_and_converts_old_signals_it_can_re
     assert old.signals[1]["message"] == "bank.match.amount_exact"
     with translation.override("en"):
         assert old.explanation_text == "RE-1 in Verwendungszweck gefunden; amount equals the open amount"
+
+
+@st.composite
+def open_debts(draw):
+    """Unsaved invoices and open items (what ``law_order`` reads), and a value date."""
+    from invoicing.models import Invoice
+    from payments.models import OpenItem
+
+    day = date(2026, 3, 1)
+    targets = []
+    for pk in range(1, draw(st.integers(1, 6)) + 1):
+        due = day + timedelta(days=draw(st.sampled_from([-30, -10, -10, 0, 5, 20])))
+        amount = D(draw(st.sampled_from(["10.00", "50.00", "119.00"])))
+        if draw(st.integers(0, 3)) == 0:
+            kind = draw(st.sampled_from(["dunning_fee", "default_interest", "other_cost"]))
+            item = OpenItem(pk=pk, kind=kind, amount=amount, open_amount=amount, currency="EUR", due_date=due)
+            item.created_at = T0
+            targets.append(item)
+        else:
+            targets.append(
+                Invoice(
+                    pk=pk, number=f"RE-{pk}", open_amount=amount, due_date=due, invoice_date=due - timedelta(days=14)
+                )
+            )
+    return targets, day, D(draw(st.sampled_from(["5.00", "60.00", "119.00", "500.00"])))
+
+
+@given(debts=open_debts())
+def test_every_allocation_by_law_is_explained_by_the_criterion_that_ordered_it(debts):
+    from payments.services.allocation import _by_law_plan, _target_key, by_law_explanation, law_order
+
+    targets, day, money = debts
+    groups = law_order(targets, day)
+    plan = _by_law_plan(groups, money, "EUR")
+    reasons = by_law_explanation(groups, plan, money)
+
+    assert set(reasons) == {_target_key(target) for target, _share in plan}
+    everything = money >= sum((t.open_amount for t in targets), D("0"))
+    for target, _share in plan:
+        codes = [item["code"] for item in reasons[_target_key(target)]]
+        group = next(group for group in groups if target in group)
+        assert codes, "every allocation says why"
+        assert ("payments.law.pro_rata" in codes) == (len(group) > 1)
+        assert ("payments.law.all" in codes) == (everything and len(groups) > 1)
+        if len(groups) > 1 and not everything:
+            # The group before names what it was preferred for; the last the group it came after.
+            (decisive,) = [code for code in codes if code != "payments.law.pro_rata"]
+            assert decisive in {f"payments.law.{name}" for name in
+                                ("costs", "interest", "principal", "due", "not_due", "older", "younger")}  # fmt: skip
+        with translation.override("en"):
+            assert all(message_text(item).startswith("§ 36") for item in reasons[_target_key(target)])
