@@ -454,3 +454,33 @@ def test_a_balance_warning_is_stored_with_typed_amounts_and_worded_when_read(vie
     assert stored.warnings[0]["params"]["difference"] == {"$": "money", "amount": "-10.00", "currency": "EUR"}
     assert "€120.00" in english["balance_warning"] and "-€10.00" in english["warnings"][0]
     assert "120,00\xa0€" in german["balance_warning"]
+
+
+# --- Withdrawn lines are not on the account (review of issue 13) -------------------------------------
+def test_a_statement_line_confirms_the_corrected_intraday_line_not_the_one_the_bank_withdrew(manager):
+    """An intraday report corrected by a re-delivery: the end-of-day line (with a reference added,
+    so no hash partner) confirms the corrected intraday line; the withdrawn one is no candidate, or
+    both would fit, none would be confirmed and the money would count twice."""
+    early = line("250.00", end_to_end_id="E2E-7", remittance="RE-2026-7", counterparty_iban="DE89370400440532013000")
+    corrected = line(
+        "250.00", end_to_end_id="E2E-7", remittance="RE-2026-000007", counterparty_iban="DE89370400440532013000"
+    )
+    imported(day_statement(early, statement_id="RPT-1", kind="report"), data=b"report")
+    imported(day_statement(corrected, statement_id="RPT-1", kind="report"), data=b"report again")
+    statement_redelivery_decide(statement=held(), decision=ACCEPT, as_of=LATER, by=manager)
+    booked = line(
+        "250.00",
+        ref="ASR-77",
+        end_to_end_id="E2E-7",
+        remittance="RE-2026-000007",
+        counterparty_iban="DE89370400440532013000",
+    )
+
+    imported(day_statement(booked, statement_id="STMT-1"), data=b"statement")
+
+    statement_line = BankStatementLine.objects.get(statement__statement_id="STMT-1")
+    intraday = BankStatementLine.objects.get(remittance="RE-2026-000007", statement__kind="report")
+    assert intraday.superseded_by == statement_line
+    assert statement_line.match_status == "new"  # not the withdrawn line's "ignored"
+    assert live_credits() == Decimal("250.00")
+    assert BankStatement.objects.get(statement_id="STMT-1").warnings == []

@@ -90,7 +90,12 @@ def intraday_partners(
     for start in range(0, len(days), BATCH):
         chunk = days[start : start + BATCH]
         candidates = (
-            BankStatementLine.objects.filter(statement_id__in=intraday_statements, superseded_by__isnull=True)
+            BankStatementLine.objects.filter(
+                # Live lines only: a line an accepted re-delivery withdrew is no longer on the account.
+                statement_id__in=intraday_statements,
+                superseded_by__isnull=True,
+                withdrawn_by__isnull=True,
+            )
             .filter(Q(booking_date__in=chunk) | Q(booking_date__isnull=True, value_date__in=chunk))
             .exclude(pk__in=taken)
             .order_by("pk")
