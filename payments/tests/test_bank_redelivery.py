@@ -11,6 +11,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 import pytest
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection, transaction
@@ -21,15 +22,21 @@ from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
 from core.models import Job
+from payments.bank.debits import RETURN_TASK, statement_book_debits
+from payments.bank.followup import UNMATCHED_LINE_TASK_KIND, unmatched_line_tasks_open
 from payments.bank.importing import MATCH_JOB, statement_import_create, statement_import_run
 from payments.bank.importing.redelivery import ACCEPT, REJECT, statement_key, statement_redelivery_decide
+from payments.bank.matching import line_ignore, statement_match
 from payments.models import (
+    BankLineMatch,
     BankStatement,
     BankStatementEvent,
     BankStatementImport,
     BankStatementLine,
     BankStatementStanding,
+    Payment,
 )
+from tasks.models import FollowUpTask
 from tests.conftest import client_for
 
 from .test_bank_import import ACCOUNT, AS_OF, imported, line, statement, stub, upload
@@ -484,3 +491,47 @@ def test_a_statement_line_confirms_the_corrected_intraday_line_not_the_one_the_b
     assert statement_line.match_status == "new"  # not the withdrawn line's "ignored"
     assert live_credits() == Decimal("250.00")
     assert BankStatement.objects.get(statement_id="STMT-1").warnings == []
+
+
+def test_accepting_withdraws_lines_in_review_and_ignored_ones_and_closes_their_follow_up_tasks(manager):
+    """Lines nobody booked are withdrawn on acceptance (the diff showed them to the manager): a
+    credit in review, a return waiting to be linked and a line a person ignored. Their follow-up
+    tasks are done with the reason; none of them can be decided any more; nothing was booked."""
+    in_review = line("119.00", ref="ASR-1", counterparty_name="Unbekannt")
+    returned = line("59.50", credit=False, ref="ASR-2", end_to_end_id="E2E-UNKNOWN", return_reason="AC04")
+    ignored = line("7.00", ref="ASR-3", counterparty_name="Eigenes Konto")
+    kept = line("50.00", ref="ASR-4", counterparty_name="Beispiel AG")
+    imported(day_statement(in_review, returned, ignored, kept), data=b"first")
+    earlier = BankStatement.objects.get()
+    statement_match(statement=earlier, as_of=LATER)
+    statement_book_debits(statement=earlier, as_of=LATER)
+    by_ref = {row.account_servicer_reference: row for row in earlier.lines.all()}
+    line_ignore(line=by_ref["ASR-3"], as_of=LATER, by=manager, reason="transfer between own accounts")
+    unmatched_line_tasks_open(as_of=datetime(2026, 3, 20, 9, 0, tzinfo=AS_OF.tzinfo))
+    kind_of_line = ContentType.objects.get_for_model(BankStatementLine)
+
+    def open_tasks():
+        return set(
+            FollowUpTask.objects.filter(content_type=kind_of_line, status__in=FollowUpTask.OPEN_STATUSES).values_list(
+                "kind", "object_id"
+            )
+        )
+
+    assert open_tasks() == {
+        (UNMATCHED_LINE_TASK_KIND, str(by_ref["ASR-1"].pk)),
+        (RETURN_TASK, str(by_ref["ASR-2"].pk)),
+        (UNMATCHED_LINE_TASK_KIND, str(by_ref["ASR-4"].pk)),
+    }
+    imported(day_statement(kept), data=b"second")
+
+    statement_redelivery_decide(statement=held(), decision=ACCEPT, as_of=LATER, by=manager, reason="Bank")
+
+    withdrawn = {row.account_servicer_reference: row for row in BankStatementLine.objects.exclude(withdrawn_by=None)}
+    assert set(withdrawn) == {"ASR-1", "ASR-2", "ASR-3"}
+    assert {row.match_status for row in withdrawn.values()} == {"ignored"}
+    assert open_tasks() == {(UNMATCHED_LINE_TASK_KIND, str(by_ref["ASR-4"].pk))}
+    done = FollowUpTask.objects.filter(content_type=kind_of_line, status="done", object_id=str(by_ref["ASR-2"].pk))
+    assert "withdrew this line" in done.get().resolution
+    assert not BankLineMatch.objects.filter(line__in=withdrawn.values(), decision="").exists()  # no open suggestion
+    assert not Payment.objects.exists()
+    assert live_credits() == Decimal("50.00")

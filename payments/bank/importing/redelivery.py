@@ -23,7 +23,9 @@ one day are two payments and a file in another order is the same file.
   ``ignored``; who, when and why are on the event), the added and changed lines become statement
   lines and go to matching — or **rejects** it (kept, marked rejected; nothing changes).
   Acceptance is refused while a line it would withdraw is already booked (matched to a payment):
-  a person resolves that booking first. Nothing imported is ever deleted (§ 146 (4) AO).
+  a person resolves that booking first. Unbooked lines (new, in review, ignored by a person) are
+  withdrawn with it; their open suggestions are rejected and their follow-up tasks done.
+  Nothing imported is ever deleted (§ 146 (4) AO).
 
 The standing is a state machine: ``TRANSITIONS`` lists the allowed moves, ``statement_redelivery_decide``
 is the one service that makes them, and every move writes a ``BankStatementEvent``.
@@ -43,7 +45,7 @@ from django.utils.translation import gettext, gettext_noop
 from core.messages import message, message_define, message_text
 from core.roles import Role, role_of
 
-from ...models import BankStatement, BankStatementEvent, BankStatementLine, BankStatementStanding
+from ...models import BankLineMatch, BankStatement, BankStatementEvent, BankStatementLine, BankStatementStanding
 from ..types import ParsedLine, ParsedStatement
 
 Standing = BankStatementStanding
@@ -389,19 +391,26 @@ def statement_redelivery_decide(
                     ]
                 }
             )
+        from tasks.services import tasks_close_about
+
+        from ..debits.returns import RETURN_TASK
         from ..followup import line_task_close
 
+        user = by if getattr(by, "pk", None) else None
+        withdrawn_text = gettext("The bank withdrew this line in a re-delivered statement.")
         for line in withdrawn:
+            # Unbooked lines (new, in review, ignored by a person) go without asking: nothing was
+            # paid from them; open suggestions are rejected and every follow-up task about the line
+            # (unmatched payment, return not linked) is done, so nobody works on a line that is gone.
             line.withdrawn_by = statement
             if line.match_status in (MatchStatus.NEW, MatchStatus.REVIEW):
                 line.match_status = MatchStatus.IGNORED
             line.save(update_fields=["withdrawn_by", "match_status"])
-            line_task_close(
-                line=line,
-                as_of=as_of,
-                by=by if getattr(by, "pk", None) else None,
-                decision=gettext("The bank withdrew this line in a re-delivered statement."),
+            line.matches.filter(decision="").update(
+                decision=BankLineMatch.Decision.REJECTED, decided_by=user, decided_at=as_of
             )
+            line_task_close(line=line, as_of=as_of, by=user, decision=withdrawn_text)
+            tasks_close_about(kind=RETURN_TASK, about=line, as_of=as_of, by=user, resolution=withdrawn_text)
 
         earlier.standing = Standing.SUPERSEDED
         earlier.save(update_fields=["standing"])
