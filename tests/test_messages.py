@@ -13,7 +13,9 @@ SAMPLE = message_define("test.sample", gettext_noop("%(amount)s on %(day)s, %(ra
 
 
 def test_a_message_is_worded_for_the_language_of_whoever_reads_it():
-    stored = message(SAMPLE, amount=Money(Decimal("1234.50"), "EUR"), day=date(2017, 4, 1), rate=Decimal("0.5"), name="X")
+    stored = message(
+        SAMPLE, amount=Money(Decimal("1234.50"), "EUR"), day=date(2017, 4, 1), rate=Decimal("0.5"), name="X"
+    )
     with translation.override("de"):
         assert message_text(stored) == "1.234,50\xa0€ on 01.04.2017, 0,5, X"
     with translation.override("en"):
