@@ -9,6 +9,20 @@ import sys
 from pathlib import Path
 
 DE = {
+    # issue 13: review of the API (problem details worded as a whole)
+    "The API key is unknown or revoked.": "Der API-Schlüssel ist unbekannt oder wurde widerrufen.",
+    "The API key has expired.": "Der API-Schlüssel ist abgelaufen.",
+    "Must be 1 to %(max)d characters long.": "Muss 1 bis %(max)d Zeichen lang sein.",
+    "%(header)s %(key)s was already used for a different request; use a new key.": (
+        "%(header)s %(key)s wurde schon für eine andere Anfrage verwendet; bitte einen neuen Schlüssel verwenden."
+    ),
+    "A request with %(header)s %(key)s is still being processed; retry shortly.": (
+        "Eine Anfrage mit %(header)s %(key)s wird noch bearbeitet; bitte gleich noch einmal versuchen."
+    ),
+    "An unexpected error occurred; it has been logged.": "Ein unerwarteter Fehler ist aufgetreten; er wurde protokolliert.",
+    "No such resource.": "Diese Ressource gibt es nicht.",
+    "Give at least one scope, e.g. 'invoicing:read'.": "Bitte mindestens einen Bereich angeben, z. B. 'invoicing:read'.",
+    "Unknown scope(s): %(unknown)s. Known: %(known)s.": "Unbekannte Bereiche: %(unknown)s. Bekannt sind: %(known)s.",
     # issue 13: matching (look-alikes, conflicts, explanations per allocation)
     "%(number)s found as “%(text)s” in %(field)s: invoice number with a look-alike character (%(written)s for %(meant)s)": "%(number)s als „%(text)s“ in %(field)s gefunden: Rechnungsnummer mit einem ähnlich aussehenden Zeichen (%(written)s statt %(meant)s)",
     "accepted by %(user)s": "angenommen von %(user)s",
@@ -1971,7 +1985,10 @@ DE_IN_CONTEXT = {
     ("who changed a record", "API key %(prefix)s"): "API-Schlüssel %(prefix)s",
     # issue 13: bank statement re-deliveries
     ("bank statement standing", "in effect"): "gültig",
-    ("bank statement standing", "on hold: delivered again with other content"): "zurückgehalten: erneut mit anderem Inhalt geliefert",
+    (
+        "bank statement standing",
+        "on hold: delivered again with other content",
+    ): "zurückgehalten: erneut mit anderem Inhalt geliefert",
     ("bank statement standing", "re-delivery rejected"): "erneute Lieferung abgelehnt",
     ("bank statement standing", "replaced by a re-delivery"): "durch erneute Lieferung ersetzt",
     ("bank statement event", "put on hold"): "zurückgehalten",
@@ -2038,6 +2055,8 @@ DE_IN_CONTEXT = {
 
 # Messages with a plural form (ngettext, blocktranslate count): German has the same two forms.
 DE_PLURAL = {
+    # issue 13: review of the API (problem details worded as a whole)
+    "(and %(count)d more)": ("(und %(count)d weiterer Fehler)", "(und %(count)d weitere Fehler)"),
     # issue 13: gaps (recurring invoices in the admin)
     "%(count)d recurring invoice paused.": (
         "%(count)d wiederkehrende Rechnung pausiert.",
