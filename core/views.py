@@ -2,6 +2,7 @@
 
 from django.db import connection
 from django.http import JsonResponse
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -25,7 +26,7 @@ def not_found(request, exception=None):
     from .api.problems import problem_json_response
 
     if request.path.startswith("/api/"):
-        return problem_json_response(404, "No such resource.", instance=request.path)
+        return problem_json_response(404, _("No such resource."), instance=request.path)
     return page_not_found(request, exception)
 
 
@@ -35,5 +36,5 @@ def server_error(request):
     from .api.problems import problem_json_response
 
     if request.path.startswith("/api/"):
-        return problem_json_response(500, "An unexpected error occurred; it has been logged.", instance=request.path)
+        return problem_json_response(500, _("An unexpected error occurred; it has been logged."), instance=request.path)
     return html_server_error(request)

@@ -29,7 +29,7 @@ T0 = datetime(2025, 3, 3, 9, 0, tzinfo=UTC)
 
 
 def key_client(plaintext: str) -> APIClient:
-    client = APIClient()
+    client = APIClient(HTTP_ACCEPT_LANGUAGE="en")  # the tests below read the English wording
     client.credentials(HTTP_AUTHORIZATION=f"Api-Key {plaintext}")
     return client
 
@@ -209,7 +209,9 @@ def test_a_revoked_key_is_refused_with_401(manager):
 def test_a_wrong_or_malformed_key_is_refused_with_401(manager, header):
     api_key, plaintext = new_key(manager, "platform:read")
 
-    response = APIClient().get(JOBS, HTTP_AUTHORIZATION=header.format(prefix=api_key.prefix, plaintext=plaintext))
+    response = APIClient(HTTP_ACCEPT_LANGUAGE="en").get(
+        JOBS, HTTP_AUTHORIZATION=header.format(prefix=api_key.prefix, plaintext=plaintext)
+    )
 
     assert_401(response, "unknown or revoked")
 

@@ -79,7 +79,7 @@ def test_a_field_error_is_a_400_problem_listing_pointer_field_code_and_message(a
 def test_several_field_errors_are_all_listed_and_the_detail_counts_the_rest(accountant):
     task = make_task()
     response = client_for(accountant).post(
-        f"{TASKS}{task.pk}/transition/", {"status": 5, "resolution": {"a": 1}}, format="json"
+        f"{TASKS}{task.pk}/transition/", {"status": 5, "resolution": {"a": 1}}, format="json", HTTP_ACCEPT_LANGUAGE="en"
     )
 
     body = assert_problem(response, 400)

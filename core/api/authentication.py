@@ -4,6 +4,7 @@ import re
 from datetime import timedelta
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 
@@ -43,13 +44,13 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
             return None
         raw = header[len(KEYWORD) + 1 :].strip()
         if not KEY_SHAPE.fullmatch(raw):
-            raise exceptions.AuthenticationFailed("The API key is unknown or revoked.")
+            raise exceptions.AuthenticationFailed(_("The API key is unknown or revoked."))
         try:
             api_key = ApiKey.objects.get_from_key(raw)
         except ApiKey.DoesNotExist:
-            raise exceptions.AuthenticationFailed("The API key is unknown or revoked.") from None
+            raise exceptions.AuthenticationFailed(_("The API key is unknown or revoked.")) from None
         if api_key.has_expired:
-            raise exceptions.AuthenticationFailed("The API key has expired.")
+            raise exceptions.AuthenticationFailed(_("The API key has expired."))
         now = timezone.now()
         if api_key.last_used_at is None or now - api_key.last_used_at > LAST_USED_RESOLUTION:
             ApiKey.objects.filter(pk=api_key.pk).update(last_used_at=now)

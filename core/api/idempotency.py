@@ -19,6 +19,7 @@ from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions
 from rest_framework.renderers import JSONRenderer
@@ -105,9 +106,16 @@ def _claim(*, principal: str, key: str, fingerprint: str) -> tuple[IdempotencyRe
                 return record, False
     raise ProblemException(
         status_code=409,
-        detail=f"A request with {HEADER} {key!r} is still being processed; retry shortly.",
+        detail=_in_progress(key),
         type_slug="idempotency-key-in-progress",
     )
+
+
+def _in_progress(key: str) -> str:
+    return _("A request with %(header)s %(key)s is still being processed; retry shortly.") % {
+        "header": HEADER,
+        "key": repr(key),
+    }
 
 
 def idempotent(view_method):
@@ -126,20 +134,23 @@ def idempotent(view_method):
             return view_method(self, request, *args, **kwargs)
         key = raw_key.strip()
         if not key or len(key) > MAX_KEY_LENGTH:
-            raise exceptions.ValidationError({HEADER: [f"Must be 1 to {MAX_KEY_LENGTH} characters long."]})
+            raise exceptions.ValidationError(
+                {HEADER: [_("Must be 1 to %(max)d characters long.") % {"max": MAX_KEY_LENGTH}]}
+            )
         fingerprint = _fingerprint(request)
         record, claimed = _claim(principal=_principal(request), key=key, fingerprint=fingerprint)
         if not claimed:
             if record.fingerprint != fingerprint:
                 raise ProblemException(
                     status_code=422,
-                    detail=f"{HEADER} {key!r} was already used for a different request; use a new key.",
+                    detail=_("%(header)s %(key)s was already used for a different request; use a new key.")
+                    % {"header": HEADER, "key": repr(key)},
                     type_slug="idempotency-key-reused",
                 )
             if record.state == IdempotencyRecord.State.IN_PROGRESS:
                 raise ProblemException(
                     status_code=409,
-                    detail=f"A request with {HEADER} {key!r} is still being processed; retry shortly.",
+                    detail=_in_progress(key),
                     type_slug="idempotency-key-in-progress",
                 )
             return Response(

@@ -1,5 +1,7 @@
 import logging
 
+from django.utils.translation import gettext as _
+
 from .problems import problem_json_response
 
 logger = logging.getLogger("debitor.api")
@@ -21,4 +23,4 @@ class ApiProblemMiddleware:
         if not request.path.startswith("/api/"):
             return None
         logger.exception("Unhandled error in %s %s", request.method, request.path)
-        return problem_json_response(500, "An unexpected error occurred; it has been logged.", instance=request.path)
+        return problem_json_response(500, _("An unexpected error occurred; it has been logged."), instance=request.path)

@@ -13,7 +13,7 @@ from __future__ import annotations
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, JsonResponse
-from django.utils.translation import pgettext_lazy
+from django.utils.translation import ngettext, pgettext_lazy
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.serializers import as_serializer_error
@@ -126,7 +126,9 @@ def _error_entry(message, path: tuple) -> dict:
 def _summary(errors: list[dict]) -> str:
     first = errors[0]
     where = f"{first['field']}: " if first["field"] else ""
-    more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+    others = len(errors) - 1
+    # Worded in the request's language like the title and the messages (a German client reads German).
+    more = " " + ngettext("(and %(count)d more)", "(and %(count)d more)", others) % {"count": others} if others else ""
     return f"{where}{first['message']}{more}"
 
 
