@@ -22,7 +22,8 @@ from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
 from core.models import Job
-from payments.bank.debits import RETURN_TASK, statement_book_debits
+from payments.bank.debits import RETURN_TASK, statement_book_debits, statement_classify
+from payments.bank.debits.candidates import return_charges
 from payments.bank.followup import UNMATCHED_LINE_TASK_KIND, unmatched_line_tasks_open
 from payments.bank.importing import MATCH_JOB, statement_import_create, statement_import_run
 from payments.bank.importing.redelivery import ACCEPT, REJECT, statement_key, statement_redelivery_decide
@@ -535,3 +536,22 @@ def test_accepting_withdraws_lines_in_review_and_ignored_ones_and_closes_their_f
     assert not BankLineMatch.objects.filter(line__in=withdrawn.values(), decision="").exists()  # no open suggestion
     assert not Payment.objects.exists()
     assert live_credits() == Decimal("50.00")
+
+
+def test_a_return_takes_its_charges_from_the_statement_as_it_stands_not_from_a_withdrawn_charge_line(manager):
+    """A return booked with a separate charge line (same entry reference); the re-delivery corrects
+    only the charge, so the corrected charge line belongs to the re-delivery and the return line
+    stays on the earlier delivery: the charges the payment's return records are the corrected ones."""
+    returned = line(
+        "59.50", credit=False, ref="ASR-2", end_to_end_id="E2E-1", return_reason="MD06", entry_reference="NTRY-1"
+    )
+    fee = line("3.00", credit=False, ref="ASR-3", entry_reference="NTRY-1", charges=Decimal("3.00"))
+    corrected_fee = line("3.50", credit=False, ref="ASR-3", entry_reference="NTRY-1", charges=Decimal("3.50"))
+    imported(day_statement(returned, fee), data=b"first")
+    imported(day_statement(returned, corrected_fee), data=b"second")
+    statement_redelivery_decide(statement=held(), decision=ACCEPT, as_of=LATER, by=manager)
+    for delivery in BankStatement.objects.all():
+        statement_classify(statement=delivery)
+
+    return_line = BankStatementLine.objects.get(account_servicer_reference="ASR-2")
+    assert return_charges(return_line) == Decimal("3.50")

@@ -21,6 +21,7 @@ from core.messages import message, message_define
 from customers.models import BankAccount
 
 from ...models import BankLineMatch, BankStatementLine
+from ..importing.redelivery import statement_delivery_ids
 from ..matching.text import compact_iban
 from .codes import Kind, line_kind, transaction_code_parts
 from .returns import TAKES_BACK, book_return_locked, returns_relink
@@ -95,7 +96,10 @@ def _charge_explanation(line: BankStatementLine) -> list[dict]:
     if line.entry_reference:
         returned = (
             BankStatementLine.objects.filter(
-                statement_id=line.statement_id, entry_reference=line.entry_reference, kind__in=TAKES_BACK
+                statement_id__in=statement_delivery_ids(line.statement_id),
+                withdrawn_by__isnull=True,
+                entry_reference=line.entry_reference,
+                kind__in=TAKES_BACK,
             )
             .exclude(pk=line.pk)
             .first()

@@ -42,6 +42,7 @@ from core.messages import Money, message, message_define
 from customers.models import BankAccount
 
 from ...models import BankLineMatch, BankStatementLine, Payment, PaymentSource, PaymentStatus
+from ..importing.redelivery import statement_delivery_ids
 from ..matching.text import compact_iban
 from ..matching.wording import signal_text
 from .codes import Kind, return_reason_text, transaction_code_parts
@@ -119,14 +120,19 @@ def line_date(line: BankStatementLine):
 
 def return_charges(line: BankStatementLine) -> Decimal | None:
     """The bank's charges for a return: the line's own, or those of a separate charge line of the
-    same statement with the same entry reference (a booking split into the return and its fee)."""
+    same statement with the same entry reference (a booking split into the return and its fee) —
+    the statement as it stands after accepted re-deliveries, without lines they withdrew."""
     if line.charges:
         return line.charges
     if not line.entry_reference:
         return None
     siblings = (
         BankStatementLine.objects.filter(
-            statement_id=line.statement_id, entry_reference=line.entry_reference, credit=False, kind=Kind.CHARGE
+            statement_id__in=statement_delivery_ids(line.statement_id),
+            withdrawn_by__isnull=True,
+            entry_reference=line.entry_reference,
+            credit=False,
+            kind=Kind.CHARGE,
         )
         .exclude(pk=line.pk)
         .aggregate(total=Sum("amount"))

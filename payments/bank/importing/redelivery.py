@@ -125,6 +125,39 @@ def earlier_deliveries(*, account: str, parsed: ParsedStatement) -> list[BankSta
     ]
 
 
+def statement_delivery_ids(statement_id: int) -> list[int]:
+    """The deliveries whose live lines together are the statement as it stands: an accepted
+    re-delivery holds only the added and changed lines, the unchanged ones stay on the delivery it
+    replaced (whose removed and changed lines are withdrawn). ``statement_id`` first, then the
+    deliveries it replaced, then those that replaced it. A few queries per delivery in the chain."""
+    accepted = (Standing.ACTIVE, Standing.SUPERSEDED)
+    ids = [statement_id]
+    step = statement_id
+    while True:  # the deliveries it replaced
+        earlier = (
+            BankStatement.objects.filter(pk=step, standing__in=accepted)
+            .values_list("redelivery_of_id", flat=True)
+            .first()
+        )
+        if earlier is None or earlier in ids:
+            break
+        ids.append(earlier)
+        step = earlier
+    step = statement_id
+    while True:  # the accepted re-deliveries that replaced it (one per delivery: acceptance needs it in effect)
+        later = (
+            BankStatement.objects.filter(redelivery_of_id=step, standing__in=accepted)
+            .order_by("pk")
+            .values_list("pk", flat=True)
+            .first()
+        )
+        if later is None or later in ids:
+            break
+        ids.append(later)
+        step = later
+    return ids
+
+
 def statement_fields(*, account: str, parsed: ParsedStatement) -> dict:
     """The columns of a ``BankStatement`` as the bank sent them (new, or a re-delivery on hold)."""
     return {
