@@ -14,18 +14,20 @@ from datetime import timedelta
 
 import pytest
 from django.db.models.signals import post_save
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from core.api.problems import PROBLEM_CONTENT_TYPE
 from core.api.scopes import ALL_SCOPES
 from core.history import API_KEY_REASON_PREFIX, history_user
 from core.services import api_key_create
-from customers.models import Contact, Customer, VerificationCheck
+from customers.models import BankAccount, Contact, Customer, VerificationCheck
 from customers.tests.factories import make_customer
 from invoicing.tests.factories import make_company_profile
 from payments.models import Payment
 from payments.tests.factories import make_invoice
 from tasks.models import FollowUpTask
+from tasks.services import task_open_for_cause
 
 pytestmark = pytest.mark.django_db
 
@@ -104,26 +106,60 @@ def test_deleting_a_customer_through_an_api_key_records_it_and_its_contacts(api_
 
 
 @pytest.mark.parametrize(
-    ("method", "path", "body"),
+    ("method", "path", "body", "recorded"),
     [
-        ("patch", "/api/v1/customers/{customer}/", {"notes": "Rechnung nur per Post"}),
-        ("post", "/api/v1/customers/{customer}/contacts/", {"name": "Jonas Weber", "email": "jonas@example.com"}),
-        ("patch", "/api/v1/customers/{customer}/contacts/{contact}/", {"name": "Anna Schmidt-Weber"}),
-        ("delete", "/api/v1/customers/{customer}/contacts/{contact}/", None),
-        ("post", "/api/v1/customers/{customer}/bank-accounts/", {"iban": IBAN_2}),
-        ("post", "/api/v1/customers/{customer}/dismiss-duplicate/", None),
+        ("patch", "/api/v1/customers/{customer}/", {"notes": "Rechnung nur per Post"}, "customer"),
+        (
+            "post",
+            "/api/v1/customers/{customer}/contacts/",
+            {"name": "Jonas Weber", "email": "jonas@example.com"},
+            "contact",
+        ),
+        ("patch", "/api/v1/customers/{customer}/contacts/{contact}/", {"name": "Anna Schmidt-Weber"}, "contact"),
+        ("delete", "/api/v1/customers/{customer}/contacts/{contact}/", None, "contact"),
+        ("post", "/api/v1/customers/{customer}/bank-accounts/", {"iban": IBAN_2}, "bank_account"),
+        ("patch", "/api/v1/customers/{customer}/bank-accounts/{account}/", {"bic": "DEUTDEDBXXX"}, "bank_account"),
+        ("delete", "/api/v1/customers/{customer}/bank-accounts/{account}/", None, "bank_account"),
+        ("post", "/api/v1/customers/{customer}/dismiss-duplicate/", None, None),
     ],
 )
-def test_customer_writes_through_an_api_key_succeed(api_key, method, path, body):
-    customer = make_customer()
+def test_customer_writes_through_an_api_key_succeed_and_name_the_key_in_the_history(
+    api_key, method, path, body, recorded
+):
+    customer = make_customer(bank_accounts=[{"iban": IBAN_1}])
     other = make_customer()
     contact = customer.contacts.get()
+    account = customer.bank_accounts.get()
     if path.endswith("dismiss-duplicate/"):
         body = {"other": other.pk, "reason": "Zwei Standorte, zwei Kunden"}
 
-    response = getattr(api_key, method)(path.format(customer=customer.pk, contact=contact.pk), body, format="json")
+    url = path.format(customer=customer.pk, contact=contact.pk, account=account.pk)
+    response = getattr(api_key, method)(url, body, format="json")
 
     assert response.status_code in (200, 201, 204), response.content
+    if recorded is None:
+        return
+    models = {"customer": Customer, "contact": Contact, "bank_account": BankAccount}
+    filters = {"id": customer.pk} if recorded == "customer" else {"customer_id": customer.pk}
+    latest = models[recorded].history.filter(**filters).latest("history_date", "history_id")
+    assert_recorded_for_the_key([latest], api_key)
+    # ... and the customer's history in the API says so, for the row that changed.
+    shown = api_key.get(f"/api/v1/customers/{customer.pk}/history/", HTTP_ACCEPT_LANGUAGE="en").json()
+    entry = next(e for e in shown.get("results", shown) if (e["model"], e["object_id"]) == (recorded, latest.id))
+    assert entry["by"] == f"API key {api_key.key.prefix}", entry
+
+
+def test_a_task_moved_through_an_api_key_names_the_key_in_its_history(api_key):
+    make_customer(legal_name="Erste Handels GmbH", vat_id="DE136695976")
+    customer = make_customer(legal_name="Zweite Werkstatt KG", vat_id="DE136695976")
+    task, _ = task_open_for_cause(
+        kind="check", title="Prüfen", about=customer, customer=customer, rule="test", as_of=timezone.now()
+    )
+
+    response = api_key.post(f"/api/v1/tasks/{task.pk}/transition/", {"status": "in_progress"}, format="json")
+
+    assert response.status_code == 200, response.content
+    assert_recorded_for_the_key([FollowUpTask.history.filter(id=task.pk).latest("history_date", "history_id")], api_key)
 
 
 def test_changing_a_due_date_through_an_api_key_opens_the_task_for_an_undeliverable_contact(api_key):
@@ -168,12 +204,14 @@ def test_the_customer_history_says_which_api_key_changed_it(api_key):
     customer = make_customer()
     api_key.patch(f"/api/v1/customers/{customer.pk}/", {"notes": "per Post"}, format="json")
 
-    response = api_key.get(f"/api/v1/customers/{customer.pk}/history/")
+    def shown_by(language: str) -> set:
+        response = api_key.get(f"/api/v1/customers/{customer.pk}/history/", HTTP_ACCEPT_LANGUAGE=language)
+        assert response.status_code == 200, response.content
+        entries = response.json()
+        return {entry["by"] for entry in entries.get("results", entries)}
 
-    assert response.status_code == 200, response.content
-    entries = response.json()
-    entries = entries.get("results", entries) if isinstance(entries, dict) else entries
-    assert any(entry["by"] == f"API key {api_key.key.prefix}" for entry in entries), entries
+    assert f"API key {api_key.key.prefix}" in shown_by("en")
+    assert f"API-Schlüssel {api_key.key.prefix}" in shown_by("de")
 
 
 # --- Payments without a customer ----------------------------------------------------------------
