@@ -17,6 +17,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection, transaction
 from django.db.models import Sum
 from django.test import Client
+from django.utils import translation
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
@@ -555,3 +556,13 @@ def test_a_return_takes_its_charges_from_the_statement_as_it_stands_not_from_a_w
 
     return_line = BankStatementLine.objects.get(account_servicer_reference="ASR-2")
     assert return_charges(return_line) == Decimal("3.50")
+
+
+def test_an_amount_with_too_many_decimals_is_named_with_every_digit_it_has():
+    """Stored as the text of the value, not as Money: Money is worded rounded to the currency's
+    cents ("119,00 €"), which would hide the very digits the message is about."""
+    failed = imported(statement("S1", line("119.005")))
+
+    assert failed.error_message["params"]["amount"] == "119.005"
+    with translation.override("de"):
+        assert "119.005" in failed.error

@@ -158,6 +158,7 @@ def _check_statement(statement: ParsedStatement) -> None:
     for line in statement.lines:
         for value in (line.amount, line.charges):
             if value is not None and value != value.quantize(Decimal("0.01")):
+                # The value as text, not Money: Money is worded rounded to cents and would hide the digits.
                 raise StatementFormatError(AMOUNT_DECIMALS, amount=str(value), location=line.source_location or where)
         if line.amount <= 0:
             raise StatementFormatError(AMOUNT_NOT_POSITIVE, location=line.source_location or where)
