@@ -7,8 +7,11 @@ invoice is in default without a reminder; dunning reads ``Invoice.received_on``
 - ``confirmed``: the first delivery report of the invoice's e-mail (customers/services/
   tracking.py). The first confirmation wins and is never overwritten.
 - ``assumed``: when tracking stays silent, the daily job assumes receipt
-  ``DEBITOR_RECEIPT_ASSUMED_AFTER_DAYS`` days after the invoice was first sent by e-mail
-  (its issue date when it was never sent by e-mail). A later real confirmation replaces it.
+  ``DEBITOR_RECEIPT_ASSUMED_AFTER_DAYS`` days after the invoice mail left (the first one that did;
+  else the first ``sent`` event; its issue date when it was never e-mailed). A later real
+  confirmation replaces it. Only issued (not cancelled) documents are assumed received, and none
+  whose invoice mails are all known not to have arrived (bounced, failed, stopped or not yet left):
+  that is evidence against receipt, and the count starts once a mail has left.
 
 Each change writes an invoice event. The two columns are among those the immutability trigger
 lets change after issue.
@@ -20,7 +23,8 @@ from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Min, Q
+from django.db.models import Exists, Min, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from ..models import DocumentStatus, Invoice, InvoiceEvent, ReceiptBasis
@@ -50,13 +54,26 @@ def invoice_receipt_confirm(*, invoice_id: int, received_on: date, as_of: dateti
     return True
 
 
+INVOICE_MAILS = ("invoice", "credit_note")
+
+
 def _assumption_candidates(*, today: date, days: int):
-    """Issued documents without a date of receipt whose assumed day has come: (id, base date)."""
-    first_sent = Min("events__at", filter=Q(events__kind=InvoiceEvent.Kind.SENT))
+    """Issued documents without a date of receipt whose assumed day may have come: (id, issue date,
+    when the invoice was first sent)."""
+    from customers.models import OutboxMessage
+    from customers.models.messages import MessageStatus
+
+    mails = OutboxMessage.objects.filter(invoice=OuterRef("pk"), template__in=INVOICE_MAILS)
+    left = mails.filter(status__in=(MessageStatus.SENT, MessageStatus.DELIVERED), sent_at__isnull=False)
+    first_sent = Coalesce(
+        Subquery(left.order_by("sent_at").values("sent_at")[:1]),
+        Min("events__at", filter=Q(events__kind=InvoiceEvent.Kind.SENT)),
+    )
     return (
-        Invoice.objects.filter(received_on__isnull=True)
-        .exclude(status=DocumentStatus.DRAFT)
+        Invoice.objects.filter(received_on__isnull=True, status=DocumentStatus.ISSUED)
         .filter(invoice_date__lte=today - timedelta(days=days))
+        # a mail known not to have arrived (bounced, failed, stopped, not yet left) is no receipt
+        .exclude(Exists(mails) & ~Exists(left))
         .annotate(first_sent=first_sent)
         .values_list("pk", "invoice_date", "first_sent")
         .order_by("pk")

@@ -205,3 +205,29 @@ def test_the_api_and_the_admin_show_the_date_of_receipt_and_its_basis(invoice, v
     client.force_login(viewer)
     page = client.get(f"/admin/invoicing/invoice/{invoice.pk}/change/").content.decode()
     assert "received by the customer on" in page.lower() and "confirmed by the delivery report" in page
+
+
+@pytest.mark.parametrize("status", ["bounced", "failed", "cancelled", "queued", "sending"])
+def test_no_receipt_is_assumed_while_the_invoice_mail_is_known_not_to_have_arrived(invoice, status):
+    """§ 286 (3) BGB counts from receipt: a mail that bounced, failed, was stopped or has not left yet
+    is evidence against it, so the job waits (a later successful sending starts the count)."""
+    InvoiceEvent.objects.create(invoice=invoice, kind="sent", at=datetime(2026, 11, 27, 9, tzinfo=BERLIN))
+    mail = sent_mail(invoice)
+    OutboxMessage.objects.filter(pk=mail.pk).update(status=status)
+
+    assert invoice_receipts_assume(as_of=datetime(2027, 1, 10, 6, tzinfo=BERLIN)) == 0
+    assert receipt(invoice) == (None, "")
+
+    resent = sent_mail(invoice, key="pm-2")
+    OutboxMessage.objects.filter(pk=resent.pk).update(sent_at=datetime(2027, 1, 11, 9, tzinfo=BERLIN))
+    InvoiceEvent.objects.create(invoice=invoice, kind="sent", at=datetime(2027, 1, 11, 9, tzinfo=BERLIN))
+    assert invoice_receipts_assume(as_of=datetime(2027, 1, 14, 6, tzinfo=BERLIN)) == 1
+    # the count runs from the sending that left, not from the first attempt
+    assert receipt(invoice) == (date(2027, 1, 14), "assumed")
+
+
+def test_a_cancelled_invoice_gets_no_assumed_receipt(invoice):
+    Invoice.objects.filter(pk=invoice.pk).update(status="cancelled", cancelled_at=T0)
+
+    assert invoice_receipts_assume(as_of=datetime(2027, 1, 10, 6, tzinfo=BERLIN)) == 0
+    assert receipt(invoice) == (None, "")
