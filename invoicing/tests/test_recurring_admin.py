@@ -4,10 +4,9 @@ resume / end, the preview of the next invoices, and a list whose query count doe
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 
 import pytest
-import time_machine
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -16,25 +15,11 @@ from customers.tests.factories import make_customer
 from invoicing.models import RecurringInvoiceTemplate, RecurringInvoiceTemplateEvent
 from invoicing.recurring import recurring_template_create, recurring_template_end, recurring_template_pause
 from invoicing.tests.factories import BERLIN, invoicing_setup  # noqa: F401  (fixture)
+from invoicing.tests.test_recurring_api import LINE, NOW, clock  # noqa: F401  (clock: autouse fixture)
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("invoicing_setup")]
 
 LIST = "/admin/invoicing/recurringinvoicetemplate/"
-NOW = datetime(2026, 12, 7, 10, 0, tzinfo=BERLIN)
-LINE = {
-    "description": "Wartungsvertrag",
-    "quantity": "1",
-    "unit_code": "MON",
-    "unit_price": "249.00",
-    "vat_category": "S",
-    "vat_rate": "19",
-}
-
-
-@pytest.fixture(autouse=True)
-def clock():
-    with time_machine.travel(NOW, tick=False):
-        yield
 
 
 @pytest.fixture
