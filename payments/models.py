@@ -483,6 +483,13 @@ class BankStatementImport(models.Model):
 
         return message_text(self.error_message)
 
+    @property
+    def error_location_text(self) -> str:
+        """Where the refusal points, in the active language ("line 12" is stored, "Zeile 12" read)."""
+        from payments.bank.types import location_text
+
+        return location_text(self.error_location)
+
 
 class BankStatementKind(models.TextChoices):
     STATEMENT = "statement", _("statement (end of day)")

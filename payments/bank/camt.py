@@ -21,14 +21,13 @@ from xml.etree.ElementTree import Element, ParseError
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring
 from django.utils import timezone
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 from schwifty import IBAN
 from schwifty.exceptions import SchwiftyException
 
 from core.messages import Money, message_define
 
-from .types import ParsedLine, ParsedStatement, StatementFormatError, quoted
+from .types import ParsedLine, ParsedStatement, StatementFormatError, line_location, quoted
 
 NOT_CAMT = message_define(
     "bank.camt.not_camt",
@@ -138,11 +137,7 @@ def _parse_xml(data: bytes) -> Element:
         line, column = getattr(error, "position", (0, 0))
         raise StatementFormatError(
             NOT_XML,
-            location=_("line %(line)s, column %(column)s")
-            % {
-                "line": line,
-                "column": column,
-            },
+            location=line_location(line, column),
         )
 
 

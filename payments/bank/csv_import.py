@@ -15,11 +15,10 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from core.messages import message_define
-from payments.bank.types import ParsedLine, ParsedStatement, StatementFormatError, quoted
+from payments.bank.types import ParsedLine, ParsedStatement, StatementFormatError, line_location, quoted
 
 NO_HEADER = message_define("bank.csv.no_header", gettext_noop("The file has no header row."))
 MISSING_COLUMN = message_define(
@@ -223,7 +222,7 @@ def _line_numbers(text: str, delimiter: str) -> list[int]:
 
 
 def _at(number: int) -> str:
-    return _("line %(line)s") % {"line": number}
+    return line_location(number)
 
 
 def _cell(row: list[str], pos: int | None, *, number: int, label: str) -> str:
@@ -266,7 +265,7 @@ def _line(
         return _cell(row, columns[name], number=number, label=str(getattr(mapping, name)))
 
     def where(name: str) -> str:
-        return _("line %(line)s, column %(column)s") % {"line": number, "column": repr(getattr(mapping, name))}
+        return line_location(number, repr(getattr(mapping, name)))
 
     booking_date = _date(cell("booking_date"), mapping, location=where("booking_date"))
     value_text = cell("value_date")
@@ -309,7 +308,7 @@ def _line(
         counterparty_iban=re.sub(r"\s", "", cell("counterparty_iban")).upper(),
         counterparty_bic=cell("counterparty_bic").upper(),
         bank_transaction_code=cell("bank_transaction_code"),
-        source_location=f"line {number}",
+        source_location=line_location(number),
     )
 
 

@@ -26,14 +26,13 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 import mt940
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 from schwifty import IBAN
 from schwifty.exceptions import SchwiftyException
 
 from core.messages import message_define
 from payments.bank.gvc import carries_return_reason
-from payments.bank.types import ParsedLine, ParsedStatement, StatementFormatError, quoted
+from payments.bank.types import ParsedLine, ParsedStatement, StatementFormatError, line_location, quoted
 
 NO_STATEMENT = message_define(
     "bank.mt940.no_statement", gettext_noop("No MT940 statement found: no line starts with :20:.")
@@ -272,7 +271,7 @@ def _parse_block(block: list[tuple[int, str]]) -> ParsedStatement:
 
 
 def _at(number: int) -> str:
-    return _("line %(line)s") % {"line": number}
+    return line_location(number)
 
 
 def _date(value: Any) -> date | None:
@@ -360,7 +359,7 @@ def _parsed_line(data: dict[str, Any], *, currency: str, number: int) -> ParsedL
         return_reason=return_reason,
         charges=charges,
         additional_info=" ".join(part for part in additional if part),
-        source_location=f"line {number}",
+        source_location=line_location(number),
     )
 
 

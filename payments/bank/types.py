@@ -8,11 +8,12 @@ imported. Batch bookings (one entry, many transactions) are flattened into one
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext, gettext_noop
 
 from core.messages import message, message_define, message_text
 
@@ -41,6 +42,25 @@ class StatementFormatError(ValueError):
 
     def __str__(self) -> str:
         return f"{self.location}: {self.message}" if self.location else self.message
+
+
+_LINE_LOCATION = re.compile(r"line (\d+)(?:, column (.+))?", re.DOTALL)
+
+
+def line_location(line: int, column: int | str | None = None) -> str:
+    """A place in a text file as stored (``StatementFormatError.location``, a line's
+    ``source_location``): language-neutral, worded when read (``location_text``)."""
+    return f"line {line}" if column is None else f"line {line}, column {column}"
+
+
+def location_text(location: str) -> str:
+    """A stored location in the active language ("Zeile 12"); an element path (CAMT) as it is."""
+    match = _LINE_LOCATION.fullmatch(location or "")
+    if match is None:
+        return location or ""
+    if match.group(2) is not None:
+        return gettext("line %(line)s, column %(column)s") % {"line": match.group(1), "column": match.group(2)}
+    return gettext("line %(line)s") % {"line": match.group(1)}
 
 
 def quoted(value: str) -> str:

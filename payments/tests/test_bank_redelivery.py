@@ -566,3 +566,25 @@ def test_an_amount_with_too_many_decimals_is_named_with_every_digit_it_has():
     assert failed.error_message["params"]["amount"] == "119.005"
     with translation.override("de"):
         assert "119.005" in failed.error
+
+
+def test_the_line_an_mt940_error_names_is_worded_in_the_readers_language(viewer):
+    """The location is stored language-neutral and worded when read, like the message: a worker
+    running in German must not store "Zeile 3" for an English reader (nor the other way round)."""
+    data = b":20:STARTUMSE\r\n:25:12030000/0000202051\r\n:99:what\r\n"
+    with translation.override("de"):
+        statement_import = upload(data, "konto.sta")
+        failed = statement_import_run(import_id=statement_import.pk, as_of=AS_OF)
+    client = client_for(viewer)
+
+    english = client.get(f"{IMPORTS}{failed.pk}/", HTTP_ACCEPT_LANGUAGE="en").json()
+    german = client.get(f"{IMPORTS}{failed.pk}/", HTTP_ACCEPT_LANGUAGE="de").json()
+
+    assert failed.status == "failed" and failed.error_message["code"] == "bank.mt940.unknown_tag"
+    assert english["error_location"] == "line 3"
+    assert german["error_location"] == "Zeile 3"
+    browser = Client()
+    browser.force_login(viewer)
+    page = f"/admin/payments/bankstatementimport/{failed.pk}/change/"
+    assert "(line 3)" in browser.get(page, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "(Zeile 3)" in browser.get(page, HTTP_ACCEPT_LANGUAGE="de").content.decode()

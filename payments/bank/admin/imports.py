@@ -133,7 +133,7 @@ class BankStatementImportAdmin(MatchingProgressColumn, ReadOnlyAdmin):
         if not error:
             return "—"
         if obj.error_location:
-            return format_html("{} <small>({})</small>", error, obj.error_location)
+            return format_html("{} <small>({})</small>", error, obj.error_location_text)
         return error
 
     def get_urls(self):

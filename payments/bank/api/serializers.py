@@ -46,6 +46,11 @@ class BankImportSerializer(NamedEnumModelSerializer):
     error = serializers.CharField(
         read_only=True, help_text="Why the file was refused, in the language of the request (empty unless failed)."
     )
+    error_location = serializers.CharField(
+        source="error_location_text",
+        read_only=True,
+        help_text="Where in the file the refusal points (a line, or an element path), in the language of the request.",
+    )
     matching = serializers.SerializerMethodField(help_text="How far matching got with the import's lines.")
 
     @extend_schema_field(MatchingProgressSerializer)
