@@ -4,7 +4,7 @@ simple-history takes the actor from the request (its middleware) unless a servic
 ``instance._history_user``. An API call authenticates as an API key, which is no ``User``:
 handed to ``history_user`` it raised ValueError and the whole write answered 500. Every
 ``HistoricalRecords`` therefore uses :func:`history_user` (``HistoricalRecords(get_user=history_user)``;
-tests/test_api_history.py checks that no model forgets it), and a write through an API key is
+tests/test_api_writes.py checks that no model forgets it), and a write through an API key is
 recorded without a user, naming the key in ``history_change_reason`` as ``api-key:<prefix>``
 (a code, worded when read: :func:`history_actor`).
 """
