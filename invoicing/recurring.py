@@ -54,6 +54,9 @@ TEMPLATE_FIELDS = (
     "note",
     "buyer_reference",
 )
+# Once invoices were made, these fields define the periods billed: moving them would start periods the
+# job never ran (billing months twice, or before the contract), so they stay as they are.
+SCHEDULE_FIELDS = ("frequency", "day_of_month", "start_date")
 PREVIEW_MAX = 24
 
 STEP_MONTHS = {"monthly": 1, "quarterly": 3, "yearly": 12}
@@ -185,6 +188,13 @@ def recurring_template_update(
             template.lines = list(lines)
         if not changed:
             return template
+        moved = [field for field in SCHEDULE_FIELDS if field in changed]
+        if moved and template.runs.exists():
+            message = _(
+                "Invoices were already made on this schedule. To bill on another day or interval, "
+                "end this recurring invoice and create a new one."
+            )
+            raise ValidationError({field: [message] for field in moved})
         _check_fields(template)
         template.updated_at = as_of
         template.save()
@@ -306,7 +316,9 @@ def _run_period(*, template_id: int, start: date, end: date, as_of: datetime) ->
         )
         if template is None or template.status != Status.ACTIVE:
             return "exists"  # deleted, paused or ended meanwhile
-        if RecurringInvoiceRun.objects.filter(template=template, period_start=start).exists():
+        # A period that begins before the last one made has ended was billed (or lies before the
+        # invoices made): never made again, also when the schedule was moved behind the service's back.
+        if RecurringInvoiceRun.objects.filter(template=template, period_end__gte=start).exists():
             return "exists"
         try:
             with transaction.atomic():

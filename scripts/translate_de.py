@@ -9,6 +9,11 @@ import sys
 from pathlib import Path
 
 DE = {
+    # issue 13: review of invoicing (recurring schedules)
+    "Invoices were already made on this schedule. To bill on another day or interval, "
+    "end this recurring invoice and create a new one.": "Nach diesem Zeitplan wurden bereits Rechnungen erstellt. "
+    "Um an einem anderen Tag oder in einem anderen Rhythmus abzurechnen, beenden Sie diese wiederkehrende Rechnung "
+    "und legen Sie eine neue an.",
     # issue 13: review of the API (problem details worded as a whole)
     "The API key is unknown or revoked.": "Der API-Schlüssel ist unbekannt oder wurde widerrufen.",
     "The API key has expired.": "Der API-Schlüssel ist abgelaufen.",

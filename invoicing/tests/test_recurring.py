@@ -8,6 +8,7 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.db import connection
 from hypothesis import given
 from hypothesis import strategies as st
@@ -24,6 +25,7 @@ from invoicing.recurring import (
     recurring_template_create,
     recurring_template_end,
     recurring_template_pause,
+    recurring_template_update,
 )
 from tasks.models import FollowUpTask
 
@@ -145,3 +147,32 @@ def test_the_preview_periods_continue_the_made_ones_without_gap_or_overlap(frequ
     for (_, end), (following, _) in itertools.pairwise(schedule):
         assert end + timedelta(days=1) == following  # contiguous: every day billed once
     assert all(s >= start and s.day == min(day, calendar.monthrange(s.year, s.month)[1]) for s, _ in schedule)
+
+
+@pytest.mark.parametrize(
+    "change", [{"day_of_month": 15}, {"frequency": "quarterly"}, {"start_date": date(2025, 10, 1)}]
+)
+def test_a_schedule_that_made_invoices_cannot_move_so_no_period_is_billed_twice(seller, change):
+    """Moving the schedule of a template with invoices made new periods (15 Jan, 15 Feb, …) the job had
+    never run, so it billed the months already billed a second time (or months before the contract)."""
+    made = template(make_customer(), auto_issue=False)
+    assert recurring_invoices_run(as_of=at(date(2026, 3, 2)))["created"] == 3
+
+    with pytest.raises(ValidationError) as refused:
+        recurring_template_update(template=made, data=change, lines=None, as_of=at(date(2026, 3, 3)))
+    assert set(refused.value.message_dict) == set(change)
+    # nor does a schedule moved behind the service's back (an old row, a shell) bill a period twice
+    RecurringInvoiceTemplate.objects.filter(pk=made.pk).update(**change)
+    recurring_invoices_run(as_of=at(date(2026, 3, 20)))
+    starts = sorted(Invoice.objects.values_list("service_period_start", flat=True))
+    ends = sorted(Invoice.objects.values_list("service_period_end", flat=True))
+    assert all(following > end for end, following in zip(ends, starts[1:], strict=False)), starts
+    assert starts[0] == date(2026, 1, 1)  # nothing before the first invoice made
+
+
+def test_a_schedule_without_invoices_made_may_still_move(seller):
+    made = template(make_customer(), start_date=date(2026, 6, 1))
+    changed = recurring_template_update(
+        template=made, data={"day_of_month": 15}, lines=None, as_of=at(date(2026, 3, 3))
+    )
+    assert changed.day_of_month == 15
