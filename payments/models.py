@@ -681,6 +681,12 @@ class BankStatementLine(models.Model):
                 name="payments_bankline_unique_live_hash",
             ),
             models.CheckConstraint(condition=Q(amount__gt=0), name="payments_bankline_amount_positive"),
+            # A line an accepted re-delivery withdrew is decided for good (never booked: acceptance is
+            # refused while it is): matching, debits, returns and follow-up tasks skip decided lines.
+            models.CheckConstraint(
+                condition=Q(withdrawn_by__isnull=True) | Q(match_status="ignored"),
+                name="payments_bankline_withdrawn_ignored",
+            ),
             models.CheckConstraint(
                 condition=Q(kind__in=["", "payment", "return", "reversal", "charge", "outgoing"]),
                 name="payments_bankline_kind_valid",

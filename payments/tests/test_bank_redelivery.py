@@ -14,7 +14,7 @@ import pytest
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Sum
 from django.test import Client
 from django.utils import translation
@@ -588,3 +588,16 @@ def test_the_line_an_mt940_error_names_is_worded_in_the_readers_language(viewer)
     page = f"/admin/payments/bankstatementimport/{failed.pk}/change/"
     assert "(line 3)" in browser.get(page, HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "(Zeile 3)" in browser.get(page, HTTP_ACCEPT_LANGUAGE="de").content.decode()
+
+
+def test_a_withdrawn_line_cannot_be_reopened_for_matching_the_database_refuses_it(manager):
+    """Matching, debit booking, return links and follow-up tasks skip decided lines; a withdrawn
+    line is kept decided ("ignored") by a constraint, so no code path can put it back in play."""
+    imported(day_statement(A, B), data=b"first")
+    imported(day_statement(B), data=b"second")
+    statement_redelivery_decide(statement=held(), decision=ACCEPT, as_of=LATER, by=manager)
+    gone = BankStatementLine.objects.get(withdrawn_by__isnull=False)
+
+    for status in ("new", "review", "matched"):
+        with pytest.raises(IntegrityError), transaction.atomic():
+            BankStatementLine.objects.filter(pk=gone.pk).update(match_status=status)
