@@ -21,7 +21,7 @@ from ..models import (
     Invoice,
     VatCategory,
 )
-from .draft_cleaning import exemption_problems, vat_rate_known
+from .draft_cleaning import REFERENCE_AND_CONTACT_FIELDS, exemption_problems, vat_rate_known
 
 
 class InvoiceIssueError(ValidationError):
@@ -72,14 +72,14 @@ def _check_complete(invoice: Invoice, lines: list, allowances: list, *, supply_d
 
 # Texts an issued document prints or sends, checked again at issue: data typed before the font
 # check existed (or written around the services) must not reach a PDF/A as empty .notdef boxes.
-_PRINTED_LINE_FIELDS = ("description", "item_number", "exemption_reason")
+_PRINTED_LINE_FIELDS = ("description", "item_number", "exemption_reason", "note", "allowance_reason", "charge_reason")
+# The buyer's contact is copied from the customer's contact after the draft's own fields were checked.
+_PRINTED_INVOICE_FIELDS = ("note", "buyer_reference", "purchase_order_reference", *REFERENCE_AND_CONTACT_FIELDS)
 
 
 def _undrawable_texts(invoice: Invoice, customer, lines: list, allowances: list) -> dict[str, list[str]]:
     errors: dict[str, list[str]] = {}
-    check_drawable(
-        errors, {f: getattr(invoice, f, "") for f in ("note", "buyer_reference", "purchase_order_reference")}
-    )
+    check_drawable(errors, {f: getattr(invoice, f, "") for f in _PRINTED_INVOICE_FIELDS})
     customer_errors: dict[str, list[str]] = {}
     check_drawable(customer_errors, {f: getattr(customer, f, "") for f in PRINTED_CUSTOMER_FIELDS})
     for field, messages in customer_errors.items():

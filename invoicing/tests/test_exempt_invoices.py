@@ -387,3 +387,28 @@ def test_a_tampered_stored_file_is_detected_whatever_its_version(monkeypatch, bu
         handle.write(data)
 
     assert not invoice_document_verify(document=pdf)
+
+
+def test_issuing_refuses_a_buyer_contact_and_line_texts_stored_before_the_check_naming_the_field():
+    """The draft copies the customer's invoice contact after its own fields were checked: a name typed
+    before the font check reached the printed BG-9 unchecked, and so did line notes and reasons
+    written around the services."""
+    from customers.models import Contact
+    from invoicing.models import InvoiceLine
+
+    customer = make_customer(
+        contacts=[{"name": "Anna Schmidt", "email": "anna@example.com", "receives_invoices": True}]
+    )
+    Contact.objects.filter(customer=customer).update(name=f"Anna {EMOJI} Schmidt")  # legacy data
+    draft = invoice_draft_create(
+        customer=customer, as_of=T0, data={"service_date": D0}, lines=[line()], allowances_charges=[]
+    )
+    InvoiceLine.objects.filter(invoice=draft).update(note=f"Danke {EMOJI}")
+    assert draft.buyer_contact_name == f"Anna {EMOJI} Schmidt"
+
+    with pytest.raises(InvoiceIssueError) as caught:
+        invoice_issue(invoice=draft, as_of=T0)
+
+    problems = caught.value.message_dict
+    assert "HANDSHAKE" in " ".join(problems["buyer_contact_name"])
+    assert "HANDSHAKE" in " ".join(problems["lines.0.note"])
