@@ -18,6 +18,7 @@ DE = {
     "The API key is unknown or revoked.": "Der API-Schlüssel ist unbekannt oder wurde widerrufen.",
     "The API key has expired.": "Der API-Schlüssel ist abgelaufen.",
     "Must be 1 to %(max)d characters long.": "Muss 1 bis %(max)d Zeichen lang sein.",
+    "Must not contain control characters.": "Darf keine Steuerzeichen enthalten.",
     "%(header)s %(key)s was already used for a different request; use a new key.": (
         "%(header)s %(key)s wurde schon für eine andere Anfrage verwendet; bitte einen neuen Schlüssel verwenden."
     ),

@@ -13,6 +13,8 @@ from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, connection
 from django_celery_beat.models import PeriodicTask
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from rest_framework import viewsets
 from rest_framework.response import Response
 from rest_framework.test import APIClient, APIRequestFactory, force_authenticate
@@ -333,6 +335,24 @@ def test_an_unusable_key_is_a_400_problem_naming_the_header(manager, key):
     assert body["errors"][0]["field"] == "Idempotency-Key"
     assert not Job.objects.exists()
     assert not IdempotencyRecord.objects.exists()
+
+
+@pytest.mark.parametrize("key", ["order\x004711", "order\n4711", "\x7f"], ids=["nul", "newline", "del"])
+def test_a_key_with_a_control_character_is_a_400_problem_not_a_500(manager, key):
+    """PostgreSQL refuses a NUL in a text column: the claim answered 500."""
+    body = problem_of(ping(client_for(manager), key=key), 400)
+
+    assert body["errors"][0]["field"] == "Idempotency-Key"
+    assert not Job.objects.exists()
+    assert not IdempotencyRecord.objects.exists()
+
+
+@settings(max_examples=30, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(key=st.text(max_size=300))
+def test_any_key_answers_202_or_a_400_problem_never_a_500(manager, key):
+    response = ping(client_for(manager), key=key)
+
+    assert response.status_code in (202, 400), (key, response.status_code, response.content[:300])
 
 
 def test_a_key_of_255_characters_is_accepted(manager):

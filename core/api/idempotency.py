@@ -13,6 +13,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+import unicodedata
 from datetime import timedelta
 
 from django.conf import settings
@@ -42,7 +43,8 @@ IDEMPOTENCY_PARAMETER = OpenApiParameter(
     location=OpenApiParameter.HEADER,
     required=False,
     description=(
-        "Optional client-chosen key, 1 to 255 characters (not only spaces; longer keys answer 400). "
+        "Optional client-chosen key, 1 to 255 characters (not only spaces, no control characters; "
+        "others answer 400). "
         "Repeating a request with the same key "
         "and body within 24 hours replays the first response instead of creating again; the same "
         "key with another body answers 422, and while the first request runs, 409."
@@ -137,6 +139,9 @@ def idempotent(view_method):
             raise exceptions.ValidationError(
                 {HEADER: [_("Must be 1 to %(max)d characters long.") % {"max": MAX_KEY_LENGTH}]}
             )
+        if any(unicodedata.category(character) == "Cc" for character in key):
+            # A NUL reached PostgreSQL (which refuses it in text) and answered 500.
+            raise exceptions.ValidationError({HEADER: [_("Must not contain control characters.")]})
         fingerprint = _fingerprint(request)
         record, claimed = _claim(principal=_principal(request), key=key, fingerprint=fingerprint)
         if not claimed:
