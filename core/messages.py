@@ -120,15 +120,20 @@ def message_text(stored: dict | None) -> str:
     locale = _locale()
     worded = {name: _worded_param(value, locale) for name, value in params.items()}
     msgid = _CATALOGUE.get(code)
-    if msgid is None:
-        details = ", ".join(f"{name}={text}" for name, text in sorted(worded.items()))
-        return f"{code} ({details})" if details else code
-    try:
-        return gettext(msgid) % worded
-    except (KeyError, ValueError, TypeError):
-        # A translation whose placeholders drifted from the stored parameters: the English
-        # wording still names every parameter (tests/test_translations.py keeps them in step).
-        return msgid % worded
+    if msgid is not None:
+        try:
+            return gettext(msgid) % worded
+        except (KeyError, ValueError, TypeError):
+            pass
+        try:
+            # A translation whose placeholders drifted from the stored parameters: the English
+            # wording still names every parameter (tests/test_translations.py keeps them in step).
+            return msgid % worded
+        except (KeyError, ValueError, TypeError):
+            pass  # a row stored with fewer parameters than its wording names now: shown as stored
+    # A code nobody defines any more, or parameters the wording cannot take: code and parameters.
+    details = ", ".join(f"{name}={text}" for name, text in sorted(worded.items()))
+    return f"{code} ({details})" if details else code
 
 
 def messages_text(stored: list[dict] | None, *, separator: str = "\n") -> str:
