@@ -601,3 +601,22 @@ def test_a_withdrawn_line_cannot_be_reopened_for_matching_the_database_refuses_i
     for status in ("new", "review", "matched"):
         with pytest.raises(IntegrityError), transaction.atomic():
             BankStatementLine.objects.filter(pk=gone.pk).update(match_status=status)
+
+
+@pytest.mark.parametrize("number", ["00012/001", "00000"])
+def test_an_mt940_statement_resent_under_a_new_transaction_reference_is_a_redelivery(number):
+    """``:20:`` is the message's transaction reference (SWIFT MT940 field 20), given per sending —
+    many banks put the time of sending there. The statement is ``:28C:``: a corrected statement
+    sent again with a new ``:20:`` is held, its changed line not added beside the old one."""
+
+    def sent(reference: str, amount: str) -> bytes:
+        data = mt940((2, "1000.00", [(amount, "RE-2026-000035"), ("50.00", "RE-2026-000036")]))
+        return data.replace(b":20:STARTUMSE", f":20:{reference}".encode()).replace(
+            b":28C:00000", f":28C:{number}".encode()
+        )
+
+    first = import_bytes(sent("MT940-2603020815", "119.00"), "morning.sta")
+    again = import_bytes(sent("MT940-2603040930", "191.00"), "corrected.sta")
+
+    assert (first.new_statement_count, again.new_statement_count, again.held_count) == (1, 0, 1)
+    assert live_credits() == Decimal("169.00")

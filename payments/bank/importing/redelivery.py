@@ -4,9 +4,10 @@
 account, kind (statement, intraday report, notification), period (from and to date) and opening
 balance, and — only where the file makes it unique — on the statement number. CAMT's sequence
 number (``ElctrncSeqNb``/``LglSeqNb``), or its ``Stmt/Id`` without one, is unique per account by
-ISO 20022, so it counts. An MT940 ``:20:`` reference such as
-``STARTUMSE`` and a ``:28C:`` number of zeros are constants many German banks send with every
-statement, so they are left out; a CSV export has no number at all (``statement_key``).
+ISO 20022, so it counts. MT940's statement number is ``:28C:``, left out when it is zeros (a
+constant many German banks send); its ``:20:`` is the reference of the message, not of the
+statement (``STARTUMSE`` at many German banks, the time of sending at others), so it never counts;
+a CSV export has no number at all (``statement_key``).
 
 **What the bank sent, compared as a multiset of lines.** A line is identified by its content hash
 (``store.line_content_hash``: the bank's reference ``AcctSvcrRef`` where present, dates, amount,
@@ -59,8 +60,6 @@ TRANSITIONS: dict[tuple[str, str], str] = {
     (Standing.HELD, ACCEPT): Standing.ACTIVE,
     (Standing.HELD, REJECT): Standing.REJECTED,
 }
-# MT940 :20: references that name no statement (sent with every statement by many German banks).
-CONSTANT_REFERENCES = {"STARTUMSE", "STARTUMS", "NONREF", "NOREF", "MT940"}
 DIFF_FIELDS = (
     "amount",
     "credit",
@@ -92,14 +91,11 @@ def statement_key(*, file_format: str, statement_id: str, sequence: str = "") ->
     if file_format == "csv":
         return ""  # the id of a CSV "statement" is the file's hash, not a number the bank gave
     if file_format.startswith("mt940"):
-        reference, _slash, sequence = statement_id.partition("/")
-        parts = []
-        if reference.strip().upper() not in CONSTANT_REFERENCES:
-            parts.append(reference.strip())
-        number = sequence.split("/")[0].strip()
-        if number.strip("0"):
-            parts.append(sequence.strip())
-        return "/".join(parts)
+        # SWIFT MT940: ``:20:`` is the transaction reference of the message, given per sending (a
+        # constant STARTUMSE at many German banks, the time of sending at others), so a statement
+        # sent again may carry another one; the statement's number is ``:28C:`` (number/page).
+        number = sequence.strip() or statement_id.partition("/")[2].strip()  # rows without sequence
+        return number if number.split("/")[0].strip().strip("0") else ""
     if sequence.strip():
         return f"#{sequence.strip()}"
     return statement_id
