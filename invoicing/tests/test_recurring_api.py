@@ -321,3 +321,16 @@ def test_any_create_body_answers_201_or_a_400_problem_never_500(accountant, cust
     if response.status_code == 400:
         assert problem_of(response)["errors"]
         assert RecurringInvoiceTemplate.objects.count() == before
+
+
+def test_moving_the_schedule_after_invoices_were_made_is_a_400_naming_the_field(accountant, customer):
+    template = make_template(customer, start_date=date(2026, 11, 1))
+    recurring_invoices_run(as_of=NOW)  # November and December
+
+    response = client_for(accountant).patch(f"{URL}{template.pk}/", {"day_of_month": 15}, format="json")
+
+    assert pointers(problem_of(response)) == {"#/day_of_month"}
+    template.refresh_from_db()
+    assert template.day_of_month == 1
+    name = client_for(accountant).patch(f"{URL}{template.pk}/", {"name": "Wartung 2027"}, format="json")
+    assert name.status_code == 200, name.content
