@@ -77,7 +77,9 @@ def test_every_history_recording_model_takes_its_actor_from_core_history():
 
     assert {model.__name__ for model in recorded} >= {"Customer", "Contact", "BankAccount", "FollowUpTask"}
     for model in recorded:
-        for records in _history_records_of(model):
+        found = _history_records_of(model)
+        assert found, model  # Django's receiver list changed shape: the check below would pass on nothing
+        for records in found:
             assert records.get_user is history_user, model
 
 
