@@ -124,7 +124,7 @@ def test_the_review_page_says_a_suggestion_is_stale_and_shows_a_fresh_one(accoun
     client = Client()
     client.force_login(accountant)
 
-    response = client.post(QUEUE, {"action": "accept", "match": stale.pk}, follow=True)
+    response = client.post(QUEUE, {"action": "accept", "match": stale.pk}, follow=True, HTTP_ACCEPT_LANGUAGE="en")
 
     assert response.status_code == 200
     (shown,) = [str(message) for message in response.context["messages"]]
@@ -161,7 +161,7 @@ def test_the_admin_refuses_a_second_return_naming_the_first(accountant):
     body = {"reason": "Rücklastschrift", "return_code": "MD06"}
     assert client.post(page(payment, "return"), body).status_code == 302
 
-    again = client.post(page(payment, "return"), body)
+    again = client.post(page(payment, "return"), body, HTTP_ACCEPT_LANGUAGE="en")
 
     assert again.status_code == 200
     (shown,) = again.context["form"].non_field_errors()
