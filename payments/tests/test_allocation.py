@@ -8,6 +8,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils import translation
 
 from customers.tests.factories import make_customer
 from invoicing.models import Invoice, InvoiceEvent
@@ -233,8 +234,10 @@ def test_by_law_costs_come_before_interest_before_principal():
     got = [(a.item_id or a.invoice_id, a.amount) for a in allocations]
     assert got == [(fee.pk, D("5.00")), (interest.pk, D("3.00")), (invoice.pk, D("2.00"))]
     assert {a.rule for a in allocations} == {AllocationRule.BGB_366_367}
-    # Per allocation, the criterion that decided its step (worded when read).
-    assert [a.explanation_text for a in allocations] == [
+    # Per allocation, the criterion that decided its step (worded when read, here in English).
+    with translation.override("en"):
+        shown = [a.explanation_text for a in allocations]
+    assert shown == [
         "§ 367 (1) BGB: costs first",
         "§ 367 (1) BGB: interest before the principal",
         "§ 367 (1) BGB: the principal, after costs and interest",
