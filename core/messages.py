@@ -110,6 +110,11 @@ def _worded_param(value, locale: str) -> str:
     return str(value.get("value", ""))
 
 
+def money_text(amount: Decimal, currency: str) -> str:
+    """An amount worded for the active language (a sentence built when it is shown)."""
+    return format_currency(amount, currency, locale=_locale())
+
+
 def message_text(stored: dict | None) -> str:
     """``stored`` worded in the active language. A code nobody defines any more (an old row) is
     shown with its parameters rather than dropped, so nothing recorded becomes invisible."""

@@ -248,6 +248,7 @@ def test_acceptance_is_refused_while_a_line_it_would_withdraw_is_booked(manager)
         statement_redelivery_decide(statement=held(), decision=ACCEPT, as_of=LATER, by=manager)
 
     assert "Line 1" in str(refused.value) and "already booked" in str(refused.value)
+    assert "EUR" not in str(refused.value) and "€" in str(refused.value)  # worded for the reader
     assert held().standing == Standing.HELD and live_credits() == Decimal("169.00")
 
 

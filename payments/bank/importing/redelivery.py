@@ -43,7 +43,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext, gettext_noop
 
-from core.messages import message, message_define, message_text
+from core.messages import Money, message, message_define, message_text
 from core.roles import Role, role_of
 
 from ...models import BankLineMatch, BankStatement, BankStatementEvent, BankStatementLine, BankStatementStanding
@@ -412,7 +412,7 @@ def statement_redelivery_decide(
                             message(
                                 HELD_LINE_BOOKED,
                                 position=line.position + 1,
-                                amount=f"{'+' if line.credit else '−'}{line.amount} {line.currency}",
+                                amount=Money(line.amount if line.credit else -line.amount, line.currency),
                                 date=line.booking_date or line.value_date,
                             )
                         )

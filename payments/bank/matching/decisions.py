@@ -16,7 +16,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from core.messages import message
+from core.messages import message, money_text
 from customers.models import Customer
 from invoicing.models import DocumentStatus, DocumentType, Invoice
 
@@ -321,7 +321,11 @@ def _refuse_stale(line: BankStatementLine, targets: list[tuple]) -> None:
             message = _(
                 "The suggestion is out of date: invoice %(number)s is open for %(open)s now, not %(amount)s "
                 "(a payment or credit was applied meanwhile). Check the fresh suggestion and accept again."
-            ) % {"number": invoice.number, "open": now, "amount": amount}
+            ) % {
+                "number": invoice.number,
+                "open": money_text(now, invoice.currency),
+                "amount": money_text(amount, invoice.currency),
+            }
             raise SuggestionStale(
                 message,
                 open_amounts={invoice.pk: current.get(invoice.pk, Decimal("0")) for invoice, _amount in targets},
