@@ -128,7 +128,8 @@ def test_the_review_page_says_a_suggestion_is_stale_and_shows_a_fresh_one(accoun
 
     assert response.status_code == 200
     (shown,) = [str(message) for message in response.context["messages"]]
-    assert shown.startswith(f"The suggestion is out of date: invoice {invoice.number} is open for €69.00 now, not €119.00")
+    expected = f"The suggestion is out of date: invoice {invoice.number} is open for €69.00 now, not €119.00"
+    assert shown.startswith(expected)
     line.refresh_from_db()
     assert line.match_status == "review"
     assert line.matches.get(decision="").amount == Decimal("69.00")
