@@ -73,8 +73,14 @@ def _stored_param(value):
         return {"$": "decimal", "value": str(value)}
     if value is None or isinstance(value, bool | int | str):
         return value
+    if isinstance(value, dict) and "code" in value and "params" in value:
+        # A stored message (``message(...)``) as a part of another, e.g. a place in a file or a label.
+        return {"$": "message", "code": value["code"], "params": value["params"]}
+    if isinstance(value, list | tuple):
+        return {"$": "list", "items": [_stored_param(item) for item in value]}
     raise TypeError(
-        f"a message parameter must be Money, a Term, a date, a Decimal, a number or text, not {type(value)}"
+        "a message parameter must be Money, a Term, a date, a Decimal, a number, text, a stored message "
+        f"or a list of these, not {type(value)}"
     )
 
 
@@ -98,6 +104,10 @@ def _worded_param(value, locale: str) -> str:
         return format_currency(Decimal(value["amount"]), value["currency"], locale=locale)
     if kind == "term":
         return gettext(value["value"])
+    if kind == "message":
+        return message_text(value)
+    if kind == "list":
+        return ", ".join(_worded_param(item, locale) for item in value.get("items") or [])
     if kind == "decimal":
         return format_decimal(Decimal(value["value"]), locale=locale)
     if kind == "date":

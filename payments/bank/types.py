@@ -63,6 +63,21 @@ def location_text(location: str) -> str:
     return gettext("line %(line)s") % {"line": match.group(1)}
 
 
+LOCATION_LINE = message_define("bank.location.line", gettext_noop("line %(line)s"))
+LOCATION_LINE_COLUMN = message_define("bank.location.line_column", gettext_noop("line %(line)s, column %(column)s"))
+
+
+def location_param(location: str) -> dict | str:
+    """A stored location as a parameter of a stored message: a line (and column) as a message of
+    its own, worded when the message is read ("Zeile 12"); an element path (CAMT) as it is."""
+    match = _LINE_LOCATION.fullmatch(location or "")
+    if match is None:
+        return location or ""
+    if match.group(2) is not None:
+        return message(LOCATION_LINE_COLUMN, line=int(match.group(1)), column=match.group(2))
+    return message(LOCATION_LINE, line=int(match.group(1)))
+
+
 def quoted(value: str) -> str:
     """A value from the file quoted for an error message, shortened: a message must stay readable."""
     return repr(value if len(value) <= 60 else value[:57] + "...")

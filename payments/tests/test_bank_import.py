@@ -848,3 +848,33 @@ def test_an_intraday_line_in_review_hands_its_suggestions_and_follow_up_task_to_
     task = FollowUpTask.objects.get(kind=UNMATCHED_LINE_TASK_KIND)
     assert task.object_id == str(successor.pk) and task.is_open
     assert unmatched_line_tasks_open(as_of=datetime(2026, 3, 6, 8, 0, tzinfo=UTC)) == 0
+
+
+def test_an_intraday_warning_words_the_line_it_names_in_the_readers_language():
+    """The stored warning keeps the place in the file as a message of its own, so a German
+    reader reads "Zeile 12" inside the German sentence (issue 13), and an old row stays as stored."""
+    from django.utils import translation
+
+    from payments.bank.importing.intraday import intraday_partners
+
+    import_file(camt("camt.052", "RPT-1", entry(remittance="first"), entry(remittance="second")), "report.xml")
+    row = BankStatementLine(
+        amount=Decimal("250.00"),
+        credit=True,
+        currency="EUR",
+        booking_date=DAY,
+        counterparty_iban=PAYER_IBAN,
+        source_location="line 12",
+        position=0,
+    )
+    statement = BankStatement(warnings=intraday_partners(account=ACCOUNT, rows=[row], taken=set())[1])
+
+    with translation.override("en"):
+        assert "(line 12)" in statement.balance_warning
+    with translation.override("de"):
+        assert "(Zeile 12)" in statement.balance_warning and "line" not in statement.balance_warning
+    old = BankStatement(
+        warnings=[{**statement.warnings[0], "params": {**statement.warnings[0]["params"], "location": "line 12"}}]
+    )
+    with translation.override("en"):
+        assert "(line 12)" in old.balance_warning

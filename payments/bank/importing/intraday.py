@@ -26,6 +26,7 @@ from django.utils.translation import gettext_noop
 from core.messages import Money, message, message_define
 
 from ...models import BankStatement, BankStatementKind, BankStatementLine
+from ..types import location_param
 
 BATCH = 2000
 INTRADAY_KINDS = (BankStatementKind.REPORT, BankStatementKind.NOTIFICATION)
@@ -141,7 +142,8 @@ def intraday_partners(
         values = {
             "amount": Money(row.amount if row.credit else -row.amount, row.currency),
             "date": row.booking_date or row.value_date,
-            "location": row.source_location or str(row.position + 1),
+            # Worded when read, like the sentence around it ("Zeile 12", not "line 12").
+            "location": location_param(row.source_location) if row.source_location else str(row.position + 1),
             "count": len(fitting),
         }
         if among != INTRADAY_KINDS:
