@@ -14,6 +14,7 @@ import pytest
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.files.uploadhandler import FileUploadHandler
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Sum
 from django.test import Client
@@ -385,6 +386,40 @@ def test_an_upload_is_refused_while_reading_past_the_limit_and_nothing_is_stored
 
     assert "file" in refused.value.message_dict and "100000" in refused.value.message_dict["file"][0]
     assert source.read_bytes <= 100_000 + 64 * 1024
+    assert not BankStatementImport.objects.exists() and not Job.objects.exists()
+
+
+class CountingUploadHandler(FileUploadHandler):
+    """Stands for Django's own handlers (memory, temporary file): counts what reaches them."""
+
+    received = 0
+
+    def receive_data_chunk(self, raw_data, start):
+        CountingUploadHandler.received += len(raw_data)
+        return raw_data
+
+    def file_complete(self, file_size):
+        return None
+
+
+@pytest.mark.parametrize("headers", [{}, {"HTTP_IDEMPOTENCY_KEY": "upload-1"}])
+def test_an_api_upload_past_the_limit_is_refused_while_the_request_is_read(accountant, settings, headers):
+    """Django spools an upload to a temporary file before the view runs; the limit stops that too
+    (also when an Idempotency-Key makes the body be read before the view's method)."""
+    settings.DEBITOR_STATEMENT_MAX_BYTES = 100_000
+    settings.FILE_UPLOAD_HANDLERS = [
+        f"{__name__}.CountingUploadHandler",
+        "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+    ]
+    CountingUploadHandler.received = 0
+
+    response = client_for(accountant).post(
+        IMPORTS, {"file": SimpleUploadedFile("big.xml", b"x" * 1_000_000)}, **headers
+    )
+
+    assert response.status_code == 400, response.content
+    assert "100000" in str(response.json()["errors"])
+    assert CountingUploadHandler.received <= 100_000
     assert not BankStatementImport.objects.exists() and not Job.objects.exists()
 
 

@@ -29,6 +29,7 @@ from ...services.errors import SuggestionStale
 from ..debits import line_link_return, lines_rematch, relink_returns_enqueue
 from ..importing import statement_import_create
 from ..importing.redelivery import ACCEPT, REJECT, statement_redelivery_decide
+from ..importing.upload import statement_upload_limit, statement_upload_refusal
 from ..matching import line_accept, line_assign_to_customer, line_ignore, line_suggest
 from .filters import BankImportFilter, BankStatementFilter, BankStatementLineFilter
 from .serializers import (
@@ -62,6 +63,14 @@ class BankImportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
     ordering = ["-created_at", "-id"]
     parser_classes = [MultiPartParser, FormParser]
 
+    size_limit = None
+
+    def initial(self, request, *args, **kwargs):
+        if self.action == "create":
+            # Before anything reads the body: authentication's CSRF check, the Idempotency-Key fingerprint.
+            self.size_limit = statement_upload_limit(request._request)
+        super().initial(request, *args, **kwargs)
+
     @extend_schema(
         request={"multipart/form-data": BankImportUploadSerializer},
         responses={
@@ -79,6 +88,8 @@ class BankImportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
         The same file again, also at the same moment, answers 200 with the earlier import and
         ``duplicate: true``. The file is read in chunks and refused (400) as soon as it passes the limit."""
         payload = BankImportUploadSerializer(data=request.data)
+        if self.size_limit is not None and self.size_limit.refused:
+            raise ApiValidationError(statement_upload_refusal().message_dict)
         payload.is_valid(raise_exception=True)
         upload = payload.validated_data["file"]
         try:

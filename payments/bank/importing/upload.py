@@ -18,6 +18,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.core.files.storage import default_storage
+from django.core.files.uploadhandler import FileUploadHandler, StopUpload
 from django.db import IntegrityError, connection, transaction
 from django.utils.text import get_valid_filename
 from django.utils.translation import gettext, gettext_noop
@@ -127,6 +128,39 @@ def _chunks(source) -> Iterator[bytes]:
         return
     while chunk := source.read(CHUNK_BYTES):
         yield chunk
+
+
+class StatementUploadLimit(FileUploadHandler):
+    """Stops reading an uploaded file out of the request body once it passes the statement limit.
+
+    Without it Django spools the whole upload to a temporary file before the view runs, so a huge
+    upload fills the disk before ``_spool`` could refuse it. Installed first on a request whose body
+    is not parsed yet (``statement_upload_limit``); the rest of the body is read and discarded, and
+    ``refused`` tells the view to answer with ``statement_upload_refusal``."""
+
+    def __init__(self, request=None, *, limit: int):
+        super().__init__(request)
+        self.limit, self.refused = limit, False
+
+    def receive_data_chunk(self, raw_data, start):
+        if start + len(raw_data) > self.limit:
+            self.refused = True
+            raise StopUpload(connection_reset=False)
+        return raw_data
+
+    def file_complete(self, file_size):
+        return None
+
+
+def statement_upload_limit(request) -> StatementUploadLimit:
+    """Put the size limit in front of ``request``'s upload handlers (before its body is read)."""
+    handler = StatementUploadLimit(request, limit=statement_max_bytes())
+    request.upload_handlers.insert(0, handler)
+    return handler
+
+
+def statement_upload_refusal() -> ValidationError:
+    return _too_large(statement_max_bytes())
 
 
 def _too_large(limit: int) -> ValidationError:
