@@ -11,7 +11,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from core.messages import message, message_define
+from core.messages import Term, message, message_define
 from invoicing.models import DocumentStatus, DocumentType, Invoice
 
 from ..models import Allocation, AllocationRule, OpenItem, OpenItemKind, Payment, PaymentStatus
@@ -47,6 +47,15 @@ LAW_YOUNGER = message_define(
 LAW_PRO_RATA = message_define(
     "payments.law.pro_rata", gettext_noop("§ 366 (2) BGB: of equal age, pro rata with %(others)s")
 )
+# The open items of equal age a pro rata share names: an invoice by its number, another item by
+# its kind and number, worded when read ("Mahngebühr #12") like the sentence around it.
+ITEM_LABEL = message_define("payments.item_label", gettext_noop("%(kind)s #%(number)s"))
+ITEM_KIND_TERMS = {
+    OpenItemKind.DUNNING_FEE: gettext_noop("dunning fee"),
+    OpenItemKind.RETURN_FEE: gettext_noop("return fee"),
+    OpenItemKind.OTHER_COST: gettext_noop("other costs"),
+    OpenItemKind.DEFAULT_INTEREST: gettext_noop("default interest"),
+}
 LAW_ONLY = message_define("payments.law.only", gettext_noop("§ 366 (2) BGB: the only open debt"))
 LAW_ALL = message_define("payments.law.all", gettext_noop("§ 366 (2) BGB: the payment covers every open debt in full"))
 # A text worded before explanations were stored as messages (or typed by a person), kept as it is.
@@ -86,10 +95,18 @@ def by_law_explanation(groups: list[list], plan: list[tuple], money: Decimal) ->
             else:
                 why.append(message(LAW_OLDER if later else LAW_YOUNGER, due=due))
         if len(group) > 1:
-            others = ", ".join(target_label(t) for t in group if t is not target)
+            others = [_label_param(t) for t in group if t is not target]
             why.append(message(LAW_PRO_RATA, others=others))
         reasons[_target_key(target)] = [item for item in why if item is not None]
     return reasons
+
+
+def _label_param(target):
+    """A target named in a stored message: the invoice number, or an open item's kind (a ``Term``,
+    translated when read) and number."""
+    if isinstance(target, Invoice):
+        return target_label(target)
+    return message(ITEM_LABEL, kind=Term(ITEM_KIND_TERMS[target.kind]), number=target.pk)
 
 
 def _target_key(target) -> tuple:

@@ -199,3 +199,22 @@ def test_every_allocation_by_law_is_explained_by_the_criterion_that_ordered_it(d
                                 ("costs", "interest", "principal", "due", "not_due", "older", "younger")}  # fmt: skip
         with translation.override("en"):
             assert all(message_text(item).startswith("§ 36") for item in reasons[_target_key(target)])
+
+
+def test_pro_rata_names_the_other_open_items_in_the_readers_language():
+    """The open items a pro rata share names are stored as kind and number, worded when read
+    (issue 13): a German reader reads "Mahngebühr #…", an English one "dunning fee #…"."""
+    from payments.tests.factories import make_open_item
+
+    customer = make_customer()
+    first = make_open_item(customer=customer, kind="dunning_fee", amount="5.00")
+    second = make_open_item(customer=customer, kind="dunning_fee", amount="5.00")
+
+    allocations = payment_allocate_by_law(payment=make_payment(customer=customer, amount="4.00"), as_of=T0)
+
+    stored = Allocation.objects.get(pk=next(a.pk for a in allocations if a.item_id == first.pk))
+    with translation.override("en"):
+        assert f"pro rata with dunning fee #{second.pk}" in stored.explanation_text
+    with translation.override("de"):
+        assert f"Mahngebühr #{second.pk}" in stored.explanation_text
+        assert "dunning fee" not in stored.explanation_text
