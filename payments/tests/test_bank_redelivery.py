@@ -309,6 +309,10 @@ def test_the_admin_shows_the_changes_and_lets_a_manager_decide(manager, accounta
 
     page = as_manager.get(f"/admin/payments/bankstatement/{pk}/change/")
     assert page.status_code == 200 and "Added: line 2" in page.content.decode()
+    # Worded for the reader: no stored JSON (hashes, held lines, message codes) on the page.
+    assert "&quot;booking_date&quot;" not in page.content.decode()
+    german = as_manager.get(f"/admin/payments/bankstatement/{pk}/change/", HTTP_ACCEPT_LANGUAGE="de")
+    assert "Hinzugekommen" in german.content.decode() and "\xa0€" in german.content.decode()
     assert as_accountant.get(url).status_code == 403
     assert as_accountant.post(url, {"decision": REJECT}).status_code == 403
     response = as_manager.post(url, {"decision": REJECT, "reason": "Test"})

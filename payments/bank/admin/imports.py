@@ -12,6 +12,7 @@ from django.template.defaultfilters import filesizeformat
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -229,6 +230,9 @@ class DecisionForm(forms.Form):
     )
 
 
+STATEMENT_JSON_FIELDS = ["warnings", "line_hashes", "held_lines", "changes"]
+
+
 @admin.register(BankStatement)
 class BankStatementAdmin(ChangeListWriteGuard, MatchingProgressColumn, ReadOnlyAdmin):
     matching_progress = staticmethod(statements_matching_progress)
@@ -248,12 +252,10 @@ class BankStatementAdmin(ChangeListWriteGuard, MatchingProgressColumn, ReadOnlyA
     search_fields = ["statement_id", "account_iban"]
     ordering = ["-to_date", "-id"]
     list_select_related = ["statement_import"]
+    # The stored JSON (messages, hashes, held lines, the diff) is shown worded, never raw.
+    exclude = STATEMENT_JSON_FIELDS
     readonly_fields = [
-        *(
-            f.name
-            for f in BankStatement._meta.fields
-            if f.name not in {"warnings", "line_hashes", "held_lines", "changes"}
-        ),
+        *(f.name for f in BankStatement._meta.fields if f.name not in STATEMENT_JSON_FIELDS),
         "warning_shown",
         "changes_shown",
         "events_shown",
@@ -288,7 +290,9 @@ class BankStatementAdmin(ChangeListWriteGuard, MatchingProgressColumn, ReadOnlyA
     def changes_shown(self, obj):
         if not obj.changes:
             return "—"
-        listed = format_html_join("", "<li>{}</li>", ((change_text(change),) for change in obj.changes))
+        listed = format_html_join(
+            "", "<li>{}</li>", ((change_text(change, currency=obj.currency),) for change in obj.changes)
+        )
         link = ""
         if obj.standing == BankStatementStanding.HELD:
             link = format_html(
@@ -308,7 +312,7 @@ class BankStatementAdmin(ChangeListWriteGuard, MatchingProgressColumn, ReadOnlyA
             "<div>{} · {} · {} {}</div>",
             (
                 (
-                    timezone.localtime(event.at).strftime("%Y-%m-%d %H:%M"),
+                    date_format(timezone.localtime(event.at), "SHORT_DATETIME_FORMAT"),
                     event.get_kind_display(),
                     event.by or (gettext(event.actor) if event.actor else "—"),  # "bank statement import"
                     f"· {event.reason}" if event.reason else "",
@@ -363,7 +367,9 @@ class BankStatementAdmin(ChangeListWriteGuard, MatchingProgressColumn, ReadOnlyA
                 "changed ones; it is refused while a line it would withdraw is booked. Rejecting keeps the earlier "
                 "delivery. Nothing is deleted."
             ),
-            format_html_join("", "<li>{}</li>", ((change_text(change),) for change in statement.changes)),
+            format_html_join(
+                "", "<li>{}</li>", ((change_text(change, currency=statement.currency),) for change in statement.changes)
+            ),
             statement.balance_warning,
         )
         return TemplateResponse(

@@ -175,7 +175,7 @@ class BankStatementSerializer(NamedEnumModelSerializer):
 
     @extend_schema_field(StatementChangeSerializer(many=True))
     def get_changes(self, obj) -> list[dict]:
-        return [{**change, "text": change_text(change)} for change in obj.changes]
+        return [{**change, "text": change_text(change, currency=obj.currency)} for change in obj.changes]
 
     class Meta:
         model = BankStatement

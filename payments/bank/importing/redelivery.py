@@ -41,9 +41,10 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.formats import date_format
 from django.utils.translation import gettext, gettext_noop
 
-from core.messages import Money, message, message_define, message_text
+from core.messages import Money, message, message_define, message_text, money_text
 from core.roles import Role, role_of
 
 from ...models import BankLineMatch, BankStatement, BankStatementEvent, BankStatementLine, BankStatementStanding
@@ -486,15 +487,18 @@ def statement_redelivery_decide(
     return statement
 
 
-def change_text(change: dict) -> str:
-    """One change in words, in the active language (admin and API)."""
+def change_text(change: dict, *, currency: str) -> str:
+    """One change in words, in the active language (admin and API); ``currency``: the statement's."""
 
     def line_words(values: dict) -> str:
-        sign = "+" if values.get("credit") else "−"
+        amount = Decimal(str(values.get("amount") or "0"))
+        amount = amount if values.get("credit") else -amount
+        shown = money_text(amount, values.get("currency") or currency)
         when = values.get("booking_date") or values.get("value_date") or ""
+        when = date_format(date.fromisoformat(str(when)), "SHORT_DATE_FORMAT") if when else ""
         who = values.get("counterparty_name") or values.get("counterparty_iban") or ""
         reference = values.get("account_servicer_reference") or ""
-        parts = [f"{sign}{values.get('amount', '')}", str(when), who, reference]
+        parts = [shown, when, who, reference]
         return " · ".join(part for part in parts if part)
 
     if change["change"] == "added":
