@@ -381,6 +381,20 @@ VATEX: dict[str, dict[str, str]] = {
 }
 
 
+# The VAT category (UNCL 5305, BT-118) a code is used with, after the usage notes of the CEF VATEX
+# list and BR-AE-10, BR-G-10, BR-IC-10, BR-O-10: the reverse charge, export, intra-community and
+# not-subject codes belong to their own category; every other code (articles 79-C to 309, the
+# margin schemes D, F, I, J, the French CGI articles, franchise and credit note) to exempt (E).
+# The validator's code list (BR-CL-22) checks only that a code exists, not its category.
+_CATEGORY = {
+    "VATEX-EU-AE": "AE",
+    "VATEX-FR-AE": "AE",
+    "VATEX-EU-G": "G",
+    "VATEX-EU-IC": "K",
+    "VATEX-EU-O": "O",
+}
+
+
 def normalise_vatex(code: str) -> str:
     """A code as the list writes it: upper case, no surrounding spaces (``vatex-eu-132-1a`` is VATEX-EU-132-1A)."""
     return str(code or "").strip().upper()
@@ -388,6 +402,14 @@ def normalise_vatex(code: str) -> str:
 
 def is_vatex(code: str) -> bool:
     return normalise_vatex(code) in VATEX
+
+
+def vatex_category(code: str) -> str | None:
+    """The VAT category code (E, AE, G, K, O) a VATEX code is used with; None for an unknown code."""
+    code = normalise_vatex(code)
+    if code not in VATEX:
+        return None
+    return _CATEGORY.get(code, "E")
 
 
 def vatex_text(code: str, language: str) -> str:

@@ -9,6 +9,18 @@ import sys
 from pathlib import Path
 
 DE = {
+    # issue 13: VATEX codes refused on lines of another VAT category
+    "%(code)s is the code for category %(belongs)s, not for an exempt line (%(category)s); use an "
+    "exemption code, e.g. VATEX-EU-132-1I for education, or state the reason as text.": (
+        "%(code)s ist der Code für die Kategorie %(belongs)s, nicht für eine steuerfreie Position "
+        "(%(category)s); verwenden Sie einen Befreiungscode, z. B. VATEX-EU-132-1I für Bildung, "
+        "oder geben Sie den Befreiungsgrund als Text an."
+    ),
+    "%(code)s is the code for category %(belongs)s, but this line is %(category)s; remove the "
+    "exemption code or change the line's VAT category.": (
+        "%(code)s ist der Code für die Kategorie %(belongs)s, diese Position hat aber %(category)s; "
+        "entfernen Sie den Befreiungscode oder ändern Sie die Umsatzsteuerkategorie der Position."
+    ),
     # issue 13: review of invoicing (recurring schedules)
     "Invoices were already made on this schedule. To bill on another day or interval, "
     "end this recurring invoice and create a new one.": "Nach diesem Zeitplan wurden bereits Rechnungen erstellt. "

@@ -21,7 +21,7 @@ from ..models import (
     VatCategory,
     VatRate,
 )
-from ..vatex import is_vatex, normalise_vatex
+from ..vatex import is_vatex, normalise_vatex, vatex_category
 from .unit_codes import is_unit_code
 
 # BT-12, BT-11 (with the name CII requires), BG-9: copied onto credit notes as well.
@@ -172,12 +172,14 @@ def _drawable(errors: dict, path: str, text: str) -> None:
         errors.setdefault(path, []).append(undrawable_message(chars))
 
 
-def exemption_problems(reason: str, code: str) -> list[tuple[str, str]]:
-    """(field, message) for an exempt line (category E) without a stated legal basis.
+def exemption_problems(reason: str, code: str, category: str = VatCategory.EXEMPT) -> list[tuple[str, str]]:
+    """(field, message) for a line's exemption: a VATEX code it cannot carry, or an exempt line
+    (category E) without a stated legal basis.
 
     BR-E-10 wants a reason text or a code, and § 14 (4) Nr. 8 UStG the legal basis on the printed
     invoice: a reason text, or a VATEX code whose text is printed (invoicing.vatex). A code that is
-    not on the VATEX list would be refused by BR-CL-22 and could print nothing.
+    not on the VATEX list would be refused by BR-CL-22 and could print nothing; a code of another
+    category (VATEX-EU-AE on an exempt line) would print a legal basis the line does not have.
     """
     code = normalise_vatex(code)
     if code and not is_vatex(code):
@@ -191,6 +193,21 @@ def exemption_problems(reason: str, code: str) -> list[tuple[str, str]]:
                 % {"code": repr(code)},
             )
         ]
+    if code and (belongs := vatex_category(code)) != category:
+        words = {"code": code, "belongs": VatCategory(belongs).label, "category": VatCategory(category).label}
+        if category == VatCategory.EXEMPT:
+            message = _(
+                "%(code)s is the code for category %(belongs)s, not for an exempt line (%(category)s); use an "
+                "exemption code, e.g. VATEX-EU-132-1I for education, or state the reason as text."
+            )
+        else:
+            message = _(
+                "%(code)s is the code for category %(belongs)s, but this line is %(category)s; remove the "
+                "exemption code or change the line's VAT category."
+            )
+        return [("exemption_code", message % words)]
+    if category != VatCategory.EXEMPT:
+        return []
     if not ((reason or "").strip() or code):
         return [
             (
@@ -472,8 +489,8 @@ def clean_lines(lines: list[dict], *, on: date) -> list[dict]:
         row["unit_code"] = unit
         category, rate = _clean_vat(errors, path, data, on=on)
         row["vat_category"], row["vat_rate"] = category, rate
-        if category == VatCategory.EXEMPT:
-            for field, message in exemption_problems(row["exemption_reason"], row["exemption_code"]):
+        if category in VatCategory.values:
+            for field, message in exemption_problems(row["exemption_reason"], row["exemption_code"], category):
                 errors.setdefault(f"{path}.{field}", []).append(message)
         clean_rows.append(row)
     if errors:

@@ -52,8 +52,8 @@ def _check_complete(invoice: Invoice, lines: list, allowances: list, *, supply_d
     if VatCategory.NOT_SUBJECT in categories and len(categories) > 1:
         errors.setdefault("lines", []).append(_("An invoice with category O has only category O lines (BR-O-11)."))
     for index, line in enumerate(lines):
-        if line.vat_category == VatCategory.EXEMPT:
-            for path, message in exemption_problems(line.exemption_reason, line.exemption_code):
+        if line.vat_category in VatCategory.values:
+            for path, message in exemption_problems(line.exemption_reason, line.exemption_code, line.vat_category):
                 errors.setdefault(f"lines.{index}.{path}", []).append(message)
     _merge(errors, _undrawable_texts(invoice, customer, lines, allowances))
     # The draft was checked against the rates of its dates then; the dates may have moved since.

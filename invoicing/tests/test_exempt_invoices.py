@@ -47,7 +47,7 @@ from invoicing.tests.factories import (
 )
 from invoicing.tests.test_einvoice_cii import NS, SETTLEMENT, XRECHNUNG_CONTACT, xrechnung_customer
 from invoicing.tests.test_invoice_pdf_content import render
-from invoicing.vatex import VATEX, vatex_text
+from invoicing.vatex import VATEX, vatex_category, vatex_text
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("invoicing_setup")]
 
@@ -203,6 +203,77 @@ def test_issuing_an_old_draft_with_an_unknown_code_is_refused_naming_the_line():
     assert "lines.0.exemption_code" in caught.value.message_dict
 
 
+@pytest.mark.usefixtures("english")  # the assertions quote the English wording
+@pytest.mark.parametrize(
+    ("category", "code", "belongs"),
+    [
+        ("E", "VATEX-EU-AE", "reverse charge"),
+        ("E", "VATEX-EU-G", "export outside the EU"),
+        ("E", "VATEX-EU-IC", "intra-community supply"),
+        ("E", "vatex-eu-o", "not subject to VAT"),
+        ("AE", "VATEX-EU-132-1I", "exempt"),
+        ("K", "VATEX-EU-G", "export outside the EU"),
+        ("S", "VATEX-EU-79-C", "exempt"),
+    ],
+)
+def test_a_vatex_code_of_another_category_is_refused_on_its_line_naming_the_code_and_its_category(
+    category, code, belongs
+):
+    with pytest.raises(ValidationError) as caught:
+        make_draft(
+            lines=[
+                line(),
+                line(
+                    vat_category=category,
+                    vat_rate="0" if category != "S" else "19",
+                    exemption_reason="Steuerfrei",
+                    exemption_code=code,
+                ),
+            ]
+        )
+
+    (message,) = caught.value.message_dict["lines.1.exemption_code"]
+    assert code.upper() in message and belongs in message
+    assert "lines.0.exemption_code" not in caught.value.message_dict
+
+
+def test_every_vatex_code_is_accepted_exactly_on_lines_of_its_own_category():
+    expected = {"VATEX-EU-AE": "AE", "VATEX-FR-AE": "AE", "VATEX-EU-G": "G", "VATEX-EU-IC": "K", "VATEX-EU-O": "O"}
+    for code in ("VATEX-EU-D", "VATEX-EU-F", "VATEX-EU-I", "VATEX-EU-J", "VATEX-EU-79-C", "VATEX-EU-309"):
+        assert vatex_category(code) == "E"
+    for category in ("E", "AE", "K", "G", "O", "S"):
+        rows = [
+            line(vat_category=category, vat_rate="19" if category == "S" else "0", exemption_code=code)
+            for code in VATEX
+        ]
+        try:
+            clean_lines(rows, on=D0)
+            refused = set()
+        except ValidationError as caught:
+            refused = {key for key in caught.message_dict}
+        accepted = {code for index, code in enumerate(VATEX) if f"lines.{index}.exemption_code" not in refused}
+        assert accepted == {code for code in VATEX if expected.get(code, "E") == category}, category
+        assert refused <= {f"lines.{index}.exemption_code" for index in range(len(VATEX))}
+
+
+def test_the_breakdown_codes_of_the_special_categories_are_codes_of_their_category():
+    from invoicing.services.snapshots import EXEMPTION_CODES
+
+    assert all(vatex_category(code) == category for category, code in EXEMPTION_CODES.items())
+
+
+@pytest.mark.usefixtures("english")  # the assertions quote the English wording
+def test_issuing_an_old_draft_with_a_code_of_another_category_is_refused_naming_the_line():
+    draft = make_draft(lines=[line(), exempt("", "VATEX-EU-132-1I")])
+    draft.lines.filter(vat_category="E").update(exemption_code="VATEX-EU-AE")  # stored before the check
+
+    with pytest.raises(InvoiceIssueError) as caught:
+        invoice_issue(invoice=draft, as_of=T0)
+
+    (message,) = caught.value.message_dict["lines.1.exemption_code"]
+    assert "VATEX-EU-AE" in message and "reverse charge" in message
+
+
 def test_the_vatex_list_is_the_code_list_the_official_validator_checks():
     from invoicing.einvoice.validation import CODEDB_NAME, RULES_DIR
 
@@ -258,6 +329,16 @@ def test_an_unknown_vatex_code_is_refused_on_the_admin_line_row():
 
     assert not form.is_valid()
     assert "VATEX-EU-999" in " ".join(form.errors["exemption_code"])
+
+
+@pytest.mark.usefixtures("english")  # the assertions quote the English wording
+def test_a_vatex_code_of_another_category_is_refused_on_the_admin_line_row():
+    from invoicing.forms import InvoiceLineForm
+
+    form = InvoiceLineForm(data={**exempt("", "VATEX-EU-G"), "position": 1}, invoice=None)
+
+    assert not form.is_valid()
+    assert "export outside the EU" in " ".join(form.errors["exemption_code"])
 
 
 def test_an_emoji_in_the_invoice_note_is_refused_at_draft_check():
