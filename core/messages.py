@@ -26,7 +26,7 @@ from decimal import Decimal
 from babel.dates import format_date, format_datetime
 from babel.numbers import format_currency, format_decimal
 from django.utils import timezone, translation
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext
 
 BABEL_LOCALES = {"de": "de_DE", "en": "en_GB"}
 _CATALOGUE: dict[str, str] = {}
@@ -44,6 +44,7 @@ class Term:
     parameter, e.g. the name of a field: translated when read, like the message around it."""
 
     msgid: str
+    context: str = ""  # the msgctxt of a word marked with pgettext (a status, say); "" for gettext
 
 
 def message_define(code: str, msgid: str) -> str:
@@ -64,6 +65,8 @@ def _stored_param(value):
     if isinstance(value, Money):
         return {"$": "money", "amount": str(value.amount), "currency": value.currency}
     if isinstance(value, Term):
+        if value.context:
+            return {"$": "term", "value": value.msgid, "context": value.context}
         return {"$": "term", "value": value.msgid}
     if isinstance(value, datetime):
         return {"$": "datetime", "value": value.isoformat()}
@@ -103,6 +106,8 @@ def _worded_param(value, locale: str) -> str:
     if kind == "money":
         return format_currency(Decimal(value["amount"]), value["currency"], locale=locale)
     if kind == "term":
+        if value.get("context"):
+            return pgettext(value["context"], value["value"])
         return gettext(value["value"])
     if kind == "message":
         return message_text(value)

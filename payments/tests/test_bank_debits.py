@@ -347,7 +347,7 @@ def test_a_return_of_another_amount_waits_in_review_naming_the_difference(collec
     line = only_line(credit=False)
     assert line.match_status == "review"
     (suggestion,) = line.matches.filter(decision="")
-    assert "amount 59.50 differs from the line's 50.00" in suggestion.explanation
+    assert "amount €59.50 differs from the line's €50.00" in suggestion.explanation
     assert return_tasks().count() == 1
 
 
@@ -612,8 +612,8 @@ def test_linking_a_return_to_a_payment_that_does_not_fit_is_refused_with_the_rea
 
     assert refused.value.message_dict == {
         "payment": [
-            f"Payment #{collected['anna_payment'].pk} cannot be linked: the payment's amount 59.50 differs "
-            "from the line's 119.00."
+            f"Payment #{collected['anna_payment'].pk} cannot be linked: the payment's amount €59.50 differs "
+            "from the line's €119.00."
         ]
     }
     line.refresh_from_db()
@@ -820,7 +820,7 @@ def test_the_api_links_a_return_and_refuses_bad_input(collected, accountant):
     wrong = problem_of(client.post(url, {"payment": collected["bernd_payment"].pk}, format="json"))
     assert {e["pointer"] for e in missing["errors"]} == {"#/payment"}
     assert {e["pointer"] for e in unknown["errors"]} == {"#/payment"}
-    assert "differs from the line's 59.50" in wrong["errors"][0]["message"]
+    assert "differs from the line's €59.50" in wrong["errors"][0]["message"]
 
     response = client.post(url, {"payment": collected["anna_payment"].pk}, format="json")
     assert response.status_code == 200, response.content
@@ -930,3 +930,23 @@ def test_a_linked_return_stores_its_signals_as_messages_worded_in_the_readers_la
         assert decision.explanation_text == "linked by accountant; chosen by hand; bank charges €3.00"
     with translation.override("de"):
         assert "3,00\xa0€" in decision.explanation_text
+
+
+def test_why_a_payment_does_not_fit_a_return_is_worded_in_the_readers_language(collected):
+    """The not-fitting signal is stored as a message with typed amounts (issue 13), so the same
+    suggestion reads in English and in German; an old row shows the detail stored with it."""
+    from django.utils import translation
+
+    import_file(camt("RET-1", returned("2026-12-08", "50.00", e2e="E2E-DD-1")))
+    (suggestion,) = only_line(credit=False).matches.filter(decision="")
+
+    (not_fitting,) = [s for s in suggestion.signals if s["code"] == "not_fitting"]
+    assert not_fitting["params"]["line"] == {"$": "money", "amount": "50.00", "currency": "EUR"}
+    with translation.override("en"):
+        assert "the payment's amount €59.50 differs from the line's €50.00" in suggestion.explanation_text
+    with translation.override("de"):
+        assert "59,50\xa0€" in suggestion.explanation_text and "differs" not in suggestion.explanation_text
+    old = {"code": "not_fitting", "weight": 0, "detail": "worded then"}
+    suggestion.signals = [s if s["code"] != "not_fitting" else old for s in suggestion.signals]
+    with translation.override("en"):
+        assert "worded then" in suggestion.explanation_text

@@ -38,7 +38,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from core.messages import Money, message, message_define
+from core.messages import Money, Term, message, message_define, message_text
 from customers.models import BankAccount
 
 from ...models import BankLineMatch, BankStatementLine, Payment, PaymentSource, PaymentStatus
@@ -82,11 +82,15 @@ class ReturnCandidate:
 
     payment: Payment
     signals: list[dict] = field(default_factory=list)
-    problem: str = ""
+    problem_message: dict | None = None  # why it does not fit (``fit_problem_message``)
+
+    @property
+    def problem(self) -> str:
+        return message_text(self.problem_message)
 
     @property
     def fits(self) -> bool:
-        return not self.problem
+        return not self.problem_message
 
     @property
     def codes(self) -> set[str]:
@@ -268,32 +272,48 @@ def _already_returned_by(payment: Payment, line: BankStatementLine) -> BankState
     return row.line if row else None
 
 
-def fit_problem(line: BankStatementLine, payment: Payment) -> str:
-    """Why this payment cannot be what the line takes back ("" when it can)."""
+NOT_SAME_CURRENCY = message_define(
+    "bank.return.not_same_currency", gettext_noop("the payment is in %(payment)s, the line in %(line)s")
+)
+NOT_SAME_AMOUNT_CHARGES = message_define(
+    "bank.return.not_same_amount_charges",
+    gettext_noop("the payment's amount %(payment)s is neither the line's %(line)s nor %(net)s without charges"),
+)
+NOT_SAME_AMOUNT = message_define(
+    "bank.return.not_same_amount", gettext_noop("the payment's amount %(payment)s differs from the line's %(line)s")
+)
+RETURNED_BY_LINE = message_define(
+    "bank.return.returned_by_line",
+    gettext_noop("the payment was already returned by the statement line of %(date)s (#%(line)s)"),
+)
+ALREADY_RETURNED = message_define("bank.return.already_returned", gettext_noop("the payment was already returned"))
+NOT_COMPLETED = message_define("bank.return.not_completed", gettext_noop("the payment is %(status)s, not completed"))
+
+
+def fit_problem_message(line: BankStatementLine, payment: Payment) -> dict | None:
+    """Why this payment cannot be what the line takes back, as a stored message (worded when
+    read, ``core.messages``); None when it can."""
     if payment.currency != line.currency:
-        return _("the payment is in %(payment)s, the line in %(line)s") % {
-            "payment": payment.currency,
-            "line": line.currency,
-        }
+        return message(NOT_SAME_CURRENCY, payment=payment.currency, line=line.currency)
     if payment.amount not in returned_amounts(line):
+        amounts = {"payment": Money(payment.amount, payment.currency), "line": Money(line.amount, line.currency)}
         if line.charges:
-            message = _("the payment's amount %(payment)s is neither the line's %(line)s nor %(net)s without charges")
-            return message % {"payment": payment.amount, "line": line.amount, "net": line.amount - line.charges}
-        return _("the payment's amount %(payment)s differs from the line's %(line)s") % {
-            "payment": payment.amount,
-            "line": line.amount,
-        }
+            return message(NOT_SAME_AMOUNT_CHARGES, **amounts, net=Money(line.amount - line.charges, line.currency))
+        return message(NOT_SAME_AMOUNT, **amounts)
     if payment.status == PaymentStatus.RETURNED:
         earlier = _already_returned_by(payment, line)
         if earlier is not None:
-            return _("the payment was already returned by the statement line of %(date)s (#%(line)s)") % {
-                "date": date_format(line_date(earlier), "SHORT_DATE_FORMAT") if line_date(earlier) else "—",
-                "line": earlier.pk,
-            }
-        return _("the payment was already returned")
+            return message(RETURNED_BY_LINE, date=line_date(earlier) or "—", line=earlier.pk)
+        return message(ALREADY_RETURNED)
     if payment.status != PaymentStatus.COMPLETED:
-        return _("the payment is %(status)s, not completed") % {"status": payment.get_status_display()}
-    return ""
+        # The status values are the msgids of their labels (``PaymentStatus``, context "payment status").
+        return message(NOT_COMPLETED, status=Term(payment.status, context="payment status"))
+    return None
+
+
+def fit_problem(line: BankStatementLine, payment: Payment) -> str:
+    """Why this payment cannot be what the line takes back, in the active language ("" when it can)."""
+    return message_text(fit_problem_message(line, payment))
 
 
 def return_candidates(line: BankStatementLine) -> tuple[list[ReturnCandidate], str]:
@@ -310,7 +330,7 @@ def return_candidates(line: BankStatementLine) -> tuple[list[ReturnCandidate], s
             if code not in candidate.codes:
                 candidate.signals.append(signal)
     for candidate in by_payment.values():
-        candidate.problem = fit_problem(line, candidate.payment)
+        candidate.problem_message = fit_problem_message(line, candidate.payment)
         if candidate.fits and line.charges and candidate.payment.amount != line.amount:
             detail = message(
                 PLUS_CHARGES,

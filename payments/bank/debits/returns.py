@@ -122,6 +122,13 @@ def _link(
     return decision
 
 
+def _not_fitting(candidate: ReturnCandidate) -> list[dict]:
+    stored = candidate.problem_message
+    if not stored:
+        return []
+    return [{"code": "not_fitting", "weight": 0, "message": stored["code"], "params": stored["params"]}]
+
+
 def _review(
     *, line: BankStatementLine, candidates: list[ReturnCandidate], why: str, as_of: datetime, open_task: bool
 ) -> None:
@@ -137,11 +144,8 @@ def _review(
                 amount=candidate.payment.amount,
                 confidence=candidate.confidence,
                 explanation=candidate.explanation,
-                # Why a payment does not fit is worded now (``fit_problem``); the signals are messages.
-                signals=[
-                    *candidate.signals,
-                    *([{"code": "not_fitting", "weight": 0, "detail": candidate.problem}] if candidate.problem else []),
-                ],
+                # Why a payment does not fit is a message too, worded when read (``fit_problem_message``).
+                signals=[*candidate.signals, *_not_fitting(candidate)],
                 rank=rank,
                 payment=candidate.payment,
                 created_at=as_of,
