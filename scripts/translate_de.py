@@ -9,6 +9,8 @@ import sys
 from pathlib import Path
 
 DE = {
+    # issue 13: message wording (open items named in a pro rata explanation)
+    "%(kind)s #%(number)s": "%(kind)s #%(number)s",
     # issue 13: VATEX codes refused on lines of another VAT category
     "%(code)s is the code for category %(belongs)s, not for an exempt line (%(category)s); use an "
     "exemption code, e.g. VATEX-EU-132-1I for education, or state the reason as text.": (
