@@ -9,6 +9,9 @@ import sys
 from pathlib import Path
 
 DE = {
+    # issue 13: statement period labels (a date range reads "von … bis", never "nach")
+    "period from": "Zeitraum von",
+    "period to": "Zeitraum bis",
     # issue 13: message wording (open items named in a pro rata explanation)
     "%(kind)s #%(number)s": "%(kind)s #%(number)s",
     # issue 13: VATEX codes refused on lines of another VAT category
