@@ -286,7 +286,7 @@ def run_size(*, path: str, reference: int, profile: bool = False) -> dict:
     from payments.models import BankStatement, BankStatementLine
 
     settings.DEBITOR_STATEMENT_MAX_BYTES = 256 * 1024 * 1024
-    as_of = timezone.make_aware(datetime(AS_OF.year, AS_OF.month, AS_OF.day, 7, 0))
+    as_of = datetime(AS_OF.year, AS_OF.month, AS_OF.day, 7, 0, tzinfo=timezone.get_current_timezone())
     data = Path(path).read_bytes()
     rss_before = peak_rss_mb()
     started = time.perf_counter()

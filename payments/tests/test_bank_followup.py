@@ -39,7 +39,7 @@ _seq = count(1)
 def morning(days_after_booking: int) -> datetime:
     """07:30 in Berlin, the given number of days after the booking date."""
     day = BOOKED + timedelta(days=days_after_booking)
-    return timezone.make_aware(datetime(day.year, day.month, day.day, 7, 30))
+    return datetime(day.year, day.month, day.day, 7, 30, tzinfo=timezone.get_current_timezone())
 
 
 def make_statement(kind: str = "statement") -> BankStatement:

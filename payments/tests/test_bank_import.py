@@ -673,7 +673,8 @@ PAYER_IBAN = "DE89370400440532013000"
 def camt(message: str, statement_id: str, *entries) -> bytes:
     from payments.bank.camt_write import CamtStatement, camt_document
 
-    created = datetime(2026, 3, 2, 12, 0) if message != "camt.053" else datetime(2026, 3, 3, 6, 0)
+    # CreDtTm without an offset, as many banks write it (read in TIME_ZONE).
+    created = datetime(2026, 3, 2, 12, 0) if message != "camt.053" else datetime(2026, 3, 3, 6, 0)  # noqa: DTZ001
     return camt_document(
         message=message,
         message_id=f"MSG-{statement_id}",
