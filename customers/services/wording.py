@@ -27,11 +27,12 @@ from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from core.messages import BABEL_LOCALES
+
 from ..models import MessageWording
 from ..models.master_data import LANGUAGES
 
 LANGUAGE_CODES = tuple(code for code, _label in LANGUAGES)
-BABEL_LOCALES = {"de": "de_DE", "en": "en_GB"}
 _NBSP = "\u00a0"
 
 # The placeholders each template's wording may name; every one is always filled.
