@@ -5,6 +5,11 @@ the caller's transaction and publishes its id after commit; ``jobs_sweep`` (beat
 publishes again whatever the broker or a dead worker dropped; ``job_run`` locks the
 row and checks its status, so a duplicate delivery is harmless. Work is therefore
 at-least-once, and handlers are idempotent by their own status checks.
+
+Only work due within ``MAX_BROKER_DELAY_SECONDS`` is published with an ETA. Later work
+(a scheduled job, a long backoff) waits in the job table, never dispatched, and the sweeper
+publishes it once it is due: Redis redelivers a delayed message nobody acknowledged after
+its visibility timeout, so hours of ETA in the broker meant duplicates and surprises.
 """
 
 from __future__ import annotations
@@ -63,11 +68,11 @@ def job_enqueue(
             payload=payload or {},
             dedupe_key=dedupe_key,
             run_after=run_after,
-            dispatched_at=run_after,
             max_attempts=max_attempts or _jobs_setting("MAX_ATTEMPTS"),
             created_at=as_of,
             created_by=created_by,
         )
+        publish = _job_plan_dispatch(job=job, now=as_of)
         try:
             with transaction.atomic():
                 job.save()
@@ -78,9 +83,26 @@ def job_enqueue(
             return Job.objects.get(
                 kind=kind, dedupe_key=dedupe_key, status__in=[Job.Status.PENDING, Job.Status.RUNNING]
             )
-        eta = run_after if run_after > as_of else None
-        transaction.on_commit(partial(job_dispatch, job_id=job.pk, eta=eta))
+        if publish:
+            transaction.on_commit(
+                partial(job_dispatch, job_id=job.pk, eta=job.run_after if job.run_after > as_of else None)
+            )
     return job
+
+
+def _job_plan_dispatch(*, job: Job, now: datetime) -> bool:
+    """Decide whether a pending job is published now (with an ETA) or left to the sweeper.
+
+    Sets ``dispatched_at`` accordingly: published jobs count as dispatched at their due time
+    (the sweeper publishes again only if nobody picked them up ``REDISPATCH_AFTER_SECONDS``
+    later); a job due beyond the broker cap stays undispatched, so the first sweep after its
+    due time publishes it.
+    """
+    if job.run_after - now <= timedelta(seconds=_jobs_setting("MAX_BROKER_DELAY_SECONDS")):
+        job.dispatched_at = job.run_after
+        return True
+    job.dispatched_at = None
+    return False
 
 
 def job_dispatch(*, job_id: int, eta: datetime | None = None) -> bool:
@@ -157,9 +179,10 @@ def _job_record_failure(*, job_id: int, error: str, permanent: bool, now: dateti
         else:
             job.status = Job.Status.PENDING
             job.run_after = now + job_backoff(attempts=job.attempts)
-            job.dispatched_at = job.run_after
+            publish = _job_plan_dispatch(job=job, now=now)
             job.save(update_fields=["status", "run_after", "dispatched_at", "last_error"])
-            transaction.on_commit(partial(job_dispatch, job_id=job.pk, eta=job.run_after))
+            if publish:
+                transaction.on_commit(partial(job_dispatch, job_id=job.pk, eta=job.run_after))
     return job.status
 
 

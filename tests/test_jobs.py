@@ -18,6 +18,8 @@ pytestmark = pytest.mark.django_db
 T0 = datetime(2026, 11, 27, 9, 0, tzinfo=ZoneInfo("Europe/Berlin"))
 REDISPATCH = timedelta(seconds=settings.DEBITOR_JOBS["REDISPATCH_AFTER_SECONDS"])
 LEASE = timedelta(seconds=settings.DEBITOR_JOBS["LEASE_SECONDS"])
+MAX_BROKER_DELAY = timedelta(seconds=settings.DEBITOR_JOBS["MAX_BROKER_DELAY_SECONDS"])
+SWEEP_EVERY = timedelta(seconds=30)  # core.schedules: "Dispatch due background jobs"
 
 
 @pytest.fixture
@@ -98,12 +100,13 @@ def test_running_a_job_calls_its_handler_once_and_stores_the_result(calls, publi
 
 
 def test_a_job_is_not_run_before_it_is_due(calls, published, django_capture_on_commit_callbacks):
+    soon = T0 + MAX_BROKER_DELAY  # still within the broker's delay cap: published with an ETA
     with django_capture_on_commit_callbacks(execute=True):
-        job = services.job_enqueue(kind="test.record", as_of=T0, run_after=T0 + timedelta(hours=1))
+        job = services.job_enqueue(kind="test.record", as_of=T0, run_after=soon)
     assert services.job_run(job_id=job.pk, clock=Clock(T0)) == "not_due"
     assert calls == []
     published.assert_called_once()
-    assert published.call_args.kwargs["eta"] == T0 + timedelta(hours=1)
+    assert published.call_args.kwargs["eta"] == soon
 
 
 def test_a_failing_job_is_retried_with_growing_backoff(calls, published):
@@ -186,6 +189,65 @@ def test_a_cancelled_job_never_runs(calls, published):
     services.job_cancel(job=job, as_of=T0)
     assert services.job_run(job_id=job.pk, clock=Clock(T0)) == "skipped_cancelled"
     assert calls == []
+
+
+# --- Work due later waits in the table, not in the broker -------------------------------------
+
+
+def beat_ticks(start: datetime, end: datetime):
+    """The moments beat sends the sweeper between start and end."""
+    tick = start
+    while tick <= end:
+        yield tick
+        tick += SWEEP_EVERY
+
+
+def test_work_due_beyond_the_broker_cap_is_dispatched_by_the_sweeper_once_it_is_due(
+    calls, published, django_capture_on_commit_callbacks
+):
+    due = T0 + timedelta(hours=6, seconds=7)
+    with django_capture_on_commit_callbacks(execute=True):
+        job = services.job_enqueue(kind="test.record", as_of=T0, run_after=due)
+    assert published.call_count == 0  # not a delayed message Redis would redeliver after an hour
+    assert Job.objects.get(pk=job.pk).dispatched_at is None
+
+    outcomes = []
+    for tick in beat_ticks(T0, due + 10 * SWEEP_EVERY):
+        with django_capture_on_commit_callbacks(execute=True):
+            if services.jobs_sweep(as_of=tick)["dispatched"]:
+                # The worker gets the message, and a duplicate of it (a redelivery) too.
+                outcomes += [tick, *(services.job_run(job_id=job.pk, clock=Clock(tick)) for _ in range(2))]
+    assert len(outcomes) == 3  # dispatched once: the first delivery ran it, later sweeps find it done
+    dispatched_at, first, duplicate = outcomes
+    assert timedelta(0) <= dispatched_at - due < SWEEP_EVERY
+    assert (first, duplicate) == ("done", "skipped_done")
+    published.assert_called_once_with(kwargs={"job_id": job.pk}, eta=None, retry=True)
+    assert calls == [{}]
+
+
+def test_work_due_within_the_broker_cap_is_published_at_once_with_its_eta(
+    calls, published, django_capture_on_commit_callbacks
+):
+    due = T0 + MAX_BROKER_DELAY
+    with django_capture_on_commit_callbacks(execute=True):
+        services.job_enqueue(kind="test.record", as_of=T0, run_after=due)
+        services.job_enqueue(kind="test.record", as_of=T0, run_after=due + timedelta(seconds=1))
+    assert [c.kwargs["eta"] for c in published.call_args_list] == [due]
+
+
+def test_a_retry_after_a_long_backoff_waits_for_the_sweeper(
+    calls, published, settings, django_capture_on_commit_callbacks
+):
+    settings.DEBITOR_JOBS = {**settings.DEBITOR_JOBS, "BACKOFF_BASE_SECONDS": 3600}
+    calls.behaviour["fail"] = ConnectionError("provider down")
+    job = services.job_enqueue(kind="test.record", as_of=T0)
+    published.reset_mock()
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.job_run(job_id=job.pk, clock=Clock(T0)) == "retry"
+    job.refresh_from_db()
+    assert (job.run_after, job.dispatched_at, published.call_count) == (T0 + timedelta(hours=1), None, 0)
+    assert services.jobs_sweep(as_of=T0 + timedelta(minutes=59))["dispatched"] == 0
+    assert services.jobs_sweep(as_of=T0 + timedelta(hours=1))["dispatched"] == 1
 
 
 @pytest.mark.django_db(transaction=True)

@@ -263,6 +263,10 @@ DEBITOR_JOBS = {
     "MAX_ATTEMPTS": env.int("JOBS_MAX_ATTEMPTS", default=8),
     "BACKOFF_BASE_SECONDS": env.int("JOBS_BACKOFF_BASE_SECONDS", default=30),
     "BACKOFF_MAX_SECONDS": env.int("JOBS_BACKOFF_MAX_SECONDS", default=6 * 3600),
+    # Work due later than this is not handed to the broker as a delayed message: Redis
+    # redelivers an unacknowledged one after its visibility timeout (1 h), so the job waits
+    # in its table and the sweeper dispatches it when due. Keep it well below an hour.
+    "MAX_BROKER_DELAY_SECONDS": env.int("JOBS_MAX_BROKER_DELAY_SECONDS", default=300),
 }
 
 # --- REST API -------------------------------------------------------------------------
