@@ -208,4 +208,11 @@ register(
         when=Every(1, "hours"),
         description="Idempotency-Key replays are kept for 24 hours.",
     ),
+    Schedule(
+        name="Purge finished background jobs",
+        task="core.purge_jobs",
+        when=Crontab(minute="45", hour="4"),
+        description="Deletes done background jobs finished more than JOBS_RETENTION_DAYS (14) days ago; "
+        "failed and cancelled ones are kept.",
+    ),
 )

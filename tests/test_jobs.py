@@ -6,6 +6,7 @@ from unittest import mock
 from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django.conf import settings
 from django.db import connection, transaction
 
@@ -248,6 +249,67 @@ def test_a_retry_after_a_long_backoff_waits_for_the_sweeper(
     assert (job.run_after, job.dispatched_at, published.call_count) == (T0 + timedelta(hours=1), None, 0)
     assert services.jobs_sweep(as_of=T0 + timedelta(minutes=59))["dispatched"] == 0
     assert services.jobs_sweep(as_of=T0 + timedelta(hours=1))["dispatched"] == 1
+
+
+# --- Retention ---------------------------------------------------------------------------------
+
+RETENTION = timedelta(days=settings.DEBITOR_JOBS["RETENTION_DAYS"])
+
+
+def finished_job(calls, *, at: datetime, outcome: str = "done") -> Job:
+    """A job that ended at ``at``: done, failed (permanent error) or cancelled."""
+    calls.behaviour["fail"] = services.PermanentJobError("gone") if outcome == "failed" else None
+    job = services.job_enqueue(kind="test.record", as_of=at)
+    if outcome == "cancelled":
+        services.job_cancel(job=job, as_of=at)
+    else:
+        assert services.job_run(job_id=job.pk, clock=Clock(at)) == outcome
+    calls.behaviour["fail"] = None
+    return Job.objects.get(pk=job.pk)
+
+
+def test_done_jobs_are_purged_after_the_retention_and_failed_or_cancelled_ones_are_kept(calls, published):
+    old = T0 - RETENTION - timedelta(seconds=1)
+    purged = finished_job(calls, at=old)
+    boundary = finished_job(calls, at=T0 - RETENTION)
+    recent = finished_job(calls, at=T0 - timedelta(days=1))
+    failed = finished_job(calls, at=old, outcome="failed")
+    cancelled = finished_job(calls, at=old, outcome="cancelled")
+    pending = services.job_enqueue(kind="test.record", as_of=old)
+
+    assert services.jobs_purge(as_of=T0) == 1
+    assert services.jobs_purge(as_of=T0) == 0  # idempotent
+    remaining = set(Job.objects.values_list("pk", flat=True))
+    assert purged.pk not in remaining
+    assert {boundary.pk, recent.pk, failed.pk, cancelled.pk, pending.pk} <= remaining
+    assert Job.objects.get(pk=failed.pk).status == Job.Status.FAILED
+
+
+def test_the_purge_deletes_in_bounded_batches_and_a_backlog_is_finished_by_later_runs(calls, published):
+    old = T0 - RETENTION - timedelta(days=1)
+    for _ in range(5):
+        finished_job(calls, at=old)
+
+    assert services.jobs_purge(as_of=T0, batch_size=2, max_batches=2) == 4
+    assert services.jobs_purge(as_of=T0, batch_size=2, max_batches=2) == 1
+    assert not Job.objects.filter(status=Job.Status.DONE).exists()
+
+
+def test_the_purge_refuses_a_retention_below_one_day(settings):
+    settings.DEBITOR_JOBS = {**settings.DEBITOR_JOBS, "RETENTION_DAYS": 0}
+    with pytest.raises(services.ImproperlyConfigured, match="RETENTION_DAYS"):
+        services.jobs_purge(as_of=T0)
+
+
+def test_the_beat_task_purges_as_of_now(calls, published):
+    from core.tasks import purge_jobs
+
+    job = finished_job(calls, at=T0)
+    with time_machine.travel(T0 + RETENTION - timedelta(minutes=1), tick=False):
+        assert purge_jobs() == 0
+    with time_machine.travel(T0 + RETENTION + timedelta(minutes=1), tick=False):
+        assert purge_jobs() == 1
+    assert not Job.objects.filter(pk=job.pk).exists()
 
 
 @pytest.mark.django_db(transaction=True)

@@ -28,7 +28,7 @@ FROM_MIGRATIONS = {
         True,
     ),
 }
-ADDED_SINCE: set[tuple] = set()
+ADDED_SINCE = {("Purge finished background jobs", "core.purge_jobs", "crontab 45 4 * * *", BERLIN, True)}
 
 
 def row_of(task: PeriodicTask) -> tuple:

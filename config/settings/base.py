@@ -267,6 +267,10 @@ DEBITOR_JOBS = {
     # redelivers an unacknowledged one after its visibility timeout (1 h), so the job waits
     # in its table and the sweeper dispatches it when due. Keep it well below an hour.
     "MAX_BROKER_DELAY_SECONDS": env.int("JOBS_MAX_BROKER_DELAY_SECONDS", default=300),
+    # Done jobs are deleted this many days after they finished (failed and cancelled ones
+    # are kept: a person decides about them). Two weeks answer "did last week's run
+    # happen?" after a holiday; the business record is in each app's events, not here.
+    "RETENTION_DAYS": env.int("JOBS_RETENTION_DAYS", default=14),
 }
 
 # --- REST API -------------------------------------------------------------------------
