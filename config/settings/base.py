@@ -254,6 +254,11 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 
+# --- Cache ------------------------------------------------------------------------------
+# Per process by default; production.py switches to Redis. Nothing may rely on either:
+# sessions and everything durable live in the database.
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "debitor"}}
+
 # --- Durable background work (core.jobs) ----------------------------------------------
 DEBITOR_JOBS = {
     # A pending job not picked up this long after it was due is dispatched again.
