@@ -160,11 +160,19 @@ def _differences(schedule: Schedule, row) -> tuple[str, ...]:
         differs.append("task")
     if row.enabled != schedule.enabled:
         differs.append("enabled")
-    if json.loads(row.kwargs or "{}") != schedule.kwargs:
+    if _json_or_none(row.kwargs or "{}") != schedule.kwargs:
         differs.append("kwargs")
     if _when_of(row) != (schedule.when, settings.TIME_ZONE if isinstance(schedule.when, Crontab) else None):
         differs.append("schedule")
     return tuple(differs)
+
+
+def _json_or_none(text: str):
+    # A hand-edited row must not make migrate fail: unreadable kwargs are just "changed".
+    try:
+        return json.loads(text)
+    except ValueError:
+        return None
 
 
 def _when_of(row) -> tuple[Crontab | Every | None, str | None]:

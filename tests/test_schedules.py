@@ -127,3 +127,10 @@ def test_a_schedule_without_a_valid_interval_is_refused():
         Every(0, "minutes")
     with pytest.raises(TypeError, match="Crontab or Every"):
         Schedule(name="x", task="core.ping", when="0 6 * * *")
+
+
+def test_a_schedule_with_unreadable_kwargs_is_reported_not_fatal():
+    PeriodicTask.objects.filter(name="Create recurring invoices").update(kwargs="{not json")
+    outcomes = {o.schedule.name: o for o in schedules_apply(dry_run=True)}
+    assert outcomes["Create recurring invoices"].differs == ("kwargs",)
+    assert PeriodicTask.objects.get(name="Create recurring invoices").kwargs == "{not json"
