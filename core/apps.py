@@ -18,7 +18,10 @@ class CoreConfig(AppConfig):
         from . import handlers  # noqa: F401  (registers the platform's job kinds)
         from .api import schema  # noqa: F401  (registers the OpenAPI field extensions)
         from .roles import sync_role_permissions
+        from .schedules import apply_after_migrate
 
         # Permissions of models added by later migrations only exist after post_migrate,
         # so role permissions are synced there rather than in a data migration.
         post_migrate.connect(sync_role_permissions, dispatch_uid="core.sync_role_permissions")
+        # Schedules come from code (core.schedules); a migrate or flush creates the missing ones.
+        post_migrate.connect(apply_after_migrate, dispatch_uid="core.apply_schedules")

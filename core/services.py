@@ -5,6 +5,11 @@ the caller's transaction and publishes its id after commit; ``jobs_sweep`` (beat
 publishes again whatever the broker or a dead worker dropped; ``job_run`` locks the
 row and checks its status, so a duplicate delivery is harmless. Work is therefore
 at-least-once, and handlers are idempotent by their own status checks.
+
+Only work due within ``MAX_BROKER_DELAY_SECONDS`` is published with an ETA. Later work
+(a scheduled job, a long backoff) waits in the job table, never dispatched, and the sweeper
+publishes it once it is due: Redis redelivers a delayed message nobody acknowledged after
+its visibility timeout, so hours of ETA in the broker meant duplicates and surprises.
 """
 
 from __future__ import annotations
@@ -16,7 +21,7 @@ from datetime import datetime, timedelta
 from functools import partial
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 
@@ -63,11 +68,11 @@ def job_enqueue(
             payload=payload or {},
             dedupe_key=dedupe_key,
             run_after=run_after,
-            dispatched_at=run_after,
             max_attempts=max_attempts or _jobs_setting("MAX_ATTEMPTS"),
             created_at=as_of,
             created_by=created_by,
         )
+        publish = _job_plan_dispatch(job=job, now=as_of)
         try:
             with transaction.atomic():
                 job.save()
@@ -78,9 +83,26 @@ def job_enqueue(
             return Job.objects.get(
                 kind=kind, dedupe_key=dedupe_key, status__in=[Job.Status.PENDING, Job.Status.RUNNING]
             )
-        eta = run_after if run_after > as_of else None
-        transaction.on_commit(partial(job_dispatch, job_id=job.pk, eta=eta))
+        if publish:
+            transaction.on_commit(
+                partial(job_dispatch, job_id=job.pk, eta=job.run_after if job.run_after > as_of else None)
+            )
     return job
+
+
+def _job_plan_dispatch(*, job: Job, now: datetime) -> bool:
+    """Decide whether a pending job is published now (with an ETA) or left to the sweeper.
+
+    Sets ``dispatched_at`` accordingly: published jobs count as dispatched at their due time
+    (the sweeper publishes again only if nobody picked them up ``REDISPATCH_AFTER_SECONDS``
+    later); a job due beyond the broker cap stays undispatched, so the first sweep after its
+    due time publishes it.
+    """
+    if job.run_after - now <= timedelta(seconds=_jobs_setting("MAX_BROKER_DELAY_SECONDS")):
+        job.dispatched_at = job.run_after
+        return True
+    job.dispatched_at = None
+    return False
 
 
 def job_dispatch(*, job_id: int, eta: datetime | None = None) -> bool:
@@ -157,9 +179,10 @@ def _job_record_failure(*, job_id: int, error: str, permanent: bool, now: dateti
         else:
             job.status = Job.Status.PENDING
             job.run_after = now + job_backoff(attempts=job.attempts)
-            job.dispatched_at = job.run_after
+            publish = _job_plan_dispatch(job=job, now=now)
             job.save(update_fields=["status", "run_after", "dispatched_at", "last_error"])
-            transaction.on_commit(partial(job_dispatch, job_id=job.pk, eta=job.run_after))
+            if publish:
+                transaction.on_commit(partial(job_dispatch, job_id=job.pk, eta=job.run_after))
     return job.status
 
 
@@ -250,6 +273,36 @@ def job_cancel(*, job: Job, as_of: datetime) -> Job:
         job.finished_at = as_of
         job.save(update_fields=["status", "finished_at"])
     return job
+
+
+def jobs_purge(*, as_of: datetime, batch_size: int = 1000, max_batches: int = 50) -> int:
+    """Beat: delete done jobs finished more than ``RETENTION_DAYS`` before ``as_of``.
+
+    Failed and cancelled jobs are kept: a person still has to decide about them. Deletes in
+    batches of ``batch_size`` rows, each in its own short transaction (no long lock, no
+    unbounded DELETE), at most ``max_batches`` per run; a backlog is finished by the next
+    runs. Idempotent: a second run with the same ``as_of`` deletes nothing. Returns the
+    number of jobs deleted.
+    """
+    days = _jobs_setting("RETENTION_DAYS")
+    if days < 1:
+        raise ImproperlyConfigured(f"DEBITOR_JOBS['RETENTION_DAYS'] must be at least 1, not {days}.")
+    cutoff = as_of - timedelta(days=days)
+    deleted = 0
+    for _ in range(max_batches):
+        with transaction.atomic():
+            ids = list(
+                Job.objects.filter(status=Job.Status.DONE, finished_at__lt=cutoff)
+                .order_by("pk")
+                .values_list("pk", flat=True)[:batch_size]
+            )
+            if ids:
+                # Re-checked in the DELETE: a finance manager may have retried one meanwhile.
+                count, _ = Job.objects.filter(pk__in=ids, status=Job.Status.DONE).delete()
+                deleted += count
+        if len(ids) < batch_size:
+            break
+    return deleted
 
 
 def idempotency_records_purge(*, as_of: datetime) -> int:

@@ -16,6 +16,11 @@ def sweep_jobs() -> dict:
     return services.jobs_sweep(as_of=timezone.now())
 
 
+@shared_task(name="core.purge_jobs", ignore_result=True)
+def purge_jobs() -> int:
+    return services.jobs_purge(as_of=timezone.now())
+
+
 @shared_task(name="core.purge_idempotency_records", ignore_result=True)
 def purge_idempotency_records() -> int:
     return services.idempotency_records_purge(as_of=timezone.now())

@@ -10,4 +10,5 @@ class CustomersConfig(AppConfig):
         from . import (
             handlers,  # noqa: F401  (registers the customer job kinds)
             receivers,  # noqa: F401  (connects anymail's tracking and inbound signals)
+            schedules,  # noqa: F401  (declares the customer schedules)
         )

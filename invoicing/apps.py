@@ -7,4 +7,7 @@ class InvoicingConfig(AppConfig):
     verbose_name = _("Invoicing")
 
     def ready(self):
-        from . import handlers  # noqa: F401  (registers the invoicing job kinds)
+        from . import (
+            handlers,  # noqa: F401  (registers the invoicing job kinds)
+            schedules,  # noqa: F401  (declares the invoicing schedules)
+        )

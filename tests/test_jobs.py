@@ -6,6 +6,7 @@ from unittest import mock
 from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django.conf import settings
 from django.db import connection, transaction
 
@@ -18,6 +19,8 @@ pytestmark = pytest.mark.django_db
 T0 = datetime(2026, 11, 27, 9, 0, tzinfo=ZoneInfo("Europe/Berlin"))
 REDISPATCH = timedelta(seconds=settings.DEBITOR_JOBS["REDISPATCH_AFTER_SECONDS"])
 LEASE = timedelta(seconds=settings.DEBITOR_JOBS["LEASE_SECONDS"])
+MAX_BROKER_DELAY = timedelta(seconds=settings.DEBITOR_JOBS["MAX_BROKER_DELAY_SECONDS"])
+SWEEP_EVERY = timedelta(seconds=30)  # core.schedules: "Dispatch due background jobs"
 
 
 @pytest.fixture
@@ -98,12 +101,13 @@ def test_running_a_job_calls_its_handler_once_and_stores_the_result(calls, publi
 
 
 def test_a_job_is_not_run_before_it_is_due(calls, published, django_capture_on_commit_callbacks):
+    soon = T0 + MAX_BROKER_DELAY  # still within the broker's delay cap: published with an ETA
     with django_capture_on_commit_callbacks(execute=True):
-        job = services.job_enqueue(kind="test.record", as_of=T0, run_after=T0 + timedelta(hours=1))
+        job = services.job_enqueue(kind="test.record", as_of=T0, run_after=soon)
     assert services.job_run(job_id=job.pk, clock=Clock(T0)) == "not_due"
     assert calls == []
     published.assert_called_once()
-    assert published.call_args.kwargs["eta"] == T0 + timedelta(hours=1)
+    assert published.call_args.kwargs["eta"] == soon
 
 
 def test_a_failing_job_is_retried_with_growing_backoff(calls, published):
@@ -186,6 +190,126 @@ def test_a_cancelled_job_never_runs(calls, published):
     services.job_cancel(job=job, as_of=T0)
     assert services.job_run(job_id=job.pk, clock=Clock(T0)) == "skipped_cancelled"
     assert calls == []
+
+
+# --- Work due later waits in the table, not in the broker -------------------------------------
+
+
+def beat_ticks(start: datetime, end: datetime):
+    """The moments beat sends the sweeper between start and end."""
+    tick = start
+    while tick <= end:
+        yield tick
+        tick += SWEEP_EVERY
+
+
+def test_work_due_beyond_the_broker_cap_is_dispatched_by_the_sweeper_once_it_is_due(
+    calls, published, django_capture_on_commit_callbacks
+):
+    due = T0 + timedelta(hours=6, seconds=7)
+    with django_capture_on_commit_callbacks(execute=True):
+        job = services.job_enqueue(kind="test.record", as_of=T0, run_after=due)
+    assert published.call_count == 0  # not a delayed message Redis would redeliver after an hour
+    assert Job.objects.get(pk=job.pk).dispatched_at is None
+
+    outcomes = []
+    for tick in beat_ticks(T0, due + 10 * SWEEP_EVERY):
+        with django_capture_on_commit_callbacks(execute=True):
+            if services.jobs_sweep(as_of=tick)["dispatched"]:
+                # The worker gets the message, and a duplicate of it (a redelivery) too.
+                outcomes += [tick, *(services.job_run(job_id=job.pk, clock=Clock(tick)) for _ in range(2))]
+    assert len(outcomes) == 3  # dispatched once: the first delivery ran it, later sweeps find it done
+    dispatched_at, first, duplicate = outcomes
+    assert timedelta(0) <= dispatched_at - due < SWEEP_EVERY
+    assert (first, duplicate) == ("done", "skipped_done")
+    published.assert_called_once_with(kwargs={"job_id": job.pk}, eta=None, retry=True)
+    assert calls == [{}]
+
+
+def test_work_due_within_the_broker_cap_is_published_at_once_with_its_eta(
+    calls, published, django_capture_on_commit_callbacks
+):
+    due = T0 + MAX_BROKER_DELAY
+    with django_capture_on_commit_callbacks(execute=True):
+        services.job_enqueue(kind="test.record", as_of=T0, run_after=due)
+        services.job_enqueue(kind="test.record", as_of=T0, run_after=due + timedelta(seconds=1))
+    assert [c.kwargs["eta"] for c in published.call_args_list] == [due]
+
+
+def test_a_retry_after_a_long_backoff_waits_for_the_sweeper(
+    calls, published, settings, django_capture_on_commit_callbacks
+):
+    settings.DEBITOR_JOBS = {**settings.DEBITOR_JOBS, "BACKOFF_BASE_SECONDS": 3600}
+    calls.behaviour["fail"] = ConnectionError("provider down")
+    job = services.job_enqueue(kind="test.record", as_of=T0)
+    published.reset_mock()
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.job_run(job_id=job.pk, clock=Clock(T0)) == "retry"
+    job.refresh_from_db()
+    assert (job.run_after, job.dispatched_at, published.call_count) == (T0 + timedelta(hours=1), None, 0)
+    assert services.jobs_sweep(as_of=T0 + timedelta(minutes=59))["dispatched"] == 0
+    assert services.jobs_sweep(as_of=T0 + timedelta(hours=1))["dispatched"] == 1
+
+
+# --- Retention ---------------------------------------------------------------------------------
+
+RETENTION = timedelta(days=settings.DEBITOR_JOBS["RETENTION_DAYS"])
+
+
+def finished_job(calls, *, at: datetime, outcome: str = "done") -> Job:
+    """A job that ended at ``at``: done, failed (permanent error) or cancelled."""
+    calls.behaviour["fail"] = services.PermanentJobError("gone") if outcome == "failed" else None
+    job = services.job_enqueue(kind="test.record", as_of=at)
+    if outcome == "cancelled":
+        services.job_cancel(job=job, as_of=at)
+    else:
+        assert services.job_run(job_id=job.pk, clock=Clock(at)) == outcome
+    calls.behaviour["fail"] = None
+    return Job.objects.get(pk=job.pk)
+
+
+def test_done_jobs_are_purged_after_the_retention_and_failed_or_cancelled_ones_are_kept(calls, published):
+    old = T0 - RETENTION - timedelta(seconds=1)
+    purged = finished_job(calls, at=old)
+    boundary = finished_job(calls, at=T0 - RETENTION)
+    recent = finished_job(calls, at=T0 - timedelta(days=1))
+    failed = finished_job(calls, at=old, outcome="failed")
+    cancelled = finished_job(calls, at=old, outcome="cancelled")
+    pending = services.job_enqueue(kind="test.record", as_of=old)
+
+    assert services.jobs_purge(as_of=T0) == 1
+    assert services.jobs_purge(as_of=T0) == 0  # idempotent
+    remaining = set(Job.objects.values_list("pk", flat=True))
+    assert purged.pk not in remaining
+    assert {boundary.pk, recent.pk, failed.pk, cancelled.pk, pending.pk} <= remaining
+    assert Job.objects.get(pk=failed.pk).status == Job.Status.FAILED
+
+
+def test_the_purge_deletes_in_bounded_batches_and_a_backlog_is_finished_by_later_runs(calls, published):
+    old = T0 - RETENTION - timedelta(days=1)
+    for _ in range(5):
+        finished_job(calls, at=old)
+
+    assert services.jobs_purge(as_of=T0, batch_size=2, max_batches=2) == 4
+    assert services.jobs_purge(as_of=T0, batch_size=2, max_batches=2) == 1
+    assert not Job.objects.filter(status=Job.Status.DONE).exists()
+
+
+def test_the_purge_refuses_a_retention_below_one_day(settings):
+    settings.DEBITOR_JOBS = {**settings.DEBITOR_JOBS, "RETENTION_DAYS": 0}
+    with pytest.raises(services.ImproperlyConfigured, match="RETENTION_DAYS"):
+        services.jobs_purge(as_of=T0)
+
+
+def test_the_beat_task_purges_as_of_now(calls, published):
+    from core.tasks import purge_jobs
+
+    job = finished_job(calls, at=T0)
+    with time_machine.travel(T0 + RETENTION - timedelta(minutes=1), tick=False):
+        assert purge_jobs() == 0
+    with time_machine.travel(T0 + RETENTION + timedelta(minutes=1), tick=False):
+        assert purge_jobs() == 1
+    assert not Job.objects.filter(pk=job.pk).exists()
 
 
 @pytest.mark.django_db(transaction=True)

@@ -192,3 +192,50 @@ def test_production_settings_send_cookies_over_https_only_and_set_hsts(monkeypat
     assert prod["SECURE_PROXY_SSL_HEADER"] == ("HTTP_X_FORWARDED_PROTO", "https")
     assert prod["ALLOWED_HOSTS"] == ["debitor.example.com"]
     assert prod["PASSWORD_HASHERS"][0] == ARGON2
+
+
+# --- Cache -------------------------------------------------------------------------------------
+
+
+def test_the_default_cache_is_per_process_memory():
+    assert settings.CACHES["default"]["BACKEND"] == "django.core.cache.backends.locmem.LocMemCache"
+
+
+def test_production_caches_in_the_brokers_redis_one_database_up_unless_cache_url_says_otherwise(monkeypatch):
+    prod = production_settings(monkeypatch, SECRET_KEY=random_secret_key(), ALLOWED_HOSTS="debitor.example.com")
+    location = prod["redis_cache_location"]
+
+    assert location(cache_url="", broker_url="redis://:s3cret@redis:6379/0") == "redis://:s3cret@redis:6379/1"
+    assert location(cache_url="", broker_url="rediss://redis.internal:6380") == "rediss://redis.internal:6380/1"
+    assert location(cache_url="redis://cache:6379/4", broker_url="redis://redis:6379/0") == "redis://cache:6379/4"
+    assert location(cache_url="", broker_url="filesystem://localhost//") == ""  # stays per process
+    with pytest.raises(ImproperlyConfigured, match="CACHE_URL"):
+        location(cache_url="memcached://cache:11211", broker_url="redis://redis:6379/0")
+    with pytest.raises(ImproperlyConfigured, match="set CACHE_URL"):
+        location(cache_url="", broker_url="redis://redis:6379/15")
+
+
+def test_production_settings_use_redis_for_the_cache_when_cache_url_is_set(monkeypatch):
+    prod = production_settings(
+        monkeypatch, SECRET_KEY=random_secret_key(), ALLOWED_HOSTS="debitor.example.com", CACHE_URL="redis://c:6379/4"
+    )
+    cache = prod["CACHES"]["default"]
+    assert (cache["BACKEND"], cache["LOCATION"]) == ("django.core.cache.backends.redis.RedisCache", "redis://c:6379/4")
+    assert cache["OPTIONS"]["socket_timeout"] <= 2
+
+
+def test_the_production_cache_settings_work_against_a_real_redis(require_redis, monkeypatch):
+    from django.core.cache.backends.redis import RedisCache
+
+    # This run's own Redis database (the broker's), so parallel runs do not meet.
+    prod = production_settings(
+        monkeypatch, SECRET_KEY=random_secret_key(), ALLOWED_HOSTS="debitor.example.com", CACHE_URL=require_redis
+    )
+    params = dict(prod["CACHES"]["default"])
+    cache = RedisCache(params.pop("LOCATION"), {**params, "KEY_PREFIX": f"test-{secrets.token_hex(4)}"})
+    try:
+        cache.set("hits", 1, timeout=30)
+        assert cache.incr("hits") == 2
+    finally:
+        cache.delete("hits")
+        cache.close()

@@ -254,6 +254,11 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 
+# --- Cache ------------------------------------------------------------------------------
+# Per process by default; production.py switches to Redis. Nothing may rely on either:
+# sessions and everything durable live in the database.
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "debitor"}}
+
 # --- Durable background work (core.jobs) ----------------------------------------------
 DEBITOR_JOBS = {
     # A pending job not picked up this long after it was due is dispatched again.
@@ -263,6 +268,14 @@ DEBITOR_JOBS = {
     "MAX_ATTEMPTS": env.int("JOBS_MAX_ATTEMPTS", default=8),
     "BACKOFF_BASE_SECONDS": env.int("JOBS_BACKOFF_BASE_SECONDS", default=30),
     "BACKOFF_MAX_SECONDS": env.int("JOBS_BACKOFF_MAX_SECONDS", default=6 * 3600),
+    # Work due later than this is not handed to the broker as a delayed message: Redis
+    # redelivers an unacknowledged one after its visibility timeout (1 h), so the job waits
+    # in its table and the sweeper dispatches it when due. Keep it well below an hour.
+    "MAX_BROKER_DELAY_SECONDS": env.int("JOBS_MAX_BROKER_DELAY_SECONDS", default=300),
+    # Done jobs are deleted this many days after they finished (failed and cancelled ones
+    # are kept: a person decides about them). Two weeks answer "did last week's run
+    # happen?" after a holiday; the business record is in each app's events, not here.
+    "RETENTION_DAYS": env.int("JOBS_RETENTION_DAYS", default=14),
 }
 
 # --- REST API -------------------------------------------------------------------------

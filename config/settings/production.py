@@ -1,9 +1,11 @@
 """Production: everything sensitive must come from the environment; HTTPS only."""
 
+from urllib.parse import urlsplit, urlunsplit
+
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import INSECURE_DEFAULT_SECRET_KEY, env
+from .base import CELERY_BROKER_URL, INSECURE_DEFAULT_SECRET_KEY, REDIS_BROKER_TRANSPORT_OPTIONS, env
 
 DEBUG = False
 SECRET_KEY = env.str("SECRET_KEY")
@@ -26,3 +28,37 @@ SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=8 * 3600)
 CSRF_COOKIE_SECURE = True
 CSRF_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
+
+
+def redis_cache_location(*, cache_url: str, broker_url: str) -> str:
+    """The Redis URL of the shared cache: ``CACHE_URL``, else the broker's Redis server with
+    the next database number (broker ``/0`` -> cache ``/1``), else "" (no Redis configured).
+    """
+    if cache_url:
+        if urlsplit(cache_url).scheme not in {"redis", "rediss"}:
+            raise ImproperlyConfigured(f"CACHE_URL must be a redis:// or rediss:// URL, not {cache_url!r}.")
+        return cache_url
+    parts = urlsplit(broker_url)
+    if parts.scheme not in {"redis", "rediss"}:
+        return ""
+    broker_db = int(parts.path.strip("/") or 0)
+    if broker_db >= 15:
+        raise ImproperlyConfigured(f"The broker uses Redis database {broker_db}; set CACHE_URL for the cache.")
+    return urlunsplit(parts._replace(path=f"/{broker_db + 1}"))
+
+
+# A shared cache, so that limits counted in it (rate limits) hold across processes. Without any
+# Redis (a single machine on the filesystem broker, or `make check-deploy`) it stays per process.
+_cache_location = redis_cache_location(cache_url=env.str("CACHE_URL", default=""), broker_url=CELERY_BROKER_URL)
+if _cache_location:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": _cache_location,
+            # Bounded like the broker: a hung Redis must not hang a request.
+            "OPTIONS": {
+                "socket_connect_timeout": REDIS_BROKER_TRANSPORT_OPTIONS["socket_connect_timeout"],
+                "socket_timeout": REDIS_BROKER_TRANSPORT_OPTIONS["socket_timeout"],
+            },
+        }
+    }

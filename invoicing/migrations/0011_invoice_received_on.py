@@ -10,14 +10,12 @@ A daily periodic task "Assume receipt of invoices" is added.
 """
 
 import importlib
-import json
 
 from django.conf import settings
 from django.db import migrations, models
 
 GUARD = importlib.import_module("invoicing.migrations.0002_immutable_issued_documents")
 RECEIPT_COLUMNS = ("received_on", "received_on_basis")
-SCHEDULE = "Assume receipt of invoices"
 
 
 def guard_function(mutable: tuple[str, ...]) -> str:
@@ -74,25 +72,11 @@ def backfill(apps, schema_editor):
 
 
 def schedule(apps, schema_editor):
-    CrontabSchedule = apps.get_model("django_celery_beat", "CrontabSchedule")
-    PeriodicTask = apps.get_model("django_celery_beat", "PeriodicTask")
-    crontab, _ = CrontabSchedule.objects.get_or_create(
-        minute="30", hour="5", day_of_week="*", day_of_month="*", month_of_year="*", timezone="Europe/Berlin"
-    )
-    PeriodicTask.objects.get_or_create(
-        name=SCHEDULE,
-        defaults={
-            "task": "invoicing.assume_receipts",
-            "crontab": crontab,
-            "kwargs": json.dumps({}),
-            "description": "Assumes receipt of invoices without a delivery report "
-            "(DEBITOR_RECEIPT_ASSUMED_AFTER_DAYS).",
-        },
-    )
+    """Schedule "Assume receipt of invoices": declared in invoicing/schedules.py now (core.schedules)."""
 
 
 def unschedule(apps, schema_editor):
-    apps.get_model("django_celery_beat", "PeriodicTask").objects.filter(name=SCHEDULE).delete()
+    """The registry owns the schedule; unapplying this migration leaves it alone."""
 
 
 class Migration(migrations.Migration):
