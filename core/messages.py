@@ -28,7 +28,8 @@ from babel.numbers import format_currency, format_decimal
 from django.utils import timezone, translation
 from django.utils.translation import gettext, pgettext
 
-BABEL_LOCALES = {"de": "de_DE", "en": "en_GB"}
+from core.languages import message_locale
+
 _CATALOGUE: dict[str, str] = {}
 
 
@@ -95,8 +96,7 @@ def message(code: str, /, **params) -> dict:
 
 
 def _locale() -> str:
-    language = (translation.get_language() or "de").split("-")[0]
-    return BABEL_LOCALES.get(language, BABEL_LOCALES["de"])
+    return message_locale((translation.get_language() or "").split("-")[0])
 
 
 def _worded_param(value, locale: str) -> str:

@@ -15,6 +15,7 @@ from datetime import date
 from decimal import Decimal
 
 from django import forms
+from django.conf import settings
 from django.contrib.admin.widgets import AdminDateWidget
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.utils import timezone
@@ -50,7 +51,9 @@ from .services.draft_cleaning import (
 )
 from .terms import DiscountTier, TermsError, TermsSpec, validate_terms
 
-LANGUAGE_CHOICES = [("", _("the customer's")), ("de", _("German")), ("en", _("English"))]
+
+def language_choices() -> list[tuple[str, str]]:
+    return [("", _("the customer's")), *settings.LANGUAGES]
 
 
 def rate_date(invoice: Invoice | None) -> date:
@@ -71,7 +74,7 @@ class InvoiceForm(ServiceCleanedForm):
         required=False,
         help_text=_("ISO 4217, e.g. EUR; empty: the customer's currency"),
     )
-    language = forms.ChoiceField(label=capfirst(_("language")), choices=LANGUAGE_CHOICES, required=False)
+    language = forms.ChoiceField(label=capfirst(_("language")), choices=language_choices, required=False)
 
     class Meta:
         model = Invoice

@@ -28,7 +28,7 @@ from core.money import quantize
 from customers.models import Customer
 
 from .models import ExchangeRate, Invoice, InvoiceLine, InvoiceVatBreakdown, PaymentTerms
-from .services.snapshots import EXEMPTION_CODES, NOTES, _buyer_snapshot
+from .services.snapshots import EXEMPTION_CODES, _buyer_snapshot, vat_note
 from .terms import discount_offers as terms_discount_offers
 from .terms import due_date as terms_due_date
 from .totals import LineInput, compute_totals
@@ -417,7 +417,7 @@ def _write_children(ids: list[int], line_rows: list, totals_rows: list, language
                  line.allowance_percent, None, line.vat_category, line.vat_rate, "", "", result.net_amount)
             )  # fmt: skip
         for row in totals.breakdown:
-            note = NOTES.get(row.vat_category, {}).get(language, "")
+            note = vat_note(row.vat_category, language)
             code = EXEMPTION_CODES.get(row.vat_category, "")
             breakdowns.append(
                 (invoice_id, row.vat_category, row.vat_rate, row.taxable_amount, row.tax_amount, note, code)

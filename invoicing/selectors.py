@@ -10,6 +10,8 @@ from datetime import date
 
 from django.db.models import Prefetch, Q, QuerySet
 
+from core.languages import document_language
+
 from .models import (
     DocumentStatus,
     DocumentType,
@@ -130,7 +132,7 @@ def vat_breakdown_of(invoice: Invoice) -> list[dict]:
     if allowances is None:
         allowances = list(invoice.allowances_charges.all())
     rows = _draft_breakdown(invoice, lines, allowances)
-    exemption = exemption_of(lines, invoice.language if invoice.language in ("de", "en") else "de")
+    exemption = exemption_of(lines, document_language(invoice.language))
     return [
         {
             "vat_category": row.vat_category,

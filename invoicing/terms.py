@@ -19,17 +19,16 @@ from decimal import Decimal
 
 from babel.dates import format_date
 from babel.numbers import format_currency, format_decimal
+from django.utils import translation
+from django.utils.translation import npgettext, pgettext
 
+from core.languages import document_locale, is_language, language_codes, percent_text
 from core.money import quantize
 
 BASES = ("net", "end_of_month")
-LANGUAGES = ("de", "en")
 
 _HUNDRED = Decimal(100)
 _CENT = Decimal("0.01")
-# Babel puts a no-break space between amount and currency sign ("1.234,56 €");
-# the percent sign gets the same so "2 %" never breaks across lines.
-_NBSP = "\u00a0"
 
 
 @dataclass(frozen=True)
@@ -216,7 +215,7 @@ def terms_text(
     currency: str = "EUR",
     discount_base: Decimal | None = None,
 ) -> str:
-    """The terms as sentences for documents and BT-20, in German or English.
+    """The terms as sentences for documents and BT-20, in ``language`` (one of ``settings.LANGUAGES``).
 
     With ``invoice_date`` the deadlines are concrete dates, otherwise periods. With
     ``gross_amount`` each Skonto sentence names the discount and the amount to pay,
@@ -224,8 +223,8 @@ def terms_text(
     amount is named ("2 % Skonto auf 1.000,00 €") so the amounts can be checked.
     Net 0 reads "payable immediately" even with a date: it is what a reader expects.
     """
-    if language not in LANGUAGES:
-        raise ValueError(f"Unsupported language {language!r}; expected one of: {', '.join(LANGUAGES)}")
+    if not is_language(language):
+        raise ValueError(f"Unsupported language {language!r}; expected one of: {', '.join(language_codes())}")
     validate_terms(spec)
     offers: list[DiscountOffer] | None = None
     if gross_amount is not None:
@@ -240,132 +239,88 @@ def terms_text(
         _discount_base(discount_base, None)
     # The base is only worth naming when it is not the amount the percent obviously applies to.
     named_base = discount_base if discount_base is not None and discount_base != gross_amount else None
-    words = _GERMAN if language == "de" else _ENGLISH
+    with translation.override(language):
+        sentences = _sentences(spec, language, invoice_date, offers, named_base, currency)
+    return " ".join(sentences)
+
+
+def _sentences(spec, language, invoice_date, offers, named_base, currency) -> list[str]:
+    """The sentences of ``terms_text``; call under ``translation.override(language)``."""
+    locale = document_locale(language)
+
+    def money(amount: Decimal) -> str:
+        return format_currency(amount, currency, locale=locale)
 
     sentences = []
     for index, tier in enumerate(spec.tiers):
         if invoice_date is not None:
-            when = words.by(words.date(invoice_date + timedelta(days=tier.days)))
+            when = _by(_date(invoice_date + timedelta(days=tier.days), locale))
         else:
-            when = words.within_days(tier.days, from_invoice_date=spec.basis == "end_of_month")
-        percent = words.percent(tier.percent)
-        on_base = words.on_base(words.money(named_base, currency)) if named_base is not None else ""
-        amounts = ""
+            when = _within_days(tier.days, from_invoice_date=spec.basis == "end_of_month")
+        values = {
+            "percent": percent_text(format_decimal(tier.percent, locale=locale), locale),
+            "when": when,
+            "on_base": "",
+            "amounts": "",
+        }
+        if named_base is not None:
+            values["on_base"] = " " + pgettext("payment terms", "on %(amount)s") % {"amount": money(named_base)}
         if offers is not None:
             offer = offers[index]
-            amounts = words.amounts(
-                words.money(offer.discount_amount, currency), words.money(offer.amount_to_pay, currency)
-            )
-        sentences.append(words.discount_sentence(percent=percent, on_base=on_base, when=when, amounts=amounts))
+            values["amounts"] = " " + pgettext("payment terms", "(%(discount)s, amount to pay %(to_pay)s)") % {
+                "discount": money(offer.discount_amount),
+                "to_pay": money(offer.amount_to_pay),
+            }
+        sentences.append(
+            pgettext("payment terms", "%(percent)s early payment discount%(on_base)s if paid %(when)s%(amounts)s.")
+            % values
+        )
 
     if spec.basis == "net" and spec.days == 0:
-        sentences.append(words.immediately)
+        sentences.append(pgettext("payment terms", "Payable immediately without deduction."))
     elif invoice_date is not None:
-        sentences.append(words.net_sentence(words.by(words.date(due_date(spec, invoice_date=invoice_date)))))
+        sentences.append(_net_sentence(_by(_date(due_date(spec, invoice_date=invoice_date), locale))))
     elif spec.basis == "end_of_month":
         if spec.days == 0:
-            sentences.append(words.net_sentence(words.by_month_end))
+            sentences.append(_net_sentence(pgettext("payment terms", "by the end of the invoice month")))
         else:
-            sentences.append(words.net_sentence(words.after_month_end(spec.days)))
+            sentences.append(
+                _net_sentence(
+                    npgettext(
+                        "payment terms",
+                        "within %(days)s day after the end of the invoice month",
+                        "within %(days)s days after the end of the invoice month",
+                        spec.days,
+                    )
+                    % {"days": spec.days}
+                )
+            )
     else:
-        sentences.append(words.net_sentence(words.within_days(spec.days, from_invoice_date=False)))
-    return " ".join(sentences)
+        sentences.append(_net_sentence(_within_days(spec.days, from_invoice_date=False)))
+    return sentences
 
 
-class _German:
-    immediately = "Zahlbar sofort ohne Abzug."
-    by_month_end = "bis zum Ende des Rechnungsmonats"
-
-    @staticmethod
-    def date(value: date) -> str:
-        return format_date(value, "dd.MM.y", locale="de_DE")
-
-    @staticmethod
-    def money(amount: Decimal, currency: str) -> str:
-        return format_currency(amount, currency, locale="de_DE")
-
-    @staticmethod
-    def percent(value: Decimal) -> str:
-        return f"{format_decimal(value, locale='de_DE')}{_NBSP}%"
-
-    @staticmethod
-    def by(day: str) -> str:
-        return f"bis {day}"
-
-    @staticmethod
-    def within_days(days: int, *, from_invoice_date: bool) -> str:
-        text = f"innerhalb von {days} {'Tag' if days == 1 else 'Tagen'}"
-        return f"{text} ab Rechnungsdatum" if from_invoice_date else text
-
-    @staticmethod
-    def after_month_end(days: int) -> str:
-        return f"innerhalb von {days} {'Tag' if days == 1 else 'Tagen'} nach Ende des Rechnungsmonats"
-
-    @staticmethod
-    def on_base(amount: str) -> str:
-        return f" auf {amount}"
-
-    @staticmethod
-    def amounts(discount: str, to_pay: str) -> str:
-        return f" ({discount}, zu zahlen {to_pay})"
-
-    @staticmethod
-    def discount_sentence(*, percent: str, on_base: str, when: str, amounts: str) -> str:
-        return f"Bei Zahlung {when} gewähren wir {percent} Skonto{on_base}{amounts}."
-
-    @staticmethod
-    def net_sentence(when: str) -> str:
-        return f"Zahlbar {when} ohne Abzug."
+def _date(value: date, locale: str) -> str:
+    # The CLDR pattern is a message: German writes 27.11.2026 (DIN 5008), English 27 Nov 2026.
+    return format_date(value, pgettext("date format on documents (CLDR pattern)", "d MMM y"), locale=locale)
 
 
-class _English:
-    immediately = "Payable immediately without deduction."
-    by_month_end = "by the end of the invoice month"
-
-    @staticmethod
-    def date(value: date) -> str:
-        return format_date(value, "d MMM y", locale="en")
-
-    @staticmethod
-    def money(amount: Decimal, currency: str) -> str:
-        return format_currency(amount, currency, locale="en")
-
-    @staticmethod
-    def percent(value: Decimal) -> str:
-        return f"{format_decimal(value, locale='en')}%"
-
-    @staticmethod
-    def by(day: str) -> str:
-        return f"by {day}"
-
-    @staticmethod
-    def within_days(days: int, *, from_invoice_date: bool) -> str:
-        text = f"within {days} {'day' if days == 1 else 'days'}"
-        return f"{text} of the invoice date" if from_invoice_date else text
-
-    @staticmethod
-    def after_month_end(days: int) -> str:
-        return f"within {days} {'day' if days == 1 else 'days'} after the end of the invoice month"
-
-    @staticmethod
-    def on_base(amount: str) -> str:
-        return f" on {amount}"
-
-    @staticmethod
-    def amounts(discount: str, to_pay: str) -> str:
-        return f" ({discount}, amount to pay {to_pay})"
-
-    @staticmethod
-    def discount_sentence(*, percent: str, on_base: str, when: str, amounts: str) -> str:
-        return f"{percent} early payment discount{on_base} if paid {when}{amounts}."
-
-    @staticmethod
-    def net_sentence(when: str) -> str:
-        return f"Payable without deduction {when}."
+def _within_days(days: int, *, from_invoice_date: bool) -> str:
+    if from_invoice_date:
+        text = npgettext(
+            "payment terms", "within %(days)s day of the invoice date", "within %(days)s days of the invoice date", days
+        )
+    else:
+        text = npgettext("payment terms", "within %(days)s day", "within %(days)s days", days)
+    return text % {"days": days}
 
 
-_GERMAN = _German()
-_ENGLISH = _English()
+def _net_sentence(when: str) -> str:
+    return pgettext("payment terms", "Payable without deduction %(when)s.") % {"when": when}
+
+
+def _by(day: str) -> str:
+    return pgettext("payment terms", "by %(date)s") % {"date": day}
 
 
 # --- XRechnung ------------------------------------------------------------------------------

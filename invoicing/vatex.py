@@ -14,316 +14,277 @@ the document prints ``vatex_text(code, language)``.
 
 from __future__ import annotations
 
-# code: (English, German)
+from django.utils import translation
+from django.utils.functional import lazy
+from django.utils.translation import pgettext_lazy
+
+from core.languages import is_language
+
+# code: its English text (the CEF list's name) as the msgid; the German wording is in the catalogue
+# (locale/de/LC_MESSAGES/django.po, context "VAT exemption reason").
 _EU = {
-    "VATEX-EU-79-C": (
-        "Exempt based on article 79, point c of Council Directive 2006/112/EC (amounts received as repayment "
-        "of expenditure incurred in the name and on behalf of the customer)",
-        "Nicht steuerbar nach Art. 79 Buchst. c MwStSystRL (durchlaufender Posten, § 10 Abs. 1 Satz 5 UStG)",
+    "VATEX-EU-79-C": pgettext_lazy(
+        "VAT exemption reason",
+        "Exempt based on article 79, point c of Council Directive 2006/112/EC (amounts received as "
+        "repayment of expenditure incurred in the name and on behalf of the customer)",
     ),
-    "VATEX-EU-132": (
-        "Exempt based on article 132 of Council Directive 2006/112/EC",
-        "Steuerfrei nach Art. 132 MwStSystRL (dem Gemeinwohl dienende Tätigkeiten, § 4 UStG)",
+    "VATEX-EU-132": pgettext_lazy(
+        "VAT exemption reason", "Exempt based on article 132 of Council Directive 2006/112/EC"
     ),
-    "VATEX-EU-132-1A": (
+    "VATEX-EU-132-1A": pgettext_lazy(
+        "VAT exemption reason",
         "Exempt based on article 132, section 1 (a) of Council Directive 2006/112/EC (public postal services)",
-        "Steuerfrei nach Art. 132 Abs. 1 Buchst. a MwStSystRL (Post-Universaldienstleistungen, § 4 Nr. 11b UStG)",
     ),
-    "VATEX-EU-132-1B": (
+    "VATEX-EU-132-1B": pgettext_lazy(
+        "VAT exemption reason",
         "Exempt based on article 132, section 1 (b) of Council Directive 2006/112/EC (hospital and medical care)",
-        "Steuerfrei nach Art. 132 Abs. 1 Buchst. b MwStSystRL (Krankenhausbehandlung und ärztliche "
-        "Heilbehandlung, § 4 Nr. 14 Buchst. b UStG)",
     ),
-    "VATEX-EU-132-1C": (
-        "Exempt based on article 132, section 1 (c) of Council Directive 2006/112/EC (medical care in the "
-        "exercise of the medical and paramedical professions)",
-        "Steuerfrei nach Art. 132 Abs. 1 Buchst. c MwStSystRL (Heilbehandlung im Bereich der Humanmedizin, "
-        "§ 4 Nr. 14 Buchst. a UStG)",
+    "VATEX-EU-132-1C": pgettext_lazy(
+        "VAT exemption reason",
+        "Exempt based on article 132, section 1 (c) of Council Directive 2006/112/EC (medical care in the"
+        " exercise of the medical and paramedical professions)",
     ),
-    "VATEX-EU-132-1D": (
+    "VATEX-EU-132-1D": pgettext_lazy(
+        "VAT exemption reason",
         "Exempt based on article 132, section 1 (d) of Council Directive 2006/112/EC (human organs, blood and milk)",
-        "Steuerfrei nach Art. 132 Abs. 1 Buchst. d MwStSystRL (Lieferung von menschlichen Organen, menschlichem "
-        "Blut und Frauenmilch, § 4 Nr. 17 Buchst. a UStG)",
     ),
-    "VATEX-EU-132-1E": (
+    "VATEX-EU-132-1E": pgettext_lazy(
+        "VAT exemption reason",
         "Exempt based on article 132, section 1 (e) of Council Directive 2006/112/EC (services of dental "
         "technicians, dental prostheses)",
-        "Steuerfrei nach Art. 132 Abs. 1 Buchst. e MwStSystRL (Leistungen der Zahntechniker, Lieferung von "
-        "Zahnersatz, § 4 Nr. 14 Buchst. a UStG)",
     ),
-    "VATEX-EU-132-1F": (
-        "Exempt based on article 132, section 1 (f) of Council Directive 2006/112/EC (services of independent "
-        "groups of persons to their members)",
-        "Steuerfrei nach Art. 132 Abs. 1 Buchst. f MwStSystRL (Leistungen selbständiger Zusammenschlüsse an "
-        "ihre Mitglieder, § 4 Nr. 14 Buchst. d, § 4 Nr. 29 UStG)",
+    "VATEX-EU-132-1F": pgettext_lazy(
+        "VAT exemption reason",
+        "Exempt based on article 132, section 1 (f) of Council Directive 2006/112/EC (services of "
+        "independent groups of persons to their members)",
     ),
-    "VATEX-EU-132-1G": (
+    "VATEX-EU-132-1G": pgettext_lazy(
+        "VAT exemption reason",
         "Exempt based on article 132, section 1 (g) of Council Directive 2006/112/EC (welfare and social "
         "security work)",
-        "Steuerfrei nach Art. 132 Abs. 1 Buchst. g MwStSystRL (Sozialfürsorge und soziale Sicherheit, § 4 Nr. 16 UStG)",
     ),
-    "VATEX-EU-132-1H": (
-        "Exempt based on article 132, section 1 (h) of Council Directive 2006/112/EC (protection of children "
-        "and young persons)",
-        "Steuerfrei nach Art. 132 Abs. 1 Buchst. h MwStSystRL (Kinder- und Jugendbetreuung, § 4 Nr. 25 UStG)",
+    "VATEX-EU-132-1H": pgettext_lazy(
+        "VAT exemption reason",
+        "Exempt based on article 132, section 1 (h) of Council Directive 2006/112/EC (protection of "
+        "children and young persons)",
     ),
-    "VATEX-EU-132-1I": (
+    "VATEX-EU-132-1I": pgettext_lazy(
+        "VAT exemption reason",
         "Exempt based on article 132, section 1 (i) of Council Directive 2006/112/EC (education and "
         "vocational training)",
-        "Steuerfrei nach Art. 132 Abs. 1 Buchst. i MwStSystRL (Erziehung, Schul- und Hochschulunterricht, "
-        "Aus- und Fortbildung, § 4 Nr. 21 UStG)",
     ),
-    "VATEX-EU-132-1J": (
+    "VATEX-EU-132-1J": pgettext_lazy(
+        "VAT exemption reason",
         "Exempt based on article 132, section 1 (j) of Council Directive 2006/112/EC (private tuition by teachers)",
-        "Steuerfrei nach Art. 132 Abs. 1 Buchst. j MwStSystRL (Unterricht durch Privatlehrer, § 4 Nr. 21 UStG)",
     ),
-    "VATEX-EU-132-1K": (
+    "VATEX-EU-132-1K": pgettext_lazy(
+        "VAT exemption reason",
         "Exempt based on article 132, section 1 (k) of Council Directive 2006/112/EC (staff supplied by "
         "religious or philosophical institutions)",
-        "Steuerfrei nach Art. 132 Abs. 1 Buchst. k MwStSystRL (Gestellung von Personal durch religiöse oder "
-        "weltanschauliche Einrichtungen, § 4 Nr. 27 Buchst. a UStG)",
     ),
-    "VATEX-EU-132-1L": (
-        "Exempt based on article 132, section 1 (l) of Council Directive 2006/112/EC (services of non-profit "
-        "organisations to their members)",
-        "Steuerfrei nach Art. 132 Abs. 1 Buchst. l MwStSystRL (Leistungen von Einrichtungen ohne "
-        "Gewinnstreben an ihre Mitglieder)",
+    "VATEX-EU-132-1L": pgettext_lazy(
+        "VAT exemption reason",
+        "Exempt based on article 132, section 1 (l) of Council Directive 2006/112/EC (services of non-"
+        "profit organisations to their members)",
     ),
-    "VATEX-EU-132-1M": (
+    "VATEX-EU-132-1M": pgettext_lazy(
+        "VAT exemption reason",
         "Exempt based on article 132, section 1 (m) of Council Directive 2006/112/EC (sport and physical education)",
-        "Steuerfrei nach Art. 132 Abs. 1 Buchst. m MwStSystRL (Sport und Körperertüchtigung, § 4 Nr. 22 "
-        "Buchst. b UStG)",
     ),
-    "VATEX-EU-132-1N": (
+    "VATEX-EU-132-1N": pgettext_lazy(
+        "VAT exemption reason",
         "Exempt based on article 132, section 1 (n) of Council Directive 2006/112/EC (cultural services)",
-        "Steuerfrei nach Art. 132 Abs. 1 Buchst. n MwStSystRL (kulturelle Dienstleistungen, § 4 Nr. 20 UStG)",
     ),
-    "VATEX-EU-132-1O": (
+    "VATEX-EU-132-1O": pgettext_lazy(
+        "VAT exemption reason",
         "Exempt based on article 132, section 1 (o) of Council Directive 2006/112/EC (fund-raising events)",
-        "Steuerfrei nach Art. 132 Abs. 1 Buchst. o MwStSystRL (Veranstaltungen zur Mittelbeschaffung)",
     ),
-    "VATEX-EU-132-1P": (
-        "Exempt based on article 132, section 1 (p) of Council Directive 2006/112/EC (transport of sick or "
-        "injured persons)",
-        "Steuerfrei nach Art. 132 Abs. 1 Buchst. p MwStSystRL (Beförderung von kranken und verletzten "
-        "Personen, § 4 Nr. 17 Buchst. b UStG)",
+    "VATEX-EU-132-1P": pgettext_lazy(
+        "VAT exemption reason",
+        "Exempt based on article 132, section 1 (p) of Council Directive 2006/112/EC (transport of sick "
+        "or injured persons)",
     ),
-    "VATEX-EU-132-1Q": (
+    "VATEX-EU-132-1Q": pgettext_lazy(
+        "VAT exemption reason",
         "Exempt based on article 132, section 1 (q) of Council Directive 2006/112/EC (public radio and "
         "television bodies)",
-        "Steuerfrei nach Art. 132 Abs. 1 Buchst. q MwStSystRL (öffentlich-rechtlicher Rundfunk)",
     ),
-    "VATEX-EU-135-1": (
-        "Exempt based on article 135, section 1 of Council Directive 2006/112/EC (financial, insurance and "
-        "land transactions)",
-        "Steuerfrei nach Art. 135 Abs. 1 MwStSystRL (Finanz-, Versicherungs- und Grundstücksumsätze, "
-        "§ 4 Nr. 8, 9, 10 und 12 UStG)",
+    "VATEX-EU-135-1": pgettext_lazy(
+        "VAT exemption reason",
+        "Exempt based on article 135, section 1 of Council Directive 2006/112/EC (financial, insurance "
+        "and land transactions)",
     ),
-    "VATEX-EU-143": (
-        "Exempt based on article 143 of Council Directive 2006/112/EC (importation)",
-        "Steuerfrei nach Art. 143 MwStSystRL (Einfuhr, § 5 UStG)",
+    "VATEX-EU-143": pgettext_lazy(
+        "VAT exemption reason", "Exempt based on article 143 of Council Directive 2006/112/EC (importation)"
     ),
-    "VATEX-EU-143-1A": (
-        "Exempt based on article 143, section 1 (a) of Council Directive 2006/112/EC",
-        "Steuerfrei nach Art. 143 Abs. 1 Buchst. a MwStSystRL (Einfuhr)",
+    "VATEX-EU-143-1A": pgettext_lazy(
+        "VAT exemption reason", "Exempt based on article 143, section 1 (a) of Council Directive 2006/112/EC"
     ),
-    "VATEX-EU-143-1B": (
-        "Exempt based on article 143, section 1 (b) of Council Directive 2006/112/EC",
-        "Steuerfrei nach Art. 143 Abs. 1 Buchst. b MwStSystRL (Einfuhr)",
+    "VATEX-EU-143-1B": pgettext_lazy(
+        "VAT exemption reason", "Exempt based on article 143, section 1 (b) of Council Directive 2006/112/EC"
     ),
-    "VATEX-EU-143-1C": (
-        "Exempt based on article 143, section 1 (c) of Council Directive 2006/112/EC",
-        "Steuerfrei nach Art. 143 Abs. 1 Buchst. c MwStSystRL (Einfuhr)",
+    "VATEX-EU-143-1C": pgettext_lazy(
+        "VAT exemption reason", "Exempt based on article 143, section 1 (c) of Council Directive 2006/112/EC"
     ),
-    "VATEX-EU-143-1D": (
-        "Exempt based on article 143, section 1 (d) of Council Directive 2006/112/EC (importation followed by "
-        "an intra-Community supply)",
-        "Steuerfrei nach Art. 143 Abs. 1 Buchst. d MwStSystRL (Einfuhr mit anschließender "
-        "innergemeinschaftlicher Lieferung, § 5 Abs. 1 Nr. 3 UStG)",
+    "VATEX-EU-143-1D": pgettext_lazy(
+        "VAT exemption reason",
+        "Exempt based on article 143, section 1 (d) of Council Directive 2006/112/EC (importation "
+        "followed by an intra-Community supply)",
     ),
-    "VATEX-EU-143-1E": (
+    "VATEX-EU-143-1E": pgettext_lazy(
+        "VAT exemption reason",
         "Exempt based on article 143, section 1 (e) of Council Directive 2006/112/EC (reimportation)",
-        "Steuerfrei nach Art. 143 Abs. 1 Buchst. e MwStSystRL (Wiedereinfuhr)",
     ),
-    "VATEX-EU-143-1F": (
-        "Exempt based on article 143, section 1 (f) of Council Directive 2006/112/EC (diplomatic and consular "
-        "arrangements)",
-        "Steuerfrei nach Art. 143 Abs. 1 Buchst. f MwStSystRL (diplomatische und konsularische Beziehungen)",
+    "VATEX-EU-143-1F": pgettext_lazy(
+        "VAT exemption reason",
+        "Exempt based on article 143, section 1 (f) of Council Directive 2006/112/EC (diplomatic and "
+        "consular arrangements)",
     ),
-    "VATEX-EU-143-1FA": (
-        "Exempt based on article 143, section 1 (fa) of Council Directive 2006/112/EC (European Commission, "
-        "agencies and bodies of the European Union)",
-        "Steuerfrei nach Art. 143 Abs. 1 Buchst. fa MwStSystRL (Europäische Kommission und Einrichtungen der "
-        "Europäischen Union)",
+    "VATEX-EU-143-1FA": pgettext_lazy(
+        "VAT exemption reason",
+        "Exempt based on article 143, section 1 (fa) of Council Directive 2006/112/EC (European "
+        "Commission, agencies and bodies of the European Union)",
     ),
-    "VATEX-EU-143-1G": (
+    "VATEX-EU-143-1G": pgettext_lazy(
+        "VAT exemption reason",
         "Exempt based on article 143, section 1 (g) of Council Directive 2006/112/EC (international bodies)",
-        "Steuerfrei nach Art. 143 Abs. 1 Buchst. g MwStSystRL (internationale Einrichtungen)",
     ),
-    "VATEX-EU-143-1H": (
-        "Exempt based on article 143, section 1 (h) of Council Directive 2006/112/EC (armed forces of NATO "
-        "member states)",
-        "Steuerfrei nach Art. 143 Abs. 1 Buchst. h MwStSystRL (Streitkräfte von NATO-Staaten)",
+    "VATEX-EU-143-1H": pgettext_lazy(
+        "VAT exemption reason",
+        "Exempt based on article 143, section 1 (h) of Council Directive 2006/112/EC (armed forces of "
+        "NATO member states)",
     ),
-    "VATEX-EU-143-1I": (
-        "Exempt based on article 143, section 1 (i) of Council Directive 2006/112/EC (armed forces of the "
-        "United Kingdom in Cyprus)",
-        "Steuerfrei nach Art. 143 Abs. 1 Buchst. i MwStSystRL (Streitkräfte des Vereinigten Königreichs auf Zypern)",
+    "VATEX-EU-143-1I": pgettext_lazy(
+        "VAT exemption reason",
+        "Exempt based on article 143, section 1 (i) of Council Directive 2006/112/EC (armed forces of the"
+        " United Kingdom in Cyprus)",
     ),
-    "VATEX-EU-143-1J": (
-        "Exempt based on article 143, section 1 (j) of Council Directive 2006/112/EC (catches of sea-fishing "
-        "undertakings)",
-        "Steuerfrei nach Art. 143 Abs. 1 Buchst. j MwStSystRL (Fänge von Seefischereiunternehmen)",
+    "VATEX-EU-143-1J": pgettext_lazy(
+        "VAT exemption reason",
+        "Exempt based on article 143, section 1 (j) of Council Directive 2006/112/EC (catches of sea-"
+        "fishing undertakings)",
     ),
-    "VATEX-EU-143-1K": (
+    "VATEX-EU-143-1K": pgettext_lazy(
+        "VAT exemption reason",
         "Exempt based on article 143, section 1 (k) of Council Directive 2006/112/EC (gold imported by central banks)",
-        "Steuerfrei nach Art. 143 Abs. 1 Buchst. k MwStSystRL (Einfuhr von Gold durch Zentralbanken)",
     ),
-    "VATEX-EU-143-1L": (
-        "Exempt based on article 143, section 1 (l) of Council Directive 2006/112/EC (gas, electricity, heat "
-        "and cooling through networks)",
-        "Steuerfrei nach Art. 143 Abs. 1 Buchst. l MwStSystRL (Gas, Elektrizität, Wärme und Kälte über Netze)",
+    "VATEX-EU-143-1L": pgettext_lazy(
+        "VAT exemption reason",
+        "Exempt based on article 143, section 1 (l) of Council Directive 2006/112/EC (gas, electricity, "
+        "heat and cooling through networks)",
     ),
-    "VATEX-EU-144": (
+    "VATEX-EU-144": pgettext_lazy(
+        "VAT exemption reason",
         "Exempt based on article 144 of Council Directive 2006/112/EC (services connected with the "
         "importation of goods)",
-        "Steuerfrei nach Art. 144 MwStSystRL (Dienstleistungen im Zusammenhang mit der Einfuhr, § 4 Nr. 3 UStG)",
     ),
-    "VATEX-EU-146-1E": (
-        "Exempt based on article 146, section 1 (e) of Council Directive 2006/112/EC (services connected with "
-        "the exportation of goods)",
-        "Steuerfrei nach Art. 146 Abs. 1 Buchst. e MwStSystRL (Dienstleistungen im Zusammenhang mit der "
-        "Ausfuhr, § 4 Nr. 3 UStG)",
+    "VATEX-EU-146-1E": pgettext_lazy(
+        "VAT exemption reason",
+        "Exempt based on article 146, section 1 (e) of Council Directive 2006/112/EC (services connected "
+        "with the exportation of goods)",
     ),
-    "VATEX-EU-148": (
-        "Exempt based on article 148 of Council Directive 2006/112/EC (international transport)",
-        "Steuerfrei nach Art. 148 MwStSystRL (Seeschifffahrt und Luftfahrt, § 4 Nr. 2, § 8 UStG)",
+    "VATEX-EU-148": pgettext_lazy(
+        "VAT exemption reason", "Exempt based on article 148 of Council Directive 2006/112/EC (international transport)"
     ),
-    "VATEX-EU-148-A": (
-        "Exempt based on article 148, section (a) of Council Directive 2006/112/EC (fuel and provisions for "
-        "vessels on the high seas)",
-        "Steuerfrei nach Art. 148 Buchst. a MwStSystRL (Ausrüstung und Versorgung von Seeschiffen, § 8 Abs. 1 UStG)",
+    "VATEX-EU-148-A": pgettext_lazy(
+        "VAT exemption reason",
+        "Exempt based on article 148, section (a) of Council Directive 2006/112/EC (fuel and provisions "
+        "for vessels on the high seas)",
     ),
-    "VATEX-EU-148-B": (
-        "Exempt based on article 148, section (b) of Council Directive 2006/112/EC (fuel and provisions for "
-        "fighting ships)",
-        "Steuerfrei nach Art. 148 Buchst. b MwStSystRL (Versorgung von Kriegsschiffen)",
+    "VATEX-EU-148-B": pgettext_lazy(
+        "VAT exemption reason",
+        "Exempt based on article 148, section (b) of Council Directive 2006/112/EC (fuel and provisions "
+        "for fighting ships)",
     ),
-    "VATEX-EU-148-C": (
-        "Exempt based on article 148, section (c) of Council Directive 2006/112/EC (vessels for navigation on "
-        "the high seas)",
-        "Steuerfrei nach Art. 148 Buchst. c MwStSystRL (Seeschiffe, § 8 Abs. 1 UStG)",
+    "VATEX-EU-148-C": pgettext_lazy(
+        "VAT exemption reason",
+        "Exempt based on article 148, section (c) of Council Directive 2006/112/EC (vessels for "
+        "navigation on the high seas)",
     ),
-    "VATEX-EU-148-D": (
-        "Exempt based on article 148, section (d) of Council Directive 2006/112/EC (services for vessels on "
-        "the high seas)",
-        "Steuerfrei nach Art. 148 Buchst. d MwStSystRL (Dienstleistungen für Seeschiffe, § 8 Abs. 1 UStG)",
+    "VATEX-EU-148-D": pgettext_lazy(
+        "VAT exemption reason",
+        "Exempt based on article 148, section (d) of Council Directive 2006/112/EC (services for vessels "
+        "on the high seas)",
     ),
-    "VATEX-EU-148-E": (
-        "Exempt based on article 148, section (e) of Council Directive 2006/112/EC (fuel and provisions for "
-        "aircraft of international airlines)",
-        "Steuerfrei nach Art. 148 Buchst. e MwStSystRL (Versorgung von Luftfahrzeugen im internationalen "
-        "Verkehr, § 8 Abs. 2 UStG)",
+    "VATEX-EU-148-E": pgettext_lazy(
+        "VAT exemption reason",
+        "Exempt based on article 148, section (e) of Council Directive 2006/112/EC (fuel and provisions "
+        "for aircraft of international airlines)",
     ),
-    "VATEX-EU-148-F": (
-        "Exempt based on article 148, section (f) of Council Directive 2006/112/EC (aircraft of international "
-        "airlines)",
-        "Steuerfrei nach Art. 148 Buchst. f MwStSystRL (Luftfahrzeuge im internationalen Verkehr, § 8 Abs. 2 UStG)",
-    ),
-    "VATEX-EU-148-G": (
-        "Exempt based on article 148, section (g) of Council Directive 2006/112/EC (services for aircraft of "
+    "VATEX-EU-148-F": pgettext_lazy(
+        "VAT exemption reason",
+        "Exempt based on article 148, section (f) of Council Directive 2006/112/EC (aircraft of "
         "international airlines)",
-        "Steuerfrei nach Art. 148 Buchst. g MwStSystRL (Dienstleistungen für Luftfahrzeuge im internationalen "
-        "Verkehr, § 8 Abs. 2 UStG)",
     ),
-    "VATEX-EU-151": (
+    "VATEX-EU-148-G": pgettext_lazy(
+        "VAT exemption reason",
+        "Exempt based on article 148, section (g) of Council Directive 2006/112/EC (services for aircraft"
+        " of international airlines)",
+    ),
+    "VATEX-EU-151": pgettext_lazy(
+        "VAT exemption reason",
         "Exempt based on article 151 of Council Directive 2006/112/EC (diplomatic and international bodies)",
-        "Steuerfrei nach Art. 151 MwStSystRL (diplomatische Missionen und internationale Einrichtungen, "
-        "§ 4 Nr. 7 UStG)",
     ),
-    "VATEX-EU-151-1A": (
-        "Exempt based on article 151, section 1 (a) of Council Directive 2006/112/EC (diplomatic and consular "
-        "arrangements)",
-        "Steuerfrei nach Art. 151 Abs. 1 Buchst. a MwStSystRL (diplomatische und konsularische Beziehungen, "
-        "§ 4 Nr. 7 Buchst. c UStG)",
+    "VATEX-EU-151-1A": pgettext_lazy(
+        "VAT exemption reason",
+        "Exempt based on article 151, section 1 (a) of Council Directive 2006/112/EC (diplomatic and "
+        "consular arrangements)",
     ),
-    "VATEX-EU-151-1AA": (
-        "Exempt based on article 151, section 1 (aa) of Council Directive 2006/112/EC (European Commission, "
-        "agencies and bodies of the European Union)",
-        "Steuerfrei nach Art. 151 Abs. 1 Buchst. aa MwStSystRL (Europäische Kommission und Einrichtungen der "
-        "Europäischen Union, § 4 Nr. 7 Buchst. f UStG)",
+    "VATEX-EU-151-1AA": pgettext_lazy(
+        "VAT exemption reason",
+        "Exempt based on article 151, section 1 (aa) of Council Directive 2006/112/EC (European "
+        "Commission, agencies and bodies of the European Union)",
     ),
-    "VATEX-EU-151-1B": (
+    "VATEX-EU-151-1B": pgettext_lazy(
+        "VAT exemption reason",
         "Exempt based on article 151, section 1 (b) of Council Directive 2006/112/EC (international bodies)",
-        "Steuerfrei nach Art. 151 Abs. 1 Buchst. b MwStSystRL (zwischenstaatliche Einrichtungen, "
-        "§ 4 Nr. 7 Buchst. d UStG)",
     ),
-    "VATEX-EU-151-1C": (
-        "Exempt based on article 151, section 1 (c) of Council Directive 2006/112/EC (armed forces of NATO "
-        "member states)",
-        "Steuerfrei nach Art. 151 Abs. 1 Buchst. c MwStSystRL (Streitkräfte von NATO-Staaten, "
-        "§ 4 Nr. 7 Buchst. a und b UStG)",
+    "VATEX-EU-151-1C": pgettext_lazy(
+        "VAT exemption reason",
+        "Exempt based on article 151, section 1 (c) of Council Directive 2006/112/EC (armed forces of "
+        "NATO member states)",
     ),
-    "VATEX-EU-151-1D": (
-        "Exempt based on article 151, section 1 (d) of Council Directive 2006/112/EC (armed forces of the "
-        "United Kingdom in Cyprus)",
-        "Steuerfrei nach Art. 151 Abs. 1 Buchst. d MwStSystRL (Streitkräfte des Vereinigten Königreichs auf Zypern)",
+    "VATEX-EU-151-1D": pgettext_lazy(
+        "VAT exemption reason",
+        "Exempt based on article 151, section 1 (d) of Council Directive 2006/112/EC (armed forces of the"
+        " United Kingdom in Cyprus)",
     ),
-    "VATEX-EU-151-1E": (
+    "VATEX-EU-151-1E": pgettext_lazy(
+        "VAT exemption reason",
         "Exempt based on article 151, section 1 (e) of Council Directive 2006/112/EC (supplies to bodies "
         "set up for charitable purposes outside the Community)",
-        "Steuerfrei nach Art. 151 Abs. 1 Buchst. e MwStSystRL (Lieferungen an anerkannte Einrichtungen für "
-        "humanitäre, karitative oder erzieherische Zwecke außerhalb der Gemeinschaft)",
     ),
-    "VATEX-EU-153": (
+    "VATEX-EU-153": pgettext_lazy(
+        "VAT exemption reason",
         "Exempt based on article 153 of Council Directive 2006/112/EC (services of intermediaries)",
-        "Steuerfrei nach Art. 153 MwStSystRL (Vermittlungsleistungen, § 4 Nr. 5 UStG)",
     ),
-    "VATEX-EU-159": (
+    "VATEX-EU-159": pgettext_lazy(
+        "VAT exemption reason",
         "Exempt based on article 159 of Council Directive 2006/112/EC (services relating to goods under "
         "warehousing arrangements)",
-        "Steuerfrei nach Art. 159 MwStSystRL (Dienstleistungen im Zusammenhang mit Lagerregelungen, § 4 Nr. 4a UStG)",
     ),
-    "VATEX-EU-309": (
+    "VATEX-EU-309": pgettext_lazy(
+        "VAT exemption reason",
         "Exempt based on article 309 of Council Directive 2006/112/EC (travel services outside the Community)",
-        "Steuerfrei nach Art. 309 MwStSystRL (Reiseleistungen außerhalb der Gemeinschaft, § 25 Abs. 2 UStG)",
     ),
-    "VATEX-EU-AE": (
-        "Reverse charge",
-        "Steuerschuldnerschaft des Leistungsempfängers (§ 13b UStG)",
+    "VATEX-EU-AE": pgettext_lazy("VAT exemption reason", "Reverse charge"),
+    "VATEX-EU-D": pgettext_lazy(
+        "VAT exemption reason", "Intra-Community acquisition from second hand means of transport (margin scheme)"
     ),
-    "VATEX-EU-D": (
-        "Intra-Community acquisition from second hand means of transport (margin scheme)",
-        "Gebrauchte Fahrzeuge – Differenzbesteuerung (§ 25a UStG)",
+    "VATEX-EU-F": pgettext_lazy(
+        "VAT exemption reason", "Intra-Community acquisition of second hand goods (margin scheme)"
     ),
-    "VATEX-EU-F": (
-        "Intra-Community acquisition of second hand goods (margin scheme)",
-        "Gebrauchtgegenstände – Differenzbesteuerung (§ 25a UStG)",
+    "VATEX-EU-G": pgettext_lazy("VAT exemption reason", "Export outside the EU"),
+    "VATEX-EU-I": pgettext_lazy("VAT exemption reason", "Intra-Community acquisition of works of art (margin scheme)"),
+    "VATEX-EU-IC": pgettext_lazy("VAT exemption reason", "Intra-Community supply"),
+    "VATEX-EU-J": pgettext_lazy(
+        "VAT exemption reason", "Intra-Community acquisition of collectors items and antiques (margin scheme)"
     ),
-    "VATEX-EU-G": (
-        "Export outside the EU",
-        "Steuerfreie Ausfuhrlieferung (§ 4 Nr. 1a i. V. m. § 6 UStG)",
-    ),
-    "VATEX-EU-I": (
-        "Intra-Community acquisition of works of art (margin scheme)",
-        "Kunstgegenstände – Differenzbesteuerung (§ 25a UStG)",
-    ),
-    "VATEX-EU-IC": (
-        "Intra-Community supply",
-        "Steuerfreie innergemeinschaftliche Lieferung (§ 4 Nr. 1b i. V. m. § 6a UStG)",
-    ),
-    "VATEX-EU-J": (
-        "Intra-Community acquisition of collectors items and antiques (margin scheme)",
-        "Sammlungsstücke und Antiquitäten – Differenzbesteuerung (§ 25a UStG)",
-    ),
-    "VATEX-EU-O": (
-        "Not subject to VAT",
-        "Nicht der Umsatzsteuer unterliegend",
-    ),
+    "VATEX-EU-O": pgettext_lazy("VAT exemption reason", "Not subject to VAT"),
 }
 
 # French codes (CEF list since its 2024 editions): named after the article of the Code général des
-# impôts (CGI) they cite.
+# impôts (CGI) they cite; code: (article, its own reason or None for the generic article sentence).
 _FR = {
     "VATEX-FR-298SEXDECIESA": ("298 sexdecies A", None),
     "VATEX-FR-CGI261-1": ("261-1", None),
@@ -348,36 +309,46 @@ _FR = {
     "VATEX-FR-CGI275": ("275", None),
     "VATEX-FR-CGI277A": ("277 A", None),
     "VATEX-FR-CGI295": ("295", None),
-    "VATEX-FR-AE": ("283", ("Reverse charge (France)", "Steuerschuldnerschaft des Leistungsempfängers (Frankreich)")),
+    "VATEX-FR-AE": (
+        "283",
+        pgettext_lazy(
+            "VAT exemption reason",
+            "Reverse charge (France)",
+        ),
+    ),
     "VATEX-FR-FRANCHISE": (
         "293 B",
-        ("VAT exemption of small businesses (France)", "Kleinunternehmerregelung (Frankreich)"),
+        pgettext_lazy(
+            "VAT exemption reason",
+            "VAT exemption of small businesses (France)",
+        ),
     ),
     "VATEX-FR-CNWVAT": (
         "",
-        (
+        pgettext_lazy(
+            "VAT exemption reason",
             "France domestic credit note without VAT, due to the supplier forfeiting the VAT on a discount",
-            "Französische Gutschrift ohne Umsatzsteuer (Verzicht des Lieferers auf die Umsatzsteuer eines Rabatts)",
         ),
     ),
 }
+_FR_ARTICLE = pgettext_lazy(
+    "VAT exemption reason", "Exempt based on article %(article)s of the French General Tax Code (CGI)"
+)
+_FR_REASON_AND_ARTICLE = pgettext_lazy("VAT exemption reason", "%(reason)s, article %(article)s CGI")
 
 
-def _fr_texts(article: str, texts: tuple[str, str] | None) -> tuple[str, str]:
-    if texts is not None:
-        english, german = texts
-        if article:
-            return (f"{english}, article {article} CGI", f"{german}, Art. {article} CGI")
-        return english, german
-    return (
-        f"Exempt based on article {article} of the French General Tax Code (CGI)",
-        f"Steuerfrei nach Art. {article} des französischen Code général des impôts (CGI)",
-    )
+def _fr_text(article: str, reason) -> str:
+    if reason is None:
+        return _FR_ARTICLE % {"article": article}
+    if article:
+        return _FR_REASON_AND_ARTICLE % {"reason": reason, "article": article}
+    return str(reason)
 
 
-VATEX: dict[str, dict[str, str]] = {
-    **{code: {"en": english, "de": german} for code, (english, german) in _EU.items()},
-    **{code: dict(zip(("en", "de"), _fr_texts(article, texts), strict=True)) for code, (article, texts) in _FR.items()},
+# code: its text, lazy: worded in the language active when it is read
+VATEX = {
+    **_EU,
+    **{code: lazy(_fr_text, str)(article, reason) for code, (article, reason) in _FR.items()},
 }
 
 
@@ -413,8 +384,10 @@ def vatex_category(code: str) -> str | None:
 
 
 def vatex_text(code: str, language: str) -> str:
-    """The legal basis a code stands for, in ``language`` (de or en; other languages get English)."""
-    texts = VATEX.get(normalise_vatex(code))
-    if texts is None:
+    """The legal basis a code stands for, in ``language``; a language not in ``settings.LANGUAGES``
+    gets the English text of the code list."""
+    text = VATEX.get(normalise_vatex(code))
+    if text is None:
         return ""
-    return texts.get(language, texts["en"])
+    with translation.override(language if is_language(language) else None):
+        return str(text)

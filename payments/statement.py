@@ -21,6 +21,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
 from core.documents import pdf_render
+from core.languages import document_language
 from core.models import CompanyProfile
 from invoicing.documents.html import DocumentFormat, css_string, iban_blocks, logo_data_uri
 from invoicing.models import DocumentStatus, DocumentType, Invoice
@@ -29,7 +30,6 @@ from .models import Payment, PaymentStatus
 from .selectors import customer_open_items
 
 TEMPLATE = "payments/statement.html"
-LANGUAGES = ("de", "en")
 ZERO = Decimal("0.00")
 
 # (key, lowest days past due, highest or None)
@@ -276,12 +276,13 @@ def account_statement_pdf(
     """The account statement of ``customer`` as a PDF/A-3b: open items on ``as_of``'s date with
     aging, the payments (by value date) and credit notes of the period, and the balance.
 
-    ``language`` de or en; the customer's (else German) when left out. Deterministic: the PDF's
-    dates are ``as_of`` and its identifier is derived from customer, period and ``as_of``.
+    ``language`` one of ``settings.LANGUAGES``; the customer's (else the default) when left out.
+    Deterministic: the PDF's dates are ``as_of`` and its identifier is derived from customer,
+    period and ``as_of``.
     """
     if period_start > period_end:
         raise ValueError("period_start is after period_end")
-    language = language or (customer.language if customer.language in LANGUAGES else "de")
+    language = language or document_language(customer.language)
     with translation.override(language):
         context = statement_context(
             customer=customer, period_start=period_start, period_end=period_end, as_of=as_of, language=language

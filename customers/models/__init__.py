@@ -1,7 +1,6 @@
 """Customers: master data (master_data.py) and every message exchanged with them (messages.py)."""
 
 from .master_data import (
-    LANGUAGES,
     BankAccount,
     CheckOutcome,
     Contact,
@@ -24,7 +23,6 @@ from .messages import (
 )
 
 __all__ = [
-    "LANGUAGES",
     "BankAccount",
     "CheckOutcome",
     "Contact",

@@ -5,10 +5,9 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from core.history import history_user
+from core.languages import language_choices
 
 from ..countries import country_choices
-
-LANGUAGES = [("de", _("German")), ("en", _("English"))]
 
 
 class VerificationStatus(models.TextChoices):
@@ -80,7 +79,7 @@ class Customer(models.Model):
         ),
     )
 
-    language = models.CharField(_("language"), max_length=5, choices=LANGUAGES, default="de")
+    language = models.CharField(_("language"), max_length=5, choices=language_choices, default="de")
     currency = models.CharField(_("currency"), max_length=3, default="EUR")
     payment_terms = models.ForeignKey(
         "invoicing.PaymentTerms",
@@ -154,7 +153,12 @@ class Contact(models.Model):
     email = models.EmailField(_("e-mail"), max_length=254, blank=True, default="")
     phone = models.CharField(_("phone"), max_length=32, blank=True, default="", help_text=_("stored as E.164"))
     language = models.CharField(
-        _("language"), max_length=5, choices=LANGUAGES, blank=True, default="", help_text=_("empty: the customer's")
+        _("language"),
+        max_length=5,
+        choices=language_choices,
+        blank=True,
+        default="",
+        help_text=_("empty: the customer's"),
     )
     receives_invoices = models.BooleanField(_("receives invoices"), default=False)
     receives_reminders = models.BooleanField(_("receives reminders"), default=False)

@@ -14,7 +14,9 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from .master_data import LANGUAGES, Contact, Customer
+from core.languages import language_choices
+
+from .master_data import Contact, Customer
 
 
 class MessageStatus(models.TextChoices):
@@ -44,7 +46,7 @@ class OutboxMessage(models.Model):
     template = models.CharField(
         _("template"), max_length=50, help_text=_("e.g. invoice, credit_note, due_date_changed")
     )
-    language = models.CharField(_("language"), max_length=5, choices=LANGUAGES)
+    language = models.CharField(_("language"), max_length=5, choices=language_choices)
     from_email = models.CharField(_("from"), max_length=320)
     # [{"name": "Anna Schmidt", "email": "anna@example.com", "contact_id": 7}, ...]
     to = models.JSONField(_("to"), default=list)
@@ -283,7 +285,7 @@ class MessageWording(models.Model):
     """
 
     template = models.CharField(_("template"), max_length=50)
-    language = models.CharField(_("language"), max_length=5, choices=LANGUAGES)
+    language = models.CharField(_("language"), max_length=5, choices=language_choices)
     subject = models.CharField(_("subject"), max_length=300, blank=True, default="")
     intro = models.TextField(_("opening text"), blank=True, default="")
     updated_at = models.DateTimeField(_("updated"))

@@ -9,6 +9,7 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from core.fonts import check_drawable
+from core.languages import is_language, language_codes
 
 from ..models import (
     BankAccount,
@@ -39,8 +40,10 @@ def contact_clean(data: dict, *, country: str, instance: Contact | None = None) 
         clean["email"] = _clean(errors, "email", clean_email, data["email"] or "")
     if "phone" in data:
         clean["phone"] = _clean(errors, "phone", clean_phone, data["phone"] or "", country=country)
-    if data.get("language") and data["language"] not in {"de", "en"}:
-        errors.setdefault("language", []).append(_("Choose de or en."))
+    if data.get("language") and not is_language(data["language"]):
+        errors.setdefault("language", []).append(
+            _("Choose one of: %(choices)s.") % {"choices": ", ".join(language_codes())}
+        )
     _check_lengths(errors, Contact, {k: v for k, v in data.items() if k not in ("email", "phone")})
     check_drawable(errors, data, ("name", "role"))  # letters and e-mails address the contact by name
     receives = data.get("receives_invoices", instance.receives_invoices if instance else False) or data.get(

@@ -12,11 +12,11 @@ from django.db.models import ProtectedError
 from django.utils.translation import gettext as _
 
 from core.fonts import check_drawable
+from core.languages import is_language, language_codes
 from core.money import quantize
 from core.numbering import number_next
 
 from ..models import (
-    LANGUAGES,
     BankAccount,
     Contact,
     Customer,
@@ -73,8 +73,10 @@ def customer_clean(data: dict, *, instance: Customer | None = None) -> dict:
         errors.setdefault("e_invoice_format", []).append(
             _("Choose one of: %(choices)s.") % {"choices": ", ".join(EInvoiceFormat.values)}
         )
-    if "language" in data and data["language"] not in {code for code, _label in LANGUAGES}:
-        errors.setdefault("language", []).append(_("Choose de or en."))
+    if "language" in data and not is_language(data["language"]):
+        errors.setdefault("language", []).append(
+            _("Choose one of: %(choices)s.") % {"choices": ", ".join(language_codes())}
+        )
     _check_lengths(errors, Customer, data)
     # Name and addresses are printed on invoices and letters: characters no document font can draw
     # (an emoji) are refused here, naming them (core.fonts); internal notes are never printed.

@@ -26,14 +26,11 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
-from core.messages import BABEL_LOCALES
+from core.languages import document_language, language_codes, message_locale, percent_text
 
 from ..models import MessageWording
-from ..models.master_data import LANGUAGES
-
-LANGUAGE_CODES = tuple(code for code, _label in LANGUAGES)
-_NBSP = "\u00a0"
 
 # The placeholders each template's wording may name; every one is always filled.
 COMMON_PLACEHOLDERS = ("company", "customer", "customer_number", "contact_name")
@@ -48,23 +45,24 @@ TEMPLATES = tuple(PLACEHOLDERS)
 def format_money(amount: Decimal | None, currency: str, language: str) -> str:
     if amount is None:
         return ""
-    return format_currency(amount, currency, locale=BABEL_LOCALES.get(language, "de_DE"))
+    return format_currency(amount, currency, locale=message_locale(language))
 
 
 def format_day(value: date | None, language: str) -> str:
-    """German business letters write 04.12.2026 (DIN 5008); English ones 4 December 2026."""
+    """German business letters write 04.12.2026 (DIN 5008); English ones 4 December 2026: the CLDR
+    pattern is a message of the catalogue, so each language's translator chooses it."""
     if value is None:
         return ""
     if isinstance(value, datetime):
         value = value.date()
-    if language == "de":
-        return format_date(value, "dd.MM.y", locale="de_DE")
-    return format_date(value, "d MMMM y", locale=BABEL_LOCALES["en"])
+    with translation.override(document_language(language)):
+        pattern = pgettext("date format in letters (CLDR pattern)", "d MMMM y")
+    return format_date(value, pattern, locale=message_locale(language))
 
 
 def format_percent(value: Decimal | str, language: str) -> str:
-    number = format_decimal(Decimal(str(value)), locale=BABEL_LOCALES.get(language, "de_DE"))
-    return f"{number}{_NBSP}%" if language == "de" else f"{number}%"
+    locale = message_locale(language)
+    return percent_text(format_decimal(Decimal(str(value)), locale=locale), locale)
 
 
 def _placeholder_values(template: str, language: str, context: dict) -> dict[str, str]:
@@ -128,8 +126,8 @@ def message_wording_clean(*, template: str, language: str, subject: str, intro: 
     errors: dict[str, list[str]] = {}
     if template not in PLACEHOLDERS:
         errors["template"] = [_("Unknown template; choose one of: %s") % ", ".join(TEMPLATES)]
-    if language not in LANGUAGE_CODES:
-        errors["language"] = [_("Unknown language; choose one of: %s") % ", ".join(LANGUAGE_CODES)]
+    if language not in language_codes():
+        errors["language"] = [_("Unknown language; choose one of: %s") % ", ".join(language_codes())]
     if template in PLACEHOLDERS:
         if "\n" in subject or "\r" in subject:
             errors["subject"] = [_("The subject is one line.")]
@@ -214,7 +212,7 @@ def mail_render(*, template: str, language: str, context: dict) -> tuple[str, st
     """
     if template not in PLACEHOLDERS:
         raise ValueError(f"Unknown mail template {template!r}; expected one of {', '.join(TEMPLATES)}")
-    language = language if language in LANGUAGE_CODES else "de"
+    language = document_language(language)
     values = _placeholder_values(template, language, context)
     wording = MessageWording.objects.filter(template=template, language=language).first()
     if "company_footer" not in context:

@@ -81,7 +81,7 @@ def test_a_german_invoice_mail_formats_amounts_and_dates_the_german_way():
 
 
 def test_a_german_invoice_mail_speaks_german_business_wording():
-    """Needs the German catalogue (scripts/translate_de.py): "Sie", greeting and closing."""
+    """Needs the German catalogue (locale/de/LC_MESSAGES/django.po): "Sie", greeting and closing."""
     subject, text, _html = mail_render(template="invoice", language="de", context=invoice_context(contact_name=""))
 
     assert subject == "Rechnung RE-2026-000042 von Debitor Test GmbH"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from django.conf import settings
 from django.contrib import admin
 from django.urls import reverse
 from django.utils import timezone
@@ -13,6 +14,7 @@ from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 
 from core.admin_site import ReadOnlyMixin
+from core.languages import document_language
 
 from ..forms import (
     ExchangeRateForm,
@@ -90,7 +92,7 @@ class PaymentTermsAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("text on invoices"))
     def text(self, obj):
-        language = "de" if (get_language() or "de").startswith("de") else "en"
+        language = document_language((get_language() or "").split("-")[0])
         try:
             spec = obj.spec()
             validate_terms(spec)
@@ -100,7 +102,7 @@ class PaymentTermsAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("example"))
     def example(self, obj):
-        """As printed on an invoice dated today over 1,190.00 EUR, in both languages."""
+        """As printed on an invoice dated today over 1,190.00 EUR, in each language."""
         try:
             spec = obj.spec()
             validate_terms(spec)
@@ -109,7 +111,7 @@ class PaymentTermsAdmin(admin.ModelAdmin):
         today = timezone.localdate()
         texts = [
             (label, terms_text(spec, language=code, invoice_date=today, gross_amount=Decimal("1190.00")))
-            for code, label in (("de", gettext("German")), ("en", gettext("English")))
+            for code, label in settings.LANGUAGES
         ]
         return format_html(
             '<dl class="debitor-terms-example">{}</dl><p class="help">{}</p>',

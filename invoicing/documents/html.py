@@ -24,8 +24,10 @@ from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext, pgettext_lazy
 
 from core.girocode import girocode_svg
+from core.languages import document_language, document_locale, percent_text
 from core.money import minor_unit
 
 from ..models import DocumentStatus, DocumentType, Invoice, VatCategory
@@ -33,56 +35,53 @@ from ..services.snapshots import line_exemption_reason
 from ..totals import LineInput, line_amounts
 from ..vatex import vatex_text
 
-LANGUAGES = ("de", "en")
 TEMPLATE = "invoicing/documents/invoice.html"
 
 # § 286 (3) Satz 1 Hs. 2 BGB: a consumer defaults 30 days after due date and receipt of the invoice
 # only if the invoice points this out. Dunning relies on the notice having been printed; this is
-# the one place its wording lives.
-CONSUMER_DEFAULT_NOTICE = {
-    "de": (
-        "Hinweis nach § 286 Abs. 3 BGB: Sie kommen spätestens in Verzug, wenn Sie nicht innerhalb von "
-        "30 Tagen nach Fälligkeit und Zugang dieser Rechnung zahlen."
-    ),
-    "en": (
-        "Notice under § 286 (3) of the German Civil Code (BGB): you will be in default of payment at the "
-        "latest if you do not pay within 30 days after the due date and receipt of this invoice."
-    ),
-}
+# the one place its wording lives (the German in the catalogue).
+CONSUMER_DEFAULT_NOTICE = gettext_lazy(
+    "Notice under § 286 (3) of the German Civil Code (BGB): you will be in default of payment at the "
+    "latest if you do not pay within 30 days after the due date and receipt of this invoice."
+)
 
-# UN/ECE Recommendation 20/21 codes (BT-130) as the customary unit names of § 14 (4) Nr. 5 UStG.
+# UN/ECE Recommendation 20/21 codes (BT-130) as the customary unit names of § 14 (4) Nr. 5 UStG:
+# words are translated (context "unit of measure"), symbols are the same in every language.
 # A code not listed here is printed as the code itself: still exact, merely less friendly.
 UNIT_NAMES = {
-    "C62": ("Stk.", "pcs"),
-    "H87": ("Stk.", "pcs"),
-    "EA": ("Stk.", "each"),
-    "XPP": ("Stk.", "pcs"),
-    "PR": ("Paar", "pairs"),
-    "SET": ("Set", "sets"),
-    "LS": ("pauschal", "lump sum"),
-    "HUR": ("Std.", "h"),
-    "MIN": ("Min.", "min"),
-    "DAY": ("Tag(e)", "day(s)"),
-    "WEE": ("Woche(n)", "week(s)"),
-    "MON": ("Monat(e)", "month(s)"),
-    "QAN": ("Quartal(e)", "quarter(s)"),
-    "ANN": ("Jahr(e)", "year(s)"),
-    "KGM": ("kg", "kg"),
-    "GRM": ("g", "g"),
-    "TNE": ("t", "t"),
-    "MTR": ("m", "m"),
-    "KMT": ("km", "km"),
-    "MTK": ("m²", "m²"),
-    "MTQ": ("m³", "m³"),
-    "LTR": ("l", "l"),
-    "KWH": ("kWh", "kWh"),
-    "P1": ("%", "%"),
-    "E48": ("Leistung(en)", "service unit(s)"),
-    "ZZ": ("Einheit(en)", "unit(s)"),
+    "C62": pgettext_lazy("unit of measure", "pcs"),
+    "H87": pgettext_lazy("unit of measure", "pcs"),
+    "EA": pgettext_lazy("unit of measure", "each"),
+    "XPP": pgettext_lazy("unit of measure", "pcs"),
+    "PR": pgettext_lazy("unit of measure", "pairs"),
+    "SET": pgettext_lazy("unit of measure", "sets"),
+    "LS": pgettext_lazy("unit of measure", "lump sum"),
+    "HUR": pgettext_lazy("unit of measure", "h"),
+    "MIN": pgettext_lazy("unit of measure", "min"),
+    "DAY": pgettext_lazy("unit of measure", "day(s)"),
+    "WEE": pgettext_lazy("unit of measure", "week(s)"),
+    "MON": pgettext_lazy("unit of measure", "month(s)"),
+    "QAN": pgettext_lazy("unit of measure", "quarter(s)"),
+    "ANN": pgettext_lazy("unit of measure", "year(s)"),
+    "KGM": "kg",
+    "GRM": "g",
+    "TNE": "t",
+    "MTR": "m",
+    "KMT": "km",
+    "MTK": "m²",
+    "MTQ": "m³",
+    "LTR": "l",
+    "KWH": "kWh",
+    "P1": "%",
+    "E48": pgettext_lazy("unit of measure", "service unit(s)"),
+    "ZZ": pgettext_lazy("unit of measure", "unit(s)"),
 }
 
-_NBSP = "\u00a0"
-_LOCALES = {"de": "de_DE", "en": "en"}
+
+def consumer_default_notice(language: str) -> str:
+    """The § 286 (3) BGB notice in ``language``."""
+    with translation.override(document_language(language)):
+        return str(CONSUMER_DEFAULT_NOTICE)
 
 
 @dataclass(frozen=True)
@@ -97,7 +96,7 @@ class DocumentFormat:
 
     @property
     def locale(self) -> str:
-        return _LOCALES[self.language]
+        return document_locale(self.language)
 
     def money(self, amount: Decimal, currency: str) -> str:
         return format_currency(amount, currency, locale=self.locale)
@@ -112,15 +111,16 @@ class DocumentFormat:
         )
 
     def date(self, value: date) -> str:
-        return format_date(value, "dd.MM.y" if self.language == "de" else "d MMM y", locale=self.locale)
+        with translation.override(self.language):
+            pattern = pgettext("date format on documents (CLDR pattern)", "d MMM y")
+        return format_date(value, pattern, locale=self.locale)
 
     def quantity(self, value: Decimal) -> str:
         return format_decimal(value, format="#,##0.####", locale=self.locale)
 
     def percent(self, value: Decimal) -> str:
-        number = format_decimal(value, format="#,##0.##", locale=self.locale)
-        # German typesetting separates the sign (DIN 5008), English does not; never broken across lines.
-        return f"{number}{_NBSP}%" if self.language == "de" else f"{number}%"
+        # German typesetting separates the sign with a no-break space (DIN 5008), English does not.
+        return percent_text(format_decimal(value, format="#,##0.##", locale=self.locale), self.locale)
 
     def rate(self, value: Decimal) -> str:
         return format_decimal(value, format="#,##0.00######", locale=self.locale)
@@ -129,8 +129,11 @@ class DocumentFormat:
         return Locale.parse(self.locale).territories.get(code, code)
 
     def unit(self, code: str) -> str:
-        names = UNIT_NAMES.get(code)
-        return names[LANGUAGES.index(self.language)] if names else code
+        name = UNIT_NAMES.get(code)
+        if name is None:
+            return code
+        with translation.override(self.language):
+            return str(name)
 
 
 def category_label(category: str) -> str:
@@ -332,7 +335,7 @@ def invoice_context(invoice: Invoice) -> dict:
     """The template context of an issued document; call under the document's language."""
     if invoice.status == DocumentStatus.DRAFT or not invoice.number:
         raise ValueError(f"Only issued documents are printed; invoice {invoice.pk} is a draft.")
-    language = invoice.language if invoice.language in LANGUAGES else "de"
+    language = document_language(invoice.language)
     fmt = DocumentFormat(language)
     seller, buyer = invoice.seller, invoice.buyer
     currency = invoice.currency
@@ -429,7 +432,7 @@ def invoice_context(invoice: Invoice) -> dict:
         # segno's SVG holds only path data (the payload is not in it as text): safe to embed as markup.
         "girocode": mark_safe(girocode) if girocode else None,  # noqa: S308
         "consumer_notice": (
-            CONSUMER_DEFAULT_NOTICE[language]
+            str(CONSUMER_DEFAULT_NOTICE)
             if buyer.get("kind") == "consumer" and not is_credit_note and invoice.amount_due > 0
             else ""
         ),
@@ -437,12 +440,12 @@ def invoice_context(invoice: Invoice) -> dict:
 
 
 def invoice_html(invoice: Invoice) -> str:
-    """The HTML of an issued invoice or credit note, in the invoice's language (de or en).
+    """The HTML of an issued invoice or credit note, in the invoice's language (``core.languages``).
 
     Prints every mandatory item of § 14 (4) UStG (and § 14a UStG for AE/K: the buyer's VAT ID),
     the VAT in EUR for foreign currencies (Art. 230 VAT Directive, § 16 (6) UStG) and, for
     consumers, the default notice of § 286 (3) BGB. Raises ValueError for drafts.
     """
-    language = invoice.language if invoice.language in LANGUAGES else "de"
+    language = document_language(invoice.language)
     with translation.override(language):
         return render_to_string(TEMPLATE, invoice_context(invoice))

@@ -18,12 +18,17 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
+from babel.dates import format_date
+from django.utils import translation
+from django.utils.translation import pgettext, pgettext_lazy
 from drafthorse.models.accounting import ApplicableTradeTax, CategoryTradeTax, TradeAllowanceCharge
 from drafthorse.models.document import Document
 from drafthorse.models.note import IncludedNote
 from drafthorse.models.party import TaxRegistration
 from drafthorse.models.payment import PaymentMeans, PaymentTerms
 from drafthorse.models.tradelines import LineItem
+
+from core.languages import document_language, document_locale
 
 from ..models import DocumentStatus, DocumentType, Invoice, InvoiceEvent, VatCategory
 from ..terms import DiscountTier, TermsSpec, xrechnung_payment_terms
@@ -41,28 +46,22 @@ LINE_DISCOUNT_REASON_CODE = "95"  # UNTDID 5189 "Discount" (BT-140)
 
 _CENT = Decimal("0.01")
 
+# Wording of the e-invoice's texts (English msgids, context "e-invoice"; German in the catalogue).
 _WORDS = {
-    "de": {
-        "discount": "Rabatt",
-        "project": "Projekt",
-        "offset": "Der Betrag wird mit Rechnung {number} vom {date} verrechnet.",
-        "offset_info": "Verrechnung mit Rechnung {number}",
-        "rate": "Umrechnungskurs für die Umsatzsteuer: 1 EUR = {rate} {currency} ({kind}, {when}).",
-        "monthly": "amtlicher Monatsdurchschnittskurs des BMF",
-        "daily": "Tageskurs",
-        "directors": "Geschäftsführung",
-    },
-    "en": {
-        "discount": "Discount",
-        "project": "Project",
-        "offset": "The amount is offset against invoice {number} of {date}.",
-        "offset_info": "Offset against invoice {number}",
-        "rate": "Exchange rate for VAT: 1 EUR = {rate} {currency} ({kind}, {when}).",
-        "monthly": "official BMF monthly average",
-        "daily": "daily rate",
-        "directors": "Managing directors",
-    },
+    "discount": pgettext_lazy("e-invoice", "Discount"),
+    "project": pgettext_lazy("e-invoice", "Project"),
+    "offset": pgettext_lazy("e-invoice", "The amount is offset against invoice {number} of {date}."),
+    "offset_info": pgettext_lazy("e-invoice", "Offset against invoice {number}"),
+    "rate": pgettext_lazy("e-invoice", "Exchange rate for VAT: 1 EUR = {rate} {currency} ({kind}, {when})."),
+    "monthly": pgettext_lazy("e-invoice", "official BMF monthly average"),
+    "daily": pgettext_lazy("e-invoice", "daily rate"),
+    "directors": pgettext_lazy("e-invoice", "Managing directors"),
 }
+
+
+def _words(language: str) -> dict[str, str]:
+    with translation.override(language):
+        return {key: str(text) for key, text in _WORDS.items()}
 
 
 class NotIssued(ValueError):
@@ -83,7 +82,7 @@ def cii_build(invoice: Invoice, *, xrechnung: bool = False) -> bytes:
     """
     if invoice.status == DocumentStatus.DRAFT or not invoice.number or not invoice.invoice_date:
         raise NotIssued(f"Invoice {invoice.pk} is a draft; only issued invoices and credit notes have an e-invoice.")
-    language = invoice.language if invoice.language in _WORDS else "de"
+    language = document_language(invoice.language)
     is_invoice = invoice.document_type == DocumentType.INVOICE
     # .all() so a caller's prefetch_related is used; sorted here in the models' own order.
     lines = sorted(invoice.lines.all(), key=lambda x: (x.position, x.pk))
@@ -154,7 +153,7 @@ def _notes(invoice: Invoice, language: str) -> list[tuple[str, str]]:
     if invoice.note.strip():
         notes.append((invoice.note.strip(), ""))
     if invoice.currency != "EUR" and invoice.exchange_rate:
-        words = _WORDS[language]
+        words = _words(language)
         when = invoice.exchange_rate_date
         if when is not None:
             when_text = f"{when:%m/%Y}" if invoice.exchange_rate_kind == "monthly" else f"{when:%d.%m.%Y}"
@@ -208,7 +207,7 @@ def _line_item(line, currency: str, language: str) -> LineItem:
         reason, code = line.allowance_reason, line.allowance_reason_code
         if not (reason or code):
             # BR-42 wants a reason; a line that states none gets the UNTDID 5189 "discount" code and word.
-            reason, code = _WORDS[language]["discount"], LINE_DISCOUNT_REASON_CODE
+            reason, code = _words(language)["discount"], LINE_DISCOUNT_REASON_CODE
         item.settlement.allowance_charge.add(
             _line_allowance_charge(False, line.allowance_percent, amounts.allowance_amount, gross, reason, code)
         )
@@ -257,7 +256,7 @@ def _agreement(doc: Document, invoice: Invoice, language: str, *, not_subject: b
     if invoice.project_reference:
         # BT-11. CII's SpecifiedProcuringProject requires a Name that EN 16931 does not have.
         agreement.procuring_project_type.id = invoice.project_reference
-        agreement.procuring_project_type.name = invoice.project_name or _WORDS[language]["project"]
+        agreement.procuring_project_type.name = invoice.project_name or _words(language)["project"]
 
 
 def _buyer_contact(party, invoice: Invoice) -> None:
@@ -285,7 +284,7 @@ def _seller(party, seller: dict, language: str, *, with_vat_id: bool) -> None:
             [
                 seller.get("register_court", ""),
                 seller.get("register_number", ""),
-                f"{_WORDS[language]['directors']}: {seller['managing_directors']}"
+                f"{_words(language)['directors']}: {seller['managing_directors']}"
                 if seller.get("managing_directors")
                 else "",
             ],
@@ -393,7 +392,7 @@ def _settlement(
 ) -> None:
     settlement = doc.trade.settlement
     seller = invoice.seller or {}
-    words = _WORDS[language]
+    words = _words(language)
     settlement.payment_reference = invoice.number  # BT-83 remittance information
     foreign = invoice.currency != "EUR" and invoice.tax_total_eur is not None
     if foreign:
@@ -511,7 +510,7 @@ def _payment_terms_text(
     if not is_invoice:
         if corrected is None:
             return ""
-        return _WORDS[language]["offset"].format(
+        return _words(language)["offset"].format(
             number=corrected.number, date=_date_text(corrected.invoice_date, language)
         )
     spec = _terms_spec(invoice.terms_snapshot)
@@ -527,7 +526,9 @@ def _payment_terms_text(
 
 
 def _date_text(value: date, language: str) -> str:
-    return f"{value:%d.%m.%Y}" if language == "de" else value.isoformat()
+    with translation.override(language):
+        pattern = pgettext("date format in e-invoice texts (CLDR pattern)", "y-MM-dd")
+    return format_date(value, pattern, locale=document_locale(language))
 
 
 def _due_date_as_issued(invoice: Invoice) -> date | None:

@@ -4,9 +4,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from babel.dates import format_date
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
+
+from core.languages import document_language, document_locale
 
 from ..models import (
     DocumentStatus,
@@ -18,6 +23,18 @@ from .drafts import DocumentStateConflict, invoice_draft_create
 from .issue import invoice_issue
 from .issue_checks import _exceeds
 from .locks import invoices_lock
+
+
+def credit_note_note(invoice) -> str:
+    """The note a credit note starts with, naming the invoice it corrects, in the invoice's language."""
+    language = document_language(invoice.language)
+    with translation.override(language):
+        pattern = pgettext("date format in document notes (CLDR pattern)", "dd MMM y")
+        text = pgettext("credit note", "Correction of invoice %(number)s of %(date)s")
+    return text % {
+        "number": invoice.number,
+        "date": format_date(invoice.invoice_date, pattern, locale=document_locale(language)),
+    }
 
 
 def credit_note_create(
@@ -67,11 +84,9 @@ def credit_note_create(
             ]
         else:
             allowances = []
-        if invoice.language == "en":
-            note = f"Correction of invoice {invoice.number} of {invoice.invoice_date:%d %b %Y}"
-        else:
-            # Not "Gutschrift": in German VAT law that word means self-billing (§ 14 (2) Satz 2 UStG).
-            note = f"Rechnungskorrektur zu Rechnung {invoice.number} vom {invoice.invoice_date:%d.%m.%Y}"
+        # German: "Rechnungskorrektur", not "Gutschrift": in German VAT law that word means
+        # self-billing (§ 14 (2) Satz 2 UStG).
+        note = credit_note_note(invoice)
         if reason.strip():
             note = f"{note}: {reason.strip()}"
         credit_note = invoice_draft_create(

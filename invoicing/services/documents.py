@@ -26,6 +26,7 @@ from core.documents import (
     facturx_xmp_descriptions,
     pdf_render,
 )
+from core.languages import document_language
 from core.services import job_enqueue
 
 from ..models import (
@@ -141,7 +142,7 @@ def invoice_documents_build(invoice: Invoice, *, xrechnung: bool, with_pdf: bool
         problems += _problems(cii_validate(xrechnung_xml, xrechnung=True), "xrechnung")
     if problems or not with_pdf:
         return RenderedDocuments(facturx_xml, xrechnung_xml, None, problems)
-    language = invoice.language if invoice.language in ("de", "en") else "de"
+    language = document_language(invoice.language)
     title = f"{TITLES[(invoice.document_type, language)]} {invoice.number}"
     pdf = pdf_render(
         html=invoice_html(invoice),

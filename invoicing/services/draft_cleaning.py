@@ -11,6 +11,7 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from core.fonts import undrawable, undrawable_message
+from core.languages import is_language, language_codes
 from core.money import minor_unit
 from customers.validation import FieldProblem, clean_country, clean_currency, clean_email, clean_phone
 
@@ -282,8 +283,10 @@ def clean_header(data: dict, *, instance: Invoice | None = None) -> dict:
         clean["prepaid_amount"] = _decimal(
             errors, "prepaid_amount", data["prepaid_amount"], minimum=0, maximum=MAX_AMOUNT, places=MONEY_PLACES
         ) or Decimal("0")
-    if "language" in data and data["language"] not in ("de", "en"):
-        errors.setdefault("language", []).append(_("Choose de or en."))
+    if "language" in data and not is_language(data["language"]):
+        errors.setdefault("language", []).append(
+            _("Choose one of: %(choices)s.") % {"choices": ", ".join(language_codes())}
+        )
     terms = data.get("payment_terms")
     if terms is not None and not isinstance(terms, PaymentTerms):
         found = PaymentTerms.objects.filter(pk=terms, active=True).first() if str(terms).isdigit() else None

@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.languages import document_language
 from core.models import CompanyProfile
 from core.numbering import number_next
 from core.roles import Role, role_of
@@ -41,7 +42,7 @@ from .issue_checks import (
     _tax_total_eur,
 )
 from .locks import invoices_lock
-from .snapshots import NOTES, _buyer_snapshot, _exemption_for, _seller_snapshot
+from .snapshots import NOTES, _buyer_snapshot, _exemption_for, _seller_snapshot, vat_note
 
 SERIES = {DocumentType.INVOICE: "invoice", DocumentType.CREDIT_NOTE: "credit_note"}
 
@@ -190,8 +191,8 @@ def invoice_issue(
             invoice.buyer_reference = customer.leitweg_id  # XRechnung BT-10 for public buyers
         if service_date_defaulted:
             invoice.service_date = invoice_date
-        language = invoice.language if invoice.language in ("de", "en") else "de"
-        notes = [NOTES[c][language] for c in sorted(categories) if c in NOTES]
+        language = document_language(invoice.language)
+        notes = [vat_note(c, language) for c in sorted(categories) if c in NOTES]
         if notes:
             invoice.note = "\n".join(filter(None, [invoice.note, *notes]))
         if is_invoice and invoice.payment_terms is not None:

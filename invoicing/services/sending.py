@@ -15,6 +15,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from core.languages import document_language
 from customers.models import OutboxMessage
 from customers.models.messages import MessageStatus
 from customers.services.wording import company_footer, mail_render
@@ -47,7 +48,7 @@ class NoRecipients(ValidationError):
 
 
 def _language(invoice: Invoice) -> str:
-    return invoice.language if invoice.language in ("de", "en") else "de"
+    return document_language(invoice.language)
 
 
 def _company_footer():

@@ -3,7 +3,9 @@ VAT notes and exemption codes printed and sent in the e-invoice."""
 
 from __future__ import annotations
 
+from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext_lazy
 
 from core.fonts import check_drawable
 from core.models import CompanyProfile
@@ -14,23 +16,17 @@ from ..models import (
 from ..vatex import normalise_vatex, vatex_text
 from .issue_checks import InvoiceIssueError
 
+# The note printed on the breakdown row of a category that is not taxed here; the German wording is
+# in the catalogue. Stored on the issued document, so a later rewording never changes it (GoBD).
 NOTES = {
-    VatCategory.REVERSE_CHARGE: {
-        "de": "Steuerschuldnerschaft des Leistungsempfängers (§ 13b UStG).",
-        "en": "Reverse charge: the recipient is liable for VAT (§ 13b UStG, Art. 196 VAT Directive).",
-    },
-    VatCategory.INTRA_COMMUNITY: {
-        "de": "Steuerfreie innergemeinschaftliche Lieferung (§ 4 Nr. 1b i. V. m. § 6a UStG).",
-        "en": "VAT-exempt intra-community supply (§ 4 Nr. 1b, § 6a UStG; Art. 138 VAT Directive).",
-    },
-    VatCategory.EXPORT: {
-        "de": "Steuerfreie Ausfuhrlieferung (§ 4 Nr. 1a i. V. m. § 6 UStG).",
-        "en": "VAT-exempt export delivery (§ 4 Nr. 1a, § 6 UStG).",
-    },
-    VatCategory.NOT_SUBJECT: {
-        "de": "Nicht im Inland steuerbare Leistung.",
-        "en": "Not subject to German VAT.",
-    },
+    VatCategory.REVERSE_CHARGE: pgettext_lazy(
+        "VAT note", "Reverse charge: the recipient is liable for VAT (§ 13b UStG, Art. 196 VAT Directive)."
+    ),
+    VatCategory.INTRA_COMMUNITY: pgettext_lazy(
+        "VAT note", "VAT-exempt intra-community supply (§ 4 Nr. 1b, § 6a UStG; Art. 138 VAT Directive)."
+    ),
+    VatCategory.EXPORT: pgettext_lazy("VAT note", "VAT-exempt export delivery (§ 4 Nr. 1a, § 6 UStG)."),
+    VatCategory.NOT_SUBJECT: pgettext_lazy("VAT note", "Not subject to German VAT."),
 }
 
 
@@ -141,9 +137,17 @@ def exemption_of(lines: list, language: str) -> dict:
     return {"exemption_reason": "; ".join(reasons), "exemption_code": codes.pop() if len(codes) == 1 else ""}
 
 
+def vat_note(category: str, language: str) -> str:
+    """The note of a category that is not taxed here, in ``language``; "" for any other category."""
+    if category not in NOTES:
+        return ""
+    with translation.override(language):
+        return str(NOTES[category])
+
+
 def _exemption_for(lines: list, category: str, language: str) -> dict:
     if category in EXEMPTION_CODES:
-        return {"exemption_reason": NOTES[category][language], "exemption_code": EXEMPTION_CODES[category]}
+        return {"exemption_reason": vat_note(category, language), "exemption_code": EXEMPTION_CODES[category]}
     if category != VatCategory.EXEMPT:
         return {}
     return exemption_of(lines, language)

@@ -14,7 +14,7 @@ from pypdf import PdfReader
 
 from core.documents import pdf_render
 from customers.tests.factories import make_customer
-from invoicing.documents import CONSUMER_DEFAULT_NOTICE, invoice_html
+from invoicing.documents import consumer_default_notice, invoice_html
 from invoicing.models import ExchangeRate
 from invoicing.services import credit_note_create
 from invoicing.tests.factories import (
@@ -199,7 +199,7 @@ def test_a_foreign_currency_invoice_states_the_vat_in_euro_with_the_exchange_rat
 def test_only_consumer_invoices_carry_the_default_notice_of_paragraph_286_bgb():
     consumer = make_issued(customer=make_customer(kind="consumer", tax_number=""))
     business = make_issued()
-    assert CONSUMER_DEFAULT_NOTICE["de"] in pdf_text(consumer)
+    assert consumer_default_notice("de") in pdf_text(consumer)
     assert "§ 286" not in pdf_text(business)
 
 
@@ -216,7 +216,7 @@ def test_an_english_invoice_speaks_english_with_english_numbers_and_dates():
     assert "Amount due €238.00" in text
     assert "Payable without deduction by 11 Dec 2026." in text
     assert "Page 1 of 1" in text and "Pay by code" in text
-    assert CONSUMER_DEFAULT_NOTICE["en"] in text
+    assert consumer_default_notice("en") in text
     assert "Rechnung" not in text and "Seite" not in text
 
 

@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from core.languages import is_language
 from core.roles import Role, role_of
 from customers.models import Customer
 from invoicing.admin.display import money
@@ -274,7 +275,7 @@ class PaymentAdmin(PaymentActionViews, admin.ModelAdmin):
         if period_start > period_end:
             self.message_user(request, gettext("The period starts after it ends."), messages.ERROR)
             return HttpResponseRedirect(reverse("admin:payments_payment_account", args=[customer.pk]))
-        language = request.GET.get("language") if request.GET.get("language") in ("de", "en") else None
+        language = request.GET.get("language") if is_language(request.GET.get("language")) else None
         pdf = account_statement_pdf(
             customer=customer, period_start=period_start, period_end=period_end, as_of=timezone.now(), language=language
         )

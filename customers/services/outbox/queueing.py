@@ -17,10 +17,10 @@ from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 
 from core.documents import document_store
+from core.languages import is_language
 from core.models import CompanyProfile
 
 from ...models import Contact, MessageEvent, MessageStatus, OutboxAttachment, OutboxMessage
-from ...models.master_data import LANGUAGES
 from ...validation import FieldProblem, clean_email
 from ..inbound import reply_address_for
 
@@ -214,7 +214,7 @@ def message_queue(
         errors["subject"] = [_("The subject must not be empty.")]
     if not (body_text or "").strip():
         errors["body_text"] = [_("The text body must not be empty.")]
-    if language not in dict(LANGUAGES):
+    if not is_language(language):
         errors["language"] = [_("Unknown language %(language)s.") % {"language": language}]
     if not template:
         errors["template"] = [_("Name the template the message was rendered from.")]
