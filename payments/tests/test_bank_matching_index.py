@@ -80,6 +80,24 @@ def test_numbers_found_at_the_same_place_keep_the_order_of_the_search_through_ev
         ]
 
 
+def test_at_the_same_place_a_look_alike_reading_comes_before_a_typo_reading():
+    """Found by hypothesis: "RE-2025-0000O1" reads as RE-2025-000001 (O for 0) and, cut before the
+    O, as SO-2025-B00001 with one digit missing. Both start at the same place; the closer reading
+    is named, and paid, first, in the index as in the search through everything."""
+    customers = [(100, "10001", "Müller Maschinenbau")]
+    rows = [
+        (pk, number, 100, "EUR", "invoice", Decimal("119.00"), Decimal("119.00"), Decimal("0"), [],
+         date(2026, 1, 15), date(2026, 1, 1))
+        for pk, number in enumerate(["RE-2026-000001", "SO-2025-B00001", "RE-2025-000001"], start=1)
+    ]  # fmt: skip
+    items, invoices, accounts = in_memory((customers, rows, []))
+    line = BankStatementLine(amount=Decimal("119.00"), currency="EUR", credit=True, booking_date=date(2026, 2, 20),
+                             structured_reference="RE-2026-000001", additional_info="RE-2025-0000O1")  # fmt: skip
+    (candidate,) = line_candidates(line=line, as_of=T0, items=items)
+    assert described([candidate]) == described(oracle_candidates(line, T0, invoices, accounts))
+    assert [signal.code for signal in candidate.signals][:3] == ["number_exact", "number_lookalike", "number_typo"]
+
+
 def test_a_refreshed_index_drops_paid_invoices_and_sees_new_open_amounts():
     customers = [(1, "10001", "Anna Becker")]
     rows = [(pk, number, 1, "EUR", "invoice", Decimal("119.00"), Decimal("119.00"), Decimal("0"), [],

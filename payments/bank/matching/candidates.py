@@ -27,7 +27,9 @@ from .scoring import (
 
 @dataclass
 class Found:
-    """An open invoice whose number the payer wrote; ``position`` orders them as written."""
+    """An open invoice whose number the payer wrote; ``position`` orders them as written: text,
+    place in it, then how it was found (as written 0, look-alike 1, typo 2: at the same place the
+    closer reading comes first and is paid first), then the older invoice."""
 
     invoice: Invoice
     code: str
@@ -78,7 +80,7 @@ def numbers_named(texts: list[tuple[str, str]], index: CurrencyIndex) -> list[Fo
                 continue  # none, ambiguous, or already named properly
             pk = near[0]
             detail = message(wording.NUMBER_TYPO, text=token.group(0), field=Term(where), number=index.number(pk))
-            found[pk] = Found(index.invoice(pk), "number_typo", detail, (order, token.start(), 1, index.order(pk)))
+            found[pk] = Found(index.invoice(pk), "number_typo", detail, (order, token.start(), 2, index.order(pk)))
     return sorted(found.values(), key=lambda f: f.position)
 
 
