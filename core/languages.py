@@ -1,8 +1,8 @@
 """The languages Debitor speaks: the list is ``settings.LANGUAGES``, nothing else.
 
 Adding a language is a settings entry plus a catalogue (``locale/<code>/LC_MESSAGES/django.po``);
-no code names a language. A language without a catalogue still works: gettext returns the English
-msgids. Babel (CLDR) formats numbers, dates and money; the locale for a language is the code
+no code names a language. Translate a new catalogue completely: for a message it lacks, Django
+falls back to the catalogue of ``LANGUAGE_CODE`` (German), not to the English msgid. Babel (CLDR) formats numbers, dates and money; the locale for a language is the code
 itself unless a territory is named below.
 """
 
