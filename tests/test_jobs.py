@@ -189,7 +189,7 @@ def test_a_cancelled_job_never_runs(calls, published):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_two_deliveries_of_one_job_at_the_same_moment_run_it_once(require_postgres, calls, published):
+def test_two_deliveries_of_one_job_at_the_same_moment_run_it_once(calls, published):
     started = threading.Event()
     release = threading.Event()
 
