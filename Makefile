@@ -1,5 +1,6 @@
-# Debitor — quick start: `make run` (web, worker and beat on SQLite + filesystem broker)
-# and `make test` (the whole suite). Both create and update .venv first.
+# Debitor — quick start: `make run` (web, worker and beat on the embedded PostgreSQL server
+# under var/postgres/ + filesystem broker) and `make test` (the whole suite). Both create and
+# update .venv first; the embedded server keeps running afterwards (`make stop-db` stops it).
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -7,7 +8,7 @@ STAMP := $(VENV)/.installed
 PORT ?= 8000
 MO_FILES := $(patsubst %.po,%.mo,$(wildcard locale/*/LC_MESSAGES/django.po))
 
-.PHONY: install run test lint messages migrate demo check-deploy system-deps clean
+.PHONY: install run test lint messages migrate demo check-deploy system-deps clean stop-db psql
 
 $(STAMP): pyproject.toml constraints.txt
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -43,6 +44,7 @@ demo: migrate
 
 run: demo
 	$(BIN)/python manage.py collectstatic --noinput -v0
+	@if [ -z "$$DATABASE_URL" ]; then $(BIN)/python -m config.embedded_postgres start; fi
 	PATH="$(abspath $(BIN)):$$PATH" PORT=$(PORT) $(BIN)/honcho start --procfile Procfile --app-root .
 
 test: install messages
@@ -58,5 +60,12 @@ check-deploy: install
 	ALLOWED_HOSTS=$${ALLOWED_HOSTS:-debitor.example.com} \
 	$(BIN)/python manage.py check --deploy --fail-level WARNING
 
-clean:
+# The embedded PostgreSQL server of var/ (or DEBITOR_VAR_DIR): stop it, or open psql on it.
+stop-db:
+	@if [ -x $(BIN)/python ]; then $(BIN)/python -m config.embedded_postgres stop; fi
+
+psql: install
+	$$($(BIN)/python -m config.embedded_postgres psql-command)
+
+clean: stop-db
 	rm -rf $(VENV) var

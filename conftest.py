@@ -4,7 +4,6 @@ from tests.conftest import (  # noqa: F401
     accountant,
     api_client,
     manager,
-    require_postgres,
     require_redis,
     viewer,
 )

@@ -10,7 +10,7 @@ from django.views.decorators.http import require_GET
 @never_cache
 @require_GET
 def healthz(request):
-    """Liveness and database: 200 when the process answers and PostgreSQL/SQLite does."""
+    """Liveness and database: 200 when the process answers and PostgreSQL does."""
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")

@@ -309,7 +309,7 @@ def _generate_chunk(rng, dates, created, terms, per_year, invoice_series, seller
         )
         line_rows.append(planned)
         breakdown_rows.append(totals)
-    Invoice.objects.bulk_create(invoice_rows, batch_size=5000)  # sets pk on PostgreSQL and SQLite
+    Invoice.objects.bulk_create(invoice_rows, batch_size=5000)  # sets pk (RETURNING)
     ids = [row.pk for row in invoice_rows]
     languages = [row.language for row in invoice_rows]
     lines_written = _write_children(ids, line_rows, breakdown_rows, languages)
@@ -442,21 +442,12 @@ def _write_children(ids: list[int], line_rows: list, totals_rows: list, language
 
 
 def _bulk_write(table: str, columns: tuple[str, ...], rows: list[tuple]) -> None:
-    """COPY on PostgreSQL (psycopg 3 streams rows); executemany in batches elsewhere."""
+    """COPY (psycopg 3 streams the rows)."""
     if not rows:
         return
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            raw = cursor.cursor  # the psycopg cursor under Django's wrapper
-            # Table and column names are this module's constants, never input.
-            with raw.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:  # noqa: S608
-                for row in rows:
-                    copy.write_row(row)
-        else:
-            placeholders = ", ".join(["%s"] * len(columns))
-            sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({placeholders})"  # noqa: S608
-            for start in range(0, len(rows), 5000):
-                cursor.executemany(
-                    sql,
-                    [tuple(str(v) if isinstance(v, Decimal) else v for v in row) for row in rows[start : start + 5000]],
-                )
+        raw = cursor.cursor  # the psycopg cursor under Django's wrapper
+        # Table and column names are this module's constants, never input.
+        with raw.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:  # noqa: S608
+            for row in rows:
+                copy.write_row(row)

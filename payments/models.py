@@ -11,8 +11,6 @@ Invariants, kept by the services under row locks and by database constraints:
 allocation exceeds its payment or its target's open amount; currencies match.
 """
 
-from decimal import Decimal
-
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
@@ -110,12 +108,8 @@ class Payment(models.Model):
                 & Q(unapplied_amount__gte=0),
                 name="payments_payment_parts_not_negative",
             ),
-            # Amounts have two decimals, so any real difference is at least a cent; the tenth of a
-            # cent of slack is for SQLite (the embedded default), which adds decimals as floats.
-            models.CheckConstraint(
-                condition=Q(amount__gte=PARTS_SUM - Decimal("0.001")) & Q(amount__lte=PARTS_SUM + Decimal("0.001")),
-                name="payments_payment_parts_add_up",
-            ),
+            # Exact: PostgreSQL adds numerics as decimals, to the cent.
+            models.CheckConstraint(condition=Q(amount=PARTS_SUM), name="payments_payment_parts_add_up"),
             models.UniqueConstraint(
                 fields=["channel", "external_id"], condition=~Q(external_id=""), name="payments_payment_once"
             ),

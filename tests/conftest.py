@@ -1,9 +1,9 @@
 """Shared fixtures: users per role, API clients, service availability.
 
-Services: a test that needs PostgreSQL or a real broker asks for it through
-``require_postgres`` / ``require_redis``. Locally a missing service skips with the
-reason; in CI (``DEBITOR_REQUIRE_SERVICES=1``, set by .ci/run) it fails, because a
-skip there would hide an untested behaviour.
+Services: the database is always PostgreSQL (DATABASE_URL's server or the embedded one).
+A test that needs Redis as the broker asks for it through ``require_redis``. Locally a
+missing Redis skips with the reason; in CI (``DEBITOR_REQUIRE_SERVICES=1``, set by .ci/run)
+it fails, because a skip there would hide an untested behaviour.
 """
 
 from __future__ import annotations
@@ -12,7 +12,6 @@ import os
 
 import pytest
 from django.contrib.auth.models import Group
-from django.db import connection
 from hypothesis import settings as hypothesis_settings
 from rest_framework.test import APIClient
 
@@ -31,16 +30,6 @@ def missing_service(reason: str) -> None:
     if SERVICES_REQUIRED:
         pytest.fail(f"CI requires this service: {reason}")
     pytest.skip(reason)
-
-
-def is_postgres() -> bool:
-    return connection.vendor == "postgresql"
-
-
-@pytest.fixture
-def require_postgres():
-    if not is_postgres():
-        missing_service("needs PostgreSQL (row locks, skip_locked, concurrency); set DATABASE_URL")
 
 
 def redis_url_from_env() -> str | None:

@@ -379,7 +379,7 @@ def test_a_caller_without_the_role_is_refused_before_the_key_is_claimed(viewer):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_concurrent_requests_with_one_key_create_exactly_one_job(require_postgres, django_user_model, monkeypatch):
+def test_concurrent_requests_with_one_key_create_exactly_one_job(django_user_model, monkeypatch):
     # An earlier transactional test may have flushed the groups the migration created.
     Group.objects.get_or_create(name=Role.FINANCE_MANAGER.group_name)
     manager = make_user(django_user_model, "racer", Role.FINANCE_MANAGER)

@@ -201,7 +201,7 @@ def test_bad_request_bodies_are_problems_not_500(accountant, body, content_type,
         pytest.param(f"{JOBS}?created_at__gte=2024-02-30T10:00:00", 400, "created_at__gte", id="no-such-day"),
         # Europe/Berlin skips 02:00-03:00 on that night: the time does not exist.
         pytest.param(f"{JOBS}?created_at__gte=2024-03-31T02:30:00", 400, "created_at__gte", id="dst-gap"),
-        # Before datetime.min once converted to UTC (was a 500 on SQLite).
+        # Before datetime.min once converted to UTC (OverflowError: must be a 400, not a 500).
         pytest.param(f"{JOBS}?created_at__gte=0001-01-01T00:00:00", 400, "created_at__gte", id="before-year-1-utc"),
         pytest.param(
             f"{JOBS}?created_at__lte=9999-12-31T23:59:59-05:00", 400, "created_at__lte", id="after-year-9999-utc"

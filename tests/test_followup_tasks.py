@@ -66,7 +66,7 @@ def test_only_allowed_transitions_happen(about):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_racing_rules_open_exactly_one_task(require_postgres):
+def test_racing_rules_open_exactly_one_task():
     about = Group.objects.create(name="raced")
     barrier = threading.Barrier(6)
     results = []

@@ -313,7 +313,7 @@ def test_the_beat_task_purges_as_of_now(calls, published):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_two_deliveries_of_one_job_at_the_same_moment_run_it_once(require_postgres, calls, published):
+def test_two_deliveries_of_one_job_at_the_same_moment_run_it_once(calls, published):
     started = threading.Event()
     release = threading.Event()
 

@@ -1,15 +1,19 @@
 """Settings shared by every environment, read from the environment (12-factor).
 
-With nothing configured, Debitor runs on its embedded default: SQLite in ``var/``
-and Celery on kombu's filesystem transport, so ``make run`` needs no service.
-Production points ``DATABASE_URL`` at PostgreSQL and ``CELERY_BROKER_URL`` at Redis.
+With nothing configured, Debitor runs on its embedded default: a private PostgreSQL
+server with its data in ``var/postgres/`` (``config/embedded_postgres.py``, started on
+demand) and Celery on kombu's filesystem transport, so ``make run`` needs no service.
+Production points ``DATABASE_URL`` at its PostgreSQL (15–18) and ``CELERY_BROKER_URL`` at Redis.
 """
 
 from decimal import Decimal
 from pathlib import Path
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
+
+from config import embedded_postgres
 
 env = environ.Env()
 
@@ -84,22 +88,18 @@ TEMPLATES = [
 ]
 
 # --- Database -------------------------------------------------------------------------
-EMBEDDED_DATABASE_URL = f"sqlite:///{VAR_DIR / 'db.sqlite3'}"
-DATABASES = {"default": env.db_url("DATABASE_URL", default=EMBEDDED_DATABASE_URL)}
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # Web, worker and beat share one file: WAL lets readers run beside the writer, and
-    # IMMEDIATE transactions take the write lock up front instead of failing with
-    # "database is locked" when a read transaction later tries to write.
-    DATABASES["default"].setdefault("OPTIONS", {}).update(
-        {
-            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
-            "transaction_mode": "IMMEDIATE",
-            "timeout": 20,
-        }
-    )
+# PostgreSQL only. Without DATABASE_URL: the embedded server under var/, started by the first
+# process that needs it and shared by all later ones (web, worker, beat, tests).
+if env.str("DATABASE_URL", default=""):
+    DATABASES = {"default": env.db_url("DATABASE_URL")}
+    if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+        raise ImproperlyConfigured(
+            f"DATABASE_URL must point at PostgreSQL (15 to 18), not {DATABASES['default']['ENGINE']}."
+        )
 else:
-    DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
-    DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
+    DATABASES = {"default": embedded_postgres.ensure(VAR_DIR).django_settings()}
+DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
+DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Auth -----------------------------------------------------------------------------

@@ -18,10 +18,10 @@ from rest_framework.filters import OrderingFilter
 class BoundedIsoDateTimeField(IsoDateTimeField):
     """An ISO 8601 datetime that still exists in UTC, handed to the database in UTC.
 
-    ``0001-01-01T00:00`` in Europe/Berlin (LMT +00:53) is before ``datetime.min`` in UTC;
-    the SQLite backend converts to UTC in Python and would raise OverflowError (a 500).
-    PostgreSQL refuses an offset past ±15:59 that Python accepts (``-21:25``: a 500), so the
-    value goes to the query as the same instant in UTC.
+    ``0001-01-01T00:00`` in Europe/Berlin (LMT +00:53) is before ``datetime.min`` in UTC:
+    converting it raises OverflowError, a 400 here rather than a 500 later. PostgreSQL refuses
+    an offset past ±15:59 that Python accepts (``-21:25``: a 500), so the value goes to the
+    query as the same instant in UTC.
     """
 
     def to_python(self, value):

@@ -199,7 +199,7 @@ class CustomerChildViewSet(viewsets.GenericViewSet):
         if getattr(self, "swagger_fake_view", False):  # schema generation: no URL kwargs
             return self.queryset.none()
         # The customer first: an unknown one is a 404 (not an empty list), and its id is
-        # then known to be in range (SQLite cannot even compare a foreign key to 2**64).
+        # then known to be in range (never a bigint overflow in the filter).
         return self.customer_queryset(self.get_customer().pk)
 
     def customer_queryset(self, customer_id: int):

@@ -38,8 +38,7 @@ from tests.support.smtp_server import smtp_server
 pytestmark = [
     pytest.mark.django_db(transaction=True),
     pytest.mark.broker,
-    pytest.mark.postgres,
-    pytest.mark.usefixtures("require_postgres", "require_redis", "reseed_after_module"),
+    pytest.mark.usefixtures("require_redis", "reseed_after_module"),
 ]
 
 PDF = b"%PDF-1.7\n\x00\xff attachment bytes\n%%EOF"

@@ -94,7 +94,7 @@ class InvoiceFilter(ApiFilterSet):
 
 class InvoiceOrderingFilter(TieBreakOrderingFilter):
     """``?ordering=`` with the id as unique tie-break; an empty date or number sorts as the largest
-    (drafts come first when newest first), the same on PostgreSQL and SQLite."""
+    (drafts come first when newest first)."""
 
     nulls_largest = frozenset({"invoice_date", "due_date", "number"})  # drafts lack them
 

@@ -1,9 +1,8 @@
 """Issued invoices and credit notes cannot be changed or deleted — enforced by the database (GoBD).
 
-PostgreSQL: a trigger compares the whole row (as jsonb) minus the columns that may change
-after issue, so columns added later are frozen automatically. SQLite (the embedded quick
-start): triggers list the frozen columns; a migration adding a column to the invoice must
-recreate them (call ``install`` again).
+A trigger compares the whole row (as jsonb) minus the columns that may change after issue,
+so columns added later are frozen automatically. (Until issue 14 this migration also wrote
+SQLite triggers for the embedded default; PostgreSQL is now the only database.)
 """
 
 from django.db import migrations
@@ -79,63 +78,12 @@ POSTGRES_REMOVE = (
 )
 
 
-def sqlite_statements(frozen_columns: list[str]) -> list[str]:
-    changed = " OR ".join(f'NEW."{c}" IS NOT OLD."{c}"' for c in frozen_columns)
-    statements = [
-        f"""CREATE TRIGGER invoicing_invoice_frozen BEFORE UPDATE ON {INVOICE_TABLE}
-            WHEN OLD.status <> 'draft' AND ({changed})
-            BEGIN SELECT RAISE(ABORT, 'invoice: {MESSAGE}'); END;""",
-        f"""CREATE TRIGGER invoicing_invoice_status BEFORE UPDATE ON {INVOICE_TABLE}
-            WHEN NOT (OLD.status = 'draft' OR (OLD.status = 'issued' AND NEW.status IN ('issued', 'cancelled'))
-                      OR (OLD.status = 'cancelled' AND NEW.status = 'cancelled'))
-            BEGIN SELECT RAISE(ABORT, 'invoice: this status change is not allowed'); END;""",
-        f"""CREATE TRIGGER invoicing_invoice_no_delete BEFORE DELETE ON {INVOICE_TABLE}
-            WHEN OLD.status <> 'draft'
-            BEGIN SELECT RAISE(ABORT, 'invoice: {MESSAGE}'); END;""",
-    ]
-    for table in CHILD_TABLES:
-        parent_issued = "(SELECT status FROM {t} WHERE id = {ref}.invoice_id) <> 'draft'"
-        for op, ref in (("INSERT", "NEW"), ("UPDATE", "OLD"), ("UPDATE", "NEW"), ("DELETE", "OLD")):
-            name = f"{table}_{op.lower()}_{ref.lower()}_frozen"
-            statements.append(
-                f"""CREATE TRIGGER {name} BEFORE {op} ON {table}
-                    WHEN {parent_issued.format(t=INVOICE_TABLE, ref=ref)}
-                    BEGIN SELECT RAISE(ABORT, 'invoice: {MESSAGE}'); END;"""
-            )
-    return statements
-
-
-def sqlite_trigger_names() -> list[str]:
-    names = ["invoicing_invoice_frozen", "invoicing_invoice_status", "invoicing_invoice_no_delete"]
-    for table in CHILD_TABLES:
-        for op, ref in (("INSERT", "NEW"), ("UPDATE", "OLD"), ("UPDATE", "NEW"), ("DELETE", "OLD")):
-            names.append(f"{table}_{op.lower()}_{ref.lower()}_frozen")
-    return names
-
-
 def install(apps, schema_editor):
-    vendor = schema_editor.connection.vendor
-    if vendor == "postgresql":
-        schema_editor.execute(POSTGRES_INSTALL, params=None)  # no placeholders: % is PL/pgSQL's
-    elif vendor == "sqlite":
-        Invoice = apps.get_model("invoicing", "Invoice")
-        frozen = [
-            f.column for f in Invoice._meta.concrete_fields if f.name not in MUTABLE_AFTER_ISSUE and f.name != "id"
-        ]
-        for name in sqlite_trigger_names():
-            schema_editor.execute(f"DROP TRIGGER IF EXISTS {name}")
-        for statement in sqlite_statements(frozen):
-            schema_editor.execute(statement)
-    else:
-        raise NotImplementedError(f"No immutability triggers for {vendor}.")
+    schema_editor.execute(POSTGRES_INSTALL, params=None)  # no placeholders: % is PL/pgSQL's
 
 
 def remove(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(POSTGRES_REMOVE, params=None)
-    else:
-        for name in sqlite_trigger_names():
-            schema_editor.execute(f"DROP TRIGGER IF EXISTS {name}")
+    schema_editor.execute(POSTGRES_REMOVE, params=None)
 
 
 class Migration(migrations.Migration):

@@ -19,28 +19,14 @@ POSTGRES_REMOVE = f"""
 DROP TRIGGER IF EXISTS {TABLE}_immutable ON {TABLE};
 DROP FUNCTION IF EXISTS invoicing_guard_document();
 """
-SQLITE_NAMES = (f"{TABLE}_no_update", f"{TABLE}_no_delete")
 
 
 def install(apps, schema_editor):
-    vendor = schema_editor.connection.vendor
-    if vendor == "postgresql":
-        schema_editor.execute(POSTGRES_INSTALL, params=None)
-    elif vendor == "sqlite":
-        for name, op in zip(SQLITE_NAMES, ("UPDATE", "DELETE"), strict=True):
-            schema_editor.execute(
-                f"CREATE TRIGGER {name} BEFORE {op} ON {TABLE} BEGIN SELECT RAISE(ABORT, 'document: {MESSAGE}'); END;"
-            )
-    else:
-        raise NotImplementedError(f"No immutability triggers for {vendor}.")
+    schema_editor.execute(POSTGRES_INSTALL, params=None)
 
 
 def remove(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(POSTGRES_REMOVE, params=None)
-    else:
-        for name in SQLITE_NAMES:
-            schema_editor.execute(f"DROP TRIGGER IF EXISTS {name}")
+    schema_editor.execute(POSTGRES_REMOVE, params=None)
 
 
 class Migration(migrations.Migration):

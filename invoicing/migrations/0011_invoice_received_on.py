@@ -25,23 +25,7 @@ def guard_function(mutable: tuple[str, ...]) -> str:
 
 
 def guard(apps, schema_editor, *, mutable: tuple[str, ...]):
-    vendor = schema_editor.connection.vendor
-    if vendor == "postgresql":
-        schema_editor.execute(guard_function(mutable), params=None)
-    elif vendor == "sqlite":
-        Invoice = apps.get_model("invoicing", "Invoice")
-        frozen = [f.column for f in Invoice._meta.concrete_fields if f.name not in mutable and f.name != "id"]
-        for name in GUARD.sqlite_trigger_names():
-            schema_editor.execute(f"DROP TRIGGER IF EXISTS {name}")
-        for statement in GUARD.sqlite_statements(frozen):
-            schema_editor.execute(statement)
-
-
-def drop_sqlite_guards(apps, schema_editor):
-    """SQLite rebuilds the invoice table to add the constraint; the child tables' triggers that
-    name it would break the rebuild, so they go first and ``receipt_may_change`` installs them again."""
-    if schema_editor.connection.vendor == "sqlite":
-        GUARD.remove(apps, schema_editor)
+    schema_editor.execute(guard_function(mutable), params=None)  # no placeholders: % is PL/pgSQL's
 
 
 def receipt_may_change(apps, schema_editor):
@@ -88,7 +72,6 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.RunPython(drop_sqlite_guards, migrations.RunPython.noop),
         migrations.AddField(
             model_name="invoice",
             name="received_on",

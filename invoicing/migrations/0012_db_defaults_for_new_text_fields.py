@@ -1,25 +1,7 @@
 """The new text columns of 0009 get database defaults too, so bulk writers (the data generator's COPY) that
 name only the columns they know still insert rows (issue 13)."""
 
-import importlib
-
 from django.db import migrations, models
-
-GUARDS = "invoicing.migrations.0002_immutable_issued_documents"
-
-
-def drop_sqlite_guards(apps, schema_editor):
-    """SQLite rebuilds the tables to change a column; the immutability triggers that name the invoice
-    table would break the rebuild, so they are dropped first and installed again at the end (0009)."""
-    if schema_editor.connection.vendor == "sqlite":
-        importlib.import_module(GUARDS).remove(apps, schema_editor)
-
-
-def reinstall_sqlite_guards(apps, schema_editor):
-    """As 0011 left them: the receipt columns may still change after issue."""
-    if schema_editor.connection.vendor == "sqlite":
-        importlib.import_module("invoicing.migrations.0011_invoice_received_on").receipt_may_change(apps, schema_editor)
-
 
 class Migration(migrations.Migration):
     dependencies = [
@@ -27,7 +9,6 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.RunPython(drop_sqlite_guards, migrations.RunPython.noop),
         migrations.AlterField(
             model_name="invoice",
             name="buyer_contact_email",
@@ -126,5 +107,4 @@ class Migration(migrations.Migration):
             name="note",
             field=models.CharField(blank=True, db_default="", default="", max_length=1000, verbose_name="line note"),
         ),
-        migrations.RunPython(reinstall_sqlite_guards, migrations.RunPython.noop),
     ]

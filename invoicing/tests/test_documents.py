@@ -303,8 +303,7 @@ def test_a_draft_has_no_documents():
 # --- Archive -----------------------------------------------------------------------------------
 
 
-@pytest.mark.postgres
-def test_the_database_refuses_to_change_or_delete_a_stored_original(require_postgres):
+def test_the_database_refuses_to_change_or_delete_a_stored_original():
     invoice = make_issued()
     rendered(invoice)
     document = invoice.documents.get(kind="pdf")

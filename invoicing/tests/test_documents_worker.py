@@ -16,12 +16,11 @@ from .factories import invoicing_setup, line, make_customer, reseed_after_module
 pytestmark = [
     pytest.mark.django_db(transaction=True),
     pytest.mark.broker,
-    pytest.mark.postgres,
     pytest.mark.usefixtures("invoicing_setup", "reseed_after_module"),
 ]
 
 
-def test_a_worker_stores_the_pdf_of_an_invoice_issued_through_the_api(accountant, require_postgres):
+def test_a_worker_stores_the_pdf_of_an_invoice_issued_through_the_api(accountant):
     if redis_url_from_env() is None and SERVICES_REQUIRED:
         missing_service("CI runs this against Redis; set CELERY_BROKER_URL=redis://...")
     customer = make_customer()

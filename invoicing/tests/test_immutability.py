@@ -1,4 +1,4 @@
-"""Issued documents are immutable in the database itself (GoBD), on PostgreSQL and on SQLite.
+"""Issued documents are immutable in the database itself (GoBD): PostgreSQL triggers (migration 0002).
 
 The statements here go around the services on purpose: raw SQL is what a trigger must stop.
 Each refused statement runs in its own savepoint so the test transaction stays usable.
@@ -164,3 +164,53 @@ def test_drafts_are_freely_editable_and_deletable():
     sql("DELETE FROM invoicing_invoiceevent WHERE invoice_id = %s", [draft.pk])
     assert sql("DELETE FROM invoicing_invoice WHERE id = %s", [draft.pk]) == 1
     assert not Invoice.objects.filter(pk=draft.pk).exists()
+
+
+# A value of each column type, for columns the issued invoice leaves empty (a filled one is set to NULL:
+# the trigger runs before NOT NULL and CHECK constraints, so either is a change it must refuse).
+SAMPLE_OF_TYPE = {
+    "bigint": "1",
+    "integer": "1",
+    "smallint": "1",
+    "boolean": "true",
+    "date": "2001-01-01",
+    "timestamp with time zone": "2001-01-01T00:00:00Z",
+    "numeric": "1",
+    "character varying": "x",
+    "text": "x",
+    "jsonb": '{"x": 1}',
+    "uuid": "00000000-0000-0000-0000-000000000001",
+}
+
+
+def invoice_columns() -> dict[str, str]:
+    """Every column of the migrated invoice table with its type (as the database has it)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT attname, format_type(atttypid, NULL) FROM pg_attribute "
+            "WHERE attrelid = 'invoicing_invoice'::regclass AND attnum > 0 AND NOT attisdropped"
+        )
+        return dict(cursor.fetchall())
+
+
+def test_every_column_but_those_allowed_to_change_is_frozen_after_all_migrations(issued):
+    """The trigger compares whole rows, so columns added by later migrations (0009's contact, 0011's
+    receipt) are frozen without touching it; 0011 allowed exactly the receipt columns to change."""
+    mutable = {Invoice._meta.get_field(name).column for name in Invoice.MUTABLE_AFTER_ISSUE}
+    assert {"received_on", "received_on_basis"} <= mutable
+    columns = invoice_columns()
+    assert {"buyer_contact_email", "received_on"} <= columns.keys()
+    for column, type_name in columns.items():
+        if column in mutable or column == "id":
+            continue
+        sample = SAMPLE_OF_TYPE[type_name]
+        refused(
+            f'UPDATE invoicing_invoice SET "{column}" = CASE WHEN "{column}" IS NULL THEN %s::{type_name} '  # noqa: S608
+            f"ELSE NULL END WHERE id = %s",
+            [sample, issued.pk],
+        )
+    changed = sql(
+        "UPDATE invoicing_invoice SET received_on = %s, received_on_basis = %s WHERE id = %s",
+        [date(2026, 12, 1), "assumed", issued.pk],
+    )
+    assert changed == 1

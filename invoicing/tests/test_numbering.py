@@ -31,7 +31,7 @@ ISSUERS = 24
 
 
 @pytest.fixture
-def setup_committed(require_postgres):
+def setup_committed():
     seed_rates_and_terms()
     make_company_profile()
 

@@ -106,7 +106,7 @@ def test_a_template_ends_and_inactive_templates_make_nothing(seller):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_concurrent_runs_make_each_period_exactly_once(require_postgres):
+def test_concurrent_runs_make_each_period_exactly_once():
     CompanyProfile.objects.create(pk=1, **DEMO_SELLER)
     customer = make_customer()
     template(customer, auto_issue=False)

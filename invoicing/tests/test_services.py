@@ -622,11 +622,10 @@ class TestCreditNotes:
         assert Invoice.objects.filter(document_type=DocumentType.CREDIT_NOTE).count() == 1
 
     @pytest.mark.django_db(transaction=True)
-    def test_a_refused_credit_note_saves_nothing_outside_any_transaction_too(self, require_postgres):
+    def test_a_refused_credit_note_saves_nothing_outside_any_transaction_too(self):
         """Autocommit, as in a management command: the refusal must roll its own draft back.
 
-        PostgreSQL only: on SQLite the immutability guard also stops the flush that ends a
-        committing test (flush DELETEs issued invoices; PostgreSQL TRUNCATEs, which no row trigger sees).
+        (The flush that ends a committing test TRUNCATEs, which the immutability row triggers do not see.)
         """
         invoice = make_issued()
         with pytest.raises(ValidationError, match="exceeds what is left"):

@@ -27,14 +27,13 @@ from .factories import make_invoice, make_payment
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
-    pytest.mark.postgres,
     pytest.mark.usefixtures("reseed_after_module"),
 ]
 D = Decimal
 
 
 @pytest.fixture
-def setup_committed(require_postgres):
+def setup_committed():
     seed_rates_and_terms()
     make_company_profile()
 

@@ -443,7 +443,7 @@ def test_an_uploaded_file_is_streamed_to_storage_with_its_hash(settings):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_the_same_file_uploaded_twice_at_the_same_moment_is_one_import_and_no_error(require_postgres):
+def test_the_same_file_uploaded_twice_at_the_same_moment_is_one_import_and_no_error():
     barrier = threading.Barrier(2)
     results, failures = [], []
 

@@ -12,7 +12,7 @@ from django.db.migrations.executor import MigrationExecutor
 
 from core.messages import message_text
 
-pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.postgres]
+pytestmark = [pytest.mark.django_db(transaction=True)]
 BEFORE = [("payments", "0007_bank_charges_label")]
 AFTER = [("payments", "0009_statement_messages_only")]
 
@@ -24,7 +24,7 @@ def migrate(targets):
     return executor.loader.project_state(targets).apps
 
 
-def test_old_import_errors_and_warnings_are_kept_as_written_and_line_hashes_recorded(require_postgres):
+def test_old_import_errors_and_warnings_are_kept_as_written_and_line_hashes_recorded():
     try:
         apps = migrate(BEFORE)
         Import = apps.get_model("payments", "BankStatementImport")

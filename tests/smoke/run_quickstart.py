@@ -1,10 +1,11 @@
 """Smoke test of the README's `make run`: start it, use it, stop it cleanly.
 
-Runs the quick start exactly as a new user would (embedded SQLite and filesystem
-broker, nothing configured), in a scratch DEBITOR_VAR_DIR, on a free port:
-every URL in tests/smoke/urls.py answers, a job enqueued through the API is run by
-the worker, the demo bank statement is matched, beat's sweeper runs on the worker, and
-Ctrl-C stops all three processes.
+Runs the quick start exactly as a new user would (the embedded PostgreSQL server and the
+filesystem broker, nothing configured), in a scratch DEBITOR_VAR_DIR, on a free port:
+`make run` says where the database lives and how to connect with psql, every URL in
+tests/smoke/urls.py answers, a job enqueued through the API is run by the worker, the demo
+bank statement is matched, beat's sweeper runs on the worker, and Ctrl-C stops all three
+processes. The embedded server (left running by design) is stopped at the end.
 
     .venv/bin/python tests/smoke/run_quickstart.py
 """
@@ -246,6 +247,10 @@ def main() -> int:
             process,
         )
         print("smoke: beat sent core.sweep_jobs and the worker ran it", flush=True)
+        if f"data in {Path(var_dir).resolve() / 'postgres'}" not in log_path.read_text() or "psql -h" not in (
+            log_path.read_text()
+        ):
+            failures.append("make run did not print where the database lives and the psql command")
     finally:
         stop_started = time.monotonic()
         if process.poll() is None:
@@ -263,6 +268,9 @@ def main() -> int:
             os.killpg(process.pid, signal.SIGKILL)
         except ProcessLookupError:
             pass
+        subprocess.run(  # noqa: S603
+            [sys.executable, "-m", "config.embedded_postgres", "stop", "--var-dir", var_dir], cwd=ROOT, check=False
+        )
     if failures:
         print("smoke: FAILED\n  " + "\n  ".join(failures), flush=True)
         print(log_path.read_text()[-6000:])

@@ -1,7 +1,7 @@
 """What the quick-start smoke test (tests/smoke/run_quickstart.py) opens.
 
 Every later issue adds its pages, API endpoints and KPI endpoints here, so the
-SQLite + filesystem-broker quick start keeps working for every feature.
+embedded-PostgreSQL + filesystem-broker quick start keeps working for every feature.
 """
 
 # Answer 200 without logging in.

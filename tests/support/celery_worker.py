@@ -18,6 +18,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from urllib.parse import quote
 
 from django.conf import settings
 from django.db import connection
@@ -28,15 +29,16 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_database_url() -> str:
-    """A DATABASE_URL for the database this test run created (test_<name> or the test file)."""
+    """A DATABASE_URL for the database this test run created (test_<name>), on the same server:
+    the one of DATABASE_URL, or the embedded one, reached through its socket folder."""
     db = connection.settings_dict
-    if connection.vendor == "sqlite":
-        return f"sqlite:///{db['NAME']}"
-    auth = db["USER"] or ""
+    auth = quote(db["USER"] or "", safe="")
     if db.get("PASSWORD"):
-        auth += f":{db['PASSWORD']}"
+        auth += f":{quote(db['PASSWORD'], safe='')}"
     host = db.get("HOST") or "127.0.0.1"
     port = db.get("PORT") or 5432
+    if host.startswith("/"):  # a Unix socket folder: django-environ reads it from the quoted path
+        return f"postgres://{auth}@:{port}/{quote(host, safe='')}/{db['NAME']}"
     return f"postgres://{auth}@{host}:{port}/{db['NAME']}"
 
 

@@ -107,8 +107,6 @@ def balance_warnings(parsed: ParsedStatement) -> list[dict]:
 def accounts_lock(accounts: list[str]) -> None:
     """Serialise imports (and re-delivery decisions) touching the same account, so overlapping files
     cannot race on hashes or on which delivery is in effect. Transaction-scoped."""
-    if connection.vendor != "postgresql":
-        return
     with connection.cursor() as cursor:
         for account in sorted(set(accounts)):  # a fixed order, no deadlock between two imports
             key = int.from_bytes(hashlib.sha256(f"bank-account:{account}".encode()).digest()[:8], "big", signed=True)

@@ -211,8 +211,6 @@ def _store(spooled, *, digest: str, filename: str) -> str:
 def _lock_file(digest: str) -> None:
     """Serialise uploads of the same file: the second waits for the first to commit and then finds
     its import (a row lock cannot serve: the row does not exist yet). Transaction-scoped."""
-    if connection.vendor != "postgresql":
-        return
     key = int.from_bytes(hashlib.sha256(f"bank-file:{digest}".encode()).digest()[:8], "big", signed=True)
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_advisory_xact_lock(%s)", [key])
