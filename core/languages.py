@@ -2,8 +2,9 @@
 
 Adding a language is a settings entry plus a catalogue (``locale/<code>/LC_MESSAGES/django.po``);
 no code names a language. Translate a new catalogue completely: for a message it lacks, Django
-falls back to the catalogue of ``LANGUAGE_CODE`` (German), not to the English msgid. Babel (CLDR) formats numbers, dates and money; the locale for a language is the code
-itself unless a territory is named below.
+falls back to the catalogue of ``LANGUAGE_CODE`` (German), not to the English msgid. Babel (CLDR)
+formats numbers, dates and money; the locale for a language is the code itself unless a territory
+is named below.
 """
 
 from __future__ import annotations
