@@ -54,8 +54,10 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
+# The deploy check connects to no database: any PostgreSQL URL satisfies production's requirement.
 check-deploy: install
 	DJANGO_SETTINGS_MODULE=config.settings.production \
+	DATABASE_URL=$${DATABASE_URL:-postgres://debitor@localhost:5432/debitor} \
 	SECRET_KEY=$${SECRET_KEY:-$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(64))')} \
 	ALLOWED_HOSTS=$${ALLOWED_HOSTS:-debitor.example.com} \
 	$(BIN)/python manage.py check --deploy --fail-level WARNING

@@ -138,8 +138,12 @@ def test_a_real_environment_stores_new_passwords_with_argon2():
 # --- Production settings -------------------------------------------------------------------
 
 
+PRODUCTION_DATABASE_URL = "postgres://debitor@db.example.com:5432/debitor"  # never connected to here
+
+
 def production_settings(monkeypatch, **env) -> dict:
     """config.settings.production executed afresh with ``env`` (None removes a variable)."""
+    env.setdefault("DATABASE_URL", PRODUCTION_DATABASE_URL)
     for name, value in env.items():
         if value is None:
             monkeypatch.delenv(name, raising=False)
@@ -155,6 +159,7 @@ def test_production_check_deploy_passes_with_a_random_secret_key_and_allowed_hos
         "--fail-level",
         "WARNING",
         DJANGO_SETTINGS_MODULE="config.settings.production",
+        DATABASE_URL=PRODUCTION_DATABASE_URL,
         SECRET_KEY=random_secret_key(),
         ALLOWED_HOSTS="debitor.example.com",
     )
@@ -173,6 +178,21 @@ def test_production_settings_refuse_the_insecure_default_secret_key(monkeypatch)
 def test_production_settings_refuse_a_missing_or_short_secret_key(secret_key, monkeypatch):
     with pytest.raises(ImproperlyConfigured):
         production_settings(monkeypatch, SECRET_KEY=secret_key, ALLOWED_HOSTS="debitor.example.com")
+
+
+def test_production_settings_need_a_database_url_and_never_start_the_embedded_server(monkeypatch, tmp_path):
+    monkeypatch.setenv("DEBITOR_VAR_DIR", str(tmp_path))
+    with pytest.raises(ImproperlyConfigured, match="DATABASE_URL"):
+        production_settings(
+            monkeypatch, DATABASE_URL=None, SECRET_KEY=random_secret_key(), ALLOWED_HOSTS="debitor.example.com"
+        )
+    assert not (tmp_path / "postgres").exists()
+
+
+@pytest.mark.parametrize("url", ["sqlite:///var/db.sqlite3", "mysql://debitor@db.example.com/debitor"])
+def test_a_database_url_that_is_not_postgresql_is_refused(url, monkeypatch):
+    with pytest.raises(ImproperlyConfigured, match="PostgreSQL"):
+        production_settings(monkeypatch, DATABASE_URL=url, SECRET_KEY=random_secret_key(), ALLOWED_HOSTS="x.example")
 
 
 def test_production_settings_need_allowed_hosts(monkeypatch):

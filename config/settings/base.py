@@ -88,18 +88,28 @@ TEMPLATES = [
 ]
 
 # --- Database -------------------------------------------------------------------------
-# PostgreSQL only. Without DATABASE_URL: the embedded server under var/, started by the first
-# process that needs it and shared by all later ones (web, worker, beat, tests).
-if env.str("DATABASE_URL", default=""):
-    DATABASES = {"default": env.db_url("DATABASE_URL")}
-    if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
-        raise ImproperlyConfigured(
-            f"DATABASE_URL must point at PostgreSQL (15 to 18), not {DATABASES['default']['ENGINE']}."
-        )
-else:
-    DATABASES = {"default": embedded_postgres.ensure(VAR_DIR).django_settings()}
-DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
-DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
+# PostgreSQL only (15 to 18). Production names its server in DATABASE_URL (production.py requires
+# it); development and tests without DATABASE_URL use the embedded server under var/ (local.py,
+# test.py), started by the first process that needs it and shared by all later ones.
+DATABASE_URL = env.str("DATABASE_URL", default="")
+
+
+def database_settings(url: str, *, var_dir: Path | None = None) -> dict:
+    """The database of ``url``, or with no ``url`` the embedded server under ``var_dir``."""
+    if url:
+        database = env.db_url_config(url)
+        if database["ENGINE"] != "django.db.backends.postgresql":
+            raise ImproperlyConfigured(f"DATABASE_URL must point at PostgreSQL (15 to 18), not {database['ENGINE']}.")
+    elif var_dir is not None:
+        database = embedded_postgres.ensure(var_dir).django_settings()
+    else:
+        raise ImproperlyConfigured("DATABASE_URL is not set.")
+    database.setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
+    database.setdefault("CONN_HEALTH_CHECKS", True)
+    return database
+
+
+DATABASES = {"default": database_settings(DATABASE_URL)} if DATABASE_URL else {}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Auth -----------------------------------------------------------------------------

@@ -5,13 +5,24 @@ from urllib.parse import urlsplit, urlunsplit
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import CELERY_BROKER_URL, INSECURE_DEFAULT_SECRET_KEY, REDIS_BROKER_TRANSPORT_OPTIONS, env
+from .base import (
+    CELERY_BROKER_URL,
+    INSECURE_DEFAULT_SECRET_KEY,
+    REDIS_BROKER_TRANSPORT_OPTIONS,
+    database_settings,
+    env,
+)
 
 DEBUG = False
 SECRET_KEY = env.str("SECRET_KEY")
 if SECRET_KEY == INSECURE_DEFAULT_SECRET_KEY or len(SECRET_KEY) < 50:
     raise ImproperlyConfigured("SECRET_KEY must be set to a random value of at least 50 characters.")
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS")
+# Never the embedded server under var/ (development only): production data lives on a real server.
+_database_url = env.str("DATABASE_URL", default="")
+if not _database_url:
+    raise ImproperlyConfigured("DATABASE_URL must name the production PostgreSQL server (15 to 18).")
+DATABASES = {"default": database_settings(_database_url)}
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)

@@ -4,9 +4,11 @@ embedded server under var/ when it is unset (``test_debitor``)."""
 import uuid
 
 from .base import *  # noqa: F403
-from .base import env
+from .base import DATABASE_URL, VAR_DIR, database_settings, env
 
 DEBUG = False
+if not DATABASE_URL:
+    DATABASES = {"default": database_settings("", var_dir=VAR_DIR)}  # the embedded server
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # speed only
 AXES_ENABLED = env.bool("AXES_ENABLED", default=False)  # the lockout test turns it on
 # Each run publishes to its own queue so a worker started by a test never takes
