@@ -116,4 +116,6 @@ def test_a_one_way_graph_has_no_cycle_and_one_back_edge_makes_one():
     assert graph.cycles() == []
     graph.edges[("c", "b")] = []
     assert graph.cycles() == [["b", "c"]]
-    assert graph.cycle_path(["b", "c"]) == ["b", "c", "b"]
+    graph.edges[("c", "a")] = []
+    assert graph.cycles() == [["a", "b", "c"]]
+    assert graph.simple_cycles() == [["b", "c"], ["a", "b", "c"]]

@@ -81,31 +81,29 @@ class AppGraph:
                 visit(app)
         return sorted(components)
 
-    def cycle_path(self, component: list[str]) -> list[str]:
-        """One closed walk through the component, e.g. ``[a, b, a]``, to name the cycle."""
-        members = set(component)
-        start = component[0]
-        # Breadth-first from start back to start, staying inside the component.
-        paths = {nxt: [start, nxt] for nxt in self.successors(start) if nxt in members}
-        queue = list(paths)
-        while queue:
-            app = queue.pop(0)
-            if app == start:
-                return paths[app]
-            for nxt in self.successors(app):
-                if nxt in members and nxt not in paths:
-                    paths[nxt] = [*paths[app], nxt]
-                    queue.append(nxt)
-        raise AssertionError(f"{component} is not strongly connected")  # pragma: no cover
+    def simple_cycles(self) -> list[list[str]]:
+        """Every elementary cycle, each starting at its smallest app, shortest first."""
+        found: list[list[str]] = []
+
+        def walk(start: str, path: list[str]) -> None:
+            for nxt in self.successors(path[-1]):
+                if nxt == start:
+                    found.append(path)
+                elif nxt > start and nxt not in path:
+                    walk(start, [*path, nxt])
+
+        for start in sorted(self.apps):
+            walk(start, [start])
+        return sorted(found, key=lambda cycle: (len(cycle), cycle))
 
     def describe_cycles(self) -> str:
-        lines = []
-        for component in self.cycles():
-            lines.append("Cycle: " + " → ".join(self.cycle_path(component)))
-            for (a, b), sites in sorted(self.edges.items()):
-                if a in component and b in component:
-                    lines.append(f"  {a} → {b}:")
-                    lines.extend(f"    {site}" for site in sites)
+        """Each cycle by name, then the files and lines behind every edge on a cycle."""
+        cycles = self.simple_cycles()
+        lines = ["Cycle: " + " → ".join([*cycle, cycle[0]]) for cycle in cycles]
+        on_cycles = sorted({(c[i], c[(i + 1) % len(c)]) for c in cycles for i in range(len(c))})
+        for a, b in on_cycles:
+            lines.append(f"  {a} → {b}:")
+            lines.extend(f"    {site}" for site in self.edges[(a, b)])
         return "\n".join(lines)
 
 
