@@ -25,6 +25,7 @@ from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 
+from .followups import followup_open
 from .jobs import handler_for
 from .models import ApiKey, IdempotencyRecord, Job
 
@@ -187,13 +188,11 @@ def _job_record_failure(*, job_id: int, error: str, permanent: bool, now: dateti
 
 
 def _job_fail(*, job: Job, now: datetime) -> None:
-    from tasks.services import task_open_for_cause
-
     job.status = Job.Status.FAILED
     job.finished_at = now
     job.save(update_fields=["status", "finished_at", "last_error"])
     # A person has to look at work the system gave up on.
-    task_open_for_cause(
+    followup_open(
         kind="job_failed",
         about=job,
         title=f"Background job failed: {job.kind} #{job.pk}",

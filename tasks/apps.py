@@ -5,3 +5,12 @@ from django.utils.translation import gettext_lazy as _
 class TasksConfig(AppConfig):
     name = "tasks"
     verbose_name = _("Follow-up tasks")
+
+    def ready(self) -> None:
+        from core.followups import followups_register
+
+        from .causes import open_for_cause
+        from .services import tasks_close_about
+
+        # core and customers open and close tasks through core.followups: they sit below tasks.
+        followups_register(open_for_cause=open_for_cause, close_about=tasks_close_about)

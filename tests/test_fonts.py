@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from django.utils import translation
 
-from core.admin import CompanyProfileForm
 from core.fonts import DOCUMENT_FONT_FAMILIES, _font_files, character_label, document_coverage, undrawable
+from customers.admin.company import CompanyProfileForm
 
 ROOT = Path(__file__).resolve().parents[1]
 EMOJI = "🤝"

@@ -1,3 +1,4 @@
-"""The customers admin: master data with the verification panel, the verification records, and e-mail."""
+"""The customers admin: master data with the verification panel, the verification records, e-mail,
+and the seller's company profile (checked with the same field rules)."""
 
-from . import customers, inbound, messages, records, wording  # noqa: F401  (registers the admins)
+from . import company, customers, inbound, messages, records, wording  # noqa: F401  (registers the admins)

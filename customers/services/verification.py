@@ -10,9 +10,8 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
+from core.followups import followup_open, followups_close_about
 from core.services import PermanentJobError, job_enqueue
-from tasks.models import FollowUpTask
-from tasks.services import task_open_for_cause, task_transition
 
 from ..checks import FAILED, PASSED, PENDING, WARNING, CheckResult, run_offline_checks
 from ..countries import EU_COUNTRIES, vat_prefix_country
@@ -98,26 +97,23 @@ def _apply_outcome(*, customer: Customer, run: VerificationRun, as_of: datetime)
     customer.verification_status, customer.last_verified_at = run.outcome, run.run_at
     failed = list(run.checks.filter(outcome=FAILED).order_by("id").values_list("message", flat=True))
     if failed:
-        task_open_for_cause(
+        followup_open(
             kind=REVIEW_TASK_KIND,
             about=customer,
             title=_("Review customer data: %(number)s %(name)s")
             % {"number": customer.number, "name": customer.legal_name},
             description="\n".join(f"- {message}" for message in failed),
             rule=REVIEW_RULE,
-            priority=FollowUpTask.Priority.HIGH,
+            priority="high",
             as_of=as_of,
         )
     else:
-        for task in FollowUpTask.objects.filter(
-            kind=REVIEW_TASK_KIND, customer=customer, status__in=FollowUpTask.OPEN_STATUSES
-        ):
-            task_transition(
-                task=task,
-                to_status=FollowUpTask.Status.DONE,
-                as_of=as_of,
-                resolution=_("Verification on %(when)s found no failed check.") % {"when": f"{as_of:%Y-%m-%d %H:%M}"},
-            )
+        followups_close_about(
+            kind=REVIEW_TASK_KIND,
+            about=customer,
+            as_of=as_of,
+            resolution=_("Verification on %(when)s found no failed check.") % {"when": f"{as_of:%Y-%m-%d %H:%M}"},
+        )
 
 
 class OnlineServiceUnavailable(Exception):

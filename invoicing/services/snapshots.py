@@ -65,7 +65,7 @@ def _seller_snapshot(*, needs_vat_id: bool) -> dict:
             {"seller": [_("The company profile lacks: %(missing)s.") % {"missing": ", ".join(missing)}]}
         )
     snapshot = profile.snapshot()
-    # Checked when typed (core.admin), and again here for a profile stored before that check.
+    # Checked when typed (customers.admin.company), and again here for a profile stored before that check.
     problems: dict[str, list[str]] = {}
     check_drawable(problems, {field: value for field, value in snapshot.items() if field != "logo"})
     if problems:

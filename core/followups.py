@@ -1,0 +1,60 @@
+"""Follow-up tasks for the layers below ``tasks``: the port that the ``tasks`` app fills.
+
+``core`` and ``customers`` sit below ``tasks`` (README, *Architecture*: apps depend one way),
+yet a job the system gave up on or a customer whose data failed verification must put work
+in front of a person. They call ``followup_open``/``followups_close_about`` here;
+``tasks`` registers its services in ``TasksConfig.ready`` (as apps register job kinds), so
+neither imports ``tasks``. Both run in the caller's transaction, like the services behind them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from django.core.exceptions import ImproperlyConfigured
+from django.db import models
+
+# The priority names of tasks.FollowUpTask.Priority; the port speaks names, tasks maps them.
+PRIORITIES = ("low", "normal", "high", "urgent")
+
+_backend: dict[str, Callable[..., object]] = {}
+
+
+def followups_register(*, open_for_cause: Callable[..., object], close_about: Callable[..., int]) -> None:
+    """Called once by the app that stores follow-up tasks."""
+    if _backend and (_backend["open"], _backend["close"]) != (open_for_cause, close_about):
+        raise RuntimeError("A follow-up task backend is registered already.")
+    _backend.update(open=open_for_cause, close=close_about)
+
+
+def _call(name: str, **kwargs):
+    try:
+        implementation = _backend[name]
+    except KeyError:
+        raise ImproperlyConfigured("No follow-up task backend is registered; is the tasks app installed?") from None
+    return implementation(**kwargs)
+
+
+def followup_open(
+    *,
+    kind: str,
+    title: str,
+    rule: str,
+    as_of: datetime,
+    about: models.Model | None = None,
+    description: str = "",
+    priority: str = "normal",
+):
+    """Open a task for a cause found by a named rule, unless one of that kind is open about
+    ``about`` already. Returns the backend's ``(task, created)``."""
+    if priority not in PRIORITIES:
+        raise ValueError(f"Unknown follow-up priority {priority!r}; one of {', '.join(PRIORITIES)}.")
+    return _call(
+        "open", kind=kind, title=title, rule=rule, as_of=as_of, about=about, description=description, priority=priority
+    )
+
+
+def followups_close_about(*, kind: str, about: models.Model, as_of: datetime, resolution: str) -> int:
+    """The cause is gone: close the open tasks of ``kind`` about ``about`` as done. Returns how many."""
+    return _call("close", kind=kind, about=about, as_of=as_of, resolution=resolution)
