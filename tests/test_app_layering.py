@@ -63,6 +63,15 @@ def test_core_depends_on_no_app(graph):
     )
 
 
+@pytest.mark.xfail(
+    strict=True,
+    reason=(
+        "issue 15, open: customers → invoicing (Customer.payment_terms → invoicing.PaymentTerms; customers "
+        "migrations 0003 and 0005 depend on invoicing) and customers → tasks (outbox, tracking, inbound replies) "
+        "close cycles with invoicing → customers and tasks → customers. Strict: once they are gone this marker "
+        "must go too."
+    ),
+)
 def test_no_two_apps_depend_on_each_other(graph):
     assert not graph.cycles(), "Apps depend one way; these cycles break it:\n" + graph.describe_cycles()
 
