@@ -1,3 +1,3 @@
-"""The customers admin: master data with the verification panel, the verification records, and e-mail."""
+"""The customers admin: master data with the verification panel and the verification records."""
 
-from . import customers, inbound, messages, records, wording  # noqa: F401  (registers the admins)
+from . import customers, records  # noqa: F401  (registers the admins)

@@ -60,8 +60,7 @@ INVOICE_MAILS = ("invoice", "credit_note")
 def _assumption_candidates(*, today: date, days: int):
     """Issued documents without a date of receipt whose assumed day may have come: (id, issue date,
     when the invoice was first sent)."""
-    from customers.models import OutboxMessage
-    from customers.models.messages import MessageStatus
+    from communications.models import MessageStatus, OutboxMessage
 
     mails = OutboxMessage.objects.filter(invoice=OuterRef("pk"), template__in=INVOICE_MAILS)
     left = mails.filter(status__in=(MessageStatus.SENT, MessageStatus.DELIVERED), sent_at__isnull=False)

@@ -14,7 +14,7 @@ from django.test import Client
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from customers.models import MessageWording, OutboxMessage
+from communications.models import MessageWording, OutboxMessage
 from invoicing.services.documents import invoice_document_get, invoice_document_read, invoice_documents_render
 from invoicing.services.sending import invoice_send
 from invoicing.tests.factories import T0, invoicing_setup, make_customer, make_issued  # noqa: F401
@@ -22,8 +22,8 @@ from invoicing.tests.factories import T0, invoicing_setup, make_customer, make_i
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("invoicing_setup")]
 
 MESSAGES = "/api/v1/messages/"
-OUTBOX_ADMIN = "/admin/customers/outboxmessage/"
-WORDING_ADMIN = "/admin/customers/messagewording/"
+OUTBOX_ADMIN = "/admin/communications/outboxmessage/"
+WORDING_ADMIN = "/admin/communications/messagewording/"
 
 
 @pytest.fixture(autouse=True)

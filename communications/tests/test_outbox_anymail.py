@@ -12,8 +12,8 @@ import json
 import pytest
 import responses
 
-from customers.services.inbound import reply_address_for
-from customers.services.outbox import (
+from communications.services.inbound import reply_address_for
+from communications.services.outbox import (
     FAILED_TASK_KIND,
     AttachmentSpec,
     MessageSendDeferred,

@@ -19,8 +19,8 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-import customers.receivers  # noqa: F401  (connects the anymail receivers also before CustomersConfig.ready() does)
-from customers.models import InboundMessage, MessageEvent, OutboxMessage
+import communications.receivers  # noqa: F401  (connects the anymail receivers also before CommunicationsConfig.ready() does)
+from communications.models import InboundMessage, MessageEvent, OutboxMessage
 from invoicing.models import InvoiceEvent
 from tasks.models import FollowUpTask
 

@@ -18,10 +18,10 @@ from django.contrib.auth import get_user_model
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-import customers.receivers  # noqa: F401  (connects the anymail receivers also before CustomersConfig.ready() does)
-from customers.models import InboundAttachment, InboundMessage, OutboxMessage
-from customers.services import inbound as inbound_services
-from customers.services.inbound import inbound_receive, reply_address_for, reply_address_parse
+import communications.receivers  # noqa: F401  (connects the anymail receivers also before CommunicationsConfig.ready() does)
+from communications.models import InboundAttachment, InboundMessage, OutboxMessage
+from communications.services import inbound as inbound_services
+from communications.services.inbound import inbound_receive, reply_address_for, reply_address_parse
 from customers.tests.factories import make_customer
 from invoicing.tests.factories import T0, invoicing_setup, make_issued  # noqa: F401  (fixture)
 from tasks.models import FollowUpTask
@@ -294,7 +294,7 @@ def test_a_reply_to_a_customer_without_an_account_owner_opens_an_unassigned_task
 def test_an_unauthenticated_postmark_inbound_post_is_refused_and_stores_nothing(client, webhooks, sent, headers):
     response = post_postmark(client, postmark(to=reply_address_for(outbox_id=sent.pk, mailbox=MAILBOX)), headers)
 
-    assert response.status_code == 401  # customers/webhooks.py
+    assert response.status_code == 401  # communications/webhooks.py
     assert InboundMessage.objects.count() == 0
     assert FollowUpTask.objects.count() == 0
 

@@ -6,9 +6,9 @@ from datetime import timedelta
 
 import pytest
 
-from customers.models import Customer, OutboxMessage
-from customers.services.inbound import reply_address_for
-from customers.services.outbox import (
+from communications.models import OutboxMessage
+from communications.services.inbound import reply_address_for
+from communications.services.outbox import (
     FAILED_TASK_KIND,
     AttachmentSpec,
     MessageSendDeferred,
@@ -16,6 +16,7 @@ from customers.services.outbox import (
     message_recipients,
     message_send,
 )
+from customers.models import Customer
 from invoicing.models import InvoiceDocument
 from invoicing.services.documents import invoice_document_get, invoice_document_read, invoice_documents_render
 from invoicing.tests.factories import T0, make_company_profile, make_issued, seed_rates_and_terms
@@ -28,7 +29,7 @@ SUBJECT = "Ihre Rechnung über 238,00 € – Müller & Söhne, Größe „XL“
 @pytest.fixture
 def server(settings):
     with smtp_server() as server:
-        settings.EMAIL_BACKEND = "customers.mail.SmtpEmailBackend"
+        settings.EMAIL_BACKEND = "communications.mail.SmtpEmailBackend"
         settings.EMAIL_HOST, settings.EMAIL_PORT = server.host, server.port
         settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
         settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""

@@ -13,9 +13,9 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 
 from core.documents import document_read
+from customers.admin.customers import badge
 
-from ..models.messages import MessageStatus
-from .customers import badge
+from ..models import MessageStatus
 
 # Status → one of the badge colours the customers admin already has (styles.html).
 STATUS_COLOURS = {

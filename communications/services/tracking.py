@@ -1,6 +1,6 @@
 """Delivery tracking: what the e-mail provider tells us happened to a message we sent.
 
-Providers post tracking events to anymail's webhooks (``customers/webhooks.py``: 401/403 for
+Providers post tracking events to anymail's webhooks (``communications/webhooks.py``: 401/403 for
 wrong credentials or signatures, 400 for unreadable bodies); anymail normalises the event and
 sends its ``tracking`` signal; ``customers.receivers`` hands it to :func:`message_track`. This module knows
 nothing of HTTP.

@@ -1,7 +1,7 @@
 """A worker killed during the hand-off: never two hand-offs, never a silent loss.
 
 PostgreSQL, Redis, a real ``celery worker`` process and a real SMTP server. The worker is started
-with a pause point (``DEBITOR_OUTBOX_PAUSE``, see ``customers.mail.outbox_pause_point``) just
+with a pause point (``DEBITOR_OUTBOX_PAUSE``, see ``communications.mail.outbox_pause_point``) just
 before or just after it hands the message to the SMTP server; the test waits for the marker
 file, SIGKILLs the worker, and then lets the platform recover as it would in production: the
 job sweeper re-runs the job on a fresh worker, and beat's stuck-message check runs.
@@ -18,10 +18,8 @@ import pytest
 from django.conf import settings
 from django.utils import timezone
 
-from core.models import Job
-from core.services import jobs_sweep
-from customers.models import OutboxMessage
-from customers.services.outbox import (
+from communications.models import OutboxMessage
+from communications.services.outbox import (
     SEND_JOB_KIND,
     STUCK_TASK_KIND,
     AttachmentSpec,
@@ -29,6 +27,8 @@ from customers.services.outbox import (
     message_recipients,
     messages_check_stuck,
 )
+from core.models import Job
+from core.services import jobs_sweep
 from customers.tests.factories import make_customer
 from invoicing.tests.factories import make_company_profile, reseed_after_module  # noqa: F401
 from tasks.models import FollowUpTask

@@ -22,8 +22,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.admin_site import ReadOnlyMixin
 
-from ..models import MessageEvent, OutboxAttachment, OutboxMessage
-from ..models.messages import MessageStatus
+from ..models import MessageEvent, MessageStatus, OutboxAttachment, OutboxMessage
 from .message_display import (
     RESENDABLE,
     CustomerIdFilter,
@@ -176,14 +175,14 @@ class OutboxMessageAdmin(StoredMessageViews, CustomerLinkMixin, admin.ModelAdmin
     def resend_of_link(self, obj):
         if obj.resend_of_id is None:
             return "—"
-        url = reverse(f"{self.admin_site.name}:customers_outboxmessage_change", args=[obj.resend_of_id])
+        url = reverse(f"{self.admin_site.name}:communications_outboxmessage_change", args=[obj.resend_of_id])
         return format_html('<a href="{}">{}</a>', url, obj.resend_of_id)
 
     @admin.display(description=_("HTML body"))
     def preview(self, obj):
         if not obj.body_html:
             return "—"
-        return _iframe(reverse(f"{self.admin_site.name}:customers_outboxmessage_preview", args=[obj.pk]))
+        return _iframe(reverse(f"{self.admin_site.name}:communications_outboxmessage_preview", args=[obj.pk]))
 
     @admin.display(description=_("text body"))
     def text_display(self, obj):
@@ -193,7 +192,7 @@ class OutboxMessageAdmin(StoredMessageViews, CustomerLinkMixin, admin.ModelAdmin
     def attachments_display(self, obj):
         rows = [
             (
-                reverse(f"{self.admin_site.name}:customers_outboxmessage_attachment", args=[obj.pk, a.pk]),
+                reverse(f"{self.admin_site.name}:communications_outboxmessage_attachment", args=[obj.pk, a.pk]),
                 a.filename,
                 a.content_type,
                 a.size,
@@ -219,7 +218,7 @@ class OutboxMessageAdmin(StoredMessageViews, CustomerLinkMixin, admin.ModelAdmin
             parts.append(
                 format_html(
                     '<button type="submit" class="button" formaction="{}" formmethod="post" formnovalidate>{}</button>',
-                    reverse(f"{info}:customers_outboxmessage_resend", args=[obj.pk]),
+                    reverse(f"{info}:communications_outboxmessage_resend", args=[obj.pk]),
                     gettext("Send again"),
                 )
             )
@@ -229,7 +228,7 @@ class OutboxMessageAdmin(StoredMessageViews, CustomerLinkMixin, admin.ModelAdmin
                     '<input type="text" name="note" maxlength="500" placeholder="{}" size="40"> '
                     '<button type="submit" class="button" formaction="{}" formmethod="post" formnovalidate>{}</button>',
                     gettext("What the provider's log shows"),
-                    reverse(f"{info}:customers_outboxmessage_mark_sent", args=[obj.pk]),
+                    reverse(f"{info}:communications_outboxmessage_mark_sent", args=[obj.pk]),
                     gettext("Mark as sent (checked in provider log)"),
                 )
             )
@@ -239,7 +238,7 @@ class OutboxMessageAdmin(StoredMessageViews, CustomerLinkMixin, admin.ModelAdmin
                     '<input type="text" name="reason" maxlength="500" placeholder="{}" size="40"> '
                     '<button type="submit" class="button" formaction="{}" formmethod="post" formnovalidate>{}</button>',
                     gettext("Why it must not go out"),
-                    reverse(f"{info}:customers_outboxmessage_cancel", args=[obj.pk]),
+                    reverse(f"{info}:communications_outboxmessage_cancel", args=[obj.pk]),
                     gettext("Cancel sending"),
                 )
             )
@@ -281,15 +280,19 @@ class OutboxMessageAdmin(StoredMessageViews, CustomerLinkMixin, admin.ModelAdmin
         view = self.admin_site.admin_view
         return [
             *self.message_urls(),
-            path("<path:object_id>/resend/", view(self.resend_view), name="customers_outboxmessage_resend"),
-            path("<path:object_id>/mark-sent/", view(self.mark_sent_view), name="customers_outboxmessage_mark_sent"),
-            path("<path:object_id>/cancel/", view(self.cancel_view), name="customers_outboxmessage_cancel"),
+            path("<path:object_id>/resend/", view(self.resend_view), name="communications_outboxmessage_resend"),
+            path(
+                "<path:object_id>/mark-sent/",
+                view(self.mark_sent_view),
+                name="communications_outboxmessage_mark_sent",
+            ),
+            path("<path:object_id>/cancel/", view(self.cancel_view), name="communications_outboxmessage_cancel"),
             *super().get_urls(),
         ]
 
     def _change_page(self, message_id: int) -> HttpResponseRedirect:
         return HttpResponseRedirect(
-            reverse(f"{self.admin_site.name}:customers_outboxmessage_change", args=[message_id])
+            reverse(f"{self.admin_site.name}:communications_outboxmessage_change", args=[message_id])
         )
 
     def _act(self, request, object_id, run, done_text):

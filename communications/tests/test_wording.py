@@ -11,8 +11,8 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import translation
 
-from customers.models import MessageWording
-from customers.services.wording import mail_render, message_wording_save
+from communications.models import MessageWording
+from communications.services.wording import mail_render, message_wording_save
 from invoicing.tests.factories import T0, make_company_profile
 
 pytestmark = pytest.mark.django_db

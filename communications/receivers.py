@@ -1,4 +1,4 @@
-"""anymail's webhook signals, handed to the customers services (thin: no rules here).
+"""anymail's webhook signals, handed to the communications services (thin: no rules here).
 
 anymail has authenticated the webhook (basic auth, Mailgun's signature) and normalised the
 provider's payload before it sends these signals. An exception here answers 500 and the provider
@@ -18,7 +18,7 @@ from .services.inbound import inbound_receive
 from .services.tracking import message_track
 
 
-@receiver(tracking, dispatch_uid="customers.receivers.on_tracking")
+@receiver(tracking, dispatch_uid="communications.receivers.on_tracking")
 def on_tracking(sender, event, esp_name: str, **kwargs) -> None:
     with translation.override(settings.LANGUAGE_CODE):
         message_track(
@@ -37,7 +37,7 @@ def on_tracking(sender, event, esp_name: str, **kwargs) -> None:
         )
 
 
-@receiver(inbound, dispatch_uid="customers.receivers.on_inbound")
+@receiver(inbound, dispatch_uid="communications.receivers.on_inbound")
 def on_inbound(sender, event, esp_name: str, **kwargs) -> None:
     with translation.override(settings.LANGUAGE_CODE):
         inbound_receive(

@@ -19,9 +19,9 @@ from django.utils.translation import gettext as _
 from core.documents import document_store
 from core.languages import is_language
 from core.models import CompanyProfile
+from customers.validation import FieldProblem, clean_email
 
 from ...models import Contact, MessageEvent, MessageStatus, OutboxAttachment, OutboxMessage
-from ...validation import FieldProblem, clean_email
 from ..inbound import reply_address_for
 
 logger = logging.getLogger(__name__)

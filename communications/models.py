@@ -15,8 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from core.languages import language_choices
-
-from .master_data import Contact, Customer
+from customers.models import Contact, Customer
 
 
 class MessageStatus(models.TextChoices):

@@ -55,13 +55,13 @@ class InboundMessageAdmin(StoredMessageViews, ReadOnlyMixin, CustomerLinkMixin, 
     def preview(self, obj):
         if not obj.body_html:
             return "—"
-        return _iframe(reverse(f"{self.admin_site.name}:customers_inboundmessage_preview", args=[obj.pk]))
+        return _iframe(reverse(f"{self.admin_site.name}:communications_inboundmessage_preview", args=[obj.pk]))
 
     @admin.display(description=_("attachments"))
     def attachments_display(self, obj):
         rows = [
             (
-                reverse(f"{self.admin_site.name}:customers_inboundmessage_attachment", args=[obj.pk, a.pk]),
+                reverse(f"{self.admin_site.name}:communications_inboundmessage_attachment", args=[obj.pk, a.pk]),
                 a.filename,
                 a.content_type,
                 a.size,

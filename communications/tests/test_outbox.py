@@ -15,13 +15,11 @@ from django.core.files.storage import default_storage
 from django.core.mail.backends import locmem
 from django.db import transaction
 
-from core.models import Job
-from core.services import job_enqueue, job_run
-from customers.handlers import handle_send_message
-from customers.mail import HandOff, send_error_kind
-from customers.models import Contact, MessageEvent, OutboxAttachment, OutboxMessage
-from customers.services.inbound import reply_address_for
-from customers.services.outbox import (
+from communications.handlers import handle_send_message
+from communications.mail import HandOff, send_error_kind
+from communications.models import MessageEvent, OutboxAttachment, OutboxMessage
+from communications.services.inbound import reply_address_for
+from communications.services.outbox import (
     FAILED_TASK_KIND,
     SEND_JOB_KIND,
     STUCK_TASK_KIND,
@@ -35,6 +33,9 @@ from customers.services.outbox import (
     message_send,
     messages_check_stuck,
 )
+from core.models import Job
+from core.services import job_enqueue, job_run
+from customers.models import Contact
 from customers.tests.factories import make_customer
 from invoicing.tests.factories import T0, make_company_profile
 from tasks.models import FollowUpTask
@@ -148,7 +149,7 @@ def test_queueing_writes_row_attachments_event_and_send_job_with_the_senders_ide
     message.refresh_from_db()
     assert message.status == "queued"
     assert message.from_email == "Debitor Test GmbH Buchhaltung <rechnung@debitor.example>"
-    # Replies come back to a signed sub-address of the reply mailbox (customers.services.inbound).
+    # Replies come back to a signed sub-address of the reply mailbox (communications.services.inbound).
     reply = reply_address_for(outbox_id=message.pk, mailbox="antwort@debitor.example")
     assert reply.startswith(f"antwort+{message.pk}.") and reply.endswith("@debitor.example")
     assert message.reply_to == [{"name": "", "email": reply}]
@@ -229,7 +230,7 @@ def test_message_id_is_derived_from_the_row_stable_and_unique(customer, settings
     assert first.message_id.endswith("@debitor.example>")
     assert first.message_id != second.message_id
     first.refresh_from_db()
-    from customers.services.outbox import message_id_for
+    from communications.services.outbox import message_id_for
 
     assert message_id_for(pk=first.pk, from_email=first.from_email) == first.message_id
     settings.SECRET_KEY = "another installation" * 4
@@ -520,7 +521,7 @@ def test_an_http_request_that_never_connected_is_retried_but_a_read_timeout_goes
 
 
 def test_a_backend_that_cannot_connect_leaves_the_message_queued_for_the_retry(customer, settings, mailoutbox):
-    settings.EMAIL_BACKEND = "customers.mail.SmtpEmailBackend"
+    settings.EMAIL_BACKEND = "communications.mail.SmtpEmailBackend"
     settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", 9, 2  # discard: refused
     message = queue(customer)
 

@@ -3,7 +3,7 @@
 Read access for every finance role (``customers:read``); "send again" is a write (accountants,
 ``customers:write``). Sending an invoice lives with the invoice (``POST /invoices/{id}/send/``,
 invoicing.api) and answers with the outbox row serialised here. Lists select their relations
-and prefetch nothing per row (query counts pinned in customers/tests/test_messages_admin_api.py).
+and prefetch nothing per row (query counts pinned in communications/tests/test_messages_admin_api.py).
 """
 
 from __future__ import annotations
@@ -21,10 +21,11 @@ from rest_framework.response import Response
 from core.api.enums import SHARED_ENUM_NAMES, NamedEnumModelSerializer
 from core.api.filters import ApiFilterSet, TieBreakOrderingFilter
 from core.api.idempotency import idempotent
+from customers.models import Customer
 
-from .models import Customer, MessageEvent, OutboxAttachment, OutboxMessage
+from .models import MessageEvent, OutboxAttachment, OutboxMessage
 
-SHARED_ENUM_NAMES.update({"customers.OutboxMessage.language": "LanguageCodeEnum"})
+SHARED_ENUM_NAMES.update({"communications.OutboxMessage.language": "LanguageCodeEnum"})
 
 
 def _by(request):

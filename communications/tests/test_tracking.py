@@ -2,7 +2,7 @@
 
 Payloads in fixtures/webhooks/ have the shape the providers document; each test posts one to
 the URL the provider would call, with the authentication it would send, through anymail's view,
-its signal and our receiver into ``customers.services.tracking``.
+its signal and our receiver into ``communications.services.tracking``.
 """
 
 from __future__ import annotations
@@ -18,9 +18,9 @@ from pathlib import Path
 import pytest
 from django.contrib.auth import get_user_model
 
-import customers.receivers  # noqa: F401  (connects the anymail receivers also before CustomersConfig.ready() does)
-from customers.models import MessageEvent, OutboxMessage
-from customers.services.tracking import invoice_received_at, message_track
+import communications.receivers  # noqa: F401  (connects the anymail receivers also before CommunicationsConfig.ready() does)
+from communications.models import MessageEvent, OutboxMessage
+from communications.services.tracking import invoice_received_at, message_track
 from customers.tests.factories import make_customer
 from invoicing.models import InvoiceEvent
 from invoicing.tests.factories import T0, invoicing_setup, make_issued  # noqa: F401  (fixture)
