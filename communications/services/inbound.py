@@ -2,7 +2,7 @@
 
 The provider posts each received e-mail to anymail's inbound webhook (``config/urls.py``);
 anymail parses it into an ``AnymailInboundMessage`` (an ``email.message.EmailMessage``) and
-``customers.receivers`` hands it to :func:`inbound_receive`. This module knows nothing of HTTP.
+``communications.receivers`` hands it to :func:`inbound_receive`. This module knows nothing of HTTP.
 
 **Reply address.** Every message we send can carry its own Reply-To, made from the company's
 reply mailbox (``CompanyProfile.mail_reply_to``) with plus-addressing (RFC 5233 subaddress)::
@@ -39,9 +39,9 @@ from django.utils.text import get_valid_filename
 from django.utils.translation import gettext as _
 
 from core.documents import document_store
-from tasks.models import FollowUpTask
 
 from ..models import Contact, InboundAttachment, InboundMessage, OutboxMessage
+from ..registry import FollowUp, follow_up, react
 
 logger = logging.getLogger(__name__)
 
@@ -248,8 +248,6 @@ def _is_automatic(headers: dict) -> bool:
 
 
 def _open_task(*, inbound: InboundMessage, refused: list[dict], as_of: datetime) -> None:
-    from tasks.services import task_open_for_cause
-
     refused_text = ""
     if refused:
         refused_text = "\n\n" + _("Attachments not stored: %(list)s") % {
@@ -259,15 +257,17 @@ def _open_task(*, inbound: InboundMessage, refused: list[dict], as_of: datetime)
     if inbound.customer is None:
         if inbound.headers.get("spam_detected"):
             return  # the reply mailbox gets spam too; it is stored, nobody is asked to read it
-        task_open_for_cause(
-            kind=UNMATCHED_TASK_KIND,
-            title=_("E-mail from %(sender)s matches no customer: %(subject)s")
-            % {"sender": inbound.from_email, "subject": inbound.subject},
-            description=_("Assign it to a customer or discard it. From %(sender)s.") % {"sender": sender}
-            + refused_text,
-            about=inbound,
-            rule=INBOUND_RULE,
-            as_of=as_of,
+        follow_up(
+            FollowUp(
+                kind=UNMATCHED_TASK_KIND,
+                title=_("E-mail from %(sender)s matches no customer: %(subject)s")
+                % {"sender": inbound.from_email, "subject": inbound.subject},
+                description=_("Assign it to a customer or discard it. From %(sender)s.") % {"sender": sender}
+                + refused_text,
+                about=inbound,
+                rule=INBOUND_RULE,
+                as_of=as_of,
+            )
         )
         return
     if inbound.invoice_id:
@@ -288,16 +288,18 @@ def _open_task(*, inbound: InboundMessage, refused: list[dict], as_of: datetime)
     }
     if automatic:
         description += " " + _("An automatic answer (e.g. out of office).")
-    task_open_for_cause(
-        kind=REPLY_TASK_KIND,
-        title=title,
-        description=description + refused_text,
-        about=inbound,
-        customer=inbound.customer,
-        assignee=inbound.customer.account_owner,
-        priority=FollowUpTask.Priority.LOW if automatic else FollowUpTask.Priority.NORMAL,
-        rule=INBOUND_RULE,
-        as_of=as_of,
+    follow_up(
+        FollowUp(
+            kind=REPLY_TASK_KIND,
+            title=title,
+            description=description + refused_text,
+            about=inbound,
+            customer=inbound.customer,
+            assignee=inbound.customer.account_owner,
+            low_priority=automatic,
+            rule=INBOUND_RULE,
+            as_of=as_of,
+        )
     )
 
 
@@ -356,4 +358,5 @@ def inbound_receive(*, provider: str, message, as_of: datetime, provider_message
             attachment.message = inbound
         InboundAttachment.objects.bulk_create(attachments)
         _open_task(inbound=inbound, refused=refused, as_of=as_of)
+        react("reply", inbound=inbound, as_of=as_of)
     return inbound

@@ -2,7 +2,7 @@
 
 Providers post tracking events to anymail's webhooks (``communications/webhooks.py``: 401/403 for
 wrong credentials or signatures, 400 for unreadable bodies); anymail normalises the event and
-sends its ``tracking`` signal; ``customers.receivers`` hands it to :func:`message_track`. This module knows
+sends its ``tracking`` signal; ``communications.receivers`` hands it to :func:`message_track`. This module knows
 nothing of HTTP.
 
 The outbox status only moves forward, in this order::
@@ -15,10 +15,9 @@ bounce (providers do not post in order) is recorded as an event and changes noth
 ``queued``, ``failed`` and ``cancelled`` rows are never moved by a provider event (they were not
 accepted by the provider, so an event for them is recorded and looked at by a person).
 
-The first delivery of an invoice or credit note is its date of receipt (§ 130 BGB: a declaration
-is received when it enters the recipient's sphere of control); the 30 days of § 286 (3) BGB
-count from it. :func:`invoice_received_at` reads it; the first one is also stored on the invoice
-(``received_on``, invoicing/services/receipts.py).
+What a delivery or a bounce means beyond the message is decided by the apps that registered a
+reaction (``communications.registry``): invoicing records the first delivery of an invoice as its
+date of receipt (§ 130 BGB, invoicing/messaging.py); tasks opens the follow-up task of a bounce.
 """
 
 from __future__ import annotations
@@ -29,20 +28,16 @@ import logging
 from datetime import datetime
 
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
-from invoicing.models import Invoice, InvoiceEvent
-from invoicing.services.receipts import invoice_receipt_confirm
-
 from ..models import Contact, MessageEvent, MessageStatus, OutboxMessage
+from ..registry import FollowUp, follow_up, react
 
 logger = logging.getLogger(__name__)
 
 BOUNCE_TASK_KIND = "email_bounced"
 TRACKING_RULE = "e-mail delivery tracking"
-# Templates whose delivery is the receipt of an invoice document (§ 286 (3) BGB).
-INVOICE_TEMPLATES = ("invoice", "credit_note")
 
 # anymail's normalised event types (anymail.signals.EventType) → our event kinds.
 EVENT_KINDS = {
@@ -210,8 +205,6 @@ def _invalidate_contacts(*, message: OutboxMessage, recipient: str, reason: str,
 def _open_bounce_task(
     *, message: OutboxMessage, contacts: list[Contact], recipient: str, kind: str, reason: str, as_of: datetime
 ) -> None:
-    from tasks.services import task_open_for_cause
-
     if kind == MessageEvent.Kind.COMPLAINED:
         title = _("%(email)s marked our e-mail as spam: check the address") % {"email": recipient}
     elif contacts or kind == MessageEvent.Kind.BOUNCED:
@@ -222,35 +215,19 @@ def _open_bounce_task(
         'The message "%(subject)s" could not be delivered to %(email)s (%(reason)s). '
         "The address receives no more e-mail until it is corrected; then send the message again."
     ) % {"subject": message.subject, "email": recipient, "reason": reason}
-    task_open_for_cause(
-        kind=BOUNCE_TASK_KIND,
-        title=title,
-        description=description,
-        # One task per contact, however many messages bounced to the address.
-        about=contacts[0] if contacts else message,
-        customer=message.customer,
-        assignee=message.customer.account_owner,
-        rule=TRACKING_RULE,
-        as_of=as_of,
+    follow_up(
+        FollowUp(
+            kind=BOUNCE_TASK_KIND,
+            title=title,
+            description=description,
+            # One task per contact, however many messages bounced to the address.
+            about=contacts[0] if contacts else message,
+            customer=message.customer,
+            assignee=message.customer.account_owner,
+            rule=TRACKING_RULE,
+            as_of=as_of,
+        )
     )
-
-
-def _record_invoice_receipt(
-    *, message: OutboxMessage, at: datetime, recipient: str, provider: str, as_of: datetime
-) -> None:
-    if message.invoice_id is None or message.template not in INVOICE_TEMPLATES:
-        return
-    if not hasattr(InvoiceEvent.Kind, "DELIVERED"):
-        return  # the invoice event kind arrives with the invoicing migration
-    InvoiceEvent.objects.create(
-        invoice_id=message.invoice_id,
-        kind=InvoiceEvent.Kind.DELIVERED,
-        at=at,
-        reason=_("delivered to %(email)s") % {"email": recipient},
-        data={"outbox_id": message.pk, "provider": provider, "recipient": recipient},
-    )
-    # The first confirmation is the date of receipt stored on the invoice (replaces an assumption).
-    invoice_receipt_confirm(invoice_id=message.invoice_id, received_on=timezone.localdate(at), as_of=as_of)
 
 
 def message_track(
@@ -320,7 +297,7 @@ def message_track(
             first_delivery = message.delivered_at is None
             changed = _move(message, to=MessageStatus.DELIVERED, at=at)
             if changed and first_delivery:
-                _record_invoice_receipt(message=message, at=at, recipient=recipient, provider=provider, as_of=as_of)
+                react("delivered", message=message, at=at, recipient=recipient, provider=provider, as_of=as_of)
         elif kind in (MessageEvent.Kind.BOUNCED, MessageEvent.Kind.REJECTED) and _addressed(message, recipient):
             changed = _move(message, to=MessageStatus.BOUNCED, at=at)
         elif kind == MessageEvent.Kind.OPENED and message.opened_at is None:
@@ -340,20 +317,27 @@ def message_track(
             _open_bounce_task(
                 message=message, contacts=contacts, recipient=recipient, kind=kind, reason=reason, as_of=as_of
             )
+            react(
+                "bounced",
+                message=message,
+                contacts=contacts,
+                recipient=recipient,
+                kind=kind,
+                reason=reason,
+                as_of=as_of,
+            )
     return event
 
 
-def invoice_received_at(invoice: Invoice) -> datetime | None:
-    """When the invoice (or credit note) reached the customer by e-mail: its first delivery.
+def first_delivered_at(messages: QuerySet[OutboxMessage]) -> datetime | None:
+    """The first delivery of any of these messages to an addressed recipient whose copy did not bounce.
 
-    The date of receipt starts the 30 days after which a debtor is in default without a reminder
-    (§ 286 (3) BGB). A delivery report for a recipient whose copy bounced afterwards (an
-    asynchronous bounce) does not count: that mailbox never got it. ``None``: no delivery is
-    known (sent by post, or not confirmed by the provider).
+    A delivery report for a recipient whose copy bounced afterwards (an asynchronous bounce) does
+    not count: that mailbox never got it; nor does our BCC archive's copy. ``None``: no delivery
+    is known. (Invoicing reads an invoice's date of receipt with it, § 286 (3) BGB.)
     """
     events = MessageEvent.objects.filter(
-        message__invoice=invoice,
-        message__template__in=INVOICE_TEMPLATES,
+        message__in=messages,
         kind__in=[MessageEvent.Kind.DELIVERED, MessageEvent.Kind.BOUNCED, MessageEvent.Kind.REJECTED],
     ).values_list("message_id", "kind", "at", "data__recipient", "message__to", "message__cc")
     deliveries, bounced = [], set()

@@ -76,6 +76,8 @@ def queue_invoice_mail(invoice, *, to=None) -> OutboxMessage:
                 "application/pdf" if document.kind == "pdf" else "application/xml",
                 invoice_document_read(document),
                 document_id=document.pk,
+                stored_name=document.file.name,
+                stored_sha256=document.sha256,
             )
             for document in documents
         ],

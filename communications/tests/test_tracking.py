@@ -20,9 +20,10 @@ from django.contrib.auth import get_user_model
 
 import communications.receivers  # noqa: F401  (connects the anymail receivers also before CommunicationsConfig.ready() does)
 from communications.models import MessageEvent, OutboxMessage
-from communications.services.tracking import invoice_received_at, message_track
+from communications.services.tracking import message_track
 from customers.tests.factories import make_customer
 from invoicing.models import InvoiceEvent
+from invoicing.services.receipts import invoice_received_at
 from invoicing.tests.factories import T0, invoicing_setup, make_issued  # noqa: F401  (fixture)
 from tasks.models import FollowUpTask
 

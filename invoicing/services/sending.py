@@ -160,6 +160,8 @@ def invoice_send(
                 content_type=document.content_type,
                 data=invoice_document_read(document),
                 document_id=document.pk,
+                stored_name=document.file.name,
+                stored_sha256=document.sha256,
             )
             for document in documents
         ]

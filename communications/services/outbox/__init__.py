@@ -23,7 +23,6 @@ worth asking again → back to ``queued`` and the job retries with backoff; refu
 from .queueing import (
     ATTACHMENT_FOLDER,
     FAILED_TASK_KIND,
-    PURPOSE_FLAGS,
     RESENDABLE,
     SEND_JOB_KIND,
     STUCK_AFTER,
@@ -44,7 +43,6 @@ __all__ = [
     "AttachmentSpec",
     "FAILED_TASK_KIND",
     "MessageSendDeferred",
-    "PURPOSE_FLAGS",
     "RESENDABLE",
     "SEND_JOB_KIND",
     "STUCK_AFTER",

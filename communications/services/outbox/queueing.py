@@ -22,6 +22,7 @@ from core.models import CompanyProfile
 from customers.validation import FieldProblem, clean_email
 
 from ...models import Contact, MessageEvent, MessageStatus, OutboxAttachment, OutboxMessage
+from ...registry import purpose_named
 from ..inbound import reply_address_for
 
 logger = logging.getLogger(__name__)
@@ -34,7 +35,6 @@ FAILED_TASK_KIND = "message_failed"
 STUCK_TASK_KIND = "message_outcome_unknown"
 ATTACHMENT_FOLDER = "outbox"
 RESENDABLE = {MessageStatus.SENT, MessageStatus.DELIVERED, MessageStatus.BOUNCED, MessageStatus.FAILED}
-PURPOSE_FLAGS = {"invoices": "receives_invoices", "reminders": "receives_reminders"}
 
 
 class MessageSendDeferred(Exception):
@@ -47,12 +47,20 @@ class AttachmentAltered(Exception):
 
 @dataclass(frozen=True)
 class AttachmentSpec:
-    """A file to send with a message; ``document_id`` links a stored invoice document."""
+    """A file to send with a message.
+
+    ``stored_name``/``stored_sha256`` name the stored original the bytes were read from
+    (``core.documents``): when the bytes still match it, the attachment points at it instead of
+    storing a second copy. ``document_id`` links an invoice document (until the attachment
+    references stored files only).
+    """
 
     filename: str
     content_type: str
     data: bytes
     document_id: int | None = None
+    stored_name: str = ""
+    stored_sha256: str = ""
 
 
 # --- Recipients -------------------------------------------------------------------------------
@@ -63,10 +71,7 @@ def message_recipients(*, customer, purpose: str = "invoices") -> list[dict]:
     (``reminders``); an address a hard bounce or complaint marked invalid gets no more mail until
     someone corrects it. Ordered by name and id; an address shared by two contacts appears once.
     """
-    try:
-        flag = PURPOSE_FLAGS[purpose]
-    except KeyError:
-        raise ValueError(f"Unknown purpose {purpose!r}; use one of {sorted(PURPOSE_FLAGS)}.") from None
+    flag = purpose_named(purpose).contact_flag
     contacts = (
         Contact.objects.filter(customer=customer, email_invalid_since__isnull=True, **{flag: True})
         .exclude(email="")
@@ -80,10 +85,6 @@ def message_recipients(*, customer, purpose: str = "invoices") -> list[dict]:
         seen.add(email.lower())
         recipients.append({"name": name, "email": email, "contact_id": contact_id})
     return recipients
-
-
-def _purpose_of(template: str) -> str:
-    return "reminders" if template.startswith(("reminder", "dunning")) else "invoices"
 
 
 def _one_line(value: str) -> str:
@@ -160,13 +161,9 @@ def _store_attachment(spec: AttachmentSpec) -> dict:
         "size": len(spec.data),
         "document_id": spec.document_id,
     }
-    if spec.document_id is not None:
-        from invoicing.models import InvoiceDocument
-
-        document = InvoiceDocument.objects.filter(pk=spec.document_id).only("file", "sha256").first()
-        if document is not None and document.sha256 == digest:
-            # The stored original itself (content-addressed, never rewritten): no second copy.
-            return {**fields, "file": document.file.name}
+    if spec.stored_name and spec.stored_sha256 == digest:
+        # The stored original itself (content-addressed, never rewritten): no second copy.
+        return {**fields, "file": spec.stored_name}
     stored = document_store(folder=ATTACHMENT_FOLDER, filename=filename, data=spec.data)
     return {**fields, "file": stored.name}
 

@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from ...models import Contact, MessageEvent, MessageStatus, OutboxMessage
+from ...registry import purpose_of, react
 from .queueing import (
     RESENDABLE,
     STUCK_AFTER,
@@ -17,7 +18,6 @@ from .queueing import (
     _clean_addresses,
     _event,
     _message_create,
-    _purpose_of,
     message_recipients,
 )
 
@@ -34,9 +34,7 @@ def _is_stuck(message: OutboxMessage, *, as_of: datetime) -> bool:
 
 
 def _close_stuck_task(message: OutboxMessage, *, as_of: datetime, by, resolution: str) -> None:
-    from tasks.services import tasks_close_about
-
-    tasks_close_about(kind=STUCK_TASK_KIND, about=message, as_of=as_of, by=by, resolution=resolution)
+    react("follow_up_done", kind=STUCK_TASK_KIND, about=message, as_of=as_of, by=by, resolution=resolution)
 
 
 def message_mark_sent(*, message: OutboxMessage, as_of: datetime, by, note: str) -> OutboxMessage:
@@ -109,7 +107,9 @@ def message_resend(*, message: OutboxMessage, as_of: datetime, by, to: list[dict
             {"status": _("A %(status)s message cannot be sent again yet.") % {"status": original.get_status_display()}}
         )
     customer = original.customer
-    recipients = to if to is not None else message_recipients(customer=customer, purpose=_purpose_of(original.template))
+    recipients = (
+        to if to is not None else message_recipients(customer=customer, purpose=purpose_of(original.template).name)
+    )
     invalid = {
         contact.email.lower(): contact
         for contact in Contact.objects.filter(customer=customer, email_invalid_since__isnull=False).exclude(email="")

@@ -16,6 +16,7 @@ from core.documents import StoredFileAltered, document_read
 
 from ...mail import HandOff, backend_name, is_anymail, outbox_pause_point, refused_kind, send_error_kind
 from ...models import MessageEvent, MessageStatus, OutboxAttachment, OutboxMessage
+from ...registry import FollowUp, follow_up, react
 from .queueing import (
     FAILED_TASK_KIND,
     STUCK_AFTER,
@@ -171,21 +172,6 @@ def message_send(*, message_id: int, as_of: datetime) -> OutboxMessage:
     )
 
 
-def _invoice_sent_event(message: OutboxMessage, *, as_of: datetime) -> None:
-    """The invoice's own history says when it left (its receipt comes from tracking)."""
-    if message.invoice_id is None or message.template not in ("invoice", "credit_note"):
-        return
-    from invoicing.models import InvoiceEvent
-
-    InvoiceEvent.objects.create(
-        invoice_id=message.invoice_id,
-        kind=InvoiceEvent.Kind.SENT,
-        at=as_of,
-        reason=", ".join(message.recipients),
-        data={"outbox_id": message.pk, "message_id": message.message_id},
-    )
-
-
 def _message_sent(*, message_id: int, as_of: datetime, provider: str, provider_message_id: str, refused: dict):
     with transaction.atomic():
         message = OutboxMessage.objects.select_for_update().get(pk=message_id)
@@ -197,7 +183,7 @@ def _message_sent(*, message_id: int, as_of: datetime, provider: str, provider_m
             message.sent_at = as_of
             message.last_error = ""
             fields += ["status", "sent_at", "last_error"]
-            _invoice_sent_event(message, as_of=as_of)
+            react("sent", message=message, as_of=as_of)
         elif message.sent_at is None and message.status in (MessageStatus.DELIVERED, MessageStatus.BOUNCED):
             # The provider's webhook overtook this commit: keep its status, record when it left.
             message.sent_at = as_of
@@ -245,23 +231,23 @@ def _message_failed(*, message_id: int, as_of: datetime, error: str) -> OutboxMe
 
 
 def _fail_locked(message: OutboxMessage, *, as_of: datetime, error: str) -> None:
-    from tasks.services import task_open_for_cause
-
     message.status = MessageStatus.FAILED
     message.failed_at = as_of
     message.last_error = error[-4000:]
     message.updated_at = as_of
     message.save(update_fields=["status", "failed_at", "last_error", "updated_at"])
     _event(message, MessageEvent.Kind.FAILED, at=as_of, description=error[-2000:])
-    task_open_for_cause(
-        kind=FAILED_TASK_KIND,
-        title=_("E-mail could not be sent: %(subject)s") % {"subject": message.subject},
-        description=_("%(recipients)s: %(error)s\nCorrect the address or the cause, then send the message again.")
-        % {"recipients": ", ".join(message.recipients), "error": error[-1000:]},
-        about=message,
-        customer=message.customer,
-        rule="customers.message_failed",
-        as_of=as_of,
+    follow_up(
+        FollowUp(
+            kind=FAILED_TASK_KIND,
+            title=_("E-mail could not be sent: %(subject)s") % {"subject": message.subject},
+            description=_("%(recipients)s: %(error)s\nCorrect the address or the cause, then send the message again.")
+            % {"recipients": ", ".join(message.recipients), "error": error[-1000:]},
+            about=message,
+            customer=message.customer,
+            rule="customers.message_failed",  # the historic rule name: open tasks carry it
+            as_of=as_of,
+        )
     )
 
 
@@ -274,8 +260,6 @@ def _message_stuck(*, message_id: int, as_of: datetime, error: str = "") -> Outb
 
 
 def _stuck_locked(message: OutboxMessage, *, as_of: datetime, error: str = "") -> None:
-    from tasks.services import task_open_for_cause
-
     if error:
         message.last_error = error[-4000:]
         message.updated_at = as_of
@@ -288,24 +272,26 @@ def _stuck_locked(message: OutboxMessage, *, as_of: datetime, error: str = "") -
             description=error[-2000:]
             or _("Still being handed to the provider since %(at)s.") % {"at": message.sending_at.isoformat()},
         )
-    task_open_for_cause(
-        kind=STUCK_TASK_KIND,
-        title=_("Check whether this e-mail was sent: %(subject)s") % {"subject": message.subject},
-        description=_(
-            "Sending to %(recipients)s stopped during the hand-off to %(provider)s at %(at)s, so it is not "
-            "known whether it went out. It is not sent again automatically. Look for Message-ID %(message_id)s "
-            "in the provider's log, then mark the message as sent or send it again."
+    follow_up(
+        FollowUp(
+            kind=STUCK_TASK_KIND,
+            title=_("Check whether this e-mail was sent: %(subject)s") % {"subject": message.subject},
+            description=_(
+                "Sending to %(recipients)s stopped during the hand-off to %(provider)s at %(at)s, so it is not "
+                "known whether it went out. It is not sent again automatically. Look for Message-ID %(message_id)s "
+                "in the provider's log, then mark the message as sent or send it again."
+            )
+            % {
+                "recipients": ", ".join(message.recipients),
+                "provider": message.provider or _("the mail provider"),
+                "at": message.sending_at.isoformat(),
+                "message_id": message.message_id,
+            },
+            about=message,
+            customer=message.customer,
+            rule="customers.message_outcome_unknown",  # the historic rule name
+            as_of=as_of,
         )
-        % {
-            "recipients": ", ".join(message.recipients),
-            "provider": message.provider or _("the mail provider"),
-            "at": message.sending_at.isoformat(),
-            "message_id": message.message_id,
-        },
-        about=message,
-        customer=message.customer,
-        rule="customers.message_outcome_unknown",
-        as_of=as_of,
     )
 
 
