@@ -3,7 +3,7 @@ arrived), provider tracking events, inbound replies, and the editable wording of
 
 An outgoing e-mail is an ``OutboxMessage`` row written in the transaction of the change that
 caused it and sent by a durable job. Its status moves ``queued → sending → sent →
-delivered / bounced`` (or ``failed``) under a row lock in ``customers.services.outbox``; a row
+delivered / bounced`` (or ``failed``) under a row lock in ``communications.services.outbox``; a row
 still ``sending`` after a crash is never resent automatically (a follow-up task asks a person to
 check the provider's log), so no customer gets the same reminder twice.
 """

@@ -223,7 +223,7 @@ def admin_model_routes() -> dict[str, str]:
     return routes
 
 
-# E-mail providers' webhooks (customers/webhooks.py): authenticated by ANYMAIL["WEBHOOK_SECRET"] (basic auth)
+# E-mail providers' webhooks (communications/webhooks.py): authenticated by ANYMAIL["WEBHOOK_SECRET"] (basic auth)
 # and Mailgun's HMAC signature, not by roles; without the secret (test settings) every method answers 403.
 WEBHOOK_ROUTES = {
     f"anymail:{name}_webhook": ACCEPTS_WRITES

@@ -337,7 +337,7 @@ def test_an_unauthenticated_postmark_post_is_refused_and_changes_nothing(client,
 
     response = post(client, POSTMARK_URL, payload("postmark_bounce_hard", sent), headers=headers)
 
-    assert response.status_code == 401  # customers/webhooks.py
+    assert response.status_code == 401  # communications/webhooks.py
     assert state(sent) == before
 
 

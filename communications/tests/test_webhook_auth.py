@@ -2,7 +2,7 @@
 
 Missing or wrong basic auth is 401 with ``WWW-Authenticate``; right basic auth with a provider
 signature that does not verify is 403; an unset secret is 403. None of them stores anything,
-and none of them shows Django's debug page when DEBUG is on (customers/webhooks.py).
+and none of them shows Django's debug page when DEBUG is on (communications/webhooks.py).
 """
 
 from __future__ import annotations

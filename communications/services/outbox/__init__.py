@@ -2,7 +2,7 @@
 
 ``message_queue`` freezes a rendered message (recipients, subject, bodies, attachments, sender
 identity, a stable RFC 5322 ``Message-ID``) in the caller's transaction together with the durable
-job that sends it (``customers.send_message``). ``message_send`` is that job's service:
+job that sends it (kind ``customers.send_message``, its historic name). ``message_send`` is that job's service:
 
 1. lock the row, go on only if it is ``queued``, mark it ``sending`` and COMMIT;
 2. hand the message to the backend (anymail provider or SMTP) outside any transaction;
@@ -15,7 +15,7 @@ the message is unknown; it is **never resent automatically** (that is how custom
 reminder twice). ``messages_check_stuck`` (beat) records that and opens a follow-up task asking a
 person to check the provider's log, then ``message_mark_sent`` or ``message_resend``.
 
-What a failed hand-off means is decided in ``customers.mail`` (``send_error_kind``): refused and
+What a failed hand-off means is decided in ``communications.mail`` (``send_error_kind``): refused and
 worth asking again → back to ``queued`` and the job retries with backoff; refused for good →
 ``failed`` with a follow-up task; maybe accepted → treated like a crash (stuck, a person checks).
 """

@@ -253,7 +253,7 @@ def _message_create(*, attachments: list[dict], as_of: datetime, by, job_enqueue
         message.message_id = message_id_for(pk=message.pk, from_email=from_email)
         if reply_to:
             # A signed sub-address per message: a reply finds its way back to this message and
-            # customer (customers.services.inbound), and a guessed address cannot.
+            # customer (communications.services.inbound), and a guessed address cannot.
             message.reply_to = [
                 {"name": "", "email": reply_address_for(outbox_id=message.pk, mailbox=reply_to[0]["email"])}
             ]

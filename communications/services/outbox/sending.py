@@ -61,7 +61,7 @@ def _email_build(message: OutboxMessage, connection) -> EmailMultiAlternatives:
     for attachment in message.attachments.all():
         email.attach(attachment.filename, _attachment_bytes(attachment), attachment.content_type)
     if is_anymail(connection):
-        # Tracking webhooks find the row by this (customers.services.tracking); Postmark wants strings.
+        # Tracking webhooks find the row by this (communications.services.tracking); Postmark wants strings.
         email.metadata = {"outbox_id": str(message.pk)}
         email.tags = [message.template]
     return email
