@@ -38,7 +38,7 @@ MANAGER_ONLY_MODELS = {
     ("invoicing", "paymentterms"),
     ("invoicing", "vatrate"),
     ("invoicing", "exchangerate"),
-    ("customers", "messagewording"),
+    ("communications", "messagewording"),
     ("django_celery_beat", "periodictask"),
     ("django_celery_beat", "intervalschedule"),
     ("django_celery_beat", "crontabschedule"),

@@ -10,9 +10,8 @@ from django.utils import timezone, translation
 
 from core.jobs import job_handler
 
-from .models import Customer, OutboxMessage
+from .models import Customer
 from .services import customer_verify, vat_id_confirm
-from .services.outbox import message_send
 
 
 @job_handler("customers.verify")
@@ -30,14 +29,3 @@ def handle_verify(*, customer_id: int, trigger: str, user_id: int | None = None)
 def handle_confirm_vat_id(*, check_id: int) -> dict:
     with translation.override(settings.LANGUAGE_CODE):
         return {"result": vat_id_confirm(check_id=check_id, as_of=timezone.now())}
-
-
-@job_handler("customers.send_message")
-def handle_send_message(*, message_id: int) -> dict | None:
-    """Hand one outbox message to the mail backend; a duplicate delivery finds it no longer queued."""
-    with translation.override(settings.LANGUAGE_CODE):  # follow-up task titles use the site language
-        try:
-            message = message_send(message_id=message_id, as_of=timezone.now())
-        except OutboxMessage.DoesNotExist:
-            return None  # nothing to send
-    return {"status": message.status, "attempts": message.attempts}

@@ -2,12 +2,10 @@ from django.urls import path
 from rest_framework.routers import DefaultRouter
 
 from .api import BankAccountViewSet, ContactViewSet, CustomerViewSet, VatIdConfirmationViewSet, VerificationRunViewSet
-from .api_messages import CustomerMessageViewSet, OutboxMessageViewSet
 
 router = DefaultRouter()
 router.include_root_view = False
 router.register("customers", CustomerViewSet, basename="customer")
-router.register("messages", OutboxMessageViewSet, basename="message")
 
 LIST = {"get": "list", "post": "create"}
 DETAIL = {"get": "retrieve", "put": "update", "patch": "partial_update", "delete": "destroy"}
@@ -46,10 +44,5 @@ urlpatterns = [
         "customers/<int:customer_pk>/vat-confirmations/",
         VatIdConfirmationViewSet.as_view({"get": "list"}),
         name="customer-vat-confirmation-list",
-    ),
-    path(
-        "customers/<int:customer_pk>/messages/",
-        CustomerMessageViewSet.as_view({"get": "list"}),
-        name="customer-message-list",
     ),
 ]

@@ -9,5 +9,6 @@ class InvoicingConfig(AppConfig):
     def ready(self):
         from . import (
             handlers,  # noqa: F401  (registers the invoicing job kinds)
+            messaging,  # noqa: F401  (registers the invoice mail purposes and reactions with the outbox)
             schedules,  # noqa: F401  (declares the invoicing schedules)
         )

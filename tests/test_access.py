@@ -30,11 +30,12 @@ from django.urls import URLResolver, get_resolver, resolve
 from django.utils import timezone
 from django_celery_beat.models import ClockedSchedule, CrontabSchedule, IntervalSchedule, PeriodicTask, SolarSchedule
 
+from communications.models import MessageWording
 from core import services as core_services
 from core.api.problems import PROBLEM_CONTENT_TYPE
 from core.models import ApiKey, CompanyProfile, Job, NumberSeries
 from core.roles import MANAGER_ONLY_MODELS
-from customers.models import BankAccount, Contact, Customer, MessageWording, VerificationRun
+from customers.models import BankAccount, Contact, Customer, VerificationRun
 from customers.services import customer_create, customer_verify
 from invoicing.models import CustomerNotice, ExchangeRate, Invoice, PaymentTerms, VatRate
 from invoicing.services import invoice_change_due_date, invoice_draft_create, invoice_issue
@@ -92,13 +93,13 @@ ADMIN_EXTRA_MODEL_VIEWS = {
     "admin:payments_payment_account": NEVER_WRITES,
     "admin:payments_payment_write_off": ACCEPTS_WRITES,  # finance managers only
     "admin:payments_payment_statement": NEVER_WRITES,
-    "admin:customers_outboxmessage_preview": NEVER_WRITES,
-    "admin:customers_outboxmessage_attachment": NEVER_WRITES,
-    "admin:customers_outboxmessage_resend": ACCEPTS_WRITES,
-    "admin:customers_outboxmessage_mark_sent": ACCEPTS_WRITES,
-    "admin:customers_outboxmessage_cancel": ACCEPTS_WRITES,
-    "admin:customers_inboundmessage_preview": NEVER_WRITES,
-    "admin:customers_inboundmessage_attachment": NEVER_WRITES,
+    "admin:communications_outboxmessage_preview": NEVER_WRITES,
+    "admin:communications_outboxmessage_attachment": NEVER_WRITES,
+    "admin:communications_outboxmessage_resend": ACCEPTS_WRITES,
+    "admin:communications_outboxmessage_mark_sent": ACCEPTS_WRITES,
+    "admin:communications_outboxmessage_cancel": ACCEPTS_WRITES,
+    "admin:communications_inboundmessage_preview": NEVER_WRITES,
+    "admin:communications_inboundmessage_attachment": NEVER_WRITES,
     "admin:invoicing_invoice_documents_recheck": ACCEPTS_WRITES,
     "admin:invoicing_invoice_preview": ACCEPTS_WRITES,
 }
@@ -222,7 +223,7 @@ def admin_model_routes() -> dict[str, str]:
     return routes
 
 
-# E-mail providers' webhooks (customers/webhooks.py): authenticated by ANYMAIL["WEBHOOK_SECRET"] (basic auth)
+# E-mail providers' webhooks (communications/webhooks.py): authenticated by ANYMAIL["WEBHOOK_SECRET"] (basic auth)
 # and Mailgun's HMAC signature, not by roles; without the secret (test settings) every method answers 403.
 WEBHOOK_ROUTES = {
     f"anymail:{name}_webhook": ACCEPTS_WRITES

@@ -17,7 +17,7 @@ FROM_MIGRATIONS = {
     ("Dispatch due background jobs", "core.sweep_jobs", "every 30 seconds", None, True),
     ("Forget old Idempotency-Key responses", "core.purge_idempotency_records", "every 1 hours", None, True),
     ("Re-verify customer data", "customers.reverify_due", "crontab 15 3 * * *", BERLIN, True),
-    ("Check e-mails stuck in sending", "customers.check_stuck_messages", "every 5 minutes", None, True),
+    ("Check e-mails stuck in sending", "communications.check_stuck_messages", "every 5 minutes", None, True),
     ("Create recurring invoices", "invoicing.run_recurring", "crontab 0 6 * * *", BERLIN, True),
     ("Assume receipt of invoices", "invoicing.assume_receipts", "crontab 30 5 * * *", BERLIN, True),
     (

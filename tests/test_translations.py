@@ -87,7 +87,17 @@ def test_every_message_in_the_code_and_templates_is_in_the_catalogue(tmp_path, s
     from django.core.management import call_command
 
     root = PO.parents[3]
-    for name in ("config", "core", "customers", "invoicing", "payments", "tasks", "analytics", "templates"):
+    for name in (
+        "config",
+        "core",
+        "customers",
+        "communications",
+        "invoicing",
+        "payments",
+        "tasks",
+        "analytics",
+        "templates",
+    ):
         (tmp_path / name).symlink_to(root / name, target_is_directory=True)
     scratch = tmp_path / "catalogue" / "de" / "LC_MESSAGES" / "django.po"
     scratch.parent.mkdir(parents=True)

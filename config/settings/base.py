@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     # Debitor: platform first, then the domain apps of the design card.
     "core.apps.CoreConfig",
     "customers.apps.CustomersConfig",
+    "communications.apps.CommunicationsConfig",
     "invoicing.apps.InvoicingConfig",
     "payments.apps.PaymentsConfig",
     "tasks.apps.TasksConfig",
@@ -157,7 +158,7 @@ STORAGES = {
 }
 
 # --- E-mail ---------------------------------------------------------------------------
-# Every customer e-mail goes through the outbox (customers.services.outbox) and leaves through
+# Every customer e-mail goes through the outbox (communications.services.outbox) and leaves through
 # one backend: a provider's API via django-anymail (DEBITOR_EMAIL_PROVIDER), or SMTP
 # (EMAIL_URL=smtp://… / smtp+tls://…). With neither, each message is written as a file to
 # var/mail/, so `make run` shows what would have gone out without sending anything.
@@ -166,7 +167,7 @@ EMAIL_BACKEND = _email["EMAIL_BACKEND"]
 if EMAIL_BACKEND == "django.core.mail.backends.smtp.EmailBackend":
     # The same backend, but it reports recipients the server refused while it accepted others
     # (e.g. the customer refused, the BCC archive accepted): the outbox must not call that "sent".
-    EMAIL_BACKEND = "customers.mail.SmtpEmailBackend"
+    EMAIL_BACKEND = "communications.mail.SmtpEmailBackend"
 EMAIL_FILE_PATH = _email.get("EMAIL_FILE_PATH") or str(VAR_DIR / "mail")
 EMAIL_HOST = _email.get("EMAIL_HOST") or ""
 EMAIL_PORT = _email.get("EMAIL_PORT") or 25
@@ -216,7 +217,7 @@ ANYMAIL = {key: value for key, value in _anymail.items() if value}
 ANYMAIL["REQUESTS_TIMEOUT"] = EMAIL_TIMEOUT
 # Inbound mail webhooks carry attachments in the request body (Postmark: base64 in JSON;
 # Mailgun: the raw MIME as a form field); Django's 2.5 MB default would refuse them before
-# anymail sees them. customers.services.inbound caps attachments at 25 MB each, 50 MB together.
+# anymail sees them. communications.services.inbound caps attachments at 25 MB each, 50 MB together.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=70 * 1024 * 1024)
 
 # --- Celery ---------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""Customers: master data (master_data.py) and every message exchanged with them (messages.py)."""
+"""Customers: master data (the messages exchanged with them live in the communications app)."""
 
 from .master_data import (
     BankAccount,
@@ -12,15 +12,6 @@ from .master_data import (
     VerificationRun,
     VerificationStatus,
 )
-from .messages import (
-    InboundAttachment,
-    InboundMessage,
-    MessageEvent,
-    MessageStatus,
-    MessageWording,
-    OutboxAttachment,
-    OutboxMessage,
-)
 
 __all__ = [
     "BankAccount",
@@ -29,13 +20,6 @@ __all__ = [
     "Customer",
     "DuplicateDismissal",
     "EInvoiceFormat",
-    "InboundAttachment",
-    "InboundMessage",
-    "MessageEvent",
-    "MessageStatus",
-    "MessageWording",
-    "OutboxAttachment",
-    "OutboxMessage",
     "VatIdConfirmation",
     "VerificationCheck",
     "VerificationRun",

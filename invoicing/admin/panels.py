@@ -134,7 +134,7 @@ class InvoicePanels:
     def messages_panel(self, request, invoice: Invoice, *, may_act: bool) -> dict:
         """The document's e-mails with their status (sent, delivered — the date of receipt matters
         for default under § 286 (3) BGB), and "Send invoice" / "Send again" once documents are ready."""
-        from customers.admin.message_display import status_badge
+        from communications.admin.message_display import status_badge
 
         if invoice.is_draft:
             return {"messages": [], "send_url": "", "resend_url": ""}
@@ -142,7 +142,7 @@ class InvoicePanels:
         rows = [
             {
                 "message": message,
-                "url": reverse(f"{site}:customers_outboxmessage_change", args=[message.pk]),
+                "url": reverse(f"{site}:communications_outboxmessage_change", args=[message.pk]),
                 "status": status_badge(message.status, message.get_status_display()),
             }
             for message in invoice.messages.order_by("-created_at", "-id")

@@ -8,8 +8,8 @@ from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from communications.api import RecipientSerializer
 from core.api.enums import SHARED_ENUM_NAMES, NamedChoiceField, NamedEnumModelSerializer
-from customers.api_messages import RecipientSerializer
 from customers.models import Customer
 
 from ..models import (

@@ -15,10 +15,10 @@ from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from communications.api import OutboxMessageDetailSerializer, message_response
 from core.api.filters import ApiFilterSet, TieBreakOrderingFilter
 from core.api.idempotency import idempotent
 from core.api.problems import register_problem
-from customers.api_messages import OutboxMessageDetailSerializer, message_response
 
 from .. import services
 from ..models import (

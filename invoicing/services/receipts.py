@@ -4,8 +4,8 @@
 invoice is in default without a reminder; dunning reads ``Invoice.received_on``
 (``Invoice.objects.received_on_or_before``). How the date was found is kept beside it:
 
-- ``confirmed``: the first delivery report of the invoice's e-mail (customers/services/
-  tracking.py). The first confirmation wins and is never overwritten.
+- ``confirmed``: the first delivery report of the invoice's e-mail (communications/
+  services/tracking.py, invoicing/messaging.py). The first confirmation wins and is never overwritten.
 - ``assumed``: when tracking stays silent, the daily job assumes receipt
   ``DEBITOR_RECEIPT_ASSUMED_AFTER_DAYS`` days after the invoice mail left (the first one that did;
   else the first ``sent`` event; its issue date when it was never e-mailed). A later real
@@ -57,11 +57,22 @@ def invoice_receipt_confirm(*, invoice_id: int, received_on: date, as_of: dateti
 INVOICE_MAILS = ("invoice", "credit_note")
 
 
+def invoice_received_at(invoice: Invoice) -> datetime | None:
+    """When the invoice (or credit note) reached the customer by e-mail: its mails' first delivery.
+
+    The date of receipt starts the 30 days after which a debtor is in default without a reminder
+    (§ 286 (3) BGB). ``None``: no delivery is known (sent by post, or not confirmed by the provider).
+    """
+    from communications.models import OutboxMessage
+    from communications.services.tracking import first_delivered_at
+
+    return first_delivered_at(OutboxMessage.objects.filter(invoice=invoice, template__in=INVOICE_MAILS))
+
+
 def _assumption_candidates(*, today: date, days: int):
     """Issued documents without a date of receipt whose assumed day may have come: (id, issue date,
     when the invoice was first sent)."""
-    from customers.models import OutboxMessage
-    from customers.models.messages import MessageStatus
+    from communications.models import MessageStatus, OutboxMessage
 
     mails = OutboxMessage.objects.filter(invoice=OuterRef("pk"), template__in=INVOICE_MAILS)
     left = mails.filter(status__in=(MessageStatus.SENT, MessageStatus.DELIVERED), sent_at__isnull=False)

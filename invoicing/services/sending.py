@@ -1,6 +1,6 @@
 """Sending invoices and credit notes by e-mail, and telling customers about a changed due date.
 
-Every message goes through the customer outbox (``customers.services.outbox``): the row and its
+Every message goes through the customer outbox (``communications.services.outbox``): the row and its
 durable send job are written in the caller's transaction, so what we promise to send cannot be
 lost, and the outbox proves what was sent, to whom, when, and whether it arrived. The
 attachments are the stored originals (GoBD), byte for byte: the PDF/A-3 with the embedded
@@ -15,10 +15,9 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from communications.models import MessageStatus, OutboxMessage
+from communications.services.wording import company_footer, mail_render
 from core.languages import document_language
-from customers.models import OutboxMessage
-from customers.models.messages import MessageStatus
-from customers.services.wording import company_footer, mail_render
 
 from ..models import (
     CustomerNotice,
@@ -80,7 +79,7 @@ def _context(invoice: Invoice, *, to: list[dict], xrechnung: bool) -> dict:
 
 
 def _recipients(invoice: Invoice, to: list[dict] | None) -> list[dict]:
-    from customers.services.outbox import message_recipients
+    from communications.services.outbox import message_recipients
 
     recipients = list(to) if to else message_recipients(customer=invoice.customer, purpose="invoices")
     if not recipients:
@@ -127,7 +126,7 @@ def invoice_send(
     time needs ``resend=True`` ("send again"); the new row points to the earlier one.
     The attachments are the stored bytes, checked against their SHA-256 (GoBD: the original).
     """
-    from customers.services.outbox import AttachmentSpec, message_queue
+    from communications.services.outbox import AttachmentSpec, message_queue
 
     with transaction.atomic():
         # The invoice row serialises two "send" clicks: the second sees the first's message.
@@ -161,6 +160,8 @@ def invoice_send(
                 content_type=document.content_type,
                 data=invoice_document_read(document),
                 document_id=document.pk,
+                stored_name=document.file.name,
+                stored_sha256=document.sha256,
             )
             for document in documents
         ]
@@ -239,7 +240,7 @@ def due_date_notice_send(*, notice: CustomerNotice, as_of: datetime, by=None) ->
     ("payment plan after dunning call", "dispute") and may not be fit for the customer. The e-mail
     states the old and new due date and the open amount; whoever wants to explain sends a reply.
     """
-    from customers.services.outbox import message_queue
+    from communications.services.outbox import message_queue
     from tasks.services import task_open_for_cause
 
     invoice = notice.invoice

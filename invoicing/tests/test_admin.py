@@ -15,8 +15,9 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
+from communications.models import OutboxMessage
 from core.models import CompanyProfile
-from customers.models import Customer, OutboxMessage
+from customers.models import Customer
 from customers.tests.factories import make_customer
 from invoicing.models import (
     CustomerNotice,

@@ -19,10 +19,11 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from rest_framework.test import APIClient
 
+from communications.models import OutboxMessage
 from core import services as core_services
 from core.api.problems import PROBLEM_CONTENT_TYPE
 from core.models import CompanyProfile
-from customers.models import Customer, OutboxMessage
+from customers.models import Customer
 from customers.tests.factories import make_customer
 from invoicing import services
 from invoicing.models import (

@@ -15,8 +15,8 @@ import time_machine
 from django.apps import apps as django_apps
 from django.db import IntegrityError, transaction
 
-from customers.models import OutboxMessage
-from customers.services.tracking import message_track
+from communications.models import OutboxMessage
+from communications.services.tracking import message_track
 from customers.tests.factories import make_customer
 from invoicing.models import Invoice, InvoiceEvent
 from invoicing.services.receipts import invoice_receipt_confirm, invoice_receipts_assume

@@ -12,9 +12,10 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 
+from communications.models import OutboxMessage
+from communications.services.outbox import SEND_JOB_KIND
 from core.models import Job
-from customers.models import Contact, OutboxMessage
-from customers.services.outbox import SEND_JOB_KIND
+from customers.models import Contact
 from invoicing.models import CustomerNotice, DocumentState, InvoiceDocumentState
 from invoicing.services import credit_note_create, invoice_change_due_date
 from invoicing.services.documents import (
@@ -96,7 +97,7 @@ def test_sending_an_invoice_queues_one_message_with_the_stored_pdf_byte_for_byte
 
 
 def test_the_invoice_history_records_when_its_mail_left(mailoutbox):
-    from customers.services.outbox import message_send
+    from communications.services.outbox import message_send
     from invoicing.models import InvoiceEvent
 
     invoice = ready(make_issued(customer=manual_customer()))

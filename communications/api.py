@@ -1,0 +1,202 @@
+"""The outbox in the REST API: what was sent to customers, to whom, and whether it arrived.
+
+Read access for every finance role (``customers:read``); "send again" is a write (accountants,
+``customers:write``). Sending an invoice lives with the invoice (``POST /invoices/{id}/send/``,
+invoicing.api) and answers with the outbox row serialised here. Lists select their relations
+and prefetch nothing per row (query counts pinned in communications/tests/test_messages_admin_api.py).
+"""
+
+from __future__ import annotations
+
+from django.db.models import Count
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from django.utils import timezone
+from django_filters import rest_framework as filters
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from core.api.enums import SHARED_ENUM_NAMES, NamedEnumModelSerializer
+from core.api.filters import ApiFilterSet, TieBreakOrderingFilter
+from core.api.idempotency import idempotent
+from customers.models import Customer
+
+from .models import MessageEvent, OutboxAttachment, OutboxMessage
+
+SHARED_ENUM_NAMES.update({"communications.OutboxMessage.language": "LanguageCodeEnum"})
+
+
+def _by(request):
+    """The user a change is recorded for; an API key is no user (its writes are recorded without one)."""
+    return request.user if getattr(request.user, "pk", None) else None
+
+
+class RecipientSerializer(serializers.Serializer):
+    name = serializers.CharField(allow_blank=True, required=False)
+    email = serializers.EmailField()
+    contact_id = serializers.IntegerField(allow_null=True, required=False)
+
+
+class MessageEventSerializer(NamedEnumModelSerializer):
+    class Meta:
+        model = MessageEvent
+        fields = ["id", "kind", "at", "provider_event_id", "description"]
+        read_only_fields = fields
+
+
+class OutboxAttachmentSerializer(NamedEnumModelSerializer):
+    class Meta:
+        model = OutboxAttachment
+        fields = ["id", "filename", "content_type", "size", "sha256", "document"]
+        read_only_fields = fields
+
+
+class OutboxMessageSerializer(NamedEnumModelSerializer):
+    """An outgoing message in brief: who, what, and where it stands."""
+
+    to = RecipientSerializer(many=True, read_only=True)
+    attachment_count = serializers.SerializerMethodField()
+
+    class Meta:
+        model = OutboxMessage
+        fields = [
+            "id",
+            "customer",
+            "invoice",
+            "template",
+            "language",
+            "subject",
+            "to",
+            "status",
+            "attempts",
+            "provider",
+            "provider_message_id",
+            "message_id",
+            "cause",
+            "resend_of",
+            "attachment_count",
+            "created_at",
+            "sent_at",
+            "delivered_at",
+            "opened_at",
+            "bounced_at",
+            "failed_at",
+        ]
+        read_only_fields = fields
+
+    def get_attachment_count(self, message) -> int:
+        annotated = getattr(message, "attachment_count", None)
+        return annotated if annotated is not None else message.attachments.count()
+
+
+class OutboxMessageDetailSerializer(OutboxMessageSerializer):
+    """Everything the message was: sender, all recipients, both bodies, files, events."""
+
+    cc = RecipientSerializer(many=True, read_only=True)
+    bcc = RecipientSerializer(many=True, read_only=True)
+    reply_to = RecipientSerializer(many=True, read_only=True)
+    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
+    attachments = OutboxAttachmentSerializer(many=True, read_only=True)
+    events = MessageEventSerializer(many=True, read_only=True)
+
+    class Meta(OutboxMessageSerializer.Meta):
+        fields = [
+            *OutboxMessageSerializer.Meta.fields,
+            "from_email",
+            "cc",
+            "bcc",
+            "reply_to",
+            "body_text",
+            "body_html",
+            "last_error",
+            "created_by",
+            "sending_at",
+            "updated_at",
+            "attachments",
+            "events",
+        ]
+        read_only_fields = fields
+
+
+class OutboxMessageFilter(ApiFilterSet):
+    class Meta:
+        model = OutboxMessage
+        fields = {
+            "status": ["exact", "in"],
+            "template": ["exact"],
+            "customer": ["exact"],
+            "invoice": ["exact"],
+            "created_at": ["gte", "lt"],
+        }
+
+
+class OutboxOrderingFilter(TieBreakOrderingFilter):
+    nulls_smallest = frozenset({"sent_at", "delivered_at"})
+
+
+def message_list_queryset():
+    return OutboxMessage.objects.annotate(attachment_count=Count("attachments"))
+
+
+def message_detail_queryset():
+    return OutboxMessage.objects.select_related("created_by").prefetch_related("attachments", "events")
+
+
+def message_response(request, message_id: int, *, status_code=status.HTTP_200_OK) -> Response:
+    message = message_detail_queryset().get(pk=message_id)
+    location = request.build_absolute_uri(reverse("v1:message-detail", args=[message.pk]))
+    data = OutboxMessageDetailSerializer(message, context={"request": request}).data
+    return Response(data, status=status_code, headers={"Location": location})
+
+
+class OutboxMessageViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """The outbox: every customer e-mail, filterable by status, template, customer and invoice."""
+
+    api_area = "customers"
+    queryset = OutboxMessage.objects.all()
+    serializer_class = OutboxMessageSerializer
+    filterset_class = OutboxMessageFilter
+    filter_backends = [filters.DjangoFilterBackend, OutboxOrderingFilter]
+    ordering_fields = ["created_at", "sent_at", "delivered_at", "status", "id"]
+    ordering = ["-created_at", "-id"]
+
+    def get_queryset(self):
+        if self.action == "list":
+            return message_list_queryset()
+        if self.action == "retrieve":
+            return message_detail_queryset()
+        return OutboxMessage.objects.all()
+
+    def get_serializer_class(self):
+        return OutboxMessageSerializer if self.action == "list" else OutboxMessageDetailSerializer
+
+    @extend_schema(request=None, responses={201: OutboxMessageDetailSerializer})
+    @idempotent  # above @action, or @action drops the Idempotency-Key from the schema
+    @action(detail=True, methods=["post"], filter_backends=[])
+    def resend(self, request, pk=None):
+        """Send a message again: a new queued row with the same content and attachments, to the
+        customer's current recipients; the original stays as it was (the record of what happened)."""
+        from .services.outbox import message_resend
+
+        message = self.get_object()
+        new = message_resend(message=message, as_of=timezone.now(), by=_by(request))
+        return message_response(request, new.pk, status_code=status.HTTP_201_CREATED)
+
+
+class CustomerMessageViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    """The messages of one customer, newest first; an unknown customer is a 404."""
+
+    api_area = "customers"
+    serializer_class = OutboxMessageSerializer
+    filterset_class = OutboxMessageFilter
+    filter_backends = [filters.DjangoFilterBackend, OutboxOrderingFilter]
+    ordering_fields = ["created_at", "sent_at", "delivered_at", "status", "id"]
+    ordering = ["-created_at", "-id"]
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # schema generation: no URL kwargs
+            return OutboxMessage.objects.none()
+        customer = get_object_or_404(Customer.objects.all(), pk=self.kwargs["customer_pk"])
+        return message_list_queryset().filter(customer_id=customer.pk)

@@ -1,0 +1,307 @@
+"""Every message exchanged with a customer: the outbox (what we sent, to whom, and whether it
+arrived), provider tracking events, inbound replies, and the editable wording of templates.
+
+An outgoing e-mail is an ``OutboxMessage`` row written in the transaction of the change that
+caused it and sent by a durable job. Its status moves ``queued → sending → sent →
+delivered / bounced`` (or ``failed``) under a row lock in ``communications.services.outbox``; a row
+still ``sending`` after a crash is never resent automatically (a follow-up task asks a person to
+check the provider's log), so no customer gets the same reminder twice.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+from core.languages import language_choices
+from customers.models import Contact, Customer
+
+
+class MessageStatus(models.TextChoices):
+    QUEUED = "queued", pgettext_lazy("message status", "queued")
+    SENDING = "sending", pgettext_lazy("message status", "sending")
+    SENT = "sent", pgettext_lazy("message status", "sent")
+    DELIVERED = "delivered", pgettext_lazy("message status", "delivered")
+    BOUNCED = "bounced", pgettext_lazy("message status", "bounced")
+    FAILED = "failed", pgettext_lazy("message status", "failed")
+    CANCELLED = "cancelled", pgettext_lazy("message status", "cancelled")
+
+
+class OutboxMessage(models.Model):
+    """One customer e-mail, rendered and frozen when queued: exactly what was (or will be) sent."""
+
+    customer = models.ForeignKey(
+        Customer, verbose_name=_("customer"), on_delete=models.PROTECT, related_name="outbox_messages"
+    )
+    invoice = models.ForeignKey(
+        "invoicing.Invoice",
+        verbose_name=_("invoice"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="messages",
+    )
+    template = models.CharField(
+        _("template"), max_length=50, help_text=_("e.g. invoice, credit_note, due_date_changed")
+    )
+    language = models.CharField(_("language"), max_length=5, choices=language_choices)
+    from_email = models.CharField(_("from"), max_length=320)
+    # [{"name": "Anna Schmidt", "email": "anna@example.com", "contact_id": 7}, ...]
+    to = models.JSONField(_("to"), default=list)
+    cc = models.JSONField(_("cc"), default=list, blank=True)
+    bcc = models.JSONField(_("bcc"), default=list, blank=True)
+    reply_to = models.JSONField(_("reply to"), default=list, blank=True)
+    subject = models.CharField(_("subject"), max_length=998)
+    body_text = models.TextField(_("text body"))
+    body_html = models.TextField(_("HTML body"), blank=True, default="")
+    status = models.CharField(_("status"), max_length=9, choices=MessageStatus.choices, default=MessageStatus.QUEUED)
+    # RFC 5322 Message-ID, derived from the row (stable across retries): <outbox-42.…@domain>.
+    message_id = models.CharField(_("Message-ID"), max_length=255, blank=True, default="")
+    provider = models.CharField(_("provider"), max_length=30, blank=True, default="")
+    provider_message_id = models.CharField(_("provider message id"), max_length=255, blank=True, default="")
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    last_error = models.TextField(_("last error"), blank=True, default="")
+    cause = models.CharField(_("cause"), max_length=200, help_text=_("what made us write, e.g. 'invoice issued'"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    resend_of = models.ForeignKey(
+        "self",
+        verbose_name=_("resend of"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="resends",
+    )
+    created_at = models.DateTimeField(_("created"))
+    sending_at = models.DateTimeField(_("handed to the provider at"), null=True, blank=True)
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+    delivered_at = models.DateTimeField(_("delivered"), null=True, blank=True)
+    opened_at = models.DateTimeField(_("first opened"), null=True, blank=True)
+    bounced_at = models.DateTimeField(_("bounced"), null=True, blank=True)
+    failed_at = models.DateTimeField(_("failed"), null=True, blank=True)
+    updated_at = models.DateTimeField(_("updated"))
+
+    class Meta:
+        verbose_name = _("outgoing message")
+        verbose_name_plural = _("outbox")
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["status", "sending_at"], name="customers_outbox_status"),
+            models.Index(fields=["customer", "created_at"], name="customers_outbox_customer"),
+            models.Index(fields=["provider_message_id"], name="customers_outbox_provider_id"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=[s.value for s in MessageStatus]), name="customers_outbox_status_valid"
+            ),
+            models.UniqueConstraint(
+                fields=["message_id"], condition=~Q(message_id=""), name="customers_outbox_message_id_once"
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=["queued", "cancelled"]) | Q(sending_at__isnull=False),
+                name="customers_outbox_handed_over_has_time",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.subject} ({self.get_status_display()})"
+
+    @property
+    def recipients(self) -> list[str]:
+        return [r["email"] for r in self.to]
+
+
+class OutboxAttachment(models.Model):
+    """A file sent with a message: a stored document (PDF, XRechnung) or another stored file."""
+
+    message = models.ForeignKey(
+        OutboxMessage, verbose_name=_("message"), on_delete=models.CASCADE, related_name="attachments"
+    )
+    filename = models.CharField(_("file name"), max_length=200)
+    content_type = models.CharField(_("content type"), max_length=100)
+    file = models.FileField(_("file"), max_length=255)
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    size = models.PositiveIntegerField(_("size (bytes)"))
+    document = models.ForeignKey(
+        "invoicing.InvoiceDocument",
+        verbose_name=_("document"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+        ordering = ["message_id", "id"]
+
+    def __str__(self) -> str:
+        return self.filename
+
+
+class MessageEvent(models.Model):
+    """What happened to a message: our own hand-off and the provider's tracking events."""
+
+    class Kind(models.TextChoices):
+        QUEUED = "queued", pgettext_lazy("message event", "queued")
+        SENDING = "sending", pgettext_lazy("message event", "handed to the provider")
+        SENT = "sent", pgettext_lazy("message event", "accepted by the provider")
+        DEFERRED = "deferred", pgettext_lazy("message event", "delayed")
+        DELIVERED = "delivered", pgettext_lazy("message event", "delivered")
+        BOUNCED = "bounced", pgettext_lazy("message event", "bounced")
+        REJECTED = "rejected", pgettext_lazy("message event", "rejected")
+        COMPLAINED = "complained", pgettext_lazy("message event", "marked as spam")
+        OPENED = "opened", pgettext_lazy("message event", "opened")
+        CLICKED = "clicked", pgettext_lazy("message event", "link clicked")
+        FAILED = "failed", pgettext_lazy("message event", "failed")
+        STUCK = "stuck", pgettext_lazy("message event", "outcome unknown (crash during hand-off)")
+        CANCELLED = "cancelled", pgettext_lazy("message event", "cancelled")
+        UNKNOWN = "unknown", pgettext_lazy("message event", "other")
+
+    message = models.ForeignKey(
+        OutboxMessage, verbose_name=_("message"), on_delete=models.CASCADE, related_name="events"
+    )
+    kind = models.CharField(_("event"), max_length=10, choices=Kind.choices)
+    at = models.DateTimeField(_("at"))
+    provider_event_id = models.CharField(_("provider event id"), max_length=255, blank=True, default="")
+    description = models.TextField(_("description"), blank=True, default="")
+    data = models.JSONField(_("data"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("message event")
+        verbose_name_plural = _("message events")
+        ordering = ["message_id", "at", "id"]
+        constraints = [
+            # A webhook delivered twice records its event once.
+            models.UniqueConstraint(
+                fields=["message", "kind", "provider_event_id"],
+                condition=~Q(provider_event_id=""),
+                name="customers_message_event_once",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.at:%Y-%m-%d %H:%M}"
+
+
+class InboundMessage(models.Model):
+    """A customer's e-mail to us (a reply), matched to the customer and, where it shows, the thread."""
+
+    class Match(models.TextChoices):
+        REPLY_ADDRESS = "reply_address", _("reply address of our message")
+        HEADERS = "headers", _("In-Reply-To / References of our message")
+        SENDER = "sender", _("sender is a known contact")
+        NONE = "none", _("not matched")
+
+    customer = models.ForeignKey(
+        Customer,
+        verbose_name=_("customer"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="inbound_messages",
+    )
+    contact = models.ForeignKey(
+        Contact, verbose_name=_("contact"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    in_reply_to = models.ForeignKey(
+        OutboxMessage,
+        verbose_name=_("reply to"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="replies",
+    )
+    invoice = models.ForeignKey(
+        "invoicing.Invoice",
+        verbose_name=_("invoice"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="replies",
+    )
+    matched_by = models.CharField(_("matched by"), max_length=13, choices=Match.choices)
+    provider = models.CharField(_("provider"), max_length=30, blank=True, default="")
+    provider_message_id = models.CharField(_("provider message id"), max_length=255, blank=True, default="")
+    message_id = models.CharField(_("Message-ID"), max_length=255, blank=True, default="")
+    from_email = models.CharField(_("from"), max_length=320)
+    from_name = models.CharField(_("sender name"), max_length=200, blank=True, default="")
+    to = models.JSONField(_("to"), default=list)
+    subject = models.CharField(_("subject"), max_length=998, blank=True, default="")
+    body_text = models.TextField(_("text body"), blank=True, default="")
+    body_html = models.TextField(_("HTML body"), blank=True, default="")
+    headers = models.JSONField(_("headers"), default=dict, blank=True)
+    received_at = models.DateTimeField(_("received"))
+
+    class Meta:
+        verbose_name = _("incoming message")
+        verbose_name_plural = _("incoming messages")
+        ordering = ["-received_at", "-id"]
+        indexes = [models.Index(fields=["customer", "received_at"], name="customers_inbound_customer")]
+        constraints = [
+            # The provider retries a webhook it thinks failed: one row per message.
+            models.UniqueConstraint(
+                fields=["provider", "message_id"], condition=~Q(message_id=""), name="customers_inbound_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.from_email}: {self.subject}"
+
+
+class InboundAttachment(models.Model):
+    message = models.ForeignKey(
+        InboundMessage, verbose_name=_("message"), on_delete=models.CASCADE, related_name="attachments"
+    )
+    filename = models.CharField(_("file name"), max_length=200)
+    content_type = models.CharField(_("content type"), max_length=100)
+    file = models.FileField(_("file"), max_length=255)
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    size = models.PositiveIntegerField(_("size (bytes)"))
+
+    class Meta:
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+        ordering = ["message_id", "id"]
+
+    def __str__(self) -> str:
+        return self.filename
+
+
+class MessageWording(models.Model):
+    """The subject and opening text of a template in one language, as finance managers word them.
+
+    Empty fields fall back to the wording shipped in ``templates/mail/``. Placeholders such as
+    ``{number}`` or ``{due_date}`` are filled from the message's context (formatted per locale).
+    """
+
+    template = models.CharField(_("template"), max_length=50)
+    language = models.CharField(_("language"), max_length=5, choices=language_choices)
+    subject = models.CharField(_("subject"), max_length=300, blank=True, default="")
+    intro = models.TextField(_("opening text"), blank=True, default="")
+    updated_at = models.DateTimeField(_("updated"))
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("updated by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("message wording")
+        verbose_name_plural = _("message wording")
+        ordering = ["template", "language", "id"]
+        constraints = [models.UniqueConstraint(fields=["template", "language"], name="customers_message_wording_once")]
+
+    def __str__(self) -> str:
+        return f"{self.template} ({self.language})"

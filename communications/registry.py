@@ -1,0 +1,107 @@
+"""What other apps register with the outbox: message purposes and reactions (like job kinds in ``core.jobs``).
+
+``communications`` knows no domain app beyond ``customers``. An app that sends mail registers its
+**purposes** (which contacts receive the mail: a boolean field of ``customers.Contact``, and which
+templates serve the purpose) in its ``messaging.py``, imported by its ``AppConfig.ready``. An app
+that must act when something happens to a message registers a **reaction**:
+
+- ``sent``: the provider accepted the message (``message``, ``as_of``);
+- ``delivered``: first delivery to an addressed recipient (``message``, ``at``, ``recipient``,
+  ``provider``, ``as_of``);
+- ``bounced``: a hard bounce, complaint or refusal of an address (``message``, ``contacts``,
+  ``recipient``, ``kind``, ``reason``, ``as_of``);
+- ``reply``: a received e-mail was stored (``inbound``, ``as_of``);
+- ``follow_up`` / ``follow_up_done``: the outbox asks a person to look at something, or the cause
+  is gone (``follow_up``: a :class:`FollowUp`; ``kind``, ``about``, ``as_of``, ``by``,
+  ``resolution``). The ``tasks`` app registers these and turns them into follow-up tasks.
+
+Reactions run in the transaction of the change, in registration order; an exception rolls the
+change back (a webhook answers 500 and the provider retries), as it did when the outbox called
+these services directly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db import models
+
+EVENTS = ("sent", "delivered", "bounced", "reply", "follow_up", "follow_up_done")
+
+
+@dataclass(frozen=True)
+class Purpose:
+    """Why we write: decides who receives a message (contacts with ``contact_flag`` set)."""
+
+    name: str
+    contact_flag: str
+    templates: tuple[str, ...] = ()
+    default: bool = False  # the purpose of a template no purpose names
+
+
+@dataclass(frozen=True)
+class FollowUp:
+    """A request for a person, worded by the outbox (the ``tasks`` app turns it into a task)."""
+
+    kind: str
+    title: str
+    description: str
+    about: models.Model
+    rule: str
+    as_of: datetime
+    customer: models.Model | None = None
+    assignee: models.Model | None = None
+    low_priority: bool = False
+
+
+_PURPOSES: dict[str, Purpose] = {}
+_REACTIONS: dict[str, list[Callable[..., None]]] = {event: [] for event in EVENTS}
+
+
+def purpose_register(*purposes: Purpose) -> None:
+    for purpose in purposes:
+        if purpose.name in _PURPOSES and _PURPOSES[purpose.name] != purpose:
+            raise RuntimeError(f"Message purpose {purpose.name!r} is registered twice.")
+        _PURPOSES[purpose.name] = purpose
+
+
+def purpose_named(name: str) -> Purpose:
+    try:
+        return _PURPOSES[name]
+    except KeyError:
+        raise ValueError(f"Unknown purpose {name!r}; use one of {sorted(_PURPOSES)}.") from None
+
+
+def purpose_of(template: str) -> Purpose:
+    """The purpose that names the template, else the default purpose."""
+    for purpose in _PURPOSES.values():
+        if template in purpose.templates:
+            return purpose
+    for purpose in _PURPOSES.values():
+        if purpose.default:
+            return purpose
+    raise LookupError(f"No purpose names template {template!r} and none is the default.")
+
+
+def reaction(event: str) -> Callable[[Callable[..., None]], Callable[..., None]]:
+    """Decorator: run ``func(**facts)`` whenever ``event`` happens to a message."""
+    if event not in EVENTS:
+        raise ValueError(f"Unknown message event {event!r}; use one of {list(EVENTS)}.")
+
+    def register(func: Callable[..., None]) -> Callable[..., None]:
+        if func not in _REACTIONS[event]:
+            _REACTIONS[event].append(func)
+        return func
+
+    return register
+
+
+def react(event: str, **facts) -> None:
+    for func in _REACTIONS[event]:
+        func(**facts)
+
+
+def follow_up(request: FollowUp) -> None:
+    react("follow_up", follow_up=request)

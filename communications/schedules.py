@@ -1,0 +1,17 @@
+"""Periodic schedules of the communications app (see core.schedules; editable in the admin).
+
+The name is the schedule's identity and stays as it was when the task lived in ``customers``;
+migration ``communications.0002`` points an existing row at the new task path.
+"""
+
+from core.schedules import Every, Schedule, register
+
+register(
+    Schedule(
+        name="Check e-mails stuck in sending",
+        task="communications.check_stuck_messages",
+        when=Every(5, "minutes"),
+        description="Outbox messages still 'sending' 15 minutes after the hand-off started are not resent; "
+        "each gets a follow-up task to check the provider's log.",
+    ),
+)

@@ -1,0 +1,270 @@
+"""Who receives a message, and queueing it: the row, its attachments and the send job in the caller's transaction."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from email.headerregistry import Address
+from email.utils import parseaddr
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.crypto import salted_hmac
+from django.utils.translation import gettext as _
+
+from core.documents import document_store
+from core.languages import is_language
+from core.models import CompanyProfile
+from customers.validation import FieldProblem, clean_email
+
+from ...models import Contact, MessageEvent, MessageStatus, OutboxAttachment, OutboxMessage
+from ...registry import purpose_named
+from ..inbound import reply_address_for
+
+logger = logging.getLogger(__name__)
+
+SEND_JOB_KIND = "customers.send_message"
+# Longer than any hand-off can take (EMAIL_TIMEOUT, the task's hard time limit): a row still
+# ``sending`` after this lost its worker.
+STUCK_AFTER = timedelta(minutes=15)
+FAILED_TASK_KIND = "message_failed"
+STUCK_TASK_KIND = "message_outcome_unknown"
+ATTACHMENT_FOLDER = "outbox"
+RESENDABLE = {MessageStatus.SENT, MessageStatus.DELIVERED, MessageStatus.BOUNCED, MessageStatus.FAILED}
+
+
+class MessageSendDeferred(Exception):
+    """The provider refused the message for now; the job retries it with backoff."""
+
+
+class AttachmentAltered(Exception):
+    """A stored attachment no longer matches the SHA-256 recorded when the message was queued."""
+
+
+@dataclass(frozen=True)
+class AttachmentSpec:
+    """A file to send with a message.
+
+    ``stored_name``/``stored_sha256`` name the stored original the bytes were read from
+    (``core.documents``): when the bytes still match it, the attachment points at it instead of
+    storing a second copy. ``document_id`` links an invoice document (until the attachment
+    references stored files only).
+    """
+
+    filename: str
+    content_type: str
+    data: bytes
+    document_id: int | None = None
+    stored_name: str = ""
+    stored_sha256: str = ""
+
+
+# --- Recipients -------------------------------------------------------------------------------
+def message_recipients(*, customer, purpose: str = "invoices") -> list[dict]:
+    """The customer's contacts who receive this kind of mail, with an address not marked invalid.
+
+    Contacts flagged *receives invoices* (purpose ``invoices``) or *receives reminders*
+    (``reminders``); an address a hard bounce or complaint marked invalid gets no more mail until
+    someone corrects it. Ordered by name and id; an address shared by two contacts appears once.
+    """
+    flag = purpose_named(purpose).contact_flag
+    contacts = (
+        Contact.objects.filter(customer=customer, email_invalid_since__isnull=True, **{flag: True})
+        .exclude(email="")
+        .order_by("name", "id")
+        .values_list("pk", "name", "email")
+    )
+    recipients, seen = [], set()
+    for contact_id, name, email in contacts:
+        if email.lower() in seen:
+            continue
+        seen.add(email.lower())
+        recipients.append({"name": name, "email": email, "contact_id": contact_id})
+    return recipients
+
+
+def _one_line(value: str) -> str:
+    # A CR or LF in a header value would start a new header (RFC 5322 § 2.2): never let one through.
+    return " ".join((value or "").split())
+
+
+def _clean_addresses(field: str, entries, *, invalid: dict[str, Contact], errors: dict) -> list[dict]:
+    cleaned = []
+    for entry in entries or ():
+        raw = (entry.get("email") or "").strip() if isinstance(entry, dict) else ""
+        try:
+            email = clean_email(raw)
+        except FieldProblem as problem:
+            errors.setdefault(field, []).append(str(problem))
+            continue
+        if not email:
+            errors.setdefault(field, []).append(_("Every recipient needs an e-mail address."))
+            continue
+        contact = invalid.get(email.lower())
+        if contact is not None:
+            errors.setdefault(field, []).append(
+                _("%(email)s is marked undeliverable since %(date)s (%(reason)s); correct the contact first.")
+                % {
+                    "email": email,
+                    "date": contact.email_invalid_since.date().isoformat(),
+                    "reason": contact.email_invalid_reason or _("no reason recorded"),
+                }
+            )
+            continue
+        cleaned.append(
+            {"name": _one_line(entry.get("name", "")), "email": email, "contact_id": entry.get("contact_id")}
+        )
+    return cleaned
+
+
+# --- Queueing ---------------------------------------------------------------------------------
+def _sender() -> tuple[str, list[dict], list[dict]]:
+    """From, Reply-To and BCC archive as the company profile names them (else DEFAULT_FROM_EMAIL)."""
+    profile = CompanyProfile.objects.filter(pk=1).first()
+    default_name, default_email = parseaddr(settings.DEFAULT_FROM_EMAIL)
+    name = _one_line(profile.mail_from_name if profile else "") or default_name
+    email = (profile.mail_from_email if profile else "") or default_email
+    from_email = str(Address(display_name=name, addr_spec=email)) if name else email
+    reply_to = [{"name": "", "email": profile.mail_reply_to}] if profile and profile.mail_reply_to else []
+    bcc = [{"name": "", "email": profile.mail_bcc_archive}] if profile and profile.mail_bcc_archive else []
+    return from_email, reply_to, bcc
+
+
+def message_id_for(*, pk: int, from_email: str) -> str:
+    """The RFC 5322 Message-ID of an outbox row: derived from its id, so every attempt carries the
+    same one (receiving systems can de-duplicate, replies' In-Reply-To lead back to the row), and
+    signed with SECRET_KEY so ids are not guessable across installations."""
+    signature = salted_hmac("debitor.outbox.message-id", str(pk)).hexdigest()[:12]
+    domain = parseaddr(from_email)[1].rpartition("@")[2] or "localhost"
+    return f"<outbox-{pk}.{signature}@{domain}>"
+
+
+def _event(message: OutboxMessage, kind: str, *, at: datetime, description: str = "", data=None) -> MessageEvent:
+    return MessageEvent.objects.create(message=message, kind=kind, at=at, description=description, data=data or {})
+
+
+def _by(by) -> dict:
+    return {"by": by.pk, "by_name": by.get_username()} if by is not None else {}
+
+
+def _store_attachment(spec: AttachmentSpec) -> dict:
+    filename = _one_line(spec.filename).replace("/", "_").replace("\\", "_")
+    digest = hashlib.sha256(spec.data).hexdigest()
+    fields = {
+        "filename": filename,
+        "content_type": spec.content_type,
+        "sha256": digest,
+        "size": len(spec.data),
+        "document_id": spec.document_id,
+    }
+    if spec.stored_name and spec.stored_sha256 == digest:
+        # The stored original itself (content-addressed, never rewritten): no second copy.
+        return {**fields, "file": spec.stored_name}
+    stored = document_store(folder=ATTACHMENT_FOLDER, filename=filename, data=spec.data)
+    return {**fields, "file": stored.name}
+
+
+def message_queue(
+    *,
+    customer,
+    template: str,
+    language: str,
+    subject: str,
+    body_text: str,
+    body_html: str = "",
+    to: list[dict],
+    cause: str,
+    as_of: datetime,
+    by=None,
+    invoice=None,
+    attachments: Sequence[AttachmentSpec] = (),
+    cc: list[dict] = (),
+    resend_of: OutboxMessage | None = None,
+) -> OutboxMessage:
+    """Freeze a rendered customer e-mail in the outbox and record the job that sends it.
+
+    Runs in the caller's transaction: the row, its attachments, the ``queued`` event and the job
+    commit together with the change that caused the message, or not at all. Refused with a
+    ``ValidationError`` naming the field: no recipient, an address that is not RFC 5322/5321
+    syntax, an address a bounce marked undeliverable, an empty subject or text body.
+    """
+    from core.services import job_enqueue
+
+    invalid = {
+        contact.email.lower(): contact
+        for contact in Contact.objects.filter(customer=customer, email_invalid_since__isnull=False).exclude(email="")
+    }
+    errors: dict[str, list[str]] = {}
+    to_clean = _clean_addresses("to", to, invalid=invalid, errors=errors)
+    cc_clean = _clean_addresses("cc", cc, invalid=invalid, errors=errors)
+    if not to_clean and "to" not in errors:
+        errors["to"] = [
+            _("No recipient: give %(customer)s a contact with an e-mail address that receives this mail.")
+            % {"customer": customer.legal_name}
+        ]
+    subject = _one_line(subject)
+    if not subject:
+        errors["subject"] = [_("The subject must not be empty.")]
+    if not (body_text or "").strip():
+        errors["body_text"] = [_("The text body must not be empty.")]
+    if not is_language(language):
+        errors["language"] = [_("Unknown language %(language)s.") % {"language": language}]
+    if not template:
+        errors["template"] = [_("Name the template the message was rendered from.")]
+    if errors:
+        raise ValidationError(errors)
+    prepared = [_store_attachment(spec) for spec in attachments]
+    return _message_create(
+        customer=customer,
+        invoice=invoice,
+        template=template,
+        language=language,
+        subject=subject,
+        body_text=body_text,
+        body_html=body_html or "",
+        to=to_clean,
+        cc=cc_clean,
+        cause=_one_line(cause)[:200],
+        as_of=as_of,
+        by=by,
+        attachments=prepared,
+        resend_of=resend_of,
+        job_enqueue=job_enqueue,
+    )
+
+
+def _message_create(*, attachments: list[dict], as_of: datetime, by, job_enqueue, **fields) -> OutboxMessage:
+    from_email, reply_to, bcc = _sender()
+    with transaction.atomic():
+        message = OutboxMessage.objects.create(
+            **fields,
+            from_email=from_email,
+            reply_to=reply_to,
+            bcc=bcc,
+            status=MessageStatus.QUEUED,
+            created_by=by,
+            created_at=as_of,
+            updated_at=as_of,
+        )
+        message.message_id = message_id_for(pk=message.pk, from_email=from_email)
+        if reply_to:
+            # A signed sub-address per message: a reply finds its way back to this message and
+            # customer (communications.services.inbound), and a guessed address cannot.
+            message.reply_to = [
+                {"name": "", "email": reply_address_for(outbox_id=message.pk, mailbox=reply_to[0]["email"])}
+            ]
+        message.save(update_fields=["message_id", "reply_to"])
+        OutboxAttachment.objects.bulk_create(OutboxAttachment(message=message, **a) for a in attachments)
+        _event(message, MessageEvent.Kind.QUEUED, at=as_of, description=message.cause, data=_by(by))
+        job_enqueue(
+            kind=SEND_JOB_KIND,
+            as_of=as_of,
+            payload={"message_id": message.pk},
+            dedupe_key=f"outbox:{message.pk}",
+            created_by=by,
+        )
+    return message
