@@ -8,6 +8,7 @@ class CustomersConfig(AppConfig):
 
     def ready(self) -> None:
         from . import (
+            events,  # noqa: F401  (registers the customer event types)
             handlers,  # noqa: F401  (registers the customer job kinds)
             receivers,  # noqa: F401  (connects anymail's tracking and inbound signals)
             schedules,  # noqa: F401  (declares the customer schedules)

@@ -8,6 +8,7 @@ class InvoicingConfig(AppConfig):
 
     def ready(self):
         from . import (
+            events,  # noqa: F401  (registers the invoicing event types and their write-through)
             handlers,  # noqa: F401  (registers the invoicing job kinds)
             schedules,  # noqa: F401  (declares the invoicing schedules)
         )

@@ -7,6 +7,9 @@ class PaymentsConfig(AppConfig):
     verbose_name = _("Payments")
 
     def ready(self) -> None:
-        from . import schedules  # noqa: F401  (declares the payments schedules)
+        from . import (
+            events,  # noqa: F401  (registers the payments event types and their write-through)
+            schedules,  # noqa: F401  (declares the payments schedules)
+        )
         from .bank import handlers  # noqa: F401  (registers payments.import_statement and payments.match_statement)
         from .bank.debits import jobs  # noqa: F401  (registers payments.relink_returns)
