@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
+from django.db import models
 from django.db.models import Model
 from django.db.models.signals import post_save
 
@@ -105,3 +106,58 @@ def _without_personal(value):
     if isinstance(value, str):
         return scrub_free_text(value)
     return value
+
+
+def backfill_typed_events(
+    apps,
+    *,
+    model: str,
+    prefix: str,
+    obj_model: str,
+    obj_id_attr: str,
+    customer_path: str | None,
+    private_reason_kinds: Iterable[str] = (),
+    state_fields: tuple[str, str] = ("from_state", "to_state"),
+) -> int:
+    """Copy typed event rows written before the log existed into it (for data migrations).
+
+    Historical models only; the actor is the row's user, else ``system:backfill`` (who acted
+    through an API key or a job was not recorded). Rows already in the log are skipped, so the
+    migration can run again. Returns the number of entries written.
+    """
+    typed = apps.get_model(model)
+    event_model = apps.get_model("core", "Event")
+    content_type_model = apps.get_model("contenttypes", "ContentType")
+    app_label, model_name = obj_model.lower().split(".")
+    content_type, _ = content_type_model.objects.get_or_create(app_label=app_label, model=model_name)
+    done = set(
+        event_model.objects.filter(type__startswith=f"{prefix}.", data__has_key="typed_event").values_list(
+            "data__typed_event", flat=True
+        )
+    )
+    source = TypedEventSource(prefix, None, obj_id_attr, None, frozenset(private_reason_kinds), state_fields)
+    rows = typed.objects.order_by("pk")
+    if customer_path:
+        rows = rows.annotate(_customer_id=models.F(customer_path))
+    written = []
+    for row in rows.iterator(chunk_size=2000):
+        if row.pk in done:
+            continue
+        actor = (
+            {"actor_kind": "user", "actor_user_id": row.by_id}
+            if row.by_id
+            else {"actor_kind": "system", "actor_name": "system:backfill"}
+        )
+        written.append(
+            event_model(
+                type=f"{prefix}.{row.kind}",
+                created_at=row.at,
+                content_type=content_type,
+                object_id=getattr(row, obj_id_attr),
+                customer_id=row._customer_id if customer_path else None,
+                data={**typed_event_data(row, source), "typed_event": row.pk},
+                **actor,
+            )
+        )
+    event_model.objects.bulk_create(written, batch_size=2000)
+    return len(written)

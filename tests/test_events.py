@@ -257,3 +257,45 @@ def test_customer_events_uses_the_customer_index():
 def test_customer_events_refuses_a_silly_limit():
     with pytest.raises(ValueError):
         customer_events(1, limit=0)
+
+
+def test_the_backfill_copies_typed_events_written_before_the_log_with_their_users(manager, seller):
+    """Generated history: rows made by bulk_create (no write-through), as if from before the log."""
+    import importlib
+
+    from django.apps import apps
+
+    from invoicing.models import InvoiceEvent
+    from payments.models import PaymentEvent
+
+    customer = make_customer()
+    invoice = make_invoice(customer=customer)
+    payment = make_payment(customer=customer, amount="10.00")
+    old = InvoiceEvent.objects.bulk_create(
+        [
+            InvoiceEvent(invoice=invoice, kind="due_date_changed", at=T0, by=manager, reason="Ratenplan"),
+            InvoiceEvent(invoice=invoice, kind="sent", at=T0, reason="anna@example.com", data={"recipient": "x"}),
+        ]
+    )
+    old_payment = PaymentEvent.objects.bulk_create([PaymentEvent(payment=payment, kind="credited", at=T0)])
+    before = Event.objects.count()
+
+    invoicing_backfill = importlib.import_module("invoicing.migrations.0014_backfill_event_log").backfill
+    payments_backfill = importlib.import_module("payments.migrations.0014_backfill_event_log").backfill
+
+    invoicing_backfill(apps, None)
+    payments_backfill(apps, None)
+
+    assert Event.objects.count() - before == 3
+    changed = Event.objects.get(data__typed_event=old[0].pk, type="invoice.due_date_changed")
+    assert (changed.actor_kind, changed.actor_user_id, changed.customer_id) == ("user", manager.pk, customer.pk)
+    assert changed.data["reason"] == "Ratenplan"
+    sent = Event.objects.get(data__typed_event=old[1].pk, type="invoice.sent")
+    assert (sent.actor_kind, sent.actor_name) == ("system", "system:backfill")
+    assert "reason" not in sent.data and "recipient" not in sent.data
+    credited = Event.objects.get(data__typed_event=old_payment[0].pk, type="payment.credited")
+    assert (credited.object_id, credited.customer_id) == (payment.pk, customer.pk)
+    # Run again: nothing twice.
+    invoicing_backfill(apps, None)
+    payments_backfill(apps, None)
+    assert Event.objects.count() - before == 3
