@@ -279,6 +279,21 @@ def event_record(
     event); ``customer_id`` the customer it belongs to, if any; ``at`` when it happened
     (default: now). The actor is taken from the context unless given.
     """
+    event = event_build(type=type, obj=obj, customer_id=customer_id, data=data, actor=actor, at=at)
+    event.save(force_insert=True)
+    return event
+
+
+def event_build(
+    *,
+    type: str,  # noqa: A002
+    obj=None,
+    customer_id: int | None = None,
+    data: dict | None = None,
+    actor: Actor | None = None,
+    at: datetime | None = None,
+):
+    """An unsaved, checked event (for ``bulk_create`` of many; otherwise use :func:`event_record`)."""
     import json
 
     from django.contrib.contenttypes.models import ContentType
@@ -293,7 +308,7 @@ def event_record(
     actor = actor or current_actor()
     if obj is not None and getattr(obj, "pk", None) is None:
         raise ValueError("An event's object must be saved first.")
-    return Event.objects.create(
+    return Event(
         type=type,
         content_type=ContentType.objects.get_for_model(obj, for_concrete_model=False) if obj is not None else None,
         object_id=obj.pk if obj is not None else None,

@@ -21,7 +21,7 @@ from django.db import models
 from django.db.models import Model
 from django.db.models.signals import post_save
 
-from .events import PERSONAL_KEYS, Actor, event_record, register_event_types, scrub_free_text
+from .events import PERSONAL_KEYS, Actor, event_build, register_event_types, scrub_free_text
 
 
 @dataclass(frozen=True)
@@ -63,9 +63,10 @@ def _on_typed_event_saved(sender, instance, created: bool, raw: bool = False, **
 
 
 def record_typed_events(instances: Iterable[Model]) -> None:
-    """For rows made with ``bulk_create`` (which sends no ``post_save``)."""
-    for instance in instances:
-        record_typed_event(instance)
+    """For rows made with ``bulk_create`` (which sends no ``post_save``): one INSERT for all."""
+    from .models import Event
+
+    Event.objects.bulk_create([_typed_event_entry(instance) for instance in instances])
 
 
 def typed_event_type(instance: Model) -> str:
@@ -86,9 +87,15 @@ def typed_event_data(instance: Model, source: TypedEventSource) -> dict:
 
 
 def record_typed_event(instance: Model):
+    entry = _typed_event_entry(instance)
+    entry.save(force_insert=True)
+    return entry
+
+
+def _typed_event_entry(instance: Model):
     source = _SOURCES[type(instance)]
     user = instance.by if getattr(instance, "by_id", None) else None
-    return event_record(
+    return event_build(
         type=typed_event_type(instance),
         obj=source.obj_model(pk=getattr(instance, source.obj_id_attr)),
         customer_id=source.customer_id_of(instance),
