@@ -17,6 +17,7 @@ class CoreConfig(AppConfig):
     def ready(self) -> None:
         from . import handlers  # noqa: F401  (registers the platform's job kinds)
         from .api import schema  # noqa: F401  (registers the OpenAPI field extensions)
+        from .events import connect_task_signals
         from .roles import sync_role_permissions
         from .schedules import apply_after_migrate
 
@@ -25,3 +26,5 @@ class CoreConfig(AppConfig):
         post_migrate.connect(sync_role_permissions, dispatch_uid="core.sync_role_permissions")
         # Schedules come from code (core.schedules); a migrate or flush creates the missing ones.
         post_migrate.connect(apply_after_migrate, dispatch_uid="core.apply_schedules")
+        # Events written by a Celery task (beat) name the task.
+        connect_task_signals()

@@ -51,3 +51,50 @@ def history_actor(record) -> str | None:
     if reason.startswith(API_KEY_REASON_PREFIX):
         return pgettext("who changed a record", "API key %(prefix)s") % {"prefix": reason[len(API_KEY_REASON_PREFIX) :]}
     return None
+
+
+# --- The event log from history records ---------------------------------------------------------
+
+HISTORY_EVENT_VERBS = {"+": "created", "~": "changed", "-": "deleted"}
+
+
+def connect_history_events(model, *, prefix: str, customer_id_of, data_of=None) -> None:
+    """Every history record of ``model`` also writes ``<prefix>.created|changed|deleted`` to the
+    event log (core.events): changed field *names* only, never the values (a contact's name,
+    e-mail or phone stays in the history table, which the data-protection work can clear).
+    A save that changed no recorded field writes no event."""
+    from simple_history.signals import post_create_historical_record
+
+    from .events import register_event_types
+
+    register_event_types(*(f"{prefix}.{verb}" for verb in HISTORY_EVENT_VERBS.values()))
+
+    def on_history_record(sender, instance, history_instance, **kwargs) -> None:
+        from .events import Actor, event_record
+
+        verb = HISTORY_EVENT_VERBS[history_instance.history_type]
+        data = dict(data_of(instance)) if data_of is not None else {}
+        if verb == "changed":
+            previous = history_instance.prev_record
+            if previous is not None:
+                fields = sorted(history_instance.diff_against(previous).changed_fields)
+                if not fields:
+                    return
+                data["fields"] = fields
+        user = history_instance.history_user
+        event_record(
+            type=f"{prefix}.{verb}",
+            obj=instance,
+            customer_id=customer_id_of(instance),
+            data=data,
+            actor=Actor.for_user(user) if user is not None else None,
+            at=history_instance.history_date,
+        )
+
+    historical_model = getattr(model, model._meta.simple_history_manager_attribute).model  # the signal's sender
+    post_create_historical_record.connect(
+        on_history_record,
+        sender=historical_model,
+        weak=False,
+        dispatch_uid=f"core.history.events.{model._meta.label_lower}",
+    )

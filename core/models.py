@@ -223,3 +223,102 @@ class CompanyProfile(models.Model):
         data = {name: getattr(self, name) for name in fields}
         data["logo"] = self.logo.name if self.logo else ""
         return data
+
+
+# Each kind of actor and the column that names it (the API key's copied prefix names it too).
+_ACTOR_COLUMNS = {
+    "user": "actor_user",
+    "api_key": "actor_api_key",
+    "system": "actor_name",
+    "provider": "actor_provider",
+}
+
+
+def _exactly_one_actor() -> Q:
+    """The actor's kind says which one column is set; all the others are empty."""
+    condition = Q()
+    for kind in _ACTOR_COLUMNS:
+        this = Q(actor_kind=kind)
+        for other, column in _ACTOR_COLUMNS.items():
+            empty = Q(**{f"{column}__isnull": True}) if column in ("actor_user", "actor_api_key") else Q(**{column: ""})
+            this &= ~empty if other == kind else empty
+        if kind == "api_key":
+            this &= ~Q(actor_api_key_prefix="")
+        condition |= this
+    return condition
+
+
+class Event(models.Model):
+    """One entry of the event log: what happened, to which object and customer, who did it.
+
+    Append-only (a trigger refuses UPDATE and DELETE except core.events.event_redact). Written
+    through ``core.events.event_record``; the typed event tables of the apps write through to
+    it. ``customer_id`` has no foreign key so that ``core`` depends on no app.
+    """
+
+    class ActorKind(models.TextChoices):
+        USER = "user", _("user")
+        API_KEY = "api_key", _("API key")
+        SYSTEM = "system", _("system rule or job")
+        PROVIDER = "provider", _("provider webhook")
+
+    type = models.CharField(_("type"), max_length=64)
+    created_at = models.DateTimeField(_("at"))
+    content_type = models.ForeignKey(
+        "contenttypes.ContentType", verbose_name=_("object type"), null=True, blank=True, on_delete=models.PROTECT
+    )
+    object_id = models.BigIntegerField(_("object id"), null=True, blank=True)
+    customer_id = models.BigIntegerField(_("customer id"), null=True, blank=True)
+    data = models.JSONField(_("data"), default=dict, blank=True)
+    actor_kind = models.CharField(_("actor"), max_length=8, choices=ActorKind.choices)
+    # PROTECT: the log outlives nothing it names; people and keys are deactivated or revoked,
+    # not deleted (SET_NULL would be an UPDATE the trigger refuses, and leave no actor).
+    actor_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    actor_api_key = models.ForeignKey(
+        ApiKey, verbose_name=_("API key"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    # Copied at write time: a revoked or renamed key is still named as it was.
+    actor_api_key_prefix = models.CharField(max_length=8, blank=True, default="")
+    actor_api_key_name = models.CharField(max_length=50, blank=True, default="")
+    actor_name = models.CharField(max_length=200, blank=True, default="")
+    actor_provider = models.CharField(max_length=50, blank=True, default="")
+    actor_provider_event_id = models.CharField(max_length=200, blank=True, default="")
+
+    class Meta:
+        verbose_name = _("event")
+        verbose_name_plural = _("events")
+        ordering = ["created_at", "id"]
+        indexes = [
+            models.Index(fields=["customer_id", "created_at", "id"], name="core_event_customer"),
+            models.Index(fields=["content_type", "object_id"], name="core_event_object"),
+            models.Index(fields=["created_at", "id"], name="core_event_recent"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=_exactly_one_actor(), name="core_event_exactly_one_actor"),
+            models.CheckConstraint(
+                condition=Q(content_type__isnull=True, object_id__isnull=True)
+                | Q(content_type__isnull=False, object_id__isnull=False),
+                name="core_event_object_complete",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.type} {self.created_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def actor_label(self) -> str:
+        """A code naming the actor: ``user:<id>``, ``api-key:<prefix>``, the system name, ``<provider>:<event id>``."""
+        if self.actor_kind == self.ActorKind.USER:
+            return f"user:{self.actor_user_id}"
+        if self.actor_kind == self.ActorKind.API_KEY:
+            return f"api-key:{self.actor_api_key_prefix}"
+        if self.actor_kind == self.ActorKind.PROVIDER:
+            return f"{self.actor_provider}:{self.actor_provider_event_id}"
+        return self.actor_name

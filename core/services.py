@@ -25,6 +25,7 @@ from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 
+from .events import actor_for_system
 from .followups import followup_open
 from .jobs import handler_for
 from .models import ApiKey, IdempotencyRecord, Job
@@ -152,7 +153,9 @@ def job_run(*, job_id: int, clock: Callable[[], datetime]) -> str:
 
     try:
         handler = handler_for(job.kind)
-        result = handler(**job.payload)
+        # Events the handler writes name the job kind as their actor.
+        with actor_for_system(f"job:{job.kind}"):
+            result = handler(**job.payload)
     except Exception as exc:  # noqa: BLE001 - every failure is recorded on the row
         permanent = isinstance(exc, (PermanentJobError, LookupError, TypeError, ValidationError))
         status = _job_record_failure(job_id=job.pk, error=traceback.format_exc(), permanent=permanent, now=clock())

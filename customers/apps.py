@@ -8,6 +8,7 @@ class CustomersConfig(AppConfig):
 
     def ready(self) -> None:
         from . import (
+            events,  # noqa: F401  (registers the customer event types)
             handlers,  # noqa: F401  (registers the customer job kinds)
             schedules,  # noqa: F401  (declares the customer schedules)
         )

@@ -8,6 +8,7 @@ class InvoicingConfig(AppConfig):
 
     def ready(self):
         from . import (
+            events,  # noqa: F401  (registers the invoicing event types and their write-through)
             handlers,  # noqa: F401  (registers the invoicing job kinds)
             messaging,  # noqa: F401  (registers the invoice mail purposes and reactions with the outbox)
             schedules,  # noqa: F401  (declares the invoicing schedules)

@@ -8,6 +8,7 @@ class PaymentsConfig(AppConfig):
 
     def ready(self) -> None:
         from . import (
+            events,  # noqa: F401  (registers the payments event types and their write-through)
             generator,  # noqa: F401  (writes the payments behind invoicing's generated ledger)
             schedules,  # noqa: F401  (declares the payments schedules)
         )

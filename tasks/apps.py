@@ -14,4 +14,7 @@ class TasksConfig(AppConfig):
 
         # core and customers open and close tasks through core.followups: they sit below tasks.
         followups_register(open_for_cause=open_for_cause, close_about=tasks_close_about)
-        from . import messaging  # noqa: F401  (registers the outbox's follow-ups as tasks)
+        from . import (
+            events,  # noqa: F401  (registers the task event types)
+            messaging,  # noqa: F401  (registers the outbox's follow-ups as tasks)
+        )

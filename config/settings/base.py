@@ -64,6 +64,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Events written during a request name its user or API key (core.events).
+    "core.events.EventActorMiddleware",
     "core.api.middleware.ApiProblemMiddleware",
     # django-axes must come last so it sees the outcome of every login attempt.
     "axes.middleware.AxesMiddleware",

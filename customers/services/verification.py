@@ -10,6 +10,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
+from core.events import event_record, scrub_free_text
 from core.followups import followup_open, followups_close_about
 from core.services import PermanentJobError, job_enqueue
 
@@ -69,6 +70,13 @@ def customer_verify(*, customer: Customer, trigger: str, as_of: datetime, by=Non
         results = run_offline_checks(customer) + _online_checks(customer)
         run = VerificationRun.objects.create(
             customer=customer, trigger=trigger, run_by=by, run_at=as_of, outcome=_outcome_of(results)
+        )
+        event_record(
+            type="customer.verified",
+            obj=customer,
+            customer_id=customer.pk,
+            data={"run": run.pk, "trigger": trigger, "outcome": run.outcome},
+            at=as_of,
         )
         checks = VerificationCheck.objects.bulk_create(
             VerificationCheck(
@@ -219,6 +227,13 @@ def duplicate_dismiss(*, customer: Customer, other: Customer, reason: str, as_of
     with transaction.atomic():
         dismissal, _created = DuplicateDismissal.objects.get_or_create(
             first=first, second=second, defaults={"reason": reason, "dismissed_by": by, "dismissed_at": as_of}
+        )
+        event_record(
+            type="customer.duplicate_dismissed",
+            obj=customer,
+            customer_id=customer.pk,
+            data={"other": other.pk, "dismissal": dismissal.pk, "reason": scrub_free_text(reason)},
+            at=as_of,
         )
         for each in (first, second):
             _queue_verification(customer=each, trigger=VerificationRun.Trigger.CHANGED, as_of=as_of, by=by)

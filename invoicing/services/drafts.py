@@ -9,6 +9,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from core.events import event_record
+
 from ..models import (
     DocumentStatus,
     DocumentType,
@@ -216,6 +218,13 @@ def invoice_draft_update(
         invoice.save()
         _write_children(invoice, clean_line_rows, clean_allowance_rows)
         recompute_totals(invoice)
+        event_record(
+            type="invoice.draft_changed",
+            obj=invoice,
+            customer_id=invoice.customer_id,
+            data={"fields": sorted(header), "lines": lines is not None, "allowances": allowances_charges is not None},
+            at=as_of,
+        )
     return invoice
 
 
@@ -224,6 +233,8 @@ def invoice_draft_delete(*, invoice: Invoice, as_of: datetime, by=None) -> None:
         invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
         if invoice.status != DocumentStatus.DRAFT:
             raise DocumentNotEditable(invoice)
+        # Logged before the delete: the log keeps the draft's id, which nothing else will.
+        event_record(type="invoice.draft_deleted", obj=invoice, customer_id=invoice.customer_id, at=as_of)
         invoice.delete()
 
 

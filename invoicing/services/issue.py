@@ -14,6 +14,7 @@ from core.languages import document_language
 from core.models import CompanyProfile
 from core.numbering import number_next
 from core.roles import Role, role_of
+from core.typed_events import record_typed_events
 from customers.models import Customer
 
 from ..models import (
@@ -335,7 +336,7 @@ def _apply_credit_note(*, credit_note: Invoice, invoice: Invoice, as_of: datetim
     invoice.save(
         update_fields=["open_amount", "credited_amount", "settlement_state", "status", "cancelled_at", "updated_at"]
     )
-    InvoiceEvent.objects.bulk_create(events)
+    record_typed_events(InvoiceEvent.objects.bulk_create(events))  # no post_save: write through
     overflow = credit - applied
     if overflow:
         credit_note.open_amount = overflow

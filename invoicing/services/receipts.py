@@ -27,6 +27,8 @@ from django.db.models import Exists, Min, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from core.typed_events import record_typed_events
+
 from ..models import DocumentStatus, Invoice, InvoiceEvent, ReceiptBasis
 from .locks import invoices_lock
 
@@ -121,7 +123,7 @@ def invoice_receipts_assume(*, as_of: datetime) -> int:
                 row.received_on_basis = ReceiptBasis.ASSUMED
                 row.updated_at = as_of
             Invoice.objects.bulk_update(rows, ["received_on", "received_on_basis", "updated_at"])
-            InvoiceEvent.objects.bulk_create(
+            events = InvoiceEvent.objects.bulk_create(
                 InvoiceEvent(
                     invoice=row,
                     kind=InvoiceEvent.Kind.RECEIPT_ASSUMED,
@@ -135,5 +137,6 @@ def invoice_receipts_assume(*, as_of: datetime) -> int:
                 )
                 for row in rows
             )
+            record_typed_events(events)  # bulk_create sends no post_save: write through to the log
             assumed += len(rows)
     return assumed

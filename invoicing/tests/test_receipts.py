@@ -181,8 +181,8 @@ def test_the_assumption_job_takes_the_same_queries_for_three_or_thirty_invoices(
     as_of = datetime.combine(D0 + timedelta(days=5), datetime.min.time(), tzinfo=BERLIN)
     for _ in range(3):
         make_issued(customer=customer)
-    # candidates, then one chunk: savepoint, lock, update, events, release
-    with django_assert_num_queries(6) as few:
+    # candidates, then one chunk: savepoint, lock, update, events, their event-log entries, release
+    with django_assert_num_queries(7) as few:
         assert invoice_receipts_assume(as_of=as_of) == 3
     Invoice.objects.update(received_on=None, received_on_basis="")
     for _ in range(27):

@@ -226,12 +226,12 @@ def test_the_rule_takes_a_fixed_number_of_queries_per_line(django_assert_num_que
     with time_machine.travel(morning(3), tick=False):
         with django_assert_num_queries(1):  # nothing due: the lines
             assert unmatched_line_tasks_open(as_of=timezone.now(), days=30) == 0
-        with django_assert_num_queries(2 + 7):  # the lines, their suggestions; per line 7 (the task, history)
+        with django_assert_num_queries(2 + 8):  # the lines, their suggestions; per line 8 (task, history, event)
             assert unmatched_line_tasks_open(as_of=timezone.now()) == 1
         FollowUpTask.objects.all().delete()
         for _ in range(3):
             bank_line()
-        with django_assert_num_queries(2 + 4 * 7):
+        with django_assert_num_queries(2 + 4 * 8):
             assert unmatched_line_tasks_open(as_of=timezone.now()) == 4
 
 

@@ -258,8 +258,9 @@ def _statement_of_three(customer) -> object:
 # currency and their customers: 4. Per line: savepoint, lock, earlier rejections, old suggestions
 # deleted, status, release: 6, and 1 insert when there are suggestions. An applied line adds 18:
 # the payment recorded (5) and allocated (10), the suggestion accepted, the follow-up task looked
-# up, and the paid invoice re-read for the index.
-STATEMENT_QUERIES = 4 + (6 + 1 + 18) + (6 + 1) + 6
+# up, and the paid invoice re-read for the index; plus 3 event-log entries (core.Event: payment
+# recorded, allocated, invoice settlement changed), one INSERT each.
+STATEMENT_QUERIES = 4 + (6 + 1 + 18 + 3) + (6 + 1) + 6
 
 
 @pytest.mark.usefixtures("invoicing_setup")
