@@ -8,6 +8,7 @@ class CommunicationsConfig(AppConfig):
 
     def ready(self) -> None:
         from . import (
+            events,  # noqa: F401  (registers the message event types and their write-through)
             handlers,  # noqa: F401  (registers the send job kind)
             receivers,  # noqa: F401  (connects anymail's tracking and inbound signals)
             schedules,  # noqa: F401  (declares the stuck-message check)

@@ -5,7 +5,8 @@ provider's payload before it sends these signals. An exception here answers 500 
 retries later, which is what we want for a database hiccup; an event for a message that is not
 ours returns quietly (200), so the provider does not retry it forever.
 
-Task titles are written in the site language (settings.LANGUAGE_CODE): the provider's request
+Everything a webhook changes is logged with the provider and its event id as the actor
+(core.events). Task titles are written in the site language (settings.LANGUAGE_CODE): the provider's request
 carries no user's language.
 """
 
@@ -14,13 +15,15 @@ from django.conf import settings
 from django.dispatch import receiver
 from django.utils import timezone, translation
 
+from core.events import actor_for_provider
+
 from .services.inbound import inbound_receive
 from .services.tracking import message_track
 
 
 @receiver(tracking, dispatch_uid="communications.receivers.on_tracking")
 def on_tracking(sender, event, esp_name: str, **kwargs) -> None:
-    with translation.override(settings.LANGUAGE_CODE):
+    with translation.override(settings.LANGUAGE_CODE), actor_for_provider(esp_name, event.event_id or ""):
         message_track(
             provider=esp_name,
             event_type=event.event_type,
@@ -39,7 +42,7 @@ def on_tracking(sender, event, esp_name: str, **kwargs) -> None:
 
 @receiver(inbound, dispatch_uid="communications.receivers.on_inbound")
 def on_inbound(sender, event, esp_name: str, **kwargs) -> None:
-    with translation.override(settings.LANGUAGE_CODE):
+    with translation.override(settings.LANGUAGE_CODE), actor_for_provider(esp_name, event.event_id or ""):
         inbound_receive(
             provider=esp_name,
             message=event.message,

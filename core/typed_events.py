@@ -32,6 +32,7 @@ class TypedEventSource:
     customer_id_of: Callable[[Model], int | None]
     private_reason_kinds: frozenset[str]
     state_fields: tuple[str, str]
+    private_data_keys: frozenset[str] = frozenset()
 
 
 _SOURCES: dict[type[Model], TypedEventSource] = {}
@@ -46,11 +47,19 @@ def connect_typed_events(
     customer_id_of: Callable[[Model], int | None],
     private_reason_kinds: Iterable[str] = (),
     state_fields: tuple[str, str] = ("from_state", "to_state"),
+    private_data_keys: Iterable[str] = (),
 ) -> None:
-    """Register ``<prefix>.<kind>`` for every kind of ``model`` and write its new rows through."""
+    """Register ``<prefix>.<kind>`` for every kind of ``model`` and write its new rows through
+    (``private_data_keys``: keys of the typed row's data never copied, e.g. a provider's raw payload)."""
     register_event_types(*(f"{prefix}.{kind}" for kind in model.Kind.values))
     _SOURCES[model] = TypedEventSource(
-        prefix, obj_model, obj_id_attr, customer_id_of, frozenset(private_reason_kinds), state_fields
+        prefix,
+        obj_model,
+        obj_id_attr,
+        customer_id_of,
+        frozenset(private_reason_kinds),
+        state_fields,
+        frozenset(private_data_keys),
     )
     post_save.connect(
         _on_typed_event_saved, sender=model, weak=False, dispatch_uid=f"core.typed_events.{model._meta.label_lower}"
@@ -74,7 +83,7 @@ def typed_event_type(instance: Model) -> str:
 
 
 def typed_event_data(instance: Model, source: TypedEventSource) -> dict:
-    data = _without_personal(instance.data or {})
+    data = _without_personal({k: v for k, v in (instance.data or {}).items() if k not in source.private_data_keys})
     from_field, to_field = source.state_fields
     if getattr(instance, from_field, ""):
         data["from_state"] = getattr(instance, from_field)

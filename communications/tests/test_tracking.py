@@ -574,3 +574,22 @@ def test_the_date_of_receipt_is_read_in_one_query(customer, invoice, django_asse
 
     with django_assert_num_queries(1):
         invoice_received_at(invoice)
+
+
+# --- Event log --------------------------------------------------------------------------------------
+def test_a_webhook_logs_what_it_changed_with_the_provider_as_actor_and_without_the_recipient(
+    client, webhooks, sent, invoice, customer
+):
+    from core.models import Event
+
+    assert post(client, POSTMARK_URL, payload("postmark_delivery", sent)).status_code == 200
+
+    logged = {event.type: event for event in Event.objects.filter(customer_id=customer.pk)}
+    delivered = logged["message.delivered"]
+    assert delivered.object_id == sent.pk
+    assert (delivered.actor_provider, delivered.actor_user_id, delivered.actor_api_key_id) == ("Postmark", None, None)
+    assert delivered.data["provider"] == "Postmark"
+    assert not {"raw", "recipient", "received_at"} & set(delivered.data)
+    assert "anna@example.com" not in json.dumps(delivered.data)
+    # The invoice's own event, written by invoicing's reaction in the same request, names the same actor.
+    assert logged["invoice.delivered"].actor_provider == "Postmark"
