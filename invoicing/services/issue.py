@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.languages import document_language
+from core.locks import lock_rows
 from core.models import CompanyProfile
 from core.numbering import number_next
 from core.roles import Role, role_of
@@ -69,20 +70,20 @@ def invoice_issue(
     invoice date (UStAE 14.5 (16)).
     """
     with transaction.atomic():
-        corrected_id = (
-            Invoice.objects.filter(pk=invoice.pk).values_list("corrected_invoice_id", flat=True).get()
-        )  # fixed at draft creation, so safe to read before locking
-        locked = invoices_lock(
-            invoice.pk, *([corrected_id] if corrected_id else []), select_related=("customer", "payment_terms")
+        # Fixed at draft creation, so safe to read before locking.
+        corrected_id, customer_id = (
+            Invoice.objects.filter(pk=invoice.pk).values_list("corrected_invoice_id", "customer_id").get()
         )
+        # The customer first (core.locks.LOCK_ORDER): it serialises issues to one customer (two
+        # invoices cannot both pass the credit limit) and comes before the invoices, as in
+        # allocation and returns.
+        customer = lock_rows(Customer, [customer_id])[customer_id]
+        locked = invoices_lock(invoice.pk, *([corrected_id] if corrected_id else []), select_related=("payment_terms",))
         invoice, corrected = locked[invoice.pk], locked.get(corrected_id)
         if invoice.status != DocumentStatus.DRAFT:
             raise DocumentNotEditable(invoice)
         is_invoice = invoice.document_type == DocumentType.INVOICE
-        customer = invoice.customer
-        if is_invoice and customer.credit_limit is not None:
-            # Serialises issues to one customer so two invoices cannot both pass the limit.
-            customer = Customer.objects.select_for_update().get(pk=customer.pk)
+        invoice.customer = customer
         lines = list(invoice.lines.order_by("position"))
         allowances = list(invoice.allowances_charges.order_by("position"))
         categories = {row.vat_category for row in [*lines, *allowances]}

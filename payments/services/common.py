@@ -1,11 +1,9 @@
 """The engine's shared machinery: row locks in one fixed order, the settlement state of an
 invoice, and the single place where money moves from a source to a target.
 
-Lock order (every service, so two of them can never deadlock):
-
-1. payments, ``select_for_update`` in primary-key order (``payments_lock``);
-2. invoices and credit notes together, in primary-key order (``invoicing.services.locks.invoices_lock``);
-3. open items, in primary-key order (``items_lock``).
+Lock order (every service, so two of them can never deadlock): ``core.locks.LOCK_ORDER`` —
+the customer, then payments, invoices and credit notes (one table), open items, bank lines, each
+in primary-key order; ``lock_all`` takes them through ``core.locks.lock_for_money_work``.
 
 Values read before the locks are only candidates; every decision is taken on the locked rows.
 """
@@ -18,9 +16,9 @@ from decimal import ROUND_DOWN, Decimal
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
+from core.locks import lock_for_money_work
 from core.money import minor_unit, quantize
 from invoicing.models import DocumentStatus, DocumentType, Invoice, InvoiceEvent, SettlementState
-from invoicing.services.locks import invoices_lock
 
 from ..models import Allocation, OpenItem, Payment, PaymentEvent, SettlementDiscount
 
@@ -33,25 +31,12 @@ def user_or_none(by):
     return by if getattr(by, "pk", None) else None
 
 
-def payments_lock(*pks: int) -> dict[int, Payment]:
-    """Lock payments (inside the caller's transaction) in pk order; step 1 of the lock order."""
-    rows = Payment.objects.select_for_update(of=("self",)).filter(pk__in=set(pks)).order_by("pk")
-    return {row.pk: row for row in rows}
-
-
-def items_lock(*pks: int) -> dict[int, OpenItem]:
-    """Lock open items in pk order; step 3 of the lock order."""
-    rows = OpenItem.objects.select_for_update(of=("self",)).filter(pk__in=set(pks)).order_by("pk")
-    return {row.pk: row for row in rows}
-
-
-def lock_all(*, payments=(), invoices=(), items=()):
-    """Take every lock a service needs in the documented order."""
-    return (
-        payments_lock(*payments) if payments else {},
-        invoices_lock(*invoices) if invoices else {},
-        items_lock(*items) if items else {},
-    )
+def lock_all(*, customers=(), payments=(), invoices=(), items=()):
+    """Take every lock a service needs in the one lock order (``core.locks``); returns
+    (payments, invoices, items) by pk. The customer comes first: work that reads across a
+    customer's items (by-law allocation, the credit limit at issue) holds it."""
+    locked = lock_for_money_work(customers=customers, payments=payments, invoices=invoices, items=items)
+    return locked["payments"], locked["invoices"], locked["items"]
 
 
 def settlement_state_of(invoice: Invoice) -> str:

@@ -46,7 +46,9 @@ def credit_apply(*, payment: Payment, targets: list[dict], as_of: datetime, by=N
     if not targets:
         raise ValidationError({"targets": [_("Name at least one invoice or open item.")]})
     with transaction.atomic():
-        payments, invoices, items = lock_all(payments=[payment.pk], invoices=invoice_pks, items=item_pks)
+        payments, invoices, items = lock_all(
+            customers=[payment.customer_id], payments=[payment.pk], invoices=invoice_pks, items=item_pks
+        )
         locked = payments[payment.pk]
         allocations = allocate_locked(
             payment=locked,

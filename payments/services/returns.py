@@ -43,7 +43,7 @@ def payment_return(
     if not (reason or "").strip():
         raise ValidationError({"reason": [_("Give a reason for the return.")]})
     with transaction.atomic():
-        locked = lock_all(payments=[payment.pk])[0][payment.pk]
+        locked = lock_all(customers=[payment.customer_id], payments=[payment.pk])[0][payment.pk]
         if locked.status != PaymentStatus.COMPLETED:
             _refuse_return(locked)
         # Read under the payment lock: every allocation change locks the payment first, so this set is final.

@@ -14,8 +14,10 @@ from .common import lock_all, payment_event
 from .recording import payment_apply_automatically
 
 
-def _locked(payment: Payment) -> Payment:
-    return lock_all(payments=[payment.pk])[0][payment.pk]
+def _locked(payment: Payment, *, customer_id: int | None = None) -> Payment:
+    """The payment, locked after its customer (applying it locks the customer's invoices)."""
+    customer_id = customer_id or payment.customer_id
+    return lock_all(customers=[customer_id] if customer_id else [], payments=[payment.pk])[0][payment.pk]
 
 
 def payment_complete(*, payment: Payment, as_of: datetime, by=None, allocate: bool = True) -> Payment:
@@ -79,7 +81,7 @@ def payment_assign_customer(*, payment: Payment, customer, as_of: datetime, by=N
     """Money from a payer nobody recognised belongs to ``customer``: assign it and, when
     ``allocate``, apply it (payer designation, then the law) like a payment recorded for them."""
     with transaction.atomic():
-        locked = _locked(payment)
+        locked = _locked(payment, customer_id=customer.pk)
         if locked.customer_id is not None:
             raise ValidationError({"customer": [_("The payment already belongs to a customer.")]})
         if locked.status not in (PaymentStatus.PENDING, PaymentStatus.COMPLETED):

@@ -17,6 +17,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext_noop
 
+from core.locks import lock_rows
 from core.messages import message, message_define
 from customers.models import BankAccount
 
@@ -149,10 +150,17 @@ def book_debit_locked(*, line: BankStatementLine, as_of: datetime) -> BankStatem
     return line
 
 
+def _line_locked(pk: int) -> BankStatementLine:
+    locked = lock_rows(BankStatementLine, [pk], select_related=("statement",)).get(pk)
+    if locked is None:
+        raise BankStatementLine.DoesNotExist(pk)
+    return locked
+
+
 def line_book_debit(*, line: BankStatementLine, as_of: datetime) -> BankStatementLine:
     """Book one debit line in its own transaction; a decided line or a credit line is left alone."""
     with transaction.atomic():
-        line = BankStatementLine.objects.select_for_update().select_related("statement").get(pk=line.pk)
+        line = _line_locked(line.pk)
         if line.credit or line.match_status in (Status.MATCHED, Status.IGNORED):
             return line
         return book_debit_locked(line=line, as_of=as_of)
@@ -196,7 +204,7 @@ def lines_rematch(*, lines, as_of: datetime) -> dict:
         counts["lines"] += 1
         try:
             with transaction.atomic():
-                locked = BankStatementLine.objects.select_for_update().select_related("statement").get(pk=line.pk)
+                locked = _line_locked(line.pk)
                 if locked.match_status in (Status.MATCHED, Status.IGNORED):
                     counts["skipped"] += 1
                     continue

@@ -16,6 +16,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from core.locks import lock_rows
 from core.messages import message, money_text
 from customers.models import Customer
 from invoicing.models import DocumentStatus, DocumentType, Invoice
@@ -44,7 +45,10 @@ def _threshold(threshold: int | None) -> int:
 
 
 def _line_locked(line: BankStatementLine) -> BankStatementLine:
-    return BankStatementLine.objects.select_for_update().get(pk=line.pk)
+    locked = lock_rows(BankStatementLine, [line.pk]).get(line.pk)
+    if locked is None:
+        raise BankStatementLine.DoesNotExist(line.pk)
+    return locked
 
 
 def _store(line: BankStatementLine, candidates: list[Candidate], as_of: datetime) -> list[list[BankLineMatch]]:
