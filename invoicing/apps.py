@@ -11,3 +11,8 @@ class InvoicingConfig(AppConfig):
             handlers,  # noqa: F401  (registers the invoicing job kinds)
             schedules,  # noqa: F401  (declares the invoicing schedules)
         )
+        from .hooks import on_invoice_issued
+        from .services.documents import invoice_documents_schedule
+
+        # The PDF and e-invoice are made after commit, by a durable job recorded in the issue.
+        on_invoice_issued(invoice_documents_schedule)
