@@ -45,6 +45,7 @@ from .issue_checks import (
 )
 from .locks import invoices_lock
 from .snapshots import NOTES, _buyer_snapshot, _exemption_for, _seller_snapshot, vat_note
+from .transitions import invoice_transition
 
 SERIES = {DocumentType.INVOICE: "invoice", DocumentType.CREDIT_NOTE: "credit_note"}
 
@@ -322,7 +323,6 @@ def do_invoice_issue(*, checked: IssueCheck, as_of: datetime, by=None) -> Invoic
         raise InvoiceIssueError({"invoice_date": [message]})
     invoice.open_amount = invoice.amount_due if is_invoice else Decimal("0")
     invoice.settlement_state = SettlementState.OPEN if invoice.open_amount > 0 else SettlementState.PAID
-    invoice.status = DocumentStatus.ISSUED
     invoice.issued_at = as_of
     invoice.issued_by = by if getattr(by, "pk", None) else None
     kinds = {kind for kind, _reason, _data in events}
@@ -333,17 +333,15 @@ def do_invoice_issue(*, checked: IssueCheck, as_of: datetime, by=None) -> Invoic
         checked.credit_limit_confirmation if InvoiceEvent.Kind.CREDIT_LIMIT_CONFIRMED in kinds else ""
     )
     invoice.updated_at = as_of
-    invoice.save()
     actor = invoice.issued_by
+    # What the issue was allowed with comes first in the history, then the issue itself.
     for kind, reason, data in events:
         InvoiceEvent.objects.create(invoice=invoice, kind=kind, at=as_of, by=actor, reason=reason, data=data)
-    InvoiceEvent.objects.create(
+    invoice_transition(
         invoice=invoice,
-        kind=InvoiceEvent.Kind.ISSUED,
-        at=as_of,
+        to=DocumentStatus.ISSUED,
+        as_of=as_of,
         by=actor,
-        from_state=DocumentStatus.DRAFT,
-        to_state=DocumentStatus.ISSUED,
         data={"number": invoice.number, "service_date_defaulted": service_date_defaulted},
     )
     if not is_invoice:
@@ -390,25 +388,21 @@ def _apply_credit_note(*, credit_note: Invoice, invoice: Invoice, as_of: datetim
                 reason=_("credit note %(number)s") % {"number": credit_note.number},
             )
         )
-    if invoice.credited_amount >= invoice.tax_inclusive_total and old_status == DocumentStatus.ISSUED:
-        invoice.status = DocumentStatus.CANCELLED
-        invoice.cancelled_at = as_of
-        events.append(
-            InvoiceEvent(
-                invoice=invoice,
-                kind=InvoiceEvent.Kind.CANCELLED,
-                at=as_of,
-                by=by,
-                from_state=DocumentStatus.ISSUED,
-                to_state=DocumentStatus.CANCELLED,
-                reason=_("fully credited by %(number)s") % {"number": credit_note.number},
-            )
-        )
     invoice.updated_at = as_of
-    invoice.save(
-        update_fields=["open_amount", "credited_amount", "settlement_state", "status", "cancelled_at", "updated_at"]
-    )
+    fields = ["open_amount", "credited_amount", "settlement_state", "cancelled_at", "updated_at"]
     InvoiceEvent.objects.bulk_create(events)
+    if invoice.credited_amount >= invoice.tax_inclusive_total and old_status == DocumentStatus.ISSUED:
+        invoice.cancelled_at = as_of
+        invoice_transition(
+            invoice=invoice,
+            to=DocumentStatus.CANCELLED,
+            as_of=as_of,
+            by=by,
+            reason=_("fully credited by %(number)s") % {"number": credit_note.number},
+            update_fields=fields,
+        )
+    else:
+        invoice.save(update_fields=[*fields, "status"])
     overflow = credit - applied
     if overflow:
         credit_note.open_amount = overflow

@@ -18,9 +18,19 @@ from django.utils.translation import gettext as _
 
 from core.locks import lock_for_money_work
 from core.money import minor_unit, quantize
+from core.transitions import transition_check
 from invoicing.models import DocumentStatus, DocumentType, Invoice, InvoiceEvent, SettlementState
 
-from ..models import Allocation, OpenItem, Payment, PaymentEvent, SettlementDiscount
+from ..models import (
+    PAYMENT_TRANSITIONS,
+    Allocation,
+    OpenItem,
+    Payment,
+    PaymentEvent,
+    PaymentStatus,
+    SettlementDiscount,
+)
+from .errors import PaymentConflict
 
 ZERO = Decimal("0")
 HUNDRED = Decimal("100")
@@ -78,6 +88,36 @@ def invoice_set_open(*, invoice: Invoice, open_amount: Decimal, as_of: datetime,
 def payment_event(*, payment: Payment, kind: str, as_of: datetime, by, reason: str = "", data=None, **states):
     return PaymentEvent.objects.create(
         payment=payment, kind=kind, at=as_of, by=user_or_none(by), reason=reason, data=data or {}, **states
+    )
+
+
+def payment_transition(
+    *,
+    payment: Payment,
+    to: str,
+    as_of: datetime,
+    by,
+    kind: str = PaymentEvent.Kind.STATUS_CHANGED,
+    reason: str = "",
+    data: dict | None = None,
+    fields: tuple[str, ...] = (),
+) -> PaymentEvent:
+    """Move a locked payment to ``to``: refused with ``PaymentConflict`` (API 409) unless
+    ``PAYMENT_TRANSITIONS`` allows it; else the status is saved (with ``fields`` the caller changed
+    alongside) and the typed event written, naming both states."""
+    transition_check(
+        PAYMENT_TRANSITIONS,
+        current=payment.status,
+        to=to,
+        labels=dict(PaymentStatus.choices),
+        conflict=lambda message: PaymentConflict(message, field="status"),
+    )
+    from_state = payment.status
+    payment.status = to
+    payment.updated_at = as_of
+    payment.save(update_fields=["status", "updated_at", *fields])
+    return payment_event(
+        payment=payment, kind=kind, as_of=as_of, by=by, reason=reason, data=data, from_state=from_state, to_state=to
     )
 
 
