@@ -25,6 +25,7 @@ from ...models import BankLineMatch, BankStatementLine
 from ..importing.redelivery import statement_delivery_ids
 from ..matching.text import compact_iban
 from .codes import Kind, line_kind, transaction_code_parts
+from .jobs import relink_returns_enqueue
 from .returns import TAKES_BACK, book_return_locked, returns_relink
 
 CHARGES = message_define("bank.debit.charges", gettext_noop("bank charges"))
@@ -191,11 +192,12 @@ def statement_book_debits(*, statement, as_of: datetime) -> dict:
     return counts
 
 
-def lines_rematch(*, lines, as_of: datetime) -> dict:
+def lines_rematch(*, lines, as_of: datetime, by=None) -> dict:
     """Match lines waiting in review again, each in its own transaction ("Match again"): a credit
     line through ``line_match`` (e.g. after a customer's IBAN was added), a return or reversal by
     looking for its payment again, another debit line by its kind. Lines already decided are
-    skipped. Returns counts by outcome, and the lines whose matching failed under ``errors``."""
+    skipped. Returns counts by outcome, and the lines whose matching failed under ``errors``.
+    When a line was matched (a payment recorded), waiting returns look for it again (a job)."""
     from ..matching import OpenItems, line_match
 
     items = OpenItems()  # loaded once for all lines, refreshed after each applied one
@@ -217,4 +219,7 @@ def lines_rematch(*, lines, as_of: datetime) -> dict:
             continue
         status = BankStatementLine.objects.values_list("match_status", flat=True).get(pk=line.pk)
         counts[status if status in counts else "review"] += 1
+    if counts["matched"]:
+        with transaction.atomic():
+            relink_returns_enqueue(as_of=as_of, by=by)
     return counts

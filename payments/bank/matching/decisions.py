@@ -120,6 +120,14 @@ def _apply(*, line, customer, targets, explanation: list[dict], as_of: datetime,
     return payment
 
 
+def _relink_returns(*, as_of: datetime, by) -> None:
+    """A person recorded a payment from a line: a return waiting in review may take it back, so
+    look again after commit (a job; automatic matching relinks at the end of its own run)."""
+    from ..debits.jobs import relink_returns_enqueue  # debits imports matching
+
+    relink_returns_enqueue(as_of=as_of, by=by)
+
+
 def _decided(line: BankStatementLine) -> bool:
     return line.match_status in (Status.MATCHED, Status.IGNORED)
 
@@ -302,6 +310,7 @@ def line_accept(*, match: BankLineMatch, as_of: datetime, by, amounts: list[dict
         _reject_open(line, as_of=as_of, by=by)
         _set_status(line, Status.MATCHED)
         line_task_close(line=line, as_of=as_of, by=by)
+        _relink_returns(as_of=as_of, by=by)
         return accepted
 
 
@@ -380,6 +389,7 @@ def line_assign_to_customer(*, line: BankStatementLine, customer: Customer, as_o
         )
         _set_status(line, Status.MATCHED)
         line_task_close(line=line, as_of=as_of, by=by)
+        _relink_returns(as_of=as_of, by=by)
         return decision
 
 
