@@ -11,6 +11,7 @@ from datetime import date
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from .locks import lock_rows
 from .models import NumberSeries
 
 
@@ -18,8 +19,9 @@ def number_next(*, key: str, today: date) -> str:
     """Draw the next number of a series (creating the series with defaults on first use)."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("number_next must run inside the transaction that uses the number.")
-    NumberSeries.objects.get_or_create(key=key, defaults=NumberSeries.DEFAULTS.get(key, {}))
-    series = NumberSeries.objects.select_for_update().get(key=key)
+    row, _created = NumberSeries.objects.get_or_create(key=key, defaults=NumberSeries.DEFAULTS.get(key, {}))
+    # Late in core.locks.LOCK_ORDER: the series is a hot row held until commit.
+    series = lock_rows(NumberSeries, [row.pk])[row.pk]
     if series.reset_yearly and series.year != today.year:
         series.year = today.year
         series.next_number = series.start_number

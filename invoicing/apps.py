@@ -13,3 +13,8 @@ class InvoicingConfig(AppConfig):
             messaging,  # noqa: F401  (registers the invoice mail purposes and reactions with the outbox)
             schedules,  # noqa: F401  (declares the invoicing schedules)
         )
+        from .hooks import on_invoice_issued
+        from .services.documents import invoice_documents_schedule
+
+        # The PDF and e-invoice are made after commit, by a durable job recorded in the issue.
+        on_invoice_issued(invoice_documents_schedule)

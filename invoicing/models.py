@@ -145,6 +145,15 @@ class DocumentStatus(models.TextChoices):
     CANCELLED = "cancelled", pgettext_lazy("document status", "cancelled")  # de: storniert
 
 
+# The allowed status changes of an invoice or credit note (STYLE 6); ``invoice_transition`` checks
+# it. Issued documents are never edited or deleted (GoBD): cancelling is a full credit note.
+DOCUMENT_TRANSITIONS: dict[str, set[str]] = {
+    DocumentStatus.DRAFT: {DocumentStatus.ISSUED},
+    DocumentStatus.ISSUED: {DocumentStatus.CANCELLED},
+    DocumentStatus.CANCELLED: set(),
+}
+
+
 class SettlementState(models.TextChoices):
     OPEN = "open", _("open")
     PARTIALLY_PAID = "partially_paid", _("partially paid")

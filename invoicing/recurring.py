@@ -22,6 +22,7 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.locks import lock_rows
 from tasks.services import task_open_for_cause
 
 from .models import RecurringInvoiceRun, RecurringInvoiceTemplate, RecurringInvoiceTemplateEvent
@@ -158,7 +159,10 @@ def recurring_template_create(*, data: dict, lines: list[dict], as_of: datetime,
 
 
 def _locked(template: RecurringInvoiceTemplate) -> RecurringInvoiceTemplate:
-    return RecurringInvoiceTemplate.objects.select_for_update(of=("self",)).get(pk=template.pk)
+    locked = lock_rows(RecurringInvoiceTemplate, [template.pk]).get(template.pk)
+    if locked is None:
+        raise RecurringInvoiceTemplate.DoesNotExist(template.pk)
+    return locked
 
 
 def recurring_template_update(
@@ -308,11 +312,8 @@ def recurring_invoices_run(*, as_of: datetime) -> dict[str, int]:
 
 def _run_period(*, template_id: int, start: date, end: date, as_of: datetime) -> str:
     with transaction.atomic():
-        template = (
-            RecurringInvoiceTemplate.objects.select_for_update(of=("self",))
-            .select_related("customer", "payment_terms")
-            .filter(pk=template_id)
-            .first()
+        template = lock_rows(RecurringInvoiceTemplate, [template_id], select_related=("customer", "payment_terms")).get(
+            template_id
         )
         if template is None or template.status != Status.ACTIVE:
             return "exists"  # deleted, paused or ended meanwhile

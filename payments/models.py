@@ -42,6 +42,17 @@ class PaymentStatus(models.TextChoices):
     REFUNDED = "refunded", pgettext_lazy("payment status", "refunded")
 
 
+# The allowed status changes of a payment (STYLE 6); ``payment_transition`` checks it. An
+# announced payment arrives or fails; money that arrived is returned, or refunded in full, once.
+PAYMENT_TRANSITIONS: dict[str, set[str]] = {
+    PaymentStatus.PENDING: {PaymentStatus.COMPLETED, PaymentStatus.FAILED},
+    PaymentStatus.COMPLETED: {PaymentStatus.RETURNED, PaymentStatus.REFUNDED},
+    PaymentStatus.FAILED: set(),
+    PaymentStatus.RETURNED: set(),
+    PaymentStatus.REFUNDED: set(),
+}
+
+
 class PaymentSource(models.TextChoices):
     MANUAL = "manual", _("entered by hand")
     BANK_STATEMENT = "bank_statement", _("bank statement")

@@ -1,13 +1,18 @@
 from django.utils import timezone
-from drf_spectacular.utils import extend_schema
-from rest_framework import mixins, serializers, viewsets
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from core.api.filters import ApiFilterSet
+from core.api.problems import register_problem
 
 from .models import FollowUpTask
-from .services import task_transition
+from .services import TaskTransitionNotAllowed, task_transition
+
+register_problem(
+    TaskTransitionNotAllowed, status_code=status.HTTP_409_CONFLICT, type_slug="task-transition-not-allowed"
+)
 
 
 class FollowUpTaskSerializer(serializers.ModelSerializer):
@@ -66,7 +71,13 @@ class FollowUpTaskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, view
     ordering_fields = ["due_date", "priority", "created_at", "id"]
     ordering = ["-priority", "due_date", "created_at", "id"]
 
-    @extend_schema(request=TaskTransitionSerializer, responses=FollowUpTaskSerializer)
+    @extend_schema(
+        request=TaskTransitionSerializer,
+        responses={
+            200: FollowUpTaskSerializer,
+            409: OpenApiResponse(description="The task's status does not allow this transition."),
+        },
+    )
     @action(detail=True, methods=["post"])
     def transition(self, request, pk=None):
         """Move the task to another status (allowed transitions only)."""

@@ -9,7 +9,20 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
 
+from core.transitions import transition_check
+
 from .models import FollowUpTask
+
+
+class TaskTransitionNotAllowed(ValidationError):
+    """``FollowUpTask.TRANSITIONS`` forbids the change: a conflict with the task's state (API 409)."""
+
+    def __init__(self, message: str):
+        super().__init__({"status": [message]})
+        self.text = message
+
+    def __str__(self) -> str:
+        return self.text
 
 
 def _open_task_for(*, kind: str, content_type: ContentType | None, object_id: str) -> FollowUpTask | None:
@@ -84,12 +97,17 @@ def task_open_for_cause(
 def task_transition(
     *, task: FollowUpTask, to_status: str, as_of: datetime, by=None, resolution: str = ""
 ) -> FollowUpTask:
-    """Move a task along the table of allowed transitions; history records who and when."""
+    """Move a task along ``FollowUpTask.TRANSITIONS`` (refused with ``TaskTransitionNotAllowed``,
+    API 409); the task's history (simple-history) records the state, who and when."""
     with transaction.atomic():
         task = FollowUpTask.objects.select_for_update().get(pk=task.pk)
-        allowed = FollowUpTask.TRANSITIONS[FollowUpTask.Status(task.status)]
-        if to_status not in allowed:
-            raise ValidationError({"status": f"A {task.status} task cannot become {to_status}."})
+        transition_check(
+            FollowUpTask.TRANSITIONS,
+            current=task.status,
+            to=to_status,
+            labels=dict(FollowUpTask.Status.choices),
+            conflict=TaskTransitionNotAllowed,
+        )
         if to_status in FollowUpTask.OPEN_STATUSES and not task.is_open:
             if _open_task_for(kind=task.kind, content_type=task.content_type, object_id=task.object_id):
                 raise ValidationError({"status": "Another open task of this kind exists for the same object."})

@@ -139,14 +139,15 @@ def test_a_service_validation_error_without_a_field_points_at_the_document(accou
     ]
 
 
-def test_an_illegal_task_transition_is_a_400_problem_and_changes_nothing(accountant):
+def test_an_illegal_task_transition_is_a_409_conflict_problem_and_changes_nothing(accountant):
+    # 409 since issue 15: the request is well-formed, the task's state forbids it (core.transitions).
     task = make_task(status=FollowUpTask.Status.DONE)
 
     body = assert_problem(
-        client_for(accountant).post(f"{TASKS}{task.pk}/transition/", {"status": "waiting"}, format="json"), 400
+        client_for(accountant).post(f"{TASKS}{task.pk}/transition/", {"status": "waiting"}, format="json"), 409
     )
 
-    assert body["errors"][0]["field"] == "status"
+    assert body["type"].endswith("/task-transition-not-allowed")
     task.refresh_from_db()
     assert task.status == FollowUpTask.Status.DONE
 

@@ -18,3 +18,5 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# A lock taken against core.locks.LOCK_ORDER fails the test instead of deadlocking later.
+DEBITOR_LOCK_ORDER_CHECK = True

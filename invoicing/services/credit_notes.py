@@ -12,6 +12,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
 from core.languages import document_language, document_locale
+from core.locks import lock_rows
+from customers.models import Customer
 
 from ..models import (
     DocumentStatus,
@@ -53,6 +55,9 @@ def credit_note_create(
     saved then.
     """
     with transaction.atomic():
+        if issue:
+            # Issuing locks the customer, which comes before the invoice (core.locks.LOCK_ORDER).
+            lock_rows(Customer, [invoice.customer_id])
         invoice = invoices_lock(invoice.pk)[invoice.pk]
         if invoice.status != DocumentStatus.ISSUED or invoice.document_type != DocumentType.INVOICE:
             raise DocumentStateConflict(

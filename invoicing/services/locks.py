@@ -1,17 +1,13 @@
-"""Row locks for invoices, always taken in primary-key order (STYLE 7) so that two services
-locking the same documents (a credit note and its invoice, later payments) cannot deadlock."""
+"""Row locks for invoices and credit notes (one table), through ``core.locks`` so they keep the
+one lock order: after the customer and payments, before open items and bank lines."""
 
 from __future__ import annotations
+
+from core.locks import lock_rows
 
 from ..models import Invoice
 
 
 def invoices_lock(*pks: int, select_related: tuple[str, ...] = ()) -> dict[int, Invoice]:
-    """Lock the given invoices (inside the caller's transaction) and return them by pk."""
-    rows = (
-        Invoice.objects.select_for_update(of=("self",))
-        .select_related(*select_related)
-        .filter(pk__in=set(pks))
-        .order_by("pk")
-    )
-    return {row.pk: row for row in rows}
+    """Lock the given invoices (inside the caller's transaction) in pk order and return them by pk."""
+    return lock_rows(Invoice, pks, select_related=select_related)

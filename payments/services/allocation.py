@@ -215,7 +215,9 @@ def payment_allocate(
     if not targets:
         raise ValidationError({"targets": [_("Name at least one invoice or open item.")]})
     with transaction.atomic():
-        payments, invoices, items = lock_all(payments=[payment.pk], invoices=invoice_pks, items=item_pks)
+        payments, invoices, items = lock_all(
+            customers=[payment.customer_id], payments=[payment.pk], invoices=invoice_pks, items=item_pks
+        )
         locked = payments[payment.pk]
         allocations = allocate_locked(
             payment=locked,
@@ -347,7 +349,8 @@ def payment_allocate_by_law(*, payment: Payment, as_of: datetime, by=None) -> li
     rule and which criterion decided its step (``by_law_explanation``). What no open item needs stays unapplied.
     A payment that exactly meets an invoice's discounted amount settles it with Skonto."""
     with transaction.atomic():
-        payments = lock_all(payments=[payment.pk])[0]
+        # The customer first: the candidates are all of the customer's open items.
+        payments = lock_all(customers=[payment.customer_id], payments=[payment.pk])[0]
         locked = payments[payment.pk]
         _check_source(locked, from_credit=False)
         invoice_pks, item_pks = candidates(customer_id=locked.customer_id, currency=locked.currency)

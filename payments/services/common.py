@@ -1,11 +1,9 @@
 """The engine's shared machinery: row locks in one fixed order, the settlement state of an
 invoice, and the single place where money moves from a source to a target.
 
-Lock order (every service, so two of them can never deadlock):
-
-1. payments, ``select_for_update`` in primary-key order (``payments_lock``);
-2. invoices and credit notes together, in primary-key order (``invoicing.services.locks.invoices_lock``);
-3. open items, in primary-key order (``items_lock``).
+Lock order (every service, so two of them can never deadlock): ``core.locks.LOCK_ORDER`` —
+the customer, then payments, invoices and credit notes (one table), open items, bank lines, each
+in primary-key order; ``lock_all`` takes them through ``core.locks.lock_for_money_work``.
 
 Values read before the locks are only candidates; every decision is taken on the locked rows.
 """
@@ -18,11 +16,21 @@ from decimal import ROUND_DOWN, Decimal
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
+from core.locks import lock_for_money_work
 from core.money import minor_unit, quantize
+from core.transitions import transition_check
 from invoicing.models import DocumentStatus, DocumentType, Invoice, InvoiceEvent, SettlementState
-from invoicing.services.locks import invoices_lock
 
-from ..models import Allocation, OpenItem, Payment, PaymentEvent, SettlementDiscount
+from ..models import (
+    PAYMENT_TRANSITIONS,
+    Allocation,
+    OpenItem,
+    Payment,
+    PaymentEvent,
+    PaymentStatus,
+    SettlementDiscount,
+)
+from .errors import PaymentConflict
 
 ZERO = Decimal("0")
 HUNDRED = Decimal("100")
@@ -33,25 +41,12 @@ def user_or_none(by):
     return by if getattr(by, "pk", None) else None
 
 
-def payments_lock(*pks: int) -> dict[int, Payment]:
-    """Lock payments (inside the caller's transaction) in pk order; step 1 of the lock order."""
-    rows = Payment.objects.select_for_update(of=("self",)).filter(pk__in=set(pks)).order_by("pk")
-    return {row.pk: row for row in rows}
-
-
-def items_lock(*pks: int) -> dict[int, OpenItem]:
-    """Lock open items in pk order; step 3 of the lock order."""
-    rows = OpenItem.objects.select_for_update(of=("self",)).filter(pk__in=set(pks)).order_by("pk")
-    return {row.pk: row for row in rows}
-
-
-def lock_all(*, payments=(), invoices=(), items=()):
-    """Take every lock a service needs in the documented order."""
-    return (
-        payments_lock(*payments) if payments else {},
-        invoices_lock(*invoices) if invoices else {},
-        items_lock(*items) if items else {},
-    )
+def lock_all(*, customers=(), payments=(), invoices=(), items=()):
+    """Take every lock a service needs in the one lock order (``core.locks``); returns
+    (payments, invoices, items) by pk. The customer comes first: work that reads across a
+    customer's items (by-law allocation, the credit limit at issue) holds it."""
+    locked = lock_for_money_work(customers=customers, payments=payments, invoices=invoices, items=items)
+    return locked["payments"], locked["invoices"], locked["items"]
 
 
 def settlement_state_of(invoice: Invoice) -> str:
@@ -93,6 +88,36 @@ def invoice_set_open(*, invoice: Invoice, open_amount: Decimal, as_of: datetime,
 def payment_event(*, payment: Payment, kind: str, as_of: datetime, by, reason: str = "", data=None, **states):
     return PaymentEvent.objects.create(
         payment=payment, kind=kind, at=as_of, by=user_or_none(by), reason=reason, data=data or {}, **states
+    )
+
+
+def payment_transition(
+    *,
+    payment: Payment,
+    to: str,
+    as_of: datetime,
+    by,
+    kind: str = PaymentEvent.Kind.STATUS_CHANGED,
+    reason: str = "",
+    data: dict | None = None,
+    fields: tuple[str, ...] = (),
+) -> PaymentEvent:
+    """Move a locked payment to ``to``: refused with ``PaymentConflict`` (API 409) unless
+    ``PAYMENT_TRANSITIONS`` allows it; else the status is saved (with ``fields`` the caller changed
+    alongside) and the typed event written, naming both states."""
+    transition_check(
+        PAYMENT_TRANSITIONS,
+        current=payment.status,
+        to=to,
+        labels=dict(PaymentStatus.choices),
+        conflict=lambda message: PaymentConflict(message, field="status"),
+    )
+    from_state = payment.status
+    payment.status = to
+    payment.updated_at = as_of
+    payment.save(update_fields=["status", "updated_at", *fields])
+    return payment_event(
+        payment=payment, kind=kind, as_of=as_of, by=by, reason=reason, data=data, from_state=from_state, to_state=to
     )
 
 

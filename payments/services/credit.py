@@ -15,7 +15,17 @@ from invoicing.models import DocumentStatus, DocumentType, Invoice
 
 from ..models import Allocation, AllocationRule, Payment, PaymentChannel, PaymentEvent, PaymentStatus, Refund
 from .allocation import CREDIT_APPLIED, CREDIT_NOTE, _refresh, _targets_of, allocate_locked
-from .common import apply_money, check_amount, check_target, lock_all, payment_event, payment_save, user_or_none
+from .common import (
+    PARTS,
+    apply_money,
+    check_amount,
+    check_target,
+    lock_all,
+    payment_event,
+    payment_save,
+    payment_transition,
+    user_or_none,
+)
 
 
 def payment_keep_as_credit(*, payment: Payment, as_of: datetime, by=None, amount: Decimal | None = None) -> Payment:
@@ -46,7 +56,9 @@ def credit_apply(*, payment: Payment, targets: list[dict], as_of: datetime, by=N
     if not targets:
         raise ValidationError({"targets": [_("Name at least one invoice or open item.")]})
     with transaction.atomic():
-        payments, invoices, items = lock_all(payments=[payment.pk], invoices=invoice_pks, items=item_pks)
+        payments, invoices, items = lock_all(
+            customers=[payment.customer_id], payments=[payment.pk], invoices=invoice_pks, items=item_pks
+        )
         locked = payments[payment.pk]
         allocations = allocate_locked(
             payment=locked,
@@ -122,19 +134,10 @@ def payment_refund(
         )
         locked.credit_amount -= amount
         locked.refunded_amount += amount
-        extra = ()
         if locked.refunded_amount == locked.amount:
-            payment_event(
-                payment=locked,
-                kind=PaymentEvent.Kind.STATUS_CHANGED,
-                as_of=as_of,
-                by=by,
-                from_state=locked.status,
-                to_state=PaymentStatus.REFUNDED,
-            )
-            locked.status = PaymentStatus.REFUNDED
-            extra = ("status",)
-        payment_save(locked, as_of, *extra)
+            payment_transition(payment=locked, to=PaymentStatus.REFUNDED, as_of=as_of, by=by, fields=PARTS)
+        else:
+            payment_save(locked, as_of)
         payment_event(
             payment=locked,
             kind=PaymentEvent.Kind.REFUNDED,

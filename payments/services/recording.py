@@ -178,8 +178,8 @@ def _record(*, customer, amount, currency, as_of, by, status, allocate, remittan
 
 def payment_apply_automatically(*, payment: Payment, as_of: datetime, by=None) -> None:
     """Payer designation first, then the law; runs inside the caller's transaction. The
-    payment row is locked before the invoices (the documented lock order)."""
-    payments = lock_all(payments=[payment.pk])[0]
+    customer and the payment are locked before the invoices (``core.locks.LOCK_ORDER``)."""
+    payments = lock_all(customers=[payment.customer_id], payments=[payment.pk])[0]
     locked = payments[payment.pk]
     invoice_pks, item_pks = candidates(customer_id=locked.customer_id, currency=locked.currency)
     _payments, invoices, items = lock_all(invoices=invoice_pks, items=item_pks)

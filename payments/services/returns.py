@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from ..models import Allocation, Payment, PaymentEvent, PaymentStatus
 from .allocation import _refresh
-from .common import lock_all, payment_event, payment_save, unapply_money
+from .common import PARTS, lock_all, payment_transition, unapply_money
 from .errors import PaymentAlreadyReturned, PaymentConflict
 
 
@@ -43,7 +43,7 @@ def payment_return(
     if not (reason or "").strip():
         raise ValidationError({"reason": [_("Give a reason for the return.")]})
     with transaction.atomic():
-        locked = lock_all(payments=[payment.pk])[0][payment.pk]
+        locked = lock_all(customers=[payment.customer_id], payments=[payment.pk])[0][payment.pk]
         if locked.status != PaymentStatus.COMPLETED:
             _refuse_return(locked)
         # Read under the payment lock: every allocation change locks the payment first, so this set is final.
@@ -65,16 +65,14 @@ def payment_return(
         moved = locked.allocated_amount + locked.credit_amount + locked.unapplied_amount
         locked.returned_amount += moved
         locked.allocated_amount = locked.credit_amount = locked.unapplied_amount = 0
-        locked.status = PaymentStatus.RETURNED
-        payment_save(locked, as_of, "status")
-        payment_event(
+        payment_transition(
             payment=locked,
-            kind=PaymentEvent.Kind.RETURNED,
+            to=PaymentStatus.RETURNED,
             as_of=as_of,
             by=by,
+            kind=PaymentEvent.Kind.RETURNED,
             reason=reason.strip(),
-            from_state=PaymentStatus.COMPLETED,
-            to_state=PaymentStatus.RETURNED,
+            fields=PARTS,
             data={
                 **(data or {}),
                 "amount": str(moved),

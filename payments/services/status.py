@@ -10,12 +10,14 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from ..models import Payment, PaymentEvent, PaymentStatus
-from .common import lock_all, payment_event
+from .common import lock_all, payment_event, payment_transition
 from .recording import payment_apply_automatically
 
 
-def _locked(payment: Payment) -> Payment:
-    return lock_all(payments=[payment.pk])[0][payment.pk]
+def _locked(payment: Payment, *, customer_id: int | None = None) -> Payment:
+    """The payment, locked after its customer (applying it locks the customer's invoices)."""
+    customer_id = customer_id or payment.customer_id
+    return lock_all(customers=[customer_id] if customer_id else [], payments=[payment.pk])[0][payment.pk]
 
 
 def payment_complete(*, payment: Payment, as_of: datetime, by=None, allocate: bool = True) -> Payment:
@@ -28,17 +30,7 @@ def payment_complete(*, payment: Payment, as_of: datetime, by=None, allocate: bo
                 {"status": [_("Only a pending payment can be completed; this one is %(status)s.") % {
                     "status": locked.get_status_display()}]}
             )  # fmt: skip
-        locked.status = PaymentStatus.COMPLETED
-        locked.updated_at = as_of
-        locked.save(update_fields=["status", "updated_at"])
-        payment_event(
-            payment=locked,
-            kind=PaymentEvent.Kind.STATUS_CHANGED,
-            as_of=as_of,
-            by=by,
-            from_state=PaymentStatus.PENDING,
-            to_state=PaymentStatus.COMPLETED,
-        )
+        payment_transition(payment=locked, to=PaymentStatus.COMPLETED, as_of=as_of, by=by)
         if allocate and locked.customer_id is not None:
             payment_apply_automatically(payment=locked, as_of=as_of, by=by)
     payment.refresh_from_db()
@@ -59,18 +51,7 @@ def payment_fail(*, payment: Payment, as_of: datetime, by=None, reason: str) -> 
                 {"status": [_("Only a pending payment can fail; this one is %(status)s.") % {
                     "status": locked.get_status_display()}]}
             )  # fmt: skip
-        locked.status = PaymentStatus.FAILED
-        locked.updated_at = as_of
-        locked.save(update_fields=["status", "updated_at"])
-        payment_event(
-            payment=locked,
-            kind=PaymentEvent.Kind.STATUS_CHANGED,
-            as_of=as_of,
-            by=by,
-            reason=reason,
-            from_state=PaymentStatus.PENDING,
-            to_state=PaymentStatus.FAILED,
-        )
+        payment_transition(payment=locked, to=PaymentStatus.FAILED, as_of=as_of, by=by, reason=reason)
     payment.refresh_from_db()
     return payment
 
@@ -79,7 +60,7 @@ def payment_assign_customer(*, payment: Payment, customer, as_of: datetime, by=N
     """Money from a payer nobody recognised belongs to ``customer``: assign it and, when
     ``allocate``, apply it (payer designation, then the law) like a payment recorded for them."""
     with transaction.atomic():
-        locked = _locked(payment)
+        locked = _locked(payment, customer_id=customer.pk)
         if locked.customer_id is not None:
             raise ValidationError({"customer": [_("The payment already belongs to a customer.")]})
         if locked.status not in (PaymentStatus.PENDING, PaymentStatus.COMPLETED):

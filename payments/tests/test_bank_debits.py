@@ -429,6 +429,8 @@ def test_relinking_links_a_return_once_the_collection_is_recorded():
     assert returns_relink(as_of=LATER) == {"lines": 1, "matched": 0}  # still nothing to take back
 
     line_accept(match=credit.matches.filter(decision="", invoice=invoice).first(), as_of=LATER, by=None)
+    # The service that recorded the payment queued the relink itself (no view involved).
+    assert Job.objects.filter(kind=RELINK_JOB, status=Job.Status.PENDING).count() == 1
     assert returns_relink(as_of=LATER) == {"lines": 1, "matched": 1}
 
     line.refresh_from_db()

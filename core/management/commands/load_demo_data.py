@@ -14,6 +14,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
+from core.locks import lock_order_unchecked
 from core.roles import Role
 from core.services import job_enqueue
 
@@ -36,7 +37,8 @@ class Command(BaseCommand):
         if not settings.DEBUG and not force:
             raise CommandError("Demo data has well-known passwords; use --force to load it with DEBUG off.")
         User = get_user_model()
-        with transaction.atomic():
+        # One transaction for all apps' demo data: services run one after another in it.
+        with transaction.atomic(), lock_order_unchecked():
             for username, role, full_name in DEMO_USERS:
                 user, created = User.objects.get_or_create(
                     username=username,

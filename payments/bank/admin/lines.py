@@ -19,7 +19,7 @@ from invoicing.admin.display import money
 
 from ...models import BankStatementLine
 from ...services.errors import SuggestionStale
-from ..debits import kind_text, line_link_return, lines_rematch, relink_returns_enqueue, return_reason_text
+from ..debits import kind_text, line_link_return, lines_rematch, return_reason_text
 from ..matching import line_accept, line_assign_to_customer, line_ignore, line_suggest
 from .imports import TEMPLATES, ReadOnlyAdmin
 from .review import (
@@ -208,8 +208,6 @@ class BankStatementLineAdmin(ChangeListWriteGuard, ReadOnlyAdmin):
                 else:
                     line_ignore(line=data["line"], as_of=as_of, by=by, reason=data["reason"])
                     message = gettext("The line is ignored.")
-                if action in ("accept", "split", "assign"):
-                    relink_returns_enqueue(as_of=as_of, by=by)  # a return may have waited for this payment
         except SuggestionStale as stale:
             # Someone else's payment changed the invoices: say so and rank the line again, so the
             # page shows the current open amounts and a fresh suggestion instead of a refusal.
@@ -226,9 +224,7 @@ class BankStatementLineAdmin(ChangeListWriteGuard, ReadOnlyAdmin):
         self.message_user(request, message, messages.SUCCESS)
 
     def _rematch(self, request, lines, as_of) -> None:
-        counts = lines_rematch(lines=list(lines), as_of=as_of)
-        if counts["matched"]:
-            relink_returns_enqueue(as_of=as_of, by=request.user)  # a return may have waited for this payment
+        counts = lines_rematch(lines=list(lines), as_of=as_of, by=request.user)
         self.message_user(
             request,
             gettext(

@@ -26,7 +26,7 @@ from invoicing.models import Invoice
 
 from ...models import BankLineMatch, BankStatement, BankStatementEvent, BankStatementImport, BankStatementLine
 from ...services.errors import SuggestionStale
-from ..debits import line_link_return, lines_rematch, relink_returns_enqueue
+from ..debits import line_link_return, lines_rematch
 from ..importing import statement_import_create
 from ..importing.redelivery import ACCEPT, REJECT, statement_redelivery_decide
 from ..importing.upload import statement_upload_limit, statement_upload_refusal
@@ -197,17 +197,14 @@ class BankStatementLineViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
         line = bank_line_queryset().get(pk=line_id)
         return Response(BankStatementLineSerializer(line, context={"request": request}).data)
 
-    def _decide(self, request, line: BankStatementLine, decide, *, relink: bool = False) -> Response:
+    def _decide(self, request, line: BankStatementLine, decide) -> Response:
         """Run a decision in one transaction: 409 for a line already decided (before, or by a
-        concurrent request), 400 naming the field for what the service refuses. A decision that
-        records a payment lets waiting returns look for it again (job, after commit)."""
+        concurrent request), 400 naming the field for what the service refuses."""
         if line.match_status in DECIDED:
             raise _decided(line)
         try:
             with transaction.atomic():
                 decide()
-                if relink:
-                    relink_returns_enqueue(as_of=timezone.now(), by=_by(request))
         except DjangoValidationError as exc:
             line.refresh_from_db(fields=["match_status"])
             if line.match_status in DECIDED:
@@ -254,7 +251,7 @@ class BankStatementLineViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
                 ) from exc
 
         try:
-            return self._decide(request, line, accept, relink=True)
+            return self._decide(request, line, accept)
         except SuggestionStale as stale:
             return _stale_response(request, line, stale)
 
@@ -270,7 +267,6 @@ class BankStatementLineViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
             request,
             line,
             lambda: line_assign_to_customer(line=line, customer=customer, as_of=timezone.now(), by=_by(request)),
-            relink=True,
         )
 
     @extend_schema(request=LineIgnoreSerializer, responses=BankStatementLineSerializer)
@@ -308,14 +304,12 @@ class BankStatementLineViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
         line = self.get_object()
         if line.match_status in DECIDED:
             raise _decided(line)
-        counts = lines_rematch(lines=[line], as_of=timezone.now())
+        counts = lines_rematch(lines=[line], as_of=timezone.now(), by=_by(request))
         if counts["skipped"]:
             line.refresh_from_db(fields=["match_status"])
             raise _decided(line)
         if counts["errors"]:
             raise counts["errors"][0][1]
-        if counts["matched"]:
-            relink_returns_enqueue(as_of=timezone.now(), by=_by(request))
         return self._line_response(request, line.pk)
 
 

@@ -17,6 +17,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext_noop
 
+from core.locks import lock_rows
 from core.messages import message, message_define
 from customers.models import BankAccount
 
@@ -24,6 +25,7 @@ from ...models import BankLineMatch, BankStatementLine
 from ..importing.redelivery import statement_delivery_ids
 from ..matching.text import compact_iban
 from .codes import Kind, line_kind, transaction_code_parts
+from .jobs import relink_returns_enqueue
 from .returns import TAKES_BACK, book_return_locked, returns_relink
 
 CHARGES = message_define("bank.debit.charges", gettext_noop("bank charges"))
@@ -149,10 +151,17 @@ def book_debit_locked(*, line: BankStatementLine, as_of: datetime) -> BankStatem
     return line
 
 
+def _line_locked(pk: int) -> BankStatementLine:
+    locked = lock_rows(BankStatementLine, [pk], select_related=("statement",)).get(pk)
+    if locked is None:
+        raise BankStatementLine.DoesNotExist(pk)
+    return locked
+
+
 def line_book_debit(*, line: BankStatementLine, as_of: datetime) -> BankStatementLine:
     """Book one debit line in its own transaction; a decided line or a credit line is left alone."""
     with transaction.atomic():
-        line = BankStatementLine.objects.select_for_update().select_related("statement").get(pk=line.pk)
+        line = _line_locked(line.pk)
         if line.credit or line.match_status in (Status.MATCHED, Status.IGNORED):
             return line
         return book_debit_locked(line=line, as_of=as_of)
@@ -183,11 +192,12 @@ def statement_book_debits(*, statement, as_of: datetime) -> dict:
     return counts
 
 
-def lines_rematch(*, lines, as_of: datetime) -> dict:
+def lines_rematch(*, lines, as_of: datetime, by=None) -> dict:
     """Match lines waiting in review again, each in its own transaction ("Match again"): a credit
     line through ``line_match`` (e.g. after a customer's IBAN was added), a return or reversal by
     looking for its payment again, another debit line by its kind. Lines already decided are
-    skipped. Returns counts by outcome, and the lines whose matching failed under ``errors``."""
+    skipped. Returns counts by outcome, and the lines whose matching failed under ``errors``.
+    When a line was matched (a payment recorded), waiting returns look for it again (a job)."""
     from ..matching import OpenItems, line_match
 
     items = OpenItems()  # loaded once for all lines, refreshed after each applied one
@@ -196,7 +206,7 @@ def lines_rematch(*, lines, as_of: datetime) -> dict:
         counts["lines"] += 1
         try:
             with transaction.atomic():
-                locked = BankStatementLine.objects.select_for_update().select_related("statement").get(pk=line.pk)
+                locked = _line_locked(line.pk)
                 if locked.match_status in (Status.MATCHED, Status.IGNORED):
                     counts["skipped"] += 1
                     continue
@@ -209,4 +219,7 @@ def lines_rematch(*, lines, as_of: datetime) -> dict:
             continue
         status = BankStatementLine.objects.values_list("match_status", flat=True).get(pk=line.pk)
         counts[status if status in counts else "review"] += 1
+    if counts["matched"]:
+        with transaction.atomic():
+            relink_returns_enqueue(as_of=as_of, by=by)
     return counts

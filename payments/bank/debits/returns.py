@@ -18,6 +18,7 @@ from django.db import transaction
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
+from core.locks import lock_rows
 from core.messages import Money
 from core.messages import message as stored_message
 from customers.models import BankAccount
@@ -54,7 +55,10 @@ logger = logging.getLogger(__name__)
 
 
 def _lock(line: BankStatementLine) -> BankStatementLine:
-    return BankStatementLine.objects.select_for_update().select_related("statement").get(pk=line.pk)
+    locked = lock_rows(BankStatementLine, [line.pk], select_related=("statement",)).get(line.pk)
+    if locked is None:
+        raise BankStatementLine.DoesNotExist(line.pk)
+    return locked
 
 
 def _close_task(line: BankStatementLine, *, as_of: datetime, by, resolution: str) -> None:

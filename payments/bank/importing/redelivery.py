@@ -44,6 +44,7 @@ from django.db import transaction
 from django.utils.formats import date_format
 from django.utils.translation import gettext, gettext_noop
 
+from core.locks import note_locked
 from core.messages import Money, message, message_define, message_text, money_text
 from core.roles import Role, role_of
 
@@ -356,6 +357,7 @@ def statement_redelivery_decide(
     reason = (reason or "").strip()
     with transaction.atomic():
         accounts_lock([statement.account_iban])
+        note_locked("payments.BankStatement", [statement.pk])
         statement = BankStatement.objects.select_for_update().get(pk=statement.pk)
         target = TRANSITIONS.get((statement.standing, decision))
         if target is None:
@@ -380,6 +382,8 @@ def statement_redelivery_decide(
             )
             return statement
 
+        # Two statements of one account: the account's advisory lock serialises this already.
+        note_locked("payments.BankStatement", [statement.redelivery_of_id])
         earlier = BankStatement.objects.select_for_update().get(pk=statement.redelivery_of_id)
         if earlier.standing != Standing.ACTIVE:
             raise ValidationError(

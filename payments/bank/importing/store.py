@@ -23,6 +23,7 @@ from django.db import connection
 from django.db.models import F
 from django.utils.translation import gettext_noop
 
+from core.locks import note_locked
 from core.messages import Money, message, message_define
 
 from ...models import (
@@ -111,6 +112,7 @@ def accounts_lock(accounts: list[str]) -> None:
         for account in sorted(set(accounts)):  # a fixed order, no deadlock between two imports
             key = int.from_bytes(hashlib.sha256(f"bank-account:{account}".encode()).digest()[:8], "big", signed=True)
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [key])
+    note_locked("advisory.statement_account", sorted(set(accounts)))
 
 
 def store_statement(
@@ -231,6 +233,7 @@ def _supersede(pairs: list[tuple[int, BankStatementLine]]) -> None:
     moment), then their successors enter it and the earlier lines point at them.
     """
     earlier_ids = sorted(earlier_id for earlier_id, _row in pairs)
+    note_locked("payments.BankStatementLine", earlier_ids)
     state = {
         row["id"]: row
         for row in BankStatementLine.objects.select_for_update()

@@ -23,6 +23,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils.text import get_valid_filename
 from django.utils.translation import gettext, gettext_noop
 
+from core.locks import note_locked
 from core.messages import message_define
 from core.services import job_enqueue
 from customers.validation import FieldProblem, clean_iban
@@ -214,6 +215,7 @@ def _lock_file(digest: str) -> None:
     key = int.from_bytes(hashlib.sha256(f"bank-file:{digest}".encode()).digest()[:8], "big", signed=True)
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_advisory_xact_lock(%s)", [key])
+    note_locked("advisory.statement_file", [digest])
 
 
 def statement_import_create(

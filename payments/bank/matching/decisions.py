@@ -16,6 +16,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from core.locks import lock_rows
 from core.messages import message, money_text
 from customers.models import Customer
 from invoicing.models import DocumentStatus, DocumentType, Invoice
@@ -44,7 +45,10 @@ def _threshold(threshold: int | None) -> int:
 
 
 def _line_locked(line: BankStatementLine) -> BankStatementLine:
-    return BankStatementLine.objects.select_for_update().get(pk=line.pk)
+    locked = lock_rows(BankStatementLine, [line.pk]).get(line.pk)
+    if locked is None:
+        raise BankStatementLine.DoesNotExist(line.pk)
+    return locked
 
 
 def _store(line: BankStatementLine, candidates: list[Candidate], as_of: datetime) -> list[list[BankLineMatch]]:
@@ -114,6 +118,14 @@ def _apply(*, line, customer, targets, explanation: list[dict], as_of: datetime,
             explanation=explanation,
         )
     return payment
+
+
+def _relink_returns(*, as_of: datetime, by) -> None:
+    """A person recorded a payment from a line: a return waiting in review may take it back, so
+    look again after commit (a job; automatic matching relinks at the end of its own run)."""
+    from ..debits.jobs import relink_returns_enqueue  # debits imports matching
+
+    relink_returns_enqueue(as_of=as_of, by=by)
 
 
 def _decided(line: BankStatementLine) -> bool:
@@ -298,6 +310,7 @@ def line_accept(*, match: BankLineMatch, as_of: datetime, by, amounts: list[dict
         _reject_open(line, as_of=as_of, by=by)
         _set_status(line, Status.MATCHED)
         line_task_close(line=line, as_of=as_of, by=by)
+        _relink_returns(as_of=as_of, by=by)
         return accepted
 
 
@@ -376,6 +389,7 @@ def line_assign_to_customer(*, line: BankStatementLine, customer: Customer, as_o
         )
         _set_status(line, Status.MATCHED)
         line_task_close(line=line, as_of=as_of, by=by)
+        _relink_returns(as_of=as_of, by=by)
         return decision
 
 

@@ -1,0 +1,164 @@
+"""The one lock order for money work (STYLE 7), and the helpers that take row locks in it.
+
+Two transactions that lock the same rows in different orders can deadlock; PostgreSQL then
+kills one of them. Every service that locks rows for money work therefore takes them through
+``lock_rows`` / ``lock_for_money_work``, table by table in ``LOCK_ORDER`` and by primary key
+within a table. ``core`` imports no domain app, so the order names models by label; a place
+may be reserved for a table a later issue adds.
+
+Re-locking rows a transaction already holds never waits, so it is allowed at any point. Taking
+a lock on a table *earlier* in the order after one later in it is refused when
+``DEBITOR_LOCK_ORDER_CHECK`` is on (tests, DEBUG): a wrong order fails a test instead of
+deadlocking in production. The record is kept per transaction on the connection.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable
+from contextlib import contextmanager
+
+from django.apps import apps
+from django.conf import settings
+from django.db import connections, router, transaction
+
+# Earliest first. Advisory locks and reserved places are named like model labels.
+LOCK_ORDER: tuple[str, ...] = (
+    # The statement import: pg_advisory_xact_lock per file digest (payments/bank/importing/upload.py),
+    # the import row, then per account (store.py ``accounts_lock``), the statement, its lines.
+    "advisory.statement_file",
+    "payments.BankStatementImport",
+    "advisory.statement_account",
+    "payments.BankStatement",
+    # A bank line is the gate of a decision about it (matching, booking a debit, linking a
+    # return): locked first, the decision then records and allocates money. Nothing locks a line
+    # while holding the rows below, so this is the only place that cannot deadlock.
+    "payments.BankStatementLine",
+    # A run of a recurring template issues an invoice: the template gate comes before its money.
+    "invoicing.RecurringInvoiceTemplate",
+    # The money work proper.
+    "customers.Customer",
+    "payments.Payment",
+    # Invoices and credit notes are one table; they are invoicing's open items.
+    "invoicing.Invoice",
+    # Open items that are not invoices (fees, interest, opening balances).
+    "payments.OpenItem",
+    # Reserved: reminder records (dunning) and collection batches (SEPA), later issues.
+    "dunning.Reminder",
+    "collections.CollectionBatch",
+    # Drawn as late as possible: the series row is a hot spot held until commit.
+    "core.NumberSeries",
+    # Written after the money work, e.g. an invoice sent with its message.
+    "customers.OutboxMessage",
+)
+RANK = {label: rank for rank, label in enumerate(LOCK_ORDER)}
+
+
+class LockOrderError(AssertionError):
+    """A lock was requested on a table earlier in ``LOCK_ORDER`` than one already locked."""
+
+
+def rank_of(label: str) -> int:
+    try:
+        return RANK[label]
+    except KeyError:
+        raise LockOrderError(f"{label} has no place in core.locks.LOCK_ORDER; give it one.") from None
+
+
+def _checking() -> bool:
+    return getattr(settings, "DEBITOR_LOCK_ORDER_CHECK", settings.DEBUG)
+
+
+def _transaction_key(connection):
+    """The atomic block that is the real transaction: the outermost one not opened by a test case
+    (Django's TestCase wraps every test in atomic blocks that production does not have)."""
+    for block in connection.atomic_blocks:
+        if not getattr(block, "_from_testcase", False):
+            return block
+    return None
+
+
+_exempt = threading.local()
+
+
+@contextmanager
+def lock_order_unchecked():
+    """For a single-process batch that runs many services in one transaction and so holds each
+    one's locks into the next (loading demo data, nothing else running): no order check there."""
+    previous = getattr(_exempt, "on", False)
+    _exempt.on = True
+    try:
+        yield
+    finally:
+        _exempt.on = previous
+
+
+def note_locked(label: str, keys: Iterable, *, using: str = "default") -> None:
+    """Record that this transaction now holds ``keys`` of ``label``; refuse a wrong order.
+
+    Called by the helpers below, and by the few places that lock in another way (an advisory
+    lock, a row found by a natural key)."""
+    if not _checking() or getattr(_exempt, "on", False):
+        return
+    connection = connections[using]
+    block = _transaction_key(connection)
+    if block is None:
+        return  # autocommit: select_for_update refuses that on its own
+    record = getattr(connection, "_debitor_locks", None)
+    if record is None or record[0] is not block:
+        record = (block, {"top": -1, "held": set()})
+        connection._debitor_locks = record
+    state = record[1]
+    rank = rank_of(label)
+    wanted = {(label, key) for key in keys}
+    if rank < state["top"] and not wanted <= state["held"]:
+        later = LOCK_ORDER[state["top"]]
+        raise LockOrderError(
+            f"Lock order violated: {label} requested after {later} in one transaction (core.locks.LOCK_ORDER)."
+        )
+    state["top"] = max(state["top"], rank)
+    state["held"] |= wanted
+
+
+def lock_rows(model, ids: Iterable[int], *, select_related: tuple[str, ...] = ()) -> dict:
+    """Lock the rows of ``model`` with these primary keys (inside the caller's transaction), in
+    primary-key order, and return them by pk. Rows that do not exist are simply absent."""
+    pks = sorted({pk for pk in ids if pk is not None})
+    if not pks:
+        return {}
+    using = router.db_for_write(model)
+    if not transaction.get_connection(using).in_atomic_block:
+        raise RuntimeError("lock_rows must run inside the transaction that uses the rows.")
+    note_locked(model._meta.label, pks, using=using)
+    rows = (
+        model._default_manager.select_for_update(of=("self",))
+        .select_related(*select_related)
+        .filter(pk__in=pks)
+        .order_by("pk")
+    )
+    return {row.pk: row for row in rows}
+
+
+MONEY_WORK = {
+    "customers": "customers.Customer",
+    "payments": "payments.Payment",
+    "invoices": "invoicing.Invoice",
+    "items": "payments.OpenItem",
+}
+
+
+def lock_for_money_work(
+    *,
+    customers: Iterable[int] = (),
+    payments: Iterable[int] = (),
+    invoices: Iterable[int] = (),
+    items: Iterable[int] = (),
+) -> dict[str, dict]:
+    """Take every lock a piece of money work needs, in ``LOCK_ORDER``; returns the locked rows
+    per kind (``{"customers": {pk: Customer}, "payments": …}``), empty for kinds not asked for."""
+    wanted = {"customers": customers, "payments": payments, "invoices": invoices, "items": items}
+    locked = {}
+    for kind in sorted(wanted, key=lambda kind: RANK[MONEY_WORK[kind]]):
+        ids = list(wanted[kind])
+        locked[kind] = lock_rows(apps.get_model(MONEY_WORK[kind]), ids) if ids else {}
+    return locked
