@@ -25,6 +25,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.money import quantize
 from customers.forms import ServiceCleanedForm
+from customers.terms import DiscountTier, TermsError, TermsSpec, validate_terms
 from customers.validation import (
     FieldProblem,
     clean_country,
@@ -49,7 +50,6 @@ from .services.draft_cleaning import (
     clean_header,
     clean_lines,
 )
-from .terms import DiscountTier, TermsError, TermsSpec, validate_terms
 
 
 def language_choices() -> list[tuple[str, str]]:
@@ -448,7 +448,7 @@ def _problem(form: forms.Form, field: str, clean, *args, **kwargs):
 
 
 class PaymentTermsForm(forms.ModelForm):
-    """Skonto tiers as text, one per line ("2 % within 10 days"), checked by invoicing.terms."""
+    """Skonto tiers as text, one per line ("2 % within 10 days"), checked by customers.terms."""
 
     discount_tiers = forms.CharField(
         label=capfirst(_("early payment discounts")),

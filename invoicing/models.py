@@ -126,7 +126,7 @@ class PaymentTerms(models.Model):
     def spec(self):
         from decimal import Decimal
 
-        from .terms import DiscountTier, TermsSpec
+        from customers.terms import DiscountTier, TermsSpec
 
         tiers = tuple(
             DiscountTier(percent=Decimal(str(t["percent"])), days=int(t["days"])) for t in self.discount_tiers

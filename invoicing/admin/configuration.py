@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.admin_site import ReadOnlyMixin
 from core.languages import document_language
+from customers.terms import TermsError, terms_text, validate_terms
 
 from ..forms import (
     ExchangeRateForm,
@@ -28,7 +29,6 @@ from ..models import (
     PaymentTerms,
     VatRate,
 )
-from ..terms import TermsError, terms_text, validate_terms
 from .display import _state_label, badge
 
 # --- Customer notices ---------------------------------------------------------------------------

@@ -15,6 +15,7 @@ from core.models import CompanyProfile
 from core.numbering import number_next
 from core.roles import Role, role_of
 from customers.models import Customer
+from customers.terms import discount_offers, due_date, terms_text
 
 from ..models import (
     DocumentStatus,
@@ -26,7 +27,6 @@ from ..models import (
     SettlementState,
     VatCategory,
 )
-from ..terms import discount_offers, due_date, terms_text
 from .documents import invoice_documents_schedule
 from .drafts import DocumentNotEditable, recompute_totals
 from .issue_checks import (
