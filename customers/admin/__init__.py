@@ -1,4 +1,4 @@
 """The customers admin: master data with the verification panel, the verification records, e-mail,
-and the seller's company profile (checked with the same field rules)."""
+the seller's company profile (checked with the same field rules) and the payment terms."""
 
-from . import company, customers, inbound, messages, records, wording  # noqa: F401  (registers the admins)
+from . import company, customers, inbound, messages, records, terms, wording  # noqa: F401  (registers the admins)

@@ -21,6 +21,7 @@ from .messages import (
     OutboxAttachment,
     OutboxMessage,
 )
+from .terms import PaymentTerms as PaymentTerms
 
 __all__ = [
     "BankAccount",

@@ -9,6 +9,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from customers.models import PaymentTerms
+
 from ..models import (
     DocumentStatus,
     DocumentType,
@@ -16,7 +18,6 @@ from ..models import (
     InvoiceAllowanceCharge,
     InvoiceEvent,
     InvoiceLine,
-    PaymentTerms,
 )
 from ..totals import AllowanceChargeInput, LineInput, Totals, TotalsError, compute_totals
 from .draft_cleaning import MAX_STORED_AMOUNT, _clean_all, _grouped

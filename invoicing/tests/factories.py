@@ -16,9 +16,9 @@ import pytest
 from django.apps import apps as django_apps
 
 from core.models import CompanyProfile
-from customers.models import Customer
+from customers.models import Customer, PaymentTerms
 from customers.tests.factories import make_customer
-from invoicing.models import Invoice, PaymentTerms
+from invoicing.models import Invoice
 from invoicing.services import invoice_draft_create, invoice_issue
 
 BERLIN = ZoneInfo("Europe/Berlin")

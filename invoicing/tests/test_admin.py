@@ -16,7 +16,7 @@ from django.test import Client
 from django.utils import timezone
 
 from core.models import CompanyProfile
-from customers.models import Customer, OutboxMessage
+from customers.models import Customer, OutboxMessage, PaymentTerms
 from customers.tests.factories import make_customer
 from invoicing.models import (
     CustomerNotice,
@@ -25,7 +25,6 @@ from invoicing.models import (
     Invoice,
     InvoiceEvent,
     InvoiceLine,
-    PaymentTerms,
     VatRate,
 )
 from invoicing.services import invoice_draft_create, invoice_issue
@@ -563,7 +562,7 @@ def test_the_company_profile_is_a_single_row_with_checked_vat_id_and_iban(manage
     ("path", "model"),
     [
         ("core/companyprofile", CompanyProfile),
-        ("invoicing/paymentterms", PaymentTerms),
+        ("customers/paymentterms", PaymentTerms),
         ("invoicing/vatrate", VatRate),
         ("invoicing/exchangerate", ExchangeRate),
     ],
@@ -590,14 +589,14 @@ def test_a_finance_manager_edits_payment_terms_with_checked_discount_tiers(manag
         "discount_tiers": "3 % within 7 days\n2 % 20",
         "active": "on",
     }
-    response = client.post("/admin/invoicing/paymentterms/add/", data | {"discount_tiers": "2 % 10\n3 % 20"})
+    response = client.post("/admin/customers/paymentterms/add/", data | {"discount_tiers": "2 % 10\n3 % 20"})
     assert response.status_code == 200
     assert "Line 2" in response.content.decode()
-    response = client.post("/admin/invoicing/paymentterms/add/", data)
+    response = client.post("/admin/customers/paymentterms/add/", data)
     assert response.status_code == 302
     terms = PaymentTerms.objects.get(name="3 % 7 Tage")
     assert terms.discount_tiers == [{"percent": "3.00", "days": 7}, {"percent": "2.00", "days": 20}]
-    page = client.get(f"/admin/invoicing/paymentterms/{terms.pk}/change/").content.decode()
+    page = client.get(f"/admin/customers/paymentterms/{terms.pk}/change/").content.decode()
     assert "3.00 % within 7 days" in page and "Skonto" in page
 
 

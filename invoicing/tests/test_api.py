@@ -22,7 +22,7 @@ from rest_framework.test import APIClient
 from core import services as core_services
 from core.api.problems import PROBLEM_CONTENT_TYPE
 from core.models import CompanyProfile
-from customers.models import Customer, OutboxMessage
+from customers.models import Customer, OutboxMessage, PaymentTerms
 from customers.tests.factories import make_customer
 from invoicing import services
 from invoicing.models import (
@@ -32,7 +32,6 @@ from invoicing.models import (
     InvoiceAllowanceCharge,
     InvoiceEvent,
     InvoiceLine,
-    PaymentTerms,
     VatCategory,
     VatRate,
 )
