@@ -598,6 +598,7 @@ def test_a_finance_manager_edits_payment_terms_with_checked_discount_tiers(manag
     assert terms.discount_tiers == [{"percent": "3.00", "days": 7}, {"percent": "2.00", "days": 20}]
     page = client.get(f"/admin/customers/paymentterms/{terms.pk}/change/").content.decode()
     assert "3.00 % within 7 days" in page and "Skonto" in page
+    assert ".debitor-terms-example dt" in page  # the example's styles moved with the admin to customers
 
 
 def test_a_monthly_exchange_rate_is_entered_for_the_first_of_the_month(manager):
