@@ -35,7 +35,7 @@ MANAGER_ONLY_MODELS = {
     ("core", "apikey"),
     ("core", "numberseries"),
     ("core", "companyprofile"),
-    ("invoicing", "paymentterms"),
+    ("customers", "paymentterms"),
     ("invoicing", "vatrate"),
     ("invoicing", "exchangerate"),
     ("communications", "messagewording"),

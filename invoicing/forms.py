@@ -10,7 +10,6 @@ pages collect what those services take and put their refusals back on the right 
 
 from __future__ import annotations
 
-import re
 from datetime import date
 from decimal import Decimal
 
@@ -25,6 +24,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.money import quantize
 from customers.forms import ServiceCleanedForm
+from customers.models import PaymentTerms
 from customers.validation import (
     FieldProblem,
     clean_country,
@@ -36,7 +36,6 @@ from .models import (
     Invoice,
     InvoiceAllowanceCharge,
     InvoiceLine,
-    PaymentTerms,
     VatCategory,
     VatRate,
 )
@@ -49,7 +48,6 @@ from .services.draft_cleaning import (
     clean_header,
     clean_lines,
 )
-from .terms import DiscountTier, TermsError, TermsSpec, validate_terms
 
 
 def language_choices() -> list[tuple[str, str]]:
@@ -445,72 +443,6 @@ def _problem(form: forms.Form, field: str, clean, *args, **kwargs):
         form.cleaned_data[field] = clean(value, *args, **kwargs)
     except FieldProblem as problem:
         form.add_error(field, str(problem))
-
-
-class PaymentTermsForm(forms.ModelForm):
-    """Skonto tiers as text, one per line ("2 % within 10 days"), checked by invoicing.terms."""
-
-    discount_tiers = forms.CharField(
-        label=capfirst(_("early payment discounts")),
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 3, "cols": 40}),
-        help_text=_("One discount per line: percent and days, e.g. “2 % within 10 days”."),
-    )
-
-    class Meta:
-        model = PaymentTerms
-        fields = ["name", "basis", "days", "discount_tiers", "is_default", "active"]
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        if not self.is_bound and self.instance.pk:
-            self.initial["discount_tiers"] = tiers_text(self.instance.discount_tiers)
-
-    def clean_discount_tiers(self):
-        tiers = []
-        for number, raw in enumerate((self.cleaned_data.get("discount_tiers") or "").splitlines(), start=1):
-            if not raw.strip():
-                continue
-            numbers = re.findall(r"\d+(?:[.,]\d+)?", raw)
-            if len(numbers) != 2:
-                raise ValidationError(
-                    gettext("Line %(line)d: give a percent and a number of days, e.g. “2 % within 10 days”.")
-                    % {"line": number}
-                )
-            percent, days = numbers
-            if not days.isdigit():
-                raise ValidationError(gettext("Line %(line)d: days are whole numbers.") % {"line": number})
-            tiers.append({"percent": str(Decimal(percent.replace(",", "."))), "days": int(days)})
-        return tiers
-
-    def clean(self):
-        cleaned = super().clean()
-        if any(field in self.errors for field in ("basis", "days", "discount_tiers")):
-            return cleaned
-        spec = TermsSpec(
-            basis=cleaned.get("basis"),
-            days=cleaned.get("days"),
-            tiers=tuple(DiscountTier(percent=Decimal(t["percent"]), days=t["days"]) for t in cleaned["discount_tiers"]),
-        )
-        try:
-            validate_terms(spec)
-        except TermsError as exc:
-            for path, message in exc.errors.items():
-                parts = path.split(".")
-                if parts[0] == "tiers":
-                    where = gettext("Line %(line)d") % {"line": int(parts[1]) + 1}
-                    self.add_error("discount_tiers", f"{where}: {message}")
-                else:
-                    self.add_error(parts[0] if parts[0] in self.fields else None, message)
-        else:
-            cleaned["discount_tiers"] = [{"percent": f"{t.percent:.2f}", "days": t.days} for t in spec.tiers]
-        return cleaned
-
-
-def tiers_text(tiers: list[dict]) -> str:
-    return "\n".join(
-        gettext("%(percent)s %% within %(days)s days") % {"percent": t["percent"], "days": t["days"]} for t in tiers
-    )
 
 
 class VatRateForm(forms.ModelForm):

@@ -27,12 +27,12 @@ from django.utils import timezone
 
 from core.models import CompanyProfile, NumberSeries
 from core.money import quantize
-from customers.models import Customer
+from customers.models import Customer, PaymentTerms
+from customers.terms import discount_offers as terms_discount_offers
+from customers.terms import due_date as terms_due_date
 
-from .models import ExchangeRate, Invoice, InvoiceLine, InvoiceVatBreakdown, PaymentTerms
+from .models import ExchangeRate, Invoice, InvoiceLine, InvoiceVatBreakdown
 from .services.snapshots import EXEMPTION_CODES, _buyer_snapshot, vat_note
-from .terms import discount_offers as terms_discount_offers
-from .terms import due_date as terms_due_date
 from .totals import LineInput, compute_totals
 
 BERLIN = ZoneInfo("Europe/Berlin")

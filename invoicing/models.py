@@ -95,45 +95,6 @@ class ExchangeRate(models.Model):
         return f"1 EUR = {self.units_per_eur} {self.currency} ({self.kind} {self.date})"
 
 
-class PaymentTerms(models.Model):
-    """Net days or end of month + days, with optional Skonto tiers ("2 % within 10 days")."""
-
-    class Basis(models.TextChoices):
-        NET = "net", _("days after invoice date")
-        END_OF_MONTH = "end_of_month", _("days after the end of the invoice month")
-
-    name = models.CharField(_("name"), max_length=100, unique=True)
-    basis = models.CharField(_("basis"), max_length=12, choices=Basis.choices, default=Basis.NET)
-    days = models.PositiveSmallIntegerField(_("days"))
-    # [{"percent": "2.00", "days": 10}, ...], validated by invoicing.terms.validate_terms
-    discount_tiers = models.JSONField(_("early payment discounts"), default=list, blank=True)
-    is_default = models.BooleanField(_("default for new customers"), default=False)
-    active = models.BooleanField(_("active"), default=True)
-
-    class Meta:
-        verbose_name = _("payment terms")
-        verbose_name_plural = _("payment terms")
-        ordering = ["name", "id"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["is_default"], condition=Q(is_default=True), name="invoicing_one_default_terms"
-            )
-        ]
-
-    def __str__(self) -> str:
-        return self.name
-
-    def spec(self):
-        from decimal import Decimal
-
-        from .terms import DiscountTier, TermsSpec
-
-        tiers = tuple(
-            DiscountTier(percent=Decimal(str(t["percent"])), days=int(t["days"])) for t in self.discount_tiers
-        )
-        return TermsSpec(basis=self.basis, days=self.days, tiers=tiers)
-
-
 class DocumentType(models.TextChoices):
     INVOICE = "invoice", _("invoice")  # UNTDID 1001: 380
     CREDIT_NOTE = "credit_note", _("credit note")  # 381
@@ -246,7 +207,7 @@ class Invoice(models.Model):
     note = models.TextField(_("note"), blank=True, default="")
 
     payment_terms = models.ForeignKey(
-        PaymentTerms, verbose_name=_("payment terms"), null=True, blank=True, on_delete=models.PROTECT
+        "customers.PaymentTerms", verbose_name=_("payment terms"), null=True, blank=True, on_delete=models.PROTECT
     )
     terms_snapshot = models.JSONField(_("payment terms as issued"), default=dict, blank=True)
     payment_terms_text = models.TextField(_("payment terms text"), blank=True, default="")
@@ -615,7 +576,7 @@ class RecurringInvoiceTemplate(models.Model):
     end_date = models.DateField(_("last period starts no later than"), null=True, blank=True)
     auto_issue = models.BooleanField(_("issue automatically"), default=False)
     payment_terms = models.ForeignKey(
-        PaymentTerms, verbose_name=_("payment terms"), null=True, blank=True, on_delete=models.PROTECT
+        "customers.PaymentTerms", verbose_name=_("payment terms"), null=True, blank=True, on_delete=models.PROTECT
     )
     note = models.TextField(_("note"), blank=True, default="")
     buyer_reference = models.CharField(_("buyer reference"), max_length=200, blank=True, default="")

@@ -10,8 +10,8 @@ from decimal import Decimal
 
 from django.utils import timezone
 
-from customers.models import Customer
-from invoicing.models import DocumentStatus, DocumentType, Invoice, PaymentTerms, SettlementState
+from customers.models import Customer, PaymentTerms
+from invoicing.models import DocumentStatus, DocumentType, Invoice, SettlementState
 from invoicing.services import invoice_draft_create, invoice_issue
 
 from .bank import demo as bank_demo

@@ -35,9 +35,9 @@ from core import services as core_services
 from core.api.problems import PROBLEM_CONTENT_TYPE
 from core.models import ApiKey, CompanyProfile, Job, NumberSeries
 from core.roles import MANAGER_ONLY_MODELS
-from customers.models import BankAccount, Contact, Customer, VerificationRun
+from customers.models import BankAccount, Contact, Customer, PaymentTerms, VerificationRun
 from customers.services import customer_create, customer_verify
-from invoicing.models import CustomerNotice, ExchangeRate, Invoice, PaymentTerms, VatRate
+from invoicing.models import CustomerNotice, ExchangeRate, Invoice, VatRate
 from invoicing.services import invoice_change_due_date, invoice_draft_create, invoice_issue
 from tasks.models import FollowUpTask
 from tasks.services import task_open_for_cause

@@ -16,7 +16,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from core.languages import default_language, document_language, language_codes, percent_text
-from invoicing.terms import DiscountTier, TermsSpec, terms_text
+from customers.terms import DiscountTier, TermsSpec, terms_text
 from invoicing.vatex import vatex_text
 
 FRENCH = """\

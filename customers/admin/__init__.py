@@ -1,4 +1,4 @@
-"""The customers admin: master data with the verification panel, the verification records, and the
-seller's company profile (checked with the same field rules)."""
+"""The customers admin: master data with the verification panel, the verification records, the
+seller's company profile (checked with the same field rules) and the payment terms."""
 
-from . import company, customers, records  # noqa: F401  (registers the admins)
+from . import company, customers, records, terms  # noqa: F401  (registers the admins)

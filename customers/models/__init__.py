@@ -12,6 +12,7 @@ from .master_data import (
     VerificationRun,
     VerificationStatus,
 )
+from .terms import PaymentTerms as PaymentTerms
 
 __all__ = [
     "BankAccount",

@@ -82,7 +82,7 @@ class Customer(models.Model):
     language = models.CharField(_("language"), max_length=5, choices=language_choices, default="de")
     currency = models.CharField(_("currency"), max_length=3, default="EUR")
     payment_terms = models.ForeignKey(
-        "invoicing.PaymentTerms",
+        "customers.PaymentTerms",
         verbose_name=_("default payment terms"),
         null=True,
         blank=True,

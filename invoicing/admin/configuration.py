@@ -1,34 +1,28 @@
-"""Customer notices and the settings finance managers edit: payment terms, VAT rates, exchange rates."""
+"""Customer notices and the settings finance managers edit: VAT rates, exchange rates (payment terms
+are customer master data, customers/admin/terms.py)."""
 
 from __future__ import annotations
 
 from decimal import Decimal
 
-from django.conf import settings
 from django.contrib import admin
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.formats import number_format
-from django.utils.html import format_html, format_html_join
-from django.utils.translation import get_language, gettext
+from django.utils.html import format_html
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from core.admin_site import ReadOnlyMixin
-from core.languages import document_language
 
 from ..forms import (
     ExchangeRateForm,
-    PaymentTermsForm,
     VatRateForm,
-    tiers_text,
 )
 from ..models import (
     CustomerNotice,
     ExchangeRate,
-    PaymentTerms,
     VatRate,
 )
-from ..terms import TermsError, terms_text, validate_terms
 from .display import _state_label, badge
 
 # --- Customer notices ---------------------------------------------------------------------------
@@ -72,52 +66,6 @@ class CustomerNoticeAdmin(ReadOnlyMixin, admin.ModelAdmin):
 
 
 # --- Settings finance managers edit ---------------------------------------------------------------
-
-
-@admin.register(PaymentTerms)
-class PaymentTermsAdmin(admin.ModelAdmin):
-    form = PaymentTermsForm
-    list_display = ["name", "basis", "days", "discounts", "is_default", "active", "text"]
-    list_filter = ["active", "basis"]
-    search_fields = ["name"]
-    readonly_fields = ["example"]
-
-    def get_fields(self, request, obj=None):
-        fields = ["name", "basis", "days", "discount_tiers", ("is_default", "active")]
-        return [*fields, "example"] if obj is not None else fields
-
-    @admin.display(description=_("early payment discounts"))
-    def discounts(self, obj):
-        return tiers_text(obj.discount_tiers) or "—"
-
-    @admin.display(description=_("text on invoices"))
-    def text(self, obj):
-        language = document_language((get_language() or "").split("-")[0])
-        try:
-            spec = obj.spec()
-            validate_terms(spec)
-        except (TermsError, ArithmeticError, KeyError, TypeError, ValueError):
-            return "—"
-        return terms_text(spec, language=language)
-
-    @admin.display(description=_("example"))
-    def example(self, obj):
-        """As printed on an invoice dated today over 1,190.00 EUR, in each language."""
-        try:
-            spec = obj.spec()
-            validate_terms(spec)
-        except (TermsError, ArithmeticError, KeyError, TypeError, ValueError):
-            return "—"
-        today = timezone.localdate()
-        texts = [
-            (label, terms_text(spec, language=code, invoice_date=today, gross_amount=Decimal("1190.00")))
-            for code, label in settings.LANGUAGES
-        ]
-        return format_html(
-            '<dl class="debitor-terms-example">{}</dl><p class="help">{}</p>',
-            format_html_join("", "<dt>{}</dt><dd>{}</dd>", texts),
-            gettext("For an invoice dated today over 1,190.00 EUR."),
-        )
 
 
 @admin.register(VatRate)

@@ -20,10 +20,10 @@ from rest_framework.response import Response
 from core.api.enums import NamedEnumModelSerializer
 from core.api.filters import ApiFilterSet, TieBreakOrderingFilter
 from core.api.idempotency import idempotent
-from customers.models import Customer
+from customers.models import Customer, PaymentTerms
 
 from .. import recurring
-from ..models import PaymentTerms, RecurringInvoiceTemplate, RecurringInvoiceTemplateEvent
+from ..models import RecurringInvoiceTemplate, RecurringInvoiceTemplateEvent
 from .serializers import MONEY, CustomerSummarySerializer, InvoiceLineInputSerializer
 
 

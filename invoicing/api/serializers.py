@@ -10,7 +10,7 @@ from rest_framework import serializers
 
 from communications.api import RecipientSerializer
 from core.api.enums import SHARED_ENUM_NAMES, NamedChoiceField, NamedEnumModelSerializer
-from customers.models import Customer
+from customers.models import Customer, PaymentTerms
 
 from ..models import (
     DocumentState,
@@ -19,7 +19,6 @@ from ..models import (
     InvoiceDocument,
     InvoiceEvent,
     InvoiceLine,
-    PaymentTerms,
     VatCategory,
     VatRate,
 )

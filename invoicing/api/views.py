@@ -19,13 +19,13 @@ from communications.api import OutboxMessageDetailSerializer, message_response
 from core.api.filters import ApiFilterSet, TieBreakOrderingFilter
 from core.api.idempotency import idempotent
 from core.api.problems import register_problem
+from customers.models import PaymentTerms
 
 from .. import services
 from ..models import (
     DocumentType,
     Invoice,
     InvoiceDocument,
-    PaymentTerms,
     VatRate,
 )
 from ..selectors import (

@@ -29,9 +29,9 @@ from drafthorse.models.payment import PaymentMeans, PaymentTerms
 from drafthorse.models.tradelines import LineItem
 
 from core.languages import document_language, document_locale
+from customers.terms import DiscountTier, TermsSpec, xrechnung_payment_terms
 
 from ..models import DocumentStatus, DocumentType, Invoice, InvoiceEvent, VatCategory
-from ..terms import DiscountTier, TermsSpec, xrechnung_payment_terms
 from ..totals import LineInput, line_amounts
 
 # BT-24 specification identifiers and the BT-23 business process XRechnung expects.
@@ -502,7 +502,7 @@ def _payment_terms_text(
 ) -> str:
     """BT-20. Factur-X: the wording printed on the invoice (``payment_terms_text``). XRechnung: the
     same wording after one ``#SKONTO#TAGE=n#PROZENT=p.pp#`` line per Skonto tier (BR-DE-18), made
-    from the terms as issued (``terms_snapshot``) by ``invoicing.terms.xrechnung_payment_terms``.
+    from the terms as issued (``terms_snapshot``) by ``customers.terms.xrechnung_payment_terms``.
 
     Credit notes have no due date; since their amount due is positive, BR-CO-25 wants BT-9 or
     BT-20, so BT-20 says that the amount is offset against the corrected invoice.

@@ -13,12 +13,12 @@ from django.utils.translation import gettext as _
 from core.fonts import undrawable, undrawable_message
 from core.languages import is_language, language_codes
 from core.money import minor_unit
+from customers.models import PaymentTerms
 from customers.validation import FieldProblem, clean_country, clean_currency, clean_email, clean_phone
 
 from ..einvoice.code_lists import allowance_reason_codes, charge_reason_codes
 from ..models import (
     Invoice,
-    PaymentTerms,
     VatCategory,
     VatRate,
 )

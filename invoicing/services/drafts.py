@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from core.events import event_record
+from customers.models import PaymentTerms
 
 from ..models import (
     DocumentStatus,
@@ -18,7 +19,6 @@ from ..models import (
     InvoiceAllowanceCharge,
     InvoiceEvent,
     InvoiceLine,
-    PaymentTerms,
 )
 from ..totals import AllowanceChargeInput, LineInput, Totals, TotalsError, compute_totals
 from .draft_cleaning import MAX_STORED_AMOUNT, _clean_all, _grouped

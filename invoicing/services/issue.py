@@ -18,6 +18,7 @@ from core.numbering import number_next
 from core.roles import Role, role_of
 from core.typed_events import record_typed_events
 from customers.models import Customer
+from customers.terms import discount_offers, due_date, terms_text
 
 from ..hooks import invoice_issued_hooks_run
 from ..models import (
@@ -30,7 +31,6 @@ from ..models import (
     SettlementState,
     VatCategory,
 )
-from ..terms import discount_offers, due_date, terms_text
 from .drafts import DocumentNotEditable, recompute_totals
 from .issue_checks import (
     InvoiceIssueError,

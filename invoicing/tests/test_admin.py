@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from communications.models import OutboxMessage
 from core.models import CompanyProfile
-from customers.models import Customer
+from customers.models import Customer, PaymentTerms
 from customers.tests.factories import make_customer
 from invoicing.models import (
     CustomerNotice,
@@ -26,7 +26,6 @@ from invoicing.models import (
     Invoice,
     InvoiceEvent,
     InvoiceLine,
-    PaymentTerms,
     VatRate,
 )
 from invoicing.services import invoice_draft_create, invoice_issue
@@ -564,7 +563,7 @@ def test_the_company_profile_is_a_single_row_with_checked_vat_id_and_iban(manage
     ("path", "model"),
     [
         ("core/companyprofile", CompanyProfile),
-        ("invoicing/paymentterms", PaymentTerms),
+        ("customers/paymentterms", PaymentTerms),
         ("invoicing/vatrate", VatRate),
         ("invoicing/exchangerate", ExchangeRate),
     ],
@@ -591,15 +590,16 @@ def test_a_finance_manager_edits_payment_terms_with_checked_discount_tiers(manag
         "discount_tiers": "3 % within 7 days\n2 % 20",
         "active": "on",
     }
-    response = client.post("/admin/invoicing/paymentterms/add/", data | {"discount_tiers": "2 % 10\n3 % 20"})
+    response = client.post("/admin/customers/paymentterms/add/", data | {"discount_tiers": "2 % 10\n3 % 20"})
     assert response.status_code == 200
     assert "Line 2" in response.content.decode()
-    response = client.post("/admin/invoicing/paymentterms/add/", data)
+    response = client.post("/admin/customers/paymentterms/add/", data)
     assert response.status_code == 302
     terms = PaymentTerms.objects.get(name="3 % 7 Tage")
     assert terms.discount_tiers == [{"percent": "3.00", "days": 7}, {"percent": "2.00", "days": 20}]
-    page = client.get(f"/admin/invoicing/paymentterms/{terms.pk}/change/").content.decode()
+    page = client.get(f"/admin/customers/paymentterms/{terms.pk}/change/").content.decode()
     assert "3.00 % within 7 days" in page and "Skonto" in page
+    assert ".debitor-terms-example dt" in page  # the example's styles moved with the admin to customers
 
 
 def test_a_monthly_exchange_rate_is_entered_for_the_first_of_the_month(manager):

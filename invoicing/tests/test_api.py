@@ -23,7 +23,7 @@ from communications.models import OutboxMessage
 from core import services as core_services
 from core.api.problems import PROBLEM_CONTENT_TYPE
 from core.models import CompanyProfile
-from customers.models import Customer
+from customers.models import Customer, PaymentTerms
 from customers.tests.factories import make_customer
 from invoicing import services
 from invoicing.models import (
@@ -33,7 +33,6 @@ from invoicing.models import (
     InvoiceAllowanceCharge,
     InvoiceEvent,
     InvoiceLine,
-    PaymentTerms,
     VatCategory,
     VatRate,
 )

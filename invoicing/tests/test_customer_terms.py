@@ -3,9 +3,9 @@
 import pytest
 from django.core.exceptions import ValidationError
 
+from customers.models import PaymentTerms
 from customers.services import customer_update
 from customers.tests.factories import T0, make_customer
-from invoicing.models import PaymentTerms
 from invoicing.services import invoice_draft_create
 
 pytestmark = pytest.mark.django_db

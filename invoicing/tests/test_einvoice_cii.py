@@ -12,12 +12,12 @@ from decimal import Decimal
 import pytest
 from lxml import etree
 
+from customers.terms import XRECHNUNG_SKONTO_LINE
 from customers.tests.factories import make_customer
 from invoicing.einvoice import NotIssued, cii_build
 from invoicing.einvoice.validation import cii_validate
 from invoicing.models import ExchangeRate, Invoice
 from invoicing.services import credit_note_create, invoice_change_due_date
-from invoicing.terms import XRECHNUNG_SKONTO_LINE
 from invoicing.tests.factories import (
     AT_VAT_ID,
     D0,

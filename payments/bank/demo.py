@@ -31,8 +31,8 @@ from django.utils import timezone
 
 from core.models import CompanyProfile, Job
 from core.services import job_run
-from customers.models import Customer
-from invoicing.models import DocumentStatus, DocumentType, Invoice, PaymentTerms, SettlementState
+from customers.models import Customer, PaymentTerms
+from invoicing.models import DocumentStatus, DocumentType, Invoice, SettlementState
 from invoicing.services import invoice_draft_create, invoice_issue
 
 from ..models import BankStatement, BankStatementImport, BankStatementKind

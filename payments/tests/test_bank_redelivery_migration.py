@@ -7,26 +7,18 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 
 from core.messages import message_text
+from tests.support.migrations import migrate_to, migrate_to_latest
 
 pytestmark = [pytest.mark.django_db(transaction=True)]
 BEFORE = [("payments", "0007_bank_charges_label")]
 AFTER = [("payments", "0009_statement_messages_only")]
 
 
-def migrate(targets):
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(targets)
-    return executor.loader.project_state(targets).apps
-
-
 def test_old_import_errors_and_warnings_are_kept_as_written_and_line_hashes_recorded():
     try:
-        apps = migrate(BEFORE)
+        apps = migrate_to(BEFORE)
         Import = apps.get_model("payments", "BankStatementImport")
         Statement = apps.get_model("payments", "BankStatement")
         Line = apps.get_model("payments", "BankStatementLine")
@@ -54,7 +46,7 @@ def test_old_import_errors_and_warnings_are_kept_as_written_and_line_hashes_reco
                 credit=True,
             )
 
-        apps = migrate(AFTER)
+        apps = migrate_to(AFTER)
         Import = apps.get_model("payments", "BankStatementImport")
         Statement = apps.get_model("payments", "BankStatement")
 
@@ -66,6 +58,4 @@ def test_old_import_errors_and_warnings_are_kept_as_written_and_line_hashes_reco
         assert migrated.line_hashes == ["h2", "h1"] and migrated.standing == "active"
         assert Import.objects.get(pk=done.pk).error_message is None
     finally:
-        executor = MigrationExecutor(connection)
-        executor.loader.build_graph()
-        executor.migrate(executor.loader.graph.leaf_nodes())
+        migrate_to_latest()

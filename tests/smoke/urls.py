@@ -31,7 +31,7 @@ STAFF_URLS = [
     "/admin/customers/customer/",
     "/admin/invoicing/invoice/",
     "/admin/invoicing/invoice/?overdue=yes",
-    "/admin/invoicing/paymentterms/",
+    "/admin/customers/paymentterms/",
     "/admin/core/companyprofile/",
     "/admin/communications/outboxmessage/",
     "/admin/communications/inboundmessage/",

@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from core.money import minor_unit
-from invoicing.terms import (
+from customers.terms import (
     XRECHNUNG_SKONTO_LINE,
     DiscountOffer,
     DiscountTier,
