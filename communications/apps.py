@@ -7,6 +7,11 @@ class CommunicationsConfig(AppConfig):
     verbose_name = _("Communications")
 
     def ready(self) -> None:
+        from core.locks import lock_place_register
+
+        from .models import OutboxMessage
+
+        lock_place_register(OutboxMessage, "outbox_message")
         from . import (
             events,  # noqa: F401  (registers the message event types and their write-through)
             handlers,  # noqa: F401  (registers the send job kind)

@@ -15,6 +15,10 @@ class CoreConfig(AppConfig):
     verbose_name = _("Platform")
 
     def ready(self) -> None:
+        from .locks import lock_place_register
+        from .models import NumberSeries
+
+        lock_place_register(NumberSeries, "number_series")
         from . import handlers  # noqa: F401  (registers the platform's job kinds)
         from .api import schema  # noqa: F401  (registers the OpenAPI field extensions)
         from .events import connect_task_signals

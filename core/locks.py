@@ -3,8 +3,8 @@
 Two transactions that lock the same rows in different orders can deadlock; PostgreSQL then
 kills one of them. Every service that locks rows for money work therefore takes them through
 ``lock_rows`` / ``lock_for_money_work``, table by table in ``LOCK_ORDER`` and by primary key
-within a table. ``core`` imports no domain app, so the order names models by label; a place
-may be reserved for a table a later issue adds.
+within a table. ``core`` imports no domain app: the order names places, and each app registers
+which of its models takes which place (``lock_place_register``).
 
 Re-locking rows a transaction already holds never waits, so it is allowed at any point. Taking
 a lock on a table *earlier* in the order after one later in it is refused when
@@ -22,36 +22,52 @@ from django.apps import apps
 from django.conf import settings
 from django.db import connections, router, transaction
 
-# Earliest first. Advisory locks and reserved places are named like model labels.
+# Earliest first: places, not models. ``core`` imports no app, so each app says which of its
+# models takes which place (``lock_place_register`` in its ``AppConfig.ready``); advisory locks
+# are noted by their place name. A place may be reserved for a table a later issue adds.
 LOCK_ORDER: tuple[str, ...] = (
     # The statement import: pg_advisory_xact_lock per file digest (payments/bank/importing/upload.py),
     # the import row, then per account (store.py ``accounts_lock``), the statement, its lines.
     "advisory.statement_file",
-    "payments.BankStatementImport",
+    "statement_import",
     "advisory.statement_account",
-    "payments.BankStatement",
+    "bank_statement",
     # A bank line is the gate of a decision about it (matching, booking a debit, linking a
     # return): locked first, the decision then records and allocates money. Nothing locks a line
     # while holding the rows below, so this is the only place that cannot deadlock.
-    "payments.BankStatementLine",
+    "bank_line",
     # A run of a recurring template issues an invoice: the template gate comes before its money.
-    "invoicing.RecurringInvoiceTemplate",
+    "recurring_template",
     # The money work proper.
-    "customers.Customer",
-    "payments.Payment",
+    "customer",
+    "payment",
     # Invoices and credit notes are one table; they are invoicing's open items.
-    "invoicing.Invoice",
+    "invoice",
     # Open items that are not invoices (fees, interest, opening balances).
-    "payments.OpenItem",
+    "open_item",
     # Reserved: reminder records (dunning) and collection batches (SEPA), later issues.
-    "dunning.Reminder",
-    "collections.CollectionBatch",
+    "reminder",
+    "collection_batch",
     # Drawn as late as possible: the series row is a hot spot held until commit.
-    "core.NumberSeries",
+    "number_series",
     # Written after the money work, e.g. an invoice sent with its message.
-    "customers.OutboxMessage",
+    "outbox_message",
 )
-RANK = {label: rank for rank, label in enumerate(LOCK_ORDER)}
+RANK = {place: rank for rank, place in enumerate(LOCK_ORDER)}
+_PLACE_OF: dict[str, str] = {}  # model label -> place
+_MODEL_AT: dict[str, str] = {}  # place -> model label
+
+
+def lock_place_register(model, place: str) -> None:
+    """``model`` takes ``place`` in ``LOCK_ORDER``; called by the app that owns the model in its
+    ``AppConfig.ready``. One model per place, one place per model."""
+    model_label = model._meta.label
+    if place not in RANK or place.startswith("advisory."):
+        raise ValueError(f"{place!r} is no table place of core.locks.LOCK_ORDER.")
+    if _PLACE_OF.get(model_label, place) != place or _MODEL_AT.get(place, model_label) != model_label:
+        raise ValueError(f"{model_label} at {place!r} clashes with an earlier registration.")
+    _PLACE_OF[model_label] = place
+    _MODEL_AT[place] = model_label
 
 
 class LockOrderError(AssertionError):
@@ -59,8 +75,10 @@ class LockOrderError(AssertionError):
 
 
 def rank_of(label: str) -> int:
+    """The rank of a registered model label or of a place name (advisory locks)."""
+    place = _PLACE_OF.get(label, label)
     try:
-        return RANK[label]
+        return RANK[place]
     except KeyError:
         raise LockOrderError(f"{label} has no place in core.locks.LOCK_ORDER; give it one.") from None
 
@@ -113,6 +131,7 @@ def note_locked(label: str, keys: Iterable, *, using: str = "default") -> None:
     wanted = {(label, key) for key in keys}
     if rank < state["top"] and not wanted <= state["held"]:
         later = LOCK_ORDER[state["top"]]
+        later = _MODEL_AT.get(later, later)
         raise LockOrderError(
             f"Lock order violated: {label} requested after {later} in one transaction (core.locks.LOCK_ORDER)."
         )
@@ -139,12 +158,7 @@ def lock_rows(model, ids: Iterable[int], *, select_related: tuple[str, ...] = ()
     return {row.pk: row for row in rows}
 
 
-MONEY_WORK = {
-    "customers": "customers.Customer",
-    "payments": "payments.Payment",
-    "invoices": "invoicing.Invoice",
-    "items": "payments.OpenItem",
-}
+MONEY_WORK = {"customers": "customer", "payments": "payment", "invoices": "invoice", "items": "open_item"}
 
 
 def lock_for_money_work(
@@ -160,5 +174,5 @@ def lock_for_money_work(
     locked = {}
     for kind in sorted(wanted, key=lambda kind: RANK[MONEY_WORK[kind]]):
         ids = list(wanted[kind])
-        locked[kind] = lock_rows(apps.get_model(MONEY_WORK[kind]), ids) if ids else {}
+        locked[kind] = lock_rows(apps.get_model(_MODEL_AT[MONEY_WORK[kind]]), ids) if ids else {}
     return locked

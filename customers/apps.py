@@ -7,6 +7,11 @@ class CustomersConfig(AppConfig):
     verbose_name = _("Customers")
 
     def ready(self) -> None:
+        from core.locks import lock_place_register
+
+        from .models import Customer
+
+        lock_place_register(Customer, "customer")
         from . import (
             events,  # noqa: F401  (registers the customer event types)
             handlers,  # noqa: F401  (registers the customer job kinds)

@@ -7,6 +7,12 @@ class InvoicingConfig(AppConfig):
     verbose_name = _("Invoicing")
 
     def ready(self):
+        from core.locks import lock_place_register
+
+        from .models import Invoice, RecurringInvoiceTemplate
+
+        lock_place_register(RecurringInvoiceTemplate, "recurring_template")
+        lock_place_register(Invoice, "invoice")
         from . import (
             events,  # noqa: F401  (registers the invoicing event types and their write-through)
             handlers,  # noqa: F401  (registers the invoicing job kinds)

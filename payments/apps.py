@@ -7,6 +7,18 @@ class PaymentsConfig(AppConfig):
     verbose_name = _("Payments")
 
     def ready(self) -> None:
+        from core.locks import lock_place_register
+
+        from .models import BankStatement, BankStatementImport, BankStatementLine, OpenItem, Payment
+
+        for model, place in (
+            (BankStatementImport, "statement_import"),
+            (BankStatement, "bank_statement"),
+            (BankStatementLine, "bank_line"),
+            (Payment, "payment"),
+            (OpenItem, "open_item"),
+        ):
+            lock_place_register(model, place)
         from . import (
             events,  # noqa: F401  (registers the payments event types and their write-through)
             generator,  # noqa: F401  (writes the payments behind invoicing's generated ledger)

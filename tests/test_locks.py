@@ -5,7 +5,16 @@ from __future__ import annotations
 import pytest
 from django.db import transaction
 
-from core.locks import LOCK_ORDER, LockOrderError, lock_for_money_work, lock_order_unchecked, lock_rows, note_locked
+from core.locks import (
+    LOCK_ORDER,
+    LockOrderError,
+    lock_for_money_work,
+    lock_order_unchecked,
+    lock_place_register,
+    lock_rows,
+    note_locked,
+    rank_of,
+)
 from customers.models import Customer
 from customers.tests.factories import make_customer
 from invoicing.models import Invoice
@@ -15,9 +24,19 @@ pytestmark = pytest.mark.django_db
 
 
 def test_the_money_work_order_is_customer_payment_invoice_open_item():
-    money = ["customers.Customer", "payments.Payment", "invoicing.Invoice", "payments.OpenItem"]
-    assert [label for label in LOCK_ORDER if label in money] == money
-    assert LOCK_ORDER.index("core.NumberSeries") > LOCK_ORDER.index("payments.OpenItem")
+    money = ["customer", "payment", "invoice", "open_item"]
+    assert [place for place in LOCK_ORDER if place in money] == money
+    assert LOCK_ORDER.index("number_series") > LOCK_ORDER.index("open_item")
+    assert [rank_of(label) for label in ("customers.Customer", "payments.Payment", "invoicing.Invoice")] == [
+        LOCK_ORDER.index(place) for place in ("customer", "payment", "invoice")
+    ]
+
+
+def test_each_place_is_taken_by_one_model_and_a_clash_is_refused():
+    with pytest.raises(ValueError, match="clashes"):
+        lock_place_register(Invoice, "customer")
+    with pytest.raises(ValueError, match="no table place"):
+        lock_place_register(Invoice, "advisory.statement_file")
 
 
 def test_rows_are_locked_and_returned_by_primary_key():
