@@ -9,6 +9,7 @@ check the provider's log), so no customer gets the same reminder twice.
 """
 
 from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -33,14 +34,6 @@ class OutboxMessage(models.Model):
 
     customer = models.ForeignKey(
         Customer, verbose_name=_("customer"), on_delete=models.PROTECT, related_name="outbox_messages"
-    )
-    invoice = models.ForeignKey(
-        "invoicing.Invoice",
-        verbose_name=_("invoice"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="messages",
     )
     template = models.CharField(
         _("template"), max_length=50, help_text=_("e.g. invoice, credit_note, due_date_changed")
@@ -220,14 +213,6 @@ class InboundMessage(models.Model):
         on_delete=models.PROTECT,
         related_name="replies",
     )
-    invoice = models.ForeignKey(
-        "invoicing.Invoice",
-        verbose_name=_("invoice"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="replies",
-    )
     matched_by = models.CharField(_("matched by"), max_length=13, choices=Match.choices)
     provider = models.CharField(_("provider"), max_length=30, blank=True, default="")
     provider_message_id = models.CharField(_("provider message id"), max_length=255, blank=True, default="")
@@ -274,6 +259,52 @@ class InboundAttachment(models.Model):
 
     def __str__(self) -> str:
         return self.filename
+
+
+class SubjectLink(models.Model):
+    """What a message is about: any row of any app (an invoice, a reminder, a task...) by content
+    type and id. Generic on purpose: ``communications`` keeps no foreign key into a domain app, and
+    one message can be about several invoices (dunning). The subject's own app reads it back with
+    ``communications.selectors.messages_about``; no database-level integrity reaches the subject, so
+    the owning app keeps its rows (issued invoices are never deleted)."""
+
+    content_type = models.ForeignKey(
+        ContentType, verbose_name=_("content type"), on_delete=models.PROTECT, related_name="+"
+    )
+    object_id = models.PositiveBigIntegerField(_("object id"))
+
+    class Meta:
+        abstract = True
+        verbose_name = pgettext_lazy("what a message is about", "subject")
+        verbose_name_plural = pgettext_lazy("what a message is about", "subjects")
+        ordering = ["message_id", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.content_type_id}:{self.object_id}"
+
+
+class MessageSubject(SubjectLink):
+    message = models.ForeignKey(
+        OutboxMessage, verbose_name=_("message"), on_delete=models.CASCADE, related_name="subjects"
+    )
+
+    class Meta(SubjectLink.Meta):
+        indexes = [models.Index(fields=["content_type", "object_id"], name="comms_subject_object")]
+        constraints = [
+            models.UniqueConstraint(fields=["message", "content_type", "object_id"], name="comms_subject_once")
+        ]
+
+
+class InboundSubject(SubjectLink):
+    message = models.ForeignKey(
+        InboundMessage, verbose_name=_("message"), on_delete=models.CASCADE, related_name="subjects"
+    )
+
+    class Meta(SubjectLink.Meta):
+        indexes = [models.Index(fields=["content_type", "object_id"], name="comms_inbound_subject_object")]
+        constraints = [
+            models.UniqueConstraint(fields=["message", "content_type", "object_id"], name="comms_inbound_subject_once")
+        ]
 
 
 class MessageWording(models.Model):

@@ -33,6 +33,7 @@ from django.utils.translation import gettext as _
 
 from ..models import Contact, MessageEvent, MessageStatus, OutboxMessage
 from ..registry import FollowUp, follow_up, react
+from ..selectors import subjects_of
 
 logger = logging.getLogger(__name__)
 
@@ -297,7 +298,15 @@ def message_track(
             first_delivery = message.delivered_at is None
             changed = _move(message, to=MessageStatus.DELIVERED, at=at)
             if changed and first_delivery:
-                react("delivered", message=message, at=at, recipient=recipient, provider=provider, as_of=as_of)
+                react(
+                    "delivered",
+                    message=message,
+                    subjects=subjects_of(message),
+                    at=at,
+                    recipient=recipient,
+                    provider=provider,
+                    as_of=as_of,
+                )
         elif kind in (MessageEvent.Kind.BOUNCED, MessageEvent.Kind.REJECTED) and _addressed(message, recipient):
             changed = _move(message, to=MessageStatus.BOUNCED, at=at)
         elif kind == MessageEvent.Kind.OPENED and message.opened_at is None:
@@ -320,6 +329,7 @@ def message_track(
             react(
                 "bounced",
                 message=message,
+                subjects=subjects_of(message),
                 contacts=contacts,
                 recipient=recipient,
                 kind=kind,

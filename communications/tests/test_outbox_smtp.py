@@ -61,7 +61,7 @@ def queue_invoice_mail(invoice, *, to=None) -> OutboxMessage:
     documents = [invoice_document_get(invoice=invoice, kind=kind) for kind in ("pdf", "facturx")]
     return message_queue(
         customer=invoice.customer,
-        invoice=invoice,
+        subjects=[invoice],
         template="invoice",
         language="de",
         subject=SUBJECT,

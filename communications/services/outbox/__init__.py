@@ -33,6 +33,7 @@ from .queueing import (
     message_id_for,
     message_queue,
     message_recipients,
+    message_subjects_add,
 )
 from .resolving import message_cancel, message_mark_sent, message_resend
 from .sending import message_send, messages_check_stuck
@@ -53,6 +54,7 @@ __all__ = [
     "message_queue",
     "message_recipients",
     "message_resend",
+    "message_subjects_add",
     "message_send",
     "messages_check_stuck",
 ]

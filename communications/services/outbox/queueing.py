@@ -21,8 +21,9 @@ from core.languages import is_language
 from core.models import CompanyProfile
 from customers.validation import FieldProblem, clean_email
 
-from ...models import Contact, MessageEvent, MessageStatus, OutboxAttachment, OutboxMessage
+from ...models import Contact, MessageEvent, MessageStatus, MessageSubject, OutboxAttachment, OutboxMessage
 from ...registry import purpose_named
+from ...selectors import subject_links
 from ..inbound import reply_address_for
 
 logger = logging.getLogger(__name__)
@@ -180,7 +181,7 @@ def message_queue(
     cause: str,
     as_of: datetime,
     by=None,
-    invoice=None,
+    subjects: Sequence = (),
     attachments: Sequence[AttachmentSpec] = (),
     cc: list[dict] = (),
     resend_of: OutboxMessage | None = None,
@@ -191,6 +192,8 @@ def message_queue(
     commit together with the change that caused the message, or not at all. Refused with a
     ``ValidationError`` naming the field: no recipient, an address that is not RFC 5322/5321
     syntax, an address a bounce marked undeliverable, an empty subject or text body.
+    ``subjects`` are the saved rows the message is about (an invoice, several invoices of a
+    reminder, a task): linked generically, read back with ``communications.selectors``.
     """
     from core.services import job_enqueue
 
@@ -220,7 +223,7 @@ def message_queue(
     prepared = [_store_attachment(spec) for spec in attachments]
     return _message_create(
         customer=customer,
-        invoice=invoice,
+        subjects=subject_links(subjects),
         template=template,
         language=language,
         subject=subject,
@@ -237,7 +240,20 @@ def message_queue(
     )
 
 
-def _message_create(*, attachments: list[dict], as_of: datetime, by, job_enqueue, **fields) -> OutboxMessage:
+def message_subjects_add(*, message: OutboxMessage, subjects) -> None:
+    """Link the message to what it is about: saved rows, or (content type id, object id) pairs."""
+    pairs = [s if isinstance(s, tuple) else None for s in subjects]
+    links = [pair for pair in pairs if pair is not None]
+    links += subject_links([s for s, pair in zip(subjects, pairs, strict=True) if pair is None])
+    MessageSubject.objects.bulk_create(
+        (MessageSubject(message=message, content_type_id=type_id, object_id=object_id) for type_id, object_id in links),
+        ignore_conflicts=True,
+    )
+
+
+def _message_create(
+    *, attachments: list[dict], subjects: list[tuple], as_of: datetime, by, job_enqueue, **fields
+) -> OutboxMessage:
     from_email, reply_to, bcc = _sender()
     with transaction.atomic():
         message = OutboxMessage.objects.create(
@@ -258,6 +274,7 @@ def _message_create(*, attachments: list[dict], as_of: datetime, by, job_enqueue
                 {"name": "", "email": reply_address_for(outbox_id=message.pk, mailbox=reply_to[0]["email"])}
             ]
         message.save(update_fields=["message_id", "reply_to"])
+        message_subjects_add(message=message, subjects=subjects)
         OutboxAttachment.objects.bulk_create(OutboxAttachment(message=message, **a) for a in attachments)
         _event(message, MessageEvent.Kind.QUEUED, at=as_of, description=message.cause, data=_by(by))
         job_enqueue(

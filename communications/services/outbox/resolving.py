@@ -137,7 +137,7 @@ def message_resend(*, message: OutboxMessage, as_of: datetime, by, to: list[dict
     who = by.get_username() if by is not None else ""
     return _message_create(
         customer=customer,
-        invoice_id=original.invoice_id,
+        subjects=list(original.subjects.values_list("content_type", "object_id")),
         template=original.template,
         language=original.language,
         subject=original.subject,

@@ -17,6 +17,7 @@ from core.documents import StoredFileAltered, document_read
 from ...mail import HandOff, backend_name, is_anymail, outbox_pause_point, refused_kind, send_error_kind
 from ...models import MessageEvent, MessageStatus, OutboxAttachment, OutboxMessage
 from ...registry import FollowUp, follow_up, react
+from ...selectors import subjects_of
 from .queueing import (
     FAILED_TASK_KIND,
     STUCK_AFTER,
@@ -183,7 +184,7 @@ def _message_sent(*, message_id: int, as_of: datetime, provider: str, provider_m
             message.sent_at = as_of
             message.last_error = ""
             fields += ["status", "sent_at", "last_error"]
-            react("sent", message=message, as_of=as_of)
+            react("sent", message=message, subjects=subjects_of(message), as_of=as_of)
         elif message.sent_at is None and message.status in (MessageStatus.DELIVERED, MessageStatus.BOUNCED):
             # The provider's webhook overtook this commit: keep its status, record when it left.
             message.sent_at = as_of

@@ -1,0 +1,74 @@
+"""The message's new shape keeps what the old columns said: an invoice FK becomes a subject link."""
+
+from datetime import UTC, datetime
+
+import pytest
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
+
+from invoicing.tests.factories import invoicing_setup, make_customer, make_issued  # noqa: F401
+
+BEFORE = [("communications", "0002_stuck_schedule_task_path")]
+AT = datetime(2026, 11, 27, 9, tzinfo=UTC)
+
+
+def _old_message(Outbox, customer_id, invoice_id, **fields):
+    return Outbox.objects.create(
+        customer_id=customer_id,
+        invoice_id=invoice_id,
+        template="invoice" if invoice_id else "statement",
+        language="de",
+        from_email="a@b.example",
+        subject="S",
+        body_text="T",
+        status="sent",
+        sending_at=AT,
+        cause="c",
+        created_at=AT,
+        updated_at=AT,
+        **fields,
+    )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_old_invoice_columns_become_subject_links(invoicing_setup):  # noqa: F811
+    # Real invoices first (through the services): the old columns are foreign keys to them.
+    first, second = make_issued(), make_issued()
+    executor = MigrationExecutor(connection)
+    executor.migrate(BEFORE)
+    executor.loader.build_graph()
+    old = executor.loader.project_state(list(executor.loader.applied_migrations)).apps
+    Outbox = old.get_model("communications", "OutboxMessage")
+    Inbound = old.get_model("communications", "InboundMessage")
+    about_first = _old_message(Outbox, first.customer_id, first.pk)
+    about_second = _old_message(Outbox, second.customer_id, second.pk, message_id="<2@b.example>")
+    about_nothing = _old_message(Outbox, first.customer_id, None, message_id="<3@b.example>")
+    reply = Inbound.objects.create(
+        customer_id=first.customer_id,
+        in_reply_to=about_first,
+        invoice_id=first.pk,
+        matched_by="headers",
+        from_email="anna@example.com",
+        received_at=AT,
+    )
+    unmatched = Inbound.objects.create(matched_by="none", from_email="x@example.com", received_at=AT)
+
+    executor = MigrationExecutor(connection)
+    executor.migrate(executor.loader.graph.leaf_nodes())
+    new = executor.loader.project_state(executor.loader.graph.leaf_nodes()).apps
+    ContentType = new.get_model("contenttypes", "ContentType")
+    invoice_type = ContentType.objects.get(app_label="invoicing", model="invoice")
+
+    def links(model: str, message) -> list[tuple[int, int]]:
+        rows = new.get_model("communications", model).objects.filter(message_id=message.pk)
+        return list(rows.values_list("content_type_id", "object_id"))
+
+    assert links("MessageSubject", about_first) == [(invoice_type.pk, first.pk)]
+    assert links("MessageSubject", about_second) == [(invoice_type.pk, second.pk)]
+    assert links("MessageSubject", about_nothing) == []
+    assert links("InboundSubject", reply) == [(invoice_type.pk, first.pk)]
+    assert links("InboundSubject", unmatched) == []
+    with connection.cursor() as cursor:
+        for table in ("communications_outboxmessage", "communications_inboundmessage"):
+            columns = [c.name for c in connection.introspection.get_table_description(cursor, table)]
+            assert "invoice_id" not in columns
