@@ -50,7 +50,7 @@ class MessageEventSerializer(NamedEnumModelSerializer):
 class OutboxAttachmentSerializer(NamedEnumModelSerializer):
     class Meta:
         model = OutboxAttachment
-        fields = ["id", "filename", "content_type", "size", "sha256", "document"]
+        fields = ["id", "filename", "content_type", "size", "sha256"]
         read_only_fields = fields
 
 

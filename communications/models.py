@@ -112,7 +112,10 @@ class OutboxMessage(models.Model):
 
 
 class OutboxAttachment(models.Model):
-    """A file sent with a message: a stored document (PDF, XRechnung) or another stored file."""
+    """A file sent with a message, by reference into ``core.documents``' storage: ``file`` is the
+    stored name and ``sha256`` the digest checked before every send. A stored original (an issued
+    invoice's PDF) is referenced as it is, not copied; which document it was is the owning app's
+    business (the message's subjects say what it is about)."""
 
     message = models.ForeignKey(
         OutboxMessage, verbose_name=_("message"), on_delete=models.CASCADE, related_name="attachments"
@@ -122,14 +125,6 @@ class OutboxAttachment(models.Model):
     file = models.FileField(_("file"), max_length=255)
     sha256 = models.CharField(_("SHA-256"), max_length=64)
     size = models.PositiveIntegerField(_("size (bytes)"))
-    document = models.ForeignKey(
-        "invoicing.InvoiceDocument",
-        verbose_name=_("document"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
 
     class Meta:
         verbose_name = _("attachment")

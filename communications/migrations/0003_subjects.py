@@ -12,8 +12,10 @@ BATCH = 2000
 
 
 def _invoice_type(apps):
+    # The old column's own target names the content type (no reference into invoicing here).
+    target = apps.get_model("communications", "OutboxMessage")._meta.get_field("invoice").related_model._meta
     ContentType = apps.get_model("contenttypes", "ContentType")
-    return ContentType.objects.get_or_create(app_label="invoicing", model="invoice")[0]
+    return ContentType.objects.get_or_create(app_label=target.app_label, model=target.model_name)[0]
 
 
 def invoice_to_subjects(apps, schema_editor):

@@ -126,7 +126,6 @@ def test_the_detail_has_bodies_attachments_and_events(viewer, message):
             "content_type": "application/pdf",
             "size": pdf.size,
             "sha256": pdf.sha256,
-            "document": pdf.pk,
         }
     ]
     assert [event["kind"] for event in body["events"]] == ["queued"]

@@ -1,4 +1,5 @@
-"""The message's new shape keeps what the old columns said: an invoice FK becomes a subject link."""
+"""The message's new shape keeps what the old columns said: an invoice FK becomes a subject link,
+an attachment's invoice document becomes a reference to the stored original."""
 
 from datetime import UTC, datetime
 
@@ -31,7 +32,9 @@ def _old_message(Outbox, customer_id, invoice_id, **fields):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_old_invoice_columns_become_subject_links(invoicing_setup):  # noqa: F811
+def test_old_invoice_and_document_columns_become_subject_links_and_stored_file_references(
+    invoicing_setup,  # noqa: F811
+):
     # Real invoices first (through the services): the old columns are foreign keys to them.
     first, second = make_issued(), make_issued()
     executor = MigrationExecutor(connection)
@@ -52,6 +55,24 @@ def test_old_invoice_columns_become_subject_links(invoicing_setup):  # noqa: F81
         received_at=AT,
     )
     unmatched = Inbound.objects.create(matched_by="none", from_email="x@example.com", received_at=AT)
+    Document = old.get_model("invoicing", "InvoiceDocument")
+    Attachment = old.get_model("communications", "OutboxAttachment")
+    pdf = Document.objects.create(
+        invoice_id=first.pk,
+        kind="pdf",
+        file="documents/original.pdf",
+        filename="RE-1.pdf",
+        sha256="a" * 64,
+        size=3,
+        renderer="test",
+        render_version=1,
+        created_at=AT,
+    )
+    common = {"message": about_first, "filename": "RE-1.pdf", "content_type": "application/pdf", "size": 3}
+    # A copy of the original's bytes, and one whose bytes differ from its document (what was sent stays).
+    copy = Attachment.objects.create(**common, file="outbox/copy.pdf", sha256="a" * 64, document=pdf)
+    other = Attachment.objects.create(**common, file="outbox/other.pdf", sha256="b" * 64, document=pdf)
+    plain = Attachment.objects.create(**common, file="outbox/plain.pdf", sha256="c" * 64, document=None)
 
     executor = MigrationExecutor(connection)
     executor.migrate(executor.loader.graph.leaf_nodes())
@@ -68,7 +89,17 @@ def test_old_invoice_columns_become_subject_links(invoicing_setup):  # noqa: F81
     assert links("MessageSubject", about_nothing) == []
     assert links("InboundSubject", reply) == [(invoice_type.pk, first.pk)]
     assert links("InboundSubject", unmatched) == []
+    attachments = new.get_model("communications", "OutboxAttachment").objects
+    assert [attachments.get(pk=a.pk).file.name for a in (copy, other, plain)] == [
+        "documents/original.pdf",
+        "outbox/other.pdf",
+        "outbox/plain.pdf",
+    ]
     with connection.cursor() as cursor:
         for table in ("communications_outboxmessage", "communications_inboundmessage"):
             columns = [c.name for c in connection.introspection.get_table_description(cursor, table)]
             assert "invoice_id" not in columns
+        columns = [
+            c.name for c in connection.introspection.get_table_description(cursor, "communications_outboxattachment")
+        ]
+        assert "document_id" not in columns

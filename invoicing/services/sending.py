@@ -161,7 +161,6 @@ def invoice_send(
                 filename=document.filename,
                 content_type=document.content_type,
                 data=invoice_document_read(document),
-                document_id=document.pk,
                 stored_name=document.file.name,
                 stored_sha256=document.sha256,
             )

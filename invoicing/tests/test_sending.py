@@ -94,7 +94,10 @@ def test_sending_an_invoice_queues_one_message_with_the_stored_pdf_byte_for_byte
     assert [r["email"] for r in message.to] == ["anna@example.com"]
     assert attachment_bytes(message) == {pdf.filename: invoice_document_read(pdf)}
     attachment = message.attachments.get()
-    assert attachment.document_id == pdf.pk and attachment.content_type == "application/pdf"
+    assert (attachment.file.name, attachment.sha256) == (
+        pdf.file.name,
+        pdf.sha256,
+    ) and attachment.content_type == "application/pdf"
     assert attachment.sha256 == pdf.sha256
     assert invoice.number in message.subject
     assert message.cause == "sent by accountant"

@@ -52,14 +52,12 @@ class AttachmentSpec:
 
     ``stored_name``/``stored_sha256`` name the stored original the bytes were read from
     (``core.documents``): when the bytes still match it, the attachment points at it instead of
-    storing a second copy. ``document_id`` links an invoice document (until the attachment
-    references stored files only).
+    storing a second copy.
     """
 
     filename: str
     content_type: str
     data: bytes
-    document_id: int | None = None
     stored_name: str = ""
     stored_sha256: str = ""
 
@@ -160,7 +158,6 @@ def _store_attachment(spec: AttachmentSpec) -> dict:
         "content_type": spec.content_type,
         "sha256": digest,
         "size": len(spec.data),
-        "document_id": spec.document_id,
     }
     if spec.stored_name and spec.stored_sha256 == digest:
         # The stored original itself (content-addressed, never rewritten): no second copy.

@@ -130,7 +130,6 @@ def message_resend(*, message: OutboxMessage, as_of: datetime, by, to: list[dict
             "file": a.file.name,
             "sha256": a.sha256,
             "size": a.size,
-            "document_id": a.document_id,
         }
         for a in original.attachments.all()
     ]
