@@ -38,6 +38,8 @@ class RecipientSerializer(serializers.Serializer):
     name = serializers.CharField(allow_blank=True, required=False)
     email = serializers.EmailField()
     contact_id = serializers.IntegerField(allow_null=True, required=False)
+    # A staff recipient (task digests); null for customers' contacts and typed-in addresses.
+    user_id = serializers.IntegerField(allow_null=True, required=False, read_only=True)
 
 
 class MessageEventSerializer(NamedEnumModelSerializer):
@@ -183,11 +185,15 @@ _SUBJECTS = Prefetch("subjects", queryset=MessageSubject.objects.select_related(
 
 
 def message_list_queryset():
-    return OutboxMessage.objects.annotate(attachment_count=Count("attachments")).prefetch_related(_SUBJECTS)
+    return OutboxMessage.objects.annotate(attachment_count=Count("attachments")).prefetch_related(
+        _SUBJECTS, "recipients"
+    )
 
 
 def message_detail_queryset():
-    return OutboxMessage.objects.select_related("created_by").prefetch_related("attachments", "events", _SUBJECTS)
+    return OutboxMessage.objects.select_related("created_by").prefetch_related(
+        "attachments", "events", _SUBJECTS, "recipients"
+    )
 
 
 def message_response(request, message_id: int, *, status_code=status.HTTP_200_OK) -> Response:

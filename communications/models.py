@@ -11,7 +11,7 @@ check the provider's log), so no customer gets the same reminder twice.
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
-from django.db.models import Q
+from django.db.models import Q, prefetch_related_objects
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -40,11 +40,7 @@ class OutboxMessage(models.Model):
     )
     language = models.CharField(_("language"), max_length=5, choices=language_choices)
     from_email = models.CharField(_("from"), max_length=320)
-    # [{"name": "Anna Schmidt", "email": "anna@example.com", "contact_id": 7}, ...]
-    to = models.JSONField(_("to"), default=list)
-    cc = models.JSONField(_("cc"), default=list, blank=True)
-    bcc = models.JSONField(_("bcc"), default=list, blank=True)
-    reply_to = models.JSONField(_("reply to"), default=list, blank=True)
+    # To, Cc, Bcc and Reply-To are MessageRecipient rows (``recipients``); ``to`` etc. read them.
     subject = models.CharField(_("subject"), max_length=998)
     body_text = models.TextField(_("text body"))
     body_html = models.TextField(_("HTML body"), blank=True, default="")
@@ -106,9 +102,69 @@ class OutboxMessage(models.Model):
     def __str__(self) -> str:
         return f"{self.subject} ({self.get_status_display()})"
 
+    def _addresses(self, kind: str) -> list[dict]:
+        # One query for all four lists (none when the caller prefetched ``recipients``).
+        prefetch_related_objects([self], "recipients")
+        return [r.as_entry() for r in self.recipients.all() if r.kind == kind]
+
+    # ``[{"name", "email", "contact_id", "user_id"}, ...]`` per role: the shape the JSON columns had.
+    to = property(lambda self: self._addresses("to"))
+    cc = property(lambda self: self._addresses("cc"))
+    bcc = property(lambda self: self._addresses("bcc"))
+    reply_to = property(lambda self: self._addresses("reply_to"))
+
     @property
-    def recipients(self) -> list[str]:
+    def to_addresses(self) -> list[str]:
         return [r["email"] for r in self.to]
+
+
+class MessageRecipient(models.Model):
+    """One address of a message, in the role it has (To, Cc, Bcc, Reply-To), with who it is: a
+    customer's contact, a staff user (task digests), or neither (an address typed in, our archive)."""
+
+    class Kind(models.TextChoices):
+        TO = "to", pgettext_lazy("recipient", "to")
+        CC = "cc", pgettext_lazy("recipient", "cc")
+        BCC = "bcc", pgettext_lazy("recipient", "bcc")
+        REPLY_TO = "reply_to", pgettext_lazy("recipient", "reply to")
+
+    message = models.ForeignKey(
+        OutboxMessage, verbose_name=_("message"), on_delete=models.CASCADE, related_name="recipients"
+    )
+    kind = models.CharField(_("kind"), max_length=8, choices=Kind.choices)
+    name = models.CharField(_("name"), max_length=200, blank=True, default="")
+    address = models.CharField(_("e-mail"), max_length=320)
+    contact = models.ForeignKey(
+        Contact, verbose_name=_("contact"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("recipient")
+        verbose_name_plural = _("recipients")
+        # The order the addresses were given in: the order they stand in the header.
+        ordering = ["message_id", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=["to", "cc", "bcc", "reply_to"]), name="comms_recipient_kind_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(contact__isnull=True) | Q(user__isnull=True), name="comms_recipient_contact_or_user"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind}: {self.address}"
+
+    def as_entry(self) -> dict:
+        return {"name": self.name, "email": self.address, "contact_id": self.contact_id, "user_id": self.user_id}
 
 
 class OutboxAttachment(models.Model):

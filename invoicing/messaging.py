@@ -46,7 +46,7 @@ def invoice_mail_sent(*, message, subjects, as_of: datetime) -> None:
             invoice_id=invoice.pk,
             kind=InvoiceEvent.Kind.SENT,
             at=as_of,
-            reason=", ".join(message.recipients),
+            reason=", ".join(message.to_addresses),
             data={"outbox_id": message.pk, "message_id": message.message_id},
         )
 

@@ -58,7 +58,14 @@ class OutboxMessageAdmin(StoredMessageViews, CustomerLinkMixin, SubjectLinksMixi
         "provider_message_id",
     ]
     list_filter = ["status", "template", CustomerIdFilter, ("created_at", admin.DateFieldListFilter)]
-    search_fields = ["subject", "to", "message_id", "provider_message_id", "customer__legal_name", "customer__number"]
+    search_fields = [
+        "subject",
+        "recipients__address",
+        "message_id",
+        "provider_message_id",
+        "customer__legal_name",
+        "customer__number",
+    ]
     search_help_text = _("Subject, recipient, Message-ID or provider message id, customer name or number.")
     list_select_related = ["customer"]
     date_hierarchy = "created_at"
@@ -247,7 +254,7 @@ class OutboxMessageAdmin(StoredMessageViews, CustomerLinkMixin, SubjectLinksMixi
         ]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("customer", "created_by")
+        return super().get_queryset(request).select_related("customer", "created_by").prefetch_related("recipients")
 
     # --- Actions ------------------------------------------------------------------------------
 

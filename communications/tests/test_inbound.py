@@ -23,7 +23,7 @@ from communications.models import InboundAttachment, InboundMessage, OutboxMessa
 from communications.selectors import subjects_of
 from communications.services import inbound as inbound_services
 from communications.services.inbound import inbound_receive, reply_address_for, reply_address_parse
-from communications.services.outbox import message_subjects_add
+from communications.services.outbox import message_recipients_add, message_subjects_add
 from customers.tests.factories import make_customer
 from invoicing.tests.factories import T0, invoicing_setup, make_issued  # noqa: F401  (fixture)
 from tasks.models import FollowUpTask
@@ -128,7 +128,6 @@ def make_sent(customer, *, invoice=None, message_id: str = "<outbox-1.9f8e7d@deb
         "template": "invoice" if invoice else "statement",
         "language": "de",
         "from_email": "Debitor Test GmbH <buchhaltung@debitor.example>",
-        "to": [{"name": "Anna Schmidt", "email": "anna@example.com"}],
         "subject": "Rechnung RE-2026-0001",
         "body_text": "Guten Tag Frau Schmidt, …",
         "status": "delivered",
@@ -143,6 +142,7 @@ def make_sent(customer, *, invoice=None, message_id: str = "<outbox-1.9f8e7d@deb
         "updated_at": T0,
     }
     message = OutboxMessage.objects.create(**{**data, **fields})
+    message_recipients_add(message=message, kind="to", entries=[{"name": "Anna Schmidt", "email": "anna@example.com"}])
     message_subjects_add(message=message, subjects=[invoice] if invoice else [])
     return message
 

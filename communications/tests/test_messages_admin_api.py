@@ -79,7 +79,12 @@ def test_every_role_reads_the_outbox_with_recipients_and_status(viewer, message)
     assert row["id"] == message.pk
     assert row["status"] == "queued" and row["template"] == "invoice"
     assert row["to"] == [
-        {"name": "Anna Schmidt", "email": "anna@example.com", "contact_id": message.to[0]["contact_id"]}
+        {
+            "name": "Anna Schmidt",
+            "email": "anna@example.com",
+            "contact_id": message.to[0]["contact_id"],
+            "user_id": None,
+        }
     ]
     assert row["invoice"] == invoice_of(message).pk and row["customer"] == message.customer_id
     assert row["subjects"] == [{"type": "invoicing.invoice", "id": invoice_of(message).pk}]
@@ -140,8 +145,8 @@ def test_the_outbox_list_takes_the_same_number_of_queries_for_any_number_of_rows
         invoice_send(invoice=ready_invoice(), as_of=T0 + timedelta(hours=1))
     client = api(viewer)
 
-    # session, user, role groups, count, page, the page's subjects (one prefetch)
-    with django_assert_num_queries(6):
+    # session, user, role groups, count, page, the page's subjects and recipients (one prefetch each)
+    with django_assert_num_queries(7):
         response = client.get(MESSAGES)
 
     assert len(response.json()["results"]) == rows
@@ -156,8 +161,8 @@ def test_a_customers_message_list_takes_the_same_number_of_queries_for_any_numbe
         invoice_send(invoice=ready_invoice(customer), as_of=T0 + timedelta(hours=1))
     client = api(viewer)
 
-    # session, user, role groups, the customer, count, page, the page's subjects (one prefetch)
-    with django_assert_num_queries(7):
+    # session, user, role groups, the customer, count, page, the page's subjects and recipients
+    with django_assert_num_queries(8):
         response = client.get(f"/api/v1/customers/{customer.pk}/messages/")
 
     assert len(response.json()["results"]) == rows
@@ -287,7 +292,7 @@ def test_the_outbox_list_filters_by_customer(viewer, message):
     assert message.subject in page and other.subject not in page
 
 
-ADMIN_LIST_QUERIES = 12  # session, user, permissions, counts, filters, the page with its customers
+ADMIN_LIST_QUERIES = 13  # session, user, permissions, counts, filters, the page with its customers, recipients
 
 
 @pytest.mark.parametrize("rows", [1, 6])

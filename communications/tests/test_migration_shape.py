@@ -1,5 +1,6 @@
 """The message's new shape keeps what the old columns said: an invoice FK becomes a subject link,
-an attachment's invoice document becomes a reference to the stored original."""
+an attachment's invoice document becomes a reference to the stored original, the JSON recipient
+lists become recipient rows."""
 
 from datetime import UTC, datetime
 
@@ -43,7 +44,19 @@ def test_old_invoice_and_document_columns_become_subject_links_and_stored_file_r
     old = executor.loader.project_state(list(executor.loader.applied_migrations)).apps
     Outbox = old.get_model("communications", "OutboxMessage")
     Inbound = old.get_model("communications", "InboundMessage")
-    about_first = _old_message(Outbox, first.customer_id, first.pk)
+    contact = first.customer.contacts.order_by("pk").first()
+    about_first = _old_message(
+        Outbox,
+        first.customer_id,
+        first.pk,
+        to=[
+            {"name": contact.name, "email": contact.email, "contact_id": contact.pk},
+            {"name": "Gone", "email": "gone@example.com", "contact_id": 999999},  # a contact deleted since
+        ],
+        cc=["bare@example.com"],  # an early row's bare address
+        bcc=[{"name": "", "email": "archiv@debitor.example"}],
+        reply_to=[{"name": "", "email": "antwort+1.abc@debitor.example"}],
+    )
     about_second = _old_message(Outbox, second.customer_id, second.pk, message_id="<2@b.example>")
     about_nothing = _old_message(Outbox, first.customer_id, None, message_id="<3@b.example>")
     reply = Inbound.objects.create(
@@ -89,17 +102,25 @@ def test_old_invoice_and_document_columns_become_subject_links_and_stored_file_r
     assert links("MessageSubject", about_nothing) == []
     assert links("InboundSubject", reply) == [(invoice_type.pk, first.pk)]
     assert links("InboundSubject", unmatched) == []
+    recipients = new.get_model("communications", "MessageRecipient").objects.filter(message_id=about_first.pk)
+    assert list(recipients.order_by("id").values_list("kind", "name", "address", "contact_id", "user_id")) == [
+        ("to", contact.name, contact.email, contact.pk, None),
+        ("to", "Gone", "gone@example.com", None, None),
+        ("cc", "", "bare@example.com", None, None),
+        ("bcc", "", "archiv@debitor.example", None, None),
+        ("reply_to", "", "antwort+1.abc@debitor.example", None, None),
+    ]
     attachments = new.get_model("communications", "OutboxAttachment").objects
     assert [attachments.get(pk=a.pk).file.name for a in (copy, other, plain)] == [
         "documents/original.pdf",
         "outbox/other.pdf",
         "outbox/plain.pdf",
     ]
+    gone = {
+        "communications_outboxmessage": {"invoice_id", "to", "cc", "bcc", "reply_to"},
+        "communications_inboundmessage": {"invoice_id"},
+        "communications_outboxattachment": {"document_id"},
+    }
     with connection.cursor() as cursor:
-        for table in ("communications_outboxmessage", "communications_inboundmessage"):
-            columns = [c.name for c in connection.introspection.get_table_description(cursor, table)]
-            assert "invoice_id" not in columns
-        columns = [
-            c.name for c in connection.introspection.get_table_description(cursor, "communications_outboxattachment")
-        ]
-        assert "document_id" not in columns
+        for table, columns in gone.items():
+            assert not columns & {c.name for c in connection.introspection.get_table_description(cursor, table)}

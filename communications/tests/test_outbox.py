@@ -84,6 +84,34 @@ def queue(customer, **overrides):
     return message_queue(**{**data, **overrides})
 
 
+def test_recipients_are_rows_linked_to_their_contact_or_staff_user_and_never_to_a_foreign_contact(
+    customer, django_user_model
+):
+    anna = customer.contacts.get(email="anna@example.com")
+    stranger = make_customer(contacts=[{"name": "Fremd", "email": "fremd@example.com"}]).contacts.get()
+    clerk = django_user_model.objects.create_user(username="clerk", email="clerk@debitor.example")
+
+    message = queue(
+        customer,
+        to=[{"name": anna.name, "email": anna.email, "contact_id": anna.pk}],
+        cc=[
+            {"name": "Clerk", "email": clerk.email, "user_id": clerk.pk},
+            # a contact id of another customer is not claimed for this message; the address stays
+            {"name": "Fremd", "email": "fremd@example.com", "contact_id": stranger.pk},
+        ],
+    )
+
+    rows = message.recipients.order_by("id").values_list("kind", "address", "contact_id", "user_id")
+    assert list(rows) == [
+        ("to", "anna@example.com", anna.pk, None),
+        ("cc", "clerk@debitor.example", None, clerk.pk),
+        ("cc", "fremd@example.com", None, None),
+        ("bcc", "archiv@debitor.example", None, None),
+        ("reply_to", message.reply_to[0]["email"], None, None),
+    ]
+    assert message.to_addresses == ["anna@example.com"]
+
+
 def counts() -> tuple[int, int, int, int]:
     return (
         OutboxMessage.objects.count(),
@@ -152,8 +180,8 @@ def test_queueing_writes_row_attachments_event_and_send_job_with_the_senders_ide
     # Replies come back to a signed sub-address of the reply mailbox (communications.services.inbound).
     reply = reply_address_for(outbox_id=message.pk, mailbox="antwort@debitor.example")
     assert reply.startswith(f"antwort+{message.pk}.") and reply.endswith("@debitor.example")
-    assert message.reply_to == [{"name": "", "email": reply}]
-    assert message.bcc == [{"name": "", "email": "archiv@debitor.example"}]
+    assert message.reply_to == [{"name": "", "email": reply, "contact_id": None, "user_id": None}]
+    assert message.bcc == [{"name": "", "email": "archiv@debitor.example", "contact_id": None, "user_id": None}]
     assert [r["email"] for r in message.to] == ["anna@example.com", "bernd@example.com"]
     assert message.created_at == message.updated_at == T0
     assert [(a.filename, a.content_type, a.size) for a in message.attachments.all()] == [
@@ -478,8 +506,8 @@ def test_sending_a_message_with_two_attachments_takes_a_fixed_number_of_queries(
 ):
     message = queue(customer)
     # lock + mark sending + event (3, plus savepoint pair), attachments (1), lock + mark sent + event (3, plus pair),
-    # the subjects for the "sent" reactions (1)
-    with django_assert_num_queries(12):
+    # the recipients (1), the subjects for the "sent" reactions (1)
+    with django_assert_num_queries(13):
         message_send(message_id=message.pk, as_of=T0)
 
 

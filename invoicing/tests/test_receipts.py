@@ -16,7 +16,7 @@ from django.apps import apps as django_apps
 from django.db import IntegrityError, transaction
 
 from communications.models import OutboxMessage
-from communications.services.outbox import message_subjects_add
+from communications.services.outbox import message_recipients_add, message_subjects_add
 from communications.services.tracking import message_track
 from customers.tests.factories import make_customer
 from invoicing.models import Invoice, InvoiceEvent
@@ -47,7 +47,6 @@ def sent_mail(invoice, *, key: str = "pm-1") -> OutboxMessage:
         template="invoice",
         language="de",
         from_email="Debitor Test GmbH <buchhaltung@debitor.example>",
-        to=[{"name": "Anna Schmidt", "email": "anna@example.com"}],
         subject="Rechnung",
         body_text="…",
         status="sent",
@@ -60,6 +59,7 @@ def sent_mail(invoice, *, key: str = "pm-1") -> OutboxMessage:
         sent_at=T0,
         updated_at=T0,
     )
+    message_recipients_add(message=message, kind="to", entries=[{"name": "Anna Schmidt", "email": "anna@example.com"}])
     message_subjects_add(message=message, subjects=[invoice])
     return message
 

@@ -33,6 +33,7 @@ from .queueing import (
     message_id_for,
     message_queue,
     message_recipients,
+    message_recipients_add,
     message_subjects_add,
 )
 from .resolving import message_cancel, message_mark_sent, message_resend
@@ -53,6 +54,7 @@ __all__ = [
     "message_mark_sent",
     "message_queue",
     "message_recipients",
+    "message_recipients_add",
     "message_resend",
     "message_subjects_add",
     "message_send",

@@ -11,6 +11,7 @@ from email.headerregistry import Address
 from email.utils import parseaddr
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.crypto import salted_hmac
@@ -21,7 +22,15 @@ from core.languages import is_language
 from core.models import CompanyProfile
 from customers.validation import FieldProblem, clean_email
 
-from ...models import Contact, MessageEvent, MessageStatus, MessageSubject, OutboxAttachment, OutboxMessage
+from ...models import (
+    Contact,
+    MessageEvent,
+    MessageRecipient,
+    MessageStatus,
+    MessageSubject,
+    OutboxAttachment,
+    OutboxMessage,
+)
 from ...registry import purpose_named
 from ...selectors import subject_links
 from ..inbound import reply_address_for
@@ -115,7 +124,12 @@ def _clean_addresses(field: str, entries, *, invalid: dict[str, Contact], errors
             )
             continue
         cleaned.append(
-            {"name": _one_line(entry.get("name", "")), "email": email, "contact_id": entry.get("contact_id")}
+            {
+                "name": _one_line(entry.get("name", "")),
+                "email": email,
+                "contact_id": entry.get("contact_id"),
+                "user_id": entry.get("user_id"),
+            }
         )
     return cleaned
 
@@ -248,16 +262,53 @@ def message_subjects_add(*, message: OutboxMessage, subjects) -> None:
     )
 
 
+def message_recipients_add(*, message: OutboxMessage, kind: str, entries) -> None:
+    """Record addresses of a message in one role (To, Cc, Bcc, Reply-To), in the order given.
+
+    ``entries`` are ``{"name", "email", "contact_id", "user_id"}``. A ``contact_id`` that is not one
+    of the message's customer's contacts, or a ``user_id`` of no user, is not linked (the address
+    stays): the link says who the address belongs to, and a caller's guess must not claim that.
+    """
+    entries = list(entries)
+    contact_ids = {e["contact_id"] for e in entries if e.get("contact_id")}
+    user_ids = {e["user_id"] for e in entries if e.get("user_id")}
+    if contact_ids:
+        contact_ids = set(
+            Contact.objects.filter(pk__in=contact_ids, customer_id=message.customer_id).values_list("pk", flat=True)
+        )
+    if user_ids:
+        user_ids = set(get_user_model().objects.filter(pk__in=user_ids).values_list("pk", flat=True))
+    MessageRecipient.objects.bulk_create(
+        MessageRecipient(
+            message=message,
+            kind=kind,
+            name=entry.get("name") or "",
+            address=entry["email"],
+            contact_id=entry.get("contact_id") if entry.get("contact_id") in contact_ids else None,
+            user_id=entry.get("user_id") if entry.get("user_id") in user_ids else None,
+        )
+        for entry in entries
+    )
+    # The message's ``to``/``cc``/... read the rows: forget a list read before they were added.
+    getattr(message, "_prefetched_objects_cache", {}).pop("recipients", None)
+
+
 def _message_create(
-    *, attachments: list[dict], subjects: list[tuple], as_of: datetime, by, job_enqueue, **fields
+    *,
+    attachments: list[dict],
+    subjects: list[tuple],
+    to: list[dict],
+    cc: list[dict],
+    as_of: datetime,
+    by,
+    job_enqueue,
+    **fields,
 ) -> OutboxMessage:
     from_email, reply_to, bcc = _sender()
     with transaction.atomic():
         message = OutboxMessage.objects.create(
             **fields,
             from_email=from_email,
-            reply_to=reply_to,
-            bcc=bcc,
             status=MessageStatus.QUEUED,
             created_by=by,
             created_at=as_of,
@@ -267,10 +318,15 @@ def _message_create(
         if reply_to:
             # A signed sub-address per message: a reply finds its way back to this message and
             # customer (communications.services.inbound), and a guessed address cannot.
-            message.reply_to = [
-                {"name": "", "email": reply_address_for(outbox_id=message.pk, mailbox=reply_to[0]["email"])}
-            ]
-        message.save(update_fields=["message_id", "reply_to"])
+            reply_to = [{"name": "", "email": reply_address_for(outbox_id=message.pk, mailbox=reply_to[0]["email"])}]
+        message.save(update_fields=["message_id"])
+        for kind, entries in (
+            (MessageRecipient.Kind.TO, to),
+            (MessageRecipient.Kind.CC, cc),
+            (MessageRecipient.Kind.BCC, bcc),
+            (MessageRecipient.Kind.REPLY_TO, reply_to),
+        ):
+            message_recipients_add(message=message, kind=kind, entries=entries)
         message_subjects_add(message=message, subjects=subjects)
         OutboxAttachment.objects.bulk_create(OutboxAttachment(message=message, **a) for a in attachments)
         _event(message, MessageEvent.Kind.QUEUED, at=as_of, description=message.cause, data=_by(by))

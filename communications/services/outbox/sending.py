@@ -243,7 +243,7 @@ def _fail_locked(message: OutboxMessage, *, as_of: datetime, error: str) -> None
             kind=FAILED_TASK_KIND,
             title=_("E-mail could not be sent: %(subject)s") % {"subject": message.subject},
             description=_("%(recipients)s: %(error)s\nCorrect the address or the cause, then send the message again.")
-            % {"recipients": ", ".join(message.recipients), "error": error[-1000:]},
+            % {"recipients": ", ".join(message.to_addresses), "error": error[-1000:]},
             about=message,
             customer=message.customer,
             rule="customers.message_failed",  # the historic rule name: open tasks carry it
@@ -283,7 +283,7 @@ def _stuck_locked(message: OutboxMessage, *, as_of: datetime, error: str = "") -
                 "in the provider's log, then mark the message as sent or send it again."
             )
             % {
-                "recipients": ", ".join(message.recipients),
+                "recipients": ", ".join(message.to_addresses),
                 "provider": message.provider or _("the mail provider"),
                 "at": message.sending_at.isoformat(),
                 "message_id": message.message_id,
