@@ -30,10 +30,18 @@ class MessageStatus(models.TextChoices):
 
 
 class OutboxMessage(models.Model):
-    """One customer e-mail, rendered and frozen when queued: exactly what was (or will be) sent."""
+    """One e-mail, rendered and frozen when queued: exactly what was (or will be) sent.
+
+    ``customer`` is the customer it was written to; None for a staff message (a task digest),
+    whose recipients are users."""
 
     customer = models.ForeignKey(
-        Customer, verbose_name=_("customer"), on_delete=models.PROTECT, related_name="outbox_messages"
+        Customer,
+        verbose_name=_("customer"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="outbox_messages",
     )
     template = models.CharField(
         _("template"), max_length=50, help_text=_("e.g. invoice, credit_note, due_date_changed")

@@ -226,7 +226,7 @@ def _open_bounce_task(
             # One task per contact, however many messages bounced to the address.
             about=contacts[0] if contacts else message,
             customer=message.customer,
-            assignee=message.customer.account_owner,
+            assignee=message.customer.account_owner if message.customer else None,
             rule=TRACKING_RULE,
             as_of=as_of,
         )

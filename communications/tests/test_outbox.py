@@ -14,6 +14,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.core.mail.backends import locmem
 from django.db import transaction
+from django.utils import translation
 
 from communications.handlers import handle_send_message
 from communications.mail import HandOff, send_error_kind
@@ -110,6 +111,50 @@ def test_recipients_are_rows_linked_to_their_contact_or_staff_user_and_never_to_
         ("reply_to", message.reply_to[0]["email"], None, None),
     ]
     assert message.to_addresses == ["anna@example.com"]
+
+
+def test_a_staff_message_has_no_customer_and_goes_to_users_sent_bounced_and_sent_again(
+    profile, mailoutbox, django_user_model
+):
+    from communications.services.tracking import message_track
+
+    clerk = django_user_model.objects.create_user(username="clerk", email="clerk@debitor.example")
+    message = message_queue(
+        template="task_digest",
+        language="de",
+        subject="Ihre Aufgaben",
+        body_text="Drei offene Aufgaben.",
+        to=[{"name": "Clerk", "email": clerk.email, "user_id": clerk.pk}],
+        cause="daily digest",
+        as_of=T0,
+    )
+    message_send(message_id=message.pk, as_of=T0)
+    message_track(
+        provider="Postmark",
+        event_type="bounced",
+        message_id="",
+        metadata={"outbox_id": str(message.pk)},
+        timestamp=T0,
+        event_id="b1",
+        recipient=clerk.email,
+        description="",
+        mta_response="550 5.1.1 user unknown",
+        raw={"Type": "HardBounce"},
+        as_of=T0,
+        reject_reason="bounced",
+    )
+    again = message_resend(message=message, as_of=T0 + timedelta(hours=1), by=None)
+
+    message.refresh_from_db()
+    assert message.customer is None and message.status == "bounced"
+    assert [m.to for m in mailoutbox] == [[f"Clerk <{clerk.email}>"]]
+    # the bounce asks a person without a customer or account owner to ask
+    task = FollowUpTask.objects.get()
+    assert (task.customer, task.assignee) == (None, None)
+    assert again.customer is None and again.recipients.get(kind="to").user == clerk
+    with translation.override("de"), pytest.raises(ValidationError) as refused:
+        message_queue(template="task_digest", language="de", subject="S", body_text="T", to=[], cause="c", as_of=T0)
+    assert refused.value.message_dict["to"] == ["Kein Empfänger: Geben Sie mindestens eine Adresse an."]
 
 
 def counts() -> tuple[int, int, int, int]:

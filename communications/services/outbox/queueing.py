@@ -134,6 +134,22 @@ def _clean_addresses(field: str, entries, *, invalid: dict[str, Contact], errors
     return cleaned
 
 
+def _invalid_addresses(customer) -> dict[str, Contact]:
+    """The customer's addresses a bounce marked undeliverable (none for a staff message)."""
+    if customer is None:
+        return {}
+    contacts = Contact.objects.filter(customer=customer, email_invalid_since__isnull=False).exclude(email="")
+    return {contact.email.lower(): contact for contact in contacts}
+
+
+def _no_recipient(customer) -> str:
+    if customer is None:
+        return _("No recipient: name at least one address.")
+    return _("No recipient: give %(customer)s a contact with an e-mail address that receives this mail.") % {
+        "customer": customer.legal_name
+    }
+
+
 # --- Queueing ---------------------------------------------------------------------------------
 def _sender() -> tuple[str, list[dict], list[dict]]:
     """From, Reply-To and BCC archive as the company profile names them (else DEFAULT_FROM_EMAIL)."""
@@ -182,7 +198,7 @@ def _store_attachment(spec: AttachmentSpec) -> dict:
 
 def message_queue(
     *,
-    customer,
+    customer=None,
     template: str,
     language: str,
     subject: str,
@@ -197,7 +213,10 @@ def message_queue(
     cc: list[dict] = (),
     resend_of: OutboxMessage | None = None,
 ) -> OutboxMessage:
-    """Freeze a rendered customer e-mail in the outbox and record the job that sends it.
+    """Freeze a rendered e-mail in the outbox and record the job that sends it.
+
+    ``customer`` is None for a staff message (a task digest): its recipients are users
+    (``user_id``) or plain addresses, and no customer's contact is checked or linked.
 
     Runs in the caller's transaction: the row, its attachments, the ``queued`` event and the job
     commit together with the change that caused the message, or not at all. Refused with a
@@ -208,18 +227,12 @@ def message_queue(
     """
     from core.services import job_enqueue
 
-    invalid = {
-        contact.email.lower(): contact
-        for contact in Contact.objects.filter(customer=customer, email_invalid_since__isnull=False).exclude(email="")
-    }
+    invalid = _invalid_addresses(customer)
     errors: dict[str, list[str]] = {}
     to_clean = _clean_addresses("to", to, invalid=invalid, errors=errors)
     cc_clean = _clean_addresses("cc", cc, invalid=invalid, errors=errors)
     if not to_clean and "to" not in errors:
-        errors["to"] = [
-            _("No recipient: give %(customer)s a contact with an e-mail address that receives this mail.")
-            % {"customer": customer.legal_name}
-        ]
+        errors["to"] = [_no_recipient(customer)]
     subject = _one_line(subject)
     if not subject:
         errors["subject"] = [_("The subject must not be empty.")]
