@@ -416,6 +416,7 @@ def test_an_accountant_sends_an_invoice_from_its_page_and_sees_the_message(accou
     message = messages_about(invoice).get()
     page = client.get(f"/admin/invoicing/invoice/{invoice.pk}/change/").content.decode()
     assert message.subject in page and "queued" in page and "Send again" in page
+    assert "<td>anna@example.com</td>" in page  # the e-mail's To addresses
 
     client.post(f"/admin/invoicing/invoice/{invoice.pk}/send/", {"resend": "1"})
     assert messages_about(invoice).count() == 2
