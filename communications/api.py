@@ -8,12 +8,12 @@ and prefetch nothing per row (query counts pinned in communications/tests/test_m
 
 from __future__ import annotations
 
-from django.db.models import Count
+from django.db.models import Count, Prefetch
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
 from django_filters import rest_framework as filters
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -23,7 +23,8 @@ from core.api.filters import ApiFilterSet, TieBreakOrderingFilter
 from core.api.idempotency import idempotent
 from customers.models import Customer
 
-from .models import MessageEvent, OutboxAttachment, OutboxMessage
+from .models import MessageEvent, MessageSubject, OutboxAttachment, OutboxMessage
+from .registry import subject_kinds
 
 SHARED_ENUM_NAMES.update({"communications.OutboxMessage.language": "LanguageCodeEnum"})
 
@@ -37,6 +38,8 @@ class RecipientSerializer(serializers.Serializer):
     name = serializers.CharField(allow_blank=True, required=False)
     email = serializers.EmailField()
     contact_id = serializers.IntegerField(allow_null=True, required=False)
+    # A staff recipient (task digests); null for customers' contacts and typed-in addresses.
+    user_id = serializers.IntegerField(allow_null=True, required=False, read_only=True)
 
 
 class MessageEventSerializer(NamedEnumModelSerializer):
@@ -49,14 +52,31 @@ class MessageEventSerializer(NamedEnumModelSerializer):
 class OutboxAttachmentSerializer(NamedEnumModelSerializer):
     class Meta:
         model = OutboxAttachment
-        fields = ["id", "filename", "content_type", "size", "sha256", "document"]
+        fields = ["id", "filename", "content_type", "size", "sha256"]
         read_only_fields = fields
 
 
+class SubjectSerializer(serializers.Serializer):
+    """A row the message is about: ``app_label.model`` and its id."""
+
+    type = serializers.CharField()
+    id = serializers.IntegerField()
+
+
+def _subject_rows(message) -> list[tuple[str, int]]:
+    # ``subjects`` is prefetched with its content types (message_list_queryset): no query per row.
+    return [(f"{s.content_type.app_label}.{s.content_type.model}", s.object_id) for s in message.subjects.all()]
+
+
 class OutboxMessageSerializer(NamedEnumModelSerializer):
-    """An outgoing message in brief: who, what, and where it stands."""
+    """An outgoing message in brief: who, what, and where it stands.
+
+    ``subjects`` lists everything the message is about; ``invoice`` (kept for clients that read
+    it) is the first subject of the kind registered as ``invoice``, else null."""
 
     to = RecipientSerializer(many=True, read_only=True)
+    invoice = serializers.SerializerMethodField()
+    subjects = serializers.SerializerMethodField()
     attachment_count = serializers.SerializerMethodField()
 
     class Meta:
@@ -65,6 +85,7 @@ class OutboxMessageSerializer(NamedEnumModelSerializer):
             "id",
             "customer",
             "invoice",
+            "subjects",
             "template",
             "language",
             "subject",
@@ -85,6 +106,17 @@ class OutboxMessageSerializer(NamedEnumModelSerializer):
             "failed_at",
         ]
         read_only_fields = fields
+
+    def get_invoice(self, message) -> int | None:
+        kind = next((k for k in subject_kinds() if k.name == "invoice"), None)
+        if kind is None:
+            return None
+        label = f"{kind.model._meta.app_label}.{kind.model._meta.model_name}"
+        return next((pk for type_, pk in _subject_rows(message) if type_ == label), None)
+
+    @extend_schema_field(SubjectSerializer(many=True))
+    def get_subjects(self, message) -> list[dict]:
+        return [{"type": type_, "id": pk} for type_, pk in _subject_rows(message)]
 
     def get_attachment_count(self, message) -> int:
         annotated = getattr(message, "attachment_count", None)
@@ -121,27 +153,47 @@ class OutboxMessageDetailSerializer(OutboxMessageSerializer):
 
 
 class OutboxMessageFilter(ApiFilterSet):
+    # ``?invoice=<id>``: the messages with that invoice among their subjects (a subject filter).
+    invoice = filters.NumberFilter(method="filter_subject", label="invoice")
+
     class Meta:
         model = OutboxMessage
         fields = {
             "status": ["exact", "in"],
             "template": ["exact"],
             "customer": ["exact"],
-            "invoice": ["exact"],
             "created_at": ["gte", "lt"],
         }
+
+    def filter_subject(self, queryset, name, value):
+        from django.contrib.contenttypes.models import ContentType
+
+        kind = next((k for k in subject_kinds() if k.name == name), None)
+        if kind is None:
+            return queryset.none()
+        links = MessageSubject.objects.filter(
+            content_type=ContentType.objects.get_for_model(kind.model), object_id=value
+        )
+        return queryset.filter(pk__in=links.values("message_id"))
 
 
 class OutboxOrderingFilter(TieBreakOrderingFilter):
     nulls_smallest = frozenset({"sent_at", "delivered_at"})
 
 
+_SUBJECTS = Prefetch("subjects", queryset=MessageSubject.objects.select_related("content_type").order_by("id"))
+
+
 def message_list_queryset():
-    return OutboxMessage.objects.annotate(attachment_count=Count("attachments"))
+    return OutboxMessage.objects.annotate(attachment_count=Count("attachments")).prefetch_related(
+        _SUBJECTS, "recipients"
+    )
 
 
 def message_detail_queryset():
-    return OutboxMessage.objects.select_related("created_by").prefetch_related("attachments", "events")
+    return OutboxMessage.objects.select_related("created_by").prefetch_related(
+        "attachments", "events", _SUBJECTS, "recipients"
+    )
 
 
 def message_response(request, message_id: int, *, status_code=status.HTTP_200_OK) -> Response:

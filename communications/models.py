@@ -9,8 +9,9 @@ check the provider's log), so no customer gets the same reminder twice.
 """
 
 from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
 from django.db import models
-from django.db.models import Q
+from django.db.models import Q, prefetch_related_objects
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -29,29 +30,25 @@ class MessageStatus(models.TextChoices):
 
 
 class OutboxMessage(models.Model):
-    """One customer e-mail, rendered and frozen when queued: exactly what was (or will be) sent."""
+    """One e-mail, rendered and frozen when queued: exactly what was (or will be) sent.
+
+    ``customer`` is the customer it was written to; None for a staff message (a task digest),
+    whose recipients are users."""
 
     customer = models.ForeignKey(
-        Customer, verbose_name=_("customer"), on_delete=models.PROTECT, related_name="outbox_messages"
-    )
-    invoice = models.ForeignKey(
-        "invoicing.Invoice",
-        verbose_name=_("invoice"),
+        Customer,
+        verbose_name=_("customer"),
         null=True,
         blank=True,
         on_delete=models.PROTECT,
-        related_name="messages",
+        related_name="outbox_messages",
     )
     template = models.CharField(
         _("template"), max_length=50, help_text=_("e.g. invoice, credit_note, due_date_changed")
     )
     language = models.CharField(_("language"), max_length=5, choices=language_choices)
     from_email = models.CharField(_("from"), max_length=320)
-    # [{"name": "Anna Schmidt", "email": "anna@example.com", "contact_id": 7}, ...]
-    to = models.JSONField(_("to"), default=list)
-    cc = models.JSONField(_("cc"), default=list, blank=True)
-    bcc = models.JSONField(_("bcc"), default=list, blank=True)
-    reply_to = models.JSONField(_("reply to"), default=list, blank=True)
+    # To, Cc, Bcc and Reply-To are MessageRecipient rows (``recipients``); ``to`` etc. read them.
     subject = models.CharField(_("subject"), max_length=998)
     body_text = models.TextField(_("text body"))
     body_html = models.TextField(_("HTML body"), blank=True, default="")
@@ -113,13 +110,76 @@ class OutboxMessage(models.Model):
     def __str__(self) -> str:
         return f"{self.subject} ({self.get_status_display()})"
 
+    def _addresses(self, kind: str) -> list[dict]:
+        # One query for all four lists (none when the caller prefetched ``recipients``).
+        prefetch_related_objects([self], "recipients")
+        return [r.as_entry() for r in self.recipients.all() if r.kind == kind]
+
+    # ``[{"name", "email", "contact_id", "user_id"}, ...]`` per role: the shape the JSON columns had.
+    to = property(lambda self: self._addresses("to"))
+    cc = property(lambda self: self._addresses("cc"))
+    bcc = property(lambda self: self._addresses("bcc"))
+    reply_to = property(lambda self: self._addresses("reply_to"))
+
     @property
-    def recipients(self) -> list[str]:
+    def to_addresses(self) -> list[str]:
         return [r["email"] for r in self.to]
 
 
+class MessageRecipient(models.Model):
+    """One address of a message, in the role it has (To, Cc, Bcc, Reply-To), with who it is: a
+    customer's contact, a staff user (task digests), or neither (an address typed in, our archive)."""
+
+    class Kind(models.TextChoices):
+        TO = "to", pgettext_lazy("recipient", "to")
+        CC = "cc", pgettext_lazy("recipient", "cc")
+        BCC = "bcc", pgettext_lazy("recipient", "bcc")
+        REPLY_TO = "reply_to", pgettext_lazy("recipient", "reply to")
+
+    message = models.ForeignKey(
+        OutboxMessage, verbose_name=_("message"), on_delete=models.CASCADE, related_name="recipients"
+    )
+    kind = models.CharField(_("kind"), max_length=8, choices=Kind.choices)
+    name = models.CharField(_("name"), max_length=200, blank=True, default="")
+    address = models.CharField(_("e-mail"), max_length=320)
+    contact = models.ForeignKey(
+        Contact, verbose_name=_("contact"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("recipient")
+        verbose_name_plural = _("recipients")
+        # The order the addresses were given in: the order they stand in the header.
+        ordering = ["message_id", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=["to", "cc", "bcc", "reply_to"]), name="comms_recipient_kind_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(contact__isnull=True) | Q(user__isnull=True), name="comms_recipient_contact_or_user"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind}: {self.address}"
+
+    def as_entry(self) -> dict:
+        return {"name": self.name, "email": self.address, "contact_id": self.contact_id, "user_id": self.user_id}
+
+
 class OutboxAttachment(models.Model):
-    """A file sent with a message: a stored document (PDF, XRechnung) or another stored file."""
+    """A file sent with a message, by reference into ``core.documents``' storage: ``file`` is the
+    stored name and ``sha256`` the digest checked before every send. A stored original (an issued
+    invoice's PDF) is referenced as it is, not copied; which document it was is the owning app's
+    business (the message's subjects say what it is about)."""
 
     message = models.ForeignKey(
         OutboxMessage, verbose_name=_("message"), on_delete=models.CASCADE, related_name="attachments"
@@ -129,14 +189,6 @@ class OutboxAttachment(models.Model):
     file = models.FileField(_("file"), max_length=255)
     sha256 = models.CharField(_("SHA-256"), max_length=64)
     size = models.PositiveIntegerField(_("size (bytes)"))
-    document = models.ForeignKey(
-        "invoicing.InvoiceDocument",
-        verbose_name=_("document"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
 
     class Meta:
         verbose_name = _("attachment")
@@ -220,14 +272,6 @@ class InboundMessage(models.Model):
         on_delete=models.PROTECT,
         related_name="replies",
     )
-    invoice = models.ForeignKey(
-        "invoicing.Invoice",
-        verbose_name=_("invoice"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="replies",
-    )
     matched_by = models.CharField(_("matched by"), max_length=13, choices=Match.choices)
     provider = models.CharField(_("provider"), max_length=30, blank=True, default="")
     provider_message_id = models.CharField(_("provider message id"), max_length=255, blank=True, default="")
@@ -274,6 +318,52 @@ class InboundAttachment(models.Model):
 
     def __str__(self) -> str:
         return self.filename
+
+
+class SubjectLink(models.Model):
+    """What a message is about: any row of any app (an invoice, a reminder, a task...) by content
+    type and id. Generic on purpose: ``communications`` keeps no foreign key into a domain app, and
+    one message can be about several invoices (dunning). The subject's own app reads it back with
+    ``communications.selectors.messages_about``; no database-level integrity reaches the subject, so
+    the owning app keeps its rows (issued invoices are never deleted)."""
+
+    content_type = models.ForeignKey(
+        ContentType, verbose_name=_("content type"), on_delete=models.PROTECT, related_name="+"
+    )
+    object_id = models.PositiveBigIntegerField(_("object id"))
+
+    class Meta:
+        abstract = True
+        verbose_name = pgettext_lazy("what a message is about", "subject")
+        verbose_name_plural = pgettext_lazy("what a message is about", "subjects")
+        ordering = ["message_id", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.content_type_id}:{self.object_id}"
+
+
+class MessageSubject(SubjectLink):
+    message = models.ForeignKey(
+        OutboxMessage, verbose_name=_("message"), on_delete=models.CASCADE, related_name="subjects"
+    )
+
+    class Meta(SubjectLink.Meta):
+        indexes = [models.Index(fields=["content_type", "object_id"], name="comms_subject_object")]
+        constraints = [
+            models.UniqueConstraint(fields=["message", "content_type", "object_id"], name="comms_subject_once")
+        ]
+
+
+class InboundSubject(SubjectLink):
+    message = models.ForeignKey(
+        InboundMessage, verbose_name=_("message"), on_delete=models.CASCADE, related_name="subjects"
+    )
+
+    class Meta(SubjectLink.Meta):
+        indexes = [models.Index(fields=["content_type", "object_id"], name="comms_inbound_subject_object")]
+        constraints = [
+            models.UniqueConstraint(fields=["message", "content_type", "object_id"], name="comms_inbound_subject_once")
+        ]
 
 
 class MessageWording(models.Model):

@@ -5,19 +5,24 @@
 templates serve the purpose) in its ``messaging.py``, imported by its ``AppConfig.ready``. An app
 that must act when something happens to a message registers a **reaction**:
 
-- ``sent``: the provider accepted the message (``message``, ``as_of``);
-- ``delivered``: first delivery to an addressed recipient (``message``, ``at``, ``recipient``,
-  ``provider``, ``as_of``);
-- ``bounced``: a hard bounce, complaint or refusal of an address (``message``, ``contacts``,
-  ``recipient``, ``kind``, ``reason``, ``as_of``);
-- ``reply``: a received e-mail was stored (``inbound``, ``as_of``);
+- ``sent``: the provider accepted the message (``message``, ``subjects``, ``as_of``);
+- ``delivered``: first delivery to an addressed recipient (``message``, ``subjects``, ``at``,
+  ``recipient``, ``provider``, ``as_of``);
+- ``bounced``: a hard bounce, complaint or refusal of an address (``message``, ``subjects``,
+  ``contacts``, ``recipient``, ``kind``, ``reason``, ``as_of``);
+- ``reply``: a received e-mail was stored (``inbound``, ``subjects``, ``as_of``);
 - ``follow_up`` / ``follow_up_done``: the outbox asks a person to look at something, or the cause
   is gone (``follow_up``: a :class:`FollowUp`; ``kind``, ``about``, ``as_of``, ``by``,
   ``resolution``). The ``tasks`` app registers these and turns them into follow-up tasks.
 
 Reactions run in the transaction of the change, in registration order; an exception rolls the
 change back (a webhook answers 500 and the provider retries), as it did when the outbox called
-these services directly.
+these services directly. ``subjects`` are the rows the message is about (its ``subjects`` links,
+loaded): a reaction picks the ones of its own models.
+
+An app whose rows messages are about may register a **subject kind** (``subject_kind_register``):
+a short name (``invoice``) under which the API shows and filters the link, and how a subject
+is labelled in texts (an invoice by its number).
 """
 
 from __future__ import annotations
@@ -56,7 +61,17 @@ class FollowUp:
     low_priority: bool = False
 
 
+@dataclass(frozen=True)
+class SubjectKind:
+    """A model messages can be about, under a short name the API uses (``?invoice=5``)."""
+
+    name: str
+    model: type[models.Model]
+    label: Callable[[models.Model], str] = str
+
+
 _PURPOSES: dict[str, Purpose] = {}
+_SUBJECT_KINDS: dict[str, SubjectKind] = {}
 _REACTIONS: dict[str, list[Callable[..., None]]] = {event: [] for event in EVENTS}
 
 
@@ -83,6 +98,28 @@ def purpose_of(template: str) -> Purpose:
         if purpose.default:
             return purpose
     raise LookupError(f"No purpose names template {template!r} and none is the default.")
+
+
+def subject_kind_register(kind: SubjectKind) -> None:
+    if kind.name in _SUBJECT_KINDS and _SUBJECT_KINDS[kind.name] != kind:
+        raise RuntimeError(f"Subject kind {kind.name!r} is registered twice.")
+    _SUBJECT_KINDS[kind.name] = kind
+
+
+def subject_kinds() -> list[SubjectKind]:
+    return list(_SUBJECT_KINDS.values())
+
+
+def subject_kind_of(model: type[models.Model]) -> SubjectKind | None:
+    for kind in _SUBJECT_KINDS.values():
+        if kind.model is model:
+            return kind
+    return None
+
+
+def subject_label(obj: models.Model) -> str:
+    kind = subject_kind_of(type(obj))
+    return kind.label(obj) if kind is not None else str(obj)
 
 
 def reaction(event: str) -> Callable[[Callable[..., None]], Callable[..., None]]:

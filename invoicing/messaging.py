@@ -9,9 +9,9 @@ from datetime import datetime
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from communications.registry import Purpose, purpose_register, reaction
+from communications.registry import Purpose, SubjectKind, purpose_register, reaction, subject_kind_register
 
-from .models import InvoiceEvent
+from .models import Invoice, InvoiceEvent
 from .services.receipts import INVOICE_MAILS, invoice_receipt_confirm
 
 purpose_register(
@@ -26,31 +26,40 @@ purpose_register(
     Purpose(name="reminders", contact_flag="receives_reminders", templates=("reminder", "dunning")),
 )
 
+# The API shows and filters a message's invoice as ``invoice``; texts name it by its number.
+subject_kind_register(
+    SubjectKind(name="invoice", model=Invoice, label=lambda invoice: invoice.number or str(invoice.pk))
+)
+
+
+def _invoices(message, subjects) -> list[Invoice]:
+    if message.template not in INVOICE_MAILS:
+        return []
+    return [subject for subject in subjects if isinstance(subject, Invoice)]
+
 
 @reaction("sent")
-def invoice_mail_sent(*, message, as_of: datetime) -> None:
+def invoice_mail_sent(*, message, subjects, as_of: datetime) -> None:
     """The invoice's own history says when it left (its receipt comes from tracking)."""
-    if message.invoice_id is None or message.template not in INVOICE_MAILS:
-        return
-    InvoiceEvent.objects.create(
-        invoice_id=message.invoice_id,
-        kind=InvoiceEvent.Kind.SENT,
-        at=as_of,
-        reason=", ".join(message.recipients),
-        data={"outbox_id": message.pk, "message_id": message.message_id},
-    )
+    for invoice in _invoices(message, subjects):
+        InvoiceEvent.objects.create(
+            invoice_id=invoice.pk,
+            kind=InvoiceEvent.Kind.SENT,
+            at=as_of,
+            reason=", ".join(message.to_addresses),
+            data={"outbox_id": message.pk, "message_id": message.message_id},
+        )
 
 
 @reaction("delivered")
-def invoice_mail_delivered(*, message, at: datetime, recipient: str, provider: str, as_of: datetime) -> None:
+def invoice_mail_delivered(*, message, subjects, at: datetime, recipient: str, provider: str, as_of: datetime) -> None:
     """The first delivery of an invoice mail is the invoice's date of receipt (replaces an assumption)."""
-    if message.invoice_id is None or message.template not in INVOICE_MAILS:
-        return
-    InvoiceEvent.objects.create(
-        invoice_id=message.invoice_id,
-        kind=InvoiceEvent.Kind.DELIVERED,
-        at=at,
-        reason=_("delivered to %(email)s") % {"email": recipient},
-        data={"outbox_id": message.pk, "provider": provider, "recipient": recipient},
-    )
-    invoice_receipt_confirm(invoice_id=message.invoice_id, received_on=timezone.localdate(at), as_of=as_of)
+    for invoice in _invoices(message, subjects):
+        InvoiceEvent.objects.create(
+            invoice_id=invoice.pk,
+            kind=InvoiceEvent.Kind.DELIVERED,
+            at=at,
+            reason=_("delivered to %(email)s") % {"email": recipient},
+            data={"outbox_id": message.pk, "provider": provider, "recipient": recipient},
+        )
+        invoice_receipt_confirm(invoice_id=invoice.pk, received_on=timezone.localdate(at), as_of=as_of)

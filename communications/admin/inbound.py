@@ -1,4 +1,4 @@
-"""Incoming replies in the admin: read-only, linked to customer, contact, message and invoice."""
+"""Incoming replies in the admin: read-only, linked to customer, contact, message and subjects."""
 
 from __future__ import annotations
 
@@ -14,17 +14,18 @@ from .message_display import (
     CustomerIdFilter,
     CustomerLinkMixin,
     StoredMessageViews,
+    SubjectLinksMixin,
     _iframe,
 )
 
 
 @admin.register(InboundMessage)
-class InboundMessageAdmin(StoredMessageViews, ReadOnlyMixin, CustomerLinkMixin, admin.ModelAdmin):
+class InboundMessageAdmin(StoredMessageViews, ReadOnlyMixin, CustomerLinkMixin, SubjectLinksMixin, admin.ModelAdmin):
     attachment_model = InboundAttachment
-    list_display = ["received_at", "from_email", "customer_link", "subject", "matched_by", "invoice"]
+    list_display = ["received_at", "from_email", "customer_link", "subject", "matched_by", "subjects_link"]
     list_filter = ["matched_by", CustomerIdFilter, ("received_at", admin.DateFieldListFilter)]
     search_fields = ["subject", "from_email", "from_name", "message_id", "customer__legal_name", "customer__number"]
-    list_select_related = ["customer", "invoice"]
+    list_select_related = ["customer"]
     date_hierarchy = "received_at"
     ordering = ["-received_at", "-id"]
     fields = [
@@ -37,7 +38,7 @@ class InboundMessageAdmin(StoredMessageViews, ReadOnlyMixin, CustomerLinkMixin, 
         "subject",
         "matched_by",
         "in_reply_to",
-        "invoice",
+        "subjects_link",
         "message_id",
         "provider",
         "provider_message_id",

@@ -6,9 +6,9 @@ from django.contrib import admin
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse, HttpResponseNotAllowed
-from django.urls import path, reverse
-from django.utils.html import format_html
-from django.utils.translation import gettext
+from django.urls import NoReverseMatch, path, reverse
+from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 
@@ -16,6 +16,8 @@ from core.documents import document_read
 from customers.admin.customers import badge
 
 from ..models import MessageStatus
+from ..registry import subject_label
+from ..selectors import subjects_of
 
 # Status → one of the badge colours the customers admin already has (styles.html).
 STATUS_COLOURS = {
@@ -81,6 +83,23 @@ class CustomerLinkMixin:
             return "—"
         url = reverse(f"{self.admin_site.name}:customers_customer_change", args=[obj.customer_id])
         return format_html('<a href="{}">{}</a>', url, obj.customer)
+
+
+class SubjectLinksMixin:
+    @admin.display(description=pgettext_lazy("what a message is about", "subjects"))
+    def subjects_link(self, obj):
+        """Each subject linked to its admin page, found by its content type (no import of its app)."""
+        parts = []
+        for subject in subjects_of(obj):
+            meta = subject._meta
+            try:
+                url = reverse(f"{self.admin_site.name}:{meta.app_label}_{meta.model_name}_change", args=[subject.pk])
+            except NoReverseMatch:
+                url = ""
+            parts.append((url, subject_label(subject)))
+        if not parts:
+            return "—"
+        return format_html_join(", ", "{}", ((format_html('<a href="{}">{}</a>', u, t) if u else t,) for u, t in parts))
 
 
 class CustomerIdFilter(admin.SimpleListFilter):

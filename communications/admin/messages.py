@@ -28,6 +28,7 @@ from .message_display import (
     CustomerIdFilter,
     CustomerLinkMixin,
     StoredMessageViews,
+    SubjectLinksMixin,
     _iframe,
     status_badge,
 )
@@ -44,7 +45,7 @@ class MessageEventInline(ReadOnlyMixin, admin.TabularInline):
 
 
 @admin.register(OutboxMessage)
-class OutboxMessageAdmin(StoredMessageViews, CustomerLinkMixin, admin.ModelAdmin):
+class OutboxMessageAdmin(StoredMessageViews, CustomerLinkMixin, SubjectLinksMixin, admin.ModelAdmin):
     attachment_model = OutboxAttachment
     list_display = [
         "created_at",
@@ -57,7 +58,14 @@ class OutboxMessageAdmin(StoredMessageViews, CustomerLinkMixin, admin.ModelAdmin
         "provider_message_id",
     ]
     list_filter = ["status", "template", CustomerIdFilter, ("created_at", admin.DateFieldListFilter)]
-    search_fields = ["subject", "to", "message_id", "provider_message_id", "customer__legal_name", "customer__number"]
+    search_fields = [
+        "subject",
+        "recipients__address",
+        "message_id",
+        "provider_message_id",
+        "customer__legal_name",
+        "customer__number",
+    ]
     search_help_text = _("Subject, recipient, Message-ID or provider message id, customer name or number.")
     list_select_related = ["customer"]
     date_hierarchy = "created_at"
@@ -71,7 +79,7 @@ class OutboxMessageAdmin(StoredMessageViews, CustomerLinkMixin, admin.ModelAdmin
                 "fields": [
                     "status_display",
                     "customer_link",
-                    "invoice_link",
+                    "subjects_link",
                     "template",
                     "language",
                     "cause",
@@ -164,13 +172,6 @@ class OutboxMessageAdmin(StoredMessageViews, CustomerLinkMixin, admin.ModelAdmin
         name, email = recipient.get("name", ""), recipient.get("email", "")
         return f"{name} <{email}>" if name else email
 
-    @admin.display(description=_("invoice"))
-    def invoice_link(self, obj):
-        if obj.invoice_id is None:
-            return "—"
-        url = reverse(f"{self.admin_site.name}:invoicing_invoice_change", args=[obj.invoice_id])
-        return format_html('<a href="{}">{}</a>', url, obj.invoice)
-
     @admin.display(description=_("resend of"))
     def resend_of_link(self, obj):
         if obj.resend_of_id is None:
@@ -253,7 +254,7 @@ class OutboxMessageAdmin(StoredMessageViews, CustomerLinkMixin, admin.ModelAdmin
         ]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("customer", "invoice", "created_by")
+        return super().get_queryset(request).select_related("customer", "created_by").prefetch_related("recipients")
 
     # --- Actions ------------------------------------------------------------------------------
 

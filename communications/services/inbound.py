@@ -40,8 +40,9 @@ from django.utils.translation import gettext as _
 
 from core.documents import document_store
 
-from ..models import Contact, InboundAttachment, InboundMessage, OutboxMessage
-from ..registry import FollowUp, follow_up, react
+from ..models import Contact, InboundAttachment, InboundMessage, InboundSubject, OutboxMessage
+from ..registry import FollowUp, follow_up, react, subject_label
+from ..selectors import subjects_of
 
 logger = logging.getLogger(__name__)
 
@@ -247,7 +248,7 @@ def _is_automatic(headers: dict) -> bool:
     return (auto not in ("", "no")) or "X-Autoreply" in headers or "X-Autorespond" in headers
 
 
-def _open_task(*, inbound: InboundMessage, refused: list[dict], as_of: datetime) -> None:
+def _open_task(*, inbound: InboundMessage, subjects: list, refused: list[dict], as_of: datetime) -> None:
     refused_text = ""
     if refused:
         refused_text = "\n\n" + _("Attachments not stored: %(list)s") % {
@@ -270,10 +271,11 @@ def _open_task(*, inbound: InboundMessage, refused: list[dict], as_of: datetime)
             )
         )
         return
-    if inbound.invoice_id:
+    if subjects:
+        # msgid kept from when a reply could only be about an invoice: the subjects' labels fill it.
         title = _("Reply from %(customer)s about %(invoice)s: %(subject)s") % {
             "customer": inbound.customer.legal_name,
-            "invoice": inbound.invoice.number or inbound.invoice_id,
+            "invoice": ", ".join(subject_label(subject) for subject in subjects),
             "subject": inbound.subject,
         }
     else:
@@ -334,7 +336,6 @@ def inbound_receive(*, provider: str, message, as_of: datetime, provider_message
             customer_id=customer_id,
             contact=contact,
             in_reply_to=outbox,
-            invoice_id=outbox.invoice_id if outbox is not None else None,
             matched_by=matched_by,
             provider=provider,
             provider_message_id=(provider_message_id or "")[:255],
@@ -357,6 +358,13 @@ def inbound_receive(*, provider: str, message, as_of: datetime, provider_message
         for attachment in attachments:
             attachment.message = inbound
         InboundAttachment.objects.bulk_create(attachments)
-        _open_task(inbound=inbound, refused=refused, as_of=as_of)
-        react("reply", inbound=inbound, as_of=as_of)
+        if outbox is not None:
+            # A reply is about what the message it answers was about.
+            InboundSubject.objects.bulk_create(
+                InboundSubject(message=inbound, content_type_id=type_id, object_id=object_id)
+                for type_id, object_id in outbox.subjects.order_by("id").values_list("content_type_id", "object_id")
+            )
+        subjects = subjects_of(inbound)
+        _open_task(inbound=inbound, subjects=subjects, refused=refused, as_of=as_of)
+        react("reply", inbound=inbound, subjects=subjects, as_of=as_of)
     return inbound

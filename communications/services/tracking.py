@@ -28,11 +28,14 @@ import logging
 from datetime import datetime
 
 from django.db import IntegrityError, transaction
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet, TextField, Value
+from django.db.models.fields.json import KT
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
-from ..models import Contact, MessageEvent, MessageStatus, OutboxMessage
+from ..models import Contact, MessageEvent, MessageRecipient, MessageStatus, OutboxMessage
 from ..registry import FollowUp, follow_up, react
+from ..selectors import subjects_of
 
 logger = logging.getLogger(__name__)
 
@@ -223,7 +226,7 @@ def _open_bounce_task(
             # One task per contact, however many messages bounced to the address.
             about=contacts[0] if contacts else message,
             customer=message.customer,
-            assignee=message.customer.account_owner,
+            assignee=message.customer.account_owner if message.customer else None,
             rule=TRACKING_RULE,
             as_of=as_of,
         )
@@ -297,7 +300,15 @@ def message_track(
             first_delivery = message.delivered_at is None
             changed = _move(message, to=MessageStatus.DELIVERED, at=at)
             if changed and first_delivery:
-                react("delivered", message=message, at=at, recipient=recipient, provider=provider, as_of=as_of)
+                react(
+                    "delivered",
+                    message=message,
+                    subjects=subjects_of(message),
+                    at=at,
+                    recipient=recipient,
+                    provider=provider,
+                    as_of=as_of,
+                )
         elif kind in (MessageEvent.Kind.BOUNCED, MessageEvent.Kind.REJECTED) and _addressed(message, recipient):
             changed = _move(message, to=MessageStatus.BOUNCED, at=at)
         elif kind == MessageEvent.Kind.OPENED and message.opened_at is None:
@@ -320,6 +331,7 @@ def message_track(
             react(
                 "bounced",
                 message=message,
+                subjects=subjects_of(message),
                 contacts=contacts,
                 recipient=recipient,
                 kind=kind,
@@ -336,15 +348,28 @@ def first_delivered_at(messages: QuerySet[OutboxMessage]) -> datetime | None:
     not count: that mailbox never got it; nor does our BCC archive's copy. ``None``: no delivery
     is known. (Invoicing reads an invoice's date of receipt with it, § 286 (3) BGB.)
     """
-    events = MessageEvent.objects.filter(
-        message__in=messages,
-        kind__in=[MessageEvent.Kind.DELIVERED, MessageEvent.Kind.BOUNCED, MessageEvent.Kind.REJECTED],
-    ).values_list("message_id", "kind", "at", "data__recipient", "message__to", "message__cc")
+    # Addressed as in ``_addressed``: no recipient named, no To/Cc at all, or one of them (any case).
+    to_and_cc = MessageRecipient.objects.filter(
+        message=OuterRef("message_id"), kind__in=[MessageRecipient.Kind.TO, MessageRecipient.Kind.CC]
+    )
+    events = (
+        MessageEvent.objects.filter(
+            message__in=messages,
+            kind__in=[MessageEvent.Kind.DELIVERED, MessageEvent.Kind.BOUNCED, MessageEvent.Kind.REJECTED],
+        )
+        .annotate(recipient=Coalesce(KT("data__recipient"), Value(""), output_field=TextField()))
+        .annotate(
+            addressed=Q(recipient="")
+            | ~Exists(to_and_cc)
+            | Exists(to_and_cc.filter(address__iexact=OuterRef("recipient")))
+        )
+        .values_list("message_id", "kind", "at", "recipient", "addressed")
+    )
     deliveries, bounced = [], set()
-    for message_id, kind, at, recipient, to, cc in events:
+    for message_id, kind, at, recipient, addressed in events:
         key = (message_id, (recipient or "").lower())
         if kind == MessageEvent.Kind.DELIVERED:
-            if not _is_addressed([*to, *cc], recipient or ""):
+            if not addressed:
                 continue  # our BCC archive got its copy: that is not the customer's receipt
             deliveries.append((at, key))
         else:

@@ -20,8 +20,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 import communications.receivers  # noqa: F401  (connects the anymail receivers also before CommunicationsConfig.ready() does)
 from communications.models import InboundAttachment, InboundMessage, OutboxMessage
+from communications.selectors import subjects_of
 from communications.services import inbound as inbound_services
 from communications.services.inbound import inbound_receive, reply_address_for, reply_address_parse
+from communications.services.outbox import message_recipients_add, message_subjects_add
 from customers.tests.factories import make_customer
 from invoicing.tests.factories import T0, invoicing_setup, make_issued  # noqa: F401  (fixture)
 from tasks.models import FollowUpTask
@@ -123,11 +125,9 @@ def invoice(customer):
 def make_sent(customer, *, invoice=None, message_id: str = "<outbox-1.9f8e7d@debitor.example>", **fields):
     data = {
         "customer": customer,
-        "invoice": invoice,
         "template": "invoice" if invoice else "statement",
         "language": "de",
         "from_email": "Debitor Test GmbH <buchhaltung@debitor.example>",
-        "to": [{"name": "Anna Schmidt", "email": "anna@example.com"}],
         "subject": "Rechnung RE-2026-0001",
         "body_text": "Guten Tag Frau Schmidt, …",
         "status": "delivered",
@@ -141,7 +141,10 @@ def make_sent(customer, *, invoice=None, message_id: str = "<outbox-1.9f8e7d@deb
         "delivered_at": T0 + timedelta(minutes=1),
         "updated_at": T0,
     }
-    return OutboxMessage.objects.create(**{**data, **fields})
+    message = OutboxMessage.objects.create(**{**data, **fields})
+    message_recipients_add(message=message, kind="to", entries=[{"name": "Anna Schmidt", "email": "anna@example.com"}])
+    message_subjects_add(message=message, subjects=[invoice] if invoice else [])
+    return message
 
 
 @pytest.fixture
@@ -183,7 +186,7 @@ def test_a_postmark_reply_to_our_reply_address_is_matched_to_the_message_stored_
     assert response.status_code == 200
     reply = InboundMessage.objects.get()
     assert reply.matched_by == "reply_address"
-    assert (reply.customer, reply.in_reply_to, reply.invoice) == (sent.customer, sent, invoice)
+    assert (reply.customer, reply.in_reply_to, subjects_of(reply)) == (sent.customer, sent, [invoice])
     assert reply.contact == sent.customer.contacts.get(email="anna@example.com")
     assert (reply.provider, reply.provider_message_id) == ("Postmark", "73e6d360-66eb-11e1-8e72-a8904824019b")
     assert reply.message_id == "<CAE3f1c+5Yq7mA0b1pQ@mail.example.com>"
@@ -218,7 +221,7 @@ def test_a_postmark_reply_is_matched_by_in_reply_to(client, webhooks, sent, invo
     post_postmark(client, postmark(headers=[("In-Reply-To", sent.message_id)], sender="someone@elsewhere.example"))
 
     reply = InboundMessage.objects.get()
-    assert (reply.matched_by, reply.in_reply_to, reply.invoice) == ("headers", sent, invoice)
+    assert (reply.matched_by, reply.in_reply_to, subjects_of(reply)) == ("headers", sent, [invoice])
     assert reply.contact is None  # written by someone who is not a contact
 
 
@@ -236,7 +239,7 @@ def test_a_postmark_mail_from_a_known_contact_is_matched_by_its_sender(client, w
     post_postmark(client, postmark(sender="ANNA@example.com"))
 
     reply = InboundMessage.objects.get()
-    assert (reply.matched_by, reply.customer, reply.in_reply_to, reply.invoice) == ("sender", customer, None, None)
+    assert (reply.matched_by, reply.customer, reply.in_reply_to, subjects_of(reply)) == ("sender", customer, None, [])
     assert reply.contact == customer.contacts.get(email="anna@example.com")
     assert reply_tasks().get().assignee == owner
 
@@ -309,10 +312,10 @@ def test_a_mailgun_raw_mime_reply_to_our_reply_address_is_matched_with_its_attac
 
     assert response.status_code == 200
     reply = InboundMessage.objects.get()
-    assert (reply.matched_by, reply.in_reply_to, reply.invoice, reply.provider) == (
+    assert (reply.matched_by, reply.in_reply_to, subjects_of(reply), reply.provider) == (
         "reply_address",
         sent,
-        invoice,
+        [invoice],
         "Mailgun",
     )
     assert reply.message_id == "<20261127092009.GA4711@mail.example.com>"

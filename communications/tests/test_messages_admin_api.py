@@ -15,6 +15,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from communications.models import MessageWording, OutboxMessage
+from communications.selectors import messages_about, subjects_of
 from invoicing.services.documents import invoice_document_get, invoice_document_read, invoice_documents_render
 from invoicing.services.sending import invoice_send
 from invoicing.tests.factories import T0, invoicing_setup, make_customer, make_issued  # noqa: F401
@@ -24,6 +25,11 @@ pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("invoicing_setup")]
 MESSAGES = "/api/v1/messages/"
 OUTBOX_ADMIN = "/admin/communications/outboxmessage/"
 WORDING_ADMIN = "/admin/communications/messagewording/"
+
+
+def invoice_of(message):
+    [invoice] = subjects_of(message)
+    return invoice
 
 
 @pytest.fixture(autouse=True)
@@ -73,9 +79,15 @@ def test_every_role_reads_the_outbox_with_recipients_and_status(viewer, message)
     assert row["id"] == message.pk
     assert row["status"] == "queued" and row["template"] == "invoice"
     assert row["to"] == [
-        {"name": "Anna Schmidt", "email": "anna@example.com", "contact_id": message.to[0]["contact_id"]}
+        {
+            "name": "Anna Schmidt",
+            "email": "anna@example.com",
+            "contact_id": message.to[0]["contact_id"],
+            "user_id": None,
+        }
     ]
-    assert row["invoice"] == message.invoice_id and row["customer"] == message.customer_id
+    assert row["invoice"] == invoice_of(message).pk and row["customer"] == message.customer_id
+    assert row["subjects"] == [{"type": "invoicing.invoice", "id": invoice_of(message).pk}]
     assert row["attachment_count"] == 1
     assert row["message_id"] == message.message_id
 
@@ -92,7 +104,7 @@ def test_the_outbox_filters_by_status_template_customer_and_invoice(viewer, mess
 
     assert ids("?status=sent") == [other.pk]
     assert ids("?status=queued") == [message.pk]
-    assert ids(f"?invoice={message.invoice_id}") == [message.pk]
+    assert ids(f"?invoice={invoice_of(message).pk}") == [message.pk]
     assert ids(f"?customer={other.customer_id}") == [other.pk]
     assert ids("?template=due_date_changed") == []
     assert client.get(MESSAGES + "?status=lost").status_code == 400
@@ -111,7 +123,7 @@ def test_the_detail_has_bodies_attachments_and_events(viewer, message):
     response = api(viewer).get(f"{MESSAGES}{message.pk}/")
 
     body = response.json()
-    pdf = invoice_document_get(invoice=message.invoice, kind="pdf")
+    pdf = invoice_document_get(invoice=invoice_of(message), kind="pdf")
     assert body["attachments"] == [
         {
             "id": message.attachments.get().pk,
@@ -119,7 +131,6 @@ def test_the_detail_has_bodies_attachments_and_events(viewer, message):
             "content_type": "application/pdf",
             "size": pdf.size,
             "sha256": pdf.sha256,
-            "document": pdf.pk,
         }
     ]
     assert [event["kind"] for event in body["events"]] == ["queued"]
@@ -134,8 +145,8 @@ def test_the_outbox_list_takes_the_same_number_of_queries_for_any_number_of_rows
         invoice_send(invoice=ready_invoice(), as_of=T0 + timedelta(hours=1))
     client = api(viewer)
 
-    # session, user, role groups, count, page
-    with django_assert_num_queries(5):
+    # session, user, role groups, count, page, the page's subjects and recipients (one prefetch each)
+    with django_assert_num_queries(7):
         response = client.get(MESSAGES)
 
     assert len(response.json()["results"]) == rows
@@ -150,8 +161,8 @@ def test_a_customers_message_list_takes_the_same_number_of_queries_for_any_numbe
         invoice_send(invoice=ready_invoice(customer), as_of=T0 + timedelta(hours=1))
     client = api(viewer)
 
-    # session, user, role groups, the customer, count, page
-    with django_assert_num_queries(6):
+    # session, user, role groups, the customer, count, page, the page's subjects and recipients
+    with django_assert_num_queries(8):
         response = client.get(f"/api/v1/customers/{customer.pk}/messages/")
 
     assert len(response.json()["results"]) == rows
@@ -171,7 +182,7 @@ def test_sending_an_invoice_twice_with_one_idempotency_key_queues_one_message(ac
     assert first.status_code == 201, first.content
     assert again.status_code == 201 and again["Idempotent-Replayed"] == "true"
     assert again.json()["id"] == first.json()["id"]
-    assert OutboxMessage.objects.filter(invoice=invoice).count() == 1
+    assert messages_about(invoice).count() == 1
     assert first.json()["status"] == "queued"
     assert first["Location"].endswith(f"{MESSAGES}{first.json()['id']}/")
 
@@ -281,7 +292,7 @@ def test_the_outbox_list_filters_by_customer(viewer, message):
     assert message.subject in page and other.subject not in page
 
 
-ADMIN_LIST_QUERIES = 12  # session, user, permissions, counts, filters, the page with its customers
+ADMIN_LIST_QUERIES = 13  # session, user, permissions, counts, filters, the page with its customers, recipients
 
 
 @pytest.mark.parametrize("rows", [1, 6])
@@ -307,6 +318,8 @@ def test_the_detail_page_previews_the_html_in_a_sandbox_and_shows_the_text(viewe
     assert '<iframe sandbox=""' in page
     assert f"{OUTBOX_ADMIN}{message.pk}/preview/" in page
     assert "Anna Schmidt" in page  # the text body
+    invoice = invoice_of(message)  # its subject, linked to the invoice's admin page by content type
+    assert f'<a href="/admin/invoicing/invoice/{invoice.pk}/change/">{invoice.number}</a>' in page
     assert "Send again" not in page and "Cancel" not in page  # viewers do not act
     assert preview.status_code == 200
     assert preview.content.decode() == message.body_html
@@ -320,7 +333,7 @@ def test_an_attachment_downloads_byte_for_byte(viewer, message):
 
     response = admin(viewer).get(f"{OUTBOX_ADMIN}{message.pk}/attachment/{attachment.pk}/")
 
-    pdf = invoice_document_get(invoice=message.invoice, kind="pdf")
+    pdf = invoice_document_get(invoice=invoice_of(message), kind="pdf")
     assert response.status_code == 200
     assert response.content == invoice_document_read(pdf)
     assert "attachment;" in response["Content-Disposition"]
@@ -400,21 +413,22 @@ def test_an_accountant_sends_an_invoice_from_its_page_and_sees_the_message(accou
 
     client.post(f"/admin/invoicing/invoice/{invoice.pk}/send/")
 
-    message = OutboxMessage.objects.get(invoice=invoice)
+    message = messages_about(invoice).get()
     page = client.get(f"/admin/invoicing/invoice/{invoice.pk}/change/").content.decode()
     assert message.subject in page and "queued" in page and "Send again" in page
+    assert "<td>anna@example.com</td>" in page  # the e-mail's To addresses
 
     client.post(f"/admin/invoicing/invoice/{invoice.pk}/send/", {"resend": "1"})
-    assert OutboxMessage.objects.filter(invoice=invoice).count() == 2
+    assert messages_about(invoice).count() == 2
 
 
 def test_a_finance_viewer_sees_the_invoices_messages_but_cannot_send(viewer, message):
     client = admin(viewer)
 
-    page = client.get(f"/admin/invoicing/invoice/{message.invoice_id}/change/").content.decode()
+    page = client.get(f"/admin/invoicing/invoice/{invoice_of(message).pk}/change/").content.decode()
 
     assert message.subject in page and "Send again" not in page
-    assert client.post(f"/admin/invoicing/invoice/{message.invoice_id}/send/").status_code == 403
+    assert client.post(f"/admin/invoicing/invoice/{invoice_of(message).pk}/send/").status_code == 403
 
 
 # --- Admin: wording --------------------------------------------------------------------------------
@@ -454,7 +468,7 @@ def test_only_finance_managers_word_the_templates(accountant):
 def test_the_stored_attachment_is_the_document_itself(message):
     """No second copy of a stored original: the attachment points at the archived file."""
     attachment = message.attachments.get()
-    pdf = invoice_document_get(invoice=message.invoice, kind="pdf")
+    pdf = invoice_document_get(invoice=invoice_of(message), kind="pdf")
 
     assert attachment.file.name == pdf.file.name
     assert default_storage.exists(attachment.file.name)

@@ -14,6 +14,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.core.mail.backends import locmem
 from django.db import transaction
+from django.utils import translation
 
 from communications.handlers import handle_send_message
 from communications.mail import HandOff, send_error_kind
@@ -84,6 +85,78 @@ def queue(customer, **overrides):
     return message_queue(**{**data, **overrides})
 
 
+def test_recipients_are_rows_linked_to_their_contact_or_staff_user_and_never_to_a_foreign_contact(
+    customer, django_user_model
+):
+    anna = customer.contacts.get(email="anna@example.com")
+    stranger = make_customer(contacts=[{"name": "Fremd", "email": "fremd@example.com"}]).contacts.get()
+    clerk = django_user_model.objects.create_user(username="clerk", email="clerk@debitor.example")
+
+    message = queue(
+        customer,
+        to=[{"name": anna.name, "email": anna.email, "contact_id": anna.pk}],
+        cc=[
+            {"name": "Clerk", "email": clerk.email, "user_id": clerk.pk},
+            # a contact id of another customer is not claimed for this message; the address stays
+            {"name": "Fremd", "email": "fremd@example.com", "contact_id": stranger.pk},
+        ],
+    )
+
+    rows = message.recipients.order_by("id").values_list("kind", "address", "contact_id", "user_id")
+    assert list(rows) == [
+        ("to", "anna@example.com", anna.pk, None),
+        ("cc", "clerk@debitor.example", None, clerk.pk),
+        ("cc", "fremd@example.com", None, None),
+        ("bcc", "archiv@debitor.example", None, None),
+        ("reply_to", message.reply_to[0]["email"], None, None),
+    ]
+    assert message.to_addresses == ["anna@example.com"]
+
+
+def test_a_staff_message_has_no_customer_and_goes_to_users_sent_bounced_and_sent_again(
+    profile, mailoutbox, django_user_model
+):
+    from communications.services.tracking import message_track
+
+    clerk = django_user_model.objects.create_user(username="clerk", email="clerk@debitor.example")
+    message = message_queue(
+        template="task_digest",
+        language="de",
+        subject="Ihre Aufgaben",
+        body_text="Drei offene Aufgaben.",
+        to=[{"name": "Clerk", "email": clerk.email, "user_id": clerk.pk}],
+        cause="daily digest",
+        as_of=T0,
+    )
+    message_send(message_id=message.pk, as_of=T0)
+    message_track(
+        provider="Postmark",
+        event_type="bounced",
+        message_id="",
+        metadata={"outbox_id": str(message.pk)},
+        timestamp=T0,
+        event_id="b1",
+        recipient=clerk.email,
+        description="",
+        mta_response="550 5.1.1 user unknown",
+        raw={"Type": "HardBounce"},
+        as_of=T0,
+        reject_reason="bounced",
+    )
+    again = message_resend(message=message, as_of=T0 + timedelta(hours=1), by=None)
+
+    message.refresh_from_db()
+    assert message.customer is None and message.status == "bounced"
+    assert [m.to for m in mailoutbox] == [[f"Clerk <{clerk.email}>"]]
+    # the bounce asks a person without a customer or account owner to ask
+    task = FollowUpTask.objects.get()
+    assert (task.customer, task.assignee) == (None, None)
+    assert again.customer is None and again.recipients.get(kind="to").user == clerk
+    with translation.override("de"), pytest.raises(ValidationError) as refused:
+        message_queue(template="task_digest", language="de", subject="S", body_text="T", to=[], cause="c", as_of=T0)
+    assert refused.value.message_dict["to"] == ["Kein Empfänger: Geben Sie mindestens eine Adresse an."]
+
+
 def counts() -> tuple[int, int, int, int]:
     return (
         OutboxMessage.objects.count(),
@@ -152,8 +225,8 @@ def test_queueing_writes_row_attachments_event_and_send_job_with_the_senders_ide
     # Replies come back to a signed sub-address of the reply mailbox (communications.services.inbound).
     reply = reply_address_for(outbox_id=message.pk, mailbox="antwort@debitor.example")
     assert reply.startswith(f"antwort+{message.pk}.") and reply.endswith("@debitor.example")
-    assert message.reply_to == [{"name": "", "email": reply}]
-    assert message.bcc == [{"name": "", "email": "archiv@debitor.example"}]
+    assert message.reply_to == [{"name": "", "email": reply, "contact_id": None, "user_id": None}]
+    assert message.bcc == [{"name": "", "email": "archiv@debitor.example", "contact_id": None, "user_id": None}]
     assert [r["email"] for r in message.to] == ["anna@example.com", "bernd@example.com"]
     assert message.created_at == message.updated_at == T0
     assert [(a.filename, a.content_type, a.size) for a in message.attachments.all()] == [
@@ -478,8 +551,9 @@ def test_sending_a_message_with_two_attachments_takes_a_fixed_number_of_queries(
 ):
     message = queue(customer)
     # lock + mark sending + event (3, plus savepoint pair), attachments (1), lock + mark sent + event (3, plus pair),
+    # the recipients (1), the subjects for the "sent" reactions (1),
     # and each of the two events written through to the event log (core.Event, one INSERT each)
-    with django_assert_num_queries(13):
+    with django_assert_num_queries(15):
         message_send(message_id=message.pk, as_of=T0)
 
 

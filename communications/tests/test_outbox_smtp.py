@@ -61,7 +61,7 @@ def queue_invoice_mail(invoice, *, to=None) -> OutboxMessage:
     documents = [invoice_document_get(invoice=invoice, kind=kind) for kind in ("pdf", "facturx")]
     return message_queue(
         customer=invoice.customer,
-        invoice=invoice,
+        subjects=[invoice],
         template="invoice",
         language="de",
         subject=SUBJECT,
@@ -75,7 +75,6 @@ def queue_invoice_mail(invoice, *, to=None) -> OutboxMessage:
                 document.filename,
                 "application/pdf" if document.kind == "pdf" else "application/xml",
                 invoice_document_read(document),
-                document_id=document.pk,
                 stored_name=document.file.name,
                 stored_sha256=document.sha256,
             )

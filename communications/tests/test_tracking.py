@@ -20,6 +20,7 @@ from django.contrib.auth import get_user_model
 
 import communications.receivers  # noqa: F401  (connects the anymail receivers also before CommunicationsConfig.ready() does)
 from communications.models import MessageEvent, OutboxMessage
+from communications.services.outbox import message_recipients_add, message_subjects_add
 from communications.services.tracking import message_track
 from customers.tests.factories import make_customer
 from invoicing.models import InvoiceEvent
@@ -103,12 +104,9 @@ def make_sent(customer, *, provider: str = "Postmark", provider_message_id: str 
     contact = customer.contacts.get(email="anna@example.com")
     data = {
         "customer": customer,
-        "invoice": invoice,
         "template": "invoice" if invoice else "due_date_changed",
         "language": "de",
         "from_email": "Debitor Test GmbH <buchhaltung@debitor.example>",
-        "to": [{"name": contact.name, "email": contact.email, "contact_id": contact.pk}],
-        "bcc": [{"name": "", "email": "archiv@debitor.example"}],
         "subject": "Rechnung RE-2026-0001",
         "body_text": "Guten Tag Frau Schmidt, …",
         "status": "sent",
@@ -121,7 +119,12 @@ def make_sent(customer, *, provider: str = "Postmark", provider_message_id: str 
         "sent_at": T0 + timedelta(seconds=2),
         "updated_at": T0,
     }
-    return OutboxMessage.objects.create(**{**data, **fields})
+    message = OutboxMessage.objects.create(**{**data, **fields})
+    to = [{"name": contact.name, "email": contact.email, "contact_id": contact.pk}]
+    message_recipients_add(message=message, kind="to", entries=to)
+    message_recipients_add(message=message, kind="bcc", entries=[{"name": "", "email": "archiv@debitor.example"}])
+    message_subjects_add(message=message, subjects=[invoice] if invoice else [])
+    return message
 
 
 @pytest.fixture

@@ -132,7 +132,7 @@ class InvoiceActionViews:
             self.message_user(
                 request,
                 gettext("%(document)s is queued for sending to %(recipients)s.")
-                % {"document": invoice.number, "recipients": ", ".join(message.recipients)},
+                % {"document": invoice.number, "recipients": ", ".join(message.to_addresses)},
                 messages.SUCCESS,
             )
         return self._change_page(invoice)

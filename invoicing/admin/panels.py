@@ -6,6 +6,8 @@ from __future__ import annotations
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from communications.selectors import messages_about
+
 from ..models import (
     DocumentState,
     DocumentStatus,
@@ -145,7 +147,7 @@ class InvoicePanels:
                 "url": reverse(f"{site}:communications_outboxmessage_change", args=[message.pk]),
                 "status": status_badge(message.status, message.get_status_display()),
             }
-            for message in invoice.messages.order_by("-created_at", "-id")
+            for message in messages_about(invoice).prefetch_related("recipients").order_by("-created_at", "-id")
         ]
         state = getattr(invoice, "document_state", None)
         can_send = (

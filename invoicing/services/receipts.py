@@ -65,18 +65,19 @@ def invoice_received_at(invoice: Invoice) -> datetime | None:
     The date of receipt starts the 30 days after which a debtor is in default without a reminder
     (§ 286 (3) BGB). ``None``: no delivery is known (sent by post, or not confirmed by the provider).
     """
-    from communications.models import OutboxMessage
+    from communications.selectors import messages_about
     from communications.services.tracking import first_delivered_at
 
-    return first_delivered_at(OutboxMessage.objects.filter(invoice=invoice, template__in=INVOICE_MAILS))
+    return first_delivered_at(messages_about(invoice).filter(template__in=INVOICE_MAILS))
 
 
 def _assumption_candidates(*, today: date, days: int):
     """Issued documents without a date of receipt whose assumed day may have come: (id, issue date,
     when the invoice was first sent)."""
-    from communications.models import MessageStatus, OutboxMessage
+    from communications.models import MessageStatus
+    from communications.selectors import messages_about
 
-    mails = OutboxMessage.objects.filter(invoice=OuterRef("pk"), template__in=INVOICE_MAILS)
+    mails = messages_about(Invoice, object_id=OuterRef("pk")).filter(template__in=INVOICE_MAILS)
     left = mails.filter(status__in=(MessageStatus.SENT, MessageStatus.DELIVERED), sent_at__isnull=False)
     first_sent = Coalesce(
         Subquery(left.order_by("sent_at").values("sent_at")[:1]),

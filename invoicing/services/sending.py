@@ -16,6 +16,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from communications.models import MessageStatus, OutboxMessage
+from communications.selectors import messages_about
 from communications.services.wording import company_footer, mail_render
 from core.languages import document_language
 
@@ -101,7 +102,8 @@ def _recipients(invoice: Invoice, to: list[dict] | None) -> list[dict]:
 
 def _previous(invoice: Invoice, templates: tuple[str, ...]) -> OutboxMessage | None:
     return (
-        OutboxMessage.objects.filter(invoice=invoice, template__in=templates)
+        messages_about(invoice)
+        .filter(template__in=templates)
         .exclude(status__in=UNSENT)
         .order_by("-created_at", "-id")
         .first()
@@ -159,7 +161,6 @@ def invoice_send(
                 filename=document.filename,
                 content_type=document.content_type,
                 data=invoice_document_read(document),
-                document_id=document.pk,
                 stored_name=document.file.name,
                 stored_sha256=document.sha256,
             )
@@ -185,7 +186,7 @@ def invoice_send(
             cause=cause[:200],
             as_of=as_of,
             by=actor,
-            invoice=invoice,
+            subjects=[invoice],
             attachments=attachments,
             resend_of=previous if resend else None,
         )
@@ -207,7 +208,7 @@ def invoice_send_on_ready(*, invoice: Invoice, as_of: datetime) -> OutboxMessage
         return None
     if invoice.issued_at is None or as_of - invoice.issued_at > AUTO_SEND_WITHIN:
         return None
-    if OutboxMessage.objects.filter(invoice=invoice, template__in=("invoice", "credit_note")).exists():
+    if messages_about(invoice).filter(template__in=("invoice", "credit_note")).exists():
         return None
     try:
         # A savepoint: a refusal leaves no half-written message, and the render still commits.
@@ -274,7 +275,7 @@ def due_date_notice_send(*, notice: CustomerNotice, as_of: datetime, by=None) ->
                 cause="due date changed",
                 as_of=as_of,
                 by=by if getattr(by, "pk", None) else None,
-                invoice=invoice,
+                subjects=[invoice],
             )
             notice.data = {**data, "outbox_message_id": message.pk}
             notice.status = CustomerNotice.Status.SENT

@@ -16,6 +16,7 @@ from django.apps import apps as django_apps
 from django.db import IntegrityError, transaction
 
 from communications.models import OutboxMessage
+from communications.services.outbox import message_recipients_add, message_subjects_add
 from communications.services.tracking import message_track
 from customers.tests.factories import make_customer
 from invoicing.models import Invoice, InvoiceEvent
@@ -41,13 +42,11 @@ def invoice(customer):
 
 
 def sent_mail(invoice, *, key: str = "pm-1") -> OutboxMessage:
-    return OutboxMessage.objects.create(
+    message = OutboxMessage.objects.create(
         customer=invoice.customer,
-        invoice=invoice,
         template="invoice",
         language="de",
         from_email="Debitor Test GmbH <buchhaltung@debitor.example>",
-        to=[{"name": "Anna Schmidt", "email": "anna@example.com"}],
         subject="Rechnung",
         body_text="…",
         status="sent",
@@ -60,6 +59,9 @@ def sent_mail(invoice, *, key: str = "pm-1") -> OutboxMessage:
         sent_at=T0,
         updated_at=T0,
     )
+    message_recipients_add(message=message, kind="to", entries=[{"name": "Anna Schmidt", "email": "anna@example.com"}])
+    message_subjects_add(message=message, subjects=[invoice])
+    return message
 
 
 def deliver(message: OutboxMessage, at: datetime, event_id: str = "d-1"):

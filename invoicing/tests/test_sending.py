@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 
 from communications.models import OutboxMessage
+from communications.selectors import messages_about, subjects_of
 from communications.services.outbox import SEND_JOB_KIND
 from core.models import Job
 from customers.models import Contact
@@ -34,6 +35,11 @@ pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("invoicing_setup")]
 
 RENDERED_AT = T0 + timedelta(minutes=5)
 SENT_AT = T0 + timedelta(hours=1)
+
+
+def invoice_of(message):
+    [invoice] = subjects_of(message)
+    return invoice
 
 
 @pytest.fixture(autouse=True)
@@ -83,12 +89,15 @@ def test_sending_an_invoice_queues_one_message_with_the_stored_pdf_byte_for_byte
 
     pdf = invoice_document_get(invoice=invoice, kind="pdf")
     assert message.status == "queued"
-    assert message.invoice == invoice and message.customer == invoice.customer
+    assert invoice_of(message) == invoice and message.customer == invoice.customer
     assert message.template == "invoice" and message.language == "de"
     assert [r["email"] for r in message.to] == ["anna@example.com"]
     assert attachment_bytes(message) == {pdf.filename: invoice_document_read(pdf)}
     attachment = message.attachments.get()
-    assert attachment.document_id == pdf.pk and attachment.content_type == "application/pdf"
+    assert (attachment.file.name, attachment.sha256) == (
+        pdf.file.name,
+        pdf.sha256,
+    ) and attachment.content_type == "application/pdf"
     assert attachment.sha256 == pdf.sha256
     assert invoice.number in message.subject
     assert message.cause == "sent by accountant"
@@ -108,6 +117,31 @@ def test_the_invoice_history_records_when_its_mail_left(mailoutbox):
     assert len(mailoutbox) == 1
     event = invoice.events.get(kind=InvoiceEvent.Kind.SENT)
     assert (event.at, event.reason, event.data["outbox_id"]) == (SENT_AT, "anna@example.com", message.pk)
+
+
+def test_one_message_about_two_invoices_is_found_from_each_and_records_in_both_histories(mailoutbox):
+    from communications.services.outbox import message_queue, message_recipients, message_send
+    from invoicing.models import InvoiceEvent
+
+    customer = manual_customer()
+    first, second = make_issued(customer=customer), make_issued(customer=customer)
+    message = message_queue(
+        customer=customer,
+        template="invoice",
+        language="de",
+        subject="Zwei Rechnungen",
+        body_text="Anbei.",
+        to=message_recipients(customer=customer),
+        cause="test",
+        as_of=SENT_AT,
+        subjects=[first, second, first],  # a subject given twice is linked once
+    )
+
+    message_send(message_id=message.pk, as_of=SENT_AT)
+
+    assert subjects_of(message) == [first, second]
+    assert list(messages_about(first)) == list(messages_about(second)) == [message]
+    assert [i.events.filter(kind=InvoiceEvent.Kind.SENT).count() for i in (first, second)] == [1, 1]
 
 
 def test_an_xrechnung_customer_also_gets_the_xrechnung_xml_byte_for_byte():
@@ -226,7 +260,7 @@ def test_sending_twice_needs_send_again_which_points_to_the_first_message():
     again = invoice_send(invoice=invoice, as_of=SENT_AT + timedelta(days=1), resend=True)
 
     assert again.resend_of == first
-    assert OutboxMessage.objects.filter(invoice=invoice).count() == 2
+    assert messages_about(invoice).count() == 2
 
 
 def test_a_failed_message_does_not_count_as_sent():
@@ -248,7 +282,7 @@ def test_a_customer_who_wants_e_mail_gets_the_invoice_once_its_documents_are_rea
 
     ready(invoice)
 
-    message = OutboxMessage.objects.get(invoice=invoice)
+    message = messages_about(invoice).get()
     assert message.template == "invoice"
     assert message.cause == "issued: sent automatically"
     assert attachment_bytes(message) == {
@@ -262,14 +296,14 @@ def test_rendering_twice_sends_once():
     ready(invoice)
     ready(invoice)
 
-    assert OutboxMessage.objects.filter(invoice=invoice).count() == 1
+    assert messages_about(invoice).count() == 1
     assert Job.objects.filter(kind=SEND_JOB_KIND).count() == 1
 
 
 def test_a_customer_with_manual_delivery_gets_nothing_automatically():
     invoice = ready(make_issued(customer=manual_customer()))
 
-    assert not OutboxMessage.objects.filter(invoice=invoice).exists()
+    assert not messages_about(invoice).exists()
 
 
 def test_without_a_recipient_the_documents_are_still_stored_and_a_task_opens():
@@ -314,7 +348,7 @@ def test_a_second_render_after_a_fix_sends_the_invoice_once(monkeypatch):
     ready(invoice)
     ready(invoice)
 
-    assert OutboxMessage.objects.filter(invoice=invoice).count() == 1
+    assert messages_about(invoice).count() == 1
 
 
 # --- Due-date notices ---------------------------------------------------------------------------------
@@ -328,7 +362,7 @@ def test_changing_the_due_date_queues_the_notice_and_links_it_to_the_outbox():
     )
 
     notice = CustomerNotice.objects.get(invoice=invoice)
-    message = OutboxMessage.objects.get(invoice=invoice, template="due_date_changed")
+    message = messages_about(invoice).get(template="due_date_changed")
     assert notice.status == CustomerNotice.Status.SENT
     assert notice.data["outbox_message_id"] == message.pk
     assert message.attachments.count() == 0

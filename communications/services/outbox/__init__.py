@@ -33,6 +33,8 @@ from .queueing import (
     message_id_for,
     message_queue,
     message_recipients,
+    message_recipients_add,
+    message_subjects_add,
 )
 from .resolving import message_cancel, message_mark_sent, message_resend
 from .sending import message_send, messages_check_stuck
@@ -52,7 +54,9 @@ __all__ = [
     "message_mark_sent",
     "message_queue",
     "message_recipients",
+    "message_recipients_add",
     "message_resend",
+    "message_subjects_add",
     "message_send",
     "messages_check_stuck",
 ]

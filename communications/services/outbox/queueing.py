@@ -11,6 +11,7 @@ from email.headerregistry import Address
 from email.utils import parseaddr
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.crypto import salted_hmac
@@ -21,8 +22,17 @@ from core.languages import is_language
 from core.models import CompanyProfile
 from customers.validation import FieldProblem, clean_email
 
-from ...models import Contact, MessageEvent, MessageStatus, OutboxAttachment, OutboxMessage
+from ...models import (
+    Contact,
+    MessageEvent,
+    MessageRecipient,
+    MessageStatus,
+    MessageSubject,
+    OutboxAttachment,
+    OutboxMessage,
+)
 from ...registry import purpose_named
+from ...selectors import subject_links
 from ..inbound import reply_address_for
 
 logger = logging.getLogger(__name__)
@@ -51,14 +61,12 @@ class AttachmentSpec:
 
     ``stored_name``/``stored_sha256`` name the stored original the bytes were read from
     (``core.documents``): when the bytes still match it, the attachment points at it instead of
-    storing a second copy. ``document_id`` links an invoice document (until the attachment
-    references stored files only).
+    storing a second copy.
     """
 
     filename: str
     content_type: str
     data: bytes
-    document_id: int | None = None
     stored_name: str = ""
     stored_sha256: str = ""
 
@@ -116,9 +124,30 @@ def _clean_addresses(field: str, entries, *, invalid: dict[str, Contact], errors
             )
             continue
         cleaned.append(
-            {"name": _one_line(entry.get("name", "")), "email": email, "contact_id": entry.get("contact_id")}
+            {
+                "name": _one_line(entry.get("name", "")),
+                "email": email,
+                "contact_id": entry.get("contact_id"),
+                "user_id": entry.get("user_id"),
+            }
         )
     return cleaned
+
+
+def _invalid_addresses(customer) -> dict[str, Contact]:
+    """The customer's addresses a bounce marked undeliverable (none for a staff message)."""
+    if customer is None:
+        return {}
+    contacts = Contact.objects.filter(customer=customer, email_invalid_since__isnull=False).exclude(email="")
+    return {contact.email.lower(): contact for contact in contacts}
+
+
+def _no_recipient(customer) -> str:
+    if customer is None:
+        return _("No recipient: name at least one address.")
+    return _("No recipient: give %(customer)s a contact with an e-mail address that receives this mail.") % {
+        "customer": customer.legal_name
+    }
 
 
 # --- Queueing ---------------------------------------------------------------------------------
@@ -159,7 +188,6 @@ def _store_attachment(spec: AttachmentSpec) -> dict:
         "content_type": spec.content_type,
         "sha256": digest,
         "size": len(spec.data),
-        "document_id": spec.document_id,
     }
     if spec.stored_name and spec.stored_sha256 == digest:
         # The stored original itself (content-addressed, never rewritten): no second copy.
@@ -170,7 +198,7 @@ def _store_attachment(spec: AttachmentSpec) -> dict:
 
 def message_queue(
     *,
-    customer,
+    customer=None,
     template: str,
     language: str,
     subject: str,
@@ -180,32 +208,31 @@ def message_queue(
     cause: str,
     as_of: datetime,
     by=None,
-    invoice=None,
+    subjects: Sequence = (),
     attachments: Sequence[AttachmentSpec] = (),
     cc: list[dict] = (),
     resend_of: OutboxMessage | None = None,
 ) -> OutboxMessage:
-    """Freeze a rendered customer e-mail in the outbox and record the job that sends it.
+    """Freeze a rendered e-mail in the outbox and record the job that sends it.
+
+    ``customer`` is None for a staff message (a task digest): its recipients are users
+    (``user_id``) or plain addresses, and no customer's contact is checked or linked.
 
     Runs in the caller's transaction: the row, its attachments, the ``queued`` event and the job
     commit together with the change that caused the message, or not at all. Refused with a
     ``ValidationError`` naming the field: no recipient, an address that is not RFC 5322/5321
     syntax, an address a bounce marked undeliverable, an empty subject or text body.
+    ``subjects`` are the saved rows the message is about (an invoice, several invoices of a
+    reminder, a task): linked generically, read back with ``communications.selectors``.
     """
     from core.services import job_enqueue
 
-    invalid = {
-        contact.email.lower(): contact
-        for contact in Contact.objects.filter(customer=customer, email_invalid_since__isnull=False).exclude(email="")
-    }
+    invalid = _invalid_addresses(customer)
     errors: dict[str, list[str]] = {}
     to_clean = _clean_addresses("to", to, invalid=invalid, errors=errors)
     cc_clean = _clean_addresses("cc", cc, invalid=invalid, errors=errors)
     if not to_clean and "to" not in errors:
-        errors["to"] = [
-            _("No recipient: give %(customer)s a contact with an e-mail address that receives this mail.")
-            % {"customer": customer.legal_name}
-        ]
+        errors["to"] = [_no_recipient(customer)]
     subject = _one_line(subject)
     if not subject:
         errors["subject"] = [_("The subject must not be empty.")]
@@ -220,7 +247,7 @@ def message_queue(
     prepared = [_store_attachment(spec) for spec in attachments]
     return _message_create(
         customer=customer,
-        invoice=invoice,
+        subjects=subject_links(subjects),
         template=template,
         language=language,
         subject=subject,
@@ -237,14 +264,64 @@ def message_queue(
     )
 
 
-def _message_create(*, attachments: list[dict], as_of: datetime, by, job_enqueue, **fields) -> OutboxMessage:
+def message_subjects_add(*, message: OutboxMessage, subjects) -> None:
+    """Link the message to what it is about: saved rows, or (content type id, object id) pairs."""
+    pairs = [s if isinstance(s, tuple) else None for s in subjects]
+    links = [pair for pair in pairs if pair is not None]
+    links += subject_links([s for s, pair in zip(subjects, pairs, strict=True) if pair is None])
+    MessageSubject.objects.bulk_create(
+        (MessageSubject(message=message, content_type_id=type_id, object_id=object_id) for type_id, object_id in links),
+        ignore_conflicts=True,
+    )
+
+
+def message_recipients_add(*, message: OutboxMessage, kind: str, entries) -> None:
+    """Record addresses of a message in one role (To, Cc, Bcc, Reply-To), in the order given.
+
+    ``entries`` are ``{"name", "email", "contact_id", "user_id"}``. A ``contact_id`` that is not one
+    of the message's customer's contacts, or a ``user_id`` of no user, is not linked (the address
+    stays): the link says who the address belongs to, and a caller's guess must not claim that.
+    """
+    entries = list(entries)
+    contact_ids = {e["contact_id"] for e in entries if e.get("contact_id")}
+    user_ids = {e["user_id"] for e in entries if e.get("user_id")}
+    if contact_ids:
+        contact_ids = set(
+            Contact.objects.filter(pk__in=contact_ids, customer_id=message.customer_id).values_list("pk", flat=True)
+        )
+    if user_ids:
+        user_ids = set(get_user_model().objects.filter(pk__in=user_ids).values_list("pk", flat=True))
+    MessageRecipient.objects.bulk_create(
+        MessageRecipient(
+            message=message,
+            kind=kind,
+            name=entry.get("name") or "",
+            address=entry["email"],
+            contact_id=entry.get("contact_id") if entry.get("contact_id") in contact_ids else None,
+            user_id=entry.get("user_id") if entry.get("user_id") in user_ids else None,
+        )
+        for entry in entries
+    )
+    # The message's ``to``/``cc``/... read the rows: forget a list read before they were added.
+    getattr(message, "_prefetched_objects_cache", {}).pop("recipients", None)
+
+
+def _message_create(
+    *,
+    attachments: list[dict],
+    subjects: list[tuple],
+    to: list[dict],
+    cc: list[dict],
+    as_of: datetime,
+    by,
+    job_enqueue,
+    **fields,
+) -> OutboxMessage:
     from_email, reply_to, bcc = _sender()
     with transaction.atomic():
         message = OutboxMessage.objects.create(
             **fields,
             from_email=from_email,
-            reply_to=reply_to,
-            bcc=bcc,
             status=MessageStatus.QUEUED,
             created_by=by,
             created_at=as_of,
@@ -254,10 +331,16 @@ def _message_create(*, attachments: list[dict], as_of: datetime, by, job_enqueue
         if reply_to:
             # A signed sub-address per message: a reply finds its way back to this message and
             # customer (communications.services.inbound), and a guessed address cannot.
-            message.reply_to = [
-                {"name": "", "email": reply_address_for(outbox_id=message.pk, mailbox=reply_to[0]["email"])}
-            ]
-        message.save(update_fields=["message_id", "reply_to"])
+            reply_to = [{"name": "", "email": reply_address_for(outbox_id=message.pk, mailbox=reply_to[0]["email"])}]
+        message.save(update_fields=["message_id"])
+        for kind, entries in (
+            (MessageRecipient.Kind.TO, to),
+            (MessageRecipient.Kind.CC, cc),
+            (MessageRecipient.Kind.BCC, bcc),
+            (MessageRecipient.Kind.REPLY_TO, reply_to),
+        ):
+            message_recipients_add(message=message, kind=kind, entries=entries)
+        message_subjects_add(message=message, subjects=subjects)
         OutboxAttachment.objects.bulk_create(OutboxAttachment(message=message, **a) for a in attachments)
         _event(message, MessageEvent.Kind.QUEUED, at=as_of, description=message.cause, data=_by(by))
         job_enqueue(

@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from ...models import Contact, MessageEvent, MessageStatus, OutboxMessage
+from ...models import MessageEvent, MessageStatus, OutboxMessage
 from ...registry import purpose_of, react
 from .queueing import (
     RESENDABLE,
@@ -17,7 +17,9 @@ from .queueing import (
     _by,
     _clean_addresses,
     _event,
+    _invalid_addresses,
     _message_create,
+    _no_recipient,
     message_recipients,
 )
 
@@ -107,20 +109,17 @@ def message_resend(*, message: OutboxMessage, as_of: datetime, by, to: list[dict
             {"status": _("A %(status)s message cannot be sent again yet.") % {"status": original.get_status_display()}}
         )
     customer = original.customer
-    recipients = (
-        to if to is not None else message_recipients(customer=customer, purpose=purpose_of(original.template).name)
-    )
-    invalid = {
-        contact.email.lower(): contact
-        for contact in Contact.objects.filter(customer=customer, email_invalid_since__isnull=False).exclude(email="")
-    }
+    if to is not None:
+        recipients = to
+    elif customer is None:
+        recipients = original.to  # a staff message goes to the same people again
+    else:
+        recipients = message_recipients(customer=customer, purpose=purpose_of(original.template).name)
+    invalid = _invalid_addresses(customer)
     errors: dict[str, list[str]] = {}
     recipients = _clean_addresses("to", recipients, invalid=invalid, errors=errors)
     if not recipients and "to" not in errors:
-        errors["to"] = [
-            _("No recipient: give %(customer)s a contact with an e-mail address that receives this mail.")
-            % {"customer": customer.legal_name}
-        ]
+        errors["to"] = [_no_recipient(customer)]
     if errors:
         raise ValidationError(errors)
     attachments = [
@@ -130,14 +129,13 @@ def message_resend(*, message: OutboxMessage, as_of: datetime, by, to: list[dict
             "file": a.file.name,
             "sha256": a.sha256,
             "size": a.size,
-            "document_id": a.document_id,
         }
         for a in original.attachments.all()
     ]
     who = by.get_username() if by is not None else ""
     return _message_create(
         customer=customer,
-        invoice_id=original.invoice_id,
+        subjects=list(original.subjects.values_list("content_type", "object_id")),
         template=original.template,
         language=original.language,
         subject=original.subject,

@@ -17,6 +17,7 @@ from core.documents import StoredFileAltered, document_read
 from ...mail import HandOff, backend_name, is_anymail, outbox_pause_point, refused_kind, send_error_kind
 from ...models import MessageEvent, MessageStatus, OutboxAttachment, OutboxMessage
 from ...registry import FollowUp, follow_up, react
+from ...selectors import subjects_of
 from .queueing import (
     FAILED_TASK_KIND,
     STUCK_AFTER,
@@ -183,7 +184,7 @@ def _message_sent(*, message_id: int, as_of: datetime, provider: str, provider_m
             message.sent_at = as_of
             message.last_error = ""
             fields += ["status", "sent_at", "last_error"]
-            react("sent", message=message, as_of=as_of)
+            react("sent", message=message, subjects=subjects_of(message), as_of=as_of)
         elif message.sent_at is None and message.status in (MessageStatus.DELIVERED, MessageStatus.BOUNCED):
             # The provider's webhook overtook this commit: keep its status, record when it left.
             message.sent_at = as_of
@@ -242,7 +243,7 @@ def _fail_locked(message: OutboxMessage, *, as_of: datetime, error: str) -> None
             kind=FAILED_TASK_KIND,
             title=_("E-mail could not be sent: %(subject)s") % {"subject": message.subject},
             description=_("%(recipients)s: %(error)s\nCorrect the address or the cause, then send the message again.")
-            % {"recipients": ", ".join(message.recipients), "error": error[-1000:]},
+            % {"recipients": ", ".join(message.to_addresses), "error": error[-1000:]},
             about=message,
             customer=message.customer,
             rule="customers.message_failed",  # the historic rule name: open tasks carry it
@@ -282,7 +283,7 @@ def _stuck_locked(message: OutboxMessage, *, as_of: datetime, error: str = "") -
                 "in the provider's log, then mark the message as sent or send it again."
             )
             % {
-                "recipients": ", ".join(message.recipients),
+                "recipients": ", ".join(message.to_addresses),
                 "provider": message.provider or _("the mail provider"),
                 "at": message.sending_at.isoformat(),
                 "message_id": message.message_id,
