@@ -17,6 +17,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext_noop
 
+from core.events import event_record
 from core.locks import lock_rows
 from core.messages import message, message_define
 from customers.models import BankAccount
@@ -214,10 +215,17 @@ def lines_rematch(*, lines, as_of: datetime, by=None) -> dict:
                     line_match(line=locked, as_of=as_of, items=items)
                 else:
                     book_debit_locked(line=locked, as_of=as_of)
+                status = BankStatementLine.objects.values_list("match_status", flat=True).get(pk=line.pk)
+                # Someone asked for it (admin or API): the log says who, and what came of it.
+                event_record(
+                    type="bank_line.rematched",
+                    obj=locked,
+                    data={"statement": locked.statement_id, "match_status": status},
+                    at=as_of,
+                )
         except ValidationError as exc:
             counts["errors"].append((line, exc))
             continue
-        status = BankStatementLine.objects.values_list("match_status", flat=True).get(pk=line.pk)
         counts[status if status in counts else "review"] += 1
     if counts["matched"]:
         with transaction.atomic():
