@@ -197,7 +197,8 @@ def lines_rematch(*, lines, as_of: datetime, by=None) -> dict:
     """Match lines waiting in review again, each in its own transaction ("Match again"): a credit
     line through ``line_match`` (e.g. after a customer's IBAN was added), a return or reversal by
     looking for its payment again, another debit line by its kind. Lines already decided are
-    skipped. Returns counts by outcome, and the lines whose matching failed under ``errors``.
+    skipped; each line matched again is logged (``bank_line.rematched``, with its new status).
+    Returns counts by outcome, and the lines whose matching failed under ``errors``.
     When a line was matched (a payment recorded), waiting returns look for it again (a job)."""
     from ..matching import OpenItems, line_match
 
