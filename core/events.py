@@ -63,6 +63,8 @@ def check_event_type(name: str) -> str:
 
 
 register_event_types("event.redacted")
+# Decisions about background jobs (core.services): retry, cancel, the workers' ping check.
+register_event_types("job.retried", "job.cancelled", "job.pinged")
 
 # --- Actors -----------------------------------------------------------------------------------
 

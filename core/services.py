@@ -25,7 +25,7 @@ from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 
-from .events import actor_for_system
+from .events import actor_for_system, event_record
 from .followups import followup_open
 from .jobs import handler_for
 from .models import ApiKey, IdempotencyRecord, Job
@@ -245,6 +245,14 @@ def jobs_sweep(*, as_of: datetime, batch_size: int = 500) -> dict[str, int]:
     return {"recovered": recovered, "failed": failed, "dispatched": len(due_ids)}
 
 
+def job_ping(*, as_of: datetime, created_by=None) -> Job:
+    """Queue a no-op job to check that workers run (poll it until it is done)."""
+    with transaction.atomic():
+        job = job_enqueue(kind="core.ping", as_of=as_of, created_by=created_by)
+        event_record(type="job.pinged", obj=job, data={"kind": job.kind}, at=as_of)
+    return job
+
+
 def job_retry(*, job: Job, as_of: datetime) -> Job:
     """A finance manager retries a failed or cancelled job from scratch."""
     with transaction.atomic():
@@ -253,6 +261,7 @@ def job_retry(*, job: Job, as_of: datetime) -> Job:
             raise ValidationError(
                 {"status": f"Only failed or cancelled jobs can be retried; this one is {job.status}."}
             )
+        event_record(type="job.retried", obj=job, data={"kind": job.kind, "from_status": job.status}, at=as_of)
         job.status = Job.Status.PENDING
         job.attempts = 0
         job.run_after = as_of
@@ -271,6 +280,7 @@ def job_cancel(*, job: Job, as_of: datetime) -> Job:
             raise ValidationError(
                 {"status": f"Only pending or failed jobs can be cancelled; this one is {job.status}."}
             )
+        event_record(type="job.cancelled", obj=job, data={"kind": job.kind, "from_status": job.status}, at=as_of)
         job.status = Job.Status.CANCELLED
         job.finished_at = as_of
         job.save(update_fields=["status", "finished_at"])

@@ -32,3 +32,5 @@ connect_typed_events(
 )
 # Written by the draft services directly (a draft's changes have no typed event row).
 register_event_types("invoice.draft_changed", "invoice.draft_deleted")
+# Documents queued again by hand after an invalid e-invoice (invoicing.services.documents).
+register_event_types("invoice.documents_rechecked")

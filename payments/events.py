@@ -1,5 +1,6 @@
 """Payments' event types, written through from its typed event tables (core.typed_events)."""
 
+from core.events import register_event_types
 from core.typed_events import connect_typed_events
 
 from .models import BankStatement, BankStatementEvent, Payment, PaymentEvent
@@ -21,3 +22,6 @@ connect_typed_events(
     customer_id_of=lambda event: None,
     state_fields=("from_standing", "to_standing"),
 )
+# Written by the bank services directly: an upload queued for import, a line ignored or matched
+# again by a person (a line taken as a payment is logged as the payment's events).
+register_event_types("bank_import.queued", "bank_line.ignored", "bank_line.rematched")

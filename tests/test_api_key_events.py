@@ -8,22 +8,40 @@ with the reason.
 from __future__ import annotations
 
 from datetime import timedelta
+from decimal import Decimal
+from itertools import count
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import get_resolver
 from django.urls.resolvers import URLResolver
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+from communications.models import OutboxMessage
 from core.api.scopes import ALL_SCOPES
-from core.models import Event
-from core.services import api_key_create
+from core.models import Event, Job
+from core.services import api_key_create, job_enqueue
 from customers.tests.factories import make_customer
-from invoicing.tests.factories import D0, line, make_company_profile, make_draft
+from invoicing.recurring import recurring_template_create, recurring_template_pause
+from invoicing.services.documents import invoice_documents_render
+from invoicing.services.sending import invoice_send
+from invoicing.tests.factories import D0, T0, line, make_company_profile, make_draft
+from payments.bank.matching import line_match
+from payments.models import Allocation, BankStatementLine, WriteOff
+from payments.services import payment_keep_as_credit
 from payments.tests.factories import make_invoice, make_payment
+from payments.tests.test_bank_matching import make_statement
+from payments.tests.test_bank_redelivery import A, B, day_statement, held, imported
 from tasks.services import task_open_for_cause
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def media_root(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"  # rendered documents and uploaded statements
+
 
 WRITE_METHODS = ("post", "put", "patch", "delete")
 IBAN = "DE02120300000000202051"
@@ -46,40 +64,10 @@ def api_write_routes() -> set[tuple[str, str]]:
     return found
 
 
-# (route, method) -> why it is not walked yet. Each is a gap to close, not a pass.
+# (route, method) -> why it cannot be walked with an API key. Each refuses API keys by design, which
+# test_a_route_that_refuses_api_keys_refuses_them_and_writes_nothing proves.
 NOT_WALKED = {
-    ("message-resend", "post"): "messaging moves to the communications app (issue 15, second section)",
-    ("job-ping", "post"): "platform job demo; writes no domain data",
-    ("job-retry", "post"): "job retry/cancel write no event yet (core.services job_retry, job_cancel)",
-    ("job-cancel", "post"): "job retry/cancel write no event yet (core.services job_retry, job_cancel)",
-    ("invoice-detail", "put"): "not walked yet (same service as patch)",
-    ("invoice-send", "post"): "queues an outbox message: messaging boundary",
-    ("invoice-documents-recheck", "post"): "not walked yet",
-    ("recurring-invoice-list", "post"): "not walked yet",
-    ("recurring-invoice-detail", "put"): "not walked yet",
-    ("recurring-invoice-detail", "patch"): "not walked yet",
-    ("recurring-invoice-end", "post"): "not walked yet",
-    ("recurring-invoice-pause", "post"): "not walked yet",
-    ("recurring-invoice-resume", "post"): "not walked yet",
-    ("payment-allocations", "post"): "not walked yet",
-    ("payment-assign", "post"): "not walked yet",
-    ("payment-complete", "post"): "not walked yet",
-    ("payment-fail", "post"): "not walked yet",
-    ("payment-refund", "post"): "not walked yet",
-    ("payment-return", "post"): "not walked yet",
-    ("allocation-reverse", "post"): "not walked yet",
-    ("write-off-list", "post"): "not walked yet",
-    ("bank-import-list", "post"): "not walked yet (needs a statement file)",
-    ("bank-statement-accept", "post"): "not walked yet",
-    ("bank-statement-reject", "post"): "not walked yet",
-    ("bank-statement-line-accept", "post"): "not walked yet",
-    ("bank-statement-line-assign", "post"): "not walked yet",
-    ("bank-statement-line-ignore", "post"): "not walked yet",
-    ("bank-statement-line-link-return", "post"): "not walked yet",
-    ("bank-statement-line-rematch", "post"): "not walked yet",
-    ("customer-detail", "put"): "not walked yet (same service as patch)",
-    ("customer-contact-detail", "put"): "not walked yet (same service as patch)",
-    ("customer-bank-account-detail", "put"): "not walked yet (same service as patch)",
+    ("write-off-list", "post"): "finance managers only (payments.services.write_off): an API key is nobody",
 }
 
 
@@ -105,21 +93,121 @@ def _payment_world():
     return {"customer": customer, "payment": make_payment(customer=customer, amount="50.00")}
 
 
+def _payments_world():
+    """An unapplied payment, a pending one, one kept as credit, one allocated, one without a payer."""
+    make_company_profile()
+    customer = make_customer()
+    invoice = make_invoice(customer=customer)
+    allocated = make_payment(customer=customer, amount="119.00", allocate=True)
+    credit = payment_keep_as_credit(payment=make_payment(customer=customer, amount="30.00"), as_of=timezone.now())
+    return {
+        "customer": customer,
+        "invoice": make_invoice(customer=customer),
+        "payment": make_payment(customer=customer, amount="50.00"),
+        "pending": make_payment(customer=customer, amount="20.00", status="pending"),
+        "credit": credit,
+        "unassigned": make_payment(customer=None, amount="40.00"),
+        "allocation": Allocation.objects.get(payment=allocated, invoice=invoice),
+    }
+
+
+def _recurring_world():
+    customer = make_customer()
+    data = {"customer": customer, "name": "Wartung", "frequency": "monthly", "day_of_month": 1}
+    start = timezone.localdate() + timedelta(days=40)
+    active = recurring_template_create(data={**data, "start_date": start}, lines=[RECURRING_LINE], as_of=timezone.now())
+    paused = recurring_template_create(data={**data, "start_date": start}, lines=[RECURRING_LINE], as_of=timezone.now())
+    recurring_template_pause(template=paused, as_of=timezone.now())
+    return {"customer": customer, "template": active, "paused": paused, "start": start.isoformat()}
+
+
+def _jobs_world():
+    failed = job_enqueue(kind="core.ping", as_of=timezone.now())
+    Job.objects.filter(pk=failed.pk).update(status=Job.Status.FAILED)
+    return {"failed": failed, "pending": job_enqueue(kind="core.ping", as_of=timezone.now(), dedupe_key="walk")}
+
+
+def _sending_world():
+    make_company_profile()
+    invoice = make_invoice(customer=make_customer(invoice_delivery="manual"))
+    invoice_documents_render(invoice_id=invoice.pk, as_of=timezone.now())
+    sent = make_invoice(customer=invoice.customer)
+    invoice_documents_render(invoice_id=sent.pk, as_of=timezone.now())
+    message = invoice_send(invoice=sent, as_of=timezone.now())
+    OutboxMessage.objects.filter(pk=message.pk).update(status="sent", sending_at=timezone.now(), sent_at=timezone.now())
+    return {"invoice": invoice, "message": message}
+
+
+_lines = count(1)
+
+
+def _statement_line(*, amount: str, credit: bool = True, **fields) -> BankStatementLine:
+    n = next(_lines)
+    return BankStatementLine.objects.create(
+        statement=make_statement(),
+        position=n,
+        content_hash=f"walk{n:x}".ljust(64, "b"),
+        amount=Decimal(amount),
+        currency="EUR",
+        credit=credit,
+        booking_date=T0.date(),
+        value_date=T0.date(),
+        **fields,
+    )
+
+
+def _bank_world():
+    """A credit line in review (it names an invoice's number without dashes) and a return line."""
+    make_company_profile()
+    customer = make_customer()
+    invoice = make_invoice(customer=customer)
+    review = _statement_line(amount="119.00", remittance=f"Zahlung {invoice.number.replace('-', '')}")
+    line_match(line=review, as_of=T0)
+    review.refresh_from_db()
+    assert review.match_status == "review"
+    returned = make_payment(customer=customer, amount="59.50")
+    debit = _statement_line(amount="59.50", credit=False, kind="return", remittance="Rücklastschrift MD06")
+    return {"customer": customer, "line": review, "debit": debit, "returned": returned}
+
+
+MULTIPART_MARK = "__multipart__"  # an upload: sent as multipart/form-data, not JSON
+MULTIPART = {MULTIPART_MARK: True}
+
+
+def _held_world():
+    """A statement delivered again with one more line: on hold for a decision."""
+    imported(day_statement(A), data=b"first")
+    imported(day_statement(A, B), data=b"second")
+    return {"statement": held()}
+
+
+RECURRING_LINE = {
+    "description": "Wartungsvertrag",
+    "quantity": "1",
+    "unit_code": "MON",
+    "unit_price": "249.00",
+    "vat_category": "S",
+    "vat_rate": "19",
+}
+CUSTOMER = {
+    "legal_name": "Neue Kundin GmbH",
+    "kind": "business",
+    "billing_street": "Hauptstraße 1",
+    "billing_postal_code": "80331",
+    "billing_city": "München",
+    "billing_country": "DE",
+    "tax_number": "143/123/45678",
+}
+
+
 # (route, method) -> (world builder, url, body). Bodies may use the world's objects.
 WALKED = {
     ("customer-list", "post"): (
         lambda: {},
         "/api/v1/customers/",
-        lambda w: {
-            "legal_name": "Neue Kundin GmbH",
-            "kind": "business",
-            "billing_street": "Hauptstraße 1",
-            "billing_postal_code": "80331",
-            "billing_city": "München",
-            "billing_country": "DE",
-            "tax_number": "143/123/45678",
-        },
+        lambda w: CUSTOMER,
     ),
+    ("customer-detail", "put"): (_customer_world, "/api/v1/customers/{customer}/", lambda w: CUSTOMER),
     ("customer-detail", "patch"): (_customer_world, "/api/v1/customers/{customer}/", lambda w: {"notes": "per Post"}),
     ("customer-detail", "delete"): (_customer_world, "/api/v1/customers/{customer}/", lambda w: None),
     ("customer-verify", "post"): (_customer_world, "/api/v1/customers/{customer}/verify/", lambda w: {}),
@@ -193,6 +281,126 @@ WALKED = {
         },
     ),
     ("payment-credit", "post"): (_payment_world, "/api/v1/payments/{payment}/credit/", lambda w: {}),
+    ("customer-contact-detail", "put"): (
+        _customer_world,
+        "/api/v1/customers/{customer}/contacts/{contact}/",
+        lambda w: {"name": "Jonas Weber", "email": "jonas@example.com", "role": "Buchhaltung"},
+    ),
+    ("customer-bank-account-detail", "put"): (
+        _customer_world,
+        "/api/v1/customers/{customer}/bank-accounts/{account}/",
+        lambda w: {"iban": IBAN, "bic": "DEUTDEDBXXX"},
+    ),
+    ("invoice-detail", "put"): (
+        _invoice_world,
+        "/api/v1/invoices/{draft}/",
+        lambda w: {"customer": w["customer"].pk, "service_date": D0.isoformat(), "lines": [line()], "note": "Danke"},
+    ),
+    ("invoice-documents-recheck", "post"): (_invoice_world, "/api/v1/invoices/{invoice}/documents/recheck/", None),
+    ("invoice-send", "post"): (_sending_world, "/api/v1/invoices/{invoice}/send/", lambda w: {}),
+    ("message-resend", "post"): (_sending_world, "/api/v1/messages/{message}/resend/", lambda w: {}),
+    ("recurring-invoice-list", "post"): (
+        _recurring_world,
+        "/api/v1/recurring-invoices/",
+        lambda w: {
+            "customer": w["customer"].pk,
+            "name": "Wartung Halle 3",
+            "frequency": "monthly",
+            "day_of_month": 1,
+            "start_date": w["start"],
+            "lines": [RECURRING_LINE],
+        },
+    ),
+    ("recurring-invoice-detail", "put"): (
+        _recurring_world,
+        "/api/v1/recurring-invoices/{template}/",
+        lambda w: {
+            "customer": w["customer"].pk,
+            "name": "Wartung Halle 4",
+            "frequency": "monthly",
+            "day_of_month": 2,
+            "start_date": w["start"],
+            "lines": [RECURRING_LINE],
+        },
+    ),
+    ("recurring-invoice-detail", "patch"): (
+        _recurring_world,
+        "/api/v1/recurring-invoices/{template}/",
+        lambda w: {"name": "Wartung Halle 5"},
+    ),
+    ("recurring-invoice-pause", "post"): (
+        _recurring_world,
+        "/api/v1/recurring-invoices/{template}/pause/",
+        lambda w: {"reason": "Betriebsferien"},
+    ),
+    ("recurring-invoice-resume", "post"): (_recurring_world, "/api/v1/recurring-invoices/{paused}/resume/", None),
+    ("recurring-invoice-end", "post"): (
+        _recurring_world,
+        "/api/v1/recurring-invoices/{template}/end/",
+        lambda w: {"reason": "Vertrag gekündigt"},
+    ),
+    ("payment-allocations", "post"): (
+        _payments_world,
+        "/api/v1/payments/{payment}/allocations/",
+        lambda w: {"targets": [{"invoice": w["invoice"].pk, "amount": "50.00"}]},
+    ),
+    ("payment-assign", "post"): (
+        _payments_world,
+        "/api/v1/payments/{unassigned}/assign/",
+        lambda w: {"customer": w["customer"].pk, "allocate": False},
+    ),
+    ("payment-complete", "post"): (_payments_world, "/api/v1/payments/{pending}/complete/", lambda w: {}),
+    ("payment-fail", "post"): (_payments_world, "/api/v1/payments/{pending}/fail/", lambda w: {"reason": "abgelehnt"}),
+    ("payment-refund", "post"): (
+        _payments_world,
+        "/api/v1/payments/{credit}/refund/",
+        lambda w: {"amount": "30.00", "channel": "bank_transfer", "reference": "R-1"},
+    ),
+    ("payment-return", "post"): (
+        _payments_world,
+        "/api/v1/payments/{payment}/return/",
+        lambda w: {"reason": "Rücklastschrift", "return_code": "MD06"},
+    ),
+    ("allocation-reverse", "post"): (
+        _payments_world,
+        "/api/v1/allocations/{allocation}/reverse/",
+        lambda w: {"reason": "falscher Kunde"},
+    ),
+    ("bank-import-list", "post"): (
+        dict,
+        "/api/v1/bank-imports/",
+        lambda w: MULTIPART | {"file": SimpleUploadedFile("auszug.xml", b"<walk/>")},
+    ),
+    ("bank-statement-line-accept", "post"): (
+        _bank_world,
+        "/api/v1/bank-statement-lines/{line}/accept/",
+        lambda w: {"match": w["line"].matches.order_by("rank", "id").first().pk},
+    ),
+    ("bank-statement-line-assign", "post"): (
+        _bank_world,
+        "/api/v1/bank-statement-lines/{line}/assign/",
+        lambda w: {"customer": w["customer"].pk},
+    ),
+    ("bank-statement-line-ignore", "post"): (
+        _bank_world,
+        "/api/v1/bank-statement-lines/{line}/ignore/",
+        lambda w: {"reason": "Umbuchung"},
+    ),
+    ("bank-statement-line-rematch", "post"): (_bank_world, "/api/v1/bank-statement-lines/{line}/rematch/", None),
+    ("bank-statement-line-link-return", "post"): (
+        _bank_world,
+        "/api/v1/bank-statement-lines/{debit}/link-return/",
+        lambda w: {"payment": w["returned"].pk},
+    ),
+    ("bank-statement-accept", "post"): (
+        _held_world,
+        "/api/v1/bank-statements/{statement}/accept/",
+        lambda w: {"reason": "geprüft"},
+    ),
+    ("bank-statement-reject", "post"): (_held_world, "/api/v1/bank-statements/{statement}/reject/", None),
+    ("job-ping", "post"): (dict, "/api/v1/platform/jobs/ping/", None),
+    ("job-retry", "post"): (_jobs_world, "/api/v1/platform/jobs/{failed}/retry/", None),
+    ("job-cancel", "post"): (_jobs_world, "/api/v1/platform/jobs/{pending}/cancel/", None),
 }
 
 
@@ -214,10 +422,11 @@ def test_a_write_through_an_api_key_leaves_an_event_naming_the_key(manager, rout
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Api-Key {raw}")
     url = path.format(**{name: getattr(obj, "pk", obj) for name, obj in world.items()})
-    payload = body(world)
+    payload = body(world) if body else None
+    multipart = payload is not None and payload.pop(MULTIPART_MARK, False)
     last = Event.objects.order_by("-id").values_list("id", flat=True).first() or 0
 
-    response = getattr(client, route[1])(url, payload, format="json")
+    response = getattr(client, route[1])(url, payload, format="multipart" if multipart else "json")
 
     assert 200 <= response.status_code < 300, response.content
     new = list(Event.objects.filter(id__gt=last))
@@ -226,3 +435,23 @@ def test_a_write_through_an_api_key_leaves_an_event_naming_the_key(manager, rout
     assert {(e.actor_api_key_id, e.actor_api_key_prefix, e.actor_api_key_name) for e in new} == {
         (key.pk, key.prefix, "ERP")
     }
+
+
+def test_a_route_that_refuses_api_keys_refuses_them_and_writes_nothing(manager):
+    """Writing off is a finance manager's decision (payments.services.write_off): a key, whatever
+    its scopes, is answered 403 and nothing is written, so there is no key's write to log."""
+    assert set(NOT_WALKED) == {("write-off-list", "post")}
+    make_company_profile()
+    invoice = make_invoice(customer=make_customer())
+    key, raw = api_key_create(name="ERP", scopes=list(ALL_SCOPES), created_by=manager)
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Api-Key {raw}")
+    last = Event.objects.order_by("-id").values_list("id", flat=True).first() or 0
+
+    response = client.post(
+        "/api/v1/write-offs/", {"invoice": invoice.pk, "amount": "0.50", "reason": "Rundung"}, format="json"
+    )
+
+    assert response.status_code == 403, response.content
+    assert not WriteOff.objects.exists()
+    assert not Event.objects.filter(id__gt=last).exists()

@@ -72,11 +72,7 @@ class JobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gene
     @action(detail=False, methods=["post"])
     def ping(self, request):
         """Enqueue a no-op job to check that workers run (poll the job until it is done)."""
-        job = services.job_enqueue(
-            kind="core.ping",
-            as_of=timezone.now(),
-            created_by=request.user if request.user.pk else None,
-        )
+        job = services.job_ping(as_of=timezone.now(), created_by=request.user if request.user.pk else None)
         return Response(JobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
 
     @extend_schema(request=None, responses=JobSerializer)

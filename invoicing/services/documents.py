@@ -26,6 +26,7 @@ from core.documents import (
     facturx_xmp_descriptions,
     pdf_render,
 )
+from core.events import event_record
 from core.languages import document_language
 from core.services import job_enqueue
 
@@ -283,6 +284,13 @@ def invoice_documents_recheck(*, invoice: Invoice, as_of: datetime, by=None) -> 
         state = InvoiceDocumentState.objects.select_for_update().filter(invoice=invoice).first()
         if state is not None and state.state == DocumentState.READY:
             return state
+        event_record(
+            type="invoice.documents_rechecked",
+            obj=invoice,
+            customer_id=invoice.customer_id,
+            data={"from_state": state.state if state is not None else ""},
+            at=as_of,
+        )
         if state is None:
             return invoice_documents_schedule(invoice=invoice, as_of=as_of)
         state.state = DocumentState.PENDING

@@ -17,6 +17,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext_noop
 
+from core.events import event_record
 from core.locks import lock_rows
 from core.messages import message, message_define
 from customers.models import BankAccount
@@ -196,7 +197,8 @@ def lines_rematch(*, lines, as_of: datetime, by=None) -> dict:
     """Match lines waiting in review again, each in its own transaction ("Match again"): a credit
     line through ``line_match`` (e.g. after a customer's IBAN was added), a return or reversal by
     looking for its payment again, another debit line by its kind. Lines already decided are
-    skipped. Returns counts by outcome, and the lines whose matching failed under ``errors``.
+    skipped; each line matched again is logged (``bank_line.rematched``, with its new status).
+    Returns counts by outcome, and the lines whose matching failed under ``errors``.
     When a line was matched (a payment recorded), waiting returns look for it again (a job)."""
     from ..matching import OpenItems, line_match
 
@@ -214,10 +216,17 @@ def lines_rematch(*, lines, as_of: datetime, by=None) -> dict:
                     line_match(line=locked, as_of=as_of, items=items)
                 else:
                     book_debit_locked(line=locked, as_of=as_of)
+                status = BankStatementLine.objects.values_list("match_status", flat=True).get(pk=line.pk)
+                # Someone asked for it (admin or API): the log says who, and what came of it.
+                event_record(
+                    type="bank_line.rematched",
+                    obj=locked,
+                    data={"statement": locked.statement_id, "match_status": status},
+                    at=as_of,
+                )
         except ValidationError as exc:
             counts["errors"].append((line, exc))
             continue
-        status = BankStatementLine.objects.values_list("match_status", flat=True).get(pk=line.pk)
         counts[status if status in counts else "review"] += 1
     if counts["matched"]:
         with transaction.atomic():

@@ -23,6 +23,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils.text import get_valid_filename
 from django.utils.translation import gettext, gettext_noop
 
+from core.events import event_record
 from core.locks import note_locked
 from core.messages import message_define
 from core.services import job_enqueue
@@ -288,12 +289,15 @@ def _again(existing: BankStatementImport, *, mapping, as_of: datetime, by) -> Ba
         existing.save(
             update_fields=["status", "error_message", "error_location", "progress", "finished_at", "csv_mapping"]
         )
-        _enqueue(statement_import=existing, as_of=as_of, by=by)
+        _enqueue(statement_import=existing, as_of=as_of, by=by, again=True)
     existing.duplicate = True
     return existing
 
 
-def _enqueue(*, statement_import: BankStatementImport, as_of: datetime, by) -> None:
+def _enqueue(*, statement_import: BankStatementImport, as_of: datetime, by, again: bool = False) -> None:
+    event_record(
+        type="bank_import.queued", obj=statement_import, data={"size": statement_import.size, "again": again}, at=as_of
+    )
     job_enqueue(
         kind=IMPORT_JOB,
         as_of=as_of,

@@ -16,6 +16,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from core.events import event_record, scrub_free_text
 from core.locks import lock_rows
 from core.messages import message, money_text
 from customers.models import Customer
@@ -417,4 +418,10 @@ def line_ignore(*, line: BankStatementLine, as_of: datetime, by, reason: str) ->
         )
         _set_status(line, Status.IGNORED)
         line_task_close(line=line, as_of=as_of, by=by)
+        event_record(
+            type="bank_line.ignored",
+            obj=line,
+            data={"statement": line.statement_id, "match": decision.pk, "reason": scrub_free_text(reason)},
+            at=as_of,
+        )
         return decision
