@@ -21,10 +21,14 @@ from rest_framework.response import Response
 from core.api.enums import SHARED_ENUM_NAMES, NamedEnumModelSerializer
 from core.api.filters import ApiFilterSet, TieBreakOrderingFilter
 from core.api.idempotency import idempotent
+from core.api.problems import register_problem
 from customers.models import Customer
 
 from .models import MessageEvent, MessageSubject, OutboxAttachment, OutboxMessage
 from .registry import subject_kinds
+from .services.transitions import MessageStateConflict
+
+register_problem(MessageStateConflict, status_code=status.HTTP_409_CONFLICT, type_slug="message-state-conflict")
 
 SHARED_ENUM_NAMES.update({"communications.OutboxMessage.language": "LanguageCodeEnum"})
 

@@ -29,6 +29,29 @@ class MessageStatus(models.TextChoices):
     CANCELLED = "cancelled", pgettext_lazy("message status", "cancelled")
 
 
+# The allowed status changes of an outbox message (STYLE 6); ``message_transition`` checks it.
+# Sending: a transient refusal requeues, a permanent one fails; a stuck row is marked sent or
+# cancelled by a person. Tracking only moves forward (sent → delivered → bounced): a late or
+# repeated provider event is no entry here and is ignored. Failed, bounced and cancelled are
+# final (sending again makes a new row, ``resend_of``).
+MESSAGE_TRANSITIONS: dict[str, set[str]] = {
+    MessageStatus.QUEUED: {MessageStatus.SENDING, MessageStatus.CANCELLED},
+    MessageStatus.SENDING: {
+        MessageStatus.SENT,
+        MessageStatus.QUEUED,
+        MessageStatus.FAILED,
+        MessageStatus.CANCELLED,
+        MessageStatus.DELIVERED,
+        MessageStatus.BOUNCED,
+    },
+    MessageStatus.SENT: {MessageStatus.DELIVERED, MessageStatus.BOUNCED},
+    MessageStatus.DELIVERED: {MessageStatus.BOUNCED},
+    MessageStatus.BOUNCED: set(),
+    MessageStatus.FAILED: set(),
+    MessageStatus.CANCELLED: set(),
+}
+
+
 class OutboxMessage(models.Model):
     """One e-mail, rendered and frozen when queued: exactly what was (or will be) sent.
 

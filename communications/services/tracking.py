@@ -36,6 +36,7 @@ from django.utils.translation import gettext as _
 from ..models import Contact, MessageEvent, MessageRecipient, MessageStatus, OutboxMessage
 from ..registry import FollowUp, follow_up, react
 from ..selectors import subjects_of
+from .transitions import message_transition, message_transition_allowed
 
 logger = logging.getLogger(__name__)
 
@@ -54,13 +55,6 @@ EVENT_KINDS = {
     "opened": MessageEvent.Kind.OPENED,
     "clicked": MessageEvent.Kind.CLICKED,
     "failed": MessageEvent.Kind.FAILED,
-}
-# The one table of forward moves a provider event may make (STYLE 6): rank of each status.
-STATUS_RANK = {
-    MessageStatus.SENDING: 1,
-    MessageStatus.SENT: 2,
-    MessageStatus.DELIVERED: 3,
-    MessageStatus.BOUNCED: 4,
 }
 # Reject reasons (anymail.signals.RejectReason) that say the address itself is bad. "blocked" and
 # "other" are policy refusals (DMARC, content, our account): the address may be fine.
@@ -169,17 +163,13 @@ def _address_is_bad(*, kind: str, reject_reason: str | None) -> bool:
     return kind == MessageEvent.Kind.REJECTED and reject_reason in BAD_ADDRESS_REJECT_REASONS
 
 
-def _move(message: OutboxMessage, *, to: str, at: datetime) -> list[str]:
-    """Apply a forward move from STATUS_RANK; returns the changed fields (none for a backward move)."""
-    current = STATUS_RANK.get(message.status)
-    if current is None or STATUS_RANK[to] <= current:
-        return []
-    message.status = to
-    if to == MessageStatus.DELIVERED:
-        message.delivered_at = message.delivered_at or at
-        return ["status", "delivered_at"]
-    message.bounced_at = message.bounced_at or at
-    return ["status", "bounced_at"]
+def _move(message: OutboxMessage, *, to: str, at: datetime, as_of: datetime) -> bool:
+    """Move forward if MESSAGE_TRANSITIONS allows it; a backward or repeated event is a no-op
+    (providers send events late and more than once), so "allowed?" is asked instead of refused."""
+    if not message_transition_allowed(current=message.status, to=to):
+        return False
+    message_transition(message=message, to=to, at=at, as_of=as_of)
+    return True
 
 
 def _addressed(message: OutboxMessage, recipient: str) -> bool:
@@ -295,11 +285,10 @@ def message_track(
             # The provider posted this event before (a webhook retry): it was applied then.
             return MessageEvent.objects.get(message=message, kind=kind, provider_event_id=provider_event_id)
 
-        changed: list[str] = []
         if kind == MessageEvent.Kind.DELIVERED and _addressed(message, recipient):
             first_delivery = message.delivered_at is None
-            changed = _move(message, to=MessageStatus.DELIVERED, at=at)
-            if changed and first_delivery:
+            moved = _move(message, to=MessageStatus.DELIVERED, at=at, as_of=as_of)
+            if moved and first_delivery:
                 react(
                     "delivered",
                     message=message,
@@ -310,13 +299,11 @@ def message_track(
                     as_of=as_of,
                 )
         elif kind in (MessageEvent.Kind.BOUNCED, MessageEvent.Kind.REJECTED) and _addressed(message, recipient):
-            changed = _move(message, to=MessageStatus.BOUNCED, at=at)
+            _move(message, to=MessageStatus.BOUNCED, at=at, as_of=as_of)
         elif kind == MessageEvent.Kind.OPENED and message.opened_at is None:
             message.opened_at = at
-            changed = ["opened_at"]
-        if changed:
             message.updated_at = as_of
-            message.save(update_fields=[*changed, "updated_at"])
+            message.save(update_fields=["opened_at", "updated_at"])
 
         if kind in (MessageEvent.Kind.BOUNCED, MessageEvent.Kind.REJECTED, MessageEvent.Kind.COMPLAINED):
             reason = text or event.get_kind_display()

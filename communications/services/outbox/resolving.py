@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from ...models import MessageEvent, MessageStatus, OutboxMessage
 from ...registry import purpose_of, react
+from ..transitions import message_transition
 from .queueing import (
     RESENDABLE,
     STUCK_AFTER,
@@ -60,10 +61,8 @@ def message_mark_sent(*, message: OutboxMessage, as_of: datetime, by, note: str)
             )
         if not note:
             raise ValidationError({"note": _("Say what the provider's log shows.")})
-        message.status = MessageStatus.SENT
-        message.sent_at = message.sending_at
-        message.updated_at = as_of
-        message.save(update_fields=["status", "sent_at", "updated_at"])
+        # It left when it was handed over, not when a person checked.
+        message_transition(message=message, to=MessageStatus.SENT, at=message.sending_at, as_of=as_of)
         _event(message, MessageEvent.Kind.SENT, at=as_of, description=note, data={**_by(by), "manual": True})
         _close_stuck_task(message, as_of=as_of, by=by, resolution=note)
     return message
@@ -85,9 +84,7 @@ def message_cancel(*, message: OutboxMessage, as_of: datetime, by, reason: str) 
             )
         if not reason:
             raise ValidationError({"reason": _("Give a reason.")})
-        message.status = MessageStatus.CANCELLED
-        message.updated_at = as_of
-        message.save(update_fields=["status", "updated_at"])
+        message_transition(message=message, to=MessageStatus.CANCELLED, at=as_of)
         _event(message, MessageEvent.Kind.CANCELLED, at=as_of, description=reason, data=_by(by))
         _close_stuck_task(message, as_of=as_of, by=by, resolution=reason)
     return message

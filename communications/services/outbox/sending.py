@@ -18,6 +18,7 @@ from ...mail import HandOff, backend_name, is_anymail, outbox_pause_point, refus
 from ...models import MessageEvent, MessageStatus, OutboxAttachment, OutboxMessage
 from ...registry import FollowUp, follow_up, react
 from ...selectors import subjects_of
+from ..transitions import message_transition
 from .queueing import (
     FAILED_TASK_KIND,
     STUCK_AFTER,
@@ -121,12 +122,9 @@ def message_send(*, message_id: int, as_of: datetime) -> OutboxMessage:
         message = OutboxMessage.objects.select_for_update().get(pk=message_id)
         if message.status != MessageStatus.QUEUED:
             return message  # a duplicated, late or re-run delivery of the job: never a second hand-off
-        message.status = MessageStatus.SENDING
-        message.sending_at = as_of
         message.attempts += 1
         message.provider = backend_name(connection)[:30]
-        message.updated_at = as_of
-        message.save(update_fields=["status", "sending_at", "attempts", "provider", "updated_at"])
+        message_transition(message=message, to=MessageStatus.SENDING, at=as_of, update_fields=["attempts", "provider"])
         _event(message, MessageEvent.Kind.SENDING, at=as_of, data={"attempt": message.attempts})
 
     try:
@@ -178,20 +176,19 @@ def _message_sent(*, message_id: int, as_of: datetime, provider: str, provider_m
         message = OutboxMessage.objects.select_for_update().get(pk=message_id)
         message.provider = provider[:30]
         message.provider_message_id = provider_message_id
-        fields = ["provider", "provider_message_id", "updated_at"]
+        fields = ["provider", "provider_message_id"]
         if message.status == MessageStatus.SENDING:
-            message.status = MessageStatus.SENT
-            message.sent_at = as_of
             message.last_error = ""
-            fields += ["status", "sent_at", "last_error"]
+            message_transition(message=message, to=MessageStatus.SENT, at=as_of, update_fields=[*fields, "last_error"])
             react("sent", message=message, subjects=subjects_of(message), as_of=as_of)
-        elif message.sent_at is None and message.status in (MessageStatus.DELIVERED, MessageStatus.BOUNCED):
-            # The provider's webhook overtook this commit: keep its status, record when it left.
-            message.sent_at = as_of
-            fields.append("sent_at")
-        # else: a person resolved the row while the hand-off hung; the event below still tells.
-        message.updated_at = as_of
-        message.save(update_fields=fields)
+        else:
+            if message.sent_at is None and message.status in (MessageStatus.DELIVERED, MessageStatus.BOUNCED):
+                # The provider's webhook overtook this commit: keep its status, record when it left.
+                message.sent_at = as_of
+                fields.append("sent_at")
+            # else: a person resolved the row while the hand-off hung; the event below still tells.
+            message.updated_at = as_of
+            message.save(update_fields=[*fields, "updated_at"])
         _event(
             message,
             MessageEvent.Kind.SENT,
@@ -215,10 +212,8 @@ def _message_requeue(*, message_id: int, as_of: datetime, error: str, cause: Bas
         if message.attempts >= settings.DEBITOR_JOBS["MAX_ATTEMPTS"]:
             _fail_locked(message, as_of=as_of, error=error)
             return message
-        message.status = MessageStatus.QUEUED
         message.last_error = error[-4000:]
-        message.updated_at = as_of
-        message.save(update_fields=["status", "last_error", "updated_at"])
+        message_transition(message=message, to=MessageStatus.QUEUED, at=as_of, update_fields=["last_error"])
         _event(message, MessageEvent.Kind.DEFERRED, at=as_of, description=error[-2000:])
     raise MessageSendDeferred(error) from cause
 
@@ -232,11 +227,8 @@ def _message_failed(*, message_id: int, as_of: datetime, error: str) -> OutboxMe
 
 
 def _fail_locked(message: OutboxMessage, *, as_of: datetime, error: str) -> None:
-    message.status = MessageStatus.FAILED
-    message.failed_at = as_of
     message.last_error = error[-4000:]
-    message.updated_at = as_of
-    message.save(update_fields=["status", "failed_at", "last_error", "updated_at"])
+    message_transition(message=message, to=MessageStatus.FAILED, at=as_of, update_fields=["last_error"])
     _event(message, MessageEvent.Kind.FAILED, at=as_of, description=error[-2000:])
     follow_up(
         FollowUp(
