@@ -18,7 +18,7 @@ from .bank import demo as bank_demo
 from .models import Payment
 from .services import payment_keep_as_credit, payment_record, payment_return
 
-SKONTO_TERMS = "2 % Skonto 10 Tage, 30 Tage netto"  # seeded by invoicing.migrations.0003
+SKONTO_TERMS = "2 % Skonto 10 Tage, 30 Tage netto"  # seeded by customers' initial migration
 
 
 def _open_invoices():

@@ -63,16 +63,6 @@ def test_core_depends_on_no_app(graph):
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "issue 15, open: the migration history still holds edges against the layering — customers 0003 "
-        "(Customer.payment_terms to invoicing.PaymentTerms before the move) and 0005 (the messages, before they "
-        "moved to communications) depend on invoicing, and communications 0001 took the messages over with their "
-        "foreign keys to invoicing; the code's own edges are gone or are being removed. Needs the migrations "
-        "squashed. Strict: once the cycles are gone this marker must go too."
-    ),
-)
 def test_no_two_apps_depend_on_each_other(graph):
     assert not graph.cycles(), "Apps depend one way; these cycles break it:\n" + graph.describe_cycles()
 

@@ -49,19 +49,13 @@ def at(day: date, hour: int = 10) -> datetime:
     return datetime(day.year, day.month, day.day, hour, tzinfo=BERLIN)
 
 
-class _TodaysModels:
-    """The seed migration's model lookups answered with today's models: PaymentTerms, which the
-    migration asks ``invoicing`` for, lives in ``customers`` since issue 15 (same table)."""
-
-    def get_model(self, app_label: str, model_name: str):
-        if (app_label, model_name) == ("invoicing", "PaymentTerms"):
-            return PaymentTerms
-        return django_apps.get_model(app_label, model_name)
-
-
 def seed_rates_and_terms() -> None:
-    seed = importlib.import_module("invoicing.migrations.0003_seed_rates_and_terms").seed
-    seed(_TodaysModels(), None)
+    """What a new database starts with (the squashed initial migrations' seeds), again after a
+    test that emptied the tables."""
+    importlib.import_module("customers.migrations.0001_squashed_0009_payment_terms").seed_terms(django_apps, None)
+    importlib.import_module("invoicing.migrations.0001_squashed_0015_payment_terms_in_customers").seed_rates(
+        django_apps, None
+    )
 
 
 @pytest.fixture(scope="module")

@@ -194,8 +194,8 @@ def invoice_columns() -> dict[str, str]:
 
 
 def test_every_column_but_those_allowed_to_change_is_frozen_after_all_migrations(issued):
-    """The trigger compares whole rows, so columns added by later migrations (0009's contact, 0011's
-    receipt) are frozen without touching it; 0011 allowed exactly the receipt columns to change."""
+    """The trigger compares whole rows, so a column added by a later migration is frozen without
+    touching it; the trigger's list of columns that may change is Invoice.MUTABLE_AFTER_ISSUE."""
     mutable = {Invoice._meta.get_field(name).column for name in Invoice.MUTABLE_AFTER_ISSUE}
     assert {"received_on", "received_on_basis"} <= mutable
     columns = invoice_columns()

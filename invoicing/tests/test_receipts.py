@@ -7,12 +7,10 @@ report replaces the assumption. The migration backfills it from delivery events.
 
 from __future__ import annotations
 
-import importlib
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
 import time_machine
-from django.apps import apps as django_apps
 from django.db import IntegrityError, transaction
 
 from communications.models import OutboxMessage
@@ -162,21 +160,6 @@ def test_only_the_receipt_columns_of_an_issued_invoice_may_change(invoice):
     Invoice.objects.filter(pk=invoice.pk).update(received_on=D0, received_on_basis="assumed")
     with pytest.raises(Exception, match="immutable"), transaction.atomic():
         Invoice.objects.filter(pk=invoice.pk).update(note="changed")
-
-
-def test_the_migration_backfills_the_first_delivery_of_issued_invoices(customer):
-    backfill = importlib.import_module("invoicing.migrations.0011_invoice_received_on").backfill
-    delivered, silent = make_issued(customer=customer), make_issued(customer=customer)
-    draft = make_draft(customer=customer)
-    for day in (29, 28):
-        InvoiceEvent.objects.create(invoice=delivered, kind="delivered", at=datetime(2026, 11, day, 23, 30, tzinfo=UTC))
-    InvoiceEvent.objects.create(invoice=draft, kind="delivered", at=T0)
-
-    backfill(django_apps, None)
-
-    assert receipt(delivered) == (date(2026, 11, 29), "confirmed")  # 28.11. 23:30 UTC is the 29th in Berlin
-    assert receipt(silent) == (None, "")
-    assert receipt(draft) == (None, "")
 
 
 def test_the_assumption_job_takes_the_same_queries_for_three_or_thirty_invoices(customer, django_assert_num_queries):

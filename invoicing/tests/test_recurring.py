@@ -27,6 +27,7 @@ from invoicing.recurring import (
     recurring_template_pause,
     recurring_template_update,
 )
+from invoicing.tests.factories import seed_rates_and_terms
 from tasks.models import FollowUpTask
 
 pytestmark = pytest.mark.django_db
@@ -107,6 +108,7 @@ def test_a_template_ends_and_inactive_templates_make_nothing(seller):
 
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_runs_make_each_period_exactly_once():
+    seed_rates_and_terms()  # an earlier transactional test may have emptied the tables the migrations seeded
     CompanyProfile.objects.create(pk=1, **DEMO_SELLER)
     customer = make_customer()
     template(customer, auto_issue=False)

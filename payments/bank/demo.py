@@ -43,7 +43,7 @@ from .importing import IMPORT_JOB, MATCH_JOB, statement_import_create
 STATEMENT_PREFIX = "DEMO-"
 DEFAULT_ACCOUNT = "DE89370400440532013000"
 OPENING_BALANCE = Decimal("24850.00")
-SKONTO_TERMS = "2 % Skonto 10 Tage, 30 Tage netto"  # seeded by invoicing.migrations.0003
+SKONTO_TERMS = "2 % Skonto 10 Tage, 30 Tage netto"  # seeded by customers' initial migration
 SUPPLIER_IBAN = "DE75512108001245126199"
 EARLIER_DAYS = 4  # the first statement is this many days old: its review lines get follow-up tasks
 

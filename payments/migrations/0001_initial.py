@@ -11,8 +11,8 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('customers', '0006_stuck_messages_schedule'),
-        ('invoicing', '0008_event_sent_delivered'),
+        ('customers', '0001_squashed_0009_payment_terms'),
+        ('invoicing', '0001_squashed_0015_payment_terms_in_customers'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('customers', '0006_stuck_messages_schedule'),
+        ('customers', '0001_squashed_0009_payment_terms'),
         ('payments', '0002_bank_statements'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

@@ -7,8 +7,8 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("customers", "0006_stuck_messages_schedule"),
-        ("invoicing", "0008_event_sent_delivered"),
+        ("customers", "0001_squashed_0009_payment_terms"),
+        ("invoicing", "0001_squashed_0015_payment_terms_in_customers"),
         ("payments", "0003_payment_parts_tolerance"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('customers', '0001_initial'),
+        ('customers', '0001_squashed_0009_payment_terms'),
         ('tasks', '0001_initial'),
     ]
 
