@@ -10,10 +10,10 @@ that must act when something happens to a message registers a **reaction**:
   ``recipient``, ``provider``, ``as_of``);
 - ``bounced``: a hard bounce, complaint or refusal of an address (``message``, ``subjects``,
   ``contacts``, ``recipient``, ``kind``, ``reason``, ``as_of``);
-- ``reply``: a received e-mail was stored (``inbound``, ``subjects``, ``as_of``);
-- ``follow_up`` / ``follow_up_done``: the outbox asks a person to look at something, or the cause
-  is gone (``follow_up``: a :class:`FollowUp`; ``kind``, ``about``, ``as_of``, ``by``,
-  ``resolution``). The ``tasks`` app registers these and turns them into follow-up tasks.
+- ``reply``: a received e-mail was stored (``inbound``, ``subjects``, ``as_of``).
+
+When the outbox needs a person (a failed or stuck hand-off, a bounce, a reply) it opens a
+follow-up task through ``core.followups``, the one port every app uses for that.
 
 Reactions run in the transaction of the change, in registration order; an exception rolls the
 change back (a webhook answers 500 and the provider retries), as it did when the outbox called
@@ -29,11 +29,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
 
 from django.db import models
 
-EVENTS = ("sent", "delivered", "bounced", "reply", "follow_up", "follow_up_done")
+EVENTS = ("sent", "delivered", "bounced", "reply")
 
 
 @dataclass(frozen=True)
@@ -44,21 +43,6 @@ class Purpose:
     contact_flag: str
     templates: tuple[str, ...] = ()
     default: bool = False  # the purpose of a template no purpose names
-
-
-@dataclass(frozen=True)
-class FollowUp:
-    """A request for a person, worded by the outbox (the ``tasks`` app turns it into a task)."""
-
-    kind: str
-    title: str
-    description: str
-    about: models.Model
-    rule: str
-    as_of: datetime
-    customer: models.Model | None = None
-    assignee: models.Model | None = None
-    low_priority: bool = False
 
 
 @dataclass(frozen=True)
@@ -138,7 +122,3 @@ def reaction(event: str) -> Callable[[Callable[..., None]], Callable[..., None]]
 def react(event: str, **facts) -> None:
     for func in _REACTIONS[event]:
         func(**facts)
-
-
-def follow_up(request: FollowUp) -> None:
-    react("follow_up", follow_up=request)

@@ -1,16 +1,18 @@
-"""Follow-up tasks for the layers below ``tasks``: the port that the ``tasks`` app fills.
+"""Follow-up tasks: the one port through which any app asks a person for attention.
 
-``core`` and ``customers`` sit below ``tasks`` (README, *Architecture*: apps depend one way),
-yet a job the system gave up on or a customer whose data failed verification must put work
-in front of a person. They call ``followup_open``/``followups_close_about`` here;
-``tasks`` registers its services in ``TasksConfig.ready`` (as apps register job kinds), so
-neither imports ``tasks``. Both run in the caller's transaction, like the services behind them.
+A job the system gave up on, a customer whose data failed verification, a bounced or stuck
+e-mail, an invalid e-invoice, a bank line nobody could match: each must put work in front of a
+person, yet ``tasks`` sits beside the apps that find the causes, not below them (README,
+*Architecture*: apps depend one way). So every app calls ``followup_open`` /
+``followups_close_about`` here, and ``tasks`` registers its services in ``TasksConfig.ready``
+(as apps register job kinds); no app imports ``tasks`` to open or close a task. Both run in the
+caller's transaction, like the services behind them.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import date, datetime
 
 from django.core.exceptions import ImproperlyConfigured
 from django.db import models
@@ -45,16 +47,34 @@ def followup_open(
     about: models.Model | None = None,
     description: str = "",
     priority: str = "normal",
+    customer: models.Model | None = None,
+    assignee: models.Model | None = None,
+    due_date: date | None = None,
 ):
     """Open a task for a cause found by a named rule, unless one of that kind is open about
-    ``about`` already. Returns the backend's ``(task, created)``."""
+    ``about`` already. ``customer`` defaults to ``about`` itself or the customer it belongs to;
+    ``assignee`` is a staff user. Returns the backend's ``(task, created)``."""
     if priority not in PRIORITIES:
         raise ValueError(f"Unknown follow-up priority {priority!r}; one of {', '.join(PRIORITIES)}.")
     return _call(
-        "open", kind=kind, title=title, rule=rule, as_of=as_of, about=about, description=description, priority=priority
+        "open",
+        kind=kind,
+        title=title,
+        rule=rule,
+        as_of=as_of,
+        about=about,
+        description=description,
+        priority=priority,
+        customer=customer,
+        assignee=assignee,
+        due_date=due_date,
     )
 
 
-def followups_close_about(*, kind: str, about: models.Model, as_of: datetime, resolution: str) -> int:
-    """The cause is gone: close the open tasks of ``kind`` about ``about`` as done. Returns how many."""
-    return _call("close", kind=kind, about=about, as_of=as_of, resolution=resolution)
+def followups_close_about(
+    *, kind: str, about: models.Model, as_of: datetime, resolution: str | Callable[[], str], by=None
+) -> int:
+    """The cause is gone: close the open tasks of ``kind`` about ``about`` as done, by ``by``
+    (a user, or ``None`` for the system), with the resolution (a callable is asked only when
+    there is a task to close). Returns how many."""
+    return _call("close", kind=kind, about=about, as_of=as_of, resolution=resolution, by=by)

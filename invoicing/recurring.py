@@ -22,8 +22,8 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.followups import followup_open
 from core.locks import lock_rows
-from tasks.services import task_open_for_cause
 
 from .models import RecurringInvoiceRun, RecurringInvoiceTemplate, RecurringInvoiceTemplateEvent
 from .services import invoice_draft_create, invoice_issue
@@ -347,7 +347,7 @@ def _run_period(*, template_id: int, start: date, end: date, as_of: datetime) ->
             except ValidationError as exc:
                 # The draft stays; a person decides (e.g. the customer needs review).
                 run.problem = "; ".join(exc.messages)
-                task_open_for_cause(
+                followup_open(
                     kind="recurring_invoice_not_issued",
                     about=invoice,
                     customer=template.customer,

@@ -12,9 +12,6 @@ class TasksConfig(AppConfig):
         from .causes import open_for_cause
         from .services import tasks_close_about
 
-        # core and customers open and close tasks through core.followups: they sit below tasks.
+        # Every app opens and closes tasks through core.followups; none imports tasks to do it.
         followups_register(open_for_cause=open_for_cause, close_about=tasks_close_about)
-        from . import (
-            events,  # noqa: F401  (registers the task event types)
-            messaging,  # noqa: F401  (registers the outbox's follow-ups as tasks)
-        )
+        from . import events  # noqa: F401  (registers the task event types)

@@ -39,9 +39,10 @@ from django.utils.text import get_valid_filename
 from django.utils.translation import gettext as _
 
 from core.documents import document_store
+from core.followups import followup_open
 
 from ..models import Contact, InboundAttachment, InboundMessage, InboundSubject, OutboxMessage
-from ..registry import FollowUp, follow_up, react, subject_label
+from ..registry import react, subject_label
 from ..selectors import subjects_of
 
 logger = logging.getLogger(__name__)
@@ -258,17 +259,15 @@ def _open_task(*, inbound: InboundMessage, subjects: list, refused: list[dict], 
     if inbound.customer is None:
         if inbound.headers.get("spam_detected"):
             return  # the reply mailbox gets spam too; it is stored, nobody is asked to read it
-        follow_up(
-            FollowUp(
-                kind=UNMATCHED_TASK_KIND,
-                title=_("E-mail from %(sender)s matches no customer: %(subject)s")
-                % {"sender": inbound.from_email, "subject": inbound.subject},
-                description=_("Assign it to a customer or discard it. From %(sender)s.") % {"sender": sender}
-                + refused_text,
-                about=inbound,
-                rule=INBOUND_RULE,
-                as_of=as_of,
-            )
+        followup_open(
+            kind=UNMATCHED_TASK_KIND,
+            title=_("E-mail from %(sender)s matches no customer: %(subject)s")
+            % {"sender": inbound.from_email, "subject": inbound.subject},
+            description=_("Assign it to a customer or discard it. From %(sender)s.") % {"sender": sender}
+            + refused_text,
+            about=inbound,
+            rule=INBOUND_RULE,
+            as_of=as_of,
         )
         return
     if subjects:
@@ -290,18 +289,16 @@ def _open_task(*, inbound: InboundMessage, subjects: list, refused: list[dict], 
     }
     if automatic:
         description += " " + _("An automatic answer (e.g. out of office).")
-    follow_up(
-        FollowUp(
-            kind=REPLY_TASK_KIND,
-            title=title,
-            description=description + refused_text,
-            about=inbound,
-            customer=inbound.customer,
-            assignee=inbound.customer.account_owner,
-            low_priority=automatic,
-            rule=INBOUND_RULE,
-            as_of=as_of,
-        )
+    followup_open(
+        kind=REPLY_TASK_KIND,
+        title=title,
+        description=description + refused_text,
+        about=inbound,
+        customer=inbound.customer,
+        assignee=inbound.customer.account_owner,
+        priority="low" if automatic else "normal",
+        rule=INBOUND_RULE,
+        as_of=as_of,
     )
 
 

@@ -33,8 +33,10 @@ from django.db.models.fields.json import KT
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
+from core.followups import followup_open
+
 from ..models import Contact, MessageEvent, MessageRecipient, MessageStatus, OutboxMessage
-from ..registry import FollowUp, follow_up, react
+from ..registry import react
 from ..selectors import subjects_of
 from .transitions import message_transition, message_transition_allowed
 
@@ -208,18 +210,16 @@ def _open_bounce_task(
         'The message "%(subject)s" could not be delivered to %(email)s (%(reason)s). '
         "The address receives no more e-mail until it is corrected; then send the message again."
     ) % {"subject": message.subject, "email": recipient, "reason": reason}
-    follow_up(
-        FollowUp(
-            kind=BOUNCE_TASK_KIND,
-            title=title,
-            description=description,
-            # One task per contact, however many messages bounced to the address.
-            about=contacts[0] if contacts else message,
-            customer=message.customer,
-            assignee=message.customer.account_owner if message.customer else None,
-            rule=TRACKING_RULE,
-            as_of=as_of,
-        )
+    followup_open(
+        kind=BOUNCE_TASK_KIND,
+        title=title,
+        description=description,
+        # One task per contact, however many messages bounced to the address.
+        about=contacts[0] if contacts else message,
+        customer=message.customer,
+        assignee=message.customer.account_owner if message.customer else None,
+        rule=TRACKING_RULE,
+        as_of=as_of,
     )
 
 

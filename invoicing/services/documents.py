@@ -27,6 +27,7 @@ from core.documents import (
     pdf_render,
 )
 from core.events import event_record
+from core.followups import followup_open
 from core.languages import document_language
 from core.services import job_enqueue
 
@@ -187,7 +188,6 @@ def invoice_documents_render(*, invoice_id: int, as_of: datetime) -> InvoiceDocu
     work done. Files are written before the rows that point to them: a crash in between leaves
     an unreferenced file (content-addressed, harmless), never a row without its file.
     """
-    from tasks.services import task_open_for_cause
 
     with transaction.atomic():
         state = InvoiceDocumentState.objects.select_for_update().filter(invoice_id=invoice_id).first()
@@ -218,7 +218,7 @@ def invoice_documents_render(*, invoice_id: int, as_of: datetime) -> InvoiceDocu
                 reason=state.summary,
                 data={"rules": sorted({p["rule"] for p in rendered.problems})},
             )
-            task_open_for_cause(
+            followup_open(
                 kind=TASK_KIND,
                 title=_("e-invoice of %(document)s is invalid: not sent") % {"document": invoice.number},
                 description=_(

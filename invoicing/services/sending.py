@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from communications.models import MessageStatus, OutboxMessage
 from communications.selectors import messages_about
 from communications.services.wording import company_footer, mail_render
+from core.followups import followup_open
 from core.languages import document_language
 
 from ..models import (
@@ -201,7 +202,6 @@ def invoice_send_on_ready(*, invoice: Invoice, as_of: datetime) -> OutboxMessage
     it. A customer without a recipient (or an address the outbox refuses) does not fail the
     render: the documents are stored, and a follow-up task asks a person to send them.
     """
-    from tasks.services import task_open_for_cause
 
     customer = invoice.customer
     if customer.invoice_delivery != "email" or invoice.status != DocumentStatus.ISSUED:
@@ -215,7 +215,7 @@ def invoice_send_on_ready(*, invoice: Invoice, as_of: datetime) -> OutboxMessage
         with transaction.atomic():
             return invoice_send(invoice=invoice, as_of=as_of, cause="issued: sent automatically")
     except ValidationError as exc:
-        task_open_for_cause(
+        followup_open(
             kind=NOT_SENT_TASK,
             title=_("%(document)s was not e-mailed: send it by hand") % {"document": invoice.number},
             description=_("The customer wants invoices by e-mail, but the message could not be queued: %(problems)s")
@@ -242,7 +242,6 @@ def due_date_notice_send(*, notice: CustomerNotice, as_of: datetime, by=None) ->
     states the old and new due date and the open amount; whoever wants to explain sends a reply.
     """
     from communications.services.outbox import message_queue
-    from tasks.services import task_open_for_cause
 
     invoice = notice.invoice
     data = notice.data or {}
@@ -282,7 +281,7 @@ def due_date_notice_send(*, notice: CustomerNotice, as_of: datetime, by=None) ->
             notice.save(update_fields=["data", "status"])
             return message
     except ValidationError as exc:
-        task_open_for_cause(
+        followup_open(
             kind=NOTICE_NOT_SENT_TASK,
             title=_("Tell the customer about the new due date of %(document)s") % {"document": invoice.number},
             description=_("The notice could not be e-mailed: %(problems)s") % {"problems": " ".join(exc.messages)},

@@ -29,8 +29,8 @@ from django.db.models.functions import Cast, Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.followups import followup_open, followups_close_about
 from tasks.models import FollowUpTask
-from tasks.services import task_open_for_cause, tasks_close_about
 
 from ..models import BankLineMatch, BankStatementLine
 
@@ -165,14 +165,14 @@ def unmatched_line_tasks_open(*, as_of: datetime, days: int | None = None) -> in
         groups = _suggestions(line)
         title, description = _task_texts(line, groups, days)
         customer = next((group[0].customer for group in groups if group[0].customer is not None), None)
-        _task, created = task_open_for_cause(
+        _task, created = followup_open(
             kind=UNMATCHED_LINE_TASK_KIND,
             title=title,
             description=description,
             about=line,
             customer=customer,
             rule=UNMATCHED_LINE_TASK_RULE,
-            priority=line_task_priority(line.amount),
+            priority=line_task_priority(line.amount).name.lower(),
             due_date=timezone.localdate(as_of),
             as_of=as_of,
         )
@@ -208,7 +208,7 @@ def line_task_close(*, line, as_of: datetime, by=None, decision: str = "") -> No
     ``decision`` text given by the caller replaces the derived one. No open task: nothing
     happens (one query).
     """
-    tasks_close_about(
+    followups_close_about(
         kind=UNMATCHED_LINE_TASK_KIND,
         about=line,
         as_of=as_of,

@@ -8,8 +8,10 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from core.followups import followups_close_about
+
 from ...models import MessageEvent, MessageStatus, OutboxMessage
-from ...registry import purpose_of, react
+from ...registry import purpose_of
 from ..transitions import message_transition
 from .queueing import (
     RESENDABLE,
@@ -37,7 +39,7 @@ def _is_stuck(message: OutboxMessage, *, as_of: datetime) -> bool:
 
 
 def _close_stuck_task(message: OutboxMessage, *, as_of: datetime, by, resolution: str) -> None:
-    react("follow_up_done", kind=STUCK_TASK_KIND, about=message, as_of=as_of, by=by, resolution=resolution)
+    followups_close_about(kind=STUCK_TASK_KIND, about=message, as_of=as_of, by=by, resolution=resolution)
 
 
 def message_mark_sent(*, message: OutboxMessage, as_of: datetime, by, note: str) -> OutboxMessage:

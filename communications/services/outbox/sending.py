@@ -13,10 +13,11 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from core.documents import StoredFileAltered, document_read
+from core.followups import followup_open
 
 from ...mail import HandOff, backend_name, is_anymail, outbox_pause_point, refused_kind, send_error_kind
 from ...models import MessageEvent, MessageStatus, OutboxAttachment, OutboxMessage
-from ...registry import FollowUp, follow_up, react
+from ...registry import react
 from ...selectors import subjects_of
 from ..transitions import message_transition
 from .queueing import (
@@ -230,17 +231,15 @@ def _fail_locked(message: OutboxMessage, *, as_of: datetime, error: str) -> None
     message.last_error = error[-4000:]
     message_transition(message=message, to=MessageStatus.FAILED, at=as_of, update_fields=["last_error"])
     _event(message, MessageEvent.Kind.FAILED, at=as_of, description=error[-2000:])
-    follow_up(
-        FollowUp(
-            kind=FAILED_TASK_KIND,
-            title=_("E-mail could not be sent: %(subject)s") % {"subject": message.subject},
-            description=_("%(recipients)s: %(error)s\nCorrect the address or the cause, then send the message again.")
-            % {"recipients": ", ".join(message.to_addresses), "error": error[-1000:]},
-            about=message,
-            customer=message.customer,
-            rule="customers.message_failed",  # the historic rule name: open tasks carry it
-            as_of=as_of,
-        )
+    followup_open(
+        kind=FAILED_TASK_KIND,
+        title=_("E-mail could not be sent: %(subject)s") % {"subject": message.subject},
+        description=_("%(recipients)s: %(error)s\nCorrect the address or the cause, then send the message again.")
+        % {"recipients": ", ".join(message.to_addresses), "error": error[-1000:]},
+        about=message,
+        customer=message.customer,
+        rule="customers.message_failed",  # the historic rule name: open tasks carry it
+        as_of=as_of,
     )
 
 
@@ -265,26 +264,24 @@ def _stuck_locked(message: OutboxMessage, *, as_of: datetime, error: str = "") -
             description=error[-2000:]
             or _("Still being handed to the provider since %(at)s.") % {"at": message.sending_at.isoformat()},
         )
-    follow_up(
-        FollowUp(
-            kind=STUCK_TASK_KIND,
-            title=_("Check whether this e-mail was sent: %(subject)s") % {"subject": message.subject},
-            description=_(
-                "Sending to %(recipients)s stopped during the hand-off to %(provider)s at %(at)s, so it is not "
-                "known whether it went out. It is not sent again automatically. Look for Message-ID %(message_id)s "
-                "in the provider's log, then mark the message as sent or send it again."
-            )
-            % {
-                "recipients": ", ".join(message.to_addresses),
-                "provider": message.provider or _("the mail provider"),
-                "at": message.sending_at.isoformat(),
-                "message_id": message.message_id,
-            },
-            about=message,
-            customer=message.customer,
-            rule="customers.message_outcome_unknown",  # the historic rule name
-            as_of=as_of,
+    followup_open(
+        kind=STUCK_TASK_KIND,
+        title=_("Check whether this e-mail was sent: %(subject)s") % {"subject": message.subject},
+        description=_(
+            "Sending to %(recipients)s stopped during the hand-off to %(provider)s at %(at)s, so it is not "
+            "known whether it went out. It is not sent again automatically. Look for Message-ID %(message_id)s "
+            "in the provider's log, then mark the message as sent or send it again."
         )
+        % {
+            "recipients": ", ".join(message.to_addresses),
+            "provider": message.provider or _("the mail provider"),
+            "at": message.sending_at.isoformat(),
+            "message_id": message.message_id,
+        },
+        about=message,
+        customer=message.customer,
+        rule="customers.message_outcome_unknown",  # the historic rule name
+        as_of=as_of,
     )
 
 

@@ -18,6 +18,7 @@ from django.db import transaction
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
+from core.followups import followup_open, followups_close_about
 from core.locks import lock_rows
 from core.messages import Money
 from core.messages import message as stored_message
@@ -62,9 +63,8 @@ def _lock(line: BankStatementLine) -> BankStatementLine:
 
 
 def _close_task(line: BankStatementLine, *, as_of: datetime, by, resolution: str) -> None:
-    from tasks.services import tasks_close_about
 
-    tasks_close_about(kind=RETURN_TASK, about=line, as_of=as_of, by=by, resolution=resolution)
+    followups_close_about(kind=RETURN_TASK, about=line, as_of=as_of, by=by, resolution=resolution)
 
 
 def _link(
@@ -136,8 +136,6 @@ def _not_fitting(candidate: ReturnCandidate) -> list[dict]:
 def _review(
     *, line: BankStatementLine, candidates: list[ReturnCandidate], why: str, as_of: datetime, open_task: bool
 ) -> None:
-    from tasks.models import FollowUpTask
-    from tasks.services import task_open_for_cause
 
     line.matches.filter(decision="").delete()
     BankLineMatch.objects.bulk_create(
@@ -167,7 +165,7 @@ def _review(
             BankAccount.objects.filter(iban=compact_iban(line.counterparty_iban)).values_list("customer_id", flat=True)
         )
     day = line_date(line)
-    task_open_for_cause(
+    followup_open(
         kind=RETURN_TASK,
         title=_("Return of %(amount)s %(currency)s from %(date)s is not linked to a payment")
         % {
@@ -189,7 +187,7 @@ def _review(
         rule=RETURN_TASK_RULE,
         as_of=as_of,
         customer=_single_customer(customers),
-        priority=FollowUpTask.Priority.HIGH,
+        priority="high",
     )
 
 

@@ -44,6 +44,7 @@ from django.db import transaction
 from django.utils.formats import date_format
 from django.utils.translation import gettext, gettext_noop
 
+from core.followups import followups_close_about
 from core.locks import note_locked
 from core.messages import Money, message, message_define, message_text, money_text
 from core.roles import Role, role_of
@@ -425,7 +426,6 @@ def statement_redelivery_decide(
                     ]
                 }
             )
-        from tasks.services import tasks_close_about
 
         from ..debits.returns import RETURN_TASK
         from ..followup import line_task_close
@@ -444,7 +444,7 @@ def statement_redelivery_decide(
                 decision=BankLineMatch.Decision.REJECTED, decided_by=user, decided_at=as_of
             )
             line_task_close(line=line, as_of=as_of, by=user, decision=withdrawn_text)
-            tasks_close_about(kind=RETURN_TASK, about=line, as_of=as_of, by=user, resolution=withdrawn_text)
+            followups_close_about(kind=RETURN_TASK, about=line, as_of=as_of, by=user, resolution=withdrawn_text)
 
         earlier.standing = Standing.SUPERSEDED
         earlier.save(update_fields=["standing"])
