@@ -111,6 +111,23 @@ def lock_order_unchecked():
         _exempt.on = previous
 
 
+@contextmanager
+def lock_savepoint(*, using: str = "default"):
+    """A savepoint for locks that may have to be given back: leaving it with an exception rolls
+    it back, which releases the row locks taken inside it (PostgreSQL releases row locks at a
+    savepoint rollback), and the order check forgets them too. For a lock taken on a value read
+    before the lock that turned out stale (see ``payments.services.common.lock_payment``)."""
+    connection = connections[using]
+    with transaction.atomic(using=using):
+        record = getattr(connection, "_debitor_locks", None)
+        saved = (record[0], {"top": record[1]["top"], "held": set(record[1]["held"])}) if record else None
+        try:
+            yield
+        except BaseException:
+            connection._debitor_locks = saved
+            raise
+
+
 def note_locked(label: str, keys: Iterable, *, using: str = "default") -> None:
     """Record that this transaction now holds ``keys`` of ``label``; refuse a wrong order.
 

@@ -21,6 +21,7 @@ from .common import (
     check_amount,
     check_target,
     lock_all,
+    lock_payment,
     split_pro_rata,
     target_label,
     unapply_money,
@@ -215,10 +216,8 @@ def payment_allocate(
     if not targets:
         raise ValidationError({"targets": [_("Name at least one invoice or open item.")]})
     with transaction.atomic():
-        payments, invoices, items = lock_all(
-            customers=[payment.customer_id], payments=[payment.pk], invoices=invoice_pks, items=item_pks
-        )
-        locked = payments[payment.pk]
+        locked = lock_payment(payment)
+        _payments, invoices, items = lock_all(invoices=invoice_pks, items=item_pks)
         allocations = allocate_locked(
             payment=locked,
             targets=targets,
@@ -350,8 +349,7 @@ def payment_allocate_by_law(*, payment: Payment, as_of: datetime, by=None) -> li
     A payment that exactly meets an invoice's discounted amount settles it with Skonto."""
     with transaction.atomic():
         # The customer first: the candidates are all of the customer's open items.
-        payments = lock_all(customers=[payment.customer_id], payments=[payment.pk])[0]
-        locked = payments[payment.pk]
+        locked = lock_payment(payment)
         _check_source(locked, from_credit=False)
         invoice_pks, item_pks = candidates(customer_id=locked.customer_id, currency=locked.currency)
         _payments, invoices, items = lock_all(invoices=invoice_pks, items=item_pks)

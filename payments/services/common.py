@@ -16,7 +16,7 @@ from decimal import ROUND_DOWN, Decimal
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
-from core.locks import lock_for_money_work
+from core.locks import lock_for_money_work, lock_savepoint
 from core.money import minor_unit, quantize
 from core.transitions import transition_check
 from invoicing.models import DocumentStatus, DocumentType, Invoice, InvoiceEvent, SettlementState
@@ -47,6 +47,35 @@ def lock_all(*, customers=(), payments=(), invoices=(), items=()):
     customer's items (by-law allocation, the credit limit at issue) holds it."""
     locked = lock_for_money_work(customers=customers, payments=payments, invoices=invoices, items=items)
     return locked["payments"], locked["invoices"], locked["items"]
+
+
+class _CustomerChanged(Exception):
+    """The payment's customer changed between reading it and locking it."""
+
+
+LOCK_PAYMENT_ATTEMPTS = 3
+
+
+def lock_payment(payment: Payment) -> Payment:
+    """The payment, locked after its customer (``core.locks.LOCK_ORDER``: customer before payment).
+
+    Which customer to lock is known only from a read before the lock (``payment.customer_id``),
+    so a relink committed in between would leave the old customer locked and the new one free:
+    two services could then work on one customer's money at once. The locked payment says whose
+    it is now; when that differs, the locks are given back (savepoint rollback) and taken again
+    for the customer it belongs to. Refused as a conflict if it keeps changing."""
+    customer_id = payment.customer_id
+    for _attempt in range(LOCK_PAYMENT_ATTEMPTS):
+        try:
+            with lock_savepoint():
+                locked = lock_all(customers=[customer_id] if customer_id else [], payments=[payment.pk])[0][payment.pk]
+                if locked.customer_id != customer_id:
+                    raise _CustomerChanged(locked.customer_id)
+        except _CustomerChanged as changed:
+            customer_id = changed.args[0]
+            continue
+        return locked
+    raise PaymentConflict(_("The payment was moved to another customer meanwhile; try again."))
 
 
 def settlement_state_of(invoice: Invoice) -> str:

@@ -17,7 +17,7 @@ from invoicing.models import DocumentStatus, DocumentType, Invoice
 
 from ..models import AllocationRule, Payment, PaymentChannel, PaymentEvent, PaymentSource, PaymentStatus
 from .allocation import PAYER_DESIGNATED, allocate_by_law_locked, allocate_locked, candidates
-from .common import ZERO, check_amount, lock_all, payment_event, skonto_amount_to_pay, user_or_none
+from .common import ZERO, check_amount, lock_all, lock_payment, payment_event, skonto_amount_to_pay, user_or_none
 
 # Compared when the same (channel, external_id) arrives again.
 IDENTITY = ("customer_id", "amount", "currency", "value_date")
@@ -179,8 +179,7 @@ def _record(*, customer, amount, currency, as_of, by, status, allocate, remittan
 def payment_apply_automatically(*, payment: Payment, as_of: datetime, by=None) -> None:
     """Payer designation first, then the law; runs inside the caller's transaction. The
     customer and the payment are locked before the invoices (``core.locks.LOCK_ORDER``)."""
-    payments = lock_all(customers=[payment.customer_id], payments=[payment.pk])[0]
-    locked = payments[payment.pk]
+    locked = lock_payment(payment)
     invoice_pks, item_pks = candidates(customer_id=locked.customer_id, currency=locked.currency)
     _payments, invoices, items = lock_all(invoices=invoice_pks, items=item_pks)
     named = designated_invoices(customer_id=locked.customer_id, currency=locked.currency, remittance=locked.remittance)

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from ..models import Allocation, Payment, PaymentEvent, PaymentStatus
 from .allocation import _refresh
-from .common import PARTS, lock_all, payment_transition, unapply_money
+from .common import PARTS, lock_all, lock_payment, payment_transition, unapply_money
 from .errors import PaymentAlreadyReturned, PaymentConflict
 
 
@@ -43,7 +43,7 @@ def payment_return(
     if not (reason or "").strip():
         raise ValidationError({"reason": [_("Give a reason for the return.")]})
     with transaction.atomic():
-        locked = lock_all(customers=[payment.customer_id], payments=[payment.pk])[0][payment.pk]
+        locked = lock_payment(payment)
         if locked.status != PaymentStatus.COMPLETED:
             _refuse_return(locked)
         # Read under the payment lock: every allocation change locks the payment first, so this set is final.

@@ -10,14 +10,16 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from ..models import Payment, PaymentEvent, PaymentStatus
-from .common import lock_all, payment_event, payment_transition
+from .common import lock_all, lock_payment, payment_event, payment_transition
 from .recording import payment_apply_automatically
 
 
 def _locked(payment: Payment, *, customer_id: int | None = None) -> Payment:
-    """The payment, locked after its customer (applying it locks the customer's invoices)."""
-    customer_id = customer_id or payment.customer_id
-    return lock_all(customers=[customer_id] if customer_id else [], payments=[payment.pk])[0][payment.pk]
+    """The payment, locked after its customer (applying it locks the customer's invoices):
+    its own customer, or ``customer_id`` when it is about to be assigned to that one."""
+    if customer_id is None:
+        return lock_payment(payment)
+    return lock_all(customers=[customer_id], payments=[payment.pk])[0][payment.pk]
 
 
 def payment_complete(*, payment: Payment, as_of: datetime, by=None, allocate: bool = True) -> Payment:

@@ -76,3 +76,49 @@ def test_issue_allocation_and_return_on_one_customer_run_together_without_deadlo
     assert (paying.allocated_amount, paying.unapplied_amount) == (D("10.00"), D("0.00"))
     assert Payment.objects.filter(customer=customer).count() == 2
     assert_parts_add_up()
+
+
+def _row_locked_elsewhere(table: str, pk: int) -> bool:
+    """Whether another connection holds a lock on the row (asked from a connection of our own)."""
+    import threading
+
+    from django.db import DatabaseError, connection, transaction
+
+    answer = []
+
+    def ask():
+        try:
+            with transaction.atomic():
+                with connection.cursor() as cursor:
+                    cursor.execute(f"SELECT 1 FROM {table} WHERE id = %s FOR UPDATE NOWAIT", [pk])  # noqa: S608
+            answer.append(False)
+        except DatabaseError:
+            answer.append(True)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=ask)
+    thread.start()
+    thread.join(10)
+    return answer[0]
+
+
+def test_a_payment_moved_to_another_customer_before_the_lock_is_locked_with_its_new_customer():
+    """The service read the payment (customer A); another worker moved it to customer B and
+    committed before the locks were taken. Locking A would leave B free for a second service on
+    B's money: lock_payment finds the change on the locked row, gives A back and locks B."""
+    from django.db import transaction
+
+    from payments.services.common import lock_payment
+
+    first, second = make_customer(), make_customer()
+    payment = make_payment(customer=first, amount="10.00")
+    stale = Payment.objects.get(pk=payment.pk)
+    Payment.objects.filter(pk=payment.pk).update(customer=second)  # committed: autocommit outside atomic
+
+    with transaction.atomic():
+        locked = lock_payment(stale)
+        assert locked.customer_id == second.pk
+        assert _row_locked_elsewhere("customers_customer", second.pk)
+        assert not _row_locked_elsewhere("customers_customer", first.pk)  # released with the savepoint
+        assert _row_locked_elsewhere("payments_payment", payment.pk)
