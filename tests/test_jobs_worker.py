@@ -68,3 +68,26 @@ def test_a_request_succeeds_while_the_broker_is_down_and_the_work_runs_when_it_i
             assert swept["dispatched"] == 1
             done = wait_for(lambda: _job_done(job.pk), timeout=30, what=f"the swept job to run\n{worker.log()}")
     assert done.result["pid"] == worker.pid
+
+
+def test_an_event_written_by_a_job_in_the_worker_names_the_job_as_its_actor(manager):
+    """The actor travels into the worker process: an invoice issued through the API is rendered
+    there, and the 'documents created' event names the job kind, not the user who issued it."""
+    from core.models import Event
+    from invoicing.services.documents import RENDER_JOB
+    from invoicing.tests.factories import make_company_profile, make_draft, seed_rates_and_terms
+
+    if redis_url_from_env() is None and SERVICES_REQUIRED:
+        missing_service("CI runs this against Redis; set CELERY_BROKER_URL=redis://...")
+    seed_rates_and_terms()
+    make_company_profile()
+    draft = make_draft()
+    with start_worker() as worker:
+        response = client_for(manager).post(f"/api/v1/invoices/{draft.pk}/issue/")
+        assert response.status_code == 200, response.content
+        job = Job.objects.get(kind=RENDER_JOB, payload__invoice_id=draft.pk)
+        wait_for(lambda: _job_done(job.pk), timeout=90, what=f"the documents to render\n{worker.log()}")
+    issued = Event.objects.get(type="invoice.issued", object_id=draft.pk)
+    assert (issued.actor_kind, issued.actor_user_id) == ("user", manager.pk)
+    created = Event.objects.get(type="invoice.documents_created", object_id=draft.pk)
+    assert (created.actor_kind, created.actor_name) == ("system", f"job:{RENDER_JOB}")
