@@ -256,12 +256,13 @@ def _statement_of_three(customer) -> object:
 
 # Per run: the lines, the payer IBANs' accounts, then (on the first line) the open invoices of the
 # currency and their customers: 4. Per line: savepoint, lock, earlier rejections, old suggestions
-# deleted, status, release: 6, and 1 insert when there are suggestions. An applied line adds 19:
-# the payment recorded (5) and allocated (11: the customer is locked first, core.locks), the
+# deleted, status, release: 6, and 1 insert when there are suggestions. An applied line adds 21:
+# the payment recorded (5) and allocated (13: the customer is locked first, core.locks, in a
+# savepoint in case the payment moved to another customer meanwhile, lock_payment), the
 # suggestion accepted, the follow-up task looked up, and the paid invoice re-read for the index;
 # plus 3 event-log entries (core.Event: payment recorded, allocated, invoice settlement changed),
 # one INSERT each.
-STATEMENT_QUERIES = 4 + (6 + 1 + 19 + 3) + (6 + 1) + 6
+STATEMENT_QUERIES = 4 + (6 + 1 + 21 + 3) + (6 + 1) + 6
 
 
 @pytest.mark.usefixtures("invoicing_setup")
