@@ -6,7 +6,8 @@ from collections import defaultdict
 from datetime import date, datetime
 from decimal import Decimal
 
-from django.db.models import Sum
+from django.db.models import DecimalField, OuterRef, Subquery, Sum
+from django.db.models.functions import Coalesce
 
 from invoicing.models import DocumentStatus, DocumentType, Invoice
 
@@ -148,3 +149,33 @@ def recent_payment_events(*, since: int | datetime | None = None, limit: int = 5
     elif since is not None:
         events = events.filter(pk__gt=since)
     return list(events.order_by("-at", "-id")[: max(1, min(limit, 500))])
+
+
+def _sum_per_customer(queryset, field: str):
+    """A correlated sub-query: the sum of ``field`` over ``queryset``'s rows of the outer customer,
+    in the customer's currency (0 for none)."""
+    summed = (
+        queryset.filter(customer_id=OuterRef("pk"), currency=OuterRef("currency"))
+        .order_by()
+        .values("customer_id")
+        .annotate(total=Sum(field))
+        .values("total")
+    )
+    return Coalesce(Subquery(summed, output_field=DecimalField(max_digits=18, decimal_places=4)), Decimal("0"))
+
+
+def customers_with_balance(queryset, *, as_of: date):
+    """``queryset`` of customers annotated with ``balance`` (as ``customer_balance``: receivables −
+    credit − unapplied) and ``overdue`` (invoices issued and not paid, due before ``as_of``), both
+    in the customer's currency — a customer's documents in another currency are on the account page.
+    Sub-queries per row of a page, served by ``invoicing_customer_status`` and
+    ``payments_customer_date``; sortable."""
+    issued = Invoice.objects.filter(status=DocumentStatus.ISSUED, open_amount__gt=0)
+    receivables = _sum_per_customer(issued.filter(document_type=DocumentType.INVOICE), "open_amount")
+    credit_notes = _sum_per_customer(issued.filter(document_type=DocumentType.CREDIT_NOTE), "open_amount")
+    fees = _sum_per_customer(OpenItem.objects.filter(open_amount__gt=0, cancelled_at__isnull=True), "open_amount")
+    completed = Payment.objects.filter(status=PaymentStatus.COMPLETED)
+    credit = _sum_per_customer(completed, "credit_amount")
+    unapplied = _sum_per_customer(completed, "unapplied_amount")
+    overdue = _sum_per_customer(Invoice.objects.overdue(as_of=as_of), "open_amount")
+    return queryset.annotate(balance=receivables + fees - credit_notes - credit - unapplied, overdue=overdue)
