@@ -195,7 +195,7 @@ class InvoiceAdmin(
     def due(self, obj):
         return date_format(obj.due_date, "SHORT_DATE_FORMAT") if obj.due_date else "—"
 
-    @admin.display(description=_("days overdue"), ordering=F("days_overdue").asc(nulls_last=True))
+    @admin.display(description=_("days overdue"), ordering=F("days_overdue").asc(nulls_first=True))
     def days_overdue_shown(self, obj):
         days = getattr(obj, "days_overdue", None)
         return "" if days is None else format_html('<span class="debitor-amount">{}</span>', days.days)
