@@ -123,7 +123,7 @@ def finance_home(*, user_id: int, as_of: datetime) -> FinanceHome:
         Invoice.objects.overdue(as_of=today)
         .order_by()
         .values("currency")
-        .annotate(n=Count("pk"), amount=Sum("open_amount"))
+        .annotate(n=Count("*"), amount=Sum("open_amount"))  # COUNT(*): answered from the index alone
         .order_by("currency")
     )
     received = Q(status=PaymentStatus.COMPLETED)

@@ -7,7 +7,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from core.admin_exports import ListExportMixin
+from core.admin_exports import ListExportMixin, word
 from customers.admin.filters import CustomerFilter
 
 from .models import FollowUpTask
@@ -77,9 +77,9 @@ class FollowUpTaskAdmin(ListExportMixin, SimpleHistoryAdmin):
             "customer_number": obj.customer.number if obj.customer_id else "",
             "customer_name": obj.customer.legal_name if obj.customer_id else "",
             "due_date": obj.due_date,
-            "priority_word": obj.get_priority_display(),
+            "priority_word": word(FollowUpTask.Priority, obj.priority),
             "assignee_name": obj.assignee.get_username() if obj.assignee_id else "",
-            "status_word": obj.get_status_display(),
+            "status_word": word(FollowUpTask.Status, obj.status),
             "created_at": obj.created_at,
         }
 

@@ -6,9 +6,7 @@ from django.contrib import admin
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from ..models import (
-    Invoice,
-)
+from ..querysets import overdue_condition
 
 # --- Change list filters ------------------------------------------------------------------------
 
@@ -23,9 +21,9 @@ class OverdueFilter(admin.SimpleListFilter):
         return [("yes", _("overdue today")), ("no", _("not overdue"))]
 
     def queryset(self, request, queryset):
-        overdue = Invoice.objects.overdue(as_of=timezone.localdate()).values("pk")
+        overdue = overdue_condition(as_of=timezone.localdate())
         if self.value() == "yes":
-            return queryset.filter(pk__in=overdue)
+            return queryset.filter(overdue)
         if self.value() == "no":
-            return queryset.exclude(pk__in=overdue)
+            return queryset.exclude(overdue)
         return queryset

@@ -12,10 +12,10 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from core.admin_exports import ListExportMixin
+from core.admin_exports import ListExportMixin, word
 from core.messages import money_text
 from customers.admin.customers import CustomerAdmin
-from customers.models import Customer
+from customers.models import Customer, VerificationStatus
 
 from ..selectors import customers_with_balance
 
@@ -54,7 +54,7 @@ class CustomerAccountAdmin(ListExportMixin, CustomerAdmin):
             "currency": obj.currency,
             "balance": obj.balance,
             "overdue": obj.overdue,
-            "verification": obj.get_verification_status_display(),
+            "verification": word(VerificationStatus, obj.verification_status),
             "dunning_blocked": obj.dunning_block_reason or _("blocked") if obj.dunning_blocked else "",
             "account_owner": obj.account_owner.get_username() if obj.account_owner_id else "",
             "vat_id": obj.vat_id,

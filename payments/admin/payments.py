@@ -18,15 +18,15 @@ from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from core.admin_exports import ListExportMixin
+from core.admin_exports import ListExportMixin, word
 from core.languages import is_language
 from core.messages import money_text
 from core.roles import Role, role_of
-from customers.admin.filters import CustomerAutocompleteMedia, CustomerFilter
+from customers.admin.filters import CurrencyFilter, CustomerAutocompleteMedia, CustomerFilter
 from customers.models import Customer
 from invoicing.admin.display import money
 
-from ..models import Payment, PaymentStatus
+from ..models import Payment, PaymentChannel, PaymentStatus
 from ..statement import account_rows, account_statement_pdf, bucket_labels, statement_filename
 from .actions import PaymentActionViews
 from .inlines import AllocationInline, EventInline, RefundInline, UnallocatedFilter
@@ -56,7 +56,7 @@ class PaymentAdmin(CustomerAutocompleteMedia, ListExportMixin, PaymentActionView
         CustomerFilter,
         ("value_date", admin.DateFieldListFilter),
         "channel",
-        "currency",
+        CurrencyFilter,
         "source",
     ]
     list_totals = [
@@ -87,8 +87,8 @@ class PaymentAdmin(CustomerAutocompleteMedia, ListExportMixin, PaymentActionView
         row.update(
             customer_number=obj.customer.number if obj.customer_id else "",
             customer_name=obj.customer.legal_name if obj.customer_id else "",
-            status=obj.get_status_display(),
-            channel=obj.get_channel_display(),
+            status=word(PaymentStatus, obj.status),
+            channel=word(PaymentChannel, obj.channel),
         )
         return row
 
@@ -101,7 +101,9 @@ class PaymentAdmin(CustomerAutocompleteMedia, ListExportMixin, PaymentActionView
         "customer__number",
     ]
     list_select_related = ["customer"]
-    date_hierarchy = "value_date"
+    show_full_result_count = False  # one COUNT over every payment is enough
+    # Totals of the whole ledger say nothing; once filtered (a period, a customer) they do.
+    list_totals_when_filtered = True
     ordering = ["-value_date", "-id"]
     inlines = [AllocationInline, RefundInline, EventInline]
     change_form_template = "payments/admin/change_form.html"
