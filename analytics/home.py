@@ -146,6 +146,20 @@ def finance_home(*, user_id: int, as_of: datetime) -> FinanceHome:
     documents = "document_state__state__exact"
     paid = {"status__exact": PaymentStatus.COMPLETED, "value_date__lt": tomorrow.isoformat()}
     payment_rows = list(payments)
+
+    def received(key: str, period: str, since: date) -> list[Figure]:
+        """Payments received since ``since`` per currency, each linking to the payment list."""
+        return [
+            Figure(
+                key,
+                row[f"{period}_n"],
+                _url(payments_url, currency__exact=row["currency"], value_date__gte=since.isoformat(), **paid),
+                row[f"{period}_amount"],
+                row["currency"],
+            )
+            for row in payment_rows
+        ]
+
     return FinanceHome(
         today=today,
         week_start=week_start,
@@ -172,27 +186,8 @@ def finance_home(*, user_id: int, as_of: datetime) -> FinanceHome:
             )
             for row in overdue
         ],
-        paid_today=[
-            Figure(
-                "paid_today",
-                row["today_n"],
-                _url(payments_url, currency__exact=row["currency"], value_date__gte=today.isoformat(), **paid),
-                row["today_amount"],
-                row["currency"],
-            )
-            for row in payment_rows
-            if row["today_n"]
-        ],
-        paid_this_week=[
-            Figure(
-                "paid_this_week",
-                row["week_n"],
-                _url(payments_url, currency__exact=row["currency"], value_date__gte=week_start.isoformat(), **paid),
-                row["week_amount"],
-                row["currency"],
-            )
-            for row in payment_rows
-        ],
+        paid_today=[figure for figure in received("paid_today", "today", today) if figure.count],
+        paid_this_week=received("paid_this_week", "week", week_start),
     )
 
 
