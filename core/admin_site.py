@@ -25,6 +25,8 @@ from django.urls import URLPattern
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from .admin_navigation import arrange, navigation
+
 READ_METHODS = ("GET", "HEAD", "OPTIONS")
 # The site's own views where any staff user may POST: their own session and password.
 OWN_ACCOUNT_VIEWS = {"login", "logout", "password_change"}
@@ -135,6 +137,16 @@ class DebitorAdminSite(admin.AdminSite):
     site_header = _("Debitor")
     site_title = _("Debitor")
     index_title = _("Accounts receivable")
+
+    def get_app_list(self, request, app_label=None):
+        """Finance order, the counts beside the navigation, and "System" for finance managers
+        only (``core.admin_navigation``)."""
+        return arrange(request, self._build_app_dict(request, app_label), app_label=app_label)
+
+    def index(self, request, extra_context=None):
+        """The finance home: what the user has to look at today, each number a link to its list."""
+        home = navigation.home(request) if navigation.home is not None else None
+        return super().index(request, {"home": home, **(extra_context or {})})
 
     def get_urls(self):
         # The models' URLs are included URLconfs, guarded by their ChangeListWriteGuard.

@@ -285,6 +285,36 @@ class Invoice(models.Model):
                 condition=Q(status="issued") & ~Q(settlement_state="paid"),
                 name="invoicing_unpaid_by_due",
             ),
+            # The finance home's "invoices overdue, count and amount per currency": exactly the rows
+            # of Invoice.objects.overdue, read from the index alone (issue 16, README).
+            models.Index(
+                fields=["currency", "due_date"],
+                include=["open_amount"],
+                condition=Q(status="issued")
+                & ~Q(settlement_state="paid")
+                & Q(document_type="invoice")
+                & Q(open_amount__gt=0),
+                name="invoicing_overdue_open",
+            ),
+            # A customer's open invoices and credit notes (the customer list's balance and overdue
+            # columns, payments.selectors.customers_with_balance), read from the index alone.
+            models.Index(
+                fields=["customer", "currency"],
+                include=["open_amount", "due_date"],
+                condition=Q(status="issued")
+                & ~Q(settlement_state="paid")
+                & Q(document_type="invoice")
+                & Q(open_amount__gt=0),
+                name="invoicing_customer_open",
+            ),
+            models.Index(
+                fields=["customer", "currency"],
+                include=["open_amount"],
+                condition=Q(status="issued") & Q(document_type="credit_note") & Q(open_amount__gt=0),
+                name="invoicing_customer_credit",
+            ),
+            # The invoice list's order (Meta.ordering, newest first; a million rows are not sorted).
+            models.Index(fields=["invoice_date", "id"], name="invoicing_date_id"),
             models.Index(fields=["customer", "status"], name="invoicing_customer_status"),
             models.Index(fields=["status", "invoice_date"], name="invoicing_status_date"),
             models.Index(fields=["settlement_state"], name="invoicing_settlement"),

@@ -106,6 +106,15 @@ class Payment(models.Model):
         ordering = ["-value_date", "-id"]
         indexes = [
             models.Index(fields=["customer", "value_date"], name="payments_customer_date"),
+            # The payment list's order and the finance home's "received today / this week".
+            models.Index(fields=["value_date", "id"], name="payments_value_date"),
+            # A customer's money not yet applied (the customer list's balance column).
+            models.Index(
+                fields=["customer", "currency"],
+                include=["credit_amount", "unapplied_amount"],
+                condition=Q(status="completed") & (Q(credit_amount__gt=0) | Q(unapplied_amount__gt=0)),
+                name="payments_customer_unapplied",
+            ),
             models.Index(fields=["created_at", "id"], name="payments_recent"),
             models.Index(fields=["value_date", "id"], condition=Q(unapplied_amount__gt=0), name="payments_unapplied"),
         ]

@@ -6,9 +6,11 @@ from collections import defaultdict
 from datetime import date, datetime
 from decimal import Decimal
 
-from django.db.models import Sum
+from django.db.models import DecimalField, OuterRef, Q, Subquery, Sum
+from django.db.models.functions import Coalesce
 
 from invoicing.models import DocumentStatus, DocumentType, Invoice
+from invoicing.querysets import open_condition
 
 from .models import OpenItem, Payment, PaymentEvent, PaymentStatus
 
@@ -148,3 +150,39 @@ def recent_payment_events(*, since: int | datetime | None = None, limit: int = 5
     elif since is not None:
         events = events.filter(pk__gt=since)
     return list(events.order_by("-at", "-id")[: max(1, min(limit, 500))])
+
+
+def _sum_per_customer(queryset, field: str):
+    """A correlated sub-query: the sum of ``field`` over ``queryset``'s rows of the outer customer,
+    in the customer's currency (0 for none)."""
+    summed = (
+        queryset.filter(customer_id=OuterRef("pk"), currency=OuterRef("currency"))
+        .order_by()
+        .values("customer_id")
+        .annotate(total=Sum(field))
+        .values("total")
+    )
+    return Coalesce(Subquery(summed, output_field=DecimalField(max_digits=18, decimal_places=4)), Decimal("0"))
+
+
+def customers_with_balance(queryset, *, as_of: date):
+    """``queryset`` of customers annotated with ``balance`` (as ``customer_balance``: receivables −
+    credit − unapplied) and ``overdue`` (invoices issued and not paid, due before ``as_of``), both
+    in the customer's currency — a customer's documents in another currency are on the account page.
+    One sub-query per sum and row, each answered from a partial index alone
+    (``invoicing_customer_open``, ``invoicing_customer_credit``, ``payments_customer_unapplied``),
+    so the list sorts by them."""
+    open_invoices = Invoice.objects.filter(open_condition())
+    receivables = _sum_per_customer(open_invoices, "open_amount")
+    credit_notes = _sum_per_customer(
+        Invoice.objects.filter(status=DocumentStatus.ISSUED, document_type=DocumentType.CREDIT_NOTE, open_amount__gt=0),
+        "open_amount",
+    )
+    fees = _sum_per_customer(OpenItem.objects.filter(open_amount__gt=0, cancelled_at__isnull=True), "open_amount")
+    unapplied_money = Payment.objects.filter(
+        Q(credit_amount__gt=0) | Q(unapplied_amount__gt=0), status=PaymentStatus.COMPLETED
+    )
+    credit = _sum_per_customer(unapplied_money, "credit_amount")
+    unapplied = _sum_per_customer(unapplied_money, "unapplied_amount")
+    overdue = _sum_per_customer(open_invoices.filter(due_date__lt=as_of), "open_amount")
+    return queryset.annotate(balance=receivables + fees - credit_notes - credit - unapplied, overdue=overdue)

@@ -1,20 +1,104 @@
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
+
+from core.admin_exports import ListExportMixin, word
+from customers.admin.filters import CustomerFilter
 
 from .models import FollowUpTask
 from .services import task_transition
 
 
+class TaskStateFilter(admin.SimpleListFilter):
+    """Open (open, in progress, waiting), overdue (open and due before today) or closed."""
+
+    title = _("state")
+    parameter_name = "state"
+
+    def lookups(self, request, model_admin):
+        return [("open", _("open")), ("overdue", _("overdue")), ("closed", _("done or cancelled"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "open":
+            return queryset.filter(status__in=FollowUpTask.OPEN_STATUSES)
+        if self.value() == "overdue":
+            return queryset.filter(status__in=FollowUpTask.OPEN_STATUSES, due_date__lt=timezone.localdate())
+        if self.value() == "closed":
+            return queryset.exclude(status__in=FollowUpTask.OPEN_STATUSES)
+        return queryset
+
+
+class AssigneeFilter(admin.SimpleListFilter):
+    """Mine or nobody's: the sidebar never lists every user."""
+
+    title = _("assignee")
+    parameter_name = "assignee"
+
+    def lookups(self, request, model_admin):
+        return [("me", _("me")), ("nobody", _("nobody"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "me":
+            return queryset.filter(assignee_id=request.user.pk)
+        if self.value() == "nobody":
+            return queryset.filter(assignee__isnull=True)
+        return queryset
+
+
 @admin.register(FollowUpTask)
-class FollowUpTaskAdmin(SimpleHistoryAdmin):
-    list_display = ["title", "kind", "status", "priority", "due_date", "assignee", "created_at"]
-    list_filter = ["status", "kind", "priority"]
-    search_fields = ["title", "description", "kind"]
-    list_select_related = ["assignee"]
+class FollowUpTaskAdmin(ListExportMixin, SimpleHistoryAdmin):
+    list_display = ["title", "customer_link", "due", "priority", "assignee", "status"]
+    list_filter = [TaskStateFilter, AssigneeFilter, "status", "priority", "kind", CustomerFilter]
+    search_fields = ["title", "description", "kind", "customer__number", "customer__legal_name"]
+    list_select_related = ["assignee", "customer"]
     ordering = ["-priority", "due_date", "created_at", "id"]
+    export_fields = [
+        ("title", _("title")),
+        ("customer_number", _("customer number")),
+        ("customer_name", _("customer")),
+        ("due_date", _("due date")),
+        ("priority_word", _("priority")),
+        ("assignee_name", _("assignee")),
+        ("status_word", _("status")),
+        ("created_at", _("created")),
+    ]
+
+    def export_queryset(self, queryset):
+        return queryset.select_related("customer", "assignee")
+
+    def export_row(self, obj) -> dict:
+        return {
+            "title": obj.title,
+            "customer_number": obj.customer.number if obj.customer_id else "",
+            "customer_name": obj.customer.legal_name if obj.customer_id else "",
+            "due_date": obj.due_date,
+            "priority_word": word(FollowUpTask.Priority, obj.priority),
+            "assignee_name": obj.assignee.get_username() if obj.assignee_id else "",
+            "status_word": word(FollowUpTask.Status, obj.status),
+            "created_at": obj.created_at,
+        }
+
+    @admin.display(description=_("customer"), ordering="customer__legal_name")
+    def customer_link(self, obj):
+        if obj.customer_id is None:
+            return "—"
+        url = reverse(f"{self.admin_site.name}:customers_customer_change", args=[obj.customer_id])
+        return format_html('<a href="{}">{}</a>', url, obj.customer.legal_name)
+
+    @admin.display(description=_("due date"), ordering="due_date")
+    def due(self, obj):
+        if obj.due_date is None:
+            return "—"
+        text = date_format(obj.due_date, "SHORT_DATE_FORMAT")
+        if obj.status in FollowUpTask.OPEN_STATUSES and obj.due_date < timezone.localdate():
+            return format_html('<span class="debitor-badge debitor-badge-overdue">{}</span>', text)
+        return text
+
     actions = ["mark_done", "reopen"]
 
     def get_readonly_fields(self, request, obj=None):

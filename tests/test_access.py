@@ -102,6 +102,11 @@ ADMIN_EXTRA_MODEL_VIEWS = {
     "admin:communications_inboundmessage_attachment": NEVER_WRITES,
     "admin:invoicing_invoice_documents_recheck": ACCEPTS_WRITES,
     "admin:invoicing_invoice_preview": ACCEPTS_WRITES,
+    # Exports of the filtered lists (core/admin_exports.py): reads, for every role that may view.
+    "admin:invoicing_invoice_export": NEVER_WRITES,
+    "admin:payments_payment_export": NEVER_WRITES,
+    "admin:customers_customer_export": NEVER_WRITES,
+    "admin:tasks_followuptask_export": NEVER_WRITES,
 }
 # The admin site's own views (django.contrib.admin.sites.AdminSite.get_urls).
 ADMIN_SITE_VIEWS = {

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django.http import HttpResponseNotAllowed, HttpResponseRedirect
 from django.urls import path, reverse
 from django.utils import timezone
@@ -23,6 +24,7 @@ from django.utils.translation import gettext_lazy as _
 from core.admin_site import ReadOnlyMixin
 
 from ..models import MessageEvent, MessageStatus, OutboxAttachment, OutboxMessage
+from ..services.outbox import STUCK_AFTER
 from .message_display import (
     RESENDABLE,
     CustomerIdFilter,
@@ -44,6 +46,23 @@ class MessageEventInline(ReadOnlyMixin, admin.TabularInline):
     ordering = ["at", "id"]
 
 
+class AttentionFilter(admin.SimpleListFilter):
+    """What a person has to look at: failed, or stuck in ``sending`` past ``STUCK_AFTER`` (the
+    finance home links here)."""
+
+    title = _("needs attention")
+    parameter_name = "attention"
+
+    def lookups(self, request, model_admin):
+        return [("failed", _("failed")), ("stuck", _("stuck (outcome unknown)")), ("any", _("failed or stuck"))]
+
+    def queryset(self, request, queryset):
+        failed = Q(status=MessageStatus.FAILED)
+        stuck = Q(status=MessageStatus.SENDING, sending_at__lte=timezone.now() - STUCK_AFTER)
+        condition = {"failed": failed, "stuck": stuck, "any": failed | stuck}.get(self.value())
+        return queryset if condition is None else queryset.filter(condition)
+
+
 @admin.register(OutboxMessage)
 class OutboxMessageAdmin(StoredMessageViews, CustomerLinkMixin, SubjectLinksMixin, admin.ModelAdmin):
     attachment_model = OutboxAttachment
@@ -57,7 +76,13 @@ class OutboxMessageAdmin(StoredMessageViews, CustomerLinkMixin, SubjectLinksMixi
         "attempts",
         "provider_message_id",
     ]
-    list_filter = ["status", "template", CustomerIdFilter, ("created_at", admin.DateFieldListFilter)]
+    list_filter = [
+        AttentionFilter,
+        "status",
+        "template",
+        CustomerIdFilter,
+        ("created_at", admin.DateFieldListFilter),
+    ]
     search_fields = [
         "subject",
         "recipients__address",

@@ -493,7 +493,7 @@ def test_the_change_list_searches_by_number_and_customer_and_filters_by_customer
     assert [i.pk for i in found] == [mine.pk]
     found = client.get(CHANGELIST, {"q": theirs.number}).context["cl"].result_list
     assert [i.pk for i in found] == [theirs.pk]
-    response = client.get(CHANGELIST, {"customer": other.number.lower(), "status": "issued"})
+    response = client.get(CHANGELIST, {"customer__id__exact": other.pk, "status": "issued"})
     assert [i.pk for i in response.context["cl"].result_list] == [theirs.pk]
     assert 'name="status" value="issued"' in response.content.decode()  # other filters survive the box
 
@@ -503,11 +503,12 @@ def test_the_change_list_pins_its_query_count(accountant, customer, company, dja
         make_issued(customer)
     client = logged_in(accountant)
     client.get(CHANGELIST)
-    with django_assert_max_num_queries(12):
+    # With the navigation's counts and the list's totals, without the date hierarchy.
+    with django_assert_max_num_queries(10):
         assert client.get(CHANGELIST).status_code == 200
     for _ in range(5):
         make_draft(customer)
-    with django_assert_max_num_queries(12):
+    with django_assert_max_num_queries(10):
         assert client.get(CHANGELIST).status_code == 200
 
 

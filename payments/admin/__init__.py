@@ -10,4 +10,4 @@ Viewers look; accountants and finance managers (``change`` permission) act.
 """
 
 from ..bank import admin as bank_admin  # noqa: F401  (registers the bank statement pages)
-from . import payments  # noqa: F401  (registers the payment pages)
+from . import customers, payments  # noqa: F401  (registers the payment pages, the customer list's balance)

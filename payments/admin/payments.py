@@ -8,20 +8,25 @@ from decimal import Decimal
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
-from django.db.models import Sum
+from django.db.models import Q, Sum
 from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from core.admin_exports import ListExportMixin, word
 from core.languages import is_language
+from core.messages import money_text
 from core.roles import Role, role_of
+from customers.admin.filters import CurrencyFilter, CustomerAutocompleteMedia, CustomerFilter
 from customers.models import Customer
 from invoicing.admin.display import money
 
-from ..models import Payment, PaymentStatus
+from ..models import Payment, PaymentChannel, PaymentStatus
 from ..statement import account_rows, account_statement_pdf, bucket_labels, statement_filename
 from .actions import PaymentActionViews
 from .inlines import AllocationInline, EventInline, RefundInline, UnallocatedFilter
@@ -29,28 +34,64 @@ from .inlines import AllocationInline, EventInline, RefundInline, UnallocatedFil
 TEMPLATES = "payments/admin/"
 
 
+def _amount(amount, currency):
+    return format_html('<span class="debitor-amount">{}</span>', money_text(amount, currency))
+
+
 @admin.register(Payment)
-class PaymentAdmin(PaymentActionViews, admin.ModelAdmin):
+class PaymentAdmin(CustomerAutocompleteMedia, ListExportMixin, PaymentActionViews, admin.ModelAdmin):
     list_display = [
-        "value_date",
+        "value_date_shown",
         "amount_shown",
-        "channel",
-        "status",
-        "customer",
         "payer_name",
+        "customer",
         "allocated_shown",
-        "credit_shown",
         "unapplied_shown",
-        "other_parts",
+        "credit_shown",
+        "status",
     ]
     list_filter = [
-        "channel",
         "status",
         UnallocatedFilter,
-        ("customer", admin.RelatedOnlyFieldListFilter),
+        CustomerFilter,
         ("value_date", admin.DateFieldListFilter),
+        "channel",
+        CurrencyFilter,
         "source",
     ]
+    list_totals = [
+        ("amount", _("received"), Q(status=PaymentStatus.COMPLETED)),
+        ("unapplied_amount", _("unapplied"), None),
+        ("credit_amount", _("customer credit"), None),
+    ]
+    export_fields = [
+        ("value_date", _("value date")),
+        ("currency", _("currency")),
+        ("amount", _("amount")),
+        ("payer_name", _("payer")),
+        ("payer_iban", _("payer IBAN")),
+        ("customer_number", _("customer number")),
+        ("customer_name", _("customer")),
+        ("allocated_amount", _("allocated")),
+        ("unapplied_amount", _("unapplied")),
+        ("credit_amount", _("customer credit")),
+        ("refunded_amount", _("refunded")),
+        ("returned_amount", _("returned")),
+        ("status", _("status")),
+        ("channel", _("channel")),
+        ("remittance", _("remittance information")),
+    ]
+
+    def export_row(self, obj) -> dict:
+        row = {key: getattr(obj, key, None) for key, _label in self.export_fields}
+        row.update(
+            customer_number=obj.customer.number if obj.customer_id else "",
+            customer_name=obj.customer.legal_name if obj.customer_id else "",
+            status=word(PaymentStatus, obj.status),
+            channel=word(PaymentChannel, obj.channel),
+        )
+        return row
+
     search_fields = [
         "payer_name",
         "payer_iban",
@@ -60,7 +101,9 @@ class PaymentAdmin(PaymentActionViews, admin.ModelAdmin):
         "customer__number",
     ]
     list_select_related = ["customer"]
-    date_hierarchy = "value_date"
+    show_full_result_count = False  # one COUNT over every payment is enough
+    # Totals of the whole ledger say nothing; once filtered (a period, a customer) they do.
+    list_totals_when_filtered = True
     ordering = ["-value_date", "-id"]
     inlines = [AllocationInline, RefundInline, EventInline]
     change_form_template = "payments/admin/change_form.html"
@@ -124,29 +167,26 @@ class PaymentAdmin(PaymentActionViews, admin.ModelAdmin):
                 )
         return super().changeform_view(request, object_id, form_url, {**extra, **(extra_context or {})})
 
-    # columns
+    # columns: amounts right-aligned, through the one formatter (core.messages.money_text)
+    @admin.display(description=_("value date"), ordering="value_date")
+    def value_date_shown(self, obj):
+        return date_format(obj.value_date, "SHORT_DATE_FORMAT")
+
     @admin.display(description=_("amount"), ordering="amount")
     def amount_shown(self, obj):
-        return money(obj.amount, obj.currency)
+        return _amount(obj.amount, obj.currency)
 
     @admin.display(description=_("allocated"), ordering="allocated_amount")
     def allocated_shown(self, obj):
-        return money(obj.allocated_amount, obj.currency, code=False)
+        return _amount(obj.allocated_amount, obj.currency)
 
     @admin.display(description=_("customer credit"), ordering="credit_amount")
     def credit_shown(self, obj):
-        return money(obj.credit_amount, obj.currency, code=False)
+        return _amount(obj.credit_amount, obj.currency)
 
     @admin.display(description=_("unapplied"), ordering="unapplied_amount")
     def unapplied_shown(self, obj):
-        return money(obj.unapplied_amount, obj.currency, code=False)
-
-    @admin.display(description=_("refunded / returned"))
-    def other_parts(self, obj):
-        if not (obj.refunded_amount or obj.returned_amount):
-            return "—"
-        refunded = money(obj.refunded_amount, obj.currency, code=False)
-        return f"{refunded} / {money(obj.returned_amount, obj.currency, code=False)}"
+        return _amount(obj.unapplied_amount, obj.currency)
 
     def _action_links(self, payment: Payment) -> list[tuple[str, str]]:
         links = []

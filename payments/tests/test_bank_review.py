@@ -207,8 +207,9 @@ def test_the_queue_page_needs_the_same_queries_for_one_line_and_for_five(account
 
 # session, user, the user's and the groups' permissions, the role (group), the lines, their open
 # matches with invoices, customers and payments, the suggested customers' open invoices (split
-# form), how many customers there are and the customers to assign to
-QUEUE_QUERIES = 10
+# form), how many customers there are and the customers to assign to, and the navigation's counts
+# (core.admin_navigation: the user's open tasks and the lines to review)
+QUEUE_QUERIES = 11
 
 
 # --- API -------------------------------------------------------------------------------------------
