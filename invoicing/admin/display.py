@@ -9,7 +9,7 @@ from django.utils.formats import date_format, number_format
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
-from core.money import minor_unit
+from core.formatting import money_text
 
 from ..forms import (
     trimmed_decimal,
@@ -29,16 +29,9 @@ def badge(kind: str, label) -> str:
     return format_html('<span class="debitor-badge debitor-badge-{}">{}</span>', kind, label)
 
 
-def money(amount: Decimal | None, currency: str, *, code: bool = True) -> str:
-    """An amount in the interface's number format, to the currency's minor unit (1.190,00 EUR)."""
-    if amount is None:
-        return "—"
-    try:
-        places = -minor_unit(currency).as_tuple().exponent
-    except ValueError:
-        places = 2
-    text = number_format(amount, decimal_pos=places, use_l10n=True, force_grouping=True)
-    return f"{text} {currency}" if code else text
+def money(amount: Decimal | None, currency: str) -> str:
+    """An amount for the reader (``core.formatting.money_text``: 1.190,00 € / €1,190.00)."""
+    return money_text(amount, currency)
 
 
 def decimal_text(value: Decimal, places: int = 0) -> str:

@@ -143,15 +143,13 @@ class InvoiceAdmin(InvoicePanels, InvoiceActionViews, ServiceRefusalMixin, admin
 
     @admin.display(description=_("total gross"), ordering="tax_inclusive_total")
     def gross(self, obj):
-        return format_html(
-            '<span class="debitor-amount">{}</span>', money(obj.tax_inclusive_total, obj.currency, code=False)
-        )
+        return format_html('<span class="debitor-amount">{}</span>', money(obj.tax_inclusive_total, obj.currency))
 
     @admin.display(description=_("open amount"), ordering="open_amount")
     def open(self, obj):
         if obj.is_draft:
             return ""
-        return format_html('<span class="debitor-amount">{}</span>', money(obj.open_amount, obj.currency, code=False))
+        return format_html('<span class="debitor-amount">{}</span>', money(obj.open_amount, obj.currency))
 
     @admin.display(description=_("status"), ordering="status")
     def status_badge(self, obj):

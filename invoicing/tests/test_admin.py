@@ -198,7 +198,7 @@ def test_an_accountant_creates_a_draft_with_lines_and_the_services_store_normali
     assert invoice.events.get().kind == InvoiceEvent.Kind.CREATED
 
     page = client.get(change_url(invoice)).content.decode()
-    assert "1,484.20 EUR" in page and "Save and recalculate" in page
+    assert "€1,484.20" in page and "Save and recalculate" in page
     assert f"/admin/invoicing/invoice/{invoice.pk}/issue/" in page
 
 
@@ -250,8 +250,8 @@ def test_the_preview_computes_the_totals_of_what_is_typed_without_storing_anythi
     assert response.status_code == 200
     result = response.json()
     assert result["complete"] is True
-    assert result["totals"]["tax_inclusive_total"] == "119.00 EUR"
-    assert result["breakdown"] == [["S 19.00 %", "100.00 EUR", "19.00 EUR"]]
+    assert result["totals"]["tax_inclusive_total"] == "€119.00"
+    assert result["breakdown"] == [["S 19.00 %", "€100.00", "€19.00"]]
     assert not Invoice.objects.exists()
 
 
@@ -633,5 +633,5 @@ def test_the_preview_leaves_out_invalid_rows_and_says_so(accountant, customer):
     data = draft_form(customer=customer, lines=[line(quantity="1", unit_price="100"), line(vat_rate="16.00")])
     result = logged_in(accountant).post("/admin/invoicing/invoice/preview/", data).json()
     assert result["complete"] is False and result["problems"]
-    assert result["totals"]["tax_exclusive_total"] == "100.00 EUR"
+    assert result["totals"]["tax_exclusive_total"] == "€100.00"
     assert not Invoice.objects.exists()

@@ -131,22 +131,22 @@ class PaymentAdmin(PaymentActionViews, admin.ModelAdmin):
 
     @admin.display(description=_("allocated"), ordering="allocated_amount")
     def allocated_shown(self, obj):
-        return money(obj.allocated_amount, obj.currency, code=False)
+        return money(obj.allocated_amount, obj.currency)
 
     @admin.display(description=_("customer credit"), ordering="credit_amount")
     def credit_shown(self, obj):
-        return money(obj.credit_amount, obj.currency, code=False)
+        return money(obj.credit_amount, obj.currency)
 
     @admin.display(description=_("unapplied"), ordering="unapplied_amount")
     def unapplied_shown(self, obj):
-        return money(obj.unapplied_amount, obj.currency, code=False)
+        return money(obj.unapplied_amount, obj.currency)
 
     @admin.display(description=_("refunded / returned"))
     def other_parts(self, obj):
         if not (obj.refunded_amount or obj.returned_amount):
             return "—"
-        refunded = money(obj.refunded_amount, obj.currency, code=False)
-        return f"{refunded} / {money(obj.returned_amount, obj.currency, code=False)}"
+        refunded = money(obj.refunded_amount, obj.currency)
+        return f"{refunded} / {money(obj.returned_amount, obj.currency)}"
 
     def _action_links(self, payment: Payment) -> list[tuple[str, str]]:
         links = []
