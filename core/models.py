@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from rest_framework_api_key.models import AbstractAPIKey
 
@@ -67,7 +68,11 @@ class Job(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.kind} #{self.pk} ({self.status})"
+        return gettext("Background job %(kind)s #%(id)s (%(status)s)") % {
+            "kind": self.kind,
+            "id": self.pk,
+            "status": self.get_status_display(),
+        }
 
 
 class IdempotencyRecord(models.Model):
@@ -310,7 +315,9 @@ class Event(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.type} {self.created_at:%Y-%m-%d %H:%M}"
+        from core.event_sentences import event_title
+
+        return event_title(self)
 
     @property
     def actor_label(self) -> str:
