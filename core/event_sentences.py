@@ -21,7 +21,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 
-from django.utils.translation import gettext, gettext_noop, pgettext
+from django.utils.translation import gettext, gettext_noop, pgettext, pgettext_lazy
 
 from core.formatting import date_text, datetime_text, money_text
 
@@ -140,11 +140,11 @@ def event_details(event_type: str, data: dict | None) -> list[tuple[str, str]]:
 
 
 SYSTEM_PREFIXES = {
-    "job": ("event actor", "background job %(name)s"),
-    "task": ("event actor", "schedule %(name)s"),
-    "system": ("event actor", "system (%(name)s)"),
-    "http": ("event actor", "web endpoint %(name)s"),
-    "rule": ("event actor", "rule %(name)s"),
+    "job": pgettext_lazy("event actor", "background job %(name)s"),
+    "task": pgettext_lazy("event actor", "schedule %(name)s"),
+    "system": pgettext_lazy("event actor", "system (%(name)s)"),
+    "http": pgettext_lazy("event actor", "web endpoint %(name)s"),
+    "rule": pgettext_lazy("event actor", "rule %(name)s"),
 }
 
 
@@ -167,8 +167,7 @@ def actor_text(event) -> str:
 def system_actor_text(name: str) -> str:
     prefix, _sep, rest = name.partition(":")
     if rest and prefix in SYSTEM_PREFIXES:
-        context, msgid = SYSTEM_PREFIXES[prefix]
-        return pgettext(context, msgid) % {"name": rest}
+        return str(SYSTEM_PREFIXES[prefix]) % {"name": rest}
     return name or pgettext("event actor", "system")
 
 
