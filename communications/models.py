@@ -418,4 +418,6 @@ class MessageWording(models.Model):
         constraints = [models.UniqueConstraint(fields=["template", "language"], name="customers_message_wording_once")]
 
     def __str__(self) -> str:
-        return f"{self.template} ({self.language})"
+        from .services.wording import template_label
+
+        return f"{template_label(self.template)} ({self.get_language_display()})"

@@ -189,6 +189,14 @@ def typed_event_sentence(instance, *, currency: str = "") -> str:
     )
 
 
+def event_by_text(instance) -> str:
+    """Who did what a typed event row records: its user, else the system."""
+    user = getattr(instance, "by", None)
+    if user is not None:
+        return user.get_full_name() or user.get_username()
+    return pgettext("event actor", "system")
+
+
 def typed_event_details(instance) -> list[tuple[str, str]]:
     from core.typed_events import _SOURCES, typed_event_data, typed_event_type
 

@@ -58,3 +58,25 @@ def followup_open(
 def followups_close_about(*, kind: str, about: models.Model, as_of: datetime, resolution: str) -> int:
     """The cause is gone: close the open tasks of ``kind`` about ``about`` as done. Returns how many."""
     return _call("close", kind=kind, about=about, as_of=as_of, resolution=resolution)
+
+
+# --- Kinds in words ------------------------------------------------------------------------------
+
+_KIND_LABELS: dict[str, object] = {}
+
+
+def followup_kind_register(kind: str, label) -> str:
+    """Name a task kind for people (``label``: a lazy translation) where the kind is defined, so
+    lists and pages show "Unzugeordneter Zahlungseingang", never ``bank_line_unmatched``."""
+    _KIND_LABELS[kind] = label
+    return kind
+
+
+def followup_kind_label(kind: str) -> str:
+    """A task kind in words; a kind nobody named (one typed by a person) as it is."""
+    label = _KIND_LABELS.get(kind)
+    return str(label) if label is not None else kind
+
+
+def followup_kinds() -> dict[str, object]:
+    return dict(_KIND_LABELS)

@@ -4,14 +4,30 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
+from core.followups import followup_kind_label
+
 from .models import FollowUpTask
 from .services import task_transition
 
 
+class KindFilter(admin.SimpleListFilter):
+    """Task kinds by their names (core.followups), not their codes."""
+
+    title = _("kind")
+    parameter_name = "kind"
+
+    def lookups(self, request, model_admin):
+        kinds = model_admin.get_queryset(request).order_by().values_list("kind", flat=True).distinct()
+        return sorted(((kind, followup_kind_label(kind)) for kind in kinds), key=lambda pair: str(pair[1]))
+
+    def queryset(self, request, queryset):
+        return queryset.filter(kind=self.value()) if self.value() else queryset
+
+
 @admin.register(FollowUpTask)
 class FollowUpTaskAdmin(SimpleHistoryAdmin):
-    list_display = ["title", "kind", "status", "priority", "due_date", "assignee", "created_at"]
-    list_filter = ["status", "kind", "priority"]
+    list_display = ["title", "kind_shown", "status", "priority", "due_date", "assignee", "created_at"]
+    list_filter = ["status", KindFilter, "priority"]
     search_fields = ["title", "description", "kind"]
     list_select_related = ["assignee"]
     ordering = ["-priority", "due_date", "created_at", "id"]
@@ -22,7 +38,15 @@ class FollowUpTaskAdmin(SimpleHistoryAdmin):
         if obj is None:
             return [*fixed, "status"]
         # Status moves only through task_transition (the actions), which checks the table.
-        return [*fixed, "kind", "content_type", "object_id", "status"]
+        return [*fixed, "kind_shown", "content_type", "object_id", "status"]
+
+    def get_exclude(self, request, obj=None):
+        # An existing task's kind is shown in words (kind_shown), not as its code.
+        return ["kind"] if obj is not None else super().get_exclude(request, obj)
+
+    @admin.display(description=_("kind"), ordering="kind")
+    def kind_shown(self, obj):
+        return followup_kind_label(obj.kind)
 
     def save_model(self, request, obj, form, change):
         if not change:

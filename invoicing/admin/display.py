@@ -88,22 +88,6 @@ TOTAL_ROWS = [
     ("amount_due", _("Amount due")),
 ]
 STATUS_LABELS = dict(DocumentStatus.choices)
-EVENT_DATA_LABELS = {
-    "number": _("number"),
-    "credit_note": _("credit note"),
-    "amount": _("amount"),
-    "applied": _("applied to the open amount"),
-    "exposure": _("open items"),
-}
-
-
-def _event_details(data: dict) -> str:
-    """An event's data in words, leaving out what is empty or false."""
-    return ", ".join(
-        f"{EVENT_DATA_LABELS.get(key, key)}: {value}"
-        for key, value in sorted(data.items())
-        if value not in (None, "", False)
-    )
 
 
 def _state_label(value: str) -> str:

@@ -347,7 +347,7 @@ def test_an_issued_invoice_is_shown_read_only_with_snapshots_breakdown_and_event
         "S 7.00 %",
         invoice.payment_terms_text.splitlines()[0],
         "Events",
-        "draft → issued",
+        f"Issued as {invoice.number}",  # the event read as a sentence (core.event_sentences)
     ):
         assert text in page, text
     assert "Create credit note" in page and "Change due date" in page

@@ -10,4 +10,7 @@ Viewers look; accountants and finance managers (``change`` permission) act.
 """
 
 from ..bank import admin as bank_admin  # noqa: F401  (registers the bank statement pages)
-from . import payments  # noqa: F401  (registers the payment pages)
+from . import (
+    money,  # noqa: F401  (tells the invoice page where its money came from)
+    payments,  # noqa: F401  (registers the payment pages)
+)

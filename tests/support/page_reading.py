@@ -137,13 +137,16 @@ def page_text_problems(text: str) -> list[str]:
 
 
 def visible_text(html: str) -> str:
-    """The text a reader sees: without scripts, styles and templates, and without the inside of a
-    ``<details>`` element (its ``<summary>`` stays): technical details are folded away on purpose."""
+    """The text a reader sees: without scripts, styles and templates, without the inside of a
+    ``<details>`` element (its ``<summary>`` stays: technical details are folded away on purpose),
+    and of a drop-down only its chosen option."""
     document = lxml.html.document_fromstring(html)
     for element in document.iter(*BLOCKS):
         element.tail = "\n" + (element.tail or "")
     for element in document.xpath(
         "//script | //style | //template | //noscript | //head | //*[@hidden] | //details/*[not(self::summary)]"
+        # a closed drop-down shows its chosen option only (a time-zone list names "UTC" among 600)
+        " | //select[not(@multiple)]/option[not(@selected)] | //select[not(@multiple)]/optgroup/option[not(@selected)]"
     ):
         element.drop_tree()
     for element in document.xpath("//details"):

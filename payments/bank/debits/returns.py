@@ -17,7 +17,9 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
+from core.followups import followup_kind_register
 from core.locks import lock_rows
 from core.messages import Money
 from core.messages import message as stored_message
@@ -43,7 +45,7 @@ from .candidates import (
 )
 from .codes import Kind, line_kind
 
-RETURN_TASK = "bank_return_unlinked"
+RETURN_TASK = followup_kind_register("bank_return_unlinked", gettext_lazy("return debit without its payment"))
 RETURN_TASK_RULE = "bank-return-unlinked"
 MAX_SUGGESTIONS = 10
 TAKES_BACK = (Kind.RETURN, Kind.REVERSAL)
