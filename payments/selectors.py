@@ -238,12 +238,14 @@ def _write_off_rows(write_offs, *, currency: str) -> list[MoneyRow]:
 def invoice_money(*, invoice: Invoice) -> list[MoneyRow]:
     """What happened to an invoice's money: payments and credit notes allocated to it (with their
     Skonto), allocations reversed, write-offs. Two queries."""
-    allocations = (
+    allocations = list(
         Allocation.objects.filter(invoice=invoice)
         .select_related("payment", "credit_note", "discount")
         .order_by("created_at", "id")
     )
-    write_offs = WriteOff.objects.filter(invoice=invoice).select_related("payment").order_by("created_at", "id")
+    write_offs = list(WriteOff.objects.filter(invoice=invoice).select_related("payment").order_by("created_at", "id"))
+    for row in (*allocations, *write_offs):
+        row.invoice = invoice  # already loaded: no query per row
     rows = _allocation_rows(allocations, currency=invoice.currency) + _write_off_rows(
         write_offs, currency=invoice.currency
     )
