@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy
 
 from core.documents import document_store
 from core.followups import followup_kind_register
+from core.formatting import date_text
 from core.languages import is_language
 from core.models import CompanyProfile
 from customers.validation import FieldProblem, clean_email
@@ -120,7 +121,7 @@ def _clean_addresses(field: str, entries, *, invalid: dict[str, Contact], errors
                 _("%(email)s is marked undeliverable since %(date)s (%(reason)s); correct the contact first.")
                 % {
                     "email": email,
-                    "date": contact.email_invalid_since.date().isoformat(),
+                    "date": date_text(contact.email_invalid_since),
                     "reason": contact.email_invalid_reason or _("no reason recorded"),
                 }
             )
