@@ -75,7 +75,7 @@ def event_sentence_for(event_type: str) -> EventSentence | None:
 
 
 @lru_cache(maxsize=1)
-def _choice_labels() -> dict[str, object]:
+def choice_labels() -> dict[str, object]:
     """Code → label over every installed model's choices (the first model that names a code wins;
     statuses share their words across apps)."""
     from django.apps import apps
@@ -91,7 +91,7 @@ def _choice_labels() -> dict[str, object]:
 
 def code_label(value: str) -> str:
     """A status or kind code in words (its model choice label); the code itself if none has it."""
-    label = _choice_labels().get(value)
+    label = choice_labels().get(value)
     return str(label) if label is not None else value
 
 

@@ -719,7 +719,7 @@ def test_the_split_form_spreads_a_credit_over_invoices_and_leaves_the_rest_unapp
         },
         follow=True,
     )
-    assert messages_of(too_much) == ["The amounts add up to 357.00, more than the line's 300.00."]
+    assert messages_of(too_much) == ["The amounts add up to €357.00, more than the line's €300.00."]
     bad = client.post(QUEUE, {"action": "split", "match": match.pk, f"pay_{first.pk}": "1,x"}, follow=True)
     assert messages_of(bad) == [f"Amount for {first.number}: Enter a number."]
     unknown = client.post(

@@ -95,17 +95,10 @@ CODE_SHAPE = re.compile(r"[a-z][a-z0-9]*(_[a-z0-9]+)+")
 def untranslated_codes() -> frozenset[str]:
     """Snake_case choice values of every installed model's fields, and the event types: words
     that must reach the reader as their label, never as the code."""
-    from django.apps import apps
-
+    from core.event_sentences import choice_labels
     from core.events import registered_event_types
 
-    codes: set[str] = set(registered_event_types())
-    for model in apps.get_models():
-        for field in model._meta.get_fields():
-            for value, _label in getattr(field, "flatchoices", None) or ():
-                if isinstance(value, str) and CODE_SHAPE.fullmatch(value):
-                    codes.add(value)
-    return frozenset(codes)
+    return frozenset(registered_event_types()) | {code for code in choice_labels() if CODE_SHAPE.fullmatch(code)}
 
 
 @lru_cache(maxsize=1)
