@@ -127,6 +127,14 @@ class ApiKey(AbstractAPIKey):
         ordering = ["-created", "id"]
 
 
+# The built-in series by name (admin titles, breadcrumbs); a series a person adds keeps its key.
+SERIES_LABELS = {
+    "customer": _("customer numbers"),
+    "invoice": _("invoice numbers"),
+    "credit_note": _("credit note numbers"),
+}
+
+
 class NumberSeries(models.Model):
     """A sequence of document or master-data numbers, e.g. customer numbers ``10001``.
 
@@ -158,7 +166,8 @@ class NumberSeries(models.Model):
         ]
 
     def __str__(self) -> str:
-        return self.key
+        label = SERIES_LABELS.get(self.key)
+        return str(label) if label is not None else self.key
 
     def render(self, *, number: int, year: int) -> str:
         return self.format.format(number=number, year=year)
