@@ -35,8 +35,9 @@ def money(amount: Decimal | None, currency: str) -> str:
 
 
 def decimal_text(value: Decimal, places: int = 0) -> str:
-    """95 or 48,50 rather than 95.0000 (the column's scale), in the interface's number format."""
-    return number_format(Decimal(trimmed_decimal(value, places)), use_l10n=True)
+    """95 or 4.800,50 rather than 95.0000 or 4800,5000 (the column's scale), grouped in the
+    interface's number format."""
+    return number_format(Decimal(trimmed_decimal(value, places)), use_l10n=True, force_grouping=True)
 
 
 def rate_label(category: str, rate: Decimal | None) -> str:
