@@ -17,7 +17,7 @@ from django.http import HttpResponseNotAllowed, HttpResponseRedirect
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from core.admin_site import ReadOnlyMixin
@@ -149,7 +149,7 @@ class OutboxMessageAdmin(StoredMessageViews, CustomerLinkMixin, SubjectLinksMixi
     def status_display(self, obj):
         return status_badge(obj.status, obj.get_status_display())
 
-    @admin.display(description=_("to"))
+    @admin.display(description=pgettext_lazy("recipient", "to"))
     def recipients_display(self, obj):
         return ", ".join(self._address(r) for r in obj.to)
 
