@@ -29,8 +29,12 @@ def badge(kind: str, label) -> str:
     return format_html('<span class="debitor-badge debitor-badge-{}">{}</span>', kind, label)
 
 
-def money(amount: Decimal | None, currency: str) -> str:
-    """An amount for the reader (``core.formatting.money_text``: 1.190,00 € / €1,190.00)."""
+def money(amount: Decimal | None, currency: str, *, code: bool = True) -> str:
+    """An amount for the reader (``core.formatting.money_text``: 1.190,00 € / €1,190.00).
+
+    ``code`` is accepted for older callers and ignored: every amount shows its currency the one
+    way the formatter writes it, in columns as on detail pages."""
+    del code
     return money_text(amount, currency)
 
 

@@ -15,11 +15,11 @@ from datetime import datetime
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from core.followups import followup_kind_register
+from core.formatting import date_text, money_text
 from core.locks import lock_rows
 from core.messages import Money
 from core.messages import message as stored_message
@@ -171,12 +171,8 @@ def _review(
     day = line_date(line)
     task_open_for_cause(
         kind=RETURN_TASK,
-        title=_("Return of %(amount)s %(currency)s from %(date)s is not linked to a payment")
-        % {
-            "amount": line.amount,
-            "currency": line.currency,
-            "date": date_format(day, "SHORT_DATE_FORMAT") if day else "—",
-        },
+        title=_("Return of %(amount)s from %(date)s is not linked to a payment")
+        % {"amount": money_text(line.amount, line.currency), "date": date_text(day)},
         description="\n".join(
             [
                 return_reason(line),
