@@ -21,8 +21,10 @@ from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from core.admin_site import ReadOnlyMixin
+from core.event_sentences import typed_event_details, typed_event_sentence
 
 from ..models import MessageEvent, MessageStatus, OutboxAttachment, OutboxMessage
+from ..services.wording import template_label
 from .message_display import (
     RESENDABLE,
     CustomerIdFilter,
@@ -32,16 +34,37 @@ from .message_display import (
     _iframe,
     status_badge,
 )
+from .wording import TemplateFilter
 
 # --- Outbox -------------------------------------------------------------------------------------
 
 
 class MessageEventInline(ReadOnlyMixin, admin.TabularInline):
+    """The message's history as sentences (core.event_sentences); the provider's ids and answer
+    folded into a details toggle."""
+
     model = MessageEvent
-    fields = ["at", "kind", "description", "provider_event_id"]
+    fields = ["at", "sentence", "details"]
     readonly_fields = fields
     extra = 0
     ordering = ["at", "id"]
+
+    @admin.display(description=_("What happened"))
+    def sentence(self, event):
+        return typed_event_sentence(event)
+
+    @admin.display(description=_("Details"))
+    def details(self, event):
+        rows = [(gettext("description"), event.description), (gettext("provider event"), event.provider_event_id)]
+        rows += typed_event_details(event)
+        shown = [(key, value) for key, value in rows if value]
+        if not shown:
+            return ""
+        return format_html(
+            '<details class="debitor-event-details"><summary>{}</summary><dl>{}</dl></details>',
+            gettext("Details"),
+            format_html_join("", '<dt>{}</dt><dd class="debitor-hash">{}</dd>', shown),
+        )
 
 
 @admin.register(OutboxMessage)
@@ -50,14 +73,14 @@ class OutboxMessageAdmin(StoredMessageViews, CustomerLinkMixin, SubjectLinksMixi
     list_display = [
         "created_at",
         "customer_link",
-        "template",
+        "template_shown",
         "subject",
         "recipients_display",
         "status_display",
         "attempts",
         "provider_message_id",
     ]
-    list_filter = ["status", "template", CustomerIdFilter, ("created_at", admin.DateFieldListFilter)]
+    list_filter = ["status", TemplateFilter, CustomerIdFilter, ("created_at", admin.DateFieldListFilter)]
     search_fields = [
         "subject",
         "recipients__address",
@@ -80,7 +103,7 @@ class OutboxMessageAdmin(StoredMessageViews, CustomerLinkMixin, SubjectLinksMixi
                     "status_display",
                     "customer_link",
                     "subjects_link",
-                    "template",
+                    "template_shown",
                     "language",
                     "cause",
                     "created_by",
@@ -144,6 +167,10 @@ class OutboxMessageAdmin(StoredMessageViews, CustomerLinkMixin, SubjectLinksMixi
         return [field for _title, options in self.fieldsets for field in options["fields"]]
 
     # --- Columns ------------------------------------------------------------------------------
+
+    @admin.display(description=_("template"), ordering="template")
+    def template_shown(self, obj):
+        return template_label(obj.template)
 
     @admin.display(description=_("status"), ordering="status")
     def status_display(self, obj):
