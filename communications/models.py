@@ -15,6 +15,7 @@ from django.db.models import Q, prefetch_related_objects
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from core.formatting import datetime_text
 from core.languages import language_choices
 from customers.models import Contact, Customer
 
@@ -192,7 +193,7 @@ class MessageRecipient(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.kind}: {self.address}"
+        return f"{self.get_kind_display()}: {self.address}"
 
     def as_entry(self) -> dict:
         return {"name": self.name, "email": self.address, "contact_id": self.contact_id, "user_id": self.user_id}
@@ -264,7 +265,7 @@ class MessageEvent(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.kind} {self.at:%Y-%m-%d %H:%M}"
+        return f"{self.get_kind_display()}, {datetime_text(self.at)}"
 
 
 class InboundMessage(models.Model):
@@ -417,4 +418,6 @@ class MessageWording(models.Model):
         constraints = [models.UniqueConstraint(fields=["template", "language"], name="customers_message_wording_once")]
 
     def __str__(self) -> str:
-        return f"{self.template} ({self.language})"
+        from .services.wording import template_label
+
+        return f"{template_label(self.template)} ({self.get_language_display()})"

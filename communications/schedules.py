@@ -4,11 +4,13 @@ The name is the schedule's identity and stays as it was when the task lived in `
 migration ``communications.0002`` points an existing row at the new task path.
 """
 
+from django.utils.translation import gettext_noop
+
 from core.schedules import Every, Schedule, register
 
 register(
     Schedule(
-        name="Check e-mails stuck in sending",
+        name=gettext_noop("Check e-mails stuck in sending"),
         task="communications.check_stuck_messages",
         when=Every(5, "minutes"),
         description="Outbox messages still 'sending' 15 minutes after the hand-off started are not resent; "

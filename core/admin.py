@@ -8,7 +8,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework_api_key.models import APIKey as LibraryApiKey
 
-from . import services
+from . import (
+    admin_schedules,  # noqa: F401  (django-celery-beat's pages, worded for finance managers)
+    services,
+)
 from .api.scopes import ALL_SCOPES
 from .models import ApiKey, Job, NumberSeries
 from .roles import ROLE_BY_GROUP, role_of

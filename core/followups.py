@@ -78,3 +78,25 @@ def followups_close_about(
     (a user, or ``None`` for the system), with the resolution (a callable is asked only when
     there is a task to close). Returns how many."""
     return _call("close", kind=kind, about=about, as_of=as_of, resolution=resolution, by=by)
+
+
+# --- Kinds in words ------------------------------------------------------------------------------
+
+_KIND_LABELS: dict[str, object] = {}
+
+
+def followup_kind_register(kind: str, label) -> str:
+    """Name a task kind for people (``label``: a lazy translation) where the kind is defined, so
+    lists and pages show "Unzugeordneter Zahlungseingang", never ``bank_line_unmatched``."""
+    _KIND_LABELS[kind] = label
+    return kind
+
+
+def followup_kind_label(kind: str) -> str:
+    """A task kind in words; a kind nobody named (one typed by a person) as it is."""
+    label = _KIND_LABELS.get(kind)
+    return str(label) if label is not None else kind
+
+
+def followup_kinds() -> dict[str, object]:
+    return dict(_KIND_LABELS)

@@ -23,11 +23,11 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
-from babel.dates import format_date, format_datetime
-from babel.numbers import format_currency, format_decimal
-from django.utils import timezone, translation
+from babel.numbers import format_decimal
+from django.utils import translation
 from django.utils.translation import gettext, pgettext
 
+from core.formatting import date_text, datetime_text, money_text
 from core.languages import message_locale
 
 _CATALOGUE: dict[str, str] = {}
@@ -104,7 +104,7 @@ def _worded_param(value, locale: str) -> str:
         return "" if value is None else str(value)
     kind = value["$"]
     if kind == "money":
-        return format_currency(Decimal(value["amount"]), value["currency"], locale=locale)
+        return money_text(Decimal(value["amount"]), value["currency"])
     if kind == "term":
         if value.get("context"):
             return pgettext(value["context"], value["value"])
@@ -116,18 +116,10 @@ def _worded_param(value, locale: str) -> str:
     if kind == "decimal":
         return format_decimal(Decimal(value["value"]), locale=locale)
     if kind == "date":
-        return format_date(date.fromisoformat(value["value"]), "medium", locale=locale)
+        return date_text(date.fromisoformat(value["value"]))
     if kind == "datetime":
-        moment = datetime.fromisoformat(value["value"])
-        if timezone.is_aware(moment):
-            moment = timezone.localtime(moment)
-        return format_datetime(moment, "medium", locale=locale)
+        return datetime_text(datetime.fromisoformat(value["value"]))
     return str(value.get("value", ""))
-
-
-def money_text(amount: Decimal, currency: str) -> str:
-    """An amount worded for the active language (a sentence built when it is shown)."""
-    return format_currency(amount, currency, locale=_locale())
 
 
 def message_text(stored: dict | None) -> str:

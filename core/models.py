@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from rest_framework_api_key.models import AbstractAPIKey
 
@@ -67,7 +68,11 @@ class Job(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.kind} #{self.pk} ({self.status})"
+        return gettext("Background job %(kind)s #%(id)s (%(status)s)") % {
+            "kind": self.kind,
+            "id": self.pk,
+            "status": self.get_status_display(),
+        }
 
 
 class IdempotencyRecord(models.Model):
@@ -122,6 +127,14 @@ class ApiKey(AbstractAPIKey):
         ordering = ["-created", "id"]
 
 
+# The built-in series by name (admin titles, breadcrumbs); a series a person adds keeps its key.
+SERIES_LABELS = {
+    "customer": _("customer numbers"),
+    "invoice": _("invoice numbers"),
+    "credit_note": _("credit note numbers"),
+}
+
+
 class NumberSeries(models.Model):
     """A sequence of document or master-data numbers, e.g. customer numbers ``10001``.
 
@@ -153,7 +166,8 @@ class NumberSeries(models.Model):
         ]
 
     def __str__(self) -> str:
-        return self.key
+        label = SERIES_LABELS.get(self.key)
+        return str(label) if label is not None else self.key
 
     def render(self, *, number: int, year: int) -> str:
         return self.format.format(number=number, year=year)
@@ -310,7 +324,9 @@ class Event(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.type} {self.created_at:%Y-%m-%d %H:%M}"
+        from core.event_sentences import event_title
+
+        return event_title(self)
 
     @property
     def actor_label(self) -> str:

@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from django.apps import apps as django_apps
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
+from django.utils.translation import gettext_noop
 
 
 @dataclass(frozen=True)
@@ -205,19 +206,19 @@ def apply_after_migrate(sender=None, using: str = DEFAULT_DB_ALIAS, verbosity: i
 # --- The platform's own schedules ------------------------------------------------------------
 register(
     Schedule(
-        name="Dispatch due background jobs",
+        name=gettext_noop("Dispatch due background jobs"),
         task="core.sweep_jobs",
         when=Every(30, "seconds"),
         description="Re-dispatches jobs the broker or a dead worker dropped; recovers jobs whose worker died.",
     ),
     Schedule(
-        name="Forget old Idempotency-Key responses",
+        name=gettext_noop("Forget old Idempotency-Key responses"),
         task="core.purge_idempotency_records",
         when=Every(1, "hours"),
         description="Idempotency-Key replays are kept for 24 hours.",
     ),
     Schedule(
-        name="Purge finished background jobs",
+        name=gettext_noop("Purge finished background jobs"),
         task="core.purge_jobs",
         when=Crontab(minute="45", hour="4"),
         description="Deletes done background jobs finished more than JOBS_RETENTION_DAYS (14) days ago; "

@@ -24,9 +24,10 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
+from django.utils.translation import gettext, gettext_lazy
 
 from .events import actor_for_system, event_record
-from .followups import followup_open
+from .followups import followup_kind_register, followup_open
 from .jobs import handler_for
 from .models import ApiKey, IdempotencyRecord, Job
 
@@ -190,15 +191,18 @@ def _job_record_failure(*, job_id: int, error: str, permanent: bool, now: dateti
     return job.status
 
 
+JOB_FAILED_TASK_KIND = followup_kind_register("job_failed", gettext_lazy("background job failed"))
+
+
 def _job_fail(*, job: Job, now: datetime) -> None:
     job.status = Job.Status.FAILED
     job.finished_at = now
     job.save(update_fields=["status", "finished_at", "last_error"])
     # A person has to look at work the system gave up on.
     followup_open(
-        kind="job_failed",
+        kind=JOB_FAILED_TASK_KIND,
         about=job,
-        title=f"Background job failed: {job.kind} #{job.pk}",
+        title=gettext("Background job failed: %(kind)s #%(id)s") % {"kind": job.kind, "id": job.pk},
         description=job.last_error.strip().splitlines()[-1] if job.last_error.strip() else "",
         rule="core.job_failed",
         as_of=now,

@@ -1,10 +1,12 @@
 """Periodic schedules of the customers app (see core.schedules; editable in the admin)."""
 
+from django.utils.translation import gettext_noop
+
 from core.schedules import Crontab, Schedule, register
 
 register(
     Schedule(
-        name="Re-verify customer data",
+        name=gettext_noop("Re-verify customer data"),
         task="customers.reverify_due",
         when=Crontab(minute="15", hour="3"),
         description="Queues verification of customers never verified or last verified more than "

@@ -32,6 +32,7 @@ from typing import Any
 
 import requests
 from django.conf import settings
+from django.utils.translation import gettext, gettext_noop
 
 logger = logging.getLogger(__name__)
 
@@ -73,13 +74,13 @@ def _post(url: str, payload: dict[str, str], timeout: float) -> _Reply:
     try:
         response = requests.post(url, json=payload, headers={"Accept": "application/json"}, timeout=timeout)
     except requests.exceptions.Timeout:
-        return _Reply(failure=f"no answer within {timeout:g} s (timeout)")
+        return _Reply(failure=gettext("no answer within %(seconds)s s (timeout)") % {"seconds": f"{timeout:g}"})
     except requests.exceptions.ConnectionError as exc:
         logger.warning("VAT confirmation service %s not reachable: %s", url, exc)
-        return _Reply(failure="the service could not be reached (connection error)")
+        return _Reply(failure=gettext("the service could not be reached (connection error)"))
     except requests.exceptions.RequestException as exc:
         logger.warning("VAT confirmation request to %s failed: %s", url, exc)
-        return _Reply(failure=f"the request failed ({type(exc).__name__})")
+        return _Reply(failure=gettext("the request failed (%(error)s)") % {"error": type(exc).__name__})
     text = response.text
     try:
         data = json.loads(text) if text else None
@@ -88,11 +89,11 @@ def _post(url: str, payload: dict[str, str], timeout: float) -> _Reply:
     if not isinstance(data, dict):
         status = response.status_code
         if status >= 400:
-            failure = f"the service answered HTTP {status}"
+            failure = gettext("the service answered HTTP %(status)s") % {"status": status}
         elif not text:
-            failure = f"the answer was empty (HTTP {status})"
+            failure = gettext("the answer was empty (HTTP %(status)s)") % {"status": status}
         else:
-            failure = f"the answer was not a JSON object (HTTP {status})"
+            failure = gettext("the answer was not a JSON object (HTTP %(status)s)") % {"status": status}
         return _Reply(status, text, failure=failure)
     return _Reply(response.status_code, text, data)
 
@@ -112,18 +113,21 @@ def _split_vat_id(vat_id: str, argument: str) -> tuple[str, str]:
 # --- VIES ---------------------------------------------------------------------------------
 # The VIES error codes (VIES technical information / checkVatService.wsdl). All of them
 # mean "no answer about the VAT ID"; the text says what finance staff can do about it.
+_MS_BUSY = gettext_noop("the member state service has too many requests at the moment; retry later")
 VIES_ERRORS = {
-    "SERVICE_UNAVAILABLE": "the VIES service is unavailable; retry later",
-    "MS_UNAVAILABLE": "the member state service is unavailable; retry later",
-    "TIMEOUT": "the member state service did not answer in time; retry later",
-    "GLOBAL_MAX_CONCURRENT_REQ": "VIES has too many requests at the moment; retry later",
-    "GLOBAL_MAX_CONCURRENT_REQ_TIME": "VIES has too many requests at the moment; retry later",
-    "MS_MAX_CONCURRENT_REQ": "the member state service has too many requests at the moment; retry later",
-    "MS_MAX_CONCURRENT_REQ_TIME": "the member state service has too many requests at the moment; retry later",
-    "INVALID_INPUT": "VIES rejected the country code or number as malformed; check the VAT ID",
-    "INVALID_REQUESTER_INFO": "VIES rejected our own requester VAT ID; check the VIES requester setting",
-    "VAT_BLOCKED": "VIES refuses to confirm this VAT ID; confirm it with the tax office instead",
-    "IP_BLOCKED": "VIES blocks requests from this server; contact the operator",
+    "SERVICE_UNAVAILABLE": gettext_noop("the VIES service is unavailable; retry later"),
+    "MS_UNAVAILABLE": gettext_noop("the member state service is unavailable; retry later"),
+    "TIMEOUT": gettext_noop("the member state service did not answer in time; retry later"),
+    "GLOBAL_MAX_CONCURRENT_REQ": gettext_noop("VIES has too many requests at the moment; retry later"),
+    "GLOBAL_MAX_CONCURRENT_REQ_TIME": gettext_noop("VIES has too many requests at the moment; retry later"),
+    "MS_MAX_CONCURRENT_REQ": gettext_noop("the member state service has too many requests at the moment; retry later"),
+    "MS_MAX_CONCURRENT_REQ_TIME": gettext_noop(
+        "the member state service has too many requests at the moment; retry later"
+    ),
+    "INVALID_INPUT": gettext_noop("VIES rejected the country code or number as malformed; check the VAT ID"),
+    "INVALID_REQUESTER_INFO": gettext_noop("VIES rejected our own requester VAT ID; check the VIES requester setting"),
+    "VAT_BLOCKED": gettext_noop("VIES refuses to confirm this VAT ID; confirm it with the tax office instead"),
+    "IP_BLOCKED": gettext_noop("VIES blocks requests from this server; contact the operator"),
 }
 # Error codes that asking again will not change: our input or requester data, or a block.
 VIES_NOT_RETRYABLE = frozenset({"INVALID_INPUT", "INVALID_REQUESTER_INFO", "VAT_BLOCKED", "IP_BLOCKED"})
@@ -154,7 +158,10 @@ def _vies_error_code(data: dict[str, Any]) -> str:
 
 def _vies_error_sentence(code: str) -> str:
     """'the member state service is unavailable (MS_UNAVAILABLE); retry later' from the table."""
-    what, _, todo = VIES_ERRORS.get(code, "the service reported an error; retry later").partition("; ")
+    # Worded in the active language (the catalogue holds every sentence of the table), so the
+    # reason a check waits reads as German to German staff.
+    sentence = gettext(VIES_ERRORS.get(code, gettext_noop("the service reported an error; retry later")))
+    what, _sep, todo = sentence.partition("; ")
     return f"{what} ({code}); {todo}"
 
 
@@ -191,31 +198,38 @@ def vies_check(*, vat_id: str, requester_vat_id: str = "", timeout: float = 10.0
         )
 
     if reply.data is None:
-        return unavailable(f"{reply.failure}; retry later")
+        return unavailable(gettext("%(failure)s; retry later") % {"failure": reply.failure})
     data = reply.data
     code = _vies_error_code(data)
     if code:
         return unavailable(_vies_error_sentence(code), data, retryable=code not in VIES_NOT_RETRYABLE)
     if data.get("actionSucceed") is False:
-        return unavailable("the service reported a failure without an error code; retry later", data)
+        return unavailable(gettext("the service reported a failure without an error code; retry later"), data)
     if reply.status_code >= 400:
-        return unavailable(f"the service answered HTTP {reply.status_code}; retry later", data)
+        return unavailable(
+            gettext("the service answered HTTP %(status)s; retry later") % {"status": reply.status_code}, data
+        )
     # The verdict is "valid" (REST API) or "isValid" (web front end's variant).
     verdict = data.get("valid", data.get("isValid"))
     if not isinstance(verdict, bool):
-        return unavailable(f"the answer has no verdict (HTTP {reply.status_code}); retry later", data)
+        return unavailable(
+            gettext("the answer has no verdict (HTTP %(status)s); retry later") % {"status": reply.status_code}, data
+        )
 
     request_identifier = _text(data.get("requestIdentifier"))
     if verdict:
         if request_identifier:
-            proof = f"consultation number {request_identifier}"
+            proof = gettext("consultation number %(number)s") % {"number": request_identifier}
         elif requester_vat_id:
-            proof = "VIES returned no consultation number"
+            proof = gettext("VIES returned no consultation number")
         else:
-            proof = "no consultation number, as no requester VAT ID was sent"
-        message = f"VIES: {vat_id} is valid ({proof})."
+            proof = gettext("no consultation number, as no requester VAT ID was sent")
+        message = gettext("VIES: %(vat_id)s is valid (%(proof)s).") % {"vat_id": vat_id, "proof": proof}
     else:
-        message = f"VIES: {vat_id} is not a valid VAT ID according to the {country_code} register."
+        message = gettext("VIES: %(vat_id)s is not a valid VAT ID according to the %(country)s register.") % {
+            "vat_id": vat_id,
+            "country": country_code,
+        }
     return VatAnswer(
         service="vies",
         result=VALID if verdict else INVALID,

@@ -32,3 +32,28 @@ def invoice_issued_hooks_run(*, invoice, as_of: datetime) -> None:
 
 def invoice_issued_hooks() -> tuple[InvoiceIssuedHook, ...]:
     return tuple(_ON_ISSUED)
+
+
+# --- What happened to an invoice's money, told by the app that moves it --------------------------
+
+InvoiceMoneyProvider = Callable[..., dict]  # (*, invoice) -> {"rows": [...], "totals": [(label, text)]}
+
+_MONEY_PROVIDERS: list[InvoiceMoneyProvider] = []
+
+
+def invoice_money_register(provider: InvoiceMoneyProvider) -> InvoiceMoneyProvider:
+    """``payments`` (above ``invoicing``) tells the invoice page where its money came from:
+    ``provider(*, invoice)`` returns display rows (date, what, link, amount, note) and totals."""
+    if provider not in _MONEY_PROVIDERS:
+        _MONEY_PROVIDERS.append(provider)
+    return provider
+
+
+def invoice_money(*, invoice) -> dict:
+    """The registered providers' rows and totals for ``invoice`` (empty without ``payments``)."""
+    result: dict = {"rows": [], "totals": []}
+    for provider in _MONEY_PROVIDERS:
+        part = provider(invoice=invoice)
+        result["rows"] += part.get("rows", [])
+        result["totals"] += part.get("totals", [])
+    return result

@@ -8,8 +8,10 @@ columns that legitimately change after issue are named in ``MUTABLE_AFTER_ISSUE`
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
+
+from core.formatting import date_text, datetime_text, number_text
 
 from .querysets import InvoiceQuerySet
 
@@ -92,7 +94,8 @@ class ExchangeRate(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"1 EUR = {self.units_per_eur} {self.currency} ({self.kind} {self.date})"
+        rate = number_text(self.units_per_eur)
+        return f"1 EUR = {rate} {self.currency} ({self.get_kind_display()} {date_text(self.date)})"
 
 
 class DocumentType(models.TextChoices):
@@ -349,8 +352,11 @@ class Invoice(models.Model):
         ]
 
     def __str__(self) -> str:
-        label = self.number or _("draft %(id)s") % {"id": self.pk}
-        return f"{label} {self.customer}"
+        if not self.number:
+            return gettext("Draft %(id)s for %(customer)s") % {"id": self.pk, "customer": self.customer}
+        if self.document_type == DocumentType.CREDIT_NOTE:
+            return gettext("Credit note %(number)s") % {"number": self.number}
+        return gettext("Invoice %(number)s") % {"number": self.number}
 
     @property
     def is_draft(self) -> bool:
@@ -479,7 +485,8 @@ class InvoiceAllowanceCharge(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{'+' if self.is_charge else '−'}{self.computed_amount} {self.reason}"
+        sign = "+" if self.is_charge else "−"
+        return f"{sign}{number_text(self.computed_amount, places=2)} {self.reason}"
 
 
 class InvoiceVatBreakdown(models.Model):
@@ -502,7 +509,9 @@ class InvoiceVatBreakdown(models.Model):
         ordering = ["invoice_id", "vat_category", "vat_rate", "id"]
 
     def __str__(self) -> str:
-        return f"{self.vat_category} {self.vat_rate}: {self.taxable_amount} / {self.tax_amount}"
+        rate = number_text(self.vat_rate, places=2)
+        taxable, tax = number_text(self.taxable_amount, places=2), number_text(self.tax_amount, places=2)
+        return f"{self.vat_category} {rate} %: {taxable} / {tax}"
 
 
 class InvoiceEvent(models.Model):
@@ -545,7 +554,7 @@ class InvoiceEvent(models.Model):
         ordering = ["invoice_id", "at", "id"]
 
     def __str__(self) -> str:
-        return f"{self.kind} {self.at:%Y-%m-%d %H:%M}"
+        return f"{self.get_kind_display()}, {datetime_text(self.at)}"
 
 
 class CustomerNotice(models.Model):
@@ -576,7 +585,7 @@ class CustomerNotice(models.Model):
         indexes = [models.Index(fields=["status", "created_at"], name="invoicing_notice_status")]
 
     def __str__(self) -> str:
-        return f"{self.kind} {self.invoice_id} ({self.status})"
+        return f"{self.get_kind_display()} ({self.get_status_display()})"
 
 
 class RecurringInvoiceTemplate(models.Model):
@@ -674,7 +683,7 @@ class RecurringInvoiceTemplateEvent(models.Model):
         ordering = ["template_id", "at", "id"]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} {self.at:%Y-%m-%d %H:%M}"
+        return f"{self.get_kind_display()}, {datetime_text(self.at)}"
 
 
 class RecurringInvoiceRun(models.Model):
@@ -700,7 +709,7 @@ class RecurringInvoiceRun(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.template} {self.period_start}"
+        return f"{self.template} {date_text(self.period_start)}"
 
 
 class DocumentState(models.TextChoices):
@@ -738,7 +747,7 @@ class InvoiceDocumentState(models.Model):
         indexes = [models.Index(fields=["state"], name="invoicing_document_state")]
 
     def __str__(self) -> str:
-        return f"{self.invoice_id}: {self.state}"
+        return f"{self.get_state_display()}"
 
 
 class InvoiceDocument(models.Model):

@@ -21,8 +21,9 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-from core.followups import followup_open
+from core.followups import followup_kind_register, followup_open
 from core.locks import lock_rows
 
 from .models import RecurringInvoiceRun, RecurringInvoiceTemplate, RecurringInvoiceTemplateEvent
@@ -61,6 +62,10 @@ SCHEDULE_FIELDS = ("frequency", "day_of_month", "start_date")
 PREVIEW_MAX = 24
 
 STEP_MONTHS = {"monthly": 1, "quarterly": 3, "yearly": 12}
+
+NOT_ISSUED_TASK_KIND = followup_kind_register(
+    "recurring_invoice_not_issued", gettext_lazy("recurring invoice not issued")
+)
 
 
 def _add_months(day: date, months: int, day_of_month: int) -> date:
@@ -348,10 +353,11 @@ def _run_period(*, template_id: int, start: date, end: date, as_of: datetime) ->
                 # The draft stays; a person decides (e.g. the customer needs review).
                 run.problem = "; ".join(exc.messages)
                 followup_open(
-                    kind="recurring_invoice_not_issued",
+                    kind=NOT_ISSUED_TASK_KIND,
                     about=invoice,
                     customer=template.customer,
-                    title=f"Recurring invoice '{template.name}' ({start:%m/%Y}) could not be issued",
+                    title=_("Recurring invoice “%(name)s” (%(period)s) could not be issued")
+                    % {"name": template.name, "period": f"{start:%m/%Y}"},
                     description=run.problem,
                     rule="invoicing.recurring",
                     as_of=as_of,

@@ -1,16 +1,18 @@
 """Periodic schedules of the invoicing app (see core.schedules; editable in the admin)."""
 
+from django.utils.translation import gettext_noop
+
 from core.schedules import Crontab, Schedule, register
 
 register(
     Schedule(
-        name="Create recurring invoices",
+        name=gettext_noop("Create recurring invoices"),
         task="invoicing.run_recurring",
         when=Crontab(minute="0", hour="6"),
         description="Turns each due period of active recurring invoice templates into one invoice.",
     ),
     Schedule(
-        name="Assume receipt of invoices",
+        name=gettext_noop("Assume receipt of invoices"),
         task="invoicing.assume_receipts",
         when=Crontab(minute="30", hour="5"),
         description="Assumes receipt of invoices without a delivery report (DEBITOR_RECEIPT_ASSUMED_AFTER_DAYS).",

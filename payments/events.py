@@ -1,5 +1,8 @@
 """Payments' event types, written through from its typed event tables (core.typed_events)."""
 
+from django.utils.translation import gettext_noop
+
+from core.event_sentences import EventSentence, register_event_sentences
 from core.events import register_event_types
 from core.typed_events import connect_typed_events
 
@@ -25,3 +28,43 @@ connect_typed_events(
 # Written by the bank services directly: an upload queued for import, a line ignored or matched
 # again by a person (a line taken as a payment is logged as the payment's events).
 register_event_types("bank_import.queued", "bank_line.ignored", "bank_line.rematched")
+
+# What each event type says in the admin's histories (core.event_sentences).
+register_event_sentences(
+    {
+        "payment.recorded": EventSentence(
+            gettext_noop("Payment recorded"), (gettext_noop("Payment of %(amount)s recorded"),)
+        ),
+        "payment.status_changed": EventSentence(
+            gettext_noop("Status changed"), (gettext_noop("Status changed from %(from_state)s to %(to_state)s"),)
+        ),
+        "payment.allocated": EventSentence(
+            gettext_noop("Allocated to an invoice"),
+            (
+                gettext_noop("%(amount)s allocated to invoice %(invoice)s, with Skonto %(discount)s"),
+                gettext_noop("%(amount)s allocated to invoice %(invoice)s"),
+            ),
+        ),
+        "payment.allocation_reversed": EventSentence(
+            gettext_noop("Allocation reversed"),
+            (gettext_noop("Allocation of %(amount)s to invoice %(invoice)s reversed"),),
+        ),
+        "payment.credited": EventSentence(
+            gettext_noop("Rest kept as customer credit"), (gettext_noop("%(amount)s kept as customer credit"),)
+        ),
+        "payment.refunded": EventSentence(gettext_noop("Refunded"), (gettext_noop("%(amount)s refunded"),)),
+        "payment.returned": EventSentence(
+            gettext_noop("Returned by the bank"), (gettext_noop("Returned by the bank (return code %(return_code)s)"),)
+        ),
+        "payment.written_off": EventSentence(
+            gettext_noop("Difference written off"), (gettext_noop("Difference of %(amount)s written off"),)
+        ),
+        "bank_statement.held": gettext_noop("Statement put on hold"),
+        "bank_statement.accepted": gettext_noop("Re-delivery accepted"),
+        "bank_statement.rejected": gettext_noop("Re-delivery rejected"),
+        "bank_statement.superseded": gettext_noop("Replaced by a re-delivery"),
+        "bank_import.queued": gettext_noop("Bank file uploaded for import"),
+        "bank_line.ignored": gettext_noop("Bank line ignored"),
+        "bank_line.rematched": gettext_noop("Bank line matched again"),
+    }
+)

@@ -14,9 +14,10 @@ allocation exceeds its payment or its target's open amount; currencies match.
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 
+from core.formatting import date_text, datetime_text, money_text, number_text
 from core.messages import messages_text
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
@@ -139,7 +140,10 @@ class Payment(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.amount} {self.currency} {self.value_date} {self.payer_name}".strip()
+        return gettext("Payment %(amount)s of %(date)s") % {
+            "amount": money_text(self.amount, self.currency),
+            "date": date_text(self.value_date),
+        }
 
 
 class OpenItemKind(models.TextChoices):
@@ -187,7 +191,7 @@ class OpenItem(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} {self.amount} {self.currency}"
+        return f"{self.get_kind_display()} {money_text(self.amount, self.currency)}"
 
 
 class AllocationRule(models.TextChoices):
@@ -279,7 +283,7 @@ class Allocation(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.amount} {self.currency}"
+        return gettext("Allocation of %(amount)s") % {"amount": money_text(self.amount, self.currency)}
 
     @property
     def explanation_text(self) -> str:
@@ -312,7 +316,10 @@ class SettlementDiscount(models.Model):
         constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="payments_discount_positive")]
 
     def __str__(self) -> str:
-        return f"{self.percent} % = {self.amount}"
+        return gettext("Skonto %(percent)s %% = %(amount)s") % {
+            "percent": number_text(self.percent),
+            "amount": money_text(self.amount, self.allocation.currency),
+        }
 
 
 class WriteOff(models.Model):
@@ -353,7 +360,10 @@ class WriteOff(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.amount} {self.reason}"
+        return gettext("Write-off of %(amount)s: %(reason)s") % {
+            "amount": number_text(self.amount, places=2),
+            "reason": self.reason,
+        }
 
 
 class Refund(models.Model):
@@ -375,7 +385,7 @@ class Refund(models.Model):
         constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="payments_refund_positive")]
 
     def __str__(self) -> str:
-        return f"{self.amount}"
+        return gettext("Refund of %(amount)s") % {"amount": number_text(self.amount, places=2)}
 
 
 class PaymentEvent(models.Model):
@@ -414,7 +424,7 @@ class PaymentEvent(models.Model):
         indexes = [models.Index(fields=["at", "id"], name="payments_event_recent")]
 
     def __str__(self) -> str:
-        return f"{self.kind} {self.at:%Y-%m-%d %H:%M}"
+        return f"{self.get_kind_display()}, {datetime_text(self.at)}"
 
 
 # --- Bank statements (issue 8: import) ---------------------------------------------------------
@@ -488,7 +498,7 @@ class BankStatementImport(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.filename} ({self.created_at:%Y-%m-%d %H:%M})"
+        return f"{self.filename} ({datetime_text(self.created_at)})"
 
     @property
     def error(self) -> str:
@@ -715,8 +725,11 @@ class BankStatementLine(models.Model):
         ]
 
     def __str__(self) -> str:
-        sign = "+" if self.credit else "−"
-        return f"{sign}{self.amount} {self.currency} {self.booking_date or self.value_date or ''}".strip()
+        amount = money_text(self.amount if self.credit else -self.amount, self.currency)
+        day = self.booking_date or self.value_date
+        if day is None:
+            return gettext("Bank line %(amount)s") % {"amount": amount}
+        return gettext("Bank line %(amount)s of %(date)s") % {"amount": amount, "date": date_text(day)}
 
 
 class BankStatementEvent(models.Model):
@@ -760,7 +773,7 @@ class BankStatementEvent(models.Model):
         ordering = ["at", "id"]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} {self.at:%Y-%m-%d %H:%M}"
+        return f"{self.get_kind_display()}, {datetime_text(self.at)}"
 
 
 # --- Bank statement matching (issue 8: matching) -----------------------------------------------
@@ -840,7 +853,7 @@ class BankLineMatch(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.line_id} #{self.rank} {self.confidence} %"
+        return gettext("Suggestion %(rank)s (%(confidence)s %%)") % {"rank": self.rank, "confidence": self.confidence}
 
     @property
     def explanation_text(self) -> str:

@@ -1,10 +1,12 @@
 """Periodic schedules of the payments app (see core.schedules; editable in the admin)."""
 
+from django.utils.translation import gettext_noop
+
 from core.schedules import Crontab, Schedule, register
 
 register(
     Schedule(
-        name="Open follow-up tasks for unmatched bank lines",
+        name=gettext_noop("Open follow-up tasks for unmatched bank lines"),
         task="payments.open_unmatched_line_tasks",
         when=Crontab(minute="30", hour="7"),
         description="Every booked credit line of a bank statement still unmatched "

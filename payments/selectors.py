@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
 from django.db.models import DecimalField, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 
 from invoicing.models import DocumentStatus, DocumentType, Invoice
 from invoicing.querysets import open_condition
 
-from .models import OpenItem, Payment, PaymentEvent, PaymentStatus
+from .models import Allocation, OpenItem, Payment, PaymentEvent, PaymentStatus, Refund, WriteOff
 
 ZERO = Decimal("0")
 
@@ -186,3 +188,141 @@ def customers_with_balance(queryset, *, as_of: date):
     unapplied = _sum_per_customer(unapplied_money, "unapplied_amount")
     overdue = _sum_per_customer(open_invoices.filter(due_date__lt=as_of), "open_amount")
     return queryset.annotate(balance=receivables + fees - credit_notes - credit - unapplied, overdue=overdue)
+
+
+# --- Where money went: an invoice's settlement, a payment's use ----------------------------------
+
+
+@dataclass(frozen=True)
+class MoneyRow:
+    """One movement of money on an invoice's or a payment's page, newest last.
+
+    ``kind``: ``payment`` (a payment allocated), ``credit_note`` (a credit note's credit
+    allocated), ``skonto`` (the settlement discount granted with an allocation, with its VAT
+    correction per rate, § 17 (1) UStG), ``write_off``, ``reversed`` (an allocation taken back —
+    a return debit or a person), ``refund``; on a payment also ``credit`` (kept as the customer's
+    credit), ``returned`` and ``unapplied`` (the rest still to assign)."""
+
+    kind: str
+    day: date | None
+    amount: Decimal
+    currency: str
+    payment: Payment | None = None
+    invoice: Invoice | None = None
+    credit_note: Invoice | None = None
+    item: OpenItem | None = None
+    note: str = ""
+    percent: Decimal | None = None
+    vat_split: tuple = ()
+    reversed: bool = False  # an allocation (and its Skonto) taken back later: shown, not counted
+
+
+def _allocation_rows(allocations, *, currency: str) -> list[MoneyRow]:
+    rows = []
+    for allocation in allocations:
+        source = allocation.payment
+        kind = "payment" if allocation.payment_id else "credit_note"
+        day = source.value_date if source is not None else timezone.localdate(allocation.created_at)
+        common = {
+            "currency": currency,
+            "payment": source,
+            "invoice": allocation.invoice,
+            "credit_note": allocation.credit_note,
+            "item": allocation.item,
+            "reversed": bool(allocation.reversed_at),
+        }
+        rows.append(MoneyRow(kind=kind, day=day, amount=allocation.amount, note=allocation.explanation_text, **common))
+        discount = getattr(allocation, "discount", None)
+        if discount is not None:
+            rows.append(
+                MoneyRow(
+                    kind="skonto",
+                    day=day,
+                    amount=discount.amount,
+                    percent=discount.percent,
+                    vat_split=tuple(discount.vat_split or ()),
+                    **common,
+                )
+            )
+        if allocation.reversed_at:
+            taken_back = allocation.amount + (discount.amount if discount is not None else ZERO)
+            rows.append(
+                MoneyRow(
+                    kind="reversed",
+                    day=timezone.localdate(allocation.reversed_at),
+                    amount=-taken_back,
+                    note=allocation.reversal_reason,
+                    **{**common, "reversed": False},
+                )
+            )
+    return rows
+
+
+def _write_off_rows(write_offs, *, currency: str) -> list[MoneyRow]:
+    return [
+        MoneyRow(
+            kind="write_off",
+            day=timezone.localdate(write_off.created_at),
+            amount=write_off.amount if not write_off.reversed_at else ZERO,
+            currency=currency,
+            payment=write_off.payment,
+            invoice=write_off.invoice,
+            note=write_off.reason,
+        )
+        for write_off in write_offs
+    ]
+
+
+def invoice_money(*, invoice: Invoice) -> list[MoneyRow]:
+    """What happened to an invoice's money: payments and credit notes allocated to it (with their
+    Skonto), allocations reversed, write-offs. Two queries."""
+    allocations = list(
+        Allocation.objects.filter(invoice=invoice)
+        .select_related("payment", "credit_note", "discount")
+        .order_by("created_at", "id")
+    )
+    write_offs = list(WriteOff.objects.filter(invoice=invoice).select_related("payment").order_by("created_at", "id"))
+    for row in (*allocations, *write_offs):
+        row.invoice = invoice  # already loaded: no query per row
+    rows = _allocation_rows(allocations, currency=invoice.currency) + _write_off_rows(
+        write_offs, currency=invoice.currency
+    )
+    return sorted(rows, key=lambda row: row.day or date.min)
+
+
+def payment_money(*, payment: Payment) -> list[MoneyRow]:
+    """Where a payment went: the invoices and items it was allocated to (with Skonto), reversals,
+    write-offs of small differences, refunds, and the parts kept as credit, returned or still
+    unapplied (the payment's own columns; together they add up to its amount). Three queries."""
+    allocations = list(
+        Allocation.objects.filter(payment=payment)
+        .select_related("invoice", "item", "discount")
+        .order_by("created_at", "id")
+    )
+    for allocation in allocations:
+        allocation.payment = payment  # already loaded: no query per row
+    rows = _allocation_rows(allocations, currency=payment.currency)
+    rows += _write_off_rows(
+        WriteOff.objects.filter(payment=payment).select_related("invoice").order_by("created_at", "id"),
+        currency=payment.currency,
+    )
+    rows += [
+        MoneyRow(
+            kind="refund",
+            day=timezone.localdate(refund.created_at),
+            amount=refund.amount,
+            currency=payment.currency,
+            payment=payment,
+            note=refund.reference,
+        )
+        for refund in Refund.objects.filter(payment=payment).order_by("created_at", "id")
+    ]
+    rows = sorted(rows, key=lambda row: row.day or date.min)
+    for kind, amount in (
+        ("credit", payment.credit_amount),
+        ("returned", payment.returned_amount),
+        ("unapplied", payment.unapplied_amount),
+    ):
+        if amount:
+            rows.append(MoneyRow(kind=kind, day=None, amount=amount, currency=payment.currency, payment=payment))
+    return rows

@@ -8,10 +8,25 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from core.admin_exports import ListExportMixin, word
+from core.followups import followup_kind_label
 from customers.admin.filters import CustomerFilter
 
 from .models import FollowUpTask
 from .services import task_transition
+
+
+class KindFilter(admin.SimpleListFilter):
+    """Task kinds by their names (core.followups), not their codes."""
+
+    title = _("kind")
+    parameter_name = "kind"
+
+    def lookups(self, request, model_admin):
+        kinds = model_admin.get_queryset(request).order_by().values_list("kind", flat=True).distinct()
+        return sorted(((kind, followup_kind_label(kind)) for kind in kinds), key=lambda pair: str(pair[1]))
+
+    def queryset(self, request, queryset):
+        return queryset.filter(kind=self.value()) if self.value() else queryset
 
 
 class TaskStateFilter(admin.SimpleListFilter):
@@ -53,7 +68,7 @@ class AssigneeFilter(admin.SimpleListFilter):
 @admin.register(FollowUpTask)
 class FollowUpTaskAdmin(ListExportMixin, SimpleHistoryAdmin):
     list_display = ["title", "customer_link", "due", "priority", "assignee", "status"]
-    list_filter = [TaskStateFilter, AssigneeFilter, "status", "priority", "kind", CustomerFilter]
+    list_filter = [TaskStateFilter, AssigneeFilter, "status", "priority", KindFilter, CustomerFilter]
     search_fields = ["title", "description", "kind", "customer__number", "customer__legal_name"]
     list_select_related = ["assignee", "customer"]
     ordering = ["-priority", "due_date", "created_at", "id"]
@@ -106,7 +121,15 @@ class FollowUpTaskAdmin(ListExportMixin, SimpleHistoryAdmin):
         if obj is None:
             return [*fixed, "status"]
         # Status moves only through task_transition (the actions), which checks the table.
-        return [*fixed, "kind", "content_type", "object_id", "status"]
+        return [*fixed, "kind_shown", "content_type", "object_id", "status"]
+
+    def get_exclude(self, request, obj=None):
+        # An existing task's kind is shown in words (kind_shown), not as its code.
+        return ["kind"] if obj is not None else super().get_exclude(request, obj)
+
+    @admin.display(description=_("kind"), ordering="kind")
+    def kind_shown(self, obj):
+        return followup_kind_label(obj.kind)
 
     def save_model(self, request, obj, form, change):
         if not change:

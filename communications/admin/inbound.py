@@ -6,6 +6,7 @@ from django.contrib import admin
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from core.admin_site import ReadOnlyMixin
 
@@ -34,7 +35,7 @@ class InboundMessageAdmin(StoredMessageViews, ReadOnlyMixin, CustomerLinkMixin, 
         "contact",
         "from_name",
         "from_email",
-        "to",
+        "to_shown",
         "subject",
         "matched_by",
         "in_reply_to",
@@ -47,6 +48,18 @@ class InboundMessageAdmin(StoredMessageViews, ReadOnlyMixin, CustomerLinkMixin, 
         "attachments_display",
     ]
     readonly_fields = fields
+
+    @admin.display(description=pgettext_lazy("recipient", "to"))
+    def to_shown(self, obj):
+        # Stored as [{"name": ..., "email": ...}] (the parsed To header).
+        return (
+            ", ".join(
+                f"{entry.get('name')} <{entry.get('email')}>" if entry.get("name") else str(entry.get("email", ""))
+                for entry in obj.to or []
+                if isinstance(entry, dict)
+            )
+            or "—"
+        )
 
     @admin.display(description=_("text body"))
     def text_display(self, obj):

@@ -18,13 +18,15 @@ from django.http import HttpResponseNotAllowed, HttpResponseRedirect
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from core.admin_site import ReadOnlyMixin
+from core.event_sentences import typed_event_details, typed_event_sentence
 
 from ..models import MessageEvent, MessageStatus, OutboxAttachment, OutboxMessage
 from ..services.outbox import STUCK_AFTER
+from ..services.wording import template_label
 from .message_display import (
     RESENDABLE,
     CustomerIdFilter,
@@ -34,16 +36,37 @@ from .message_display import (
     _iframe,
     status_badge,
 )
+from .wording import TemplateFilter
 
 # --- Outbox -------------------------------------------------------------------------------------
 
 
 class MessageEventInline(ReadOnlyMixin, admin.TabularInline):
+    """The message's history as sentences (core.event_sentences); the provider's ids and answer
+    folded into a details toggle."""
+
     model = MessageEvent
-    fields = ["at", "kind", "description", "provider_event_id"]
+    fields = ["at", "sentence", "details"]
     readonly_fields = fields
     extra = 0
     ordering = ["at", "id"]
+
+    @admin.display(description=_("What happened"))
+    def sentence(self, event):
+        return typed_event_sentence(event)
+
+    @admin.display(description=_("Details"))
+    def details(self, event):
+        rows = [(gettext("description"), event.description), (gettext("provider event"), event.provider_event_id)]
+        rows += typed_event_details(event)
+        shown = [(key, value) for key, value in rows if value]
+        if not shown:
+            return ""
+        return format_html(
+            '<details class="debitor-event-details"><summary>{}</summary><dl>{}</dl></details>',
+            gettext("Details"),
+            format_html_join("", '<dt>{}</dt><dd class="debitor-hash">{}</dd>', shown),
+        )
 
 
 class AttentionFilter(admin.SimpleListFilter):
@@ -69,7 +92,7 @@ class OutboxMessageAdmin(StoredMessageViews, CustomerLinkMixin, SubjectLinksMixi
     list_display = [
         "created_at",
         "customer_link",
-        "template",
+        "template_shown",
         "subject",
         "recipients_display",
         "status_display",
@@ -79,7 +102,7 @@ class OutboxMessageAdmin(StoredMessageViews, CustomerLinkMixin, SubjectLinksMixi
     list_filter = [
         AttentionFilter,
         "status",
-        "template",
+        TemplateFilter,
         CustomerIdFilter,
         ("created_at", admin.DateFieldListFilter),
     ]
@@ -105,7 +128,7 @@ class OutboxMessageAdmin(StoredMessageViews, CustomerLinkMixin, SubjectLinksMixi
                     "status_display",
                     "customer_link",
                     "subjects_link",
-                    "template",
+                    "template_shown",
                     "language",
                     "cause",
                     "created_by",
@@ -170,11 +193,15 @@ class OutboxMessageAdmin(StoredMessageViews, CustomerLinkMixin, SubjectLinksMixi
 
     # --- Columns ------------------------------------------------------------------------------
 
+    @admin.display(description=_("template"), ordering="template")
+    def template_shown(self, obj):
+        return template_label(obj.template)
+
     @admin.display(description=_("status"), ordering="status")
     def status_display(self, obj):
         return status_badge(obj.status, obj.get_status_display())
 
-    @admin.display(description=_("to"))
+    @admin.display(description=pgettext_lazy("recipient", "to"))
     def recipients_display(self, obj):
         return ", ".join(self._address(r) for r in obj.to)
 

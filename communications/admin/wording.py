@@ -11,11 +11,11 @@ from django.utils.translation import gettext_lazy as _
 from core.roles import Role, role_of
 
 from ..models import MessageWording
-from ..services.wording import TEMPLATES, message_wording_clean, message_wording_save
+from ..services.wording import TEMPLATES, message_wording_clean, message_wording_save, template_label
 
 
 class MessageWordingForm(forms.ModelForm):
-    template = forms.ChoiceField(label=_("template"), choices=[(t, t) for t in TEMPLATES])
+    template = forms.ChoiceField(label=_("template"), choices=lambda: [(t, template_label(t)) for t in TEMPLATES])
 
     class Meta:
         model = MessageWording
@@ -42,20 +42,44 @@ class MessageWordingForm(forms.ModelForm):
         return data
 
 
+class TemplateFilter(admin.SimpleListFilter):
+    title = _("template")
+    parameter_name = "template"
+
+    def lookups(self, request, model_admin):
+        return [(template, template_label(template)) for template in TEMPLATES]
+
+    def queryset(self, request, queryset):
+        return queryset.filter(template=self.value()) if self.value() else queryset
+
+
 @admin.register(MessageWording)
 class MessageWordingAdmin(admin.ModelAdmin):
     """Finance managers word the templates; everyone else may read what customers are told."""
 
     form = MessageWordingForm
-    list_display = ["template", "language", "subject", "updated_at", "updated_by"]
-    list_filter = ["template", "language"]
+    list_display = ["template_shown", "language", "subject", "updated_at", "updated_by"]
+    list_filter = [TemplateFilter, "language"]
     list_select_related = ["updated_by"]
     ordering = ["template", "language", "id"]
     readonly_fields = ["updated_at", "updated_by"]
 
     def get_readonly_fields(self, request, obj=None):
         # Another template or language is another row: add it instead of moving this one.
-        return [*self.readonly_fields, "template", "language"] if obj is not None else self.readonly_fields
+        if obj is None:
+            return self.readonly_fields
+        return [*self.readonly_fields, "template", "template_shown", "language"]
+
+    def get_fields(self, request, obj=None):
+        # An existing row shows its template by name (template_shown), not by its code.
+        fields = [name for name in super().get_fields(request, obj) if name != "template_shown"]
+        if obj is None:
+            return fields
+        return ["template_shown" if name == "template" else name for name in fields]
+
+    @admin.display(description=_("template"), ordering="template")
+    def template_shown(self, obj):
+        return template_label(obj.template)
 
     def _is_manager(self, request) -> bool:
         role = role_of(request.user)

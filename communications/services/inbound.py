@@ -37,9 +37,10 @@ from django.template.defaultfilters import filesizeformat
 from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.text import get_valid_filename
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from core.documents import document_store
-from core.followups import followup_open
+from core.followups import followup_kind_register, followup_open
 
 from ..models import Contact, InboundAttachment, InboundMessage, InboundSubject, OutboxMessage
 from ..registry import react, subject_label
@@ -47,8 +48,8 @@ from ..selectors import subjects_of
 
 logger = logging.getLogger(__name__)
 
-REPLY_TASK_KIND = "customer_reply"
-UNMATCHED_TASK_KIND = "unmatched_reply"
+REPLY_TASK_KIND = followup_kind_register("customer_reply", gettext_lazy("customer replied"))
+UNMATCHED_TASK_KIND = followup_kind_register("unmatched_reply", gettext_lazy("reply without a known sender"))
 INBOUND_RULE = "inbound e-mail"
 REPLY_SALT = "customers.inbound.reply-address"
 SIGNATURE_LENGTH = 16  # hex characters: 64 bits, far beyond what guessing over SMTP can try

@@ -32,8 +32,9 @@ from django.db.models import Exists, OuterRef, Q, QuerySet, TextField, Value
 from django.db.models.fields.json import KT
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-from core.followups import followup_open
+from core.followups import followup_kind_register, followup_open
 
 from ..models import Contact, MessageEvent, MessageRecipient, MessageStatus, OutboxMessage
 from ..registry import react
@@ -42,7 +43,7 @@ from .transitions import message_transition, message_transition_allowed
 
 logger = logging.getLogger(__name__)
 
-BOUNCE_TASK_KIND = "email_bounced"
+BOUNCE_TASK_KIND = followup_kind_register("email_bounced", gettext_lazy("e-mail bounced"))
 TRACKING_RULE = "e-mail delivery tracking"
 
 # anymail's normalised event types (anymail.signals.EventType) → our event kinds.

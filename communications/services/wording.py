@@ -26,7 +26,7 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.translation import gettext as _
-from django.utils.translation import pgettext
+from django.utils.translation import pgettext, pgettext_lazy
 
 from core.languages import document_language, language_codes, message_locale, percent_text
 
@@ -40,6 +40,18 @@ PLACEHOLDERS: dict[str, tuple[str, ...]] = {
     "due_date_changed": (*COMMON_PLACEHOLDERS, "number", "amount", "old_due_date", "new_due_date", "due_date"),
 }
 TEMPLATES = tuple(PLACEHOLDERS)
+# Each template by its name, for people (admin forms, lists, titles): never the code.
+TEMPLATE_LABELS = {
+    "invoice": pgettext_lazy("message template", "Invoice"),
+    "credit_note": pgettext_lazy("message template", "Credit note"),
+    "due_date_changed": pgettext_lazy("message template", "Due date changed"),
+}
+
+
+def template_label(template: str) -> str:
+    """A template's name in the reader's language; an unknown one as it is."""
+    label = TEMPLATE_LABELS.get(template)
+    return str(label) if label is not None else template
 
 
 def format_money(amount: Decimal | None, currency: str, language: str) -> str:

@@ -284,7 +284,7 @@ def test_queueing_refuses_an_address_marked_undeliverable(customer, english):
         queue(customer, to=[{"name": "Anna", "email": "anna@example.com"}, bernd])
 
     assert refused.value.message_dict == {
-        "to": ["Bernd@example.com is marked undeliverable since 2026-11-27 (hard bounce); correct the contact first."]
+        "to": ["Bernd@example.com is marked undeliverable since 27 Nov 2026 (hard bounce); correct the contact first."]
     }
     assert counts() == (0, 0, 0, 0)
 

@@ -147,6 +147,8 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = env.str("TIME_ZONE", default="Europe/Berlin")
 USE_I18N = True
 USE_TZ = True
+# Django's own dates (admin columns, history) as core.formatting writes them: 07.12.2026 in German.
+FORMAT_MODULE_PATH = ["config.formats"]
 
 # --- Static and media -----------------------------------------------------------------
 STATIC_URL = "static/"

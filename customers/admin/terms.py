@@ -12,11 +12,14 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 
+from core.formatting import money_text
 from core.languages import document_language
 
 from ..forms import PaymentTermsForm, tiers_text
 from ..models import PaymentTerms
 from ..terms import TermsError, terms_text, validate_terms
+
+EXAMPLE_GROSS = Decimal("1190.00")
 
 
 @admin.register(PaymentTerms)
@@ -55,11 +58,11 @@ class PaymentTermsAdmin(admin.ModelAdmin):
             return "—"
         today = timezone.localdate()
         texts = [
-            (label, terms_text(spec, language=code, invoice_date=today, gross_amount=Decimal("1190.00")))
+            (label, terms_text(spec, language=code, invoice_date=today, gross_amount=EXAMPLE_GROSS))
             for code, label in settings.LANGUAGES
         ]
         return format_html(
             '<dl class="debitor-terms-example">{}</dl><p class="help">{}</p>',
             format_html_join("", "<dt>{}</dt><dd>{}</dd>", texts),
-            gettext("For an invoice dated today over 1,190.00 EUR."),
+            gettext("For an invoice dated today over %(amount)s.") % {"amount": money_text(EXAMPLE_GROSS, "EUR")},
         )

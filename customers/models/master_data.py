@@ -1,9 +1,11 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from core.formatting import datetime_text
 from core.history import history_user
 from core.languages import language_choices
 
@@ -229,7 +231,11 @@ class VerificationRun(models.Model):
         indexes = [models.Index(fields=["customer", "-run_at"], name="customers_run_latest")]
 
     def __str__(self) -> str:
-        return f"{self.customer} {self.run_at:%Y-%m-%d %H:%M} {self.outcome}"
+        return gettext("Verification of %(customer)s on %(when)s: %(outcome)s") % {
+            "customer": self.customer,
+            "when": datetime_text(self.run_at),
+            "outcome": self.get_outcome_display(),
+        }
 
 
 class CheckOutcome(models.TextChoices):
@@ -259,7 +265,7 @@ class VerificationCheck(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.code} {self.subject}: {self.outcome}"
+        return f"{self.code} {self.subject}: {self.get_outcome_display()}"
 
 
 class VatIdConfirmation(models.Model):
@@ -303,7 +309,7 @@ class VatIdConfirmation(models.Model):
         ordering = ["-requested_at", "-id"]
 
     def __str__(self) -> str:
-        return f"{self.service} {self.vat_id} {self.result}"
+        return f"{self.service} {self.vat_id}: {self.get_result_display()}"
 
 
 class DuplicateDismissal(models.Model):

@@ -7,7 +7,9 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
+from core.followups import followup_kind_register
 from core.services import job_enqueue
 
 from ..models import (
@@ -87,7 +89,7 @@ PRINTED_CUSTOMER_FIELDS = frozenset(
 )
 CONTACT_FIELDS = ("name", "role", "email", "phone", "language", "receives_invoices", "receives_reminders")
 BANK_ACCOUNT_FIELDS = ("iban", "bic", "account_holder", "is_active")
-REVIEW_TASK_KIND = "customer_needs_review"
+REVIEW_TASK_KIND = followup_kind_register("customer_needs_review", gettext_lazy("customer data to review"))
 MAX_CREDIT_LIMIT = Decimal("1e12")  # the column holds 12 integer digits
 REVIEW_RULE = "customers.verification"
 

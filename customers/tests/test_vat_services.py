@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 import requests
 import responses
+from django.utils import translation
 from responses import matchers
 
 from customers.vat_services import BZST_EVATR_URL, VIES_REST_URL, VatAnswer, bzst_check, vies_check
@@ -20,6 +21,13 @@ FIXTURES = Path(__file__).parent / "fixtures" / "vat"
 VIES_URL = "https://vies.example.test/rest-api/check-vat-number"
 BZST_URL = "https://evatr.example.test/app/v1/abfrage"
 REQUESTER = "DE123456789"
+
+
+@pytest.fixture(autouse=True)
+def english():
+    """The adapters' sentences are pinned in English here (they are worded in the active language)."""
+    with translation.override("en"):
+        yield
 
 
 def fixture(name: str) -> str:
@@ -652,3 +660,15 @@ def test_bzst_connection_refused_is_unavailable(http):
 
     assert answer.result == "unavailable"
     assert answer.message == "BZSt: the service could not be reached (connection error); retry later."
+
+
+def test_a_vies_refusal_reads_in_the_staffs_language(http):
+    """The reason a check waits is shown to finance staff: in German, with the code for support."""
+    http.post(VIES_URL, body=fixture("vies_service_unavailable.json"), status=500)
+
+    with translation.override("de"):
+        answer = vies_check(vat_id="ATU12345678", requester_vat_id=REQUESTER)
+
+    assert answer.message == (
+        "VIES: der VIES-Dienst ist nicht erreichbar (SERVICE_UNAVAILABLE); später erneut versuchen."
+    )

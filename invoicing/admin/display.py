@@ -9,7 +9,7 @@ from django.utils.formats import date_format, number_format
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
-from core.money import minor_unit
+from core.formatting import money_text
 
 from ..forms import (
     trimmed_decimal,
@@ -30,20 +30,18 @@ def badge(kind: str, label) -> str:
 
 
 def money(amount: Decimal | None, currency: str, *, code: bool = True) -> str:
-    """An amount in the interface's number format, to the currency's minor unit (1.190,00 EUR)."""
-    if amount is None:
-        return "—"
-    try:
-        places = -minor_unit(currency).as_tuple().exponent
-    except ValueError:
-        places = 2
-    text = number_format(amount, decimal_pos=places, use_l10n=True, force_grouping=True)
-    return f"{text} {currency}" if code else text
+    """An amount for the reader (``core.formatting.money_text``: 1.190,00 € / €1,190.00).
+
+    ``code`` is accepted for older callers and ignored: every amount shows its currency the one
+    way the formatter writes it, in columns as on detail pages."""
+    del code
+    return money_text(amount, currency)
 
 
 def decimal_text(value: Decimal, places: int = 0) -> str:
-    """95 or 48,50 rather than 95.0000 (the column's scale), in the interface's number format."""
-    return number_format(Decimal(trimmed_decimal(value, places)), use_l10n=True)
+    """95 or 4.800,50 rather than 95.0000 or 4800,5000 (the column's scale), grouped in the
+    interface's number format."""
+    return number_format(Decimal(trimmed_decimal(value, places)), use_l10n=True, force_grouping=True)
 
 
 def rate_label(category: str, rate: Decimal | None) -> str:
@@ -95,22 +93,6 @@ TOTAL_ROWS = [
     ("amount_due", _("Amount due")),
 ]
 STATUS_LABELS = dict(DocumentStatus.choices)
-EVENT_DATA_LABELS = {
-    "number": _("number"),
-    "credit_note": _("credit note"),
-    "amount": _("amount"),
-    "applied": _("applied to the open amount"),
-    "exposure": _("open items"),
-}
-
-
-def _event_details(data: dict) -> str:
-    """An event's data in words, leaving out what is empty or false."""
-    return ", ".join(
-        f"{EVENT_DATA_LABELS.get(key, key)}: {value}"
-        for key, value in sorted(data.items())
-        if value not in (None, "", False)
-    )
 
 
 def _state_label(value: str) -> str:

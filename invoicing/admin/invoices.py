@@ -412,7 +412,11 @@ class InvoiceAdmin(
     def get_readonly_fields(self, request, obj=None):
         if obj is None:
             return []
-        return ["customer_link", "document_type", "state", "corrected_invoice_link"]
+        return ["customer_link", "document_type", "state", "corrected_invoice_link", "prepaid_shown"]
+
+    @admin.display(description=_("prepaid"))
+    def prepaid_shown(self, obj):
+        return money(obj.prepaid_amount, obj.currency)
 
     def get_fieldsets(self, request, obj=None):
         header = [
@@ -442,12 +446,10 @@ class InvoiceAdmin(
             (_("Seller and buyer as issued"), {"fields": [("seller_block", "buyer_block")]}),
         ]
         if is_invoice:  # a credit note has no terms of its own
-            fieldsets.append(
-                (
-                    _("Payment terms as issued"),
-                    {"fields": ["payment_terms_text", "discount_offers_display", "prepaid_amount"]},
-                )
-            )
+            terms = ["payment_terms_text", "discount_offers_display"]
+            if obj.prepaid_amount:  # BT-113, paid before issue; payments received later are in the totals
+                terms.append("prepaid_shown")
+            fieldsets.append((_("Payment terms as issued"), {"fields": terms}))
         fieldsets += [
             (_("Currency"), {"fields": [("currency", "language"), "exchange_rate_display"]}),
             (_("References and note"), {"fields": REFERENCES}),

@@ -7,7 +7,10 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from communications.selectors import messages_about
+from core.event_sentences import event_by_text, typed_event_details, typed_event_sentence
+from core.formatting import datetime_text
 
+from ..hooks import invoice_money
 from ..models import (
     DocumentState,
     DocumentStatus,
@@ -18,8 +21,6 @@ from ..services.draft_cleaning import ALLOWANCE_FIELDS, LINE_FIELDS
 from ..totals import TotalsError
 from .display import (
     TOTAL_ROWS,
-    _event_details,
-    _state_label,
     badge,
     money,
     rate_label,
@@ -38,7 +39,13 @@ class InvoicePanels:
             panel["totals"] = [(key, label, "—") for key, label in TOTAL_ROWS]
             return panel
         currency = invoice.currency
-        totals = [(key, label, money(getattr(invoice, key), currency)) for key, label in TOTAL_ROWS]
+        totals = [
+            (key, label, money(getattr(invoice, key), currency))
+            for key, label in TOTAL_ROWS
+            # BT-113 (paid before the invoice was issued) is no payment record: shown only when set.
+            if key != "prepaid_amount" or invoice.prepaid_amount or invoice.is_draft
+        ]
+        money_moved = {"rows": [], "totals": []}
         if invoice.is_draft:
             breakdown, problem = self.draft_breakdown(invoice)
         else:
@@ -52,11 +59,12 @@ class InvoicePanels:
                 )
                 for row in invoice.vat_breakdown.order_by("vat_category", "vat_rate", "id")
             ]
+            money_moved = invoice_money(invoice=invoice)
             if invoice.document_type == DocumentType.INVOICE:
-                totals += [
-                    ("credited_amount", _("Credited"), money(invoice.credited_amount, currency)),
-                    ("open_amount", _("Open amount"), money(invoice.open_amount, currency)),
-                ]
+                if invoice.credited_amount:
+                    totals.append(("credited_amount", _("Credited"), money(invoice.credited_amount, currency)))
+                totals += [(f"moved_{index}", label, text) for index, (label, text) in enumerate(money_moved["totals"])]
+                totals.append(("open_amount", _("Open amount"), money(invoice.open_amount, currency)))
             elif invoice.open_amount:
                 totals.append(
                     ("open_amount", _("Customer balance from this credit note"), money(invoice.open_amount, currency))
@@ -69,12 +77,14 @@ class InvoicePanels:
                 "totals": totals,
                 "breakdown": breakdown,
                 "breakdown_problem": problem,
+                "money_rows": money_moved["rows"],
                 "events": [
                     {
                         "event": event,
-                        "from": _state_label(event.from_state),
-                        "to": _state_label(event.to_state),
-                        "details": _event_details(event.data),
+                        "when": datetime_text(event.at),
+                        "sentence": typed_event_sentence(event, currency=currency),
+                        "by": event_by_text(event),
+                        "details": typed_event_details(event),
                     }
                     for event in invoice.events.select_related("by").order_by("at", "id")
                 ],

@@ -20,6 +20,7 @@ from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from core.admin_site import ServiceRefusalMixin
+from core.event_sentences import typed_event_sentence
 
 from .. import recurring
 from ..models import RecurringInvoiceRun, RecurringInvoiceTemplate, RecurringInvoiceTemplateEvent, VatCategory
@@ -137,9 +138,13 @@ class EventInline(admin.TabularInline):
     model = RecurringInvoiceTemplateEvent
     extra = 0
     can_delete = False
-    fields = ["at", "kind", "who", "from_state", "to_state", "reason"]
+    fields = ["at", "sentence", "who", "reason"]
     readonly_fields = fields
     verbose_name_plural = _("History")
+
+    @admin.display(description=_("What happened"))
+    def sentence(self, event):
+        return typed_event_sentence(event)
 
     def has_add_permission(self, request, obj=None):
         return False

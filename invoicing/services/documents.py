@@ -16,6 +16,7 @@ from importlib.metadata import version
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from core.documents import (
     FACTURX_FILENAME,
@@ -27,7 +28,7 @@ from core.documents import (
     pdf_render,
 )
 from core.events import event_record
-from core.followups import followup_open
+from core.followups import followup_kind_register, followup_open
 from core.languages import document_language
 from core.services import job_enqueue
 
@@ -42,7 +43,7 @@ from ..models import (
 )
 
 RENDER_JOB = "invoicing.render_documents"
-TASK_KIND = "e_invoice_invalid"
+TASK_KIND = followup_kind_register("e_invoice_invalid", gettext_lazy("e-invoice invalid"))
 TITLES = {
     (DocumentType.INVOICE, "de"): "Rechnung",
     (DocumentType.INVOICE, "en"): "Invoice",

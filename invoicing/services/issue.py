@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.formatting import money_text
 from core.languages import document_language
 from core.locks import lock_rows
 from core.models import CompanyProfile
@@ -176,10 +177,13 @@ def check_invoice_issue(
             if not credit_limit_confirmation.strip():
                 errors.setdefault("credit_limit_confirmation", []).append(
                     _(
-                        "Open items would reach %(exposure)s %(currency)s, above the credit limit of "
+                        "Open items would reach %(exposure)s, above the credit limit of "
                         "%(limit)s; confirm with a reason to issue anyway."
                     )
-                    % {"exposure": exposure, "currency": invoice.currency, "limit": customer.credit_limit}
+                    % {
+                        "exposure": money_text(exposure, invoice.currency),
+                        "limit": money_text(customer.credit_limit, invoice.currency),
+                    }
                 )
             else:
                 events.append(

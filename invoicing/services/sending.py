@@ -14,11 +14,12 @@ from datetime import date, datetime, timedelta
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from communications.models import MessageStatus, OutboxMessage
 from communications.selectors import messages_about
 from communications.services.wording import company_footer, mail_render
-from core.followups import followup_open
+from core.followups import followup_kind_register, followup_open
 from core.languages import document_language
 
 from ..models import (
@@ -34,8 +35,8 @@ from .documents import DocumentsNotReady, invoice_document_get, invoice_document
 from .drafts import DocumentStateConflict
 from .locks import invoices_lock
 
-NOT_SENT_TASK = "invoice_not_sent"
-NOTICE_NOT_SENT_TASK = "due_date_notice_not_sent"
+NOT_SENT_TASK = followup_kind_register("invoice_not_sent", gettext_lazy("invoice not sent"))
+NOTICE_NOT_SENT_TASK = followup_kind_register("due_date_notice_not_sent", gettext_lazy("due date notice not sent"))
 # Documents of an invoice issued longer ago than this (generated history, backfilled archives)
 # are stored but never e-mailed on their own: a customer must not get a years-old invoice
 # because someone created its missing PDF. A person sends those with "Send invoice".

@@ -10,4 +10,8 @@ Viewers look; accountants and finance managers (``change`` permission) act.
 """
 
 from ..bank import admin as bank_admin  # noqa: F401  (registers the bank statement pages)
-from . import customers, payments  # noqa: F401  (registers the payment pages, the customer list's balance)
+from . import (
+    customers,  # noqa: F401  (the customer list's balance columns)
+    money,  # noqa: F401  (tells the invoice page where its money came from)
+    payments,  # noqa: F401  (registers the payment pages)
+)

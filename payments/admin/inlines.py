@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from django.contrib import admin
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from ..models import Allocation, PaymentEvent, Refund
+from core.formatting import date_text, money_text
+
+from ..models import Allocation, Refund
 
 
 class UnallocatedFilter(admin.SimpleListFilter):
@@ -47,7 +48,7 @@ class ReadOnlyInline(admin.TabularInline):
 class AllocationInline(ReadOnlyInline):
     model = Allocation
     fk_name = "payment"
-    fields = ["target", "amount", "rule", "explanation_shown", "created_at", "created_by", "state"]
+    fields = ["target", "amount_shown", "rule", "explanation_shown", "created_at", "created_by", "state"]
     readonly_fields = [*fields, "reversal"]
 
     def get_fields(self, request, obj=None):
@@ -66,10 +67,14 @@ class AllocationInline(ReadOnlyInline):
     def reversal(self, obj):
         if obj.reversed_at:
             return gettext("reversed on %(date)s: %(reason)s") % {
-                "date": timezone.localtime(obj.reversed_at).strftime("%Y-%m-%d"),
+                "date": date_text(obj.reversed_at),
                 "reason": obj.reversal_reason,
             }
         return gettext("active")
+
+    @admin.display(description=_("amount"))
+    def amount_shown(self, obj):
+        return money_text(obj.amount, obj.currency)
 
     @admin.display(description=_("explanation"))
     def explanation_shown(self, obj):
@@ -87,7 +92,7 @@ class AllocationInline(ReadOnlyInline):
     def state(self, obj):
         if obj.reversed_at:
             return gettext("reversed on %(date)s: %(reason)s") % {
-                "date": timezone.localtime(obj.reversed_at).strftime("%Y-%m-%d"),
+                "date": date_text(obj.reversed_at),
                 "reason": obj.reversal_reason,
             }
         url = reverse("admin:payments_payment_reverse_allocation", args=[obj.pk])
@@ -96,14 +101,12 @@ class AllocationInline(ReadOnlyInline):
 
 class RefundInline(ReadOnlyInline):
     model = Refund
-    fields = ["amount", "channel", "reference", "created_at", "created_by"]
-    readonly_fields = fields
-
-
-class EventInline(ReadOnlyInline):
-    model = PaymentEvent
-    fields = ["at", "kind", "by", "from_state", "to_state", "reason"]
+    fields = ["amount_shown", "channel", "reference", "created_at", "created_by"]
     readonly_fields = fields
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("by")
+        return super().get_queryset(request).select_related("payment", "created_by")
+
+    @admin.display(description=_("amount"))
+    def amount_shown(self, obj):
+        return money_text(obj.amount, obj.payment.currency)

@@ -19,6 +19,8 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from core.admin_exports import ListExportMixin, word
+from core.event_sentences import event_by_text, typed_event_details, typed_event_sentence
+from core.formatting import datetime_text
 from core.languages import is_language
 from core.messages import money_text
 from core.roles import Role, role_of
@@ -29,7 +31,8 @@ from invoicing.admin.display import money
 from ..models import Payment, PaymentChannel, PaymentStatus
 from ..statement import account_rows, account_statement_pdf, bucket_labels, statement_filename
 from .actions import PaymentActionViews
-from .inlines import AllocationInline, EventInline, RefundInline, UnallocatedFilter
+from .inlines import AllocationInline, RefundInline, UnallocatedFilter
+from .money import payment_money_panel
 
 TEMPLATES = "payments/admin/"
 
@@ -105,18 +108,18 @@ class PaymentAdmin(CustomerAutocompleteMedia, ListExportMixin, PaymentActionView
     # Totals of the whole ledger say nothing; once filtered (a period, a customer) they do.
     list_totals_when_filtered = True
     ordering = ["-value_date", "-id"]
-    inlines = [AllocationInline, RefundInline, EventInline]
+    inlines = [AllocationInline, RefundInline]
     change_form_template = "payments/admin/change_form.html"
     change_list_template = "payments/admin/change_list.html"
     fieldsets = [
-        (None, {"fields": ["customer", ("channel", "status", "source"), ("amount", "currency"), "value_date"]}),
+        (None, {"fields": ["customer", ("channel", "status", "source"), "amount_shown", "value_date"]}),
         (_("Payer"), {"fields": ["payer_name", "payer_iban", "remittance", "external_id"]}),
         (
             _("Parts"),
             {
                 "fields": [
-                    ("allocated_amount", "credit_amount", "unapplied_amount"),
-                    ("refunded_amount", "returned_amount"),
+                    ("allocated_shown", "credit_shown", "unapplied_shown"),
+                    ("refunded_shown", "returned_shown"),
                 ]
             },
         ),
@@ -124,7 +127,14 @@ class PaymentAdmin(CustomerAutocompleteMedia, ListExportMixin, PaymentActionView
     ]
 
     def get_readonly_fields(self, request, obj=None):
-        return [f.name for f in Payment._meta.fields]
+        return [f.name for f in Payment._meta.fields] + [
+            "amount_shown",
+            "allocated_shown",
+            "credit_shown",
+            "unapplied_shown",
+            "refunded_shown",
+            "returned_shown",
+        ]
 
     def has_add_permission(self, request):
         return False  # recorded through the API, bank statements and providers (services)
@@ -161,6 +171,8 @@ class PaymentAdmin(CustomerAutocompleteMedia, ListExportMixin, PaymentActionView
                 (reverse(f"admin:payments_payment_{name}", args=[payment.pk]), label)
                 for name, label in (self._action_links(payment) if self.may_act(request) else [])
             ]
+            extra["money_rows"] = payment_money_panel(payment=payment)
+            extra["event_rows"] = payment_event_rows(payment)
             if payment.customer_id:
                 extra["payment_actions"].append(
                     (reverse("admin:payments_payment_account", args=[payment.customer_id]), gettext("Customer account"))
@@ -187,6 +199,14 @@ class PaymentAdmin(CustomerAutocompleteMedia, ListExportMixin, PaymentActionView
     @admin.display(description=_("unapplied"), ordering="unapplied_amount")
     def unapplied_shown(self, obj):
         return _amount(obj.unapplied_amount, obj.currency)
+
+    @admin.display(description=_("refunded"))
+    def refunded_shown(self, obj):
+        return _amount(obj.refunded_amount, obj.currency)
+
+    @admin.display(description=_("returned"))
+    def returned_shown(self, obj):
+        return _amount(obj.returned_amount, obj.currency)
 
     def _action_links(self, payment: Payment) -> list[tuple[str, str]]:
         links = []
@@ -322,3 +342,17 @@ class PaymentAdmin(CustomerAutocompleteMedia, ListExportMixin, PaymentActionView
         response = HttpResponse(pdf, content_type="application/pdf")
         response["Content-Disposition"] = f'attachment; filename="{statement_filename(customer, period_end)}"'
         return response
+
+
+def payment_event_rows(payment: Payment) -> list[dict]:
+    """The payment's history as sentences (core.event_sentences), oldest first."""
+    return [
+        {
+            "event": event,
+            "when": datetime_text(event.at),
+            "sentence": typed_event_sentence(event, currency=payment.currency),
+            "by": event_by_text(event),
+            "details": typed_event_details(event),
+        }
+        for event in payment.events.select_related("by").order_by("at", "id")
+    ]

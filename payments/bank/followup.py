@@ -28,13 +28,15 @@ from django.db.models import CharField, Exists, OuterRef, Prefetch
 from django.db.models.functions import Cast, Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-from core.followups import followup_open, followups_close_about
+from core.followups import followup_kind_register, followup_open, followups_close_about
+from core.formatting import date_text, money_text
 from tasks.models import FollowUpTask
 
 from ..models import BankLineMatch, BankStatementLine
 
-UNMATCHED_LINE_TASK_KIND = "bank_line_unmatched"
+UNMATCHED_LINE_TASK_KIND = followup_kind_register("bank_line_unmatched", gettext_lazy("unmatched incoming payment"))
 UNMATCHED_LINE_TASK_RULE = "bank-line-unmatched"
 DEFAULT_DAYS = 3
 SUGGESTIONS_SHOWN = 3
@@ -108,10 +110,9 @@ def _target(group: list[BankLineMatch]) -> str:
 def _task_texts(line: BankStatementLine, groups: list[list[BankLineMatch]], days: int) -> tuple[str, str]:
     day = line.booking_date or line.value_date
     payer = line.counterparty_name or line.counterparty_iban or _("unknown payer")
-    title = _("Unmatched payment of %(amount)s %(currency)s on %(date)s from %(payer)s") % {
-        "amount": line.amount,
-        "currency": line.currency,
-        "date": day.isoformat(),
+    title = _("Unmatched payment of %(amount)s on %(date)s from %(payer)s") % {
+        "amount": money_text(line.amount, line.currency),
+        "date": date_text(day),
         "payer": payer,
     }
     parts = [
@@ -120,7 +121,7 @@ def _task_texts(line: BankStatementLine, groups: list[list[BankLineMatch]], days
             "review queue. Accept a suggestion, split it, assign the line to a customer or ignore it with a "
             "reason; that closes this task."
         )
-        % {"date": day.isoformat(), "days": days},
+        % {"date": date_text(day), "days": days},
         _("Statement %(statement)s, line %(position)s.")
         % {"statement": line.statement.statement_id, "position": line.position + 1},
         _("Payer: %(name)s, IBAN %(iban)s.")

@@ -719,7 +719,7 @@ def test_the_split_form_spreads_a_credit_over_invoices_and_leaves_the_rest_unapp
         },
         follow=True,
     )
-    assert messages_of(too_much) == ["The amounts add up to 357.00, more than the line's 300.00."]
+    assert messages_of(too_much) == ["The amounts add up to €357.00, more than the line's €300.00."]
     bad = client.post(QUEUE, {"action": "split", "match": match.pk, f"pay_{first.pk}": "1,x"}, follow=True)
     assert messages_of(bad) == [f"Amount for {first.number}: Enter a number."]
     unknown = client.post(
@@ -735,7 +735,7 @@ def test_the_split_form_spreads_a_credit_over_invoices_and_leaves_the_rest_unapp
         follow=True,
     )
 
-    assert messages_of(done) == ["The payment is recorded and split as given; 81.00 stay unapplied."]
+    assert messages_of(done) == ["The payment is recorded and split as given; €81.00 stay unapplied."]
     first.refresh_from_db()
     second.refresh_from_db()
     assert (first.open_amount, second.open_amount) == (Decimal("0.00"), Decimal("138.00"))

@@ -190,7 +190,7 @@ def test_the_task_names_amount_date_payer_and_the_best_suggestions_and_their_cus
     open_tasks(3)
 
     task = tasks().get()
-    assert task.title == "Unmatched payment of 119.00 EUR on 2026-03-02 from Müller Maschinenbau GmbH"
+    assert task.title == "Unmatched payment of €119.00 on 2 Mar 2026 from Müller Maschinenbau GmbH"
     assert task.customer == customer
     assert task.priority == FollowUpTask.Priority.NORMAL
     assert "Payer: Müller Maschinenbau GmbH, IBAN DE02120300000000202051." in task.description

@@ -16,8 +16,11 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from core.documents import document_store
+from core.followups import followup_kind_register
+from core.formatting import date_text
 from core.languages import is_language
 from core.models import CompanyProfile
 from customers.validation import FieldProblem, clean_email
@@ -41,8 +44,8 @@ SEND_JOB_KIND = "customers.send_message"
 # Longer than any hand-off can take (EMAIL_TIMEOUT, the task's hard time limit): a row still
 # ``sending`` after this lost its worker.
 STUCK_AFTER = timedelta(minutes=15)
-FAILED_TASK_KIND = "message_failed"
-STUCK_TASK_KIND = "message_outcome_unknown"
+FAILED_TASK_KIND = followup_kind_register("message_failed", gettext_lazy("e-mail not sent"))
+STUCK_TASK_KIND = followup_kind_register("message_outcome_unknown", gettext_lazy("e-mail outcome unknown"))
 ATTACHMENT_FOLDER = "outbox"
 RESENDABLE = {MessageStatus.SENT, MessageStatus.DELIVERED, MessageStatus.BOUNCED, MessageStatus.FAILED}
 
@@ -118,7 +121,7 @@ def _clean_addresses(field: str, entries, *, invalid: dict[str, Contact], errors
                 _("%(email)s is marked undeliverable since %(date)s (%(reason)s); correct the contact first.")
                 % {
                     "email": email,
-                    "date": contact.email_invalid_since.date().isoformat(),
+                    "date": date_text(contact.email_invalid_since),
                     "reason": contact.email_invalid_reason or _("no reason recorded"),
                 }
             )

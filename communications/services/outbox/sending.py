@@ -11,9 +11,11 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from core.documents import StoredFileAltered, document_read
 from core.followups import followup_open
+from core.formatting import datetime_text
 
 from ...mail import HandOff, backend_name, is_anymail, outbox_pause_point, refused_kind, send_error_kind
 from ...models import MessageEvent, MessageStatus, OutboxAttachment, OutboxMessage
@@ -133,16 +135,19 @@ def message_send(*, message_id: int, as_of: datetime) -> OutboxMessage:
     except AttachmentAltered as exc:
         return _message_failed(message_id=message_id, as_of=as_of, error=str(exc))
     except Exception as exc:  # noqa: BLE001 - e.g. storage unreachable: nothing was handed over yet
-        return _message_requeue(message_id=message_id, as_of=as_of, error=f"{type(exc).__name__}: {exc}", cause=exc)
+        error = _("The e-mail could not be put together; it is tried again: %(detail)s") % {"detail": _detail(exc)}
+        return _message_requeue(message_id=message_id, as_of=as_of, error=error, cause=exc)
     outbox_pause_point("before_handoff")
     try:
         connection.open()
     except Exception as exc:  # noqa: BLE001 - connect or login failed: nothing was transmitted
-        return _message_requeue(message_id=message_id, as_of=as_of, error=f"{type(exc).__name__}: {exc}", cause=exc)
+        error = _("The mail server could not be reached; it is tried again: %(detail)s") % {"detail": _detail(exc)}
+        return _message_requeue(message_id=message_id, as_of=as_of, error=error, cause=exc)
     try:
         sent = connection.send_messages([email])
     except Exception as exc:  # noqa: BLE001 - every outcome is recorded on the row
-        kind, error = send_error_kind(exc), f"{type(exc).__name__}: {exc}"
+        kind = send_error_kind(exc)
+        error = HANDOFF_ERRORS.get(kind, HANDOFF_ERRORS[None]) % {"detail": _detail(exc)}
         if kind == HandOff.TRANSIENT:
             return _message_requeue(message_id=message_id, as_of=as_of, error=error, cause=exc)
         if kind == HandOff.PERMANENT:
@@ -198,6 +203,21 @@ def _message_sent(*, message_id: int, as_of: datetime, provider: str, provider_m
             data={"provider": provider, "refused": refused} if refused else {"provider": provider},
         )
     return message
+
+
+# What a refused hand-off means, worded for the staff who read it on the message; the provider's own
+# answer (an SMTP reply, an API error) follows as it came, for support.
+HANDOFF_ERRORS = {
+    HandOff.TRANSIENT: gettext_lazy("The provider refused the e-mail for now; it is tried again: %(detail)s"),
+    HandOff.PERMANENT: gettext_lazy("The provider refused the e-mail: %(detail)s"),
+    None: gettext_lazy(
+        "The hand-off to the provider broke off; it is not known whether the e-mail went out: %(detail)s"
+    ),
+}
+
+
+def _detail(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {exc}"
 
 
 def _message_requeue(*, message_id: int, as_of: datetime, error: str, cause: BaseException | None = None):
@@ -262,7 +282,7 @@ def _stuck_locked(message: OutboxMessage, *, as_of: datetime, error: str = "") -
             MessageEvent.Kind.STUCK,
             at=as_of,
             description=error[-2000:]
-            or _("Still being handed to the provider since %(at)s.") % {"at": message.sending_at.isoformat()},
+            or _("Still being handed to the provider since %(at)s.") % {"at": datetime_text(message.sending_at)},
         )
     followup_open(
         kind=STUCK_TASK_KIND,
@@ -275,7 +295,7 @@ def _stuck_locked(message: OutboxMessage, *, as_of: datetime, error: str = "") -
         % {
             "recipients": ", ".join(message.to_addresses),
             "provider": message.provider or _("the mail provider"),
-            "at": message.sending_at.isoformat(),
+            "at": datetime_text(message.sending_at),
             "message_id": message.message_id,
         },
         about=message,

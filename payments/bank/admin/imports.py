@@ -17,6 +17,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from core.admin_display import MoneyFieldsMixin
 from core.admin_site import ChangeListWriteGuard
 from core.roles import Role, role_of
 from invoicing.admin.display import money
@@ -53,7 +54,7 @@ class UploadForm(forms.Form):
             del self.fields["account_iban"]
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyAdmin(MoneyFieldsMixin, admin.ModelAdmin):
     def has_add_permission(self, request):
         return False
 

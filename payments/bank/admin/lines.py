@@ -193,7 +193,7 @@ class BankStatementLineAdmin(ChangeListWriteGuard, ReadOnlyAdmin):
                     line_accept(match=data["match"], as_of=as_of, by=by, amounts=rows)
                     rest = line.amount - sum(row["amount"] for row in rows)
                     message = gettext("The payment is recorded and split as given; %(rest)s stay unapplied.") % {
-                        "rest": money(rest, line.currency, code=False)
+                        "rest": money(rest, line.currency)
                     }
                 elif action == "assign":
                     line_assign_to_customer(line=data["line"], customer=data["customer"], as_of=as_of, by=by)

@@ -309,7 +309,7 @@ def split_amounts(data, *, line: BankStatementLine) -> tuple[list[dict], list[st
         elif total > line.amount:
             errors.append(
                 _("The amounts add up to %(sum)s, more than the line's %(amount)s.")
-                % {"sum": total, "amount": line.amount}
+                % {"sum": money(total, line.currency), "amount": money(line.amount, line.currency)}
             )
     labels = {f"targets.{i}": row["invoice"].number for i, row in enumerate(rows)}
     return rows, errors, labels

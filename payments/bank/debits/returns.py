@@ -15,10 +15,11 @@ from datetime import datetime
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-from core.followups import followup_open, followups_close_about
+from core.followups import followup_kind_register, followup_open, followups_close_about
+from core.formatting import date_text, money_text
 from core.locks import lock_rows
 from core.messages import Money
 from core.messages import message as stored_message
@@ -44,7 +45,7 @@ from .candidates import (
 )
 from .codes import Kind, line_kind
 
-RETURN_TASK = "bank_return_unlinked"
+RETURN_TASK = followup_kind_register("bank_return_unlinked", gettext_lazy("return debit without its payment"))
 RETURN_TASK_RULE = "bank-return-unlinked"
 MAX_SUGGESTIONS = 10
 TAKES_BACK = (Kind.RETURN, Kind.REVERSAL)
@@ -167,12 +168,8 @@ def _review(
     day = line_date(line)
     followup_open(
         kind=RETURN_TASK,
-        title=_("Return of %(amount)s %(currency)s from %(date)s is not linked to a payment")
-        % {
-            "amount": line.amount,
-            "currency": line.currency,
-            "date": date_format(day, "SHORT_DATE_FORMAT") if day else "—",
-        },
+        title=_("Return of %(amount)s from %(date)s is not linked to a payment")
+        % {"amount": money_text(line.amount, line.currency), "date": date_text(day)},
         description="\n".join(
             [
                 return_reason(line),

@@ -45,8 +45,9 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext, gettext_noop
 
 from core.followups import followups_close_about
+from core.formatting import money_text
 from core.locks import note_locked
-from core.messages import Money, message, message_define, message_text, money_text
+from core.messages import Money, message, message_define, message_text
 from core.roles import Role, role_of
 
 from ...models import BankLineMatch, BankStatement, BankStatementEvent, BankStatementLine, BankStatementStanding

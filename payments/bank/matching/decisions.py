@@ -17,8 +17,9 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from core.events import event_record, scrub_free_text
+from core.formatting import money_text
 from core.locks import lock_rows
-from core.messages import message, money_text
+from core.messages import message
 from customers.models import Customer
 from invoicing.models import DocumentStatus, DocumentType, Invoice
 
