@@ -10,6 +10,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import environ
+from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -43,6 +44,7 @@ INSTALLED_APPS = [
     "django_celery_beat",
     "simple_history",
     "axes",
+    "csp",
     # Debitor: platform first, then the domain apps of the design card.
     "core.apps.CoreConfig",
     "customers.apps.CustomersConfig",
@@ -63,6 +65,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     # Events written during a request name its user or API key (core.events).
     "core.events.EventActorMiddleware",
@@ -89,6 +92,31 @@ TEMPLATES = [
         },
     },
 ]
+
+# --- Content-Security-Policy (django-csp) --------------------------------------------------
+# Defence in depth on every page, in every environment (so development and the browser tour see
+# what production enforces): scripts only from our own origin, inline ones only with the
+# request's nonce (``{{ request.csp_nonce }}``); nothing from another host — the admin, the API
+# docs (drf-spectacular-sidecar) and the dashboards to come are served from static files.
+# Inline styles stay allowed: the admin writes style attributes and ReDoc injects its styles at
+# run time; a style cannot run code. ReDoc searches in a blob: worker. A response that sets its
+# own policy keeps it (the e-mail preview's stricter one, communications.admin.message_display).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, "'unsafe-inline'"],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF, "data:"],
+        "connect-src": [SELF],
+        "worker-src": [SELF, "blob:"],
+        "frame-src": [SELF],
+        "frame-ancestors": [SELF],
+        "form-action": [SELF],
+        "base-uri": [SELF],
+        "object-src": [NONE],
+    },
+}
 
 # --- Database -------------------------------------------------------------------------
 # PostgreSQL only (15 to 18). Production names its server in DATABASE_URL (production.py requires
