@@ -371,11 +371,40 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "core.api.schema.add_problem_responses",
+        "core.api.schema.tag_operations_by_area",
+    ],
+    # Operations are grouped by area in Swagger UI and ReDoc (core.api.schema.tag_operations_by_area).
+    "TAGS": [
+        {"name": "Customers", "description": "Customers, contacts, bank accounts, verification and payment terms."},
+        {"name": "Invoices", "description": "Invoices and credit notes, recurring invoices, VAT rates."},
+        {"name": "Payments", "description": "Payments, allocations and write-offs."},
+        {"name": "Bank statements", "description": "Statement imports, lines and the review queue."},
+        {"name": "Tasks", "description": "Follow-up tasks."},
+        {"name": "Messages", "description": "E-mails to customers through the outbox."},
+        {"name": "Platform", "description": "The caller, background jobs and other platform services."},
     ],
     "ENUM_NAME_OVERRIDES": {
         "JobStatusEnum": "core.models.Job.Status",
         "TaskStatusEnum": "tasks.models.FollowUpTask.Status",
     },
+}
+# The tag of each area by the first path segment after /api/v1/ (core.api.schema.tag_operations_by_area).
+API_TAGS_BY_PATH = {
+    "customers": "Customers",
+    "payment-terms": "Customers",
+    "invoices": "Invoices",
+    "recurring-invoices": "Invoices",
+    "vat-rates": "Invoices",
+    "payments": "Payments",
+    "allocations": "Payments",
+    "write-offs": "Payments",
+    "bank-imports": "Bank statements",
+    "bank-statements": "Bank statements",
+    "bank-statement-lines": "Bank statements",
+    "tasks": "Tasks",
+    "messages": "Messages",
+    "me": "Platform",
+    "platform": "Platform",
 }
 IDEMPOTENCY_KEY_TTL_HOURS = 24
 
