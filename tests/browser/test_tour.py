@@ -21,8 +21,7 @@ import pytest
 from django.core.management import call_command
 
 from core.management.commands.load_demo_data import DEMO_PASSWORD
-
-from invoicing.tests.factories import reseed_after_module  # noqa: F401
+from invoicing.tests.factories import reseed_after_module, seed_rates_and_terms  # noqa: F401
 
 from .tour import Tour
 
@@ -40,7 +39,18 @@ WRITE_CONTROLS = (
 
 @pytest.fixture
 def demo(transactional_db):
+    seed_rates_and_terms()  # a flush after an earlier committing test removed the seeded ones
     call_command("load_demo_data", force=True, stdout=io.StringIO())
+
+
+def write_controls(tour: Tour) -> list[str]:
+    """What a viewer could save, add or delete with on the current page (visible controls only)."""
+    found = tour.page.eval_on_selector_all(
+        WRITE_CONTROLS,
+        "nodes => nodes.filter((n) => n.offsetParent !== null || n.tagName === 'OPTION')"
+        ".map((n) => n.outerHTML.slice(0, 120))",
+    )
+    return found
 
 
 def tour_role(chromium, live_server, artifacts, role: str) -> Tour:
@@ -58,8 +68,8 @@ def tour_role(chromium, live_server, artifacts, role: str) -> Tour:
         status = tour.visit(url)
         if status is not None and status >= 400:
             tour.problems.append(f"[{role}] {url}: answered {status}")
-        if role == "viewer" and tour.page.locator(WRITE_CONTROLS).count():
-            tour.problems.append(f"[{role}] {url}: a viewer finds a save, add or delete control")
+        if role == "viewer" and (controls := write_controls(tour)):
+            tour.problems.append(f"[{role}] {url}: a viewer finds a save, add or delete control: {controls}")
         if CHANGE_LIST.match(url.split("?")[0]):
             first = next(iter(tour.links("#result_list tbody a[href^='/admin/']")), None)
             if first and OBJECT.match(first.split("?")[0]) and first not in objects:
@@ -69,8 +79,8 @@ def tour_role(chromium, live_server, artifacts, role: str) -> Tour:
         status = tour.visit(change)
         if status is not None and status >= 400:
             tour.problems.append(f"[{role}] {change}: answered {status}")
-        if role == "viewer" and tour.page.locator(WRITE_CONTROLS).count():
-            tour.problems.append(f"[{role}] {change}: a viewer finds a save, add or delete control")
+        if role == "viewer" and (controls := write_controls(tour)):
+            tour.problems.append(f"[{role}] {change}: a viewer finds a save, add or delete control: {controls}")
         tour.visit(change.removesuffix("change/") + "history/")
     return tour
 
@@ -82,4 +92,72 @@ def test_every_page_of_the_admin_reads_right_for(role, demo, chromium, live_serv
 
     print(f"\n{role}: {len(tour.visited)} pages")
     assert len(tour.visited) > 10, tour.visited
+    assert not tour.problems, "\n".join(tour.problems)
+
+
+def choose(page, select: str, text: str) -> None:
+    """Pick ``text`` in an autocomplete field as a person does: open it, type, click the hit."""
+    page.click(f"{select} + .select2 .select2-selection")
+    page.fill(".select2-container--open .select2-search__field", text.split()[0])
+    page.click(f".select2-results__option:has-text('{text}')")
+
+
+def test_an_accountant_creates_issues_and_pays_an_invoice_by_clicking(demo, chromium, live_server, artifacts):
+    from invoicing.models import Invoice
+
+    tour = Tour(chromium, live_server.url, "scenario", artifacts)
+    tour.login("accountant", DEMO_PASSWORD)
+    page = tour.page
+
+    # A draft: customer through the autocomplete, one line, saved.
+    tour.visit("/admin/invoicing/invoice/add/", name="new invoice")
+    choose(page, "#id_customer", "Nordlicht Software AG")
+    page.fill("#id_lines-0-description", "Mahnlauf-Beratung")
+    page.fill("#id_lines-0-quantity", "3")
+    page.fill("#id_lines-0-unit_price", "120.00")
+    page.select_option("#id_lines-0-vat_category", "S")
+    page.fill("#id_lines-0-vat_rate", "19")
+    with page.expect_navigation():
+        page.click("#invoice_form [name=_continue]")
+    tour.visited.append(tour.path())
+    tour.check(name="draft saved")
+    draft = Invoice.objects.get(customer__legal_name="Nordlicht Software AG", lines__description="Mahnlauf-Beratung")
+    assert draft.is_draft, tour.problems
+
+    # Issued from its page.
+    with page.expect_navigation():
+        page.click("a[href$='/issue/']")
+    tour.visited.append(tour.path())
+    tour.check(name="issue")
+    confirmation = page.locator("[name=credit_limit_confirmation]")
+    if confirmation.count():
+        confirmation.check()
+    with page.expect_navigation():
+        page.click("#content-main form [type=submit]")
+    tour.visited.append(tour.path())
+    tour.check(name="issued")
+    draft.refresh_from_db()
+    assert draft.number and not draft.is_draft, tour.problems
+    gross = draft.open_amount
+    assert gross > 0
+    assert draft.number in page.inner_text("#content")
+
+    # Paid: the money is recorded on the payments list, naming the invoice in the remittance.
+    tour.visit("/admin/payments/payment/", name="payments")
+    with page.expect_navigation():
+        page.click("a.addlink[href$='/record/']")
+    tour.visited.append(tour.path())
+    tour.check(name="record payment")
+    choose(page, "#id_customer", draft.customer.legal_name)
+    page.fill("#id_amount", f"{gross:.2f}")
+    page.fill("#id_remittance", f"Rechnung {draft.number}")
+    with page.expect_navigation():
+        page.click("#content-main form [type=submit]")
+    tour.visited.append(tour.path())
+    tour.check(name="payment recorded")
+
+    tour.visit(f"/admin/invoicing/invoice/{draft.pk}/change/", name="invoice paid")
+    tour.close()
+    draft.refresh_from_db()
+    assert draft.open_amount == 0, tour.problems
     assert not tour.problems, "\n".join(tour.problems)

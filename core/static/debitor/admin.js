@@ -18,7 +18,7 @@
     if (!table) { return ""; }
     var index = Array.prototype.indexOf.call(cell.parentNode.children, cell);
     var header = table.querySelectorAll("thead tr:first-child > th")[index];
-    return header ? header.textContent.replace(/\s+/g, " ").trim() : "";
+    return header ? (header.innerText || header.textContent).replace(/\s+/g, " ").trim() : "";
   }
 
   // The text just before a control ("Datum:" of a split date/time field).
@@ -42,12 +42,16 @@
       if (name && rowNumber) { name += " (" + (parseInt(rowNumber[1], 10) + 1) + ")"; }
       if (name) { control.setAttribute("aria-label", name); }
     });
-    // Select2 (autocomplete fields): the combobox is named by the label of the select it replaces.
-    root.querySelectorAll(".select2-selection[role=combobox]").forEach(function (box) {
-      var container = box.closest(".select2");
-      var select = container && container.previousElementSibling;
-      var label = select && select.id && document.querySelector("label[for='" + select.id + "']");
-      if (label && !box.getAttribute("aria-label")) { box.setAttribute("aria-label", label.textContent.replace(/[:\s]+$/, "").trim()); }
+    // Select2 (autocomplete fields): the combobox and its text are named by the label of the
+    // select they replace (select2 names its text "select2-<select id>-container").
+    root.querySelectorAll(".select2-selection__rendered[id^='select2-']").forEach(function (text) {
+      var selectId = text.id.replace(/^select2-/, "").replace(/-container$/, "");
+      var label = document.querySelector("label[for='" + selectId + "']");
+      var name = label ? label.textContent.replace(/[:\s]+$/, "").trim() : "";
+      var box = text.closest(".select2-selection");
+      [text, box].forEach(function (node) {
+        if (name && node && !node.getAttribute("aria-label")) { node.setAttribute("aria-label", name); }
+      });
     });
     // Django's filter boxes put aria-label on a plain span, which ARIA does not allow without a role.
     root.querySelectorAll(".help-tooltip[aria-label]:not([role])").forEach(function (icon) { icon.setAttribute("role", "img"); });
