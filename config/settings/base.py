@@ -413,10 +413,13 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "filters": {"forbidden_without_traceback": {"()": "core.log_filters.ForbiddenWithoutTraceback"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {
         "axes": {"level": "WARNING"},
+        # A refused request (403) is logged as one line, without the PermissionDenied traceback.
+        "django.request": {"filters": ["forbidden_without_traceback"]},
         # WeasyPrint logs every rendering step at INFO; warnings (a missing glyph) still show.
         "weasyprint": {"level": "WARNING"},
         "fontTools": {"level": "WARNING"},
