@@ -55,8 +55,8 @@ migrate: install messages
 demo: migrate
 	$(BIN)/python manage.py load_demo_data
 
+# No collectstatic: local settings serve static files from the apps' folders (WhiteNoise finders).
 run: demo
-	$(BIN)/python manage.py collectstatic --noinput -v0
 	@if [ -z "$$DATABASE_URL" ]; then $(BIN)/python -m config.embedded_postgres start; fi
 	PATH="$(abspath $(BIN)):$$PATH" PORT=$(PORT) $(BIN)/honcho start --procfile Procfile --app-root .
 

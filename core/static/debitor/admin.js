@@ -64,9 +64,13 @@
       language.addEventListener("change", function () { language.form.submit(); });
     }
     labelControls(document);
-    // Rows added with "Add another" are labelled like the first ones.
-    document.addEventListener("formset:added", function (event) { labelControls(event.target); });
+    // Widgets built later (autocomplete, filter boxes, rows added with "Add another") are
+    // labelled as soon as they appear.
+    var pending = false;
+    new MutationObserver(function () {
+      if (pending) { return; }
+      pending = true;
+      setTimeout(function () { pending = false; labelControls(document); }, 0);
+    }).observe(document.body, {childList: true, subtree: true});
   });
-  // Widgets built on "load" (filter boxes, autocomplete) are labelled once they exist.
-  window.addEventListener("load", function () { labelControls(document); });
 })();
