@@ -92,7 +92,10 @@ def test_every_page_of_the_admin_reads_right_for(role, demo, chromium, live_serv
 
     print(f"\n{role}: {len(tour.visited)} pages")
     assert len(tour.visited) > 10, tour.visited
-    assert not tour.problems, "\n".join(tour.problems)
+    # ReDoc's footer always asks for Redocly's logo from their CDN; the CSP refuses it, so nothing
+    # leaves the server (the logo is simply missing). That refusal is the one expected problem.
+    problems = [p for p in tour.problems if "cdn.redoc.ly/redoc/logo-mini.svg" not in p]
+    assert not problems, "\n".join(problems)
 
 
 def choose(page, select: str, text: str) -> None:
@@ -160,4 +163,34 @@ def test_an_accountant_creates_issues_and_pays_an_invoice_by_clicking(demo, chro
     tour.close()
     draft.refresh_from_db()
     assert draft.open_amount == 0, tour.problems
-    assert not tour.problems, "\n".join(tour.problems)
+    # ReDoc's footer always asks for Redocly's logo from their CDN; the CSP refuses it, so nothing
+    # leaves the server (the logo is simply missing). That refusal is the one expected problem.
+    problems = [p for p in tour.problems if "cdn.redoc.ly/redoc/logo-mini.svg" not in p]
+    assert not problems, "\n".join(problems)
+
+
+def test_the_api_docs_render_offline_grouped_by_area(demo, chromium, live_server, artifacts):
+    """Swagger UI and ReDoc from our own server alone (no fonts or scripts from another host),
+    under the site's CSP, with the operations grouped by area. Neither axe nor the German reading
+    checks run: both are the vendors' English pages, where ISO dates are the documented format."""
+    tour = Tour(chromium, live_server.url, "api-docs", artifacts, axe=False, reading=False)
+    tour.login("manager", DEMO_PASSWORD)
+
+    tour.visited.append("/api/docs/")
+    tour.goto("/api/docs/")
+    tour.page.wait_for_selector(".opblock-tag", timeout=30_000)
+    tour.check(name="swagger ui")
+    swagger_tags = tour.page.locator(".opblock-tag").all_inner_texts()
+
+    tour.visited.append("/api/redoc/")
+    tour.goto("/api/redoc/")
+    tour.page.wait_for_selector(".menu-content >> text=Bank statements", timeout=60_000)
+    tour.check(name="redoc")
+    tour.close()
+
+    assert any("Customers" in tag for tag in swagger_tags) and any("Bank statements" in t for t in swagger_tags)
+    assert not any(tag.strip().startswith("v1") for tag in swagger_tags), swagger_tags
+    # ReDoc's footer always asks for Redocly's logo from their CDN; the CSP refuses it, so nothing
+    # leaves the server (the logo is simply missing). That refusal is the one expected problem.
+    problems = [p for p in tour.problems if "cdn.redoc.ly/redoc/logo-mini.svg" not in p]
+    assert not problems, "\n".join(problems)
