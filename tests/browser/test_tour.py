@@ -82,6 +82,17 @@ def tour_role(chromium, live_server, artifacts, role: str) -> Tour:
         if role == "viewer" and (controls := write_controls(tour)):
             tour.problems.append(f"[{role}] {change}: a viewer finds a save, add or delete control: {controls}")
         tour.visit(change.removesuffix("change/") + "history/")
+    # The error pages as this role meets them: German, with the navigation and a way back.
+    errors = [("/admin/no-such-page/", 404, "Seite nicht gefunden")]
+    if role == "viewer":
+        errors.append(("/admin/invoicing/invoice/add/", 403, "Zugriff verweigert"))
+    for url, expected, title in errors:
+        status = tour.visit(url, expect=expected)
+        text = tour.page.inner_text("body")
+        if status != expected or title not in text or "Zur Startseite" not in text:
+            tour.problems.append(f"[{role}] {url}: expected the {expected} page, got {status}: {text[:200]!r}")
+        if not tour.page.locator("#nav-sidebar").count():
+            tour.problems.append(f"[{role}] {url}: the {expected} page lacks the admin navigation")
     return tour
 
 
