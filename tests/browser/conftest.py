@@ -29,7 +29,7 @@ AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 ARTIFACTS = ROOT / "var" / "browser-artifacts"
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def chromium():
     if not CHROMIUM.exists():
         missing_service(f"the browser tour needs Debian's Chromium at {CHROMIUM}: run `make browser-deps` as root")
@@ -39,6 +39,8 @@ def chromium():
 
     # Playwright's sync API keeps an event loop in this thread; Django then refuses ORM calls
     # (SynchronousOnlyOperation) although nothing runs concurrently: the tests stay synchronous.
+    # Module-scoped, so the variable is gone again before other tests (a subprocess running
+    # `check --deploy` would inherit it and fail async.E001).
     previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     try:
