@@ -29,8 +29,7 @@ DENY_WORDS = (
     "Add",
     "Change",
     "Select",
-    "Search",
-    "Filter",
+    "Search",  # ("Filter" is German too: "Filter ein- oder ausblenden")
     "None",
     "True",
     "False",
