@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 PORT ?= 8000
 MO_FILES := $(patsubst %.po,%.mo,$(wildcard locale/*/LC_MESSAGES/django.po))
 
-.PHONY: install run test lint messages migrate demo check-deploy system-deps clean stop-db psql
+.PHONY: install run test lint messages migrate demo check-deploy system-deps browser-deps clean stop-db psql
 
 $(STAMP): pyproject.toml constraints.txt
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -27,9 +27,22 @@ system-deps:
 	@missing=$$(for p in $(SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
-	  else echo "Please install these Debian packages: $$missing"; exit 1; fi; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null \
+	      || { echo "Installing failed: run 'sudo apt-get install $$missing' and then make again."; exit 1; }; \
+	  else echo "Missing system packages: run 'sudo apt-get install $$missing' (Debian/Ubuntu) and then make again."; exit 1; fi; \
 	fi
+
+# The browser tour (tests/browser/): Debian's Chromium (Playwright cannot download its own browser
+# here) and axe-core from the npm registry, pinned in package-lock.json.
+browser-deps:
+	@if [ ! -x /usr/bin/chromium ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null \
+	      || { echo "Installing failed: run 'sudo apt-get install chromium' and then make again."; exit 1; }; \
+	  else echo "The browser tour needs Chromium: run 'sudo apt-get install chromium' and then make again."; exit 1; fi; \
+	fi
+	@command -v npm >/dev/null 2>&1 || { echo "The browser tour needs npm: run 'sudo apt-get install npm' and then make again."; exit 1; }
+	@[ node_modules/.package-lock.json -nt package-lock.json ] || npm ci --no-audit --no-fund --loglevel=error
 
 locale/%/LC_MESSAGES/django.mo: locale/%/LC_MESSAGES/django.po
 	msgfmt --check -o $@ $<
@@ -42,8 +55,8 @@ migrate: install messages
 demo: migrate
 	$(BIN)/python manage.py load_demo_data
 
+# No collectstatic: local settings serve static files from the apps' folders (WhiteNoise finders).
 run: demo
-	$(BIN)/python manage.py collectstatic --noinput -v0
 	@if [ -z "$$DATABASE_URL" ]; then $(BIN)/python -m config.embedded_postgres start; fi
 	PATH="$(abspath $(BIN)):$$PATH" PORT=$(PORT) $(BIN)/honcho start --procfile Procfile --app-root .
 

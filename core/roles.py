@@ -12,6 +12,7 @@ import enum
 
 from django.apps import apps as django_apps
 from django.contrib.auth.models import AnonymousUser, Group, Permission
+from django.utils.translation import pgettext_lazy
 
 
 class Role(enum.IntEnum):
@@ -25,8 +26,18 @@ class Role(enum.IntEnum):
     def group_name(self) -> str:
         return self.name.lower()
 
+    @property
+    def label(self) -> str:
+        """The role as a reader's word (messages), not the group's code."""
+        return str(ROLE_LABELS[self])
+
 
 ROLE_BY_GROUP = {role.group_name: role for role in Role}
+ROLE_LABELS = {
+    Role.FINANCE_VIEWER: pgettext_lazy("role", "finance viewer (read only)"),
+    Role.ACCOUNTANT: pgettext_lazy("role", "accountant"),
+    Role.FINANCE_MANAGER: pgettext_lazy("role", "finance manager"),
+}
 
 # Models whose changes are settings, policies, users or keys: finance managers only.
 MANAGER_ONLY_MODELS = {

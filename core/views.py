@@ -19,15 +19,47 @@ def healthz(request):
     return JsonResponse({"status": "ok", "database": "ok"})
 
 
+def _error_page(request, status: int, title: str, message: str):
+    """An error page in the reader's language (LocaleMiddleware has chosen it), with the admin's
+    header and navigation for a signed-in member of staff and a way back (issue 16)."""
+    from django.contrib import admin
+    from django.template.response import TemplateResponse
+    from django.utils.http import url_has_allowed_host_and_scheme
+
+    context = {"title": title, "message": message, "status": status}
+    user = getattr(request, "user", None)
+    if user is not None and user.is_active and user.is_staff:
+        context.update(admin.site.each_context(request))
+        context["title"] = title  # each_context brings the site's title; the page has its own
+    referer = request.META.get("HTTP_REFERER", "")
+    if referer and url_has_allowed_host_and_scheme(referer, allowed_hosts={request.get_host()}):
+        context["back_url"] = referer
+    response = TemplateResponse(request, "debitor/error.html", context, status=status)
+    return response.render()
+
+
+def permission_denied(request, exception=None):
+    """403: refused for this user (logged without a traceback, see core.logging)."""
+    return _error_page(
+        request,
+        403,
+        _("Access denied"),
+        _("Your role does not allow this page or action. Ask a finance manager if you need it."),
+    )
+
+
 def not_found(request, exception=None):
     """404: a problem document under /api/, the usual page elsewhere."""
-    from django.views.defaults import page_not_found
-
     from .api.problems import problem_json_response
 
     if request.path.startswith("/api/"):
         return problem_json_response(404, _("No such resource."), instance=request.path)
-    return page_not_found(request, exception)
+    return _error_page(
+        request,
+        404,
+        _("Page not found"),
+        _("There is no page at this address. It may have been deleted or the link may be mistyped."),
+    )
 
 
 def server_error(request):
@@ -37,4 +69,12 @@ def server_error(request):
 
     if request.path.startswith("/api/"):
         return problem_json_response(500, _("An unexpected error occurred; it has been logged."), instance=request.path)
-    return html_server_error(request)
+    try:
+        return _error_page(
+            request,
+            500,
+            _("Server error"),
+            _("An unexpected error occurred; it has been logged. Please try again in a moment."),
+        )
+    except Exception:  # noqa: BLE001 - the error page itself failed (database down): the plain one
+        return html_server_error(request)

@@ -587,7 +587,7 @@ def test_a_finance_viewer_cannot_move_a_task_through_the_api(viewer, objects):
     response = client.post(f"/api/v1/tasks/{task.pk}/transition/", {"status": "done"}, content_type="application/json")
     assert response.status_code == 403
     assert response["Content-Type"] == PROBLEM_CONTENT_TYPE
-    assert "accountant" in response.json()["detail"]
+    assert "Buchhaltung" in response.json()["detail"]
     task.refresh_from_db()
     assert task.status == FollowUpTask.Status.OPEN
 

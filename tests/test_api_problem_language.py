@@ -132,3 +132,84 @@ def test_a_refused_upload_is_german_throughout(accountant, settings):
     )
     assert body["title"] == "Ungültige Eingabe"
     assert_german(body)
+
+
+def both_languages(send) -> tuple[dict, dict]:
+    """The same request answered for a German and an English reader."""
+    return send("de"), send("en")
+
+
+def assert_worded_as_a_whole(german: dict, english: dict) -> None:
+    """Title and detail both follow the reader's language: none of it stays in the other one."""
+    assert german["status"] == english["status"]
+    assert german["title"] != english["title"], (german, english)
+    assert german["detail"] != english["detail"], (german, english)
+    assert_german(german)
+    for text in (english["title"], english["detail"]):
+        assert not any(letter in text for letter in "äöüß"), english
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "status", "extra"),
+    [
+        ("get", "/api/v1/no-such-area/", 404, {}),
+        ("get", "/api/v1/customers/999999/", 404, {}),
+        ("get", "/api/v1/customers/?page=999", 404, {}),
+        ("delete", "/api/v1/me/", 405, {}),
+        ("get", "/api/v1/customers/", 406, {"HTTP_ACCEPT": "text/csv"}),
+        ("post", "/api/v1/customers/", 415, {"data": "x", "content_type": "text/plain"}),
+        ("get", "/api/v1/customers/?page_size=zero", 400, {}),
+    ],
+)
+def test_framework_problems_are_worded_as_a_whole_in_the_readers_language(manager, method, path, status, extra):
+    def send(language: str) -> dict:
+        client = client_for(manager)
+        return problem_in(getattr(client, method)(path, HTTP_ACCEPT_LANGUAGE=language, **extra), status)
+
+    assert_worded_as_a_whole(*both_languages(send))
+
+
+def test_an_unauthenticated_request_is_refused_in_the_readers_language():
+    def send(language: str) -> dict:
+        return problem_in(APIClient().get("/api/v1/customers/", HTTP_ACCEPT_LANGUAGE=language), 401)
+
+    assert_worded_as_a_whole(*both_languages(send))
+
+
+def test_a_role_that_may_not_write_is_refused_in_the_readers_language(viewer):
+    def send(language: str) -> dict:
+        return problem_in(client_for(viewer).post("/api/v1/customers/", {}, HTTP_ACCEPT_LANGUAGE=language), 403)
+
+    german, english = both_languages(send)
+
+    assert_worded_as_a_whole(german, english)
+    assert "Buchhaltung" in german["detail"] and "accountant" in english["detail"]
+
+
+def test_an_unexpected_error_is_worded_in_the_readers_language(manager, monkeypatch):
+    from core.api import views as core_views
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(core_views.MeView, "get", broken)
+
+    def send(language: str) -> dict:
+        client = client_for(manager)
+        client.raise_request_exception = False
+        return problem_in(client.get("/api/v1/me/", HTTP_ACCEPT_LANGUAGE=language), 500)
+
+    assert_worded_as_a_whole(*both_languages(send))
+
+
+def test_an_api_key_without_the_scope_is_refused_in_the_readers_language(manager):
+    def send(language: str) -> dict:
+        _, plaintext = api_key_create(name=f"reader {language}", scopes=["customers:read"], created_by=manager)
+        client = APIClient(HTTP_ACCEPT_LANGUAGE=language)
+        client.credentials(HTTP_AUTHORIZATION=f"Api-Key {plaintext}")
+        return problem_in(client.post("/api/v1/customers/", {}, format="json"), 403)
+
+    german, english = both_languages(send)
+
+    assert_worded_as_a_whole(german, english)
+    assert "customers:write" in german["detail"] and "customers:write" in english["detail"]

@@ -368,7 +368,7 @@ def test_a_role_that_may_not_write_gets_a_403_problem_naming_the_needed_role(vie
 
     body = assert_problem(client_for(viewer).post(f"{TASKS}{task.pk}/transition/", {"status": "done"}), 403)
 
-    assert "accountant" in body["detail"]
+    assert "Buchhaltung" in body["detail"]
     task.refresh_from_db()
     assert task.status == FollowUpTask.Status.OPEN
 
@@ -378,7 +378,7 @@ def test_only_finance_managers_may_retry_or_cancel_jobs(accountant, manager, act
     job = make_job(status=Job.Status.FAILED)
 
     body = assert_problem(client_for(accountant).post(f"{JOBS}{job.pk}/{action}/"), 403)
-    assert "finance_manager" in body["detail"]
+    assert "Finanzleitung" in body["detail"]
     job.refresh_from_db()
     assert job.status == Job.Status.FAILED
 

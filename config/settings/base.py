@@ -10,6 +10,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import environ
+from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -43,6 +44,7 @@ INSTALLED_APPS = [
     "django_celery_beat",
     "simple_history",
     "axes",
+    "csp",
     # Debitor: platform first, then the domain apps of the design card.
     "core.apps.CoreConfig",
     "customers.apps.CustomersConfig",
@@ -63,6 +65,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     # Events written during a request name its user or API key (core.events).
     "core.events.EventActorMiddleware",
@@ -89,6 +92,31 @@ TEMPLATES = [
         },
     },
 ]
+
+# --- Content-Security-Policy (django-csp) --------------------------------------------------
+# Defence in depth on every page, in every environment (so development and the browser tour see
+# what production enforces): scripts only from our own origin, inline ones only with the
+# request's nonce (``{{ request.csp_nonce }}``); nothing from another host — the admin, the API
+# docs (drf-spectacular-sidecar) and the dashboards to come are served from static files.
+# Inline styles stay allowed: the admin writes style attributes and ReDoc injects its styles at
+# run time; a style cannot run code. ReDoc searches in a blob: worker. A response that sets its
+# own policy keeps it (the e-mail preview's stricter one, communications.admin.message_display).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, "'unsafe-inline'"],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF, "data:"],
+        "connect-src": [SELF],
+        "worker-src": [SELF, "blob:"],
+        "frame-src": [SELF],
+        "frame-ancestors": [SELF],
+        "form-action": [SELF],
+        "base-uri": [SELF],
+        "object-src": [NONE],
+    },
+}
 
 # --- Database -------------------------------------------------------------------------
 # PostgreSQL only (15 to 18). Production names its server in DATABASE_URL (production.py requires
@@ -345,11 +373,40 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "core.api.schema.add_problem_responses",
+        "core.api.schema.tag_operations_by_area",
+    ],
+    # Operations are grouped by area in Swagger UI and ReDoc (core.api.schema.tag_operations_by_area).
+    "TAGS": [
+        {"name": "Customers", "description": "Customers, contacts, bank accounts, verification and payment terms."},
+        {"name": "Invoices", "description": "Invoices and credit notes, recurring invoices, VAT rates."},
+        {"name": "Payments", "description": "Payments, allocations and write-offs."},
+        {"name": "Bank statements", "description": "Statement imports, lines and the review queue."},
+        {"name": "Tasks", "description": "Follow-up tasks."},
+        {"name": "Messages", "description": "E-mails to customers through the outbox."},
+        {"name": "Platform", "description": "The caller, background jobs and other platform services."},
     ],
     "ENUM_NAME_OVERRIDES": {
         "JobStatusEnum": "core.models.Job.Status",
         "TaskStatusEnum": "tasks.models.FollowUpTask.Status",
     },
+}
+# The tag of each area by the first path segment after /api/v1/ (core.api.schema.tag_operations_by_area).
+API_TAGS_BY_PATH = {
+    "customers": "Customers",
+    "payment-terms": "Customers",
+    "invoices": "Invoices",
+    "recurring-invoices": "Invoices",
+    "vat-rates": "Invoices",
+    "payments": "Payments",
+    "allocations": "Payments",
+    "write-offs": "Payments",
+    "bank-imports": "Bank statements",
+    "bank-statements": "Bank statements",
+    "bank-statement-lines": "Bank statements",
+    "tasks": "Tasks",
+    "messages": "Messages",
+    "me": "Platform",
+    "platform": "Platform",
 }
 IDEMPOTENCY_KEY_TTL_HOURS = 24
 
@@ -358,10 +415,13 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "filters": {"forbidden_without_traceback": {"()": "core.log_filters.ForbiddenWithoutTraceback"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {
         "axes": {"level": "WARNING"},
+        # A refused request (403) is logged as one line, without the PermissionDenied traceback.
+        "django.request": {"filters": ["forbidden_without_traceback"]},
         # WeasyPrint logs every rendering step at INFO; warnings (a missing glyph) still show.
         "weasyprint": {"level": "WARNING"},
         "fontTools": {"level": "WARNING"},

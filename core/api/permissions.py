@@ -6,6 +6,8 @@ view says finance_manager — (or ``<area>:write``). A view may set ``write_role
 action with ``write_roles = {"retry": Role.FINANCE_MANAGER}``.
 """
 
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from rest_framework import permissions
 
 from core.roles import Role, role_of
@@ -19,7 +21,7 @@ def _is_write(request) -> bool:
 
 
 class RolePermission(permissions.BasePermission):
-    message = "Your role does not allow this."
+    message = _("Your role does not allow this.")
 
     def has_permission(self, request, view) -> bool:
         area = getattr(view, "api_area", None)
@@ -29,7 +31,8 @@ class RolePermission(permissions.BasePermission):
         if isinstance(request.user, ApiKeyPrincipal):
             allowed = scopes_allow(request.user.api_key.scopes, area=area, write=write)
             if not allowed:
-                self.message = f"This API key lacks the scope '{area}:{'write' if write else 'read'}'."
+                scope = f"{area}:{'write' if write else 'read'}"
+                self.message = gettext("This API key lacks the scope '%(scope)s'.") % {"scope": scope}
             return allowed
         role = role_of(request.user)
         if role is None:
@@ -40,6 +43,9 @@ class RolePermission(permissions.BasePermission):
             view, "write_role", Role.ACCOUNTANT
         )
         if role < needed:
-            self.message = f"This needs the role {needed.group_name}; you are {role.group_name}."
+            self.message = gettext("This needs the role %(needed)s; you are %(role)s.") % {
+                "needed": needed.label,
+                "role": role.label,
+            }
             return False
         return True

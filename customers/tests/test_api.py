@@ -170,7 +170,7 @@ def test_only_a_finance_manager_deletes_a_customer(accountant, manager):
     url = f"{CUSTOMERS}{customer.pk}/"
 
     problem = problem_of(client_for(accountant).delete(url), 403)
-    assert "finance_manager" in problem["detail"]
+    assert "finance manager" in problem["detail"]
     assert Customer.objects.filter(pk=customer.pk).exists()
 
     assert client_for(manager).delete(url).status_code == 204

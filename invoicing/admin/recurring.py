@@ -54,16 +54,17 @@ class LinesWidget(forms.Widget):
 
     def render(self, name, value, attrs=None, renderer=None):
         rows = [*self.format_value(value), *({} for _ in range(BLANK_ROWS))]
-        head = format_html_join("", "<th>{}</th>", ((label,) for _, label, _size in LINE_COLUMNS))
+        head = format_html_join("", '<th scope="col">{}</th>', ((label,) for _, label, _size in LINE_COLUMNS))
         body = format_html_join("", "<tr>{}</tr>", ((self._row(name, index, row),) for index, row in enumerate(rows)))
         total = format_html('<input type="hidden" name="{}-rows" value="{}">', name, len(rows))
         return format_html('<table class="debitor-lines"><tr>{}</tr>{}</table>{}', head, body, total)
 
     def _row(self, name, index, row):
         cells = []
-        for field, _label, size in LINE_COLUMNS:
+        for field, label, size in LINE_COLUMNS:
             current = "" if row.get(field) is None else str(row.get(field))
             input_name = f"{name}-{index}-{field}"
+            named = f"{label} ({index + 1})"  # the column and row a screen reader announces
             if field == "vat_category":
                 options = format_html_join(
                     "",
@@ -73,9 +74,19 @@ class LinesWidget(forms.Widget):
                         for code, label in [("", "—"), *VatCategory.choices]
                     ),
                 )
-                cells.append(format_html('<td><select name="{}">{}</select></td>', input_name, options))
+                cells.append(
+                    format_html('<td><select name="{}" aria-label="{}">{}</select></td>', input_name, named, options)
+                )
             else:
-                cells.append(format_html('<td><input name="{}" value="{}" size="{}"></td>', input_name, current, size))
+                cells.append(
+                    format_html(
+                        '<td><input name="{}" value="{}" size="{}" aria-label="{}"></td>',
+                        input_name,
+                        current,
+                        size,
+                        named,
+                    )
+                )
         extra = {key: value for key, value in row.items() if key not in dict((c[0], c) for c in LINE_COLUMNS)}
         cells.append(format_html('<input type="hidden" name="{}-{}-extra" value="{}">', name, index, json.dumps(extra)))
         return format_html_join("", "{}", ((cell,) for cell in cells))

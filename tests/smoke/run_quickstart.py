@@ -5,7 +5,9 @@ filesystem broker, nothing configured), in a scratch DEBITOR_VAR_DIR, on a free 
 `make run` says where the database lives and how to connect with psql, every URL in
 tests/smoke/urls.py answers, a job enqueued through the API is run by the worker, the demo
 bank statement is matched, beat's sweeper runs on the worker, and Ctrl-C stops all three
-processes. The embedded server (left running by design) is stopped at the end.
+processes (the worker with a warm shutdown, no traceback). It also checks that `make run` prints the
+URL with the port it serves and that the first page and its stylesheet answer without a collectstatic
+step, and prints how long that took. The embedded server (left running by design) is stopped at the end.
 
     .venv/bin/python tests/smoke/run_quickstart.py
 """
@@ -205,6 +207,16 @@ def main() -> int:
 
         wait_until(answers, STARTUP_TIMEOUT, "the web server", process)
         print(f"smoke: web answered after {time.monotonic() - started:.0f}s", flush=True)
+        # The first page as a newcomer sees it: the login page and its stylesheet, served without
+        # a collectstatic step (local settings serve the apps' static folders).
+        status, _ = session.request("GET", "/admin/login/")
+        css_status, _ = session.request("GET", "/static/admin/css/base.css")
+        print(f"smoke: first page (login and its CSS) after {time.monotonic() - started:.0f}s", flush=True)
+        if (status, css_status) != (200, 200):
+            failures.append(f"login page answered {status}, its stylesheet {css_status}")
+        ready = f"Debitor is ready: http://127.0.0.1:{port}/admin/"
+        if ready not in log_path.read_text():
+            failures.append(f"make run did not print {ready!r} (the URL with the port it serves)")
 
         for path in PUBLIC_URLS:
             status, _ = session.request("GET", path)
@@ -253,6 +265,7 @@ def main() -> int:
             failures.append("make run did not print where the database lives and the psql command")
     finally:
         stop_started = time.monotonic()
+        log_before_stop = len(log_path.read_text()) if log_path.exists() else 0
         if process.poll() is None:
             os.killpg(process.pid, signal.SIGINT)  # what Ctrl-C in the terminal sends
         try:
@@ -268,6 +281,13 @@ def main() -> int:
             os.killpg(process.pid, signal.SIGKILL)
         except ProcessLookupError:
             pass
+        # Ctrl-C stops each process cleanly: the worker finishes with a warm shutdown, nothing dies
+        # with a traceback while stopping.
+        stopping = log_path.read_text()[log_before_stop:]
+        if "Warm shutdown" not in stopping:
+            failures.append("the Celery worker did not report a warm shutdown after Ctrl-C")
+        if "Traceback" in stopping:
+            failures.append("a traceback was printed while make run stopped")
         subprocess.run(  # noqa: S603
             [sys.executable, "-m", "config.embedded_postgres", "stop", "--var-dir", var_dir], cwd=ROOT, check=False
         )

@@ -62,7 +62,6 @@ class Command(BaseCommand):
                 demo.load(as_of=timezone.now(), by=admin_user, stdout=self.stdout)
         self.stdout.write(self.style.SUCCESS("Demo data loaded."))
         self.stdout.write(
-            "Log in at http://127.0.0.1:8000/admin/ as one of: "
-            + ", ".join(name for name, _, _ in DEMO_USERS)
-            + f" — password: {DEMO_PASSWORD}"
+            # The address (with the port actually served) is printed by the web server when it is ready.
+            "Demo logins: " + ", ".join(name for name, _, _ in DEMO_USERS) + f" — password: {DEMO_PASSWORD}"
         )
