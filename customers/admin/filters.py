@@ -58,7 +58,7 @@ class CustomerFilter(admin.SimpleListFilter):
             "widget": widget.render(
                 self.parameter_name,
                 self.selected.pk if self.selected else None,
-                {"id": f"filter-{self.parameter_name}", "onchange": "this.form.submit()"},
+                {"id": f"filter-{self.parameter_name}", "data-submit-on-change": "1"},
             ),
             "selected": self.selected,
             "value": self.value() or "",

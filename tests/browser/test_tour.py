@@ -171,6 +171,15 @@ def test_an_accountant_creates_issues_and_pays_an_invoice_by_clicking(demo, chro
     tour.check(name="payment recorded")
 
     tour.visit(f"/admin/invoicing/invoice/{draft.pk}/change/", name="invoice paid")
+
+    # The list filtered by customer: chosen in the filter's autocomplete, applied at once.
+    tour.visit("/admin/invoicing/invoice/", name="invoices")
+    with page.expect_navigation():
+        choose(page, "#filter-customer__id__exact", draft.customer.legal_name)
+    tour.visited.append(tour.path())
+    tour.check(name="invoices of one customer")
+    assert f"customer__id__exact={draft.customer_id}" in page.url, page.url
+    assert draft.number in page.inner_text("#result_list")
     tour.close()
     draft.refresh_from_db()
     assert draft.open_amount == 0, tour.problems

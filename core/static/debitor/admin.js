@@ -57,12 +57,54 @@
     root.querySelectorAll(".help-tooltip[aria-label]:not([role])").forEach(function (icon) { icon.setAttribute("role", "img"); });
   }
 
+  // The change list's filter column can be hidden, so the columns that matter fit a small
+  // screen; the choice is remembered in this browser.
+  var FILTERS_HIDDEN = "debitor-filters-hidden";
+
+  function remember(hidden) {
+    try { localStorage.setItem(FILTERS_HIDDEN, hidden ? "1" : ""); } catch (e) { /* storage off: not remembered */ }
+  }
+
+  function remembered() {
+    try { return Boolean(localStorage.getItem(FILTERS_HIDDEN)); } catch (e) { return false; }
+  }
+
+  function filterToggle() {
+    var toggle = document.querySelector(".debitor-filter-toggle");
+    if (!toggle) { return; }
+    function show(hidden) {
+      document.body.classList.toggle(FILTERS_HIDDEN, hidden);
+      toggle.setAttribute("aria-expanded", String(!hidden));
+    }
+    show(remembered());
+    toggle.addEventListener("click", function () {
+      var hidden = !document.body.classList.contains(FILTERS_HIDDEN);
+      show(hidden);
+      remember(hidden);
+    });
+  }
+
+  // A filter that applies as soon as something is chosen (the customer autocomplete). Select2
+  // announces a choice through jQuery, which native listeners do not hear.
+  function submitOnChange() {
+    Array.prototype.forEach.call(document.querySelectorAll("[data-submit-on-change]"), function (control) {
+      var submit = function () { control.form.submit(); };
+      if (window.django && window.django.jQuery) {
+        window.django.jQuery(control).on("change", submit);
+      } else {
+        control.addEventListener("change", submit);
+      }
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     // The language switch in the header submits as soon as a language is chosen.
     var language = document.getElementById("debitor-language");
     if (language) {
       language.addEventListener("change", function () { language.form.submit(); });
     }
+    filterToggle();
+    submitOnChange();
     labelControls(document);
     // Widgets built later (autocomplete, filter boxes, rows added with "Add another") are
     // labelled as soon as they appear.
