@@ -7,7 +7,6 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-# Human names of the checklist's check codes (customers/checks.py, customers/services.py).
 from core.admin_site import ReadOnlyMixin
 
 from ..models import (
@@ -16,16 +15,21 @@ from ..models import (
     VerificationCheck,
     VerificationRun,
 )
-from .customers import badge
+from .customers import CHECK_LABELS, badge
 
 # --- Read-only records of the verification ---------------------------------------------------
 
 
 class VerificationCheckInline(ReadOnlyMixin, admin.TabularInline):
     model = VerificationCheck
-    fields = ["outcome", "code", "subject", "message"]
+    fields = ["outcome", "check_name", "subject", "message"]
     readonly_fields = fields
     extra = 0
+
+    @admin.display(description=_("check"))
+    def check_name(self, obj):
+        """The check by its name, never its code (``contact.invoice_recipient``)."""
+        return CHECK_LABELS.get(obj.code, obj.code)
 
 
 class CustomerLinkMixin:

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from core.events import event_record, scrub_free_text
@@ -67,7 +68,9 @@ def customer_verify(*, customer: Customer, trigger: str, as_of: datetime, by=Non
     """Run the checklist now; online confirmations are queued as jobs and resolve their checks later."""
     with transaction.atomic():
         customer = Customer.objects.select_for_update().get(pk=customer.pk)
-        results = run_offline_checks(customer) + _online_checks(customer)
+        # Stored worded, like task and event texts: in the site language, whoever triggered the run.
+        with translation.override(settings.LANGUAGE_CODE):
+            results = run_offline_checks(customer) + _online_checks(customer)
         run = VerificationRun.objects.create(
             customer=customer, trigger=trigger, run_by=by, run_at=as_of, outcome=_outcome_of(results)
         )

@@ -202,7 +202,7 @@ class InvoiceAdmin(
     def customer_name(self, obj):
         return format_html("{}<small>{}</small>", obj.customer.legal_name, obj.customer.number)
 
-    @admin.display(description=_("invoice date"), ordering="invoice_date")
+    @admin.display(description=_("date"), ordering="invoice_date")
     def issue_date(self, obj):
         return date_format(obj.invoice_date, "SHORT_DATE_FORMAT") if obj.invoice_date else "—"
 

@@ -174,12 +174,17 @@ def test_an_accountant_creates_issues_and_pays_an_invoice_by_clicking(demo, chro
 
     # The list filtered by customer: chosen in the filter's autocomplete, applied at once.
     tour.visit("/admin/invoicing/invoice/", name="invoices")
+    # Below 1,600 px the filter column starts hidden; its switch shows it (and is remembered).
+    assert page.get_attribute(".debitor-filter-toggle", "aria-expanded") == "false"
+    page.click(".debitor-filter-toggle")
+    assert page.get_attribute(".debitor-filter-toggle", "aria-expanded") == "true"
     with page.expect_navigation():
         choose(page, "#filter-customer__id__exact", draft.customer.legal_name)
     tour.visited.append(tour.path())
     tour.check(name="invoices of one customer")
     assert f"customer__id__exact={draft.customer_id}" in page.url, page.url
     assert draft.number in page.inner_text("#result_list")
+    assert page.is_visible("#changelist-filter")  # the choice to show the filters was remembered
     tour.close()
     draft.refresh_from_db()
     assert draft.open_amount == 0, tour.problems
@@ -187,6 +192,63 @@ def test_an_accountant_creates_issues_and_pays_an_invoice_by_clicking(demo, chro
     # leaves the server (the logo is simply missing). That refusal is the one expected problem.
     problems = [p for p in tour.problems if "cdn.redoc.ly/redoc/logo-mini.svg" not in p]
     assert not problems, "\n".join(problems)
+
+
+LISTS_AT_1366 = {  # fmt: skip
+    # The columns that matter on each list (issue 16), all visible at 1366 px without scrolling.
+    "/admin/invoicing/invoice/": [
+        "display_number",
+        "customer_name",
+        "issue_date",
+        "due",
+        "days_overdue_shown",
+        "gross",
+        "open",
+        "state",
+        "delivery",
+        "documents_badge",
+    ],
+    "/admin/customers/customer/": [
+        "number",
+        "legal_name",
+        "balance_shown",
+        "overdue_shown",
+        "verification",
+        "dunning",
+        "account_owner",
+    ],
+    "/admin/payments/payment/": [
+        "value_date_shown",
+        "amount_shown",
+        "payer_name",
+        "customer",
+        "allocated_shown",
+        "unapplied_shown",
+        "status",
+    ],
+    "/admin/tasks/followuptask/": ["title", "customer_link", "due", "priority", "assignee"],
+}
+
+
+def test_the_main_lists_fit_a_1366_pixel_screen(demo, chromium, live_server, artifacts):
+    """The change lists people work in show their columns at 1366 px without horizontal scrolling."""
+    tour = Tour(chromium, live_server.url, "lists-1366", artifacts)
+    tour.page.set_viewport_size({"width": 1366, "height": 768})
+    tour.login("accountant", DEMO_PASSWORD)
+    for url, columns in LISTS_AT_1366.items():
+        tour.visit(url)
+        tour.page.screenshot(path=str(tour.folder / f"viewport-{url.strip('/').replace('/', '-')}.png"))
+        overflow = tour.page.evaluate(
+            "() => ({page: document.documentElement.scrollWidth - window.innerWidth,"
+            " list: (document.querySelector('#changelist .results') || {scrollWidth: 0, clientWidth: 0}).scrollWidth"
+            " - (document.querySelector('#changelist .results') || {clientWidth: 0}).clientWidth})"
+        )
+        assert overflow == {"page": 0, "list": 0}, (url, overflow)
+        headers = tour.page.eval_on_selector_all("#result_list thead th", "nodes => nodes.map((n) => n.className)")
+        missing = [c for c in columns if not any(f"column-{c}" in h for h in headers)]
+        assert not missing, (url, missing, headers)
+    tour.close()
+    assert not tour.problems, "\n".join(tour.problems)
 
 
 def test_the_api_docs_render_offline_grouped_by_area(demo, chromium, live_server, artifacts):

@@ -58,26 +58,32 @@
   }
 
   // The change list's filter column can be hidden, so the columns that matter fit a small
-  // screen; the choice is remembered in this browser.
+  // screen: hidden by default below WIDE pixels, and the reader's choice is remembered in this
+  // browser either way.
   var FILTERS_HIDDEN = "debitor-filters-hidden";
+  var WIDE = 1600;
 
   function remember(hidden) {
-    try { localStorage.setItem(FILTERS_HIDDEN, hidden ? "1" : ""); } catch (e) { /* storage off: not remembered */ }
+    try { localStorage.setItem(FILTERS_HIDDEN, hidden ? "hidden" : "shown"); } catch (e) { /* storage off */ }
   }
 
   function remembered() {
-    try { return Boolean(localStorage.getItem(FILTERS_HIDDEN)); } catch (e) { return false; }
+    var choice = null;
+    try { choice = localStorage.getItem(FILTERS_HIDDEN); } catch (e) { /* storage off: the default */ }
+    if (choice === "hidden" || choice === "shown") { return choice === "hidden"; }
+    return window.innerWidth < WIDE;
   }
 
   function filterToggle() {
     var toggle = document.querySelector(".debitor-filter-toggle");
-    if (!toggle) { return; }
+    if (!toggle || !document.getElementById("changelist-filter")) { return; }
     function show(hidden) {
       document.body.classList.toggle(FILTERS_HIDDEN, hidden);
       toggle.setAttribute("aria-expanded", String(!hidden));
     }
     show(remembered());
-    toggle.addEventListener("click", function () {
+    toggle.addEventListener("click", function (event) {
+      event.preventDefault();
       var hidden = !document.body.classList.contains(FILTERS_HIDDEN);
       show(hidden);
       remember(hidden);
