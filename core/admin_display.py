@@ -9,10 +9,16 @@ every read-only decimal field of a model that has a currency column as an amount
 from __future__ import annotations
 
 from django.db import models
+from django.utils.html import format_html
 
 from core.formatting import money_text
 
 SUFFIX = "_in_currency"
+
+
+def amount_cell(amount, currency: str) -> str:
+    """An amount for a change-list column: the one formatter, right-aligned (``.debitor-amount``)."""
+    return format_html('<span class="debitor-amount">{}</span>', money_text(amount, currency))
 
 
 def _currency_of(obj, path: str) -> str:

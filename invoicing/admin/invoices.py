@@ -26,9 +26,9 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from core.admin_display import amount_cell
 from core.admin_exports import ListExportMixin, word
 from core.admin_site import ServiceRefusalMixin
-from core.messages import money_text
 from customers.admin.filters import CurrencyFilter, CustomerAutocompleteMedia, CustomerFilter
 
 from .. import services
@@ -217,13 +217,13 @@ class InvoiceAdmin(
 
     @admin.display(description=_("total gross"), ordering="tax_inclusive_total")
     def gross(self, obj):
-        return format_html('<span class="debitor-amount">{}</span>', money_text(obj.tax_inclusive_total, obj.currency))
+        return amount_cell(obj.tax_inclusive_total, obj.currency)
 
     @admin.display(description=_("open amount"), ordering="open_amount")
     def open(self, obj):
         if obj.is_draft:
             return ""
-        return format_html('<span class="debitor-amount">{}</span>', money_text(obj.open_amount, obj.currency))
+        return amount_cell(obj.open_amount, obj.currency)
 
     @admin.display(description=_("delivery"), ordering="received_on")
     def delivery(self, obj):

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from core.admin_display import amount_cell
 from core.admin_exports import ListExportMixin, word
 from core.messages import money_text
 from customers.admin.customers import CustomerAdmin
@@ -64,7 +65,7 @@ class CustomerAccountAdmin(ListExportMixin, CustomerAdmin):
 
     @admin.display(description=_("balance"), ordering="balance")
     def balance_shown(self, obj):
-        return format_html('<span class="debitor-amount">{}</span>', money_text(obj.balance, obj.currency))
+        return amount_cell(obj.balance, obj.currency)
 
     @admin.display(description=_("overdue"), ordering="overdue")
     def overdue_shown(self, obj):

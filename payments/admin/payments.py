@@ -14,15 +14,14 @@ from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.formats import date_format
-from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from core.admin_display import amount_cell
 from core.admin_exports import ListExportMixin, word
 from core.event_sentences import event_by_text, typed_event_details, typed_event_sentence
 from core.formatting import datetime_text
 from core.languages import is_language
-from core.messages import money_text
 from core.roles import Role, role_of
 from customers.admin.filters import CurrencyFilter, CustomerAutocompleteMedia, CustomerFilter
 from customers.models import Customer
@@ -35,10 +34,6 @@ from .inlines import AllocationInline, RefundInline, UnallocatedFilter
 from .money import payment_money_panel
 
 TEMPLATES = "payments/admin/"
-
-
-def _amount(amount, currency):
-    return format_html('<span class="debitor-amount">{}</span>', money_text(amount, currency))
 
 
 @admin.register(Payment)
@@ -186,27 +181,27 @@ class PaymentAdmin(CustomerAutocompleteMedia, ListExportMixin, PaymentActionView
 
     @admin.display(description=_("amount"), ordering="amount")
     def amount_shown(self, obj):
-        return _amount(obj.amount, obj.currency)
+        return amount_cell(obj.amount, obj.currency)
 
     @admin.display(description=_("allocated"), ordering="allocated_amount")
     def allocated_shown(self, obj):
-        return _amount(obj.allocated_amount, obj.currency)
+        return amount_cell(obj.allocated_amount, obj.currency)
 
     @admin.display(description=_("customer credit"), ordering="credit_amount")
     def credit_shown(self, obj):
-        return _amount(obj.credit_amount, obj.currency)
+        return amount_cell(obj.credit_amount, obj.currency)
 
     @admin.display(description=_("unapplied"), ordering="unapplied_amount")
     def unapplied_shown(self, obj):
-        return _amount(obj.unapplied_amount, obj.currency)
+        return amount_cell(obj.unapplied_amount, obj.currency)
 
     @admin.display(description=_("refunded"))
     def refunded_shown(self, obj):
-        return _amount(obj.refunded_amount, obj.currency)
+        return amount_cell(obj.refunded_amount, obj.currency)
 
     @admin.display(description=_("returned"))
     def returned_shown(self, obj):
-        return _amount(obj.returned_amount, obj.currency)
+        return amount_cell(obj.returned_amount, obj.currency)
 
     def _action_links(self, payment: Payment) -> list[tuple[str, str]]:
         links = []
