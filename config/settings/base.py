@@ -52,6 +52,9 @@ INSTALLED_APPS = [
     "invoicing.apps.InvoicingConfig",
     "payments.apps.PaymentsConfig",
     "tasks.apps.TasksConfig",
+    "sepa.apps.SepaConfig",
+    "providers.apps.ProvidersConfig",
+    "portal.apps.PortalConfig",
     "analytics.apps.AnalyticsConfig",
 ]
 
