@@ -216,6 +216,29 @@ class CompanyProfile(models.Model):
     mail_bcc_archive = models.EmailField(
         _("BCC archive address"), blank=True, default="", help_text=_("every customer e-mail is copied here")
     )
+    # SEPA direct debit (sepa app): the creditor identifier the Bundesbank assigned, the file formats
+    # the bank takes, and how many days before a collection the customer is told (pre-notification;
+    # the SEPA Rulebook's 14 calendar days unless the mandate agreed fewer).
+    sepa_creditor_id = models.CharField(
+        _("SEPA creditor identifier"), max_length=35, blank=True, default="", help_text=_("e.g. DE98ZZZ09999999999")
+    )
+    sepa_direct_debit_format = models.CharField(
+        _("direct-debit file format"),
+        max_length=20,
+        default="pain.008.001.08",
+        choices=[("pain.008.001.08", "pain.008.001.08 (ISO 20022, 2019)"), ("pain.008.001.02", "pain.008.001.02")],
+    )
+    sepa_credit_transfer_format = models.CharField(
+        _("credit-transfer file format"),
+        max_length=20,
+        default="pain.001.001.09",
+        choices=[("pain.001.001.09", "pain.001.001.09 (ISO 20022, 2019)"), ("pain.001.001.03", "pain.001.001.03")],
+    )
+    sepa_prenotification_days = models.PositiveSmallIntegerField(
+        _("pre-notification days"),
+        default=14,
+        help_text=_("calendar days between telling the customer and the collection (SEPA Rulebook: 14)"),
+    )
     # § 16 (6) UStG: daily rates instead of the BMF monthly averages need the tax office's permission.
     uses_daily_exchange_rates = models.BooleanField(_("tax office permits daily exchange rates"), default=False)
 
@@ -232,7 +255,7 @@ class CompanyProfile(models.Model):
         fields = [
             f.name
             for f in self._meta.fields
-            if f.name not in ("id", "logo", "uses_daily_exchange_rates") and not f.name.startswith("mail_")
+            if f.name not in ("id", "logo", "uses_daily_exchange_rates") and not f.name.startswith(("mail_", "sepa_"))
         ]
         data = {name: getattr(self, name) for name in fields}
         data["logo"] = self.logo.name if self.logo else ""
