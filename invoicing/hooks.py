@@ -57,3 +57,40 @@ def invoice_money(*, invoice) -> dict:
         result["rows"] += part.get("rows", [])
         result["totals"] += part.get("totals", [])
     return result
+
+
+# --- How an invoice is paid, told at issue by the app that knows ----------------------------------
+
+InvoicePaymentMeansProvider = Callable[..., "dict | None"]  # (*, invoice, as_of) -> dict | None
+
+# Providers are asked in this order: a payment already made at issue (a card) comes before a
+# collection still to come (a direct-debit mandate), so a card-paid invoice is never also debited.
+PAID_AT_ISSUE = 10
+COLLECTION = 50
+
+_PAYMENT_MEANS: list[tuple[int, int, InvoicePaymentMeansProvider]] = []
+
+
+def invoice_payment_means_register(
+    provider: InvoicePaymentMeansProvider, *, order: int = COLLECTION
+) -> InvoicePaymentMeansProvider:
+    """``sepa`` (direct debit) and ``providers`` (card paid at issue), both above ``invoicing``,
+    say how an invoice being issued is paid: ``provider(*, invoice, as_of)`` returns one of the
+    shapes of ``invoicing.payment_means`` or None. ``invoice_issue`` asks them inside its
+    transaction, after the invoice's totals and due date are fixed and before anything is
+    rendered, by ``order`` (``PAID_AT_ISSUE`` before ``COLLECTION``), then registration; the first
+    that returns a dict wins. A provider may raise ``ValidationError`` to refuse the issue (a
+    configuration error, say). Registering the same callable twice keeps one registration."""
+    if all(registered is not provider for _order, _index, registered in _PAYMENT_MEANS):
+        _PAYMENT_MEANS.append((order, len(_PAYMENT_MEANS), provider))
+        _PAYMENT_MEANS.sort(key=lambda entry: entry[:2])
+    return provider
+
+
+def invoice_payment_means_unregister(provider: InvoicePaymentMeansProvider) -> None:
+    """Take a provider out again (tests; an app switched off)."""
+    _PAYMENT_MEANS[:] = [entry for entry in _PAYMENT_MEANS if entry[2] is not provider]
+
+
+def invoice_payment_means_providers() -> tuple[InvoicePaymentMeansProvider, ...]:
+    return tuple(provider for _order, _index, provider in _PAYMENT_MEANS)

@@ -216,6 +216,9 @@ class Invoice(models.Model):
     payment_terms_text = models.TextField(_("payment terms text"), blank=True, default="")
     due_date = models.DateField(_("due date"), null=True, blank=True)
     discount_offers = models.JSONField(_("early payment discounts"), default=list, blank=True)
+    # How the invoice is paid, fixed at issue (BG-16..19: direct debit, card paid at issue; {} is a
+    # credit transfer): invoicing/payment_means.py. Frozen with the rest of the issued document.
+    payment_means = models.JSONField(_("payment means as issued"), default=dict, blank=True)
 
     seller = models.JSONField(_("seller as issued"), default=dict, blank=True)
     buyer = models.JSONField(_("buyer as issued"), default=dict, blank=True)

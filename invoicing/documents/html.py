@@ -31,6 +31,7 @@ from core.languages import document_language, document_locale, percent_text
 from core.money import minor_unit
 
 from ..models import DocumentStatus, DocumentType, Invoice, VatCategory
+from ..payment_means import is_card, is_direct_debit
 from ..services.snapshots import line_exemption_reason
 from ..totals import LineInput, line_amounts
 from ..vatex import vatex_text
@@ -347,8 +348,11 @@ def invoice_context(invoice: Invoice) -> dict:
     corrected = invoice.corrected_invoice if is_credit_note else None
     shipping = buyer.get("shipping")
 
+    means = invoice.payment_means or {}
+    direct_debit = is_direct_debit(means)
     girocode = None
-    if not is_credit_note and currency == "EUR" and invoice.amount_due > 0:
+    # A direct-debit invoice asks for no transfer (the customer must not pay twice).
+    if not is_credit_note and currency == "EUR" and invoice.amount_due > 0 and not direct_debit:
         girocode = girocode_svg(
             name=seller.get("name", ""),
             iban=seller.get("iban", ""),
@@ -428,6 +432,10 @@ def invoice_context(invoice: Invoice) -> dict:
         "exchange": exchange,
         "notes": _note_lines(invoice.note, reasons),
         "payment_terms_text": invoice.payment_terms_text,
+        # Set at issue (invoicing.payment_means): the pre-notification or the card payment is the
+        # first line of the terms text; the template asks for a transfer only without a direct debit.
+        "direct_debit": direct_debit,
+        "paid_by_card": is_card(means),
         "discount_offers": _discount_rows(invoice, fmt),
         # segno's SVG holds only path data (the payload is not in it as text): safe to embed as markup.
         "girocode": mark_safe(girocode) if girocode else None,  # noqa: S308

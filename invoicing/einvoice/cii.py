@@ -25,7 +25,7 @@ from drafthorse.models.accounting import ApplicableTradeTax, CategoryTradeTax, T
 from drafthorse.models.document import Document
 from drafthorse.models.note import IncludedNote
 from drafthorse.models.party import TaxRegistration
-from drafthorse.models.payment import PaymentMeans, PaymentTerms
+from drafthorse.models.payment import PaymentTerms
 from drafthorse.models.tradelines import LineItem
 
 from core.languages import document_language, document_locale
@@ -33,6 +33,7 @@ from customers.terms import DiscountTier, TermsSpec, xrechnung_payment_terms
 
 from ..models import DocumentStatus, DocumentType, Invoice, InvoiceEvent, VatCategory
 from ..totals import LineInput, line_amounts
+from .payment_means import creditor_reference, mandate_reference, payment_means_element
 
 # BT-24 specification identifiers and the BT-23 business process XRechnung expects.
 GUIDELINE_EN16931 = "urn:cen.eu:en16931:2017"
@@ -40,8 +41,6 @@ GUIDELINE_XRECHNUNG = "urn:cen.eu:en16931:2017#compliant#urn:xeinkauf.de:kosit:x
 BUSINESS_PROCESS_PEPPOL = "urn:fdc:peppol.eu:2017:poacc:billing:01:1.0"
 
 TYPE_CODES = {DocumentType.INVOICE: "380", DocumentType.CREDIT_NOTE: "381"}  # UNTDID 1001 (BT-3)
-SEPA_CREDIT_TRANSFER = "58"  # UNTDID 4461 (BT-81)
-CLEARING_BETWEEN_PARTNERS = "97"  # UNTDID 4461 (BT-81)
 LINE_DISCOUNT_REASON_CODE = "95"  # UNTDID 5189 "Discount" (BT-140)
 
 _CENT = Decimal("0.01")
@@ -391,7 +390,6 @@ def _settlement(
     xrechnung: bool,
 ) -> None:
     settlement = doc.trade.settlement
-    seller = invoice.seller or {}
     words = _words(language)
     settlement.payment_reference = invoice.number  # BT-83 remittance information
     foreign = invoice.currency != "EUR" and invoice.tax_total_eur is not None
@@ -399,22 +397,10 @@ def _settlement(
         settlement.tax_currency_code = "EUR"  # BT-6 (§ 16 (6) UStG: VAT is declared in EUR)
     settlement.currency_code = invoice.currency  # BT-5
 
-    means = PaymentMeans()
-    if is_invoice:
-        means.type_code = SEPA_CREDIT_TRANSFER
-        if seller.get("iban"):
-            means.payee_account.iban = seller["iban"].replace(" ", "")  # BT-84
-        if seller.get("bic"):
-            means.payee_institution.bic = seller["bic"]  # BT-86
-    else:
-        # A credit note is settled against the invoice it corrects (the open amount of that invoice
-        # is reduced, invoicing.services.issue._apply_credit_note). Code 58 with our IBAN would tell
-        # the buyer to pay us; "clearing between partners" says what happens, needs no account
-        # (BR-DE-23 only demands BG-17 for 30/58) and keeps BG-16, which XRechnung requires (BR-DE-1).
-        means.type_code = CLEARING_BETWEEN_PARTNERS
-        if corrected is not None:
-            means.information.add(words["offset_info"].format(number=corrected.number))  # BT-82
-    settlement.payment_means.add(means)
+    offset_info = words["offset_info"].format(number=corrected.number) if corrected is not None else ""
+    settlement.payment_means.add(payment_means_element(invoice, is_invoice=is_invoice, offset_info=offset_info))
+    if creditor_id := creditor_reference(invoice):
+        settlement.creditor_reference_id = creditor_id  # BT-90
 
     for row in breakdown:  # BG-23
         tax = ApplicableTradeTax()
@@ -439,12 +425,15 @@ def _settlement(
 
     terms_text = _payment_terms_text(invoice, corrected, language, is_invoice=is_invoice, xrechnung=xrechnung)
     due = _due_date_as_issued(invoice) if is_invoice else None
-    if terms_text or due:
+    mandate = mandate_reference(invoice)
+    if terms_text or due or mandate:
         terms = PaymentTerms()
         if terms_text:
             terms.description = terms_text  # BT-20
         if due:
             terms.due = due  # BT-9
+        if mandate:
+            terms.debit_mandate_id = mandate  # BT-89
         settlement.terms.add(terms)
 
     totals = settlement.monetary_summation  # BG-22
@@ -514,7 +503,8 @@ def _payment_terms_text(
             number=corrected.number, date=_date_text(corrected.invoice_date, language)
         )
     spec = _terms_spec(invoice.terms_snapshot)
-    if xrechnung and spec is not None and spec.tiers:
+    # Only the Skonto the invoice offered: a direct debit or a card payment at issue offers none.
+    if xrechnung and spec is not None and spec.tiers and (invoice.discount_offers or not invoice.payment_means):
         return xrechnung_payment_terms(
             spec,
             invoice_date=invoice.invoice_date,

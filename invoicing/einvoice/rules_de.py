@@ -5,12 +5,13 @@ touch are written out here, each with its official id and flag (fatal/warning) a
 XRechnung Schematron for XRechnung 3.0.x ("XRechnung-CII-validation"), and messages phrased after
 the official (German) rule texts of the XRechnung 3.0 specification, section "Geschäftsregeln".
 
-Covered: BR-DE-1 to 11, 14 to 21, 23-a/b, 26 to 28, and the PEPPOL rules XRechnung 3.0 adopts
-for CII: PEPPOL-EN16931-R001 (business process BT-23), R008 (no empty elements), R010 and R020
-(buyer and seller electronic address BT-49/BT-34). Not covered (our mapping does not produce
-what they check): BR-DE-22 (unique attachment names), BR-DE-24 (payment cards), BR-DE-25 and
-BR-DE-30/31 (direct debit; come with the payment-channels issue), the BR-DEX extension rules
-and the remaining PEPPOL rules (R005, R040-R046, R053-R055, R061, R101, R110, R111, R121, R130).
+Covered: BR-DE-1 to 11, 14 to 21, 23-a/b, 24-a/b (payment cards), 25-a/b (direct debit), 26 to
+28, 30 and 31 (creditor identifier and debited account of a direct debit), and the PEPPOL rules
+XRechnung 3.0 adopts for CII: PEPPOL-EN16931-R001 (business process BT-23), R008 (no empty
+elements), R010 and R020 (buyer and seller electronic address BT-49/BT-34). Not covered (our
+mapping does not produce what they check): BR-DE-22 (unique attachment names), the BR-DEX
+extension rules and the remaining PEPPOL rules (R005, R040-R046, R053-R055, R061, R101, R110,
+R111, R121, R130).
 """
 
 from __future__ import annotations
@@ -39,6 +40,8 @@ _TAXED_CATEGORIES = {"S", "Z", "E", "AE", "K", "G", "L", "M"}
 # UNTDID 1001 codes XRechnung admits for BT-3 (BR-DE-17).
 TYPE_CODES = {"326", "380", "384", "389", "381", "875", "876", "877"}
 _CREDIT_TRANSFER = {"30", "58"}
+_CARD = {"48", "54", "55"}
+_DIRECT_DEBIT = "59"
 
 # One Skonto line of BT-20 (BR-DE-18): upper case, no whitespace, percent and base with a point
 # and exactly two decimals, the base optional.
@@ -191,6 +194,56 @@ def _credit_transfer_only(root):
         if direct_debit
         or _all(m, "ram:ApplicableTradeSettlementFinancialCard | ram:PayerPartyDebtorFinancialAccount/ram:IBANID")
     ]
+
+
+def _means_with_code(root, codes: set[str]) -> list[etree._Element]:
+    return [m for m in _all(root, _PAYMENT_MEANS) if _text(m, "ram:TypeCode") in codes]
+
+
+def _direct_debit_given(root, means: etree._Element) -> bool:
+    """BG-19 is there: its mandate reference (BT-89) or creditor identifier (BT-90) on the document,
+    or the debited account (BT-91) in this payment means — as the KoSIT schematron reads it."""
+    return bool(
+        _all(
+            root,
+            f"{_SETTLEMENT}/ram:SpecifiedTradePaymentTerms/ram:DirectDebitMandateID"
+            f" | {_SETTLEMENT}/ram:CreditorReferenceID",
+        )
+        or _all(means, "ram:PayerPartyDebtorFinancialAccount/ram:IBANID")
+    )
+
+
+def _card_information(root):
+    return [m for m in _means_with_code(root, _CARD) if not _all(m, "ram:ApplicableTradeSettlementFinancialCard")]
+
+
+def _card_only(root):
+    return [
+        m
+        for m in _means_with_code(root, _CARD)
+        if _all(m, "ram:PayeePartyCreditorFinancialAccount") or _direct_debit_given(root, m)
+    ]
+
+
+def _direct_debit_information(root):
+    return [m for m in _means_with_code(root, {_DIRECT_DEBIT}) if not _direct_debit_given(root, m)]
+
+
+def _direct_debit_only(root):
+    return [
+        m
+        for m in _means_with_code(root, {_DIRECT_DEBIT})
+        if _all(m, "ram:PayeePartyCreditorFinancialAccount | ram:ApplicableTradeSettlementFinancialCard")
+    ]
+
+
+def _direct_debit_missing(required: str) -> Callable[[etree._Element], list[etree._Element]]:
+    """Where BG-19 is given, ``required`` (relative to the root) must be too (BR-DE-30/31)."""
+
+    def check(root):
+        return [m for m in _all(root, _PAYMENT_MEANS) if _direct_debit_given(root, m) and not _filled(m, required)]
+
+    return check
 
 
 def _corrected_invoice_reference(root):
@@ -350,11 +403,51 @@ RULES: tuple[Rule, ...] = (
         _credit_transfer_only,
     ),
     Rule(
+        "BR-DE-24-a",
+        FATAL,
+        'If "Payment means type code" (BT-81) is a payment card code (48, 54, 55), exactly one "PAYMENT CARD '
+        'INFORMATION" (BG-18) must be transmitted.',
+        _card_information,
+    ),
+    Rule(
+        "BR-DE-24-b",
+        FATAL,
+        'If "Payment means type code" (BT-81) is a payment card code (48, 54, 55), "CREDIT TRANSFER" (BG-17) '
+        'and "DIRECT DEBIT" (BG-19) must not be transmitted.',
+        _card_only,
+    ),
+    Rule(
+        "BR-DE-25-a",
+        FATAL,
+        'If "Payment means type code" (BT-81) is the direct debit code (59), exactly one "DIRECT DEBIT" (BG-19) '
+        "must be transmitted.",
+        _direct_debit_information,
+    ),
+    Rule(
+        "BR-DE-25-b",
+        FATAL,
+        'If "Payment means type code" (BT-81) is the direct debit code (59), "CREDIT TRANSFER" (BG-17) and '
+        '"PAYMENT CARD INFORMATION" (BG-18) must not be transmitted.',
+        _direct_debit_only,
+    ),
+    Rule(
         "BR-DE-26",
         WARNING,
         'If "Invoice type code" (BT-3) is 384 (corrected invoice), "PRECEDING INVOICE REFERENCE" (BG-3) '
         "should be transmitted at least once.",
         _corrected_invoice_reference,
+    ),
+    Rule(
+        "BR-DE-30",
+        FATAL,
+        'If "DIRECT DEBIT" (BG-19) is transmitted, "Bank assigned creditor identifier" (BT-90) must be transmitted.',
+        _direct_debit_missing(f"/rsm:CrossIndustryInvoice/{_SETTLEMENT}/ram:CreditorReferenceID"),
+    ),
+    Rule(
+        "BR-DE-31",
+        FATAL,
+        'If "DIRECT DEBIT" (BG-19) is transmitted, "Debited account identifier" (BT-91) must be transmitted.',
+        _direct_debit_missing("ram:PayerPartyDebtorFinancialAccount/ram:IBANID"),
     ),
     Rule(
         "BR-DE-27",

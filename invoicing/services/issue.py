@@ -32,6 +32,7 @@ from ..models import (
     SettlementState,
     VatCategory,
 )
+from ..payment_means import is_card, is_direct_debit, payment_means_text
 from .drafts import DocumentNotEditable, recompute_totals
 from .issue_checks import (
     InvoiceIssueError,
@@ -46,6 +47,7 @@ from .issue_checks import (
     _tax_total_eur,
 )
 from .locks import invoices_lock
+from .payment_means import invoice_payment_means_fix
 from .snapshots import NOTES, _buyer_snapshot, _exemption_for, _seller_snapshot, vat_note
 from .transitions import invoice_transition
 
@@ -274,9 +276,24 @@ def do_invoice_issue(*, checked: IssueCheck, as_of: datetime, by=None) -> Invoic
     notes = [vat_note(c, language) for c in sorted(categories) if c in NOTES]
     if notes:
         invoice.note = "\n".join(filter(None, [invoice.note, *notes]))
-    if is_invoice and invoice.payment_terms is not None:
-        spec = invoice.payment_terms.spec()
-        invoice.due_date = due_date(spec, invoice_date=invoice_date)
+    spec = invoice.payment_terms.spec() if is_invoice and invoice.payment_terms is not None else None
+    if is_invoice:
+        invoice.due_date = due_date(spec, invoice_date=invoice_date) if spec is not None else invoice_date
+    # How it is paid (direct debit, card paid at issue) once the totals and due date are known; a
+    # card payment lowers the amount due, which the terms below are computed from.
+    invoice.payment_means = invoice_payment_means_fix(invoice=invoice, as_of=as_of)
+    means_text = payment_means_text(invoice.payment_means, currency=invoice.currency, language=language)
+    if spec is not None:
+        invoice.terms_snapshot = {
+            "name": invoice.payment_terms.name,
+            "basis": spec.basis,
+            "days": spec.days,
+            "tiers": [{"percent": str(t.percent), "days": t.days} for t in spec.tiers],
+        }
+    # A direct debit collects the whole amount on its date, and a card payment leaves nothing or a
+    # rest: neither offers a discount, and the sentence saying how it is paid is the terms text.
+    paid_by_card = is_card(invoice.payment_means) and invoice.amount_due == 0
+    if spec is not None and not is_direct_debit(invoice.payment_means) and not paid_by_card:
         invoice.discount_offers = [
             {
                 "percent": str(o.percent),
@@ -288,12 +305,6 @@ def do_invoice_issue(*, checked: IssueCheck, as_of: datetime, by=None) -> Invoic
                 spec, invoice_date=invoice_date, gross_amount=invoice.amount_due, currency=invoice.currency
             )
         ]
-        invoice.terms_snapshot = {
-            "name": invoice.payment_terms.name,
-            "basis": spec.basis,
-            "days": spec.days,
-            "tiers": [{"percent": str(t.percent), "days": t.days} for t in spec.tiers],
-        }
         invoice.payment_terms_text = terms_text(
             spec,
             language=language,
@@ -301,8 +312,8 @@ def do_invoice_issue(*, checked: IssueCheck, as_of: datetime, by=None) -> Invoic
             gross_amount=invoice.amount_due,
             currency=invoice.currency,
         )
-    elif is_invoice:
-        invoice.due_date = invoice_date
+    if means_text:
+        invoice.payment_terms_text = "\n".join(filter(None, [means_text, invoice.payment_terms_text]))
     if rate is not None:
         invoice.exchange_rate = rate.units_per_eur
         invoice.exchange_rate_kind = rate.kind

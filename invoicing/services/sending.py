@@ -63,6 +63,7 @@ def _context(invoice: Invoice, *, to: list[dict], xrechnung: bool) -> dict:
     """Raw values for the templates; ``mail_render`` formats them for the invoice's language."""
     seller = invoice.seller or {}
     buyer = invoice.buyer or {}
+    is_invoice = invoice.document_type == DocumentType.INVOICE
     return {
         # One addressee is greeted by name; several share the neutral greeting.
         "contact_name": to[0].get("name", "") if len(to) == 1 else "",
@@ -76,6 +77,9 @@ def _context(invoice: Invoice, *, to: list[dict], xrechnung: bool) -> dict:
         "invoice_date": invoice.invoice_date,
         "due_date": invoice.due_date if invoice.document_type == DocumentType.INVOICE else None,
         "discount_offers": invoice.discount_offers if invoice.document_type == DocumentType.INVOICE else [],
+        # Direct debit (the pre-notification) or a card payment at issue: the sentence the PDF prints
+        # as the terms (invoicing.payment_means), instead of asking for a transfer.
+        "payment_means_text": invoice.payment_terms_text if is_invoice and invoice.payment_means else "",
         "xrechnung": xrechnung,
         "company_footer": _company_footer(),
     }
