@@ -13,6 +13,7 @@ from django.utils import translation
 from lxml import etree
 
 from customers.tests.factories import make_customer
+from invoicing.documents import invoice_html
 from invoicing.einvoice import cii_build
 from invoicing.einvoice.validation import NS, cii_validate
 from invoicing.models import ExchangeRate
@@ -260,13 +261,16 @@ def test_an_e_invoice_built_after_the_mandate_was_revoked_still_says_what_was_is
 
 def test_the_pdf_prints_the_pre_notification_with_the_masked_iban_and_no_transfer_request():
     customer = mandate_customer()
-    text = pdf_text(make_issued(customer=customer))
+    invoice = make_issued(customer=customer)
+    text = pdf_text(invoice)
 
     assert "Der Betrag von 238,00 € wird am 28.12.2026 per SEPA-Lastschrift vom Konto" in text
     assert "DE02 **** **** **** **20 51" in text and DEBTOR_IBAN not in text
     assert f"Mandatsreferenz MANDATE-{customer.number}" in text and CREDITOR_ID in text
     assert "überweisen" not in text and "Bitte geben Sie" not in text
-    assert "Zahlen per Code" not in text  # no GiroCode: the customer must not pay twice
+    # No GiroCode and no account to transfer to: the customer must not pay twice.
+    assert "Bezahlen per Code" not in text and 'class="girocode"' not in invoice_html(invoice)
+    assert "Bankverbindung" not in text
 
 
 def test_the_english_pdf_speaks_english():
