@@ -105,6 +105,8 @@ class RenderedDocuments:
 #   2  issue 13: Noto fonts (CJK and other scripts), every exemption reason of the row and each
 #      exempt line's own reason printed, VATEX code texts; contract and project references, the
 #      buyer's contact, line notes, periods, charges and allowance/charge reasons (e-invoice and PDF).
+#   Issue 17 added payment means (direct debit, card paid at issue) without raising it: they exist
+#   only on documents issued since, and a document without them renders byte for byte as in 2.
 RENDER_VERSION = 2
 
 
