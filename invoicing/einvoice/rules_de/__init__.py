@@ -12,263 +12,58 @@ elements), R010 and R020 (buyer and seller electronic address BT-49/BT-34). Not 
 mapping does not produce what they check): BR-DE-22 (unique attachment names), the BR-DEX
 extension rules and the remaining PEPPOL rules (R005, R040-R046, R053-R055, R061, R101, R110,
 R111, R121, R130).
+
+The list of rules is here; the shared XPath helpers and code sets are in ``paths``, the checks
+of the document in ``checks``, those of the payment means (BG-16 to BG-19) in ``payment``.
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable
 
 from lxml import etree
-from schwifty import IBAN
 
-from .validation import FATAL, NS, WARNING, XRECHNUNG_IDS, Violation
-
-EMPTY_ELEMENTS = "PEPPOL-EN16931-R008"
-
-_TX = "rsm:SupplyChainTradeTransaction"
-_AGREEMENT = f"{_TX}/ram:ApplicableHeaderTradeAgreement"
-_SELLER = f"{_AGREEMENT}/ram:SellerTradeParty"
-_BUYER = f"{_AGREEMENT}/ram:BuyerTradeParty"
-_DELIVERY = f"{_TX}/ram:ApplicableHeaderTradeDelivery"
-_SETTLEMENT = f"{_TX}/ram:ApplicableHeaderTradeSettlement"
-_PAYMENT_MEANS = f"{_SETTLEMENT}/ram:SpecifiedTradeSettlementPaymentMeans"
-
-# VAT categories for which the seller must be identifiable to the tax office (BR-DE-16).
-_TAXED_CATEGORIES = {"S", "Z", "E", "AE", "K", "G", "L", "M"}
-# UNTDID 1001 codes XRechnung admits for BT-3 (BR-DE-17).
-TYPE_CODES = {"326", "380", "384", "389", "381", "875", "876", "877"}
-_CREDIT_TRANSFER = {"30", "58"}
-_CARD = {"48", "54", "55"}
-_DIRECT_DEBIT = "59"
-
-# One Skonto line of BT-20 (BR-DE-18): upper case, no whitespace, percent and base with a point
-# and exactly two decimals, the base optional.
-SKONTO_LINE = re.compile(r"#SKONTO#TAGE=[0-9]+#PROZENT=[0-9]+\.[0-9]{2}#(?:BASISBETRAG=-?[0-9]+\.[0-9]{2}#)?")
-_SKONTO_ENTRY = re.compile(r"#.+#")
-_TELEPHONE = re.compile(r".*\d.*\d.*\d.*")
-# Exactly one @, at least two characters either side, no whitespace, no dot at either end or next to @.
-_EMAIL = re.compile(r"[^@\s.][^@\s]*[^@\s.]@[^@\s.][^@\s]*[^@\s.]")
-
-
-def _all(context: etree._Element, path: str) -> list[etree._Element]:
-    return context.xpath(path, namespaces=NS)
-
-
-def _filled(context: etree._Element, path: str) -> bool:
-    """True when ``path`` selects at least one element with non-blank text."""
-    return any((element.text or "").strip() for element in _all(context, path))
-
-
-def _text(context: etree._Element, path: str) -> str:
-    found = _all(context, path)
-    return " ".join((found[0].text or "").split()) if found else ""
-
-
-@dataclass(frozen=True)
-class Rule:
-    """``check(root)`` returns the elements at which the rule fails (empty: satisfied)."""
-
-    id: str
-    flag: str
-    message: str
-    check: Callable[[etree._Element], Iterable[etree._Element]]
-
-
-def _each_missing(context_path: str, required: str) -> Callable[[etree._Element], list[etree._Element]]:
-    """Fails at every element of ``context_path`` that has no filled ``required`` (any of a union)."""
-
-    def check(root):
-        return [context for context in _all(root, context_path) if not _filled(context, required)]
-
-    return check
-
-
-def _root_missing(required: str) -> Callable[[etree._Element], list[etree._Element]]:
-    def check(root):
-        return [] if _all(root, required) else [root]
-
-    return check
-
-
-def _seller_tax_identity(root):
-    """BR-DE-16: with S, Z, E, AE, K, G, L or M the seller's VAT ID (BT-31, schemeID VA), tax number
-    (BT-32, schemeID FC) or a tax representative (BG-11) must be given."""
-    categories = {
-        (element.text or "").strip()
-        for element in _all(
-            root,
-            f"{_TX}/ram:IncludedSupplyChainTradeLineItem/ram:SpecifiedLineTradeSettlement"
-            "/ram:ApplicableTradeTax[normalize-space(ram:TypeCode) = 'VAT']/ram:CategoryCode"
-            f" | {_SETTLEMENT}/ram:SpecifiedTradeAllowanceCharge/ram:CategoryTradeTax"
-            "[normalize-space(ram:TypeCode) = 'VAT']/ram:CategoryCode",
-        )
-    }
-    if not categories & _TAXED_CATEGORIES:
-        return []
-    identified = _filled(
-        root, f"{_SELLER}/ram:SpecifiedTaxRegistration/ram:ID[@schemeID = 'VA' or @schemeID = 'FC']"
-    ) or bool(_all(root, f"{_AGREEMENT}/ram:SellerTaxRepresentativeTradeParty"))
-    return [] if identified else _all(root, _SELLER) or [root]
-
-
-def _type_code(root):
-    return [
-        code for code in _all(root, "rsm:ExchangedDocument/ram:TypeCode") if (code.text or "").strip() not in TYPE_CODES
-    ]
-
-
-def _skonto_syntax(root):
-    """BR-DE-18: every BT-20 line that starts with '#' is a complete Skonto entry, and a line break
-    follows the last one (the free text, if any, comes after it)."""
-    failing = []
-    for description in _all(root, f"{_SETTLEMENT}/ram:SpecifiedTradePaymentTerms/ram:Description"):
-        text = description.text or ""
-        entries = [line.strip() for line in re.split(r"\r?\n", text) if line.strip().startswith("#")]
-        if not entries:
-            continue
-        last = list(_SKONTO_ENTRY.finditer(text))[-1] if _SKONTO_ENTRY.search(text) else None
-        line_break_after = last is not None and re.match(r"\s*\n", text[last.end() :]) is not None
-        if not all(SKONTO_LINE.fullmatch(entry) for entry in entries) or not line_break_after:
-            failing.append(description)
-    return failing
-
-
-def _invalid_iban(path: str) -> Callable[[etree._Element], list[etree._Element]]:
-    """The account in ``path`` below each matching payment means is a plausible IBAN (check digits,
-    length and national format, per schwifty)."""
-
-    def check(means_list):
-        failing = []
-        for means in means_list:
-            accounts = _all(means, path)
-            if not accounts:
-                failing.append(means)
-            for account in accounts:
-                try:
-                    IBAN(account.text or "")
-                except ValueError:
-                    failing.append(account)
-        return failing
-
-    return check
-
-
-def _credit_transfer_iban(root):
-    means = [m for m in _all(root, _PAYMENT_MEANS) if _text(m, "ram:TypeCode") == "58"]
-    return _invalid_iban("ram:PayeePartyCreditorFinancialAccount/ram:IBANID")(means)
-
-
-def _direct_debit_iban(root):
-    means = [m for m in _all(root, _PAYMENT_MEANS) if _text(m, "ram:TypeCode") == "59"]
-    return _invalid_iban("ram:PayerPartyDebtorFinancialAccount/ram:IBANID")(means)
-
-
-def _specification_id(root):
-    found = _all(root, "rsm:ExchangedDocumentContext/ram:GuidelineSpecifiedDocumentContextParameter/ram:ID")
-    if any((element.text or "").strip() in XRECHNUNG_IDS for element in found):
-        return []
-    return found or [root]
-
-
-def _credit_transfer_means(root):
-    return [m for m in _all(root, _PAYMENT_MEANS) if _text(m, "ram:TypeCode") in _CREDIT_TRANSFER]
-
-
-def _credit_transfer_account(root):
-    return [m for m in _credit_transfer_means(root) if not _all(m, "ram:PayeePartyCreditorFinancialAccount")]
-
-
-def _credit_transfer_only(root):
-    direct_debit = bool(
-        _all(
-            root,
-            f"{_SETTLEMENT}/ram:SpecifiedTradePaymentTerms/ram:DirectDebitMandateID"
-            f" | {_SETTLEMENT}/ram:CreditorReferenceID",
-        )
-    )
-    return [
-        m
-        for m in _credit_transfer_means(root)
-        if direct_debit
-        or _all(m, "ram:ApplicableTradeSettlementFinancialCard | ram:PayerPartyDebtorFinancialAccount/ram:IBANID")
-    ]
-
-
-def _means_with_code(root, codes: set[str]) -> list[etree._Element]:
-    return [m for m in _all(root, _PAYMENT_MEANS) if _text(m, "ram:TypeCode") in codes]
-
-
-def _direct_debit_given(root, means: etree._Element) -> bool:
-    """BG-19 is there: its mandate reference (BT-89) or creditor identifier (BT-90) on the document,
-    or the debited account (BT-91) in this payment means — as the KoSIT schematron reads it."""
-    return bool(
-        _all(
-            root,
-            f"{_SETTLEMENT}/ram:SpecifiedTradePaymentTerms/ram:DirectDebitMandateID"
-            f" | {_SETTLEMENT}/ram:CreditorReferenceID",
-        )
-        or _all(means, "ram:PayerPartyDebtorFinancialAccount/ram:IBANID")
-    )
-
-
-def _card_information(root):
-    return [m for m in _means_with_code(root, _CARD) if not _all(m, "ram:ApplicableTradeSettlementFinancialCard")]
-
-
-def _card_only(root):
-    return [
-        m
-        for m in _means_with_code(root, _CARD)
-        if _all(m, "ram:PayeePartyCreditorFinancialAccount") or _direct_debit_given(root, m)
-    ]
-
-
-def _direct_debit_information(root):
-    return [m for m in _means_with_code(root, {_DIRECT_DEBIT}) if not _direct_debit_given(root, m)]
-
-
-def _direct_debit_only(root):
-    return [
-        m
-        for m in _means_with_code(root, {_DIRECT_DEBIT})
-        if _all(m, "ram:PayeePartyCreditorFinancialAccount | ram:ApplicableTradeSettlementFinancialCard")
-    ]
-
-
-def _direct_debit_missing(required: str) -> Callable[[etree._Element], list[etree._Element]]:
-    """Where BG-19 is given, ``required`` (relative to the root) must be too (BR-DE-30/31)."""
-
-    def check(root):
-        return [m for m in _all(root, _PAYMENT_MEANS) if _direct_debit_given(root, m) and not _filled(m, required)]
-
-    return check
-
-
-def _corrected_invoice_reference(root):
-    if _text(root, "rsm:ExchangedDocument/ram:TypeCode") != "384":
-        return []
-    return [] if _all(root, f"{_SETTLEMENT}/ram:InvoiceReferencedDocument") else [root]
-
-
-def _matching_text(context_path: str, pattern: re.Pattern) -> Callable[[etree._Element], list[etree._Element]]:
-    def check(root):
-        return [e for e in _all(root, context_path) if not pattern.fullmatch(" ".join((e.text or "").split()))]
-
-    return check
-
-
-def _empty_elements(root):
-    """PEPPOL-EN16931-R008: no element without children and without text (the delivery group may be empty)."""
-    return [
-        element
-        for element in root.iter(etree.Element)
-        if len(element) == 0
-        and not (element.text or "").strip()
-        and etree.QName(element).localname != "ApplicableHeaderTradeDelivery"
-    ]
-
+from ..validation import FATAL, NS, WARNING, Violation
+from .checks import (
+    _corrected_invoice_reference,
+    _empty_elements,
+    _seller_tax_identity,
+    _skonto_syntax,
+    _specification_id,
+    _type_code,
+)
+from .paths import (
+    _AGREEMENT,
+    _BUYER,
+    _DELIVERY,
+    _EMAIL,
+    _PAYMENT_MEANS,
+    _SELLER,
+    _SETTLEMENT,
+    _TELEPHONE,
+    EMPTY_ELEMENTS,
+    SKONTO_LINE,
+    TYPE_CODES,
+    Rule,
+    _all,
+    _each_missing,
+    _filled,
+    _matching_text,
+    _root_missing,
+)
+from .payment import (
+    _card_information,
+    _card_only,
+    _credit_transfer_account,
+    _credit_transfer_iban,
+    _credit_transfer_only,
+    _direct_debit_iban,
+    _direct_debit_information,
+    _direct_debit_missing,
+    _direct_debit_only,
+)
+
+__all__ = ["EMPTY_ELEMENTS", "RULES", "SKONTO_LINE", "TYPE_CODES", "Rule", "check", "location"]
 
 RULES: tuple[Rule, ...] = (
     Rule("BR-DE-1", FATAL, "An invoice must contain payment instructions (BG-16).", _root_missing(_PAYMENT_MEANS)),
