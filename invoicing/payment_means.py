@@ -90,9 +90,11 @@ def _text(data: dict, key: str, *, limit: int) -> str:
 def _money(data: dict, key: str, currency: str) -> Decimal:
     try:
         value = Decimal(str(data.get(key)))
+        # More places than the currency has, or too large to quantize (InvalidOperation): refused.
+        fits = value.is_finite() and value > 0 and value == value.quantize(minor_unit(currency))
     except InvalidOperation:
-        value = None
-    if value is None or not value.is_finite() or value <= 0 or value != value.quantize(minor_unit(currency)):
+        fits = False
+    if not fits:
         _refuse(
             _("“%(key)s” of the payment means must be an amount above zero in %(currency)s, not “%(value)s”.")
             % {"key": key, "currency": currency, "value": data.get(key)}

@@ -188,6 +188,8 @@ def test_bt_87_takes_only_the_last_four_digits_and_the_refusal_never_repeats_a_c
         (card_answer(paid_amount="300.00"), "exceeds the invoice total €238.00"),
         (card_answer(paid_amount="-1"), "above zero"),
         (card_answer(paid_amount="10.001"), "above zero in EUR"),
+        (card_answer(paid_amount="1e40"), "above zero in EUR"),
+        (card_answer(paid_amount=None), "above zero in EUR"),
         (card_answer(code="55"), "Unknown payment means code “55”"),
         (card_answer(cvc="123"), "Unknown payment means fields: cvc"),
         (card_answer(paid_on=(D0 + timedelta(days=1)).isoformat()), "after the invoice date"),
@@ -361,3 +363,52 @@ def test_a_direct_debit_without_creditor_id_or_debited_account_breaks_br_de_30_o
 def test_the_printed_iban_shows_country_check_digits_and_the_last_four_only():
     assert iban_masked("DE89370400440532013000") == "DE89 **** **** **** **30 00"
     assert iban_masked("AT61 1904 3002 3457 3201") == "AT61 **** **** **** 3201"
+
+
+def direct_debit_answer(**overrides) -> dict:
+    return {
+        "code": "59",
+        "mandate_reference": "M-1",
+        "creditor_id": "DE98ZZZ09999999999",
+        "debtor_iban": "DE02 1203 0000 0000 2020 51",
+        "debtor_name": "Beispiel Handel GmbH",
+        "collection_date": "2026-12-28",
+        "amount": "238.00",
+        "scheme": "CORE",
+        **overrides,
+    }
+
+
+def test_a_direct_debit_answer_is_stored_normalised(card):
+    card["answer"] = direct_debit_answer()
+    assert make_issued().payment_means["debtor_iban"] == "DE02120300000000202051"
+
+
+@pytest.mark.parametrize(
+    ("answer", "words"),
+    [
+        (direct_debit_answer(amount="200.00"), "collects €200.00, but the invoice's amount due is €238.00"),
+        (direct_debit_answer(debtor_iban="DE00120300000000202051"), "not a valid IBAN"),
+        (direct_debit_answer(scheme="COR1"), "CORE or B2B"),
+        (direct_debit_answer(collection_date="2026-12-01"), "before the invoice date or the due date"),
+        (direct_debit_answer(collection_date="28.12.2026"), "must be a date"),
+        (direct_debit_answer(mandate_reference=""), "lack “mandate_reference”"),
+        (direct_debit_answer(mandate_reference="M" * 36), "longer than 35 characters"),
+    ],
+)
+def test_a_direct_debit_answer_that_does_not_fit_refuses_the_issue(card, answer, words):
+    card["answer"] = answer
+    draft = make_draft()
+    with translation.override("en"), pytest.raises(InvoiceIssueError) as refused:
+        invoice_issue(invoice=draft, as_of=T0)
+    assert words in refused.value.message_dict["payment_means"][0]
+
+
+def test_a_provider_answering_for_a_credit_note_is_refused_credit_notes_are_never_collected(card):
+    from invoicing.services import credit_note_create
+
+    invoice = make_issued()
+    card["answer"] = direct_debit_answer()
+    with translation.override("en"), pytest.raises(InvoiceIssueError) as refused:
+        credit_note_create(invoice=invoice, as_of=T0, issue=True)
+    assert "never collected" in refused.value.message_dict["payment_means"][0]
