@@ -270,6 +270,12 @@ class InvoiceDetailSerializer(InvoiceSerializer):
     credit_notes = CreditNoteSummarySerializer(many=True, read_only=True)
     seller = serializers.JSONField(read_only=True, help_text="The company profile as issued (empty for drafts).")
     buyer = serializers.JSONField(read_only=True, help_text="The customer's billing data as issued (empty for drafts).")
+    payment_means = serializers.JSONField(
+        read_only=True,
+        help_text="How the invoice is paid, fixed at issue: {} credit transfer; code 59 SEPA direct debit "
+        "(mandate_reference, creditor_id, debtor_iban, collection_date, amount, scheme); 54 or 48 card paid at "
+        "issue (card_last4, paid_amount, paid_on).",
+    )
 
     class Meta(InvoiceSerializer.Meta):
         fields = [
@@ -277,6 +283,7 @@ class InvoiceDetailSerializer(InvoiceSerializer):
             "deliver_to_country",
             "note",
             "payment_terms_text",
+            "payment_means",
             "seller",
             "buyer",
             "review_override_reason",

@@ -314,3 +314,15 @@ def test_the_mail_of_an_invoice_without_mandate_still_asks_for_the_transfer(sett
 def test_several_rates_still_collect_the_amount_due():
     invoice = make_issued(customer=mandate_customer(), lines=[line(), line(vat_rate="7", unit_price="24.50")])
     assert invoice.payment_means["amount"] == str(invoice.amount_due)
+
+
+def test_the_invoice_api_shows_the_payment_means_as_issued(manager):
+    from rest_framework.test import APIClient
+
+    invoice = make_issued(customer=mandate_customer())
+    client = APIClient()
+    client.force_login(manager, backend="django.contrib.auth.backends.ModelBackend")
+    response = client.get(f"/api/v1/invoices/{invoice.pk}/")
+    assert response.status_code == 200
+    assert response.json()["payment_means"] == invoice.payment_means
+    assert response.json()["payment_means"]["collection_date"] == "2026-12-28"
