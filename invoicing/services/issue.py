@@ -96,6 +96,10 @@ def invoice_issue(
     and that date is stored and stated: § 14 (4) Nr. 6 UStG wants the date even when it equals the
     invoice date (UStAE 14.5 (16)).
 
+    How the invoice is paid (SEPA direct debit with its pre-notification, a card payment made at
+    issue) is asked of the providers registered in ``invoicing.hooks`` and fixed in
+    ``payment_means`` (``invoicing.payment_means``); a provider's refusal refuses the issue.
+
     Two steps in one transaction (Zulip's ``check_*``/``do_*``): ``check_invoice_issue`` locks and
     validates, ``do_invoice_issue`` writes; what follows an issue (documents, later e-mail,
     webhooks, SEPA) is registered in ``invoicing.hooks``, not added here.
