@@ -326,3 +326,19 @@ def test_the_invoice_api_shows_the_payment_means_as_issued(manager):
     assert response.status_code == 200
     assert response.json()["payment_means"] == invoice.payment_means
     assert response.json()["payment_means"]["collection_date"] == "2026-12-28"
+
+
+def test_issuing_in_the_admin_without_a_creditor_id_shows_the_reason_and_keeps_the_draft(accountant, creditor):
+    from django.test import Client
+
+    creditor.sepa_creditor_id = ""
+    creditor.save()
+    draft = make_draft(customer=mandate_customer())
+    client = Client(HTTP_ACCEPT_LANGUAGE="de")
+    client.force_login(accountant)
+    response = client.post(f"/admin/invoicing/invoice/{draft.pk}/issue/", {})
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "Gläubiger-Identifikationsnummer" in page and "Unternehmensprofil" in page
+    draft.refresh_from_db()
+    assert (draft.status, draft.number) == ("draft", None)
