@@ -77,6 +77,7 @@ class BankStatementLineAdmin(ChangeListWriteGuard, ReadOnlyAdmin):
         "counterparty_name",
         "counterparty_iban",
         "end_to_end_id",
+        "payment_info_id",
         "mandate_id",
         "account_servicer_reference",
     ]

@@ -1,0 +1,99 @@
+"""Lines that book or return what we sent the bank ourselves: registered by the app that sends it.
+
+``payments`` reads statements but does not know the SEPA files we submit (``sepa`` sits above it,
+README *Architecture*). So ``sepa`` registers here, in ``SepaConfig.ready``:
+
+- a **confirmer** ``fn(*, line, as_of) -> bool``, asked for every undecided credit line before the
+  ordinary matching and for every outgoing debit line before it is booked: it says True when the
+  line books one of our batches (or items of one) and it has decided the line
+  (``line_confirmation_record``);
+- a **return linker** ``fn(*, line, as_of) -> bool``, asked for every return or reversal line
+  before the payments recorded from credit lines are searched: True when the line takes back one
+  of our collections and it has decided the line.
+
+Both run inside the caller's transaction with the line locked (``core.locks``: the bank line comes
+first, so they may record, allocate and return money and then lock their own rows). Registering
+the same callable twice keeps one registration.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from decimal import Decimal
+
+from ..models import BankLineMatch, BankStatementLine, Payment
+from .followup import line_task_close
+
+LineDecider = Callable[..., bool]  # (*, line, as_of) -> bool
+
+_CONFIRMERS: list[LineDecider] = []
+_RETURN_LINKERS: list[LineDecider] = []
+
+
+def bank_line_confirmer_register(confirmer: LineDecider) -> LineDecider:
+    if confirmer not in _CONFIRMERS:
+        _CONFIRMERS.append(confirmer)
+    return confirmer
+
+
+def bank_return_linker_register(linker: LineDecider) -> LineDecider:
+    if linker not in _RETURN_LINKERS:
+        _RETURN_LINKERS.append(linker)
+    return linker
+
+
+def line_confirm(*, line: BankStatementLine, as_of: datetime) -> bool:
+    """Ask the registered confirmers about a locked, undecided line; True when one decided it."""
+    return any(confirmer(line=line, as_of=as_of) for confirmer in list(_CONFIRMERS))
+
+
+def line_link_to_collection(*, line: BankStatementLine, as_of: datetime) -> bool:
+    """Ask the registered return linkers about a locked, undecided return line; True when one linked it."""
+    return any(linker(line=line, as_of=as_of) for linker in list(_RETURN_LINKERS))
+
+
+def line_confirmation_record(
+    *,
+    line: BankStatementLine,
+    bookings: list[tuple[Payment | None, object, object, Decimal]],
+    signal: dict,
+    as_of: datetime,
+    by=None,
+) -> list[BankLineMatch]:
+    """Decide a (locked) line as the booking of our own batch: one accepted match per
+    (payment, customer, invoice, amount) of ``bookings`` (the payment may be None: a refund the
+    payments service booked already, a collection returned before it was booked), so the line
+    shows what it paid; the line ``matched``, its follow-up task closed. Undecided suggestions are
+    dropped. ``signal``: the stored message saying why (``matching.wording``)."""
+    line.matches.filter(decision="").delete()
+    rows = BankLineMatch.objects.bulk_create(
+        [
+            BankLineMatch(
+                line=line,
+                invoice=invoice,
+                customer=customer,
+                amount=amount,
+                confidence=100,
+                signals=[signal],
+                rank=1,
+                decision=BankLineMatch.Decision.ACCEPTED,
+                decided_by=by,
+                decided_at=as_of,
+                payment=payment,
+                created_at=as_of,
+            )
+            for payment, customer, invoice, amount in bookings
+        ]
+    )
+    if not line.kind:
+        line.kind = BankStatementLine.Kind.PAYMENT if line.credit else BankStatementLine.Kind.OUTGOING
+    line.match_status = BankStatementLine.MatchStatus.MATCHED
+    line.save(update_fields=["match_status", "kind"])
+    line_task_close(line=line, as_of=as_of, by=by)
+    return rows
+
+
+def confirmation_signal(code: str, stored: dict) -> dict:
+    """A signal as the match rows store it (``matching.scoring.Signal.as_json``): worded when read."""
+    return {"code": code, "weight": 100, "message": stored["code"], "params": stored["params"]}

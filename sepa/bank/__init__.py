@@ -1,0 +1,15 @@
+"""What the bank statement says about our SEPA batches: bookings confirm them (``confirm``),
+R-transactions return their collections (``returns``). Both are registered with
+``payments.bank.confirmations`` in ``SepaConfig.ready`` (``register``): ``payments`` sits below
+``sepa`` and calls them for every line before its ordinary matching."""
+
+
+def register() -> None:
+    from payments.bank.confirmations import bank_line_confirmer_register, bank_return_linker_register
+
+    from . import events  # noqa: F401  (registers the event types and their sentences)
+    from .confirm import line_confirm_batch
+    from .returns import line_link_collection_return
+
+    bank_line_confirmer_register(line_confirm_batch)
+    bank_return_linker_register(line_link_collection_return)
