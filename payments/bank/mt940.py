@@ -103,6 +103,7 @@ _SLASH_KEYS = (
     "PURP",
     "ULTC",
     "ULTD",
+    "NRTX",  # number of transactions of a batch booking
 )
 _SLASH_RE = re.compile(r"/(" + "|".join(_SLASH_KEYS) + r")/")
 _CHARGES_RE = re.compile(r"/CHGS/(?P<currency>[A-Z]{3})?(?P<amount>\d+(?:,\d*)?)")

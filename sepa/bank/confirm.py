@@ -34,6 +34,7 @@ from django.utils.translation import gettext_lazy, gettext_noop
 
 from core.followups import followup_kind_register, followup_open
 from core.formatting import money_text
+from core.locks import lock_for_money_work
 from core.messages import Money, Term, message, message_define
 from invoicing.models import DocumentStatus, Invoice
 from payments.bank.confirmations import confirmation_signal, line_confirmation_record
@@ -125,11 +126,9 @@ def left_out_items(pending: list[BatchItem], difference: Decimal) -> list[BatchI
         for chosen in combinations(pending, size):
             if sum((item.amount for item in chosen), Decimal("0")) == difference:
                 if found is not None:
-                    return None
+                    return None  # two ways to make up the difference: which items were left out is a guess
                 found = list(chosen)
-        if found is not None:
-            return found
-    return None
+    return found
 
 
 def line_confirm_batch(*, line: BankStatementLine, as_of: datetime) -> bool:
@@ -178,10 +177,17 @@ def _book(
 ) -> None:
     """The money work first (payments, allocations, returns), then the items and batches under
     their locks, then the line's decision."""
-    payments = {}
-    for item in [*booked, *returned_unpaid]:
-        if item.batch.kind == BatchKind.DIRECT_DEBIT:
-            payments[item.pk] = _record_collection(item, line=line, as_of=as_of)
+    collections = [item for item in [*booked, *returned_unpaid] if item.batch.kind == BatchKind.DIRECT_DEBIT]
+    payments = {item.pk: _record_collection(item, line=line, as_of=as_of) for item in collections}
+    # Several customers' money in one transaction: every lock up front, in the one order
+    # (customers, payments, invoices), so allocating item by item re-locks only rows held.
+    lock_for_money_work(
+        customers=sorted({item.customer_id for item in collections}),
+        payments=sorted(payment.pk for payment in payments.values()),
+        invoices=sorted({item.invoice_id for item in collections}),
+    )
+    for item in collections:
+        _allocate_collection(item, payment=payments[item.pk], as_of=as_of)
     for item in returned_unpaid:
         if payments[item.pk].status == PaymentStatus.COMPLETED:
             payment_return(
@@ -225,9 +231,8 @@ def _book(
 
 
 def _record_collection(item: BatchItem, *, line: BankStatementLine, as_of: datetime):
-    """The collection as the customer's payment (once: the end-to-end id), applied to its invoice
-    up to what is open of it (the rest stays unapplied, e.g. when the customer also transferred)."""
-    payment = payment_record(
+    """The collection as the customer's payment, recorded once (the end-to-end id is its external id)."""
+    return payment_record(
         customer=item.customer,
         channel=PaymentChannel.DIRECT_DEBIT,
         amount=item.amount,
@@ -241,8 +246,13 @@ def _record_collection(item: BatchItem, *, line: BankStatementLine, as_of: datet
         source=PaymentSource.BANK_STATEMENT,
         allocate=False,
     )
+
+
+def _allocate_collection(item: BatchItem, *, payment, as_of: datetime) -> None:
+    """Apply the collection to its invoice up to what is open of it (the rest stays unapplied, e.g.
+    when the customer also transferred); a payment applied before (a rerun) is left alone."""
     if payment.status != PaymentStatus.COMPLETED or payment.allocations.filter(reversed_at__isnull=True).exists():
-        return payment
+        return
     invoice = Invoice.objects.get(pk=item.invoice_id)
     share = min(payment.unapplied_amount, invoice.open_amount)
     if invoice.status == DocumentStatus.ISSUED and share > 0:
@@ -253,7 +263,6 @@ def _record_collection(item: BatchItem, *, line: BankStatementLine, as_of: datet
             rule=AllocationRule.MATCHING,
             explanation=[message(COLLECTED, reference=item.end_to_end_id, batch=item.batch.message_id)],
         )
-    return payment
 
 
 def _status_term(item: BatchItem) -> Term:
