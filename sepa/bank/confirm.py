@@ -216,7 +216,7 @@ def _book(
             if current.mandate_id:
                 mandate_collected(mandate_id=current.mandate_id, day=line.value_date or line.booking_date)
         bookings.append((payment, current.customer, current.invoice, current.amount))
-    for batch_id in sorted({item.batch_id for item in booked}):
+    for batch_id in sorted({item.batch_id for item in [*booked, *returned_unpaid]}):
         batch_confirm_if_booked(batch_id=batch_id, as_of=as_of, bank_line_id=line.pk)
     batch = (booked or returned_unpaid)[0].batch
     if single:
