@@ -97,3 +97,21 @@ def line_confirmation_record(
 def confirmation_signal(code: str, stored: dict) -> dict:
     """A signal as the match rows store it (``matching.scoring.Signal.as_json``): worded when read."""
     return {"code": code, "weight": 100, "message": stored["code"], "params": stored["params"]}
+
+
+# --- What a line booked or returned of ours, for the line's admin page -------------------------------
+
+LineDescriber = Callable[..., list]  # (*, line) -> [(text, url or ""), ...]
+_DESCRIBERS: list[LineDescriber] = []
+
+
+def bank_line_describer_register(describer: LineDescriber) -> LineDescriber:
+    """``describer(*, line)`` names what of ours the line booked or returned (a batch, an item),
+    each as (text, admin url or "")."""
+    if describer not in _DESCRIBERS:
+        _DESCRIBERS.append(describer)
+    return describer
+
+
+def line_descriptions(*, line: BankStatementLine) -> list[tuple[str, str]]:
+    return [entry for describer in list(_DESCRIBERS) for entry in describer(line=line)]

@@ -5,11 +5,17 @@ R-transactions return their collections (``returns``). Both are registered with
 
 
 def register() -> None:
-    from payments.bank.confirmations import bank_line_confirmer_register, bank_return_linker_register
+    from payments.bank.confirmations import (
+        bank_line_confirmer_register,
+        bank_line_describer_register,
+        bank_return_linker_register,
+    )
 
     from . import events  # noqa: F401  (registers the event types and their sentences)
     from .confirm import line_confirm_batch
     from .returns import line_link_collection_return
+    from .selectors import line_describe
 
     bank_line_confirmer_register(line_confirm_batch)
     bank_return_linker_register(line_link_collection_return)
+    bank_line_describer_register(line_describe)
