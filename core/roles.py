@@ -50,9 +50,9 @@ MANAGER_ONLY_MODELS = {
     ("invoicing", "vatrate"),
     ("invoicing", "exchangerate"),
     ("communications", "messagewording"),
-    # Charging a return fee on is a claim for damages (§ 280 BGB): its rules and decisions are a manager's.
+    # Which return fees are charged on (a claim for damages, § 280 BGB) is a policy; the decisions
+    # on single fees are an accountant's, like every other booking.
     ("payments", "returnfeerule"),
-    ("payments", "returnfee"),
     ("django_celery_beat", "periodictask"),
     ("django_celery_beat", "intervalschedule"),
     ("django_celery_beat", "crontabschedule"),
