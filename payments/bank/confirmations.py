@@ -29,6 +29,7 @@ LineDecider = Callable[..., bool]  # (*, line, as_of) -> bool
 
 _CONFIRMERS: list[LineDecider] = []
 _RETURN_LINKERS: list[LineDecider] = []
+_RETURN_LISTENERS: list[Callable[..., None]] = []
 
 
 def bank_line_confirmer_register(confirmer: LineDecider) -> LineDecider:
@@ -41,6 +42,20 @@ def bank_return_linker_register(linker: LineDecider) -> LineDecider:
     if linker not in _RETURN_LINKERS:
         _RETURN_LINKERS.append(linker)
     return linker
+
+
+def bank_return_listener_register(listener: Callable[..., None]) -> Callable[..., None]:
+    """``listener(*, line, payment, as_of, by)`` runs whenever a return line was linked to a payment
+    and the payment returned — automatically or by a person in the review queue — inside that
+    transaction, after the money work: the sending app follows up on what it sent."""
+    if listener not in _RETURN_LISTENERS:
+        _RETURN_LISTENERS.append(listener)
+    return listener
+
+
+def payment_returned_by_line(*, line: BankStatementLine, payment: Payment, as_of: datetime, by=None) -> None:
+    for listener in list(_RETURN_LISTENERS):
+        listener(line=line, payment=payment, as_of=as_of, by=by)
 
 
 def line_confirm(*, line: BankStatementLine, as_of: datetime) -> bool:

@@ -9,13 +9,15 @@ def register() -> None:
         bank_line_confirmer_register,
         bank_line_describer_register,
         bank_return_linker_register,
+        bank_return_listener_register,
     )
 
     from . import events  # noqa: F401  (registers the event types and their sentences)
     from .confirm import line_confirm_batch
-    from .returns import line_link_collection_return
+    from .returns import item_returned_by_payment, line_link_collection_return
     from .selectors import line_describe
 
     bank_line_confirmer_register(line_confirm_batch)
     bank_return_linker_register(line_link_collection_return)
+    bank_return_listener_register(item_returned_by_payment)
     bank_line_describer_register(line_describe)

@@ -134,8 +134,8 @@ def left_out_items(pending: list[BatchItem], difference: Decimal) -> list[BatchI
 def line_confirm_batch(*, line: BankStatementLine, as_of: datetime) -> bool:
     """The confirmer (``payments.bank.confirmations``): True when the line names one of our
     batches or items and was decided (booked, or sent to review with a task), False otherwise."""
-    if line.status != "BOOK":
-        return False
+    if line.status != "BOOK" or line.reversal or line.return_reason:
+        return False  # money of ours coming back (a reversal, a returned transfer): not a booking of a batch
     items, found_by = items_of_line(line)
     if not items:
         return False

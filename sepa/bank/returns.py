@@ -155,14 +155,35 @@ def line_link_collection_return(*, line: BankStatementLine, as_of: datetime) -> 
     if payment is not None:
         try:
             with transaction.atomic():
+                # The payment is returned; ``item_returned_by_payment`` (a return listener) follows up.
                 line_return_payment_locked(line=line, payment=payment, signals=[signal], confidence=100, as_of=as_of)
         except ValidationError:
             return False  # the payment changed meanwhile: the ordinary search puts the line in review
-    else:
-        # Returned before the bank's credit was seen: no payment to take back, the invoice stays open.
-        line_confirmation_record(
-            line=line, bookings=[(None, item.customer, item.invoice, line.amount)], signal=signal, as_of=as_of
-        )
+        return True
+    # Returned before the bank's credit was seen: no payment to take back, the invoice stays open.
+    line_confirmation_record(
+        line=line, bookings=[(None, item.customer, item.invoice, line.amount)], signal=signal, as_of=as_of
+    )
+    _follow_up(item, line=line, as_of=as_of)
+    return True
+
+
+def item_returned_by_payment(*, line: BankStatementLine, payment, as_of: datetime, by=None) -> None:
+    """The return listener: a return line took back the payment of one of our collections, linked
+    by the linker above or by a person in the review queue. Nothing to do for other payments or
+    for an item already returned."""
+    item = (
+        BatchItem.objects.filter(payment=payment, status=BatchItemStatus.COLLECTED, batch__kind=BatchKind.DIRECT_DEBIT)
+        .select_related("batch", "mandate", "invoice", "customer")
+        .first()
+    )
+    if item is not None:
+        _follow_up(item, line=line, as_of=as_of)
+
+
+def _follow_up(item: BatchItem, *, line: BankStatementLine, as_of: datetime) -> None:
+    """The item returned with its reason, the mandate marked where the reason says so, the fee
+    assessed, a task for a person."""
     code = (line.return_reason or "").strip().upper()
     locked = items_locked([item.pk])[item.pk]
     locked.return_reason = code[:4]
@@ -185,7 +206,6 @@ def line_link_collection_return(*, line: BankStatementLine, as_of: datetime) -> 
         as_of=as_of,
     )
     _open_task(locked, line=line, fee=fee, as_of=as_of)
-    return True
 
 
 def _open_task(item: BatchItem, *, line: BankStatementLine, fee: Decimal | None, as_of: datetime) -> None:

@@ -177,6 +177,16 @@ def test_a_total_that_tells_no_items_apart_goes_to_review_with_a_task_and_record
         assert "decide by hand" in line.matches.get().explanation_text
 
 
+def test_a_credit_marked_as_a_reversal_is_no_booking_of_our_batch(batch):
+    entry = batch_entry(batch, details=False).replace(
+        "<CdtDbtInd>CRDT</CdtDbtInd>", "<CdtDbtInd>CRDT</CdtDbtInd><RvslInd>true</RvslInd>"
+    )
+    import_file(camt("STMT-1", entry))
+    batch.refresh_from_db()
+    assert batch.status == BatchStatus.SUBMITTED and not Payment.objects.exists()
+    assert BankStatementLine.objects.get().match_status == "review"
+
+
 def test_a_line_of_someone_elses_batch_is_matched_as_before():
     customer = make_customer(legal_name="Fritz Lang", bank_accounts=[{"iban": "DE02120300000000202051"}])
     invoice = make_invoice(customer=customer, gross="59.50")

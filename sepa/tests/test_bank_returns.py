@@ -14,6 +14,7 @@ from django.utils import translation
 from core.models import Event
 from customers.tests.factories import make_customer
 from invoicing.tests.factories import invoicing_setup  # noqa: F401
+from payments.bank.debits import line_link_return
 from payments.models import BankStatementLine, OpenItem, Payment, PaymentStatus, ReturnFee, ReturnFeeStatus
 from payments.services.return_fees import FEE_TASK
 from payments.tests.factories import make_invoice
@@ -22,6 +23,7 @@ from sepa.models import BatchItemStatus, MandateStatus
 from tasks.models import FollowUpTask
 
 from .bank_support import (
+    LATER,
     batch_entry,
     camt,
     import_file,
@@ -192,4 +194,16 @@ def test_importing_the_return_again_changes_nothing(booked):
     import_file(data.replace(b"<Id>STMT-2</Id>", b"<Id>STMT-2B</Id>"), name="again.xml")
     assert ReturnFee.objects.count() == 1 and OpenItem.objects.count() == 1
     assert Event.objects.filter(type="sepa_item.returned").count() == 1
+    assert FollowUpTask.objects.filter(kind=RETURNED_TASK).count() == 1
+
+
+def test_a_return_a_person_links_in_the_review_queue_follows_up_on_the_collection(booked, accountant):
+    import_file(camt("STMT-2", return_entry(booked, reason="AC04", e2e="NOTPROVIDED", mandate="", charges="3.00")))
+    line = BankStatementLine.objects.get(credit=False)
+    assert line.match_status == "review" and returned_item(booked).status == BatchItemStatus.COLLECTED
+    line_link_return(line=line, payment=booked.payment, as_of=LATER, by=accountant)
+    item = returned_item(booked)
+    assert (item.status, item.return_reason) == (BatchItemStatus.RETURNED, "AC04")
+    assert item.mandate.needs_attention and item.invoice.open_amount == Decimal("59.50")
+    assert ReturnFee.objects.get().status == ReturnFeeStatus.CHARGED
     assert FollowUpTask.objects.filter(kind=RETURNED_TASK).count() == 1

@@ -28,7 +28,7 @@ from customers.models import BankAccount
 from ...models import BankLineMatch, BankStatementLine, Payment, PaymentStatus
 from ...services import payment_return
 from ...services.errors import PaymentAlreadyReturned
-from ..confirmations import line_link_to_collection
+from ..confirmations import line_link_to_collection, payment_returned_by_line
 from ..matching.text import compact_iban
 from ..matching.wording import signal_text
 from .candidates import (
@@ -125,6 +125,7 @@ def _link(
         by=by,
         resolution=_("linked to payment #%(payment)s, which is returned") % {"payment": payment.pk},
     )
+    payment_returned_by_line(line=line, payment=payment, as_of=as_of, by=by)
     return decision
 
 
