@@ -29,12 +29,14 @@ from datetime import datetime
 from decimal import Decimal
 from itertools import combinations
 
+from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, gettext_noop
 
-from core.followups import followup_kind_register, followup_open
+from core.followups import followup_kind_register, followup_open, followups_close_about
 from core.formatting import money_text
-from core.locks import lock_for_money_work
+from core.locks import lock_for_money_work, lock_rows
 from core.messages import Money, Term, message, message_define
 from invoicing.models import DocumentStatus, Invoice
 from payments.bank.confirmations import confirmation_signal, line_confirmation_record
@@ -337,3 +339,47 @@ def _open_batch_task(*, batch, left_out: list[BatchItem], line: BankStatementLin
         customer=left_out[0].customer if len({item.customer_id for item in left_out}) == 1 else None,
         priority="high",
     )
+
+
+def batch_line_book_items(*, line: BankStatementLine, items: list[BatchItem], as_of: datetime, by) -> None:
+    """A person says which pending items an undecided line booked (a total the rules could not
+    tell apart): they must be pending items of our submitted batches of the line's direction and
+    currency and add up to the line's amount exactly. Booked as the rules would; ``by`` is kept on
+    the line's decision. Refused with a ``ValidationError`` naming ``items`` otherwise."""
+    with transaction.atomic():
+        locked = lock_rows(BankStatementLine, [line.pk]).get(line.pk)
+        if locked is None or locked.match_status in (
+            BankStatementLine.MatchStatus.MATCHED,
+            BankStatementLine.MatchStatus.IGNORED,
+        ):
+            raise ValidationError({"line": [_("This statement line was already decided.")]})
+        chosen = list(
+            BatchItem.objects.filter(
+                pk__in=[item.pk for item in items],
+                status=BatchItemStatus.PENDING,
+                batch__kind=_kind(locked),
+                batch__status__in=SEEN,
+                currency=locked.currency,
+            )
+            .select_related("batch", "mandate", "invoice", "customer")
+            .order_by("pk")
+        )
+        total = sum((item.amount for item in chosen), Decimal("0"))
+        if not chosen or len(chosen) != len({item.pk for item in items}) or total != locked.amount:
+            raise ValidationError(
+                {
+                    "items": [
+                        _("Choose pending items of our batches that add up to the line's %(amount)s exactly.")
+                        % {"amount": money_text(locked.amount, locked.currency)}
+                    ]
+                }
+            )
+        _book(locked, booked=chosen, returned_unpaid=[], as_of=as_of, reference=chosen[0].batch.message_id)
+        locked.matches.filter(decision="accepted", decided_by__isnull=True).update(decided_by=by)
+        followups_close_about(
+            kind=BATCH_TASK,
+            about=locked,
+            as_of=as_of,
+            by=by,
+            resolution=_("booked by hand: %(count)s items") % {"count": len(chosen)},
+        )

@@ -7,6 +7,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.utils import translation
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -18,7 +19,7 @@ from payments.bank.matching import line_match
 from payments.models import BankLineMatch, BankStatementLine, Payment, PaymentChannel, PaymentSource
 from payments.services import payment_keep_as_credit, payment_refund
 from payments.tests.factories import make_invoice, make_payment
-from sepa.bank.confirm import BATCH_TASK, left_out_items
+from sepa.bank.confirm import BATCH_TASK, batch_line_book_items, left_out_items
 from sepa.models import BatchItemStatus, BatchStatus
 from tasks.models import FollowUpTask
 
@@ -144,6 +145,17 @@ def test_importing_the_statement_again_or_matching_the_line_again_records_nothin
     assert Event.objects.filter(type="sepa_item.collected").count() == 3
 
 
+def test_a_notification_books_the_batch_and_the_statement_confirming_it_records_nothing_again(batch):
+    import_file(camt("NTF-1", batch_entry(batch, details=True), message="054"))
+    assert Payment.objects.count() == 3
+    import_file(camt("STMT-1", batch_entry(batch, details=True), message="053"))
+    assert Payment.objects.count() == 3
+    live = BankStatementLine.objects.filter(superseded_by__isnull=True)
+    assert live.count() == 3 and {line.statement.kind for line in live} == {"statement"}
+    assert set(live.values_list("match_status", flat=True)) == {"matched"}
+    assert_collected(batch, line=live.first())
+
+
 def test_an_item_booked_on_its_own_and_then_in_a_total_is_not_recorded_again(batch):
     first = batch.items.order_by("pk").first()
     import_file(camt("STMT-1", single_entry(first)))
@@ -260,3 +272,21 @@ def test_telling_left_out_items_apart_needs_exactly_one_choice():
     assert left_out_items([a, b, c], Decimal("30.00")) is None  # c alone, or a and b
     assert left_out_items([a, b, c], Decimal("60.00")) is None  # three would be a guess
     assert left_out_items([a, b, c], Decimal("50.00")) == [b, c]
+
+
+def test_a_person_says_which_items_an_ambiguous_total_booked(accountant):
+    batch = _batch_of([Decimal("30.00"), Decimal("70.00"), Decimal("40.00"), Decimal("60.00")])
+    import_file(camt("STMT-1", batch_entry(batch, amount="100.00", details=False)))
+    line = BankStatementLine.objects.get()
+    assert line.match_status == "review" and not Payment.objects.exists()  # 30 + 70 or 40 + 60?
+    items = list(batch.items.order_by("pk"))
+    with pytest.raises(ValidationError) as refused:
+        batch_line_book_items(line=line, items=items[:1], as_of=LATER, by=accountant)
+    assert "items" in refused.value.message_dict
+    batch_line_book_items(line=line, items=items[:2], as_of=LATER, by=accountant)
+    line.refresh_from_db()
+    assert line.match_status == "matched"
+    assert sorted(Payment.objects.values_list("amount", flat=True)) == [Decimal("30.00"), Decimal("70.00")]
+    assert [item.status for item in batch.items.order_by("pk")] == ["collected", "collected", "pending", "pending"]
+    assert FollowUpTask.objects.get(kind=BATCH_TASK).status == "done"
+    assert set(line.matches.filter(decision="accepted").values_list("decided_by", flat=True)) == {accountant.pk}

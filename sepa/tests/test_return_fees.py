@@ -184,3 +184,18 @@ def test_the_bank_line_page_names_the_collection_it_booked_and_the_item_names_it
     shown = BankLinesOfItemMixin().bank_lines_shown(item)
     for line in (credit, debit):
         assert f"/admin/payments/bankstatementline/{line.pk}/change/" in shown
+
+
+def test_the_review_queue_shows_a_batch_line_that_tells_no_items_apart(accountant):
+    customer = make_customer(legal_name="Hanna Roth")
+    batch = make_collection_batch(
+        items=[
+            (make_invoice(customer=customer, gross="59.50"), make_mandate(customer=customer), "59.50"),
+            (make_invoice(customer=customer, gross="119.00"), make_mandate(customer=customer), "119.00"),
+        ]
+    )
+    import_file(camt("STMT-1", batch_entry(batch, amount="100.00", details=False)))
+    page = client_of(accountant).get("/admin/payments/bankstatementline/review/")
+    assert page.status_code == 200
+    # The line's explanation in the site's language names the batch and what is pending.
+    assert batch.message_id in page.content.decode() and "von Hand entscheiden" in page.content.decode()
