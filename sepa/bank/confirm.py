@@ -147,6 +147,8 @@ def line_confirm_batch(*, line: BankStatementLine, as_of: datetime) -> bool:
         if item.status != BatchItemStatus.PENDING or item.amount != line.amount:
             return _to_review(line, batch=batch, items=items, as_of=as_of)
         _book(line, booked=[item], returned_unpaid=[], as_of=as_of, reference=item.end_to_end_id, single=True)
+        if line.batch_size > 1 and line.batch_index == line.batch_size:
+            _left_pending_after_entry(batch, line=line, as_of=as_of)
         return True
     pending = [item for item in items if item.status == BatchItemStatus.PENDING]
     total = sum((item.amount for item in pending), Decimal("0"))
@@ -164,7 +166,7 @@ def line_confirm_batch(*, line: BankStatementLine, as_of: datetime) -> bool:
         return _to_review(line, batch=batch, items=items, as_of=as_of)
     booked = [item for item in pending if item not in left_out]
     _book(line, booked=booked, returned_unpaid=[], as_of=as_of, reference=batch.message_id)
-    _open_batch_task(batch=batch, left_out=left_out, line=line, as_of=as_of)
+    _open_batch_task(batch=batch, left_out=left_out, booked=line.amount, currency=line.currency, as_of=as_of)
     return True
 
 
@@ -316,7 +318,17 @@ def _to_review(line: BankStatementLine, *, batch, items: list[BatchItem], as_of:
     return True
 
 
-def _open_batch_task(*, batch, left_out: list[BatchItem], line: BankStatementLine, as_of: datetime) -> None:
+def _left_pending_after_entry(batch, *, line: BankStatementLine, as_of: datetime) -> None:
+    """The last transaction of a batch entry was booked: items of the batch the entry did not list
+    (rejected before settlement) stay pending, and a person is told."""
+    items = list(batch.items.select_related("invoice", "customer").order_by("pk"))
+    left_out = [item for item in items if item.status == BatchItemStatus.PENDING]
+    if left_out:
+        booked = sum((item.amount for item in items if item.status == BatchItemStatus.COLLECTED), Decimal("0"))
+        _open_batch_task(batch=batch, left_out=left_out, booked=booked, currency=line.currency, as_of=as_of)
+
+
+def _open_batch_task(*, batch, left_out: list[BatchItem], booked: Decimal, currency: str, as_of: datetime) -> None:
     followup_open(
         kind=BATCH_TASK,
         title=_("SEPA batch %(batch)s booked without %(count)s items")
@@ -324,7 +336,7 @@ def _open_batch_task(*, batch, left_out: list[BatchItem], line: BankStatementLin
         description="\n".join(
             [
                 _("The bank booked %(amount)s; these items were not booked and stay pending:")
-                % {"amount": money_text(line.amount, line.currency)},
+                % {"amount": money_text(booked, currency)},
                 *(
                     f"{item.end_to_end_id}: {money_text(item.amount, item.currency)}"
                     + (f" ({item.invoice.number})" if item.invoice_id else "")

@@ -290,3 +290,14 @@ def test_a_person_says_which_items_an_ambiguous_total_booked(accountant):
     assert [item.status for item in batch.items.order_by("pk")] == ["collected", "collected", "pending", "pending"]
     assert FollowUpTask.objects.get(kind=BATCH_TASK).status == "done"
     assert set(line.matches.filter(decision="accepted").values_list("decided_by", flat=True)) == {accountant.pk}
+
+
+def test_a_batch_entry_listing_only_the_settled_transactions_leaves_the_rest_pending_with_a_task(batch):
+    first, second, third = batch.items.order_by("pk")
+    import_file(camt("STMT-1", batch_entry(batch, items=[first, third], details=True)))
+    second.refresh_from_db()
+    batch.refresh_from_db()
+    assert second.status == BatchItemStatus.PENDING and batch.status == BatchStatus.SUBMITTED
+    assert Payment.objects.count() == 2
+    task = FollowUpTask.objects.get(kind=BATCH_TASK)
+    assert second.end_to_end_id in task.description and first.end_to_end_id not in task.description
