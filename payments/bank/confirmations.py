@@ -5,13 +5,17 @@ README *Architecture*). So ``sepa`` registers here, in ``SepaConfig.ready``:
 
 - a **confirmer** ``fn(*, line, as_of) -> bool``, asked for every undecided credit line before the
   ordinary matching and for every outgoing debit line before it is booked: it says True when the
-  line books one of our batches (or items of one) and it has decided the line
-  (``line_confirmation_record``);
+  line names one of our batches (or items of one) and it took the line — decided it
+  (``line_confirmation_record``) or sent it to review with a task of its own;
 - a **return linker** ``fn(*, line, as_of) -> bool``, asked for every return or reversal line
   before the payments recorded from credit lines are searched: True when the line takes back one
-  of our collections and it has decided the line.
+  of our collections and it has decided the line;
+- a **return listener** ``fn(*, line, payment, as_of, by)``, told whenever a return line returned
+  a payment (automatically or linked by a person);
+- a **describer** ``fn(*, line) -> [(text, url)]`` naming on the line's admin page what of ours it
+  booked or returned.
 
-Both run inside the caller's transaction with the line locked (``core.locks``: the bank line comes
+Confirmers and linkers run inside the caller's transaction with the line locked (``core.locks``: the bank line comes
 first, so they may record, allocate and return money and then lock their own rows). Registering
 the same callable twice keeps one registration.
 """

@@ -32,12 +32,12 @@ from itertools import combinations
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, gettext_noop
+from django.utils.translation import gettext_noop
 
-from core.followups import followup_kind_register, followup_open, followups_close_about
+from core.followups import followups_close_about
 from core.formatting import money_text
 from core.locks import lock_for_money_work, lock_rows
-from core.messages import Money, Term, message, message_define
+from core.messages import Money, message, message_define
 from invoicing.models import DocumentStatus, Invoice
 from payments.bank.confirmations import confirmation_signal, line_confirmation_record
 from payments.models import AllocationRule, BankStatementLine, PaymentChannel, PaymentSource, PaymentStatus
@@ -45,11 +45,7 @@ from payments.services import payment_allocate, payment_record, payment_return
 
 from ..models import BatchItem, BatchItemStatus, BatchKind, BatchStatus
 from .states import batch_confirm_if_booked, item_transition, items_locked, mandate_collected
-
-BATCH_TASK = followup_kind_register(
-    "direct_debit_batch_incomplete", gettext_lazy("SEPA batch not completely booked by the bank")
-)
-BATCH_TASK_RULE = "sepa-batch-incomplete"
+from .undecided import BATCH_TASK, batch_task_open, left_pending_after_entry, line_to_review
 
 COLLECTED = message_define(
     "sepa.bank.collected", gettext_noop("collected by our direct debit %(reference)s (batch %(batch)s)")
@@ -60,21 +56,6 @@ BOOKED_ITEM = message_define(
 BOOKED_BATCH = message_define(
     "sepa.bank.booked_batch", gettext_noop("books %(count)s items of our batch %(batch)s, %(amount)s in all")
 )
-NOT_IDENTIFIED = message_define(
-    "sepa.bank.not_identified",
-    gettext_noop("books %(amount)s for our batch %(batch)s, whose pending items make %(pending)s: decide by hand"),
-)
-ALREADY_BOOKED = message_define(
-    "sepa.bank.already_booked",
-    gettext_noop("names our item %(reference)s, which is %(status)s already: check for a double booking"),
-)
-
-ITEM_STATUS_MSGIDS = {
-    BatchItemStatus.PENDING: "pending at the bank",
-    BatchItemStatus.COLLECTED: "booked",
-    BatchItemStatus.RETURNED: "returned",
-    BatchItemStatus.CANCELLED: "cancelled",
-}
 SEEN = (BatchStatus.SUBMITTED, BatchStatus.CONFIRMED)
 # How many items a booked total may leave out and still tell which: beyond two, guessing.
 MAX_LEFT_OUT = 2
@@ -145,10 +126,10 @@ def line_confirm_batch(*, line: BankStatementLine, as_of: datetime) -> bool:
     if found_by == "end_to_end":
         item = items[0]
         if item.status != BatchItemStatus.PENDING or item.amount != line.amount:
-            return _to_review(line, batch=batch, items=items, as_of=as_of)
+            return line_to_review(line, batch=batch, items=items, as_of=as_of)
         _book(line, booked=[item], returned_unpaid=[], as_of=as_of, reference=item.end_to_end_id, single=True)
         if line.batch_size > 1 and line.batch_index == line.batch_size:
-            _left_pending_after_entry(batch, line=line, as_of=as_of)
+            left_pending_after_entry(batch, line=line, as_of=as_of)
         return True
     pending = [item for item in items if item.status == BatchItemStatus.PENDING]
     total = sum((item.amount for item in pending), Decimal("0"))
@@ -163,10 +144,10 @@ def line_confirm_batch(*, line: BankStatementLine, as_of: datetime) -> bool:
         return True
     left_out = left_out_items(pending, total - line.amount) if line.amount < total else None
     if left_out is None:
-        return _to_review(line, batch=batch, items=items, as_of=as_of)
+        return line_to_review(line, batch=batch, items=items, as_of=as_of)
     booked = [item for item in pending if item not in left_out]
     _book(line, booked=booked, returned_unpaid=[], as_of=as_of, reference=batch.message_id)
-    _open_batch_task(batch=batch, left_out=left_out, booked=line.amount, currency=line.currency, as_of=as_of)
+    batch_task_open(batch=batch, left_out=left_out, booked=line.amount, currency=line.currency, as_of=as_of)
     return True
 
 
@@ -267,90 +248,6 @@ def _allocate_collection(item: BatchItem, *, payment, as_of: datetime) -> None:
             rule=AllocationRule.MATCHING,
             explanation=[message(COLLECTED, reference=item.end_to_end_id, batch=item.batch.message_id)],
         )
-
-
-def _status_term(item: BatchItem) -> Term:
-    # The label's msgid (``BatchItemStatus``, context "sepa item status"), worded when read.
-    return Term(ITEM_STATUS_MSGIDS.get(item.status, item.status), context="sepa item status")
-
-
-def _to_review(line: BankStatementLine, *, batch, items: list[BatchItem], as_of: datetime) -> bool:
-    """The line names our batch or item but cannot be booked as it stands: a person decides."""
-    pending = sum((item.amount for item in items if item.status == BatchItemStatus.PENDING), Decimal("0"))
-    if len(items) == 1 and items[0].status != BatchItemStatus.PENDING:
-        stored = message(ALREADY_BOOKED, reference=items[0].end_to_end_id, status=_status_term(items[0]))
-    else:
-        stored = message(
-            NOT_IDENTIFIED,
-            amount=Money(line.amount, line.currency),
-            batch=batch.message_id,
-            pending=Money(pending, line.currency),
-        )
-    line.matches.filter(decision="").delete()
-    line.matches.create(
-        customer=items[0].customer if len(items) == 1 else None,
-        invoice=items[0].invoice if len(items) == 1 else None,
-        amount=line.amount,
-        confidence=0,
-        signals=[confirmation_signal("sepa_batch", stored) | {"weight": 0}],
-        rank=1,
-        created_at=as_of,
-    )
-    if not line.kind:
-        line.kind = BankStatementLine.Kind.PAYMENT if line.credit else BankStatementLine.Kind.OUTGOING
-    line.match_status = BankStatementLine.MatchStatus.REVIEW
-    line.save(update_fields=["match_status", "kind"])
-    followup_open(
-        kind=BATCH_TASK,
-        title=_("Bank line of %(amount)s for SEPA batch %(batch)s needs a decision")
-        % {"amount": money_text(line.amount, line.currency), "batch": batch.message_id},
-        description=_(
-            "The line names our batch, but its amount does not tell which items the bank booked "
-            "(pending: %(pending)s). Decide the line in the bank statement review queue."
-        )
-        % {"pending": money_text(pending, line.currency)},
-        about=line,
-        rule=BATCH_TASK_RULE,
-        as_of=as_of,
-        customer=items[0].customer if len(items) == 1 else None,
-        priority="high",
-    )
-    return True
-
-
-def _left_pending_after_entry(batch, *, line: BankStatementLine, as_of: datetime) -> None:
-    """The last transaction of a batch entry was booked: items of the batch the entry did not list
-    (rejected before settlement) stay pending, and a person is told."""
-    items = list(batch.items.select_related("invoice", "customer").order_by("pk"))
-    left_out = [item for item in items if item.status == BatchItemStatus.PENDING]
-    if left_out:
-        booked = sum((item.amount for item in items if item.status == BatchItemStatus.COLLECTED), Decimal("0"))
-        _open_batch_task(batch=batch, left_out=left_out, booked=booked, currency=line.currency, as_of=as_of)
-
-
-def _open_batch_task(*, batch, left_out: list[BatchItem], booked: Decimal, currency: str, as_of: datetime) -> None:
-    followup_open(
-        kind=BATCH_TASK,
-        title=_("SEPA batch %(batch)s booked without %(count)s items")
-        % {"batch": batch.message_id, "count": len(left_out)},
-        description="\n".join(
-            [
-                _("The bank booked %(amount)s; these items were not booked and stay pending:")
-                % {"amount": money_text(booked, currency)},
-                *(
-                    f"{item.end_to_end_id}: {money_text(item.amount, item.currency)}"
-                    + (f" ({item.invoice.number})" if item.invoice_id else "")
-                    for item in left_out
-                ),
-                _("Ask the bank whether they were rejected; cancel them or wait for their return."),
-            ]
-        ),
-        about=batch,
-        rule=BATCH_TASK_RULE,
-        as_of=as_of,
-        customer=left_out[0].customer if len({item.customer_id for item in left_out}) == 1 else None,
-        priority="high",
-    )
 
 
 def batch_line_book_items(*, line: BankStatementLine, items: list[BatchItem], as_of: datetime, by) -> None:
