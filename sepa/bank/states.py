@@ -111,10 +111,9 @@ def mandate_flag(*, mandate: Mandate, reason: str, code: str, item: BatchItem, a
     reasons = [part for part in (mandate.attention_reason or "").split("\n") if part.strip()]
     if reason not in reasons:
         reasons.append(reason)
-    Mandate.objects.filter(pk=mandate.pk).update(
-        needs_attention=True, attention_reason="\n".join(reasons), updated_at=as_of
-    )
-    mandate.needs_attention, mandate.attention_reason = True, "\n".join(reasons)
+    # Saved, not updated in place: the mandate's history (simple_history) keeps the change too.
+    mandate.needs_attention, mandate.attention_reason, mandate.updated_at = True, "\n".join(reasons), as_of
+    mandate.save(update_fields=["needs_attention", "attention_reason", "updated_at"])
     event_record(
         type="sepa_mandate.flagged",
         obj=mandate,

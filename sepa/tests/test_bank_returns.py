@@ -134,6 +134,7 @@ def test_account_closed_marks_the_mandate_with_a_worded_reason(booked):
     item = returned_item(booked)
     assert item.mandate.needs_attention
     assert "account is closed" in item.mandate.attention_reason
+    assert item.mandate.history.filter(needs_attention=True).exists()  # the change is in its history
     assert ReturnFee.objects.get().status == ReturnFeeStatus.CHARGED
 
 
