@@ -45,9 +45,13 @@ LOCK_ORDER: tuple[str, ...] = (
     "invoice",
     # Open items that are not invoices (fees, interest, opening balances).
     "open_item",
+    # A return fee's decision, after the open item it becomes (payments.services.return_fees).
+    "return_fee",
     # Reserved: reminder records (dunning) and collection batches (SEPA), later issues.
     "reminder",
     "collection_batch",
+    # A batch's items: booked or returned after the money work the bank line caused.
+    "collection_item",
     # Drawn as late as possible: the series row is a hot spot held until commit.
     "number_series",
     # Written after the money work, e.g. an invoice sent with its message.

@@ -50,6 +50,9 @@ MANAGER_ONLY_MODELS = {
     ("invoicing", "vatrate"),
     ("invoicing", "exchangerate"),
     ("communications", "messagewording"),
+    # Which return fees are charged on (a claim for damages, § 280 BGB) is a policy; the decisions
+    # on single fees are an accountant's, like every other booking.
+    ("payments", "returnfeerule"),
     ("django_celery_beat", "periodictask"),
     ("django_celery_beat", "intervalschedule"),
     ("django_celery_beat", "crontabschedule"),

@@ -9,7 +9,7 @@ class PaymentsConfig(AppConfig):
     def ready(self) -> None:
         from core.locks import lock_place_register
 
-        from .models import BankStatement, BankStatementImport, BankStatementLine, OpenItem, Payment
+        from .models import BankStatement, BankStatementImport, BankStatementLine, OpenItem, Payment, ReturnFee
 
         for model, place in (
             (BankStatementImport, "statement_import"),
@@ -17,6 +17,7 @@ class PaymentsConfig(AppConfig):
             (BankStatementLine, "bank_line"),
             (Payment, "payment"),
             (OpenItem, "open_item"),
+            (ReturnFee, "return_fee"),
         ):
             lock_place_register(model, place)
         from . import (

@@ -28,6 +28,10 @@ connect_typed_events(
 # Written by the bank services directly: an upload queued for import, a line ignored or matched
 # again by a person (a line taken as a payment is logged as the payment's events).
 register_event_types("bank_import.queued", "bank_line.ignored", "bank_line.rematched")
+# Return fees (services.return_fees): the rule's or a person's decision on the bank's fee.
+register_event_types(
+    "return_fee.charged", "return_fee.asked", "return_fee.declined", "return_fee.waived", "return_fee.not_charged"
+)
 
 # What each event type says in the admin's histories (core.event_sentences).
 register_event_sentences(
@@ -66,5 +70,27 @@ register_event_sentences(
         "bank_import.queued": gettext_noop("Bank file uploaded for import"),
         "bank_line.ignored": gettext_noop("Bank line ignored"),
         "bank_line.rematched": gettext_noop("Bank line matched again"),
+        "return_fee.charged": EventSentence(
+            gettext_noop("Return fee charged to the customer"),
+            (gettext_noop("Return fee of %(fee)s charged to the customer (return reason %(reason_code)s)"),),
+        ),
+        "return_fee.asked": EventSentence(
+            gettext_noop("Return fee waiting for a decision"),
+            (gettext_noop("Return fee of %(fee)s waiting for a decision (return reason %(reason_code)s)"),),
+        ),
+        "return_fee.declined": EventSentence(
+            gettext_noop("Return fee not charged"), (gettext_noop("Return fee of %(fee)s not charged"),)
+        ),
+        "return_fee.waived": EventSentence(
+            gettext_noop("Return fee waived"), (gettext_noop("Return fee waived: %(amount)s no longer owed"),)
+        ),
+        "return_fee.not_charged": EventSentence(
+            gettext_noop("Return fee not charged by rule"),
+            (
+                gettext_noop(
+                    "Return fee of %(fee)s not charged: return reason %(reason_code)s is not the customer's doing"
+                ),
+            ),
+        ),
     }
 )

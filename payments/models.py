@@ -657,6 +657,9 @@ class BankStatementLine(models.Model):
     batch_index = models.PositiveIntegerField(_("position in batch"), default=0)
     batch_size = models.PositiveIntegerField(_("batch size"), default=1)
     end_to_end_id = models.CharField(_("end-to-end id"), max_length=255, blank=True, default="")
+    # The batch of ours a batch booking settles (pain.008/pain.001 PmtInfId, and the file's MsgId).
+    payment_info_id = models.CharField(_("payment information id"), max_length=35, blank=True, default="")
+    batch_message_id = models.CharField(_("batch message id"), max_length=35, blank=True, default="")
     mandate_id = models.CharField(_("mandate id"), max_length=255, blank=True, default="")
     creditor_id = models.CharField(_("creditor id"), max_length=255, blank=True, default="")
     customer_reference = models.CharField(_("customer reference"), max_length=255, blank=True, default="")
@@ -722,6 +725,8 @@ class BankStatementLine(models.Model):
             # Returns look for the collection they take back by end-to-end and mandate id.
             models.Index(fields=["end_to_end_id"], name="payments_bankline_e2e"),
             models.Index(fields=["mandate_id"], name="payments_bankline_mandate"),
+            # A submitted SEPA batch looks for the line that books it.
+            models.Index(fields=["payment_info_id"], condition=~Q(payment_info_id=""), name="payments_bankline_pmtinf"),
         ]
 
     def __str__(self) -> str:
@@ -862,3 +867,7 @@ class BankLineMatch(models.Model):
         from .bank.matching.wording import has_messages, signals_text
 
         return signals_text(self.signals) if has_messages(self.signals) else self.explanation
+
+
+# Return fees live in a module of their own (this one is long enough); imported here so Django sees them.
+from .return_fee_models import ReturnFee, ReturnFeeDecision, ReturnFeeRule, ReturnFeeStatus  # noqa: E402, F401

@@ -39,6 +39,7 @@ from customers.models import BankAccount, Contact, Customer, PaymentTerms, Verif
 from customers.services import customer_create, customer_verify
 from invoicing.models import CustomerNotice, ExchangeRate, Invoice, VatRate
 from invoicing.services import invoice_change_due_date, invoice_draft_create, invoice_issue
+from payments.models import ReturnFeeRule
 from tasks.models import FollowUpTask
 from tasks.services import task_open_for_cause
 
@@ -447,6 +448,7 @@ def objects(viewer, manager) -> dict:
         MessageWording: MessageWording.objects.create(
             template="invoice", language="de", subject="Rechnung {number}", updated_at=now
         ),
+        ReturnFeeRule: ReturnFeeRule.objects.get_or_create(reason_code="AM04", defaults={"decision": "charge"})[0],
     }
 
 

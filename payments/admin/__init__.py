@@ -14,4 +14,5 @@ from . import (
     customers,  # noqa: F401  (the customer list's balance columns)
     money,  # noqa: F401  (tells the invoice page where its money came from)
     payments,  # noqa: F401  (registers the payment pages)
+    return_fees,  # noqa: F401  (the return fee rules and the decisions on return fees)
 )

@@ -269,14 +269,26 @@ class _Entry:
         }
         entry_servicer_reference = r.text(el, "AcctSvcrRef")
         entry_charges = _charges(r, el, loc)
-        transactions = r.children(el, "NtryDtls/TxDtls")
+        # Each NtryDtls may name the batch (Btch) its transactions belong to: one of our pain.008
+        # or pain.001 payment information blocks, booked as one entry.
+        transactions: list[tuple[Element, dict]] = []
+        batches: list[dict] = []
+        for details in r.children(el, "NtryDtls"):
+            batch = self._batch(details)
+            batches.append(batch)
+            transactions.extend((tx, batch) for tx in r.children(details, "TxDtls"))
         if not transactions:
+            # Booked as one entry without its transactions: the batch's id and count are all we get.
+            batch = batches[0] if len(batches) == 1 else {}
             return [
                 ParsedLine(
                     amount=amount,
                     account_servicer_reference=entry_servicer_reference,
                     charges=entry_charges,
                     source_location=loc,
+                    batch_size=batch.get("count") or 1,
+                    payment_info_id=batch.get("payment_info_id", ""),
+                    batch_message_id=batch.get("message_id", ""),
                     **entry,
                 )
             ]
@@ -284,7 +296,9 @@ class _Entry:
             # Not a batch: the entry's amount is what was booked (a return's TxAmt may exclude the fees).
             amounts = [amount]
         else:
-            amounts = [self._transaction_amount(tx, f"{loc}/TxDtls[{i}]") for i, tx in enumerate(transactions, 1)]
+            amounts = [
+                self._transaction_amount(tx, f"{loc}/TxDtls[{i}]") for i, (tx, _batch) in enumerate(transactions, 1)
+            ]
             if sum(amounts, Decimal("0")) != amount:
                 raise StatementFormatError(
                     BATCH_SUM,
@@ -293,7 +307,7 @@ class _Entry:
                     amount=Money(amount, currency),
                 )
         lines = []
-        for index, (tx, tx_amount) in enumerate(zip(transactions, amounts, strict=True), start=1):
+        for index, ((tx, batch), tx_amount) in enumerate(zip(transactions, amounts, strict=True), start=1):
             tx_location = f"{loc}/TxDtls[{index}]"
             tx_charges = _charges(r, tx, tx_location)
             # Entry-level charges belong to the booking as a whole: carried once, on its first line.
@@ -305,10 +319,23 @@ class _Entry:
                     batch_size=len(transactions),
                     charges=charges,
                     source_location=tx_location,
+                    payment_info_id=_reference(r.text(tx, "Refs/PmtInfId")) or batch.get("payment_info_id", ""),
+                    batch_message_id=_reference(r.text(tx, "Refs/MsgId")) or batch.get("message_id", ""),
                     **self._transaction_fields(tx, entry, entry_servicer_reference, tx_location),
                 )
             )
         return lines
+
+    def _batch(self, details: Element) -> dict:
+        """``NtryDtls/Btch``: the payment information id, message id and count of transactions the
+        bank booked together (all optional; a count that is not a positive number is left out)."""
+        r = self.r
+        count = r.text(details, "Btch/NbOfTxs")
+        return {
+            "payment_info_id": _reference(r.text(details, "Btch/PmtInfId")),
+            "message_id": _reference(r.text(details, "Btch/MsgId")),
+            "count": int(count) if count.isdigit() and int(count) > 0 else 0,
+        }
 
     def _transaction_amount(self, tx: Element, location: str) -> Decimal:
         for path in ("AmtDtls/TxAmt", "AmtDtls/InstdAmt", ""):

@@ -78,6 +78,9 @@ _FAMILIES: dict[str, frozenset[str]] = {
 _BY_CODE = {code: name for name, codes in _FAMILIES.items() for code in codes}
 
 RETURN_GVC = _FAMILIES[RETURN]
+# Batch bookings of SEPA files we submitted (Sammler): 191 credit transfers (debit), 192 core and
+# 195 B2B direct debits (credit). Their customer reference is the file's payment information id.
+SAMMLER_GVC = frozenset({"191", "192", "195"})
 CHARGE_GVC = _FAMILIES[CHARGE]
 
 

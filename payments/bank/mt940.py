@@ -31,7 +31,7 @@ from schwifty import IBAN
 from schwifty.exceptions import SchwiftyException
 
 from core.messages import message_define
-from payments.bank.gvc import carries_return_reason
+from payments.bank.gvc import SAMMLER_GVC, carries_return_reason
 from payments.bank.types import ParsedLine, ParsedStatement, StatementFormatError, line_location, quoted
 
 NO_STATEMENT = message_define(
@@ -103,6 +103,7 @@ _SLASH_KEYS = (
     "PURP",
     "ULTC",
     "ULTD",
+    "NRTX",  # number of transactions of a batch booking
 )
 _SLASH_RE = re.compile(r"/(" + "|".join(_SLASH_KEYS) + r")/")
 _CHARGES_RE = re.compile(r"/CHGS/(?P<currency>[A-Z]{3})?(?P<amount>\d+(?:,\d*)?)")
@@ -338,6 +339,11 @@ def _parsed_line(data: dict[str, Any], *, currency: str, number: int) -> ParsedL
         # on any other line "TECH" or "CUST" is just a word of the remittance.
         return_reason = ""
     customer_reference = details.get("KREF", "") or ("" if own_reference.upper() in _NO_REFERENCE else own_reference)
+    payment_info_id = details.get("PREF", "")
+    if not payment_info_id and details.get("gvc", "") in SAMMLER_GVC:
+        # DFÜ-Abkommen Anlage 3: a Sammler carries the PmtInfId of the batch we submitted as the
+        # customer reference (KREF+ in :86:, cut to 16 characters in :61: subfield 7).
+        payment_info_id = details.get("KREF", "") or _reference(own_reference)
     return ParsedLine(
         amount=amount,
         currency=currency,
@@ -350,6 +356,7 @@ def _parsed_line(data: dict[str, Any], *, currency: str, number: int) -> ParsedL
         mandate_id=details.get("MREF", ""),
         creditor_id=details.get("CRED", ""),
         customer_reference=_reference(customer_reference),
+        payment_info_id=payment_info_id[:35],
         remittance=details.get("remittance", ""),
         counterparty_name=counterparty_name,
         counterparty_iban=counterparty_iban,
@@ -497,6 +504,8 @@ def _slash_details(joined: str) -> dict[str, str]:
         "MREF": values.get("MARF", ""),
         "CRED": values.get("CSID", ""),
         "KREF": values.get("PREF", "") or values.get("KREF", ""),
+        # Dutch banks name the batch (the PmtInfId we sent) of a batch booking in /PREF/.
+        "PREF": values.get("PREF", ""),
         "additional": values.get("TRTP", ""),
     }
     if values.get("RTRN"):

@@ -97,7 +97,11 @@ class ParsedLine:
     account_servicer_reference: str = ""  # AcctSvcrRef / MT940 bank reference
     entry_reference: str = ""  # NtryRef; the entry a batch line belongs to
     batch_index: int = 0  # position within a batch entry (0 when not a batch)
-    batch_size: int = 1
+    batch_size: int = 1  # transactions in the batch: the TxDtls given, else the bank's Btch/NbOfTxs
+    # The batch a booking belongs to, as we sent it: pain.008/pain.001 PmtInfId (CAMT Btch/PmtInfId or
+    # TxDtls/Refs/PmtInfId; MT940 KREF+ of a Sammler) and, where the bank names it, the file's MsgId.
+    payment_info_id: str = ""
+    batch_message_id: str = ""
     end_to_end_id: str = ""  # EndToEndId / EREF+
     mandate_id: str = ""  # MndtId / MREF+
     creditor_id: str = ""  # CdtrSchmeId / CRED+

@@ -7,6 +7,7 @@ from .allocation import allocation_reverse, payment_allocate, payment_allocate_b
 from .common import skonto_amount_to_pay
 from .credit import credit_apply, credit_note_apply, payment_keep_as_credit, payment_refund
 from .recording import payment_record
+from .return_fees import return_fee_assess, return_fee_charge, return_fee_decline, return_fee_waive
 from .returns import payment_return
 from .status import payment_assign_customer, payment_complete, payment_fail
 from .writeoffs import write_off, write_off_tolerance
@@ -24,6 +25,10 @@ __all__ = [
     "payment_record",
     "payment_refund",
     "payment_return",
+    "return_fee_assess",
+    "return_fee_charge",
+    "return_fee_decline",
+    "return_fee_waive",
     "skonto_amount_to_pay",
     "write_off",
     "write_off_tolerance",

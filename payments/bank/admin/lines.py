@@ -10,6 +10,8 @@ from django.http import HttpResponseNotAllowed, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -19,6 +21,7 @@ from invoicing.admin.display import money
 
 from ...models import BankStatementLine
 from ...services.errors import SuggestionStale
+from ..confirmations import line_descriptions
 from ..debits import kind_text, line_link_return, lines_rematch, return_reason_text
 from ..matching import line_accept, line_assign_to_customer, line_ignore, line_suggest
 from .imports import TEMPLATES, ReadOnlyAdmin
@@ -77,12 +80,13 @@ class BankStatementLineAdmin(ChangeListWriteGuard, ReadOnlyAdmin):
         "counterparty_name",
         "counterparty_iban",
         "end_to_end_id",
+        "payment_info_id",
         "mandate_id",
         "account_servicer_reference",
     ]
     ordering = ["-booking_date", "-id"]
     list_select_related = ["statement"]
-    readonly_fields = [f.name for f in BankStatementLine._meta.fields]
+    readonly_fields = [f.name for f in BankStatementLine._meta.fields] + ["ours_shown"]
     change_list_template = TEMPLATES + "line_change_list.html"
 
     def may_decide(self, request) -> bool:
@@ -113,6 +117,18 @@ class BankStatementLineAdmin(ChangeListWriteGuard, ReadOnlyAdmin):
     @admin.display(description=_("bank charges"), ordering="charges")
     def charges_shown(self, obj):
         return money(obj.charges, obj.currency) if obj.charges else "—"
+
+    @admin.display(description=_("booked or returned of ours"))
+    def ours_shown(self, obj):
+        """The batch or collection of ours the line booked or returned (``bank.confirmations``)."""
+        entries = line_descriptions(line=obj)
+        if not entries:
+            return "—"
+        return format_html_join(
+            mark_safe("<br>"),
+            "{}",
+            ((format_html('<a href="{}">{}</a>', url, text) if url else text,) for text, url in entries),
+        )
 
     @admin.display(description=_("remittance"))
     def remittance_short(self, obj):

@@ -288,6 +288,7 @@ class BankStatementLineSerializer(NamedEnumModelSerializer):
             "batch_index",
             "batch_size",
             "end_to_end_id",
+            "payment_info_id",
             "mandate_id",
             "creditor_id",
             "customer_reference",

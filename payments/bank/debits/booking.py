@@ -23,6 +23,7 @@ from core.messages import message, message_define
 from customers.models import BankAccount
 
 from ...models import BankLineMatch, BankStatementLine
+from ..confirmations import line_confirm
 from ..importing.redelivery import statement_delivery_ids
 from ..matching.text import compact_iban
 from .codes import Kind, line_kind, transaction_code_parts
@@ -143,6 +144,8 @@ def book_debit_locked(*, line: BankStatementLine, as_of: datetime) -> BankStatem
         return book_return_locked(line=line, as_of=as_of)
     if line.kind == Kind.CHARGE:
         _ignore_automatically(line, code="charge", messages=_charge_explanation(line), as_of=as_of)
+        return line
+    if line_confirm(line=line, as_of=as_of):  # one of our own batches (a refund by credit transfer)
         return line
     customers = _customers_of_iban(line.counterparty_iban)
     if customers:

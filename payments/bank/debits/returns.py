@@ -28,6 +28,7 @@ from customers.models import BankAccount
 from ...models import BankLineMatch, BankStatementLine, Payment, PaymentStatus
 from ...services import payment_return
 from ...services.errors import PaymentAlreadyReturned
+from ..confirmations import line_link_to_collection, payment_returned_by_line
 from ..matching.text import compact_iban
 from ..matching.wording import signal_text
 from .candidates import (
@@ -124,7 +125,18 @@ def _link(
         by=by,
         resolution=_("linked to payment #%(payment)s, which is returned") % {"payment": payment.pk},
     )
+    payment_returned_by_line(line=line, payment=payment, as_of=as_of, by=by)
     return decision
+
+
+def line_return_payment_locked(
+    *, line: BankStatementLine, payment: Payment, signals: list[dict], confidence: int, as_of: datetime, by=None
+) -> BankLineMatch:
+    """Decide a locked return line as taking back ``payment`` (for a registered return linker,
+    ``bank.confirmations``, that found the payment by its own means): the payment is returned,
+    the decision kept as the line's accepted match, its task closed. Runs in the caller's
+    transaction; a payment that cannot be returned raises (``PaymentConflict``)."""
+    return _link(line=line, payment=payment, signals=signals, confidence=confidence, as_of=as_of, by=by)
 
 
 def _not_fitting(candidate: ReturnCandidate) -> list[dict]:
@@ -199,7 +211,10 @@ def _single_customer(customer_ids: set[int]):
 def book_return_locked(*, line: BankStatementLine, as_of: datetime) -> BankStatementLine:
     """Look for the payment a (locked, undecided) return or reversal line takes back: return it
     when exactly one fits the deciding signal and nobody rejected it for this line; otherwise
-    suggestions, review and a follow-up task."""
+    suggestions, review and a follow-up task. A return of one of our own collections is linked
+    by its registered linker first (``bank.confirmations``: by end-to-end id and mandate)."""
+    if line_link_to_collection(line=line, as_of=as_of):
+        return line
     candidates, deciding = return_candidates(line)
     rejected = set(
         line.matches.filter(decision=BankLineMatch.Decision.REJECTED, payment__isnull=False).values_list(

@@ -27,6 +27,7 @@ from ...models import AllocationRule, BankLineMatch, BankStatementLine, Payment,
 from ...services import payment_allocate, payment_record
 from ...services.allocation import TEXT
 from ...services.errors import SuggestionStale
+from ..confirmations import line_confirm
 from ..followup import line_task_close
 from . import text, wording
 from .candidates import line_candidates
@@ -156,7 +157,10 @@ def _match_locked(
     line: BankStatementLine, *, as_of: datetime, threshold: int, by, items: OpenItems, touched: set
 ) -> list[BankLineMatch]:
     """``line_match`` on a line locked by the caller. The invoices it is about to pay are added to
-    ``touched`` (the caller refreshes them in the index)."""
+    ``touched`` (the caller refreshes them in the index). A line that books one of our own
+    batches is decided by its registered confirmer instead (``bank.confirmations``)."""
+    if line_confirm(line=line, as_of=as_of):
+        return list(line.matches.all())
     candidates = line_candidates(line=line, as_of=as_of, items=items)
     rejected = set(
         line.matches.filter(decision=BankLineMatch.Decision.REJECTED, invoice__isnull=False).values_list(
