@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
+from core.models import CompanyProfile
 from invoicing.tests.factories import T0
 from payments.bank.debits import statement_book_debits
 from payments.bank.importing import statement_import_create, statement_import_run
@@ -23,6 +24,8 @@ _counter = iter(range(1, 1_000_000))
 
 
 def make_mandate(*, customer, reference: str = "", iban: str = "DE02120300000000202051", **overrides) -> Mandate:
+    # Invoices issued to a mandate customer need the company's creditor identifier (payment means 59).
+    CompanyProfile.objects.filter(pk=1, sepa_creditor_id="").update(sepa_creditor_id=CREDITOR_ID)
     return Mandate.objects.create(
         customer=customer,
         reference=reference or f"MNDT-{next(_counter)}",
