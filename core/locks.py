@@ -48,6 +48,8 @@ LOCK_ORDER: tuple[str, ...] = (
     # Reserved: reminder records (dunning) and collection batches (SEPA), later issues.
     "reminder",
     "collection_batch",
+    # A SEPA mandate: its sequence type advances when a collection batch holding its invoices is made.
+    "sepa_mandate",
     # Drawn as late as possible: the series row is a hot spot held until commit.
     "number_series",
     # Written after the money work, e.g. an invoice sent with its message.
