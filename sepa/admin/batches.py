@@ -189,7 +189,7 @@ class BatchAdmin(MoneyFieldsMixin, admin.ModelAdmin):
         if not self._may_act(request):
             raise PermissionDenied
         initial = {"collection_date": target2_add(timezone.localdate(), 1)}
-        form = CollectionForm(request.POST or None, initial=initial)
+        form = CollectionForm(request.POST if request.method == "POST" else None, initial=initial)
         preview = None
         if request.method == "POST" and form.is_valid():
             data = form.cleaned_data
@@ -264,7 +264,8 @@ class BatchAdmin(MoneyFieldsMixin, admin.ModelAdmin):
         if not self._may_act(request):
             raise PermissionDenied
         batch = self._batch(request, object_id)
-        form = ReasonForm(request.POST or None) if with_reason else forms.Form(request.POST or None)
+        data = request.POST if request.method == "POST" else None
+        form = ReasonForm(data) if with_reason else forms.Form(data)
         if request.method == "POST" and form.is_valid():
             try:
                 call(batch, form.cleaned_data.get("reason", ""))
