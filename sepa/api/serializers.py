@@ -77,7 +77,7 @@ class MandateAmendSerializer(serializers.Serializer):
     debtor_bic = serializers.CharField(max_length=20, required=False, allow_blank=True)
 
 
-class ReasonSerializer(serializers.Serializer):
+class SepaReasonSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
 
 

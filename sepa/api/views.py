@@ -27,7 +27,7 @@ from .serializers import (
     MandateAmendSerializer,
     MandateCreateSerializer,
     MandateSerializer,
-    ReasonSerializer,
+    SepaReasonSerializer,
     RefundCreateSerializer,
     _by,
 )
@@ -96,12 +96,12 @@ class MandateViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         services.mandate_mark_final(mandate=mandate, as_of=timezone.now(), by=_by(request))
         return _mandate_response(request, mandate.pk)
 
-    @extend_schema(request=ReasonSerializer, responses=MandateSerializer)
+    @extend_schema(request=SepaReasonSerializer, responses=MandateSerializer)
     @action(detail=True, methods=["post"], url_path="revoke", filter_backends=[])
     def revoke(self, request, pk=None):
         """The debtor withdrew the mandate: no further collection under it."""
         mandate = self.get_object()
-        payload = ReasonSerializer(data=request.data)
+        payload = SepaReasonSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         services.mandate_revoke(mandate=mandate, as_of=timezone.now(), by=_by(request), **payload.validated_data)
         return _mandate_response(request, mandate.pk)
@@ -190,13 +190,13 @@ class BatchViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         services.batch_mark_submitted(batch=batch, as_of=timezone.now(), by=_by(request))
         return _batch_response(request, batch.pk)
 
-    @extend_schema(request=ReasonSerializer, responses=BatchDetailSerializer)
+    @extend_schema(request=SepaReasonSerializer, responses=BatchDetailSerializer)
     @action(detail=True, methods=["post"], url_path="cancel", filter_backends=[])
     def cancel(self, request, pk=None):
         """Take a collection back before the bank has it; its invoices may be collected again. A file
         already submitted is cancelled only by a person, with a reason."""
         batch = self.get_object()
-        payload = ReasonSerializer(data=request.data)
+        payload = SepaReasonSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         services.batch_cancel(batch=batch, as_of=timezone.now(), by=_by(request), **payload.validated_data)
         return _batch_response(request, batch.pk)
