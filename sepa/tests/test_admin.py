@@ -101,3 +101,24 @@ def test_a_viewer_cannot_create_a_collection(viewer):
     client = Client()
     client.force_login(viewer)
     assert client.get("/admin/sepa/batch/add/").status_code == 403
+
+
+def test_the_company_profile_form_refuses_a_wrong_creditor_identifier_and_keeps_a_valid_one_compact():
+    from core.models import CompanyProfile
+    from customers.admin.company import CompanyProfileForm
+    from invoicing.tests.factories import SELLER
+
+    profile = CompanyProfile.objects.get(pk=1)
+    data = {**SELLER, "sepa_direct_debit_format": "pain.008.001.08", "sepa_credit_transfer_format": "pain.001.001.09"}
+    data["sepa_prenotification_days"] = 14
+    fields = [*CompanyProfileForm.Meta.fields, "sepa_creditor_id", "sepa_direct_debit_format"]
+    fields += ["sepa_credit_transfer_format", "sepa_prenotification_days"]
+    form_class = type(
+        "Form", (CompanyProfileForm,), {"Meta": type("Meta", (CompanyProfileForm.Meta,), {"fields": fields})}
+    )
+    with translation.override("en"):
+        wrong = form_class(data={**data, "sepa_creditor_id": "DE99ZZZ09999999999"}, instance=profile)
+        assert not wrong.is_valid() and "check digits" in wrong.errors["sepa_creditor_id"][0]
+        right = form_class(data={**data, "sepa_creditor_id": "de98 zzz 09999999999"}, instance=profile)
+        assert right.is_valid(), right.errors
+        assert right.cleaned_data["sepa_creditor_id"] == "DE98ZZZ09999999999"
