@@ -27,8 +27,8 @@ from .serializers import (
     MandateAmendSerializer,
     MandateCreateSerializer,
     MandateSerializer,
-    SepaReasonSerializer,
     RefundCreateSerializer,
+    SepaReasonSerializer,
     _by,
 )
 
