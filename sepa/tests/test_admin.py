@@ -36,7 +36,8 @@ def test_a_mandate_is_added_through_the_service_and_a_bad_reference_is_shown_on_
         "debtor_bic": "",
     }
     page = browser.post("/admin/sepa/mandate/add/", form)
-    assert page.status_code == 200 and "SEPA character set" in page.content.decode()
+    # The admin speaks the site language (German).
+    assert page.status_code == 200 and "SEPA-Zeichensatz" in page.content.decode()
     assert not Mandate.objects.exists()
     page = browser.post("/admin/sepa/mandate/add/", {**form, "reference": "KD-9"})
     assert page.status_code == 302
@@ -68,7 +69,7 @@ def test_a_collection_is_previewed_then_created_downloaded_submitted_and_cancell
     assert browser.get("/admin/sepa/batch/add/").status_code == 200
     preview = browser.post("/admin/sepa/batch/add/", {"collection_date": DUE.isoformat(), "scheme": "CORE"})
     text = preview.content.decode()
-    assert "1 invoice would be collected" in text and invoice.number in text and not Batch.objects.exists()
+    assert "1 Rechnung würde eingezogen" in text and invoice.number in text and not Batch.objects.exists()
     created = browser.post(
         "/admin/sepa/batch/add/", {"collection_date": DUE.isoformat(), "scheme": "CORE", "create": "1"}
     )
@@ -80,7 +81,7 @@ def test_a_collection_is_previewed_then_created_downloaded_submitted_and_cancell
     assert download.content.decode() == batch.xml
     assert browser.post(f"/admin/sepa/batch/{batch.pk}/submit/").status_code == 302
     refused = browser.post(f"/admin/sepa/batch/{batch.pk}/cancel/", {"reason": ""})
-    assert "Say why" in refused.content.decode()
+    assert "Geben Sie an, warum" in refused.content.decode()
     browser.post(f"/admin/sepa/batch/{batch.pk}/cancel/", {"reason": "Bank lehnte ab"})
     batch.refresh_from_db()
     assert batch.status == "cancelled" and batch.cancel_reason == "Bank lehnte ab"

@@ -317,3 +317,23 @@ def _gross_ok(gross: Decimal) -> bool:
     """Whether some net at 19 % gives exactly this gross (the invoice factory needs one)."""
     net = (gross / Decimal("1.19")).quantize(Decimal("0.01"))
     return (net * Decimal("1.19")).quantize(Decimal("0.01")) == gross
+
+
+def test_revoked_and_expired_mandates_are_not_collected():
+    from sepa.services import mandate_revoke, mandates_expire
+
+    revoked = make_mandate()
+    due_invoice(customer=revoked.customer)
+    mandate_revoke(mandate=revoked, as_of=MAKE)
+    expired = make_mandate(signed_on=date(2023, 1, 2))
+    due_invoice(customer=expired.customer)
+    assert mandates_expire(as_of=MAKE) == 1
+    with pytest.raises(ValidationError, match="Nothing to collect"):
+        collect()
+
+
+def test_the_newest_mandate_of_a_customer_is_the_one_collected():
+    older = make_mandate(signed_on=date(2025, 1, 2))
+    newer = make_mandate(customer=older.customer, signed_on=date(2026, 2, 3), debtor_iban=IBANS[1])
+    due_invoice(customer=older.customer)
+    assert collect().items.get().mandate == newer

@@ -161,3 +161,13 @@ def test_the_expiry_job_is_declared_in_the_schedule_registry():
     from core.schedules import registered
 
     assert any(schedule.task == "sepa.expire_mandates" for schedule in registered())
+
+
+def test_the_expiry_task_expires_at_the_time_it_runs():
+    from sepa.tasks import expire_mandates
+
+    make_mandate(signed_on=date(2023, 1, 2))
+    with time_machine.travel(datetime(2026, 1, 1, 6, 15, tzinfo=BERLIN), tick=False):
+        assert expire_mandates() == 0  # 36 months are not over yet
+    with time_machine.travel(datetime(2026, 1, 2, 6, 15, tzinfo=BERLIN), tick=False):
+        assert expire_mandates() == 1
