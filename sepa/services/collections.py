@@ -36,7 +36,7 @@ from ..calendar import is_target2_day, target2_add
 from ..models import Batch, BatchItem, BatchKind, BatchStatus, Mandate, MandateScheme, SequenceType
 from ..selectors import Candidate, collection_candidates
 from . import pain
-from .common import creditor_profile, end_to_end_id, new_message_id, payment_info_id, user_or_none
+from .common import creditor_profile, end_to_end_id, new_message_id, outside_eea, payment_info_id, user_or_none
 from .errors import InvoiceAlreadyCollected
 
 
@@ -108,6 +108,17 @@ def _mandate_as_sent(mandate: Mandate, sequence_type: str) -> dict:
             "last_collected_on": mandate.last_collected_on.isoformat() if mandate.last_collected_on else None,
             "used_up": mandate.used_up,
         },
+    }
+
+
+def _address_of(invoice: Invoice) -> dict:
+    """The debtor's postal address: the customer's billing address."""
+    customer = invoice.customer
+    return {
+        "street_name": customer.billing_street[:70],
+        "postcode": customer.billing_postal_code[:16],
+        "town": customer.billing_city[:35],
+        "country": customer.billing_country,
     }
 
 
@@ -221,6 +232,7 @@ def _write_batch(chosen, *, profile, schema, scheme, collection_date, as_of, by)
                     mandate_reference=mandate.reference,
                     mandate_signed_on=mandate.signed_on,
                     amendment=_amendment_of(mandate),
+                    address=_address_of(candidate.invoice) if outside_eea(mandate.debtor_iban) else {},
                 ),
             )
         )

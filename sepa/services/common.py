@@ -17,6 +17,16 @@ from customers.validation import FieldProblem, clean_creditor_id, clean_iban
 SEPA_TEXT = re.compile(r"[A-Za-z0-9+?/\-:().,' ]+")
 
 
+# The EEA (EU, Iceland, Liechtenstein, Norway). A debtor whose bank is in a SEPA country outside it
+# (Switzerland, the United Kingdom, Monaco, San Marino, Andorra, the Vatican …) must be given with
+# BIC and postal address (EPC Rulebook).
+EEA = frozenset("AT BE BG CY CZ DE DK EE ES FI FR GR HR HU IE IT LT LU LV MT NL PL PT RO SE SI SK IS LI NO".split())
+
+
+def outside_eea(iban: str) -> bool:
+    return iban[:2].upper() not in EEA
+
+
 def user_or_none(by):
     return by if getattr(by, "pk", None) else None
 

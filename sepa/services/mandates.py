@@ -24,7 +24,7 @@ from customers.models import Customer
 from customers.validation import FieldProblem, clean_bic, clean_iban
 
 from ..models import Mandate, MandateScheme, MandateStatus, SequenceType
-from .common import SEPA_TEXT, user_or_none
+from .common import SEPA_TEXT, outside_eea, user_or_none
 from .errors import SepaConflict
 
 # SEPA Rulebook 4.3.2: a mandate with no collection for 36 months expires.
@@ -72,6 +72,12 @@ def _clean_account(*, iban: str, bic: str) -> tuple[str, str]:
         bic = clean_bic(bic)
     except FieldProblem as problem:
         errors["bic"] = [str(problem)]
+    else:
+        if not bic and "debtor_iban" not in errors and outside_eea(iban):
+            errors["bic"] = [
+                _("An account outside the EEA (%(country)s) needs the BIC of the debtor's bank.")
+                % {"country": iban[:2].upper()}
+            ]
     if errors:
         if "bic" in errors:
             errors["debtor_bic"] = errors.pop("bic")

@@ -52,6 +52,9 @@ class Transaction:
     mandate_reference: str = ""
     mandate_signed_on: date | None = None
     amendment: Amendment = field(default_factory=Amendment)
+    # The debtor's postal address (sepaxml's keys: street_name, postcode, town, country), needed
+    # where the debtor's bank is outside the EEA (EPC Rulebook); empty otherwise.
+    address: dict = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -170,6 +173,8 @@ def direct_debit_xml(
         }
         if tx.bic:
             payment["BIC"] = tx.bic
+        if tx.address:
+            payment["address"] = dict(tx.address)
         writer.add_payment(payment)
     root, ns = _finish(
         writer.export(validate=False),

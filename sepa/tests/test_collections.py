@@ -337,3 +337,25 @@ def test_the_newest_mandate_of_a_customer_is_the_one_collected():
     newer = make_mandate(customer=older.customer, signed_on=date(2026, 2, 3), debtor_iban=IBANS[1])
     due_invoice(customer=older.customer)
     assert collect().items.get().mandate == newer
+
+
+@pytest.mark.parametrize("schema", ["pain.008.001.08", "pain.008.001.02"])
+def test_a_debtor_outside_the_eea_is_collected_with_bic_and_address(schema):
+    CompanyProfile.objects.filter(pk=1).update(sepa_direct_debit_format=schema)
+    swiss = make_customer(
+        billing_country="CH", billing_postal_code="8001", billing_city="Zürich", billing_street="Bahnhofstrasse 1"
+    )
+    with pytest.raises(ValidationError) as caught:
+        make_mandate(customer=swiss, debtor_iban="CH9300762011623852957")
+    assert "outside the EEA" in caught.value.message_dict["debtor_bic"][0]
+    mandate = make_mandate(customer=swiss, debtor_iban="CH9300762011623852957", debtor_bic="UBSWCHZH80A")
+    due_invoice(customer=mandate.customer)
+    batch = collect()
+    ns = {"p": f"urn:iso:std:iso:20022:tech:xsd:{schema}"}
+    address = tree(batch).find(".//p:Dbtr/p:PstlAdr", ns)
+    assert [address.findtext(f"p:{tag}", namespaces=ns) for tag in ("PstCd", "TwnNm", "Ctry")] == [
+        "8001",
+        "Zürich",
+        "CH",
+    ]
+    assert xsd_errors(batch.xml, schema) == []
