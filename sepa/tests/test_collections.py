@@ -78,6 +78,14 @@ def test_a_collection_takes_the_due_invoices_of_mandate_customers_and_writes_a_v
     assert root.findtext(".//p:PmtInf/p:PmtInfId", namespaces=NS) == items[0].payment_info_id
     assert root.findtext(".//p:ReqdColltnDt", namespaces=NS) == "2026-12-11"
     assert root.findtext(".//p:CdtrSchmeId//p:Id/p:PrvtId/p:Othr/p:Id", namespaces=NS) == "DE98ZZZ09999999999"
+    # The bank side finds each item again by its ids: its transaction sits in its PmtInf block.
+    for item in items:
+        block = root.xpath(
+            "//p:PmtInf[p:DrctDbtTxInf/p:PmtId/p:EndToEndId = $e2e]/p:PmtInfId/text()",
+            namespaces=NS,
+            e2e=item.end_to_end_id,
+        )
+        assert block == [item.payment_info_id]
     assert invoices_collection_pending([first.pk, second.pk, third.pk]) == {first.pk, second.pk, third.pk}
     mandate.refresh_from_db()
     assert (mandate.sequence_type, mandate.last_collected_on) == ("RCUR", DUE)
