@@ -42,7 +42,10 @@ def _register() -> None:
     customer_admin = admin.site._registry.get(Customer)
     if customer_admin is None or MandateInline in customer_admin.inlines:
         return
-    customer_admin.inlines = [*customer_admin.inlines, MandateInline]
+    # On the class: an app after us that registers a subclass of it keeps the inline.
+    admin_class = type(customer_admin)
+    admin_class.inlines = [*admin_class.inlines, MandateInline]
+    customer_admin.inlines = admin_class.inlines
 
 
 _register()

@@ -171,7 +171,7 @@ def collection_batch_create(
             # Invoices first (core.locks order), then mandates; then select again under the locks:
             # a creation that ran at the same time and committed first has taken its invoices.
             lock_rows(Invoice, [c.invoice.pk for c in found])
-            lock_rows(Mandate, {c.mandate.pk for c in found})
+            locked_mandates = lock_rows(Mandate, {c.mandate.pk for c in found})
             locked_ids = {c.invoice.pk for c in found}
             chosen = [
                 c
@@ -181,7 +181,8 @@ def collection_batch_create(
                     prenotification_days=profile.sepa_prenotification_days,
                     customers=customers,
                 )
-                if c.invoice.pk in locked_ids
+                # Only what was locked: a mandate signed meanwhile waits for the next file.
+                if c.invoice.pk in locked_ids and c.mandate.pk in locked_mandates
             ]
             if not chosen:
                 raise ValidationError(
