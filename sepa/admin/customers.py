@@ -23,11 +23,20 @@ class MandateInline(admin.TabularInline):
     fields = ["reference", "status", "scheme", "sequence_type", "signed_on_shown", "last_collected_shown"]
     readonly_fields = fields
 
+    def has_view_permission(self, request, obj=None):
+        # Shown, never posted: a read-only list in the customer's form would otherwise need its
+        # formset's management data in every save of the customer (API clients and tests post
+        # the customer's own fields only).
+        return request.method in ("GET", "HEAD") and super().has_view_permission(request, obj)
+
     def has_add_permission(self, request, obj=None):
         return False  # added on the mandate page, through the service
 
     def has_change_permission(self, request, obj=None):
         return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # revoked, never deleted
 
     @admin.display(description=_("signed on"))
     def signed_on_shown(self, obj):
