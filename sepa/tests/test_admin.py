@@ -123,3 +123,25 @@ def test_the_company_profile_form_refuses_a_wrong_creditor_identifier_and_keeps_
         right = form_class(data={**data, "sepa_creditor_id": "de98 zzz 09999999999"}, instance=profile)
         assert right.is_valid(), right.errors
         assert right.cleaned_data["sepa_creditor_id"] == "DE98ZZZ09999999999"
+
+
+def test_the_admin_lists_take_the_same_queries_for_one_row_or_many(browser):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from sepa.services import collection_batch_create
+
+    def queries(url: str) -> int:
+        with CaptureQueriesContext(connection) as context:
+            assert browser.get(url).status_code == 200
+        return len(context)
+
+    first = make_mandate()
+    due_invoice(customer=first.customer)
+    collection_batch_create(collection_date=DUE, as_of=MAKE)
+    one = (queries("/admin/sepa/mandate/"), queries("/admin/sepa/batch/"))
+    for index in range(4):
+        mandate = make_mandate(debtor_iban=IBANS[index])
+        due_invoice(customer=mandate.customer)
+    collection_batch_create(collection_date=DUE, as_of=MAKE, scheme="CORE")
+    assert (queries("/admin/sepa/mandate/"), queries("/admin/sepa/batch/")) == one
