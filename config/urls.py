@@ -13,6 +13,7 @@ api_v1 = [
     path("", include("communications.urls")),
     path("", include("invoicing.urls")),
     path("", include("payments.urls")),
+    path("", include("sepa.urls")),
 ]
 
 

@@ -50,6 +50,8 @@ LOCK_ORDER: tuple[str, ...] = (
     # Reserved: reminder records (dunning) and collection batches (SEPA), later issues.
     "reminder",
     "collection_batch",
+    # A SEPA mandate: its sequence type advances when a collection batch holding its invoices is made.
+    "sepa_mandate",
     # A batch's items: booked or returned after the money work the bank line caused.
     "collection_item",
     # Drawn as late as possible: the series row is a hot spot held until commit.

@@ -20,6 +20,7 @@ from email_validator import EmailNotValidError, validate_email
 from schwifty import BIC, IBAN
 from schwifty import exceptions as schwifty_errors
 from stdnum import exceptions as stdnum_errors
+from stdnum.eu import at_02 as sepa_creditor
 from stdnum.eu import vat as eu_vat
 from stdnum.iso7064 import mod_97_10
 
@@ -101,6 +102,47 @@ def clean_bic(value: str) -> str:
         return str(BIC(raw).compact)
     except schwifty_errors.SchwiftyException as exc:
         raise FieldProblem(_("BIC %(value)s: %(reason)s.") % {"value": raw, "reason": exc}) from None
+
+
+# SEPA creditor identifier (EPC "AT-02"): country, two check digits, a three-character business code
+# the check ignores (ZZZ unless the creditor chose one), the national identifier; at most 35 characters.
+CREDITOR_ID_SHAPE = re.compile(r"[A-Z]{2}[0-9]{2}[A-Z0-9]{3}[A-Z0-9]{1,28}")
+# Germany's national part is always eleven characters (Bundesbank: "DE" + 2 + 3 + 11 = 18).
+CREDITOR_ID_LENGTH = {"DE": 18}
+
+
+def clean_creditor_id(value: str) -> str:
+    """A SEPA creditor identifier, compact and upper-case. The check digits are ISO 7064 MOD 97-10
+    over the identifier without its business code (EPC262-08, Bundesbank), computed by
+    python-stdnum's ``stdnum.eu.at_02``."""
+    raw = (value or "").strip()
+    compact = re.sub(r"[\s\-/]", "", raw).upper()
+    if not compact:
+        return ""
+    if not CREDITOR_ID_SHAPE.fullmatch(compact) or len(compact) > 35:
+        raise FieldProblem(
+            _(
+                "Creditor identifier %(value)s: not the form of a SEPA creditor identifier "
+                "(country, two check digits, business code, national identifier, e.g. DE98ZZZ09999999999)."
+            )
+            % {"value": raw}
+        )
+    country = compact[:2]
+    if country not in COUNTRY_CODES:
+        raise FieldProblem(
+            _("Creditor identifier %(value)s: '%(country)s' is not a country code.")
+            % {"value": raw, "country": country}
+        )
+    expected = CREDITOR_ID_LENGTH.get(country)
+    if expected and len(compact) != expected:
+        raise FieldProblem(
+            _("Creditor identifier %(value)s: a %(country)s identifier has %(length)s characters.")
+            % {"value": raw, "country": country, "length": expected}
+        )
+    try:
+        return sepa_creditor.validate(compact)
+    except stdnum_errors.ValidationError:
+        raise FieldProblem(_("Creditor identifier %(value)s: check digits do not match.") % {"value": raw}) from None
 
 
 # --- Contact data ---------------------------------------------------------------------------

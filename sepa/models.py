@@ -66,6 +66,11 @@ class Mandate(models.Model):
     status = models.CharField(_("status"), max_length=7, choices=MandateStatus.choices, default=MandateStatus.ACTIVE)
     status_changed_at = models.DateTimeField(_("status changed"), null=True, blank=True)
     last_collected_on = models.DateField(_("last collection"), null=True, blank=True)
+    # A one-off collection or the final one of a series was sent: the mandate allows no further one.
+    used_up = models.BooleanField(
+        _("used up"), default=False, help_text=_("a one-off or final collection was sent; no further collection")
+    )
+    status_reason = models.TextField(_("reason for the status"), blank=True, default="")
     # Set by a return whose reason says the mandate is in doubt (MD01 no mandate, revoked …).
     needs_attention = models.BooleanField(_("needs attention"), default=False)
     attention_reason = models.TextField(_("why it needs attention"), blank=True, default="")
@@ -134,6 +139,8 @@ class Batch(models.Model):
     kind = models.CharField(_("kind"), max_length=15, choices=BatchKind.choices)
     status = models.CharField(_("status"), max_length=9, choices=BatchStatus.choices, default=BatchStatus.CREATED)
     schema = models.CharField(_("format"), max_length=20, help_text=_("e.g. pain.008.001.08"))
+    # German banks take one local instrument per direct-debit file (CORE or B2B); empty for transfers.
+    scheme = models.CharField(_("scheme"), max_length=4, choices=MandateScheme.choices, blank=True, default="")
     message_id = models.CharField(_("message id"), max_length=35, unique=True)
     # Requested collection date (pain.008 ReqdColltnDt) or execution date (pain.001 ReqdExctnDt).
     requested_date = models.DateField(_("requested date"))
@@ -162,6 +169,16 @@ class Batch(models.Model):
         related_name="+",
     )
     confirmed_at = models.DateTimeField(_("booked"), null=True, blank=True)
+    cancelled_at = models.DateTimeField(_("cancelled"), null=True, blank=True)
+    cancelled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("cancelled by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    cancel_reason = models.TextField(_("reason for cancelling"), blank=True, default="")
 
     class Meta:
         verbose_name = _("SEPA batch")

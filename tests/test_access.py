@@ -108,6 +108,9 @@ ADMIN_EXTRA_MODEL_VIEWS = {
     "admin:payments_payment_export": NEVER_WRITES,
     "admin:customers_customer_export": NEVER_WRITES,
     "admin:tasks_followuptask_export": NEVER_WRITES,
+    "admin:sepa_batch_download": NEVER_WRITES,  # the stored file, again
+    "admin:sepa_batch_submit": ACCEPTS_WRITES,
+    "admin:sepa_batch_cancel": ACCEPTS_WRITES,
 }
 # The admin site's own views (django.contrib.admin.sites.AdminSite.get_urls).
 ADMIN_SITE_VIEWS = {
@@ -153,6 +156,17 @@ API_ROUTES = {
     "v1:payment-allocations": ACCEPTS_WRITES,
     "v1:payment-credit": ACCEPTS_WRITES,
     "v1:payment-refund": ACCEPTS_WRITES,
+    "v1:sepa-mandate-list": ACCEPTS_WRITES,
+    "v1:sepa-mandate-detail": NEVER_WRITES,
+    "v1:sepa-mandate-amend": ACCEPTS_WRITES,
+    "v1:sepa-mandate-mark-final": ACCEPTS_WRITES,
+    "v1:sepa-mandate-revoke": ACCEPTS_WRITES,
+    "v1:sepa-batch-list": ACCEPTS_WRITES,  # POST: create a collection
+    "v1:sepa-batch-refunds": ACCEPTS_WRITES,
+    "v1:sepa-batch-detail": NEVER_WRITES,
+    "v1:sepa-batch-download": NEVER_WRITES,
+    "v1:sepa-batch-mark-submitted": ACCEPTS_WRITES,
+    "v1:sepa-batch-cancel": ACCEPTS_WRITES,
     "v1:payment-return": ACCEPTS_WRITES,
     "v1:bank-import-list": ACCEPTS_WRITES,  # POST: upload a statement file
     "v1:bank-import-detail": NEVER_WRITES,

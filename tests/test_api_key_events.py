@@ -170,6 +170,39 @@ def _bank_world():
     return {"customer": customer, "line": review, "debit": debit, "returned": returned}
 
 
+def _sepa_world():
+    """A mandate customer with an invoice due, a used mandate, a collection not yet submitted, and a
+    customer with credit and a bank account (what the sepa write routes act on)."""
+    from payments.services import payment_keep_as_credit as keep
+    from sepa.calendar import target2_add, target2_on_or_after
+    from sepa.models import SequenceType
+    from sepa.services import collection_batch_create
+    from sepa.tests.factories import DUE, due_invoice, make_mandate, sepa_profile
+
+    sepa_profile()
+    today = timezone.localdate()
+    collection_date = max(target2_add(today, 1), target2_on_or_after(DUE))
+    used = make_mandate()
+    used.sequence_type, used.last_collected_on = SequenceType.RECURRING, D0
+    used.save()
+    collected = make_mandate()
+    due_invoice(customer=collected.customer)
+    batch = collection_batch_create(collection_date=collection_date, as_of=timezone.now())
+    fresh = make_mandate()
+    due_invoice(customer=fresh.customer)
+    refunded = make_customer(bank_accounts=[{"iban": IBAN}])
+    credit = make_payment(customer=refunded, amount="30.00")
+    keep(payment=credit, as_of=timezone.now())
+    return {
+        "customer": make_customer(),
+        "mandate": used,
+        "batch": batch,
+        "collection_date": collection_date,
+        "credit": credit,
+        "execution_date": target2_on_or_after(today),
+    }
+
+
 MULTIPART_MARK = "__multipart__"  # an upload: sent as multipart/form-data, not JSON
 MULTIPART = {MULTIPART_MARK: True}
 
@@ -398,6 +431,43 @@ WALKED = {
         lambda w: {"reason": "geprüft"},
     ),
     ("bank-statement-reject", "post"): (_held_world, "/api/v1/bank-statements/{statement}/reject/", None),
+    ("sepa-mandate-list", "post"): (
+        _sepa_world,
+        "/api/v1/sepa-mandates/",
+        lambda w: {
+            "customer": w["customer"].pk,
+            "reference": "KD-API-1",
+            "signed_on": D0.isoformat(),
+            "debtor_name": "Beispiel Handel GmbH",
+            "debtor_iban": IBAN,
+        },
+    ),
+    ("sepa-mandate-amend", "post"): (
+        _sepa_world,
+        "/api/v1/sepa-mandates/{mandate}/amend/",
+        lambda w: {"debtor_iban": "DE89370400440532013000"},
+    ),
+    ("sepa-mandate-mark-final", "post"): (_sepa_world, "/api/v1/sepa-mandates/{mandate}/mark-final/", None),
+    ("sepa-mandate-revoke", "post"): (
+        _sepa_world,
+        "/api/v1/sepa-mandates/{mandate}/revoke/",
+        lambda w: {"reason": "widerrufen"},
+    ),
+    ("sepa-batch-list", "post"): (
+        _sepa_world,
+        "/api/v1/sepa-batches/",
+        lambda w: {"collection_date": w["collection_date"].isoformat()},
+    ),
+    ("sepa-batch-refunds", "post"): (
+        _sepa_world,
+        "/api/v1/sepa-batches/refunds/",
+        lambda w: {
+            "execution_date": w["execution_date"].isoformat(),
+            "items": [{"payment": w["credit"].pk, "amount": "30.00"}],
+        },
+    ),
+    ("sepa-batch-mark-submitted", "post"): (_sepa_world, "/api/v1/sepa-batches/{batch}/mark-submitted/", None),
+    ("sepa-batch-cancel", "post"): (_sepa_world, "/api/v1/sepa-batches/{batch}/cancel/", lambda w: {}),
     ("job-ping", "post"): (dict, "/api/v1/platform/jobs/ping/", None),
     ("job-retry", "post"): (_jobs_world, "/api/v1/platform/jobs/{failed}/retry/", None),
     ("job-cancel", "post"): (_jobs_world, "/api/v1/platform/jobs/{pending}/cancel/", None),

@@ -28,7 +28,10 @@ FROM_MIGRATIONS = {
         True,
     ),
 }
-ADDED_SINCE = {("Purge finished background jobs", "core.purge_jobs", "crontab 45 4 * * *", BERLIN, True)}
+ADDED_SINCE = {
+    ("Purge finished background jobs", "core.purge_jobs", "crontab 45 4 * * *", BERLIN, True),
+    ("Expire SEPA mandates unused for 36 months", "sepa.expire_mandates", "crontab 15 6 * * *", BERLIN, True),
+}
 
 
 def row_of(task: PeriodicTask) -> tuple:

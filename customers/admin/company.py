@@ -14,6 +14,7 @@ from ..validation import (
     FieldProblem,
     clean_bic,
     clean_country,
+    clean_creditor_id,
     clean_email,
     clean_iban,
     clean_phone,
@@ -74,6 +75,7 @@ class CompanyProfileForm(forms.ModelForm):
         self._apply("vat_id", clean_vat_id)
         self._apply("iban", lambda value: str(clean_iban(value).compact))
         self._apply("bic", clean_bic)
+        self._apply("sepa_creditor_id", clean_creditor_id)
         self._apply("email", clean_email)
         self._apply("phone", clean_phone, country=country)
         # Every text here is printed on invoices and letters: refuse what the document fonts cannot draw.
@@ -107,6 +109,16 @@ class CompanyProfileAdmin(admin.ModelAdmin):
         (
             _("E-mail to customers"),
             {"fields": [("mail_from_name", "mail_from_email"), "mail_reply_to", "mail_bcc_archive"]},
+        ),
+        (
+            _("SEPA direct debit and transfers"),
+            {
+                "fields": [
+                    "sepa_creditor_id",
+                    ("sepa_direct_debit_format", "sepa_credit_transfer_format"),
+                    "sepa_prenotification_days",
+                ]
+            },
         ),
         (_("Exchange rates"), {"fields": ["uses_daily_exchange_rates"]}),
     ]

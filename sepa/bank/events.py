@@ -5,7 +5,7 @@ from django.utils.translation import gettext_noop
 from core.event_sentences import EventSentence, register_event_sentences
 from core.events import register_event_types
 
-register_event_types("sepa_batch.confirmed", "sepa_item.collected", "sepa_item.returned", "sepa_mandate.flagged")
+register_event_types("sepa_batch.confirmed", "sepa_item.collected", "sepa_item.returned", "mandate.flagged")
 
 register_event_sentences(
     {
@@ -21,7 +21,7 @@ register_event_sentences(
             gettext_noop("Collection returned by the bank"),
             (gettext_noop("Collection of %(amount)s returned by the bank (return reason %(reason_code)s)"),),
         ),
-        "sepa_mandate.flagged": EventSentence(
+        "mandate.flagged": EventSentence(
             gettext_noop("Mandate marked for attention"),
             (gettext_noop("Mandate marked for attention after a return (return reason %(reason_code)s)"),),
         ),

@@ -115,7 +115,7 @@ def mandate_flag(*, mandate: Mandate, reason: str, code: str, item: BatchItem, a
     mandate.needs_attention, mandate.attention_reason, mandate.updated_at = True, "\n".join(reasons), as_of
     mandate.save(update_fields=["needs_attention", "attention_reason", "updated_at"])
     event_record(
-        type="sepa_mandate.flagged",
+        type="mandate.flagged",
         obj=mandate,
         customer_id=mandate.customer_id,
         data={"reason_code": code, "end_to_end_id": item.end_to_end_id, "item": item.pk},

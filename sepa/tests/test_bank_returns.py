@@ -103,7 +103,7 @@ def test_md01_with_a_signed_mandate_asks_and_marks_the_mandate(booked):
     assert ReturnFee.objects.get().status == ReturnFeeStatus.PENDING
     item = returned_item(booked)
     assert item.mandate.needs_attention
-    assert Event.objects.filter(type="sepa_mandate.flagged", object_id=item.mandate_id).count() == 1
+    assert Event.objects.filter(type="mandate.flagged", object_id=item.mandate_id).count() == 1
 
 
 def test_md01_without_a_mandate_signed_before_the_collection_is_never_charged(booked):

@@ -1,0 +1,3 @@
+from .views import BatchViewSet, MandateViewSet
+
+__all__ = ["BatchViewSet", "MandateViewSet"]
