@@ -34,7 +34,16 @@ class BatchItemInline(admin.TabularInline):
     fk_name = "batch"
     extra = 0
     can_delete = False
-    fields = ["customer", "invoice", "mandate", "sequence_type", "amount_shown", "status", "return_reason", "end_to_end_id"]
+    fields = [
+        "customer",
+        "invoice",
+        "mandate",
+        "sequence_type",
+        "amount_shown",
+        "status",
+        "return_reason",
+        "end_to_end_id",
+    ]
     readonly_fields = fields
 
     def get_queryset(self, request):
