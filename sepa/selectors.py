@@ -8,7 +8,9 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
-from django.db.models import Exists, OuterRef, QuerySet, Sum
+from django.db.models import DateField, Exists, OuterRef, QuerySet, Sum
+from django.db.models.fields.json import KT
+from django.db.models.functions import Cast
 
 from invoicing.models import Invoice
 from invoicing.querysets import open_condition
@@ -53,8 +55,9 @@ def collection_candidates(
     """What a collection on ``collection_date`` would take, in two queries.
 
     Issued EUR invoices with an open amount, due on or before the collection date, whose
-    pre-notification lead time is kept (invoice date + ``prenotification_days`` ≤ collection
-    date: the invoice announces the debit), not in a pending or booked collection, of customers
+    pre-notification lead time is kept (issued for direct debit — ``Invoice.payment_means`` code
+    59 — with an announced collection date on or before this one, and invoice date +
+    ``prenotification_days`` ≤ collection date), not in a pending or booked collection, of customers
     whose newest usable mandate is of ``scheme`` and not flagged for attention (a return that
     put the mandate in doubt). A one-off mandate takes one invoice only (the oldest due).
     """
@@ -66,6 +69,10 @@ def collection_candidates(
             due_date__lte=collection_date,
             invoice_date__lte=collection_date - timedelta(days=prenotification_days),
         )
+        # Only invoices issued for direct debit: they announced it (payment means 59 with the
+        # collection date), the others asked for a transfer and may be paid that way.
+        .alias(announced=Cast(KT("payment_means__collection_date"), DateField()))
+        .filter(payment_means__code="59", announced__lte=collection_date)
         .filter(Exists(usable_mandates().filter(customer=OuterRef("customer"))))
         .exclude(Exists(held))
         .select_related("customer")
