@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from datetime import datetime, time, timedelta
 from typing import NamedTuple
-from urllib.parse import quote
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -52,7 +51,7 @@ class NewPageLink(NamedTuple):
 
 
 def page_path(token: str) -> str:
-    return reverse("portal:page", args=[quote(token, safe="")])
+    return reverse("portal:page", args=[token])
 
 
 def _default_expiry(*, invoice: Invoice | None, as_of: datetime) -> datetime:

@@ -24,13 +24,13 @@ def secret_hash(secret: str) -> str:
 def token_new() -> tuple[str, str]:
     """A new (token for the URL, hash to store)."""
     secret = secrets.token_urlsafe(32)
-    return signing.Signer(salt=SALT).sign(secret), secret_hash(secret)
+    return signing.Signer(salt=SALT, sep=".").sign(secret), secret_hash(secret)
 
 
 def token_hash(token: str) -> str | None:
     """The stored hash the token stands for, or None when its signature does not hold."""
     try:
-        secret = signing.Signer(salt=SALT).unsign(token)
+        secret = signing.Signer(salt=SALT, sep=".").unsign(token)
     except signing.BadSignature:
         return None
     return secret_hash(secret)

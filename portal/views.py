@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 from datetime import timedelta
-from urllib.parse import quote
 
 from csp.decorators import csp_update
 from django.conf import settings
@@ -47,13 +46,12 @@ def _language(request, link=None) -> str:
 
 
 def _paths(token: str, language: str) -> PagePaths:
-    quoted = quote(token, safe="")
     lang = f"?lang={language}"
     return PagePaths(
-        page=reverse("portal:page", args=[quoted]),
-        pay=reverse("portal:pay", args=[quoted]) + lang,
-        statement=reverse("portal:statement", args=[quoted]) + lang,
-        document=lambda invoice_id, kind: reverse("portal:document", args=[quoted, invoice_id, kind]),
+        page=reverse("portal:page", args=[token]),
+        pay=reverse("portal:pay", args=[token]) + lang,
+        statement=reverse("portal:statement", args=[token]) + lang,
+        document=lambda invoice_id, kind: reverse("portal:document", args=[token, invoice_id, kind]),
     )
 
 
@@ -160,7 +158,7 @@ def pay(request, token: str):
     if refusal is not None:
         return _private(refusal)
     language = _language(request, link)
-    back = request.build_absolute_uri(reverse("portal:page", args=[quote(token, safe="")]))
+    back = request.build_absolute_uri(reverse("portal:page", args=[token]))
     choice = request.POST.get("invoice", "")
     invoice_id = int(choice) if choice.isdigit() else None
     if choice != "all" and invoice_id is None:

@@ -55,7 +55,7 @@ def test_an_account_link_works_ninety_days_and_the_setting_changes_it(setup, set
 def test_only_the_hash_of_the_token_is_stored(setup):
     _customer, invoice = customer_with_invoice()
     new = link_for(invoice)
-    secret = new.token.rsplit(":", 1)[0]
+    secret = new.token.rsplit(".", 1)[0]
 
     stored = PageLink.objects.get()
     assert stored.token_hash == secret_hash(secret)
@@ -68,7 +68,7 @@ def test_only_the_hash_of_the_token_is_stored(setup):
     [
         lambda token: token[:-1] + ("A" if token[-1] != "A" else "B"),  # signature altered
         lambda token: ("A" if token[0] != "A" else "B") + token[1:],  # secret altered
-        lambda token: token.rsplit(":", 1)[0],  # signature left off
+        lambda token: token.rsplit(".", 1)[0],  # signature left off
         lambda token: "",
     ],
 )
