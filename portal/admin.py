@@ -127,15 +127,13 @@ class PageLinkAdmin(admin.ModelAdmin):
         return False  # made by the actions on invoices and customers, which show the link once
 
     def has_change_permission(self, request, obj=None):
-        return False
+        # The list's "revoke" is the one change (accountants and up); a link itself is never edited.
+        return obj is None and super().has_change_permission(request)
 
     def has_delete_permission(self, request, obj=None):
         return False  # a revoked link stays as the record of what was sent
 
-    def has_revoke_permission(self, request):
-        return request.user.has_perm("portal.change_pagelink")
-
-    @admin.action(description=gettext_lazy("Revoke the selected links"), permissions=["revoke"])
+    @admin.action(description=gettext_lazy("Revoke the selected links"), permissions=["change"])
     def revoke(self, request, queryset):
         now = timezone.now()
         count = 0
