@@ -410,6 +410,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "JobStatusEnum": "core.models.Job.Status",
         "TaskStatusEnum": "tasks.models.FollowUpTask.Status",
+        "PageLinkStatusEnum": "portal.models.PageLinkStatus",
     },
 }
 # The tag of each area by the first path segment after /api/v1/ (core.api.schema.tag_operations_by_area).
