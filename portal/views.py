@@ -81,9 +81,10 @@ def _open(request, token: str):
 
 
 def _private(response: HttpResponse) -> HttpResponse:
-    # The page holds a customer's data behind a bearer token: no cache may keep it, no referrer leaks it.
+    # The page holds a customer's data behind a bearer token: no cache may keep it, and no other site
+    # learns the token as a referrer (same-origin: our own forms still carry an Origin for CSRF).
     response["Cache-Control"] = "private, no-store"
-    response["Referrer-Policy"] = "no-referrer"
+    response["Referrer-Policy"] = "same-origin"
     response["X-Robots-Tag"] = "noindex, nofollow"
     return response
 
