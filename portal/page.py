@@ -211,7 +211,8 @@ def page_context(*, link, today: date, paths: PagePaths) -> dict:
                 next(iter(currencies)),
             ),
         }
-        if can_pay_online and single_currency and len(payable_now) > 1
+        # On an invoice's page its own button pays it alone; "pay all" is for more (or other) invoices.
+        if can_pay_online and single_currency and payable_now and payable_now != [link.invoice_id]
         else None
     )
     context["any_pending"] = bool(pending_ids)

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 
-from invoicing.models import DocumentStatus, DocumentType, Invoice
+from invoicing.models import DocumentStatus, Invoice
 from payments.statement import AccountRow, account_rows
 
 from .models import PageLink, PageLinkStatus
@@ -51,7 +51,6 @@ class AccountView:
     """What the page shows of the customer's account (one currency block per currency)."""
 
     items: list[AccountRow] = field(default_factory=list)
-    invoices_payable: list[int] = field(default_factory=list)  # open invoices that may be paid online
     totals: dict[str, Decimal] = field(default_factory=dict)  # open receivables per currency
 
 
@@ -62,17 +61,7 @@ def account_view(*, customer, today: date) -> AccountView:
     for row in rows:
         if not row.is_credit:
             view.totals[row.currency] = view.totals.get(row.currency, Decimal("0.00")) + row.open_amount
-            if row.kind == DocumentType.INVOICE:
-                view.invoices_payable.append(row.id)
     return view
-
-
-def links_of(*, customer=None, invoice=None):
-    """A customer's or an invoice's links, newest first."""
-    links = PageLink.objects.select_related("customer", "invoice")
-    if invoice is not None:
-        return links.filter(invoice=invoice)
-    return links.filter(customer=customer)
 
 
 def first_viewed_at(invoice) -> datetime | None:

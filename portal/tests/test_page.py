@@ -185,7 +185,7 @@ def test_a_token_of_one_customer_never_shows_or_downloads_another_customers_data
 
     statement = get(f"{new.path}statement/")
     assert statement.status_code == 200 and statement.content.startswith(b"%PDF")
-    assert statement["Content-Disposition"].startswith('attachment; filename="statement-')
+    assert statement["Content-Disposition"].startswith(f'attachment; filename="statement-{_mine.number}-')
 
 
 def test_the_page_links_the_stored_pdf_and_xml(setup, no_provider):
@@ -256,3 +256,35 @@ def test_english_wording_is_pinned_for_the_refusal(setup):
     with translation.override("en"):
         response = get("/p/nothing/?lang=en")
     assert "This link does not open a page" in text_of(response)
+
+
+def test_an_account_link_offers_to_pay_the_one_open_invoice(setup, provider):
+    customer, invoice = customer_with_invoice()
+
+    text = text_of(get(link_for(customer=customer).path))
+    assert "Ihr Kundenkonto" in text and invoice.number in text
+    assert "Die offene Rechnung jetzt bezahlen: 238,00 €" in text
+
+
+def test_a_provider_that_fails_sends_the_customer_back_with_a_clear_notice(setup, monkeypatch):
+    from providers import checkout
+
+    monkeypatch.setattr(checkout, "provider_available", lambda: True)  # the contract's stub still raises
+    _customer, invoice = customer_with_invoice()
+    new = link_for(invoice)
+
+    with time_machine.travel(VISIT, tick=False):
+        response = Client().post(new.path + "pay/", {"invoice": str(invoice.pk)})
+    assert response.status_code == 302 and response["Location"].endswith("payment=failed")
+    text = text_of(get(response["Location"].replace("http://testserver", "")))
+    assert "Die Online-Zahlung konnte nicht gestartet werden" in text
+
+
+def test_pay_now_refuses_another_customers_invoice(setup, provider):
+    _customer, invoice = customer_with_invoice()
+    _other, theirs = customer_with_invoice(name="Südwind Handel GmbH")
+
+    with time_machine.travel(VISIT, tick=False):
+        response = Client().post(link_for(invoice).path + "pay/", {"invoice": str(theirs.pk)})
+    assert response.status_code == 302 and "payment=nothing" in response["Location"]
+    assert provider.sessions == []
