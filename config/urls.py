@@ -14,6 +14,7 @@ api_v1 = [
     path("", include("invoicing.urls")),
     path("", include("payments.urls")),
     path("", include("sepa.urls")),
+    path("", include("portal.api_urls")),
 ]
 
 
@@ -23,6 +24,8 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("payments/", include(("payments.views", "payments"), namespace="payments")),
+    # The customer's invoice page: no login, the signed token is the key (portal/views.py).
+    path("p/", include("portal.urls", namespace="portal")),
     path("api/v1/", include((api_v1, "api"), namespace="v1")),
     # The e-mail providers' webhooks, authenticated there (401/403): communications/webhooks.py.
     # The path is configured at the providers: it must not change.

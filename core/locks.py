@@ -58,6 +58,8 @@ LOCK_ORDER: tuple[str, ...] = (
     "number_series",
     # Written after the money work, e.g. an invoice sent with its message.
     "outbox_message",
+    # A customer page link (portal): a visit or a revocation locks only links, last.
+    "page_link",
 )
 RANK = {place: rank for rank, place in enumerate(LOCK_ORDER)}
 _PLACE_OF: dict[str, str] = {}  # model label -> place

@@ -94,3 +94,46 @@ def invoice_payment_means_unregister(provider: InvoicePaymentMeansProvider) -> N
 
 def invoice_payment_means_providers() -> tuple[InvoicePaymentMeansProvider, ...]:
     return tuple(provider for _order, _index, provider in _PAYMENT_MEANS)
+
+
+# --- What the invoice e-mail and the invoice page say, added by apps above invoicing -------------
+
+InvoiceMailContext = Callable[..., dict]  # (*, invoice, as_of) -> extra template context
+
+_MAIL_CONTEXT: list[InvoiceMailContext] = []
+
+
+def invoice_mail_context_register(provider: InvoiceMailContext) -> InvoiceMailContext:
+    """``portal`` adds the customer page's link to the invoice e-mail: ``provider(*, invoice,
+    as_of)`` runs in the sending transaction when the message is composed and returns extra
+    template context (``{"page_url": ...}``); what it writes commits or rolls back with the message."""
+    if provider not in _MAIL_CONTEXT:
+        _MAIL_CONTEXT.append(provider)
+    return provider
+
+
+def invoice_mail_context(*, invoice, as_of: datetime) -> dict:
+    context: dict = {}
+    for provider in list(_MAIL_CONTEXT):
+        context.update(provider(invoice=invoice, as_of=as_of))
+    return context
+
+
+InvoiceFacts = Callable[..., list]  # (*, invoice) -> [(label, text), ...]
+
+_FACTS: list[InvoiceFacts] = []
+
+
+def invoice_facts_register(provider: InvoiceFacts) -> InvoiceFacts:
+    """Facts about an issued document told by apps above invoicing, shown on its admin page
+    (``portal``: when the customer first opened the invoice page)."""
+    if provider not in _FACTS:
+        _FACTS.append(provider)
+    return provider
+
+
+def invoice_facts(*, invoice) -> list[tuple[str, str]]:
+    rows: list[tuple[str, str]] = []
+    for provider in list(_FACTS):
+        rows += provider(invoice=invoice)
+    return rows

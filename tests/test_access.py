@@ -206,6 +206,9 @@ API_ROUTES = {
     "v1:payment-terms-detail": NEVER_WRITES,
     "v1:vat-rate-list": NEVER_WRITES,
     "v1:vat-rate-detail": NEVER_WRITES,
+    "v1:page-link-list": ACCEPTS_WRITES,  # POST: a customer page link
+    "v1:page-link-detail": NEVER_WRITES,
+    "v1:page-link-revoke": ACCEPTS_WRITES,
 }
 OTHER_ROUTES = {
     "payments:feed": NEVER_WRITES,
@@ -213,6 +216,10 @@ OTHER_ROUTES = {
     "swagger-ui": NEVER_WRITES,
     "redoc": NEVER_WRITES,
     "healthz": NEVER_WRITES,
+    # The customer's invoice page (portal/views.py): no login, the token is the key; GET only.
+    "portal:page": NEVER_WRITES,
+    "portal:document": NEVER_WRITES,
+    "portal:statement": NEVER_WRITES,
 }
 # Routes where a finance viewer's write is legitimate, with what each method answers.
 VIEWER_MAY_WRITE = {
@@ -228,6 +235,9 @@ VIEWER_MAY_WRITE = {
     # The site root (config/urls.py) is a RedirectView to the admin index, which answers
     # every method with a redirect; it writes nothing, and the admin guards itself.
     "": {"POST": 302, "PUT": 302, "PATCH": 302, "DELETE": 302},
+    # "Pay now" on the customer page: whoever holds a valid page token may ask for a checkout (it
+    # records nothing itself; roles do not apply). A token that opens nothing answers 404.
+    "portal:pay": {"POST": 404, "PUT": 405, "PATCH": 405, "DELETE": 405},
 }
 
 
@@ -369,6 +379,9 @@ def path_for(route: Route, objects: dict) -> str:
         "url": "no-such-page/",
         "kind": "pdf",  # an invoice's stored document
         "attachment_id": "1",
+        # The customer page: a token that opens nothing (the refusal is what a stranger meets).
+        "token": "not-a-token",
+        "invoice_id": pk,
         # Routes of one customer's objects (/api/v1/customers/<customer_pk>/...).
         "customer_pk": str(objects[Customer].pk),
     }

@@ -121,6 +121,13 @@ def _recurring_world():
     return {"customer": customer, "template": active, "paused": paused, "start": start.isoformat()}
 
 
+def _page_link_world():
+    from portal.services import page_link_create
+
+    world = _invoice_world()
+    return {**world, "link": page_link_create(invoice=world["invoice"], as_of=timezone.now()).link}
+
+
 def _jobs_world():
     failed = job_enqueue(kind="core.ping", as_of=timezone.now())
     Job.objects.filter(pk=failed.pk).update(status=Job.Status.FAILED)
@@ -471,6 +478,8 @@ WALKED = {
     ("job-ping", "post"): (dict, "/api/v1/platform/jobs/ping/", None),
     ("job-retry", "post"): (_jobs_world, "/api/v1/platform/jobs/{failed}/retry/", None),
     ("job-cancel", "post"): (_jobs_world, "/api/v1/platform/jobs/{pending}/cancel/", None),
+    ("page-link-list", "post"): (_page_link_world, "/api/v1/page-links/", lambda w: {"invoice": w["invoice"].pk}),
+    ("page-link-revoke", "post"): (_page_link_world, "/api/v1/page-links/{link}/revoke/", None),
 }
 
 

@@ -305,6 +305,25 @@ CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 # sessions and everything durable live in the database.
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "debitor"}}
 
+# --- The customer's invoice page (portal) ----------------------------------------------
+DEBITOR_PORTAL = {
+    # Where customers open their page: e-mails carry absolute links (no request to build them from).
+    "BASE_URL": env.str("PORTAL_BASE_URL", default="http://localhost:8000").rstrip("/"),
+    # An invoice's link works until this many days after its due date …
+    "LINK_DAYS_AFTER_DUE": env.int("PORTAL_LINK_DAYS_AFTER_DUE", default=90),
+    # … and at least this many days after it was made (a late reminder still gets a working link).
+    "LINK_MIN_DAYS": env.int("PORTAL_LINK_MIN_DAYS", default=30),
+    # A link to the account without an invoice (and one for an invoice without a due date).
+    "ACCOUNT_LINK_DAYS": env.int("PORTAL_ACCOUNT_LINK_DAYS", default=90),
+    # Views per client IP and per link within the window (the shared cache counts them).
+    "RATE_LIMIT_PER_IP": env.int("PORTAL_RATE_LIMIT_PER_IP", default=60),
+    "RATE_LIMIT_PER_LINK": env.int("PORTAL_RATE_LIMIT_PER_LINK", default=60),
+    "RATE_LIMIT_WINDOW_SECONDS": env.int("PORTAL_RATE_LIMIT_WINDOW_SECONDS", default=60),
+    # "Pay now" posts to our server, which redirects to the provider's checkout: Chromium checks
+    # such a redirect against the page's CSP form-action, so the page allows these hosts there.
+    "CHECKOUT_HOSTS": env.list("PORTAL_CHECKOUT_HOSTS", default=["https://checkout.stripe.com"]),
+}
+
 # --- Durable background work (core.jobs) ----------------------------------------------
 DEBITOR_JOBS = {
     # A pending job not picked up this long after it was due is dispatched again.
@@ -392,6 +411,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "JobStatusEnum": "core.models.Job.Status",
         "TaskStatusEnum": "tasks.models.FollowUpTask.Status",
+        "PageLinkStatusEnum": "portal.models.PageLinkStatus",
     },
 }
 # The tag of each area by the first path segment after /api/v1/ (core.api.schema.tag_operations_by_area).
@@ -401,6 +421,7 @@ API_TAGS_BY_PATH = {
     "invoices": "Invoices",
     "recurring-invoices": "Invoices",
     "vat-rates": "Invoices",
+    "page-links": "Invoices",
     "payments": "Payments",
     "allocations": "Payments",
     "write-offs": "Payments",

@@ -10,7 +10,7 @@ from communications.selectors import messages_about
 from core.event_sentences import event_by_text, typed_event_details, typed_event_sentence
 from core.formatting import datetime_text
 
-from ..hooks import invoice_money
+from ..hooks import invoice_facts, invoice_money
 from ..models import (
     DocumentState,
     DocumentStatus,
@@ -99,6 +99,7 @@ class InvoicePanels:
                 ]
                 if is_invoice
                 else [],
+                "facts": invoice_facts(invoice=invoice),
                 "notices": [
                     (notice, badge(f"notice-{notice.status}", notice.get_status_display()))
                     for notice in invoice.notices.order_by("-created_at", "-id")

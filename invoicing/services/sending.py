@@ -22,6 +22,7 @@ from communications.services.wording import company_footer, mail_render
 from core.followups import followup_kind_register, followup_open
 from core.languages import document_language
 
+from ..hooks import invoice_mail_context
 from ..models import (
     CustomerNotice,
     DocumentState,
@@ -176,7 +177,11 @@ def invoice_send(
         subject, body_text, body_html = mail_render(
             template=template,
             language=language,
-            context=_context(invoice, to=recipients, xrechnung=state.xrechnung),
+            context={
+                **_context(invoice, to=recipients, xrechnung=state.xrechnung),
+                # Apps above invoicing add to the message (portal: the customer page link).
+                **invoice_mail_context(invoice=invoice, as_of=as_of),
+            },
         )
         actor = by if getattr(by, "pk", None) else None
         if not cause:
