@@ -6,7 +6,9 @@ rules of § 270a BGB and of a pending direct debit are decided here, once:
 - no surcharge for any way of paying: every amount offered is the open amount;
 - while a direct-debit collection of an invoice is pending at the bank, neither a GiroCode nor
   "pay now" is offered for it (the customer would pay twice); the notice says when and how much
-  will be collected instead.
+  will be collected instead;
+- an invoice issued for direct debit (its pre-notification announced the collection) shows that
+  announcement instead of bank details and GiroCode; "pay now" stays (a paid invoice is not collected).
 """
 
 from __future__ import annotations
@@ -15,12 +17,14 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from core.formatting import date_text, money_text, number_text
 from core.girocode import girocode_svg
 from core.models import CompanyProfile
 from invoicing.models import DocumentStatus, DocumentType, Invoice, InvoiceDocument, SettlementState
+from invoicing.payment_means import is_direct_debit, payment_means_text
 from providers import checkout
 from sepa.models import BatchItem, BatchItemStatus
 from sepa.selectors import invoices_collection_pending, mandate_active_for
@@ -121,8 +125,12 @@ def page_context(*, link, today: date, paths: PagePaths) -> dict:
         is_pending = invoice.pk in pending_ids
         open_amount = invoice.open_amount if invoice.document_type == DocumentType.INVOICE else ZERO
         payable = open_amount > 0 and invoice.status == DocumentStatus.ISSUED
+        # Issued for direct debit (payment means 59): the collection is announced, so no request to
+        # transfer as well — the PDF prints none either; paying by card first is fine (a paid
+        # invoice is not collected).
+        announced = is_direct_debit(invoice.payment_means) and not is_pending
         girocode = None
-        if payable and not is_pending and invoice.currency == "EUR":
+        if payable and not is_pending and not announced and invoice.currency == "EUR":
             girocode = girocode_svg(
                 name=seller.get("name", ""),
                 iban=seller.get("iban", ""),
@@ -152,6 +160,11 @@ def page_context(*, link, today: date, paths: PagePaths) -> dict:
             "tax_total": money_text(invoice.tax_total, invoice.currency),
             "documents": _documents(invoice, paths),
             "collection": _collection(pending.get(invoice.pk), profile),
+            "announced_debit": payment_means_text(
+                invoice.payment_means, currency=invoice.currency, language=translation.get_language() or "de"
+            )
+            if announced and payable
+            else "",
             "girocode": girocode,
             "pay_now": can_pay_online and payable and not is_pending,
         }

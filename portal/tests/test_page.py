@@ -11,6 +11,8 @@ import time_machine
 from django.test import Client
 from django.utils import translation
 
+from customers.tests.factories import make_customer
+from invoicing.tests.factories import T0
 from portal.models import PageLink
 from portal.services import page_link_revoke
 
@@ -105,6 +107,20 @@ def test_a_pending_direct_debit_hides_girocode_and_pay_now_and_shows_the_notice(
         response = Client().post(new.path + "pay/", {"invoice": str(invoice.pk)})
     assert response.status_code == 302 and "payment=nothing" in response["Location"]
     assert provider.sessions == []
+
+
+def test_an_invoice_issued_for_direct_debit_shows_its_announcement_instead_of_transfer_details(setup, provider):
+    customer = make_customer(legal_name="Lastschrift Muster GmbH")
+    make_mandate(customer, reference="MNDT-2026-MUSTER-0007")
+    invoice = make_issued(customer=customer, as_of=T0)
+    assert invoice.payment_means["code"] == "59"  # issued for direct debit, not yet in a collection
+
+    response = get(link_for(invoice).path)
+    html, text = response.content.decode(), text_of(response)
+    assert "girocode" not in html  # no invitation to transfer an amount that will be collected
+    assert "DE89 3704 0044 0532 0130 00" not in text  # nor our account for a transfer
+    assert "per SEPA-Lastschrift" in text and "MNDT-2026-MUSTER-0007" in text
+    assert "238,00 € jetzt bezahlen" in text  # paying first by card is fine: a paid invoice is not collected
 
 
 def test_the_page_lists_all_open_items_of_the_customer_and_offers_to_pay_them_all(setup, provider):
