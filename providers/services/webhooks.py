@@ -1,0 +1,127 @@
+"""Receiving a provider's webhook: store the event once, act on what it reports, in one transaction.
+
+Processing is synchronous, in the transaction that stores the event: the work is a few rows per
+event (no provider call — a fee that is not in the payload is fetched by a job), and the provider
+then learns from the answer whether it must deliver again. If the event is stored, what it
+reported is applied; if anything fails unexpectedly, nothing is stored, the answer is 500 and the
+provider delivers again (Stripe: for three days). A refusal by our rules (a ``ValidationError``:
+the payment conflicts with one recorded by hand, a currency the customer is not invoiced in) is
+not cured by redelivery: the event is stored with outcome *needs attention*, a follow-up task
+names the reason, and the answer is 200.
+
+Idempotent twice over: on the event id (``ProviderEvent`` unique per provider; a redelivered event
+is answered 200 without acting again) and on the payment (``provider_payment_gate``; two events
+about one payment record it once).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from core.events import actor_for_provider
+from core.followups import followup_kind_register, followup_open
+
+from ..adapters import adapter_for
+from ..adapters.base import (
+    ReportedChargeDetails,
+    ReportedCheckout,
+    ReportedDispute,
+    ReportedPayment,
+    ReportedRefund,
+    WebhookEvent,
+)
+from ..models import CheckoutSession, EventOutcome, ProviderEvent
+from .checkout import checkout_session_end
+from .common import provider_payment_gate
+from .disputes import provider_dispute_report
+from .payments import provider_charge_report, provider_payment_report
+from .refunds import provider_refund_report
+
+EVENT_FAILED_TASK = followup_kind_register("provider_event_failed", gettext_lazy("card payment event needs attention"))
+
+
+def provider_event_receive(*, provider: str, body: bytes, headers, as_of: datetime) -> ProviderEvent | None:
+    """Verify (``WebhookRefused`` propagates: nothing stored), store once, process. Returns the
+    stored event, or None when it had been received before."""
+    adapter = adapter_for(provider)
+    event = adapter.webhook_verify(body=body, headers=headers)
+    with actor_for_provider(provider, event.event_id), transaction.atomic():
+        try:
+            with transaction.atomic():
+                stored = ProviderEvent.objects.create(
+                    provider=provider,
+                    event_id=event.event_id,
+                    type=event.type[:100],
+                    livemode=event.livemode,
+                    created_at=event.created_at,
+                    received_at=as_of,
+                    payload=event.payload,
+                )
+        except IntegrityError:
+            return None  # delivered before (or concurrently, and the other delivery stored it)
+        facts = adapter.webhook_facts(event)
+        if not facts:
+            _finish(stored, EventOutcome.IGNORED, "not acted on", as_of)
+            return stored
+        try:
+            with transaction.atomic():
+                notes = [_apply(provider, fact, stored, as_of) for fact in facts]
+        except ValidationError as exc:
+            reason = "; ".join(exc.messages)
+            stored.provider_payment = None  # rolled back with the rest of what the event did
+            _finish(stored, EventOutcome.FAILED, reason, as_of)
+            followup_open(
+                kind=EVENT_FAILED_TASK,
+                title=_("A card payment event could not be applied"),
+                rule="providers.webhook",
+                as_of=as_of,
+                about=stored,
+                priority="high",
+                description=reason,
+            )
+            return stored
+        _finish(stored, EventOutcome.PROCESSED, "; ".join(notes), as_of)
+    return stored
+
+
+def _finish(stored: ProviderEvent, outcome: str, message: str, as_of: datetime) -> None:
+    stored.outcome, stored.message, stored.processed_at = outcome, message[:2000], as_of
+    stored.save(update_fields=["outcome", "message", "processed_at", "provider_payment"])
+
+
+def _apply(provider: str, fact, stored: ProviderEvent, as_of: datetime) -> str:
+    payment_id = getattr(fact, "payment_id", "")
+    if isinstance(fact, ReportedCheckout):
+        session = CheckoutSession.objects.filter(provider=provider, session_id=fact.session_id).first()
+        note = "checkout not ours"
+        if session is not None:
+            ended = checkout_session_end(session=session, outcome=fact.outcome, as_of=as_of)
+            note = f"checkout {fact.outcome}" if ended else "checkout ended before"
+        if fact.outcome == "failed" and payment_id:
+            failed = ReportedPayment(payment_id=payment_id, succeeded=False, amount=None, currency="", paid_at=as_of)
+            gate, more = provider_payment_report(provider=provider, fact=failed, as_of=as_of)
+            stored.provider_payment = gate
+            note = f"{note}, {more}"
+        return note
+    if not payment_id:
+        return "no payment named"
+    if isinstance(fact, ReportedPayment):
+        gate, note = provider_payment_report(provider=provider, fact=fact, as_of=as_of)
+    elif isinstance(fact, ReportedChargeDetails):
+        gate, note = provider_charge_report(provider=provider, fact=fact, as_of=as_of)
+    elif isinstance(fact, ReportedRefund):
+        gate, note = provider_refund_report(provider=provider, fact=fact, as_of=as_of)
+    elif isinstance(fact, ReportedDispute):
+        gate, note = provider_dispute_report(provider=provider, fact=fact, as_of=as_of)
+    else:  # pragma: no cover - an adapter reported a fact this module does not know
+        raise TypeError(f"Unknown reported fact {type(fact).__name__}")
+    stored.provider_payment = gate
+    return note
+
+
+__all__ = ["WebhookEvent", "provider_event_receive", "provider_payment_gate"]
