@@ -11,9 +11,8 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 
 from core.formatting import date_text, money_text
 
@@ -239,8 +238,18 @@ class RefundStatus(models.TextChoices):
 
 # Stripe's refund life cycle; a succeeded refund can still fail (the card account was closed).
 REFUND_TRANSITIONS: dict[str, set[str]] = {
-    RefundStatus.PENDING: {RefundStatus.REQUIRES_ACTION, RefundStatus.SUCCEEDED, RefundStatus.FAILED, RefundStatus.CANCELED},
-    RefundStatus.REQUIRES_ACTION: {RefundStatus.PENDING, RefundStatus.SUCCEEDED, RefundStatus.FAILED, RefundStatus.CANCELED},
+    RefundStatus.PENDING: {
+        RefundStatus.REQUIRES_ACTION,
+        RefundStatus.SUCCEEDED,
+        RefundStatus.FAILED,
+        RefundStatus.CANCELED,
+    },
+    RefundStatus.REQUIRES_ACTION: {
+        RefundStatus.PENDING,
+        RefundStatus.SUCCEEDED,
+        RefundStatus.FAILED,
+        RefundStatus.CANCELED,
+    },
     RefundStatus.SUCCEEDED: {RefundStatus.FAILED},
     RefundStatus.FAILED: set(),
     RefundStatus.CANCELED: set(),

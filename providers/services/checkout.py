@@ -48,7 +48,9 @@ def checkout_validate(*, customer, invoices: Sequence) -> tuple[list[Invoice], D
         if invoice.customer_id != getattr(customer, "pk", None):
             raise ValidationError({"invoices": [_("%(n)s belongs to another customer.") % {"n": label}]})
         if invoice.document_type != DocumentType.INVOICE:
-            raise ValidationError({"invoices": [_("%(n)s is a credit note; only invoices can be paid.") % {"n": label}]})
+            raise ValidationError(
+                {"invoices": [_("%(n)s is a credit note; only invoices can be paid.") % {"n": label}]}
+            )
         if invoice.status != DocumentStatus.ISSUED:
             message = _("Only issued invoices can be paid; %(n)s is %(status)s.")
             raise ValidationError({"invoices": [message % {"n": label, "status": invoice.get_status_display()}]})

@@ -39,7 +39,11 @@ def status_change(
     ``updated_at``, and log ``event_type`` naming both states."""
     labels = dict(type(obj)._meta.get_field("status").choices)
     transition_check(
-        table, current=obj.status, to=to, labels=labels, conflict=lambda message: PaymentConflict(message, field="status")
+        table,
+        current=obj.status,
+        to=to,
+        labels=labels,
+        conflict=lambda message: PaymentConflict(message, field="status"),
     )
     from_state, obj.status, obj.updated_at = obj.status, to, as_of
     obj.save(update_fields=["status", "updated_at"])

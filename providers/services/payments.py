@@ -69,6 +69,9 @@ def provider_payment_report(*, provider: str, fact: ReportedPayment, as_of: date
     if gate.payment_id is not None:
         return gate, "already recorded"
     checkout = _checkout_of(provider=provider, fact=fact)
+    if checkout is not None:
+        # Before the money work (core.locks: the checkout's place comes before the customer's).
+        locked = checkout = lock_rows(CheckoutSession, [checkout.pk])[checkout.pk]
     customer = _customer_of(fact, checkout)
     numbers = _invoice_numbers(fact, checkout)
     payment = payment_record(
@@ -96,7 +99,6 @@ def provider_payment_report(*, provider: str, fact: ReportedPayment, as_of: date
         data={"amount": str(fact.amount), "currency": fact.currency, "payment": payment.pk},
     )
     if checkout is not None:
-        locked = lock_rows(CheckoutSession, [checkout.pk])[checkout.pk]
         if locked.payment_intent_id != fact.payment_id:
             locked.payment_intent_id = fact.payment_id
             locked.save(update_fields=["payment_intent_id"])
@@ -131,7 +133,9 @@ def _failed(gate: ProviderPayment, *, fact: ReportedPayment, as_of: datetime) ->
     return "payment failed"
 
 
-def provider_charge_report(*, provider: str, fact: ReportedChargeDetails, as_of: datetime) -> tuple[ProviderPayment, str]:
+def provider_charge_report(
+    *, provider: str, fact: ReportedChargeDetails, as_of: datetime
+) -> tuple[ProviderPayment, str]:
     """Card brand and last four digits, the balance transaction; the fee when reported with it,
     else a job fetches it (never a provider call inside a webhook)."""
     from core.services import job_enqueue

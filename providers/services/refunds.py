@@ -130,7 +130,12 @@ def _book(refund: ProviderRefund, *, gate: ProviderPayment, as_of: datetime, by=
             payment_keep_as_credit(payment=payment, as_of=as_of, by=by, amount=take)
             short -= take
     booked = payment_refund(
-        payment=payment, amount=refund.amount, channel=PaymentChannel.CARD, as_of=as_of, by=by, reference=refund.refund_id
+        payment=payment,
+        amount=refund.amount,
+        channel=PaymentChannel.CARD,
+        as_of=as_of,
+        by=by,
+        reference=refund.refund_id,
     )
     refund.booked_refund = booked
     refund.save(update_fields=["booked_refund"])

@@ -97,17 +97,20 @@ def _finish(stored: ProviderEvent, outcome: str, message: str, as_of: datetime) 
 def _apply(provider: str, fact, stored: ProviderEvent, as_of: datetime) -> str:
     payment_id = getattr(fact, "payment_id", "")
     if isinstance(fact, ReportedCheckout):
-        session = CheckoutSession.objects.filter(provider=provider, session_id=fact.session_id).first()
-        note = "checkout not ours"
-        if session is not None:
-            ended = checkout_session_end(session=session, outcome=fact.outcome, as_of=as_of)
-            note = f"checkout {fact.outcome}" if ended else "checkout ended before"
+        notes = []
         if fact.outcome == "failed" and payment_id:
+            # The payment's gate first (core.locks: provider payment before checkout session).
             failed = ReportedPayment(payment_id=payment_id, succeeded=False, amount=None, currency="", paid_at=as_of)
-            gate, more = provider_payment_report(provider=provider, fact=failed, as_of=as_of)
-            stored.provider_payment = gate
-            note = f"{note}, {more}"
-        return note
+            stored.provider_payment, note = provider_payment_report(provider=provider, fact=failed, as_of=as_of)
+            notes.append(note)
+        session = CheckoutSession.objects.filter(provider=provider, session_id=fact.session_id).first()
+        if session is None:
+            notes.insert(0, "checkout not ours")
+        elif checkout_session_end(session=session, outcome=fact.outcome, as_of=as_of):
+            notes.insert(0, f"checkout {fact.outcome}")
+        else:
+            notes.insert(0, "checkout ended before")
+        return ", ".join(notes)
     if not payment_id:
         return "no payment named"
     if isinstance(fact, ReportedPayment):
