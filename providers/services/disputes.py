@@ -49,7 +49,7 @@ def provider_dispute_report(*, provider: str, fact: ReportedDispute, as_of: date
     """A dispute created or changed at the provider (in the caller's transaction)."""
     gate = provider_payment_gate(provider=provider, payment_id=fact.payment_id, as_of=as_of)
     if gate.payment_id is None:
-        return gate, "dispute about a payment not recorded here: ignored"
+        return gate, _("dispute about a payment not recorded here: ignored")
     status = fact.status if fact.status in DisputeStatus.values else DisputeStatus.NEEDS_RESPONSE
     dispute = ProviderDispute.objects.filter(provider=provider, dispute_id=fact.dispute_id).first()
     if dispute is None:
@@ -72,7 +72,7 @@ def provider_dispute_report(*, provider: str, fact: ReportedDispute, as_of: date
             at=as_of,
         )
     elif dispute.status == status:
-        return gate, "dispute unchanged"
+        return gate, _("dispute unchanged")
     elif status in DISPUTE_TRANSITIONS.get(dispute.status, set()):
         status_change(
             obj=dispute,
@@ -83,7 +83,7 @@ def provider_dispute_report(*, provider: str, fact: ReportedDispute, as_of: date
             customer_id=gate.customer_id,
         )
     else:
-        return gate, "dispute status out of order, kept as it is"
+        return gate, _("dispute status out of order, kept as it is")
     return gate, _apply(dispute, gate=gate, as_of=as_of)
 
 
@@ -92,10 +92,10 @@ def _apply(dispute: ProviderDispute, *, gate: ProviderPayment, as_of: datetime) 
     payment = Payment.objects.get(pk=gate.payment_id)
     if dispute.status in INQUIRIES:
         _task(dispute, gate, title=_("Card payment questioned by the payer's bank: respond"), as_of=as_of)
-        return "inquiry: task opened"
+        return _("inquiry: task opened")
     if dispute.status == DisputeStatus.WARNING_CLOSED:
         _close(dispute, as_of, _("The inquiry was closed without a chargeback."))
-        return "inquiry closed"
+        return _("inquiry closed")
     notes = []
     if dispute.status in DISPUTE_WITHDRAWN and gate.status == ProviderPaymentStatus.SUCCEEDED:
         _to(gate, ProviderPaymentStatus.DISPUTED, as_of)
@@ -107,10 +107,10 @@ def _apply(dispute: ProviderDispute, *, gate: ProviderPayment, as_of: datetime) 
                 return_code=dispute.reason,
                 data={"dispute": dispute.dispute_id},
             )
-            notes.append("payment returned")
+            notes.append(_("payment returned"))
             title = _("Card payment disputed: submit evidence to the provider")
         else:
-            notes.append("partial dispute, not returned")
+            notes.append(_("partial dispute, not returned"))
             title = _("Card payment disputed in part: book the chargeback by hand and respond")
         _task(dispute, gate, title=title, as_of=as_of)
     if dispute.status == DisputeStatus.WON and gate.status == ProviderPaymentStatus.DISPUTED:
@@ -128,13 +128,13 @@ def _apply(dispute: ProviderDispute, *, gate: ProviderPayment, as_of: datetime) 
                 remittance=payment.remittance,
             )
             dispute.save(update_fields=["reinstated_payment"])
-            notes.append("funds reinstated, recorded as a new payment")
+            notes.append(_("funds reinstated, recorded as a new payment"))
         _close(dispute, as_of, _("Dispute won: the provider reinstated the money."))
     if dispute.status == DisputeStatus.LOST and gate.status == ProviderPaymentStatus.DISPUTED:
         _to(gate, ProviderPaymentStatus.DISPUTE_LOST, as_of)
         _close(dispute, as_of, _("Dispute lost: the payment stays returned, the invoices are open again."))
-        notes.append("dispute lost")
-    return ", ".join(notes) or "dispute recorded"
+        notes.append(_("dispute lost"))
+    return ", ".join(notes) or _("dispute recorded")
 
 
 def _to(gate: ProviderPayment, status: str, as_of: datetime) -> None:

@@ -14,6 +14,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from core.events import event_record
 from core.locks import lock_rows
@@ -67,7 +68,7 @@ def provider_payment_report(*, provider: str, fact: ReportedPayment, as_of: date
     if not fact.succeeded:
         return gate, _failed(gate, fact=fact, as_of=as_of)
     if gate.payment_id is not None:
-        return gate, "already recorded"
+        return gate, _("already recorded")
     checkout = _checkout_of(provider=provider, fact=fact)
     if checkout is not None:
         # Before the money work (core.locks: the checkout's place comes before the customer's).
@@ -111,13 +112,13 @@ def provider_payment_report(*, provider: str, fact: ReportedPayment, as_of: date
                 event_type="checkout_session.status_changed",
                 customer_id=locked.customer_id,
             )
-    return gate, "payment recorded" if customer is not None else "payment recorded without a known customer"
+    return gate, _("payment recorded") if customer is not None else _("payment recorded without a known customer")
 
 
 def _failed(gate: ProviderPayment, *, fact: ReportedPayment, as_of: datetime) -> str:
     if gate.status != ProviderPaymentStatus.PENDING:
         # A late failure report of an attempt that a later one replaced (or a repeat): no change.
-        return "failure of an earlier attempt, nothing to change"
+        return _("failure of an earlier attempt, nothing to change")
     gate.failure_message = fact.failure_message
     if fact.amount is not None:
         gate.amount, gate.currency = fact.amount, fact.currency
@@ -130,7 +131,7 @@ def _failed(gate: ProviderPayment, *, fact: ReportedPayment, as_of: datetime) ->
         event_type="provider_payment.status_changed",
         customer_id=gate.customer_id,
     )
-    return "payment failed"
+    return _("payment failed")
 
 
 def provider_charge_report(
@@ -152,7 +153,7 @@ def provider_charge_report(
         gate.save(update_fields=[*changed, "updated_at"])
     if fact.fee is not None:
         provider_payment_fee_record(provider_payment=gate, fee=fact.fee, as_of=as_of)
-        return gate, "fee recorded"
+        return gate, _("fee recorded")
     if gate.balance_transaction_id and gate.fee_amount is None:
         job_enqueue(
             kind="providers.fee_fetch",
@@ -160,8 +161,8 @@ def provider_charge_report(
             payload={"provider_payment_id": gate.pk},
             dedupe_key=f"fee:{gate.pk}",
         )
-        return gate, "fee to be fetched"
-    return gate, "card details recorded" if changed else "nothing new"
+        return gate, _("fee to be fetched")
+    return gate, _("card details recorded") if changed else _("nothing new")
 
 
 def provider_payment_fee_record(*, provider_payment: ProviderPayment, fee: Fee, as_of: datetime) -> ProviderPayment:

@@ -148,7 +148,7 @@ def provider_refund_report(*, provider: str, fact: ReportedRefund, as_of: dateti
     refund = ProviderRefund.objects.filter(provider=provider, refund_id=fact.refund_id).first()
     if refund is None:
         if gate.payment_id is None:
-            return gate, "refund of a payment not recorded here: ignored"
+            return gate, _("refund of a payment not recorded here: ignored")
         refund = ProviderRefund.objects.create(
             provider=provider,
             refund_id=fact.refund_id,
@@ -163,12 +163,12 @@ def provider_refund_report(*, provider: str, fact: ReportedRefund, as_of: dateti
         _created_event(refund, gate, as_of)
         if status in BOOKED_STATUSES:
             _book(refund, gate=gate, as_of=as_of)
-            return gate, "refund made at the provider booked"
-        return gate, "refund recorded"
+            return gate, _("refund made at the provider booked")
+        return gate, _("refund recorded")
     if refund.status == status:
-        return gate, "refund unchanged"
+        return gate, _("refund unchanged")
     if status not in REFUND_TRANSITIONS.get(refund.status, set()):
-        return gate, "refund status out of order, kept as it is"
+        return gate, _("refund status out of order, kept as it is")
     status_change(
         obj=refund,
         table=REFUND_TRANSITIONS,
@@ -191,5 +191,5 @@ def provider_refund_report(*, provider: str, fact: ReportedRefund, as_of: dateti
                 "provider balance; the refund stays booked — pay the customer by bank transfer."
             ),
         )
-        return gate, "refund failed, task opened"
-    return gate, "refund status changed"
+        return gate, _("refund failed, task opened")
+    return gate, _("refund status changed")

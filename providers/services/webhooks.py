@@ -66,7 +66,7 @@ def provider_event_receive(*, provider: str, body: bytes, headers, as_of: dateti
             return None  # delivered before (or concurrently, and the other delivery stored it)
         facts = adapter.webhook_facts(event)
         if not facts:
-            _finish(stored, EventOutcome.IGNORED, "not acted on", as_of)
+            _finish(stored, EventOutcome.IGNORED, _("not acted on"), as_of)
             return stored
         try:
             with transaction.atomic():
@@ -105,14 +105,14 @@ def _apply(provider: str, fact, stored: ProviderEvent, as_of: datetime) -> str:
             notes.append(note)
         session = CheckoutSession.objects.filter(provider=provider, session_id=fact.session_id).first()
         if session is None:
-            notes.insert(0, "checkout not ours")
+            notes.insert(0, _("checkout not ours"))
         elif checkout_session_end(session=session, outcome=fact.outcome, as_of=as_of):
-            notes.insert(0, f"checkout {fact.outcome}")
+            notes.insert(0, _("checkout expired") if fact.outcome == "expired" else _("checkout payment failed"))
         else:
-            notes.insert(0, "checkout ended before")
+            notes.insert(0, _("checkout ended before"))
         return ", ".join(notes)
     if not payment_id:
-        return "no payment named"
+        return _("no payment named")
     if isinstance(fact, ReportedPayment):
         gate, note = provider_payment_report(provider=provider, fact=fact, as_of=as_of)
     elif isinstance(fact, ReportedChargeDetails):
