@@ -26,9 +26,12 @@ from django.utils.translation import gettext_lazy
 
 from core.events import event_record
 from core.followups import followup_kind_register, followup_open
-from payments.models import Allocation, Payment, PaymentChannel, PaymentStatus
-from payments.services import allocation_reverse, payment_keep_as_credit, payment_refund
-from payments.services.common import check_amount
+from core.messages import message
+from invoicing.models import Invoice
+from payments.models import Allocation, AllocationRule, Payment, PaymentChannel, PaymentStatus
+from payments.services import allocation_reverse, payment_allocate, payment_keep_as_credit, payment_refund
+from payments.services.allocation import PAYER_DESIGNATED
+from payments.services.common import check_amount, lock_payment
 
 from ..adapters import adapter_for
 from ..adapters.base import ProviderError, ReportedRefund
@@ -110,13 +113,15 @@ def _created_event(refund: ProviderRefund, gate: ProviderPayment, as_of: datetim
 
 def _book(refund: ProviderRefund, *, gate: ProviderPayment, as_of: datetime, by=None) -> None:
     """Credit first, then ``payment_refund`` (see the module's docstring)."""
-    payment = Payment.objects.get(pk=gate.payment_id)
+    # The customer and the payment first: the steps below lock invoices, then the customer again.
+    payment = lock_payment(Payment.objects.get(pk=gate.payment_id))
     reason = _("card refund %(id)s") % {"id": refund.refund_id}
     short = refund.amount - payment.credit_amount
     if short > 0 and payment.unapplied_amount > 0:
         take = min(short, payment.unapplied_amount)
         payment_keep_as_credit(payment=payment, as_of=as_of, by=by, amount=take)
         short -= take
+    reopened = []
     if short > 0:
         allocations = Allocation.objects.filter(payment_id=payment.pk, reversed_at__isnull=True).order_by(
             "-created_at", "-id"
@@ -129,6 +134,8 @@ def _book(refund: ProviderRefund, *, gate: ProviderPayment, as_of: datetime, by=
             take = min(short, payment.unapplied_amount)
             payment_keep_as_credit(payment=payment, as_of=as_of, by=by, amount=take)
             short -= take
+            if allocation.invoice_id:
+                reopened.append(allocation.invoice_id)
     booked = payment_refund(
         payment=payment,
         amount=refund.amount,
@@ -137,6 +144,21 @@ def _book(refund: ProviderRefund, *, gate: ProviderPayment, as_of: datetime, by=
         by=by,
         reference=refund.refund_id,
     )
+    # What a reversal freed beyond the refund goes back to the invoice it paid (the payer's
+    # designation still holds): only the refunded part of it opens again.
+    for invoice in Invoice.objects.filter(pk__in=reopened).order_by("pk"):
+        payment.refresh_from_db()
+        share = min(payment.unapplied_amount, invoice.open_amount)
+        if share > 0:
+            payment_allocate(
+                payment=payment,
+                targets=[{"invoice": invoice, "amount": share}],
+                as_of=as_of,
+                by=by,
+                rule=AllocationRule.PAYER,
+                explanation=[message(PAYER_DESIGNATED)],
+                settle_discount=False,
+            )
     refund.booked_refund = booked
     refund.save(update_fields=["booked_refund"])
 
