@@ -418,6 +418,8 @@ API_TAGS_BY_PATH = {
     "payments": "Payments",
     "allocations": "Payments",
     "write-offs": "Payments",
+    "payment-links": "Card payments",
+    "provider-payments": "Card payments",
     "bank-imports": "Bank statements",
     "bank-statements": "Bank statements",
     "bank-statement-lines": "Bank statements",
