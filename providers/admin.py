@@ -20,6 +20,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from core.admin_display import MoneyFieldsMixin, amount_cell
+from core.admin_site import ChangeListWriteGuard, ReadOnlyMixin
 from core.formatting import datetime_text, money_text
 
 from .models import CheckoutItem, CheckoutSession, ProviderDispute, ProviderEvent, ProviderPayment, ProviderRefund
@@ -53,17 +54,8 @@ def event_type_text(value: str) -> str:
     return str(label) if label is not None else gettext("other event")
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyAdmin(ReadOnlyMixin, admin.ModelAdmin):
     """Written by webhooks and services only."""
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class ReadOnlyInline(admin.TabularInline):
@@ -126,12 +118,14 @@ class DisputeInline(ReadOnlyInline):
 
 
 class RefundForm(forms.Form):
-    amount = forms.DecimalField(label=_("amount"), max_digits=14, decimal_places=2, min_value=Decimal("0.01"))
+    amount = forms.DecimalField(
+        label=_("amount"), max_digits=14, decimal_places=2, min_value=Decimal("0.01"), localize=True
+    )
     reason = forms.CharField(label=_("reason"), max_length=500, required=False)
 
 
 @admin.register(ProviderPayment)
-class ProviderPaymentAdmin(MoneyFieldsMixin, ReadOnlyAdmin):
+class ProviderPaymentAdmin(ChangeListWriteGuard, MoneyFieldsMixin, ReadOnlyAdmin):
     list_display = ["created", "customer", "amount_column", "card", "fee_column", "status"]
     list_filter = ["status", "provider"]
     list_select_related = ["customer"]
@@ -181,6 +175,10 @@ class ProviderPaymentAdmin(MoneyFieldsMixin, ReadOnlyAdmin):
 
     def may_refund(self, request) -> bool:
         return request.user.has_perm("providers.change_providerpayment")
+
+    def _has_any_write_permission(self, request) -> bool:
+        # The site refuses POSTs to an admin nobody may write to; the refund page is this one's write.
+        return self.may_refund(request)
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         extra_context = extra_context or {}
