@@ -241,3 +241,54 @@ def test_a_refusal_by_our_rules_is_stored_as_needing_attention_with_a_task(check
     assert "externen ID" in stored.message  # the site's language
     assert FollowUpTask.objects.filter(kind="provider_event_failed").count() == 1
     assert not ProviderPayment.objects.exists()  # what the event did is undone
+
+
+def test_a_delivery_signed_now_is_refused_once_the_clock_passes_the_tolerance(checkout):
+    import time_machine
+
+    event = completed(checkout)
+    body = json.dumps(event)
+    signed_at = int(time.time())
+    header = signature(body, WEBHOOK_SECRET, signed_at)
+    with time_machine.travel(signed_at + 301, tick=False):
+        assert deliver(event, header=header).status_code == 400
+    with time_machine.travel(signed_at + 290, tick=False):
+        assert deliver(event, header=header).status_code == 200
+
+
+def test_an_invoice_paid_meanwhile_lets_the_money_go_by_law_or_stay_unapplied(checkout, customer):
+    from payments.services import payment_record
+
+    first, second = [item.invoice for item in checkout.items.order_by("id")]
+    # The customer also paid the first invoice by bank transfer before the card payment arrived.
+    payment_record(
+        customer=customer,
+        channel=PaymentChannel.BANK_TRANSFER,
+        amount=first.open_amount,
+        currency="EUR",
+        value_date=checkout.created_at.date(),
+        as_of=checkout.created_at,
+        remittance=first.number,
+    )
+    deliver(completed(checkout))
+    card = Payment.objects.get(channel=PaymentChannel.CARD)
+    second.refresh_from_db()
+    assert second.open_amount == Decimal("0.00")
+    assert card.allocated_amount + card.unapplied_amount == Decimal("357.00")
+    assert card.unapplied_amount == Decimal("119.00")  # nothing else is open: it waits for a decision
+
+
+def test_the_demo_records_a_card_payment_with_its_fee_without_the_network(customer, settings):
+    from django.utils import timezone
+
+    from providers import demo
+
+    settings.STRIPE_SECRET_KEY = ""  # the demo needs no Stripe account
+    invoice = make_invoice(customer=customer, gross="119.00")
+    demo.load(as_of=timezone.now())
+    demo.load(as_of=timezone.now())  # again: nothing more
+    provider_payment = ProviderPayment.objects.get()
+    assert (provider_payment.card_brand, provider_payment.card_last4) == ("visa", "4242")
+    assert provider_payment.fee_amount == Decimal("2.03")  # 1.5 % of 119.00 rounded down + 0.25
+    invoice.refresh_from_db()
+    assert invoice.settlement_state == SettlementState.PAID
