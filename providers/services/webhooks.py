@@ -64,7 +64,13 @@ def provider_event_receive(*, provider: str, body: bytes, headers, as_of: dateti
                 )
         except IntegrityError:
             return None  # delivered before (or concurrently, and the other delivery stored it)
-        facts = adapter.webhook_facts(event)
+        try:
+            facts = adapter.webhook_facts(event)
+        except (KeyError, TypeError, ValueError, ArithmeticError) as exc:
+            # Signed by the provider, but not in the shape we read (an API version change?):
+            # kept with its payload for a person, not refused again on every redelivery.
+            _attention(stored, _("The event could not be read: %(error)s") % {"error": repr(exc)}, as_of)
+            return stored
         if not facts:
             _finish(stored, EventOutcome.IGNORED, _("not acted on"), as_of)
             return stored
@@ -72,21 +78,24 @@ def provider_event_receive(*, provider: str, body: bytes, headers, as_of: dateti
             with transaction.atomic():
                 notes = [_apply(provider, fact, stored, as_of) for fact in facts]
         except ValidationError as exc:
-            reason = "; ".join(exc.messages)
             stored.provider_payment = None  # rolled back with the rest of what the event did
-            _finish(stored, EventOutcome.FAILED, reason, as_of)
-            followup_open(
-                kind=EVENT_FAILED_TASK,
-                title=_("A card payment event could not be applied"),
-                rule="providers.webhook",
-                as_of=as_of,
-                about=stored,
-                priority="high",
-                description=reason,
-            )
+            _attention(stored, "; ".join(exc.messages), as_of)
             return stored
         _finish(stored, EventOutcome.PROCESSED, "; ".join(notes), as_of)
     return stored
+
+
+def _attention(stored: ProviderEvent, reason: str, as_of: datetime) -> None:
+    _finish(stored, EventOutcome.FAILED, reason, as_of)
+    followup_open(
+        kind=EVENT_FAILED_TASK,
+        title=_("A card payment event could not be applied"),
+        rule="providers.webhook",
+        as_of=as_of,
+        about=stored,
+        priority="high",
+        description=reason,
+    )
 
 
 def _finish(stored: ProviderEvent, outcome: str, message: str, as_of: datetime) -> None:

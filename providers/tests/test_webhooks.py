@@ -292,3 +292,17 @@ def test_the_demo_records_a_card_payment_with_its_fee_without_the_network(custom
     assert provider_payment.fee_amount == Decimal("2.03")  # 1.5 % of 119.00 rounded down + 0.25
     invoice.refresh_from_db()
     assert invoice.settlement_state == SettlementState.PAID
+
+
+def test_a_signed_event_we_cannot_read_is_kept_for_a_person_not_refused_forever(checkout):
+    from tasks.models import FollowUpTask
+
+    event = completed(checkout)
+    del event["data"]["object"]["amount_total"]  # not the shape our API version promises
+    response = deliver(event)
+    assert response.status_code == 200
+    stored = ProviderEvent.objects.get()
+    assert stored.outcome == EventOutcome.FAILED
+    assert "amount_total" in stored.message
+    assert FollowUpTask.objects.filter(kind="provider_event_failed").count() == 1
+    assert not Payment.objects.exists()
