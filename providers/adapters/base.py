@@ -22,6 +22,10 @@ class WebhookRefused(Exception):
     """A webhook that is not the provider's (signature, timestamp outside the tolerance, not JSON)."""
 
 
+class WebhookNotConfigured(WebhookRefused):
+    """No signing secret is configured: nobody's webhook is accepted (fail closed)."""
+
+
 @dataclass(frozen=True)
 class CheckoutRequest:
     reference: str  # ours: client reference, metadata, idempotency key

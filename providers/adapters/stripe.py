@@ -33,6 +33,7 @@ from .base import (
     ReportedPayment,
     ReportedRefund,
     WebhookEvent,
+    WebhookNotConfigured,
     WebhookRefused,
 )
 
@@ -167,7 +168,7 @@ class StripeAdapter(ProviderAdapter):
     def webhook_verify(self, *, body: bytes, headers) -> WebhookEvent:
         header = headers.get("Stripe-Signature") or ""
         if not self.webhook_secrets:
-            raise WebhookRefused("No webhook signing secret is configured (STRIPE_WEBHOOK_SECRET).")
+            raise WebhookNotConfigured("No webhook signing secret is configured (STRIPE_WEBHOOK_SECRET).")
         if not header:
             raise WebhookRefused("The Stripe-Signature header is missing.")
         problem = ""
