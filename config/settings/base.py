@@ -399,6 +399,7 @@ SPECTACULAR_SETTINGS = {
         {"name": "Invoices", "description": "Invoices and credit notes, recurring invoices, VAT rates."},
         {"name": "Payments", "description": "Payments, allocations and write-offs."},
         {"name": "Bank statements", "description": "Statement imports, lines and the review queue."},
+        {"name": "Card payments", "description": "Payment links (pay now through Stripe) and card payments."},
         {"name": "Tasks", "description": "Follow-up tasks."},
         {"name": "Messages", "description": "E-mails to customers through the outbox."},
         {"name": "Platform", "description": "The caller, background jobs and other platform services."},
