@@ -76,6 +76,9 @@ def checkout_session_start(
     for field, url in (("success_url", success_url), ("cancel_url", cancel_url)):
         if not (url or "").startswith(("https://", "http://")):
             raise ValidationError({field: [_("Give the full address (https://…) the payer returns to.")]})
+    reusable = _open_session_for(customer=customer, rows=rows, amount=amount, as_of=as_of)
+    if reusable is not None:
+        return reusable
     numbers = tuple(invoice.number for invoice in rows)
     reference = uuid.uuid4()
     description = ngettext("Invoice %(numbers)s", "Invoices %(numbers)s", len(numbers)) % {
@@ -122,6 +125,24 @@ def checkout_session_start(
             at=as_of,
         )
     return session
+
+
+# A payer sent to a page that expires within this is given a new one instead.
+REUSE_MARGIN = timedelta(minutes=30)
+
+
+def _open_session_for(*, customer, rows: list[Invoice], amount: Decimal, as_of: datetime) -> CheckoutSession | None:
+    """An open session for exactly these invoices and amount that is still valid for a while:
+    a second "pay now" click sends the payer to the same page, so one payment cannot be made twice
+    through two pages."""
+    wanted = sorted(invoice.pk for invoice in rows)
+    candidates = CheckoutSession.objects.filter(
+        customer=customer, status=CheckoutStatus.OPEN, amount=amount, expires_at__gt=as_of + REUSE_MARGIN
+    ).prefetch_related("items")
+    for session in candidates.order_by("-created_at", "-id")[:10]:
+        if sorted(item.invoice_id for item in session.items.all()) == wanted:
+            return session
+    return None
 
 
 def checkout_session_end(*, session: CheckoutSession, outcome: str, as_of: datetime) -> bool:

@@ -175,3 +175,21 @@ def test_the_library_can_be_pointed_at_a_local_fake_stripe_over_http(stripe_sett
         assert server.fake.posts("/v1/checkout/sessions")[0]["params"]["line_items[0][price_data][unit_amount]"] == str(
             int(Decimal("119.00") * 100)
         )
+
+
+def test_a_second_pay_now_for_the_same_invoices_sends_the_payer_to_the_same_page(fake_stripe, customer):
+    invoice = make_invoice(customer=customer, gross="119.00")
+    first = checkout_session_create(customer=customer, invoices=[invoice], as_of=T0, **URLS)
+    again = checkout_session_create(customer=customer, invoices=[invoice], as_of=T0, **URLS)
+    assert again == first
+    assert len(fake_stripe.posts("/v1/checkout/sessions")) == 1
+    other = make_invoice(customer=customer, gross="59.50")
+    both = checkout_session_create(customer=customer, invoices=[invoice, other], as_of=T0, **URLS)
+    assert both != first
+    # Near its expiry (24 h) the page is not handed out again: a new one is made.
+    from datetime import timedelta
+
+    later = checkout_session_create(
+        customer=customer, invoices=[invoice], as_of=T0 + timedelta(hours=23, minutes=45), **URLS
+    )
+    assert later != first
