@@ -15,6 +15,7 @@ api_v1 = [
     path("", include("payments.urls")),
     path("", include("sepa.urls")),
     path("", include("portal.api_urls")),
+    path("", include("providers.urls")),
 ]
 
 
@@ -30,6 +31,8 @@ urlpatterns = [
     # The e-mail providers' webhooks, authenticated there (401/403): communications/webhooks.py.
     # The path is configured at the providers: it must not change.
     path("webhooks/anymail/", include(("communications.webhooks", "anymail"), namespace="anymail")),
+    # Stripe's webhook; the URL is configured in the Stripe dashboard (README "Card payments").
+    path("webhooks/", include(("providers.webhooks", "provider_webhooks"), namespace="provider_webhooks")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     # The split view serves Swagger UI's start script as a file: the CSP allows no inline script.
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="swagger-ui"),

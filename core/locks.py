@@ -38,6 +38,10 @@ LOCK_ORDER: tuple[str, ...] = (
     "bank_line",
     # A run of a recurring template issues an invoice: the template gate comes before its money.
     "recurring_template",
+    # A card payment at a provider (providers.ProviderPayment) is the gate of every webhook and
+    # refund about it, then its checkout session; both before the money work they lead to.
+    "provider_payment",
+    "provider_checkout",
     # The money work proper.
     "customer",
     "payment",

@@ -94,6 +94,7 @@ ADMIN_EXTRA_MODEL_VIEWS = {
     "admin:payments_payment_account": NEVER_WRITES,
     "admin:payments_payment_write_off": ACCEPTS_WRITES,  # finance managers only
     "admin:payments_payment_statement": NEVER_WRITES,
+    "admin:providers_providerpayment_refund": ACCEPTS_WRITES,
     "admin:communications_outboxmessage_preview": NEVER_WRITES,
     "admin:communications_outboxmessage_attachment": NEVER_WRITES,
     "admin:communications_outboxmessage_resend": ACCEPTS_WRITES,
@@ -187,6 +188,9 @@ API_ROUTES = {
     "v1:allocation-reverse": ACCEPTS_WRITES,
     "v1:write-off-list": ACCEPTS_WRITES,  # POST only, finance managers only
     "v1:payment-detail": NEVER_WRITES,
+    "v1:payment-link-list": ACCEPTS_WRITES,
+    "v1:provider-payment-list": NEVER_WRITES,
+    "v1:provider-payment-detail": NEVER_WRITES,
     "v1:payment-feed": NEVER_WRITES,
     "v1:customer-balance": NEVER_WRITES,
     "v1:customer-open-items": NEVER_WRITES,
@@ -269,6 +273,11 @@ WEBHOOK_ROUTES = {
         "brevo_inbound",
     )
 }
+
+
+# Stripe's webhook (providers/webhooks.py): authenticated by the Stripe-Signature, not by roles;
+# without STRIPE_WEBHOOK_SECRET (test settings) a POST answers 403, other methods 405.
+WEBHOOK_ROUTES["provider_webhooks:stripe"] = {"POST": 403, "PUT": 405, "PATCH": 405, "DELETE": 405}
 
 
 def expectations() -> dict[str, Any]:

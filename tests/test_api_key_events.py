@@ -391,6 +391,16 @@ WALKED = {
     ),
     ("payment-complete", "post"): (_payments_world, "/api/v1/payments/{pending}/complete/", lambda w: {}),
     ("payment-fail", "post"): (_payments_world, "/api/v1/payments/{pending}/fail/", lambda w: {"reason": "abgelehnt"}),
+    # The Stripe call is faked (fixture ``stripe_faked``): only its HTTP request is replaced.
+    ("payment-link-list", "post"): (
+        _invoice_world,
+        "/api/v1/payment-links/",
+        lambda w: {
+            "invoices": [w["invoice"].pk],
+            "success_url": "https://x.example/ok",
+            "cancel_url": "https://x.example/no",
+        },
+    ),
     ("payment-refund", "post"): (
         _payments_world,
         "/api/v1/payments/{credit}/refund/",
@@ -493,8 +503,17 @@ def test_every_api_write_endpoint_is_walked_or_listed_with_its_reason():
     assert not set(WALKED) & set(NOT_WALKED)
 
 
+@pytest.fixture
+def stripe_faked(settings, monkeypatch):
+    from providers.adapters import stripe as stripe_adapter
+    from providers.tests.fake_stripe import FakeStripe, FakeStripeHTTPClient
+
+    settings.STRIPE_SECRET_KEY = "sk_test_walk"
+    monkeypatch.setattr(stripe_adapter, "HTTP_CLIENT", FakeStripeHTTPClient(FakeStripe()))
+
+
 @pytest.mark.parametrize("route", sorted(WALKED), ids=lambda route: f"{route[1]} {route[0]}")
-def test_a_write_through_an_api_key_leaves_an_event_naming_the_key(manager, route):
+def test_a_write_through_an_api_key_leaves_an_event_naming_the_key(manager, route, stripe_faked):
     build, path, body = WALKED[route]
     world = build()
     key, raw = api_key_create(name="ERP", scopes=list(ALL_SCOPES), created_by=manager)

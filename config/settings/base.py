@@ -255,6 +255,21 @@ ANYMAIL["REQUESTS_TIMEOUT"] = EMAIL_TIMEOUT
 # anymail sees them. communications.services.inbound caps attachments at 25 MB each, 50 MB together.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=70 * 1024 * 1024)
 
+# --- Card payments (Stripe; providers app, README "Card payments (Stripe)") -------------
+# Without a secret key no "pay now" is offered (providers.checkout.provider_available).
+STRIPE_SECRET_KEY = env.str("STRIPE_SECRET_KEY", default="")
+STRIPE_PUBLISHABLE_KEY = env.str("STRIPE_PUBLISHABLE_KEY", default="")
+# The endpoint's signing secret (whsec_…); webhooks are refused (400) while it is unset.
+STRIPE_WEBHOOK_SECRET = env.str("STRIPE_WEBHOOK_SECRET", default="")
+# Seconds a signed webhook stays acceptable (replay protection; Stripe's library default).
+STRIPE_WEBHOOK_TOLERANCE = env.int("STRIPE_WEBHOOK_TOLERANCE", default=300)
+# Another API base (a local fake Stripe for browser tests); empty: https://api.stripe.com.
+STRIPE_API_BASE = env.str("STRIPE_API_BASE", default="")
+STRIPE_TIMEOUT = env.int("STRIPE_TIMEOUT", default=20)
+# Where the payer returns after paying or cancelling when the caller names no page.
+STRIPE_CHECKOUT_SUCCESS_URL = env.str("STRIPE_CHECKOUT_SUCCESS_URL", default="")
+STRIPE_CHECKOUT_CANCEL_URL = env.str("STRIPE_CHECKOUT_CANCEL_URL", default="")
+
 # --- Celery ---------------------------------------------------------------------------
 CELERY_EMBEDDED_BROKER_DIR = VAR_DIR / "celery"
 # Bounded connect/read times: a request that enqueues work must not hang on a dead broker.
@@ -404,6 +419,7 @@ SPECTACULAR_SETTINGS = {
         {"name": "Payments", "description": "Payments, allocations and write-offs."},
         {"name": "Bank statements", "description": "Statement imports, lines and the review queue."},
         {"name": "SEPA", "description": "Direct-debit mandates, collection (pain.008) and refund (pain.001) files."},
+        {"name": "Card payments", "description": "Payment links (pay now through Stripe) and card payments."},
         {"name": "Tasks", "description": "Follow-up tasks."},
         {"name": "Messages", "description": "E-mails to customers through the outbox."},
         {"name": "Platform", "description": "The caller, background jobs and other platform services."},
@@ -425,6 +441,8 @@ API_TAGS_BY_PATH = {
     "payments": "Payments",
     "allocations": "Payments",
     "write-offs": "Payments",
+    "payment-links": "Card payments",
+    "provider-payments": "Card payments",
     "bank-imports": "Bank statements",
     "bank-statements": "Bank statements",
     "bank-statement-lines": "Bank statements",
