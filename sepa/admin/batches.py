@@ -63,7 +63,7 @@ class BatchItemInline(admin.TabularInline):
 class CollectionForm(forms.Form):
     collection_date = forms.DateField(
         label=_("collection date"),
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),  # a date input takes ISO only
         help_text=_("a TARGET2 business day, at least one after today"),
     )
     scheme = forms.ChoiceField(label=_("scheme"), choices=MandateScheme.choices, initial=MandateScheme.CORE)
@@ -165,6 +165,7 @@ class BatchAdmin(MoneyFieldsMixin, admin.ModelAdmin):
     def get_urls(self):
         view = self.admin_site.admin_view
         return [
+            path("refund/", view(self.refund_view), name="sepa_batch_refund"),
             path("<path:object_id>/download/", view(self.download_view), name="sepa_batch_download"),
             path("<path:object_id>/submit/", view(self.submit_view), name="sepa_batch_submit"),
             path("<path:object_id>/cancel/", view(self.cancel_view), name="sepa_batch_cancel"),
@@ -260,6 +261,11 @@ class BatchAdmin(MoneyFieldsMixin, admin.ModelAdmin):
         if batch is None:
             raise Http404(gettext("No such SEPA file."))
         return batch
+
+    def refund_view(self, request):
+        from .refunds import refund_view
+
+        return refund_view(self, request)
 
     def download_view(self, request, object_id):
         if not self.has_view_permission(request):
