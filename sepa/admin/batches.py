@@ -157,6 +157,8 @@ class BatchAdmin(MoneyFieldsMixin, admin.ModelAdmin):
         links = [(reverse("admin:sepa_batch_download", args=[obj.pk]), gettext("Download the file"))]
         if obj.status == BatchStatus.CREATED:
             links.append((reverse("admin:sepa_batch_submit", args=[obj.pk]), gettext("Mark as submitted")))
+        if obj.status == BatchStatus.SUBMITTED:
+            links.append((reverse("admin:sepa_batch_book", args=[obj.pk]), gettext("Book items from a statement line")))
         if obj.status in (BatchStatus.CREATED, BatchStatus.SUBMITTED) and obj.kind == "direct_debit":
             links.append((reverse("admin:sepa_batch_cancel", args=[obj.pk]), gettext("Cancel")))
         return format_html_join(" · ", '<a href="{}">{}</a>', links)
@@ -167,6 +169,7 @@ class BatchAdmin(MoneyFieldsMixin, admin.ModelAdmin):
         return [
             path("refund/", view(self.refund_view), name="sepa_batch_refund"),
             path("<path:object_id>/download/", view(self.download_view), name="sepa_batch_download"),
+            path("<path:object_id>/book/", view(self.book_view), name="sepa_batch_book"),
             path("<path:object_id>/submit/", view(self.submit_view), name="sepa_batch_submit"),
             path("<path:object_id>/cancel/", view(self.cancel_view), name="sepa_batch_cancel"),
             *super().get_urls(),
@@ -266,6 +269,11 @@ class BatchAdmin(MoneyFieldsMixin, admin.ModelAdmin):
         from .refunds import refund_view
 
         return refund_view(self, request)
+
+    def book_view(self, request, object_id):
+        from .booking import book_view
+
+        return book_view(self, request, self._batch(request, object_id))
 
     def download_view(self, request, object_id):
         if not self.has_view_permission(request):
