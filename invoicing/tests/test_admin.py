@@ -534,6 +534,11 @@ def profile_form(**changes) -> dict:
         "phone": "",
         "website": "",
         "contact_name": "",
+        # SEPA direct debit (sepa app): no creditor identifier yet, the default file formats.
+        "sepa_creditor_id": "",
+        "sepa_direct_debit_format": "pain.008.001.08",
+        "sepa_credit_transfer_format": "pain.001.001.09",
+        "sepa_prenotification_days": "14",
     }
     return {**data, **changes}
 
