@@ -36,6 +36,16 @@ from .money import payment_money_panel
 TEMPLATES = "payments/admin/"
 
 
+# Links on a payment's page offered by apps above payments, e.g. ``sepa``'s "refund by SEPA
+# transfer": ``links_of(payment) -> [(url, label)]``, shown to those who may act on payments.
+_EXTRA_LINKS: list = []
+
+
+def payment_page_links_register(links_of) -> None:
+    if links_of not in _EXTRA_LINKS:
+        _EXTRA_LINKS.append(links_of)
+
+
 @admin.register(Payment)
 class PaymentAdmin(CustomerAutocompleteMedia, ListExportMixin, PaymentActionViews, admin.ModelAdmin):
     list_display = [
@@ -168,6 +178,9 @@ class PaymentAdmin(CustomerAutocompleteMedia, ListExportMixin, PaymentActionView
             ]
             extra["money_rows"] = payment_money_panel(payment=payment)
             extra["event_rows"] = payment_event_rows(payment)
+            if self.may_act(request):
+                for links_of in _EXTRA_LINKS:  # apps above payments (sepa: refund by transfer)
+                    extra["payment_actions"] += links_of(payment)
             if payment.customer_id:
                 extra["payment_actions"].append(
                     (reverse("admin:payments_payment_account", args=[payment.customer_id]), gettext("Customer account"))

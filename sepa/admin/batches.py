@@ -127,8 +127,14 @@ class BatchAdmin(MoneyFieldsMixin, admin.ModelAdmin):
         "cancel_reason",
     ]
 
+    change_list_template = "sepa/admin/batch_change_list.html"
+
     def get_queryset(self, request):
         return super().get_queryset(request).defer("xml")
+
+    def changelist_view(self, request, extra_context=None):
+        refund_url = reverse("admin:sepa_batch_refund") if self._may_act(request) else ""
+        return super().changelist_view(request, {"refund_url": refund_url, **(extra_context or {})})
 
     def has_delete_permission(self, request, obj=None):
         return False  # a file handed to the bank is a record; it is cancelled, never deleted

@@ -1,15 +1,13 @@
-"""Refunds of customer credit by SEPA transfer from the admin: an action on the payment list
-("Refund the customer credit by SEPA transfer…") opens a page that shows what each selected
-payment would refund and to which account, asks for the execution date and makes the pain.001 file
-through ``refund_batch_create`` — the same service as the API. ``payments`` knows nothing of
-``sepa``: the action is added here to the payment admin registered there."""
+"""Refunds of customer credit by SEPA transfer from the admin: a page (``/admin/sepa/batch/refund/``,
+linked from the SEPA file list and from each payment with credit) lists the payments holding EUR
+customer credit with the account each would go to; a person ticks those to refund, gives the
+execution date, and the pain.001 file is made through ``refund_batch_create`` — the same service as
+the API. ``payments`` knows nothing of ``sepa``: the payment page's link is registered with it."""
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 from django import forms
-from django.contrib import admin, messages
+from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
@@ -21,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from core.formatting import money_text
 from customers.models import BankAccount
 from invoicing.payment_means import iban_masked
+from payments.admin.payments import payment_page_links_register
 from payments.models import Payment, PaymentStatus
 
 from .. import services
@@ -30,41 +29,71 @@ from ..services.errors import SepaConflict
 TEMPLATE = "sepa/admin/refund.html"
 
 
+MAX_ROWS = 500
+
+
 class RefundForm(forms.Form):
+    payments = forms.TypedMultipleChoiceField(
+        label=_("payments to refund"), coerce=int, widget=forms.CheckboxSelectMultiple
+    )
     execution_date = forms.DateField(
         label=_("execution date"),
         widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),  # a date input takes ISO only
         help_text=_("a TARGET2 business day; the bank executes the transfers on it"),
     )
 
+    def __init__(self, *args, payments, accounts, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["payments"].choices = [
+            (
+                payment.pk,
+                f"{payment.customer} · {payment} · {gettext('credit')} "
+                f"{money_text(payment.credit_amount, payment.currency)} → "
+                + (
+                    iban_masked(accounts[payment.customer_id].iban)
+                    if payment.customer_id in accounts
+                    else gettext("no active bank account")
+                ),
+            )
+            for payment in payments
+        ]
 
-def refundable_payments(ids: list[int]) -> list[Payment]:
-    """The chosen payments that hold customer credit in EUR (what a SEPA transfer can refund)."""
+
+def refundable_payments() -> list[Payment]:
+    """Payments holding customer credit in EUR (what a SEPA transfer can refund), oldest first."""
     return list(
         Payment.objects.filter(
-            pk__in=ids, status=PaymentStatus.COMPLETED, currency="EUR", credit_amount__gt=0, customer__isnull=False
+            status=PaymentStatus.COMPLETED, currency="EUR", credit_amount__gt=0, customer__isnull=False
         )
         .select_related("customer")
-        .order_by("customer__number", "value_date", "id")
+        .order_by("value_date", "id")[:MAX_ROWS]
     )
 
 
 def refund_view(model_admin, request):
-    """GET ``?ids=1,2``: the preview; POST: the file, then the batch's page."""
+    """GET (``?ids=1,2`` ticks those): the list; POST: the file, then the batch's page."""
     if not model_admin._may_act(request):
         raise PermissionDenied
-    raw = request.POST.get("ids") if request.method == "POST" else request.GET.get("ids", "")
-    ids = [int(part) for part in (raw or "").split(",") if part.strip().isdigit()]
-    payments = refundable_payments(ids)
+    payments = refundable_payments()
+    accounts = {
+        account.customer_id: account
+        for account in BankAccount.objects.filter(
+            customer_id__in={p.customer_id for p in payments}, is_active=True
+        ).order_by("customer_id", "id")
+    }
+    ticked = [int(part) for part in request.GET.get("ids", "").split(",") if part.strip().isdigit()]
     form = RefundForm(
         request.POST if request.method == "POST" else None,
-        initial={"execution_date": target2_add(timezone.localdate(), 1)},
+        payments=payments,
+        accounts=accounts,
+        initial={"execution_date": target2_add(timezone.localdate(), 1), "payments": ticked},
     )
     if request.method == "POST" and form.is_valid():
+        chosen = [payment for payment in payments if payment.pk in set(form.cleaned_data["payments"])]
         try:
             batch = services.refund_batch_create(
                 execution_date=form.cleaned_data["execution_date"],
-                items=[(payment, payment.credit_amount) for payment in payments],
+                items=[(payment, payment.credit_amount) for payment in chosen],
                 as_of=timezone.now(),
                 by=request.user,
             )
@@ -86,21 +115,6 @@ def refund_view(model_admin, request):
                 messages.SUCCESS,
             )
             return HttpResponseRedirect(reverse("admin:sepa_batch_change", args=[batch.pk]))
-    accounts = {
-        account.customer_id: account
-        for account in BankAccount.objects.filter(
-            customer_id__in={p.customer_id for p in payments}, is_active=True
-        ).order_by("customer_id", "-id")
-    }
-    rows = [
-        {
-            "customer": payment.customer,
-            "payment": str(payment),
-            "amount": money_text(payment.credit_amount, payment.currency),
-            "account": iban_masked(accounts[payment.customer_id].iban) if payment.customer_id in accounts else "",
-        }
-        for payment in payments
-    ]
     return TemplateResponse(
         request,
         TEMPLATE,
@@ -109,25 +123,17 @@ def refund_view(model_admin, request):
             "opts": model_admin.opts,
             "title": gettext("Refund customer credit by SEPA transfer"),
             "form": form,
-            "rows": rows,
-            "ids": ",".join(str(p.pk) for p in payments),
-            "total": money_text(sum((p.credit_amount for p in payments), Decimal("0")), "EUR") if payments else "",
-            "left_out": len(set(ids)) - len(payments),
-            "back_url": reverse("admin:payments_payment_changelist"),
+            "any": bool(payments),
+            "back_url": reverse("admin:sepa_batch_changelist"),
         },
     )
 
 
-@admin.action(description=_("Refund the customer credit by SEPA transfer…"), permissions=["change"])
-def payments_refund_by_transfer(modeladmin, request, queryset):
-    ids = ",".join(str(pk) for pk in queryset.values_list("pk", flat=True))
-    return HttpResponseRedirect(reverse("admin:sepa_batch_refund") + f"?ids={ids}")
+def payment_refund_link(payment) -> list[tuple[str, str]]:
+    """The link on a payment's page: refund its customer credit by SEPA transfer."""
+    if payment.status != PaymentStatus.COMPLETED or payment.currency != "EUR" or payment.credit_amount <= 0:
+        return []
+    return [(reverse("admin:sepa_batch_refund") + f"?ids={payment.pk}", gettext("Refund by SEPA transfer…"))]
 
 
-def _add_action(model, action) -> None:
-    model_admin = admin.site._registry[model]
-    if action not in (model_admin.actions or []):
-        model_admin.actions = [*(model_admin.actions or []), action]
-
-
-_add_action(Payment, payments_refund_by_transfer)
+payment_page_links_register(payment_refund_link)

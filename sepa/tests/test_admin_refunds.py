@@ -1,15 +1,14 @@
-"""Refunding customer credit by SEPA transfer from the payment list: the action opens a page that
-shows what each payment refunds and to which account, and makes the pain.001 file."""
+"""Refunding customer credit by SEPA transfer from the admin: a page lists the payments holding
+EUR credit with the account each would go to; ticked ones are refunded in one pain.001 file."""
 
+import re
 from datetime import datetime
 from decimal import Decimal
 
 import pytest
 import time_machine
 from django.test import Client
-from django.utils import translation
 
-from core.formatting import money_text
 from customers.tests.factories import make_customer
 from invoicing.tests.factories import BERLIN
 from payments.services import payment_keep_as_credit
@@ -26,7 +25,7 @@ NOW = datetime(2026, 12, 9, 10, tzinfo=BERLIN)  # a Wednesday: the 10th is the n
 def browser(manager):
     client = Client()
     client.force_login(manager)
-    with translation.override("en"), time_machine.travel(NOW, tick=False):
+    with time_machine.travel(NOW, tick=False):
         yield client
 
 
@@ -37,42 +36,40 @@ def credit(customer, amount):
     return payment
 
 
-def test_the_payment_list_action_previews_then_creates_the_refund_file(browser):
+def test_the_payment_page_links_to_the_refund_page_which_makes_the_file_of_the_ticked_payments(browser):
     customer = make_customer(bank_accounts=[{"iban": IBANS[1], "account_holder": "Beispiel Handel"}])
-    refundable = credit(customer, "50.00")
-    without_credit = make_payment(customer=customer, amount="20.00")  # allocated or unapplied: no credit
+    refundable, kept = credit(customer, "50.00"), credit(customer, "20.00")
 
-    response = browser.post(
-        "/admin/payments/payment/",
-        {"action": "payments_refund_by_transfer", "_selected_action": [refundable.pk, without_credit.pk]},
-    )
-    assert response.status_code == 302 and "/admin/sepa/batch/refund/?ids=" in response["Location"]
+    payment_page = browser.get(f"/admin/payments/payment/{refundable.pk}/change/").content.decode()
+    link = f"/admin/sepa/batch/refund/?ids={refundable.pk}"
+    assert link in payment_page
+    assert "/admin/sepa/batch/refund/" in browser.get("/admin/sepa/batch/").content.decode()
 
-    page = browser.get(response["Location"])
-    text = page.content.decode()
-    assert page.status_code == 200
-    # The page speaks the site's language (German).
-    assert f"1 Überweisung, {money_text(Decimal('50.00'), 'EUR')}" in text
-    assert "1 ausgewählte Zahlung hat kein Kundenguthaben in EUR und bleibt außen vor." in text
-    assert 'type="date" name="execution_date" value="2026-12-10"' in text  # the next TARGET2 day, ISO for the input
+    page = browser.get(link).content.decode()
+    assert re.search(rf'name="payments" value="{refundable.pk}"[^>]*checked', page)  # ticked from the link
+    assert re.search(rf'name="payments" value="{kept.pk}"[^>]*>', page).group(0).count("checked") == 0  # offered
+    assert 'type="date" name="execution_date" value="2026-12-10"' in page  # the next TARGET2 day, ISO for the input
 
-    created = browser.post(
-        "/admin/sepa/batch/refund/", {"ids": f"{refundable.pk},{without_credit.pk}", "execution_date": "2026-12-10"}
-    )
+    created = browser.post("/admin/sepa/batch/refund/", {"payments": [refundable.pk], "execution_date": "2026-12-10"})
     batch = Batch.objects.get()
     assert created.status_code == 302 and created["Location"] == f"/admin/sepa/batch/{batch.pk}/change/"
     assert (batch.kind, batch.total, batch.item_count) == (BatchKind.CREDIT_TRANSFER, Decimal("50.00"), 1)
     refundable.refresh_from_db()
-    assert (refundable.status, refundable.credit_amount) == ("refunded", Decimal("0.00"))
+    kept.refresh_from_db()
+    assert (refundable.status, refundable.credit_amount, kept.credit_amount) == (
+        "refunded",
+        Decimal("0.00"),
+        Decimal("20.00"),
+    )
 
 
 def test_a_holiday_and_a_customer_without_bank_account_are_refused_on_the_page_and_nothing_is_made(browser):
     payment = credit(make_customer(), "30.00")
 
-    holiday = browser.post("/admin/sepa/batch/refund/", {"ids": str(payment.pk), "execution_date": "2026-12-25"})
+    holiday = browser.post("/admin/sepa/batch/refund/", {"payments": [payment.pk], "execution_date": "2026-12-25"})
     assert holiday.status_code == 200 and "TARGET2" in holiday.content.decode()
 
-    no_account = browser.post("/admin/sepa/batch/refund/", {"ids": str(payment.pk), "execution_date": "2026-12-10"})
+    no_account = browser.post("/admin/sepa/batch/refund/", {"payments": [payment.pk], "execution_date": "2026-12-10"})
     assert no_account.status_code == 200 and "kein aktives Bankkonto" in no_account.content.decode()
     assert not Batch.objects.exists()
     payment.refresh_from_db()
@@ -82,4 +79,4 @@ def test_a_holiday_and_a_customer_without_bank_account_are_refused_on_the_page_a
 def test_a_viewer_cannot_open_the_refund_page(viewer):
     client = Client()
     client.force_login(viewer)
-    assert client.get("/admin/sepa/batch/refund/?ids=1").status_code == 403
+    assert client.get("/admin/sepa/batch/refund/").status_code == 403
