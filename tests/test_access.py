@@ -112,6 +112,8 @@ ADMIN_EXTRA_MODEL_VIEWS = {
     "admin:sepa_batch_download": NEVER_WRITES,  # the stored file, again
     "admin:sepa_batch_submit": ACCEPTS_WRITES,
     "admin:sepa_batch_cancel": ACCEPTS_WRITES,
+    "admin:sepa_batch_refund": ACCEPTS_WRITES,  # makes a pain.001 refund file
+    "admin:sepa_batch_book": ACCEPTS_WRITES,  # books pending items from a statement line
 }
 # The admin site's own views (django.contrib.admin.sites.AdminSite.get_urls).
 ADMIN_SITE_VIEWS = {
