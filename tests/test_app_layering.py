@@ -119,3 +119,13 @@ def test_a_one_way_graph_has_no_cycle_and_one_back_edge_makes_one():
     graph.edges[("c", "a")] = []
     assert graph.cycles() == [["a", "b", "c"]]
     assert graph.simple_cycles() == [["b", "c"], ["a", "b", "c"]]
+
+
+def test_every_app_of_ours_with_tests_is_in_pytests_testpaths():
+    """CI runs plain ``pytest``: an app whose tests are not in ``testpaths`` would silently not run."""
+    import tomllib
+
+    testpaths = set(tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["pytest"]["ini_options"]["testpaths"])
+    with_tests = {app.path.name for app in our_apps() if (app.path / "tests").is_dir()}
+    assert with_tests, "found no app with a tests folder"
+    assert with_tests - testpaths == set()
