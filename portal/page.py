@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from core.formatting import date_text, money_text, number_text
 from core.girocode import girocode_svg
 from core.models import CompanyProfile
+from invoicing.documents.html import iban_blocks
 from invoicing.models import DocumentStatus, DocumentType, Invoice, InvoiceDocument, SettlementState
 from invoicing.payment_means import is_direct_debit, payment_means_text
 from providers import checkout
@@ -58,11 +59,6 @@ def mask_iban(iban: str) -> str:
 def mask_reference(reference: str) -> str:
     """The mandate reference with its middle hidden (its start and end are what a bank statement shows)."""
     return reference if len(reference) <= 8 else f"{reference[:3]}…{reference[-4:]}"
-
-
-def iban_text(iban: str) -> str:
-    iban = "".join((iban or "").split())
-    return " ".join(iban[i : i + 4] for i in range(0, len(iban), 4))
 
 
 @dataclass
@@ -171,7 +167,7 @@ def page_context(*, link, today: date, paths: PagePaths) -> dict:
 
     context["bank"] = {
         "name": seller.get("name", ""),
-        "iban": iban_text(seller.get("iban", "")),
+        "iban": iban_blocks(seller.get("iban") or ""),
         "bic": seller.get("bic", ""),
         "reference": invoice.number if invoice is not None else "",
     }
