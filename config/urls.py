@@ -16,6 +16,8 @@ api_v1 = [
     path("", include("sepa.urls")),
     path("", include("portal.api_urls")),
     path("", include("providers.urls")),
+    path("", include("casework.urls")),
+    path("", include("privacy.urls")),
 ]
 
 

@@ -283,7 +283,53 @@ def event_record(
     """
     event = event_build(type=type, obj=obj, customer_id=customer_id, data=data, actor=actor, at=at)
     event.save(force_insert=True)
+    events_recorded([event])
     return event
+
+
+def events_bulk_record(events: list) -> list:
+    """Save many built events in one INSERT (:func:`event_build`) and tell the listeners."""
+    from .models import Event
+
+    saved = Event.objects.bulk_create(events)
+    events_recorded(saved)
+    return saved
+
+
+# --- Listening ----------------------------------------------------------------------------------
+#
+# Work that follows from a change happens in the change's transaction (STYLE: nothing lost): an
+# app above the one that wrote the event registers a listener for the event types it cares about
+# (in ``AppConfig.ready``) and gets the saved events right after they are written. Apps listen by
+# type name, so a lower app never imports a higher one: tasks close themselves when an invoice is
+# paid, promises are kept when money arrives, webhooks are queued from the same rows.
+
+_LISTENERS: list[tuple[tuple[str, ...], Any]] = []
+
+
+def event_listener_register(types: Iterable[str], listener) -> None:
+    """``listener(events)`` is called with the saved events of any of ``types`` (an exact type such
+    as ``invoice.settlement_changed`` or a prefix such as ``payment.`` ending in a dot), in the
+    writer's transaction. It must be cheap when it has nothing to do, and raise only when the
+    change itself must fail."""
+    entry = (tuple(types), listener)
+    if entry not in _LISTENERS:
+        _LISTENERS.append(entry)
+
+
+def _matches(event_type: str, patterns: tuple[str, ...]) -> bool:
+    return any(event_type == p or (p.endswith(".") and event_type.startswith(p)) for p in patterns)
+
+
+def events_recorded(events: Iterable) -> None:
+    """Hand freshly saved events to their listeners (each listener once, with its events in order)."""
+    events = list(events)
+    if not events or not _LISTENERS:
+        return
+    for patterns, listener in list(_LISTENERS):
+        mine = [event for event in events if _matches(event.type, patterns)]
+        if mine:
+            listener(mine)
 
 
 def event_build(

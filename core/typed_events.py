@@ -21,7 +21,15 @@ from django.db import models
 from django.db.models import Model
 from django.db.models.signals import post_save
 
-from .events import PERSONAL_KEYS, Actor, event_build, register_event_types, scrub_free_text
+from .events import (
+    PERSONAL_KEYS,
+    Actor,
+    event_build,
+    events_bulk_record,
+    events_recorded,
+    register_event_types,
+    scrub_free_text,
+)
 
 
 @dataclass(frozen=True)
@@ -73,9 +81,7 @@ def _on_typed_event_saved(sender, instance, created: bool, raw: bool = False, **
 
 def record_typed_events(instances: Iterable[Model]) -> None:
     """For rows made with ``bulk_create`` (which sends no ``post_save``): one INSERT for all."""
-    from .models import Event
-
-    Event.objects.bulk_create([_typed_event_entry(instance) for instance in instances])
+    events_bulk_record([_typed_event_entry(instance) for instance in instances])
 
 
 def typed_event_type(instance: Model) -> str:
@@ -98,6 +104,7 @@ def typed_event_data(instance: Model, source: TypedEventSource) -> dict:
 def record_typed_event(instance: Model):
     entry = _typed_event_entry(instance)
     entry.save(force_insert=True)
+    events_recorded([entry])
     return entry
 
 

@@ -61,6 +61,8 @@ class FollowUpTask(models.Model):
         related_name="follow_up_tasks",
     )
     due_date = models.DateField(_("due date"), null=True, blank=True)
+    # Status "waiting": snoozed until this day, when the wake-up job opens it again.
+    waiting_until = models.DateField(_("waiting until"), null=True, blank=True)
     priority = models.PositiveSmallIntegerField(_("priority"), choices=Priority.choices, default=Priority.NORMAL)
     status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.OPEN)
     created_by = models.ForeignKey(
@@ -97,6 +99,11 @@ class FollowUpTask(models.Model):
                 name="tasks_created_by_person_or_rule",
             ),
             models.CheckConstraint(
+                condition=Q(status="waiting", waiting_until__isnull=False)
+                | (~Q(status="waiting") & Q(waiting_until__isnull=True)),
+                name="tasks_waiting_has_a_day",
+            ),
+            models.CheckConstraint(
                 condition=(Q(content_type__isnull=True) & Q(object_id=""))
                 | (Q(content_type__isnull=False) & ~Q(object_id="")),
                 name="tasks_about_complete_or_empty",
@@ -105,6 +112,7 @@ class FollowUpTask(models.Model):
         indexes = [
             models.Index(fields=["status", "due_date"], name="tasks_status_due"),
             models.Index(fields=["content_type", "object_id"], name="tasks_about"),
+            models.Index(fields=["assignee", "status", "due_date"], name="tasks_assignee_worklist"),
         ]
 
     def __str__(self) -> str:
@@ -113,3 +121,117 @@ class FollowUpTask(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status in self.OPEN_STATUSES
+
+
+class TaskNote(models.Model):
+    """A line in a task's log: a person's note, or a rule saying its cause happened again."""
+
+    task = models.ForeignKey(FollowUpTask, verbose_name=_("task"), on_delete=models.CASCADE, related_name="notes")
+    text = models.TextField(_("note"))
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("author"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    rule = models.CharField(_("rule"), max_length=100, blank=True, default="")
+    created_at = models.DateTimeField(_("written"))
+
+    class Meta:
+        verbose_name = _("task note")
+        verbose_name_plural = _("task notes")
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(author__isnull=True) | Q(rule=""), name="tasks_note_by_person_or_rule"),
+        ]
+
+    def __str__(self) -> str:
+        return self.text[:80]
+
+
+class TaskRule(models.Model):
+    """How tasks of one kind are opened by the system: finance managers switch a rule off, set when
+    its tasks are due and who gets them. One row per task kind (``core.followups`` kinds); a kind
+    without a row uses the defaults (on, due today, the customer's account owner, else round-robin)."""
+
+    class AssigneeStrategy(models.TextChoices):
+        ACCOUNT_OWNER = "account_owner", _("the customer's account owner, else round-robin among accountants")
+        ROUND_ROBIN = "round_robin", _("round-robin among accountants")
+        TEAM_QUEUE = "team_queue", _("the team queue (nobody until someone takes it)")
+
+    kind = models.CharField(_("task kind"), max_length=64, unique=True)
+    enabled = models.BooleanField(_("on"), default=True)
+    due_in_days = models.PositiveSmallIntegerField(_("due in days"), default=0)
+    priority = models.PositiveSmallIntegerField(
+        _("priority"),
+        choices=FollowUpTask.Priority.choices,
+        null=True,
+        blank=True,
+        help_text=_("empty: as the rule says"),
+    )
+    assignee_strategy = models.CharField(
+        _("assign to"), max_length=16, choices=AssigneeStrategy.choices, default=AssigneeStrategy.ACCOUNT_OWNER
+    )
+    # Round-robin position: the user who got the last task of this kind.
+    last_assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False
+    )
+    updated_at = models.DateTimeField(_("changed"), null=True, blank=True)
+
+    history = HistoricalRecords(get_user=history_user)
+
+    class Meta:
+        verbose_name = _("task rule")
+        verbose_name_plural = _("task rules")
+        ordering = ["kind"]
+
+    def __str__(self) -> str:
+        from core.followups import followup_kind_label
+
+        return followup_kind_label(self.kind)
+
+
+class TaskPreferences(models.Model):
+    """What a staff member wants to hear about their tasks by e-mail."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="task_preferences"
+    )
+    daily_digest = models.BooleanField(_("daily digest of due and overdue tasks"), default=True)
+    email_on_assignment = models.BooleanField(_("e-mail when a task is assigned to me"), default=False)
+
+    class Meta:
+        verbose_name = _("task e-mail settings")
+        verbose_name_plural = _("task e-mail settings")
+
+    def __str__(self) -> str:
+        return str(self.user)
+
+
+class TaskDigest(models.Model):
+    """One digest per person and day: the row is the exactly-once guard of the daily job."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="+"
+    )
+    day = models.DateField(_("day"))
+    message = models.ForeignKey(
+        "communications.OutboxMessage",
+        verbose_name=_("e-mail"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    task_count = models.PositiveIntegerField(_("tasks"), default=0)
+    created_at = models.DateTimeField(_("created"))
+
+    class Meta:
+        verbose_name = _("task digest")
+        verbose_name_plural = _("task digests")
+        constraints = [models.UniqueConstraint(fields=["user", "day"], name="tasks_one_digest_per_user_and_day")]
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.day}"

@@ -11,7 +11,7 @@ from django.db import IntegrityError, models, transaction
 
 from core.transitions import transition_check
 
-from .models import FollowUpTask
+from .models import FollowUpTask, TaskNote
 
 
 class TaskTransitionNotAllowed(ValidationError):
@@ -95,10 +95,17 @@ def task_open_for_cause(
 
 
 def task_transition(
-    *, task: FollowUpTask, to_status: str, as_of: datetime, by=None, resolution: str = ""
+    *,
+    task: FollowUpTask,
+    to_status: str,
+    as_of: datetime,
+    by=None,
+    resolution: str = "",
+    waiting_until: date | None = None,
 ) -> FollowUpTask:
     """Move a task along ``FollowUpTask.TRANSITIONS`` (refused with ``TaskTransitionNotAllowed``,
-    API 409); the task's history (simple-history) records the state, who and when."""
+    API 409); the task's history (simple-history) records the state, who and when. "Waiting" needs
+    the day the task wakes up (``waiting_until``, after ``as_of``'s day)."""
     with transaction.atomic():
         task = FollowUpTask.objects.select_for_update().get(pk=task.pk)
         transition_check(
@@ -108,10 +115,16 @@ def task_transition(
             labels=dict(FollowUpTask.Status.choices),
             conflict=TaskTransitionNotAllowed,
         )
+        if to_status == FollowUpTask.Status.WAITING:
+            if waiting_until is None:
+                raise ValidationError({"waiting_until": ["A waiting task needs the day it comes back."]})
+            if waiting_until <= as_of.date():
+                raise ValidationError({"waiting_until": ["The day a task comes back must be after today."]})
         if to_status in FollowUpTask.OPEN_STATUSES and not task.is_open:
             if _open_task_for(kind=task.kind, content_type=task.content_type, object_id=task.object_id):
                 raise ValidationError({"status": "Another open task of this kind exists for the same object."})
         task.status = to_status
+        task.waiting_until = waiting_until if to_status == FollowUpTask.Status.WAITING else None
         task.closed_at = None if to_status in FollowUpTask.OPEN_STATUSES else as_of
         if resolution:
             task.resolution = resolution
@@ -140,3 +153,53 @@ def tasks_close_about(
     for task in tasks:
         task_transition(task=task, to_status=FollowUpTask.Status.DONE, as_of=as_of, by=by, resolution=text)
     return len(tasks)
+
+
+def task_snooze(*, task: FollowUpTask, until: date, as_of: datetime, by=None, note: str = "") -> FollowUpTask:
+    """Put a task aside until a day (status "waiting"); ``tasks_wake`` opens it again that day."""
+    with transaction.atomic():
+        task = task_transition(
+            task=task, to_status=FollowUpTask.Status.WAITING, as_of=as_of, by=by, waiting_until=until
+        )
+        if note:
+            task_note_add(task=task, text=note, as_of=as_of, by=by)
+    return task
+
+
+def task_assign(*, task: FollowUpTask, assignee, as_of: datetime, by=None) -> FollowUpTask:
+    """Give an open task to a person (or to nobody: the team queue)."""
+    with transaction.atomic():
+        task = FollowUpTask.objects.select_for_update().get(pk=task.pk)
+        if not task.is_open:
+            raise TaskTransitionNotAllowed("Only an open task can be reassigned.")
+        if (task.assignee_id or None) == (getattr(assignee, "pk", None)):
+            return task
+        task.assignee = assignee
+        task._history_user = by
+        task.save(update_fields=["assignee"])
+    return task
+
+
+def task_note_add(*, task: FollowUpTask, text: str, as_of: datetime, by=None, rule: str = "") -> TaskNote:
+    """Add a line to a task's log, by a person or (``rule``) by the system."""
+    text = (text or "").strip()
+    if not text:
+        raise ValidationError({"text": ["A note needs some text."]})
+    if by is not None and rule:
+        raise ValueError("A note is written either by a person or by a rule.")
+    return TaskNote.objects.create(task=task, text=text, author=by, rule=rule, created_at=as_of)
+
+
+def tasks_wake(*, as_of: datetime) -> int:
+    """Open again every waiting task whose day has come (idempotent: a woken task is no longer
+    waiting). Returns how many."""
+    woken = 0
+    for task in FollowUpTask.objects.filter(
+        status=FollowUpTask.Status.WAITING, waiting_until__lte=as_of.date()
+    ).order_by("pk"):
+        try:
+            task_transition(task=task, to_status=FollowUpTask.Status.OPEN, as_of=as_of)
+        except ValidationError:
+            continue  # another open task of its kind took its place meanwhile
+        woken += 1
+    return woken

@@ -8,6 +8,7 @@ ModelAdmin. These tests post the forms a browser would post and check the data s
 from __future__ import annotations
 
 import subprocess
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -172,7 +173,12 @@ def test_a_finance_viewer_can_read_but_not_revert_a_tasks_history(viewer, task):
 
 
 def test_reverting_a_task_to_an_old_version_is_refused_because_it_would_bypass_the_transitions(accountant, task):
-    task = task_transition(task=task, to_status=FollowUpTask.Status.WAITING, as_of=timezone.now())
+    task = task_transition(
+        task=task,
+        to_status=FollowUpTask.Status.WAITING,
+        as_of=timezone.now(),
+        waiting_until=timezone.now().date() + timedelta(days=3),
+    )
     waiting = task.history.order_by("-history_id").first()
     task = task_transition(task=task, to_status=FollowUpTask.Status.DONE, as_of=timezone.now())
     assert FollowUpTask.Status.WAITING not in FollowUpTask.TRANSITIONS[FollowUpTask.Status.DONE]

@@ -286,7 +286,9 @@ def open_tasks(count: int, *, assignee=None) -> list[FollowUpTask]:
 
 def test_tasks_filter_by_status_assignee_and_due_date(viewer, accountant):
     mine = open_tasks(2, assignee=accountant)
-    FollowUpTask.objects.filter(pk=mine[1].pk).update(status=FollowUpTask.Status.WAITING)
+    FollowUpTask.objects.filter(pk=mine[1].pk).update(
+        status=FollowUpTask.Status.WAITING, waiting_until=date(2099, 1, 1)
+    )
     client = client_for(viewer)
 
     def ids(params):

@@ -4,7 +4,7 @@ and lands in the task's history; every other one is refused (API: 409)."""
 from __future__ import annotations
 
 import itertools
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -19,11 +19,16 @@ T0 = datetime(2026, 11, 27, 9, 0, tzinfo=ZoneInfo("Europe/Berlin"))
 Status = FollowUpTask.Status
 
 
+def _wake(status: str):
+    """Waiting needs the day the task comes back."""
+    return T0.date() + timedelta(days=7) if status == Status.WAITING else None
+
+
 def _task_in(status: str) -> FollowUpTask:
     about = Group.objects.create(name=f"about {status}")
     task, _created = task_open_for_cause(kind="check", about=about, title="Check", rule="r", as_of=T0)
     if status != Status.OPEN:
-        task = task_transition(task=task, to_status=status, as_of=T0)
+        task = task_transition(task=task, to_status=status, as_of=T0, waiting_until=_wake(status))
     assert task.status == status
     return task
 
@@ -37,7 +42,7 @@ def test_a_status_change_passes_exactly_when_the_table_allows_it(current, to):
     task = _task_in(current)
     history = task.history.count()
     if to in FollowUpTask.TRANSITIONS[current]:
-        task_transition(task=task, to_status=to, as_of=T0)
+        task_transition(task=task, to_status=to, as_of=T0, waiting_until=_wake(to))
         assert FollowUpTask.objects.get(pk=task.pk).status == to
         assert task.history.count() == history + 1
     else:

@@ -55,6 +55,8 @@ INSTALLED_APPS = [
     "sepa.apps.SepaConfig",
     "providers.apps.ProvidersConfig",
     "portal.apps.PortalConfig",
+    "casework.apps.CaseworkConfig",
+    "privacy.apps.PrivacyConfig",
     "analytics.apps.AnalyticsConfig",
 ]
 

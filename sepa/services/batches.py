@@ -12,9 +12,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from core.events import event_build, event_record
+from core.events import event_build, event_record, events_bulk_record
 from core.locks import lock_rows
-from core.models import Event
 from core.transitions import transition_check
 
 from ..models import Batch, BatchItemStatus, BatchKind, BatchStatus, Mandate, SequenceType
@@ -90,7 +89,7 @@ def batch_cancel(*, batch: Batch, as_of: datetime, by=None, reason: str = "") ->
             data={"message_id": locked.message_id, "kind": locked.kind, "total": locked.total, "reason": reason},
             at=as_of,
         )
-        Event.objects.bulk_create(
+        events_bulk_record(
             [
                 event_build(
                     type="sepa_item.cancelled",

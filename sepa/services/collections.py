@@ -25,10 +25,9 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
-from core.events import event_build, event_record
+from core.events import event_build, event_record, events_bulk_record
 from core.formatting import date_text
 from core.locks import lock_rows
-from core.models import Event
 from core.money import quantize
 from invoicing.models import Invoice
 
@@ -297,7 +296,7 @@ def _write_batch(chosen, *, profile, schema, scheme, collection_date, as_of, by)
         data=_batch_data(batch),
         at=as_of,
     )
-    Event.objects.bulk_create(
+    events_bulk_record(
         [
             event_build(
                 type="sepa_item.created",

@@ -15,9 +15,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from core.events import event_build, event_record
+from core.events import event_build, event_record, events_bulk_record
 from core.formatting import date_text
-from core.models import Event
 from core.money import quantize
 from customers.models import BankAccount
 from payments.models import Payment, PaymentChannel
@@ -170,7 +169,7 @@ def refund_batch_create(
             ]
         )
         event_record(type="sepa_batch.created", obj=batch, data=_batch_data(batch), at=as_of)
-        Event.objects.bulk_create(
+        events_bulk_record(
             [
                 event_build(
                     type="sepa_item.created",
