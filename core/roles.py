@@ -53,6 +53,8 @@ MANAGER_ONLY_MODELS = {
     # Which return fees are charged on (a claim for damages, § 280 BGB) is a policy; the decisions
     # on single fees are an accountant's, like every other booking.
     ("payments", "returnfeerule"),
+    # How the system opens tasks (on/off, due period, who gets them) is the team's policy.
+    ("tasks", "taskrule"),
     ("django_celery_beat", "periodictask"),
     ("django_celery_beat", "intervalschedule"),
     ("django_celery_beat", "crontabschedule"),

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from core.history import history_user
+from core.languages import language_choices
 
 
 class FollowUpTask(models.Model):
@@ -201,6 +202,10 @@ class TaskPreferences(models.Model):
     )
     daily_digest = models.BooleanField(_("daily digest of due and overdue tasks"), default=True)
     email_on_assignment = models.BooleanField(_("e-mail when a task is assigned to me"), default=False)
+    # Empty: the site's default language (settings.LANGUAGE_CODE).
+    language = models.CharField(
+        _("language of the e-mails"), max_length=8, choices=language_choices, blank=True, default=""
+    )
 
     class Meta:
         verbose_name = _("task e-mail settings")

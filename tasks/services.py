@@ -8,7 +8,9 @@ from datetime import date, datetime
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
+from django.utils.translation import gettext as _
 
+from core.roles import Role, role_of
 from core.transitions import transition_check
 
 from .models import FollowUpTask, TaskNote
@@ -20,6 +22,21 @@ class TaskTransitionNotAllowed(ValidationError):
     def __init__(self, message: str):
         super().__init__({"status": [message]})
         self.text = message
+
+    def __str__(self) -> str:
+        return self.text
+
+
+class TaskAlreadyOpen(ValidationError):
+    """A task of this kind is open about the object already (API 409): work on that one."""
+
+    def __init__(self, task: FollowUpTask):
+        self.task = task
+        self.text = _("Task %(id)s of this kind is open about the same object already: %(title)s") % {
+            "id": task.pk,
+            "title": task.title,
+        }
+        super().__init__({"kind": [self.text]})
 
     def __str__(self) -> str:
         return self.text
@@ -40,6 +57,20 @@ def _customer_id_of(about) -> int | None:
     return getattr(about, "customer_id", None)
 
 
+def _task_insert(task: FollowUpTask) -> tuple[FollowUpTask, bool]:
+    """Save a new task; when a concurrent writer opened the same cause first, its task instead.
+    The database constraint ``tasks_one_open_task_per_kind_and_object`` decides races."""
+    try:
+        with transaction.atomic():
+            task.save()
+    except IntegrityError:
+        existing = _open_task_for(kind=task.kind, content_type=task.content_type, object_id=task.object_id)
+        if existing is None:
+            raise
+        return existing, False
+    return task, True
+
+
 def task_open_for_cause(
     *,
     kind: str,
@@ -56,9 +87,8 @@ def task_open_for_cause(
 ) -> tuple[FollowUpTask, bool]:
     """Open a task for a cause unless one of the same kind is already open about it.
 
-    Returns ``(task, created)``. The database constraint
-    ``tasks_one_open_task_per_kind_and_object`` decides races: the loser gets the
-    winner's task.
+    Returns ``(task, created)``. This is the plain write, without ``TaskRule``s: causes reported
+    through ``core.followups`` go through ``tasks.causes.open_for_cause``, which applies them.
     """
     if bool(rule) == bool(created_by):
         raise ValueError("A task is created either by a person or by a named rule.")
@@ -69,29 +99,22 @@ def task_open_for_cause(
         existing = _open_task_for(kind=kind, content_type=content_type, object_id=object_id)
         if existing is not None:
             return existing, False
-        task = FollowUpTask(
-            kind=kind,
-            title=title[:255],
-            description=description,
-            content_type=content_type,
-            object_id=object_id,
-            customer_id=customer_id,
-            assignee=assignee,
-            due_date=due_date,
-            priority=priority,
-            created_by=created_by,
-            created_by_rule=rule,
-            created_at=as_of,
+        return _task_insert(
+            FollowUpTask(
+                kind=kind,
+                title=title[:255],
+                description=description,
+                content_type=content_type,
+                object_id=object_id,
+                customer_id=customer_id,
+                assignee=assignee,
+                due_date=due_date,
+                priority=priority,
+                created_by=created_by,
+                created_by_rule=rule,
+                created_at=as_of,
+            )
         )
-        try:
-            with transaction.atomic():
-                task.save()
-        except IntegrityError:
-            existing = _open_task_for(kind=kind, content_type=content_type, object_id=object_id)
-            if existing is None:
-                raise
-            return existing, False
-    return task, True
 
 
 def task_transition(
@@ -166,17 +189,106 @@ def task_snooze(*, task: FollowUpTask, until: date, as_of: datetime, by=None, no
     return task
 
 
+def assignee_check(assignee, *, field: str = "assignee") -> None:
+    """Tasks go to active people who may work on them (accountants and finance managers)."""
+    if assignee is None:
+        return
+    if not assignee.is_active or (role_of(assignee) or 0) < Role.ACCOUNTANT:
+        raise ValidationError(
+            {
+                field: [
+                    _("%(user)s cannot take tasks: only active accountants and finance managers can.")
+                    % {"user": assignee.get_username()}
+                ]
+            }
+        )
+
+
 def task_assign(*, task: FollowUpTask, assignee, as_of: datetime, by=None) -> FollowUpTask:
-    """Give an open task to a person (or to nobody: the team queue)."""
+    """Give an open task to a person (or to nobody: the team queue). The new assignee gets an
+    e-mail at once if they asked for one (``TaskPreferences.email_on_assignment``), through the
+    outbox in the same transaction."""
+    from .mail import assignment_mail_send
+
+    assignee_check(assignee)
     with transaction.atomic():
         task = FollowUpTask.objects.select_for_update().get(pk=task.pk)
         if not task.is_open:
-            raise TaskTransitionNotAllowed("Only an open task can be reassigned.")
+            raise TaskTransitionNotAllowed(_("Only an open task can be reassigned."))
         if (task.assignee_id or None) == (getattr(assignee, "pk", None)):
             return task
         task.assignee = assignee
         task._history_user = by
         task.save(update_fields=["assignee"])
+        if assignee is not None:
+            assignment_mail_send(task=task, as_of=as_of, by=by)
+    return task
+
+
+def task_create(
+    *,
+    kind: str,
+    title: str,
+    as_of: datetime,
+    by,
+    customer=None,
+    about: models.Model | None = None,
+    description: str = "",
+    due_date: date | None = None,
+    priority: int = FollowUpTask.Priority.NORMAL,
+    assignee=None,
+) -> FollowUpTask:
+    """A task a person opens by hand (kinds of ``tasks.kinds.PERSONAL_KINDS`` or any registered
+    kind). Refused field by field: an unknown kind, an empty title, a priority that is no level,
+    an assignee who cannot take tasks, a customer that is not the one ``about`` belongs to; and
+    with ``TaskAlreadyOpen`` (API 409) when a task of the kind is open about ``about`` already.
+    Without ``about`` nothing limits how many tasks a person opens."""
+    from core.followups import followup_kinds
+
+    from .mail import assignment_mail_send
+
+    errors: dict[str, list[str]] = {}
+    if kind not in followup_kinds():
+        errors["kind"] = [_("Unknown task kind %(kind)s.") % {"kind": kind}]
+    title = " ".join((title or "").split())
+    if not title:
+        errors["title"] = [_("A task needs a title.")]
+    if priority not in FollowUpTask.Priority.values:
+        errors["priority"] = [_("Unknown priority.")]
+    about_customer_id = _customer_id_of(about)
+    if customer is not None and about_customer_id is not None and about_customer_id != customer.pk:
+        errors["customer"] = [_("The task's object belongs to another customer.")]
+    try:
+        assignee_check(assignee)
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
+    if errors:
+        raise ValidationError(errors)
+    content_type = ContentType.objects.get_for_model(about) if about is not None else None
+    object_id = str(about.pk) if about is not None else ""
+    with transaction.atomic():
+        task = FollowUpTask(
+            kind=kind,
+            title=title[:255],
+            description=description or "",
+            content_type=content_type,
+            object_id=object_id,
+            customer_id=customer.pk if customer is not None else about_customer_id,
+            assignee=assignee,
+            due_date=due_date,
+            priority=priority,
+            created_by=by,
+            created_at=as_of,
+        )
+        task._history_user = by
+        if about is not None:
+            task, created = _task_insert(task)
+            if not created:
+                raise TaskAlreadyOpen(task)
+        else:
+            task.save()
+        if assignee is not None:
+            assignment_mail_send(task=task, as_of=as_of, by=by)
     return task
 
 
