@@ -151,3 +151,6 @@ class FollowUpTaskAdmin(ListExportMixin, SimpleHistoryAdmin):
     @admin.action(description=_("Reopen selected tasks"), permissions=["change"])
     def reopen(self, request, queryset):
         self._transition(request, queryset, FollowUpTask.Status.OPEN)
+
+
+from . import admin_config  # noqa: E402, F401  (task rules and e-mail settings: tasks/admin_config.py)

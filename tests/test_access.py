@@ -40,7 +40,8 @@ from customers.services import customer_create, customer_verify
 from invoicing.models import CustomerNotice, ExchangeRate, Invoice, VatRate
 from invoicing.services import invoice_change_due_date, invoice_draft_create, invoice_issue
 from payments.models import ReturnFeeRule
-from tasks.models import FollowUpTask
+from tasks.models import FollowUpTask, TaskRule
+from tasks.rules import task_rules_ensure
 from tasks.services import task_open_for_cause
 
 pytestmark = pytest.mark.django_db
@@ -133,9 +134,14 @@ API_ROUTES = {
     "v1:job-ping": ACCEPTS_WRITES,
     "v1:job-retry": ACCEPTS_WRITES,
     "v1:job-cancel": ACCEPTS_WRITES,
-    "v1:followuptask-list": NEVER_WRITES,
+    "v1:followuptask-list": ACCEPTS_WRITES,  # POST: open a task by hand
     "v1:followuptask-detail": NEVER_WRITES,
     "v1:followuptask-transition": ACCEPTS_WRITES,
+    "v1:followuptask-assign": ACCEPTS_WRITES,
+    "v1:followuptask-snooze": ACCEPTS_WRITES,
+    "v1:followuptask-notes": ACCEPTS_WRITES,  # POST: add a note
+    "v1:taskrule-list": NEVER_WRITES,
+    "v1:taskrule-detail": ACCEPTS_WRITES,  # PATCH: finance managers change a rule
     "v1:customer-list": ACCEPTS_WRITES,
     "v1:customer-detail": ACCEPTS_WRITES,
     "v1:customer-verify": ACCEPTS_WRITES,
@@ -487,7 +493,14 @@ def objects(viewer, manager) -> dict:
             template="invoice", language="de", subject="Rechnung {number}", updated_at=now
         ),
         ReturnFeeRule: ReturnFeeRule.objects.get_or_create(reason_code="AM04", defaults={"decision": "charge"})[0],
+        # A row per task kind (the rules' list makes the missing ones; here before anyone counts).
+        TaskRule: _task_rule(),
     }
+
+
+def _task_rule() -> TaskRule:
+    task_rules_ensure()
+    return TaskRule.objects.get(kind="email_bounced")
 
 
 def snapshot(objects: dict) -> dict:

@@ -31,6 +31,8 @@ FROM_MIGRATIONS = {
 ADDED_SINCE = {
     ("Purge finished background jobs", "core.purge_jobs", "crontab 45 4 * * *", BERLIN, True),
     ("Expire SEPA mandates unused for 36 months", "sepa.expire_mandates", "crontab 15 6 * * *", BERLIN, True),
+    ("Wake snoozed follow-up tasks", "tasks.wake_snoozed", "crontab 5 * * * *", BERLIN, True),
+    ("Send the daily task digests", "tasks.send_digests", "crontab 0 7 * * 1-5", BERLIN, True),
 }
 
 

@@ -451,6 +451,7 @@ API_TAGS_BY_PATH = {
     "sepa-mandates": "SEPA",
     "sepa-batches": "SEPA",
     "tasks": "Tasks",
+    "task-rules": "Tasks",
     "messages": "Messages",
     "me": "Platform",
     "platform": "Platform",
