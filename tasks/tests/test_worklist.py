@@ -341,3 +341,24 @@ def test_the_task_page_shows_notes_history_and_the_quick_actions(accountant, man
     page = response.content.decode()
     assert "Called, no answer." in page and "Regel „test“" in page and "manager" in page
     assert act_url(task) in page and 'data-action="note"' in page
+
+
+def test_the_worklists_and_the_task_page_read_as_german(accountant, manager, invoicing_setup):  # noqa: F811
+    from tests.support.page_reading import page_text_problems, visible_text
+
+    customer = make_customer(legal_name="Nordlicht Software AG")
+    task = make_task(assignee=accountant, due=YESTERDAY, kind="customer_reply", about=make_invoice(customer=customer))
+    make_task(due=NEXT_WEEK, customer=customer)
+    client = browser(accountant)
+    client.post(act_url(task), {"action": "note", "text": "Kunde ruft zurück."})
+    client.post(act_url(task), {"action": "snooze", "until": NEXT_WEEK.isoformat()})
+    pages = {
+        "mine": client.get(MINE, {"status": "waiting"}),
+        "queue": client.get(MINE, {"queue": "1"}),
+        "task": client.get(f"/admin/tasks/followuptask/{task.pk}/change/"),
+        "team": browser(manager).get(TEAM, {"status": "waiting"}),
+    }
+    for name, response in pages.items():
+        assert response.status_code == 200, name
+        assert page_text_problems(visible_text(response.content.decode())) == [], name
+    assert "überfällig" in visible_text(pages["mine"].content.decode())

@@ -236,6 +236,10 @@ class HistoryEntry:
     changes: tuple[Change, ...]
 
 
+def _name(user) -> str | None:
+    return (user.get_full_name() or user.get_username()) if user is not None else None
+
+
 def task_notes(task: FollowUpTask) -> list[TaskNote]:
     """A task's notes, newest first, with their authors: one query."""
     return list(task.notes.select_related("author").order_by("-created_at", "-id"))
@@ -261,8 +265,7 @@ def task_history(task: FollowUpTask) -> list[HistoryEntry]:
         if attname == "priority":
             return word(FollowUpTask.Priority, value)
         if attname == "assignee_id":
-            user = users.get(value)
-            return (user.get_full_name() or user.get_username()) if user is not None else f"#{value}"
+            return _name(users.get(value)) or f"#{value}"
         if attname == "customer_id":
             customer = customers.get(value)
             return customer.legal_name if customer is not None else f"#{value}"
@@ -285,7 +288,7 @@ def task_history(task: FollowUpTask) -> list[HistoryEntry]:
         entries.append(
             HistoryEntry(
                 at=record.history_date,
-                actor=history_actor(record),
+                actor=_name(record.history_user) if record.history_user_id else history_actor(record),
                 rule=record.created_by_rule if created else "",
                 created=created,
                 changes=tuple(changes),
