@@ -1,8 +1,8 @@
 """The finance home's numbers and the navigation's counts (selectors; nothing here writes).
 
-Every number is a link to the change list filtered to exactly the rows it counts, so the
-filters named here exist in the domain apps' admins (``?state=``, ``?assignee=me``,
-``?attention=``, ``?overdue=yes``, …). The reads are a fixed number of queries whatever the
+Every number is a link to the change list (or, for the user's tasks, the worklist "My tasks")
+filtered to exactly the rows it counts, so the filters named here exist in the domain apps'
+admins (``?overdue=on``, ``?attention=``, ``?overdue=yes``, …). The reads are a fixed number of queries whatever the
 data's size (pinned in analytics/tests/test_home.py):
 
 1. one row of scalar sub-queries on the user's own row: the user's open and overdue tasks,
@@ -39,7 +39,8 @@ from communications.services.outbox import STUCK_AFTER
 from core.messages import money_text
 from invoicing.models import DocumentState, Invoice, InvoiceDocumentState
 from payments.models import BankStatementLine, Payment, PaymentStatus
-from tasks.models import FollowUpTask
+from tasks.worklist.selectors import tasks_overdue, tasks_to_do
+from tasks.worklist.views import sees_team
 
 
 def _count(queryset) -> Subquery:
@@ -55,18 +56,24 @@ def _on_user_row(user_id: int, **counts) -> dict[str, int]:
 
 
 def my_open_tasks(user_id: int):
-    return FollowUpTask.objects.filter(assignee_id=user_id, status__in=FollowUpTask.OPEN_STATUSES)
+    """The user's tasks to do (open or in progress; a task put aside until a day is not), as the
+    worklist "My tasks" lists them (tasks.worklist.selectors)."""
+    return tasks_to_do(assignee_id=user_id)
 
 
 def lines_to_review():
     return BankStatementLine.objects.filter(match_status=BankStatementLine.MatchStatus.REVIEW)
 
 
-def navigation_counts(request) -> dict[str, int]:
-    """The counts beside the navigation: the user's open tasks and the bank lines to review."""
+def navigation_counts(request, *, as_of: datetime | None = None) -> dict[str, int]:
+    """The counts beside the navigation, in one query: the user's open tasks, how many of them are
+    overdue (due before ``as_of``'s day, default now) and the bank lines to review."""
+    today = timezone.localdate(as_of or timezone.now())
+    mine = my_open_tasks(request.user.pk)
     return _on_user_row(
         request.user.pk,
-        my_tasks=_count(my_open_tasks(request.user.pk)),
+        my_tasks=_count(mine),
+        my_overdue=_count(tasks_overdue(mine, today=today)),
         review=_count(lines_to_review()),
     )
 
@@ -112,7 +119,7 @@ def finance_home(*, user_id: int, as_of: datetime) -> FinanceHome:
     counts = _on_user_row(
         user_id,
         tasks_open=_count(mine),
-        tasks_overdue=_count(mine.filter(due_date__lt=today)),
+        tasks_overdue=_count(tasks_overdue(mine, today=today)),
         review=_count(lines_to_review()),
         failed=_count(OutboxMessage.objects.filter(status=MessageStatus.FAILED)),
         stuck=_count(OutboxMessage.objects.filter(status=MessageStatus.SENDING, sending_at__lte=as_of - STUCK_AFTER)),
@@ -139,7 +146,7 @@ def finance_home(*, user_id: int, as_of: datetime) -> FinanceHome:
         )
         .order_by("currency")
     )
-    tasks_url = "admin:tasks_followuptask_changelist"
+    tasks_url = "admin:tasks_followuptask_mine"
     messages_url = "admin:communications_outboxmessage_changelist"
     invoices_url = "admin:invoicing_invoice_changelist"
     payments_url = "admin:payments_payment_changelist"
@@ -163,10 +170,8 @@ def finance_home(*, user_id: int, as_of: datetime) -> FinanceHome:
     return FinanceHome(
         today=today,
         week_start=week_start,
-        my_tasks_open=Figure("my_tasks_open", counts["tasks_open"], _url(tasks_url, assignee="me", state="open")),
-        my_tasks_overdue=Figure(
-            "my_tasks_overdue", counts["tasks_overdue"], _url(tasks_url, assignee="me", state="overdue")
-        ),
+        my_tasks_open=Figure("my_tasks_open", counts["tasks_open"], _url(tasks_url)),
+        my_tasks_overdue=Figure("my_tasks_overdue", counts["tasks_overdue"], _url(tasks_url, overdue="on")),
         lines_to_review=Figure("lines_to_review", counts["review"], _url("admin:payments_bankstatementline_review")),
         messages_failed=Figure("messages_failed", counts["failed"], _url(messages_url, attention="failed")),
         messages_stuck=Figure("messages_stuck", counts["stuck"], _url(messages_url, attention="stuck")),
@@ -189,6 +194,14 @@ def finance_home(*, user_id: int, as_of: datetime) -> FinanceHome:
         paid_today=[figure for figure in received("paid_today", "today", today) if figure.count],
         paid_this_week=received("paid_this_week", "week", week_start),
     )
+
+
+def worklist_links(request) -> list[tuple[str, str]]:
+    """The worklists the user may open: "My tasks", and "Team tasks" for finance managers."""
+    links = [(gettext("My tasks"), reverse("admin:tasks_followuptask_mine"))]
+    if sees_team(request):
+        links.append((gettext("Team tasks"), reverse("admin:tasks_followuptask_team")))
+    return links
 
 
 def home_context(request) -> dict:
@@ -216,6 +229,7 @@ def home_context(request) -> dict:
                     row(gettext("open"), figures.my_tasks_open),
                     row(gettext("overdue"), figures.my_tasks_overdue),
                 ],
+                "links": worklist_links(request),
             },
             {
                 "title": gettext("Bank and messages"),

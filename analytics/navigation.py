@@ -7,6 +7,7 @@ messages; each app's other pages follow its main one.
 from django.utils.translation import gettext_lazy as _
 
 from core.admin_navigation import NavigationLink, navigation_register
+from tasks.worklist.views import sees_team
 
 from . import home
 
@@ -33,8 +34,25 @@ def register() -> None:
                 permission="payments.view_bankstatementline",
                 count_key="review",
             ),
+            # The worklists come first among the tasks' pages: where the day's work is done.
+            NavigationLink(
+                after="tasks.followuptask",
+                name=_("My tasks"),
+                url_name="admin:tasks_followuptask_mine",
+                permission="tasks.view_followuptask",
+                count_key="my_tasks",
+                count_meaning=_("my open tasks"),
+                alert_key="my_overdue",
+                alert_meaning=_("of them overdue"),
+            ),
+            NavigationLink(
+                after="tasks.followuptask",
+                name=_("Team tasks"),
+                url_name="admin:tasks_followuptask_team",
+                permission="tasks.view_followuptask",
+                visible=sees_team,
+            ),
         ),
         counts=home.navigation_counts,
-        model_counts={"tasks.followuptask": "my_tasks"},
         home=home.home_context,
     )

@@ -37,6 +37,10 @@ class NavigationLink:
     url_name: str  # "admin:..." route
     permission: str  # "app_label.codename" the user needs to see it
     count_key: str = ""
+    count_meaning: object = None  # what the count says (its tooltip); default "to review"
+    alert_key: str = ""  # a second count shown as a warning beside the first (e.g. overdue)
+    alert_meaning: object = None
+    visible: Callable | None = None  # request -> bool, asked beside the permission (e.g. a role)
 
 
 @dataclass
@@ -117,10 +121,25 @@ def arrange(request, app_dict: dict, *, app_label: str | None = None) -> list[di
             models.append(entry)
             for link in navigation.links:
                 if link.after == label and request.user.has_perm(link.permission):
+                    if link.visible is not None and not link.visible(request):
+                        continue
                     count = counts.get(link.count_key) if link.count_key else None
+                    name = (
+                        _with_count(link.name, count, link.count_meaning or gettext("to review"))
+                        if count
+                        else link.name
+                    )
+                    alert = counts.get(link.alert_key) if link.alert_key else None
+                    if alert:
+                        name = format_html(
+                            '{} <span class="debitor-nav-count debitor-nav-alert" title="{}">{}</span>',
+                            name,
+                            link.alert_meaning or "",
+                            alert,
+                        )
                     models.append(
                         {
-                            "name": _with_count(link.name, count, gettext("to review")) if count else link.name,
+                            "name": name,
                             "object_name": link.url_name.rsplit(":", 1)[-1],
                             "label": link.url_name,
                             "admin_url": reverse(link.url_name),

@@ -1,6 +1,6 @@
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
-from django.urls import reverse
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import format_html
@@ -13,6 +13,9 @@ from customers.admin.filters import CustomerFilter
 
 from .models import FollowUpTask
 from .services import task_transition
+from .worklist import forms as worklist_forms
+from .worklist import views as worklist
+from .worklist.selectors import MINE, TEAM, assignable_users, task_history, task_notes
 
 
 class KindFilter(admin.SimpleListFilter):
@@ -119,9 +122,57 @@ class FollowUpTaskAdmin(ListExportMixin, SimpleHistoryAdmin):
     def get_readonly_fields(self, request, obj=None):
         fixed = ["created_by", "created_by_rule", "created_at", "closed_at"]
         if obj is None:
-            return [*fixed, "status"]
-        # Status moves only through task_transition (the actions), which checks the table.
-        return [*fixed, "kind_shown", "content_type", "object_id", "status"]
+            return [*fixed, "status", "waiting_until"]
+        # Status moves only through task_transition (the actions), which checks the table; the
+        # assignee only through task_assign (the quick action "give to"), which records who did it.
+        return [*fixed, "kind_shown", "content_type", "object_id", "status", "waiting_until", "assignee"]
+
+    # --- The worklist (tasks/worklist/) and the task's own page ---------------------------------
+
+    def get_urls(self):
+        site = self.admin_site
+        return [
+            path("mine/", site.admin_view(self.mine_view), name="tasks_followuptask_mine"),
+            path("team/", site.admin_view(self.team_view), name="tasks_followuptask_team"),
+            path("<int:object_id>/act/", site.admin_view(self.act_view), name="tasks_followuptask_act"),
+            *super().get_urls(),
+        ]
+
+    def mine_view(self, request):
+        return worklist.worklist_view(self, request, scope=MINE)
+
+    def team_view(self, request):
+        return worklist.worklist_view(self, request, scope=TEAM)
+
+    def act_view(self, request, object_id):
+        return worklist.act_view(self, request, object_id)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        """The task's page: its notes and history beside the form, with the worklist's quick actions."""
+        task = self.get_object(request, object_id)
+        extra = dict(extra_context or {})
+        if task is not None and request.method in ("GET", "HEAD"):
+            today = timezone.localdate()
+            acting = worklist.may_act(self, request)
+            users = assignable_users() if acting else []
+            extra.update(
+                task_notes=task_notes(task),
+                task_history=task_history(task),
+                task_forms=worklist_forms.action_forms(task=task, today=today, users=users) if acting else {},
+                may_act=acting,
+                task_kind=followup_kind_label(task.kind),
+                me=request.user,
+                me_assignable=acting and any(user.pk == request.user.pk for user in users),
+                next=request.get_full_path(),
+                today=today,
+            )
+        return super().change_view(request, object_id, form_url, extra)
+
+    def changelist_view(self, request, extra_context=None):
+        links = {"worklist_url": reverse("admin:tasks_followuptask_mine")}
+        if worklist.sees_team(request):
+            links["team_url"] = reverse("admin:tasks_followuptask_team")
+        return super().changelist_view(request, {**links, **(extra_context or {})})
 
     def get_exclude(self, request, obj=None):
         # An existing task's kind is shown in words (kind_shown), not as its code.

@@ -110,6 +110,11 @@ ADMIN_EXTRA_MODEL_VIEWS = {
     "admin:payments_payment_export": NEVER_WRITES,
     "admin:customers_customer_export": NEVER_WRITES,
     "admin:tasks_followuptask_export": NEVER_WRITES,
+    # The worklists (tasks/worklist/): "My tasks" and the team view read; their quick actions
+    # (done, reassign, put aside, note) post to the task's act/ route, for accountants and up.
+    "admin:tasks_followuptask_mine": NEVER_WRITES,
+    "admin:tasks_followuptask_team": NEVER_WRITES,
+    "admin:tasks_followuptask_act": ACCEPTS_WRITES,
     "admin:sepa_batch_download": NEVER_WRITES,  # the stored file, again
     "admin:sepa_batch_submit": ACCEPTS_WRITES,
     "admin:sepa_batch_cancel": ACCEPTS_WRITES,

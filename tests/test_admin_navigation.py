@@ -98,9 +98,10 @@ def test_the_navigation_counts_my_open_tasks_and_the_lines_to_review_in_one_quer
         user = accountant
 
     with django_assert_num_queries(1):
-        assert navigation_counts(Request()) == {"my_tasks": 3, "review": 0}
+        assert navigation_counts(Request(), as_of=T0) == {"my_tasks": 3, "my_overdue": 0, "review": 0}
     page = browser(accountant).get("/admin/customers/customer/").content.decode()
-    assert re.search(r'followuptask/"[^>]*>[^<]*<span class="debitor-nav-count" title="[^"]+">3</span>', page)
+    # Beside "My tasks", the worklist (tasks/worklist/); the overdue ones in a second badge.
+    assert re.search(r'followuptask/mine/"[^>]*>[^<]*<span class="debitor-nav-count" title="[^"]+">3</span>', page)
 
 
 def test_system_reads_system_in_german_too(manager):
