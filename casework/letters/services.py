@@ -132,7 +132,8 @@ def letter_draft(*, customer, template: str, as_of: datetime, contacts: list[Con
 
 
 def _tidy(text: str) -> str:
-    lines = [line.rstrip() for line in (text or "").strip().splitlines()]
+    # Trailing spaces go, except in "-- ", the signature separator (RFC 3676 § 4.3).
+    lines = [line if line == "-- " else line.rstrip() for line in (text or "").strip().splitlines()]
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)) + "\n"
 
 
