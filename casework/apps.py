@@ -10,4 +10,5 @@ class CaseworkConfig(AppConfig):
     verbose_name = _("Collections casework")
 
     def ready(self) -> None:
-        pass
+        from .letters import messaging  # noqa: F401  (registers the letters' purpose)
+        from .timeline import events  # noqa: F401  (replies become timeline events)

@@ -1,5 +1,12 @@
+from django.urls import path
 from rest_framework.routers import DefaultRouter
+
+from .timeline.api import CustomerNoteViewSet, CustomerTimelineView
 
 router = DefaultRouter()
 router.include_root_view = False
-urlpatterns = router.urls
+router.register("customer-notes", CustomerNoteViewSet, basename="customer-note")
+urlpatterns = [
+    *router.urls,
+    path("customers/<int:customer_pk>/timeline/", CustomerTimelineView.as_view(), name="customer-timeline"),
+]

@@ -8,7 +8,8 @@ A message to staff (no customer) is logged without a customer.
 
 from django.utils.translation import gettext_noop
 
-from core.event_sentences import register_event_sentences
+from core.event_sentences import EventSentence, register_event_sentences
+from core.events import register_event_types
 from core.typed_events import connect_typed_events
 
 from .models import MessageEvent, OutboxMessage
@@ -39,5 +40,17 @@ register_event_sentences(
         "message.stuck": gettext_noop("Outcome unknown (crash during the hand-off)"),
         "message.cancelled": gettext_noop("Sending cancelled"),
         "message.unknown": gettext_noop("Other e-mail event"),
+    }
+)
+
+# Notes and logged calls (communications.services.notes): the summary is under ``note`` (blanked by
+# event_redact), the call's direction under ``kind`` and its ``outcome``, both worded by their labels.
+register_event_types("note.added", "call.logged")
+register_event_sentences(
+    {
+        "note.added": gettext_noop("Note added"),
+        "call.logged": EventSentence(
+            gettext_noop("Phone call logged"), (gettext_noop("Phone call logged (%(kind)s): %(outcome)s"),)
+        ),
     }
 )

@@ -421,3 +421,82 @@ class MessageWording(models.Model):
         from .services.wording import template_label
 
         return f"{template_label(self.template)} ({self.get_language_display()})"
+
+
+class CustomerNote(models.Model):
+    """What staff noted about a customer, or a phone call they had with one: who, when, a summary
+    and, for a call, its direction and outcome.
+
+    A record of what was said: written once through ``communications.services.notes`` (which logs
+    ``note.added`` or ``call.logged``), never changed — a correction is a new note. The summary is
+    free text a person wrote; the data-protection work blanks it with the event's ``note``."""
+
+    class Kind(models.TextChoices):
+        NOTE = "note", pgettext_lazy("customer note kind", "note")
+        CALL = "call", pgettext_lazy("customer note kind", "phone call")
+
+    class Direction(models.TextChoices):
+        OUTGOING = "outgoing", pgettext_lazy("call direction", "outgoing")
+        INCOMING = "incoming", pgettext_lazy("call direction", "incoming")
+
+    class Outcome(models.TextChoices):
+        REACHED = "reached", pgettext_lazy("call outcome", "reached")
+        NO_ANSWER = "no_answer", pgettext_lazy("call outcome", "no answer")
+        LEFT_MESSAGE = "left_message", pgettext_lazy("call outcome", "left a message")
+        PROMISED_TO_PAY = "promised_to_pay", pgettext_lazy("call outcome", "promised to pay")
+        DISPUTED = "call_disputed", pgettext_lazy("call outcome", "disputed")
+        CALL_BACK = "call_back", pgettext_lazy("call outcome", "call back requested")
+        OTHER = "call_other", pgettext_lazy("call outcome", "other")
+
+    customer = models.ForeignKey(
+        Customer, verbose_name=_("customer"), on_delete=models.PROTECT, related_name="customer_notes"
+    )
+    contact = models.ForeignKey(
+        Contact, verbose_name=_("contact"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    kind = models.CharField(_("kind"), max_length=4, choices=Kind.choices)
+    occurred_at = models.DateTimeField(_("when"))
+    summary = models.TextField(_("summary"))
+    direction = models.CharField(_("direction"), max_length=8, choices=Direction.choices, blank=True, default="")
+    outcome = models.CharField(_("outcome"), max_length=15, choices=Outcome.choices, blank=True, default="")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("author"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("recorded"))
+
+    class Meta:
+        verbose_name = _("note or call")
+        verbose_name_plural = _("notes and calls")
+        ordering = ["-occurred_at", "-id"]
+        indexes = [models.Index(fields=["customer", "occurred_at", "id"], name="comms_note_customer")]
+        constraints = [
+            models.CheckConstraint(condition=Q(kind__in=["note", "call"]), name="comms_note_kind_valid"),
+            # A call has a direction and an outcome; a note has neither.
+            models.CheckConstraint(
+                condition=(Q(kind="note", direction="", outcome=""))
+                | (
+                    Q(kind="call", direction__in=["outgoing", "incoming"])
+                    & Q(
+                        outcome__in=[
+                            "reached",
+                            "no_answer",
+                            "left_message",
+                            "promised_to_pay",
+                            "call_disputed",
+                            "call_back",
+                            "call_other",
+                        ]
+                    )
+                ),
+                name="comms_note_call_fields",
+            ),
+            models.CheckConstraint(condition=~Q(summary=""), name="comms_note_summary_present"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}, {datetime_text(self.occurred_at)}"

@@ -120,6 +120,12 @@ ADMIN_EXTRA_MODEL_VIEWS = {
     "admin:sepa_batch_cancel": ACCEPTS_WRITES,
     "admin:sepa_batch_refund": ACCEPTS_WRITES,  # makes a pain.001 refund file
     "admin:sepa_batch_book": ACCEPTS_WRITES,  # books pending items from a statement line
+    # The customer's timeline (casework/admin.py): read by every role; notes, calls and letters
+    # are written by accountants and up.
+    "admin:communications_customernote_timeline": NEVER_WRITES,
+    "admin:communications_customernote_note": ACCEPTS_WRITES,
+    "admin:communications_customernote_call": ACCEPTS_WRITES,
+    "admin:communications_customernote_letter": ACCEPTS_WRITES,
 }
 # The admin site's own views (django.contrib.admin.sites.AdminSite.get_urls).
 ADMIN_SITE_VIEWS = {
@@ -226,6 +232,9 @@ API_ROUTES = {
     "v1:page-link-list": ACCEPTS_WRITES,  # POST: a customer page link
     "v1:page-link-detail": NEVER_WRITES,
     "v1:page-link-revoke": ACCEPTS_WRITES,
+    "v1:customer-timeline": NEVER_WRITES,
+    "v1:customer-note-list": ACCEPTS_WRITES,  # POST: a note or a logged call
+    "v1:customer-note-detail": NEVER_WRITES,  # notes are never changed
 }
 OTHER_ROUTES = {
     "payments:feed": NEVER_WRITES,

@@ -490,6 +490,17 @@ WALKED = {
     ("job-cancel", "post"): (_jobs_world, "/api/v1/platform/jobs/{pending}/cancel/", None),
     ("page-link-list", "post"): (_page_link_world, "/api/v1/page-links/", lambda w: {"invoice": w["invoice"].pk}),
     ("page-link-revoke", "post"): (_page_link_world, "/api/v1/page-links/{link}/revoke/", None),
+    ("customer-note-list", "post"): (
+        _customer_world,
+        "/api/v1/customer-notes/",
+        lambda w: {
+            "customer": w["customer"].pk,
+            "kind": "call",
+            "direction": "incoming",
+            "outcome": "reached",
+            "summary": "Ruft wegen der Rechnung an.",
+        },
+    ),
 }
 
 

@@ -436,6 +436,7 @@ SPECTACULAR_SETTINGS = {
 API_TAGS_BY_PATH = {
     "customers": "Customers",
     "payment-terms": "Customers",
+    "customer-notes": "Customers",
     "invoices": "Invoices",
     "recurring-invoices": "Invoices",
     "vat-rates": "Invoices",

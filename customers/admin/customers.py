@@ -155,7 +155,7 @@ class CustomerAdmin(ServiceRefusalMixin, SimpleHistoryAdmin):
     search_help_text = _("Legal name, customer number, VAT ID, contact e-mail or IBAN.")
     list_select_related = ["account_owner"]
     readonly_fields = ["number", "verification", "last_verified_at", "created_at", "updated_at"]
-    actions = ["verify_selected"]
+    actions = ["verify_selected", "show_timeline"]
     object_history_template = "admin/customers/customer/object_history.html"
     object_history_list_template = "admin/customers/customer/object_history_list.html"
     object_history_form_template = "admin/customers/customer/object_history_form.html"
@@ -325,6 +325,16 @@ class CustomerAdmin(ServiceRefusalMixin, SimpleHistoryAdmin):
         )
 
     # --- Verification panel, "Verify now", "Dismiss duplicate" -------------------------------
+
+    @admin.action(description=_("Show the timeline (notes, calls, letters)"))
+    def show_timeline(self, request, queryset):
+        """Open the chosen customer's timeline (casework's page, reached by its URL name: customers
+        imports no higher app)."""
+        customers = list(queryset.order_by("pk")[:2])
+        if len(customers) != 1:
+            self.message_user(request, gettext("Choose exactly one customer to see the timeline."), messages.WARNING)
+            return None
+        return HttpResponseRedirect(reverse("admin:communications_customernote_timeline", args=[customers[0].pk]))
 
     def get_urls(self):
         info = self.opts.app_label, self.opts.model_name
