@@ -501,3 +501,5 @@ DEBITOR_MATCH_AUTO_THRESHOLD = env.int("DEBITOR_MATCH_AUTO_THRESHOLD", default=9
 # Credit lines still unmatched this many days after their booking date get a follow-up task
 # (payments.bank.followup, daily at 07:30).
 DEBITOR_UNMATCHED_LINE_TASK_DAYS = env.int("DEBITOR_UNMATCHED_LINE_TASK_DAYS", default=3)
+# Days after a promised payment date that a payment still counts as keeping the promise.
+DEBITOR_PROMISE_GRACE_DAYS = env.int("DEBITOR_PROMISE_GRACE_DAYS", default=3)
