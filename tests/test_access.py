@@ -215,6 +215,14 @@ API_ROUTES = {
     "v1:page-link-list": ACCEPTS_WRITES,  # POST: a customer page link
     "v1:page-link-detail": NEVER_WRITES,
     "v1:page-link-revoke": ACCEPTS_WRITES,
+    # Promises to pay and disputes (casework/api.py): accountants write.
+    "v1:payment-promise-list": ACCEPTS_WRITES,
+    "v1:payment-promise-detail": NEVER_WRITES,
+    "v1:payment-promise-cancel": ACCEPTS_WRITES,
+    "v1:dispute-list": ACCEPTS_WRITES,
+    "v1:dispute-detail": NEVER_WRITES,
+    "v1:dispute-resolve": ACCEPTS_WRITES,
+    "v1:dispute-resolve-with-credit-note": ACCEPTS_WRITES,
 }
 OTHER_ROUTES = {
     "payments:feed": NEVER_WRITES,
