@@ -425,13 +425,12 @@ def promises_on_money_events(events) -> None:
     invoice_ids = _invoice_ids(events)
     if not invoice_ids:
         return
-    open_ids = list(
-        PromiseInvoice.objects.filter(invoice_id__in=invoice_ids, promise_open=True)
-        .order_by("promise_id")
-        .values_list("promise_id", flat=True)
-        .distinct()
-    )
-    if not open_ids:
+    links = PromiseInvoice.objects.filter(invoice_id__in=invoice_ids)
+    reversed_money = any(event.type == "payment.allocation_reversed" for event in events)
+    if not reversed_money:
+        links = links.filter(promise_open=True)
+    promise_ids = sorted(set(links.values_list("promise_id", flat=True)))
+    if not promise_ids:
         return
     as_of = max(event.created_at for event in events)
     paid_now = frozenset(
@@ -442,9 +441,16 @@ def promises_on_money_events(events) -> None:
     promises = (
         PaymentPromise.objects.select_for_update(skip_locked=True, of=("self",))
         .select_related("customer")
-        .filter(pk__in=open_ids, status=PromiseStatus.OPEN)
+        .filter(pk__in=promise_ids)
         .order_by("pk")
     )
     for promise in promises:
-        # Money shows a promise kept; breaking it is the daily job's decision, at its deadline.
-        _decide(promise, as_of=as_of, may_break=False, paid_now=paid_now)
+        if promise.is_open:
+            # Money shows a promise kept; breaking it is the daily job's decision, at its deadline.
+            _decide(promise, as_of=as_of, may_break=False, paid_now=paid_now)
+        else:
+            # A decision stays (kept and broken are final), but what it received stays true: money
+            # taken back after the decision no longer counts towards it (and nothing is added).
+            received = min(promise_received(promise), promise.amount_received)
+            if received != promise.amount_received:
+                PaymentPromise.objects.filter(pk=promise.pk).update(amount_received=received)

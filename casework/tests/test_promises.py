@@ -271,3 +271,13 @@ def test_evaluating_a_decided_promise_changes_nothing(customer, invoice):
     promise_evaluate(promise=promise, as_of=at(PROMISED + timedelta(days=4)))
     promise_evaluate(promise=promise, as_of=at(PROMISED + timedelta(days=5)))
     assert Event.objects.filter(type="promise.broken").count() == 1
+
+
+def test_money_taken_back_after_a_kept_promise_is_no_longer_counted_but_the_decision_stays(customer, invoice):
+    promise = make_promise(customer=customer, invoices=[invoice], amount="100.00")
+    payment = pay(customer, invoice, "100.00")
+    promise.refresh_from_db()
+    assert promise.status == PromiseStatus.KEPT
+    allocation_reverse(allocation=payment.allocations.get(), as_of=TAKEN + timedelta(days=3), reason="wrong customer")
+    promise.refresh_from_db()
+    assert promise.status == PromiseStatus.KEPT and promise.amount_received == 0
