@@ -144,7 +144,7 @@ def dispute_open(
         existing = Dispute.objects.filter(invoice=locked, status=DisputeStatus.OPEN).first()
         if existing is not None:
             raise DisputeConflict(
-                _("Invoice %(number)s is disputed already (opened %(id)s); resolve that dispute first.")
+                _("Invoice %(number)s is disputed already (dispute %(id)s); resolve that dispute first.")
                 % {"number": locked.number, "id": existing.pk},
                 field="invoice",
             )
