@@ -22,7 +22,7 @@ MONEY = {"max_digits": 14, "decimal_places": 2}
 
 class PromiseChannel(models.TextChoices):
     CALL = "call", pgettext_lazy("promise channel", "phone call")
-    EMAIL = "email", pgettext_lazy("promise channel", "e-mail")
+    EMAIL = "e_mail", pgettext_lazy("promise channel", "e-mail")
     LETTER = "letter", pgettext_lazy("promise channel", "letter")
     PORTAL = "portal", pgettext_lazy("promise channel", "customer page")
     OTHER = "other", pgettext_lazy("promise channel", "other")
@@ -109,7 +109,7 @@ class PaymentPromise(models.Model):
                 condition=Q(status__in=["open", "kept", "broken", "cancelled"]), name="casework_promise_status_valid"
             ),
             models.CheckConstraint(
-                condition=Q(channel__in=["call", "email", "letter", "portal", "other"]),
+                condition=Q(channel__in=["call", "e_mail", "letter", "portal", "other"]),
                 name="casework_promise_channel_valid",
             ),
             models.CheckConstraint(
@@ -172,7 +172,7 @@ class DisputeReason(models.TextChoices):
     QUALITY = "quality", pgettext_lazy("dispute reason", "quality or defect")
     NOT_RECEIVED = "not_received", pgettext_lazy("dispute reason", "not delivered or not received")
     ALREADY_PAID = "already_paid", pgettext_lazy("dispute reason", "already paid")
-    DUPLICATE = "duplicate", pgettext_lazy("dispute reason", "duplicate invoice")
+    DUPLICATE = "duplicate_invoice", pgettext_lazy("dispute reason", "duplicate invoice")
     WRONG_RECIPIENT = "wrong_recipient", pgettext_lazy("dispute reason", "wrong recipient or address")
     OTHER = "other", pgettext_lazy("dispute reason", "other")
 
@@ -210,7 +210,7 @@ class Dispute(models.Model):
     )
     amount = models.DecimalField(_("disputed amount"), **MONEY)
     currency = models.CharField(_("currency"), max_length=3)
-    reason = models.CharField(_("reason"), max_length=15, choices=DisputeReason.choices)
+    reason = models.CharField(_("reason"), max_length=17, choices=DisputeReason.choices)
     description = models.TextField(_("what the customer says"), blank=True, default="")
     status = models.CharField(_("status"), max_length=9, choices=DisputeStatus.choices, default=DisputeStatus.OPEN)
     opened_at = models.DateTimeField(_("opened at"))
@@ -266,7 +266,7 @@ class Dispute(models.Model):
                         "quality",
                         "not_received",
                         "already_paid",
-                        "duplicate",
+                        "duplicate_invoice",
                         "wrong_recipient",
                         "other",
                     ]

@@ -9,6 +9,7 @@ import pytest
 import time_machine
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.utils import translation
 
 from casework.models import PaymentPromise, PromiseInvoice, PromiseStatus
 from casework.services import promise_cancel, promise_evaluate, promises_evaluate_due
@@ -106,7 +107,7 @@ def test_only_the_customers_issued_open_invoices_in_one_currency_can_be_covered(
     paid = make_invoice(customer=customer, gross="238.00")
     pay(customer, paid, "238.00", as_of=TAKEN)
     for other, text in ((foreign, "another customer"), (credit_note, "credit note"), (paid, "paid already")):
-        with pytest.raises(ValidationError) as refused:
+        with pytest.raises(ValidationError) as refused, translation.override("en"):
             make_promise(customer=customer, invoices=[invoice, other], amount="10.00")
         assert text in " ".join(refused.value.message_dict["invoices"])
     assert not PaymentPromise.objects.exists()
