@@ -42,6 +42,8 @@ LOCK_ORDER: tuple[str, ...] = (
     # refund about it, then its checkout session; both before the money work they lead to.
     "provider_payment",
     "provider_checkout",
+    # A dispute (casework) is the gate of its resolution, which may issue a credit note.
+    "dispute",
     # The money work proper.
     "customer",
     "payment",

@@ -235,6 +235,14 @@ API_ROUTES = {
     "v1:customer-timeline": NEVER_WRITES,
     "v1:customer-note-list": ACCEPTS_WRITES,  # POST: a note or a logged call
     "v1:customer-note-detail": NEVER_WRITES,  # notes are never changed
+    # Promises to pay and disputes (casework/api.py): accountants write.
+    "v1:payment-promise-list": ACCEPTS_WRITES,
+    "v1:payment-promise-detail": NEVER_WRITES,
+    "v1:payment-promise-cancel": ACCEPTS_WRITES,
+    "v1:dispute-list": ACCEPTS_WRITES,
+    "v1:dispute-detail": NEVER_WRITES,
+    "v1:dispute-resolve": ACCEPTS_WRITES,
+    "v1:dispute-resolve-with-credit-note": ACCEPTS_WRITES,
 }
 OTHER_ROUTES = {
     "payments:feed": NEVER_WRITES,

@@ -423,6 +423,7 @@ SPECTACULAR_SETTINGS = {
         {"name": "SEPA", "description": "Direct-debit mandates, collection (pain.008) and refund (pain.001) files."},
         {"name": "Card payments", "description": "Payment links (pay now through Stripe) and card payments."},
         {"name": "Tasks", "description": "Follow-up tasks."},
+        {"name": "Casework", "description": "Promises to pay and disputes."},
         {"name": "Messages", "description": "E-mails to customers through the outbox."},
         {"name": "Platform", "description": "The caller, background jobs and other platform services."},
     ],
@@ -453,6 +454,8 @@ API_TAGS_BY_PATH = {
     "sepa-batches": "SEPA",
     "tasks": "Tasks",
     "task-rules": "Tasks",
+    "payment-promises": "Casework",
+    "disputes": "Casework",
     "messages": "Messages",
     "me": "Platform",
     "platform": "Platform",
@@ -503,3 +506,5 @@ DEBITOR_MATCH_AUTO_THRESHOLD = env.int("DEBITOR_MATCH_AUTO_THRESHOLD", default=9
 # Credit lines still unmatched this many days after their booking date get a follow-up task
 # (payments.bank.followup, daily at 07:30).
 DEBITOR_UNMATCHED_LINE_TASK_DAYS = env.int("DEBITOR_UNMATCHED_LINE_TASK_DAYS", default=3)
+# Days after a promised payment date that a payment still counts as keeping the promise.
+DEBITOR_PROMISE_GRACE_DAYS = env.int("DEBITOR_PROMISE_GRACE_DAYS", default=3)
