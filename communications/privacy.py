@@ -22,7 +22,7 @@ from core.formatting import date_text
 from core.privacy import ERASED, LETTERS, DataSubject, ErasureContext, PersonalDataSource, PersonalRecord
 from core.privacy import privacy_source_register as register
 
-from .models import InboundMessage, MessageEvent, MessageRecipient, OutboxMessage
+from .models import InboundMessage, MessageEvent, MessageRecipient, MessageStatus, OutboxMessage
 
 
 def _recipient_is_subject(subject: DataSubject) -> Q:
@@ -43,6 +43,11 @@ def _outbox(subject: DataSubject):
         return OutboxMessage.objects.filter(customer_id=subject.customer_id)
     ids = _subject_recipients(subject).values("message_id")
     return OutboxMessage.objects.filter(customer_id=subject.customer_id, pk__in=ids)
+
+
+def queued_messages_to(subject: DataSubject) -> list[OutboxMessage]:
+    """The subject's messages still waiting in the outbox (the erasure cancels them), by id."""
+    return list(_outbox(subject).filter(status=MessageStatus.QUEUED).order_by("pk"))
 
 
 # --- Sent -------------------------------------------------------------------------------------------

@@ -4,6 +4,8 @@ run, execution and export, and the restrictions in force."""
 
 from __future__ import annotations
 
+from datetime import date
+
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
@@ -231,7 +233,8 @@ class DataSubjectRequestAdmin(ManagersOnly, admin.ModelAdmin):
             return HttpResponseNotAllowed(["GET"])
         plans = plan_as_dict(privacy_plan(request=subject_request, as_of=timezone.now()))
         for plan in plans:
-            plan["until_text"] = date_text(plan["restricted_until"]) if plan["restricted_until"] else ""
+            until = plan["restricted_until"]
+            plan["until_text"] = date_text(date.fromisoformat(until)) if until else ""
         return TemplateResponse(
             request,
             "admin/privacy/datasubjectrequest/dry_run.html",

@@ -29,6 +29,7 @@ from .services import (
     privacy_plan,
     privacy_request_create,
     privacy_request_execute,
+    privacy_request_reject,
 )
 
 register_problem(PrivacyRequestConflict, status_code=status.HTTP_409_CONFLICT, type_slug="privacy-request-conflict")
@@ -85,6 +86,7 @@ class RequestSerializer(serializers.ModelSerializer):
             "requested_by",
             "decided_at",
             "decided_by",
+            "rejection_reason",
             "created_at",
             "decisions",
         ]
@@ -108,6 +110,10 @@ class RequestCreateSerializer(serializers.Serializer):
         default="",
         help_text="How it reached us (e.g. by e-mail of 3 March); blanked when an erasure is executed.",
     )
+
+
+class RejectSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=500, help_text="Why the request is not acted on.")
 
 
 PlanSerializer = inline_serializer(
@@ -188,6 +194,17 @@ class DataSubjectRequestViewSet(
         """Execute an erasure request, all in one transaction; 409 for an access request or one
         already done."""
         done = privacy_request_execute(request=self.get_object(), as_of=timezone.now(), by=_by(request))
+        return Response(RequestSerializer(self.get_queryset().get(pk=done.pk)).data)
+
+    @extend_schema(request=RejectSerializer, responses={200: RequestSerializer})
+    @action(detail=True, methods=["post"])
+    def reject(self, request, pk=None):
+        """Close an open request without acting on it, with the reason (409 once it is closed)."""
+        payload = RejectSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        done = privacy_request_reject(
+            request=self.get_object(), reason=payload.validated_data["reason"], as_of=timezone.now(), by=_by(request)
+        )
         return Response(RequestSerializer(self.get_queryset().get(pk=done.pk)).data)
 
     @extend_schema(request=None, responses={200: ExportSerializer})

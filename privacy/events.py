@@ -11,6 +11,7 @@ register_event_types(
     "privacy.exported",
     "privacy.erased",
     "privacy.restricted",
+    "privacy.rejected",
     "privacy.retention_changed",
 )
 
@@ -23,6 +24,7 @@ register_event_sentences(
             gettext_noop("Personal data kept under retention, processing restricted"),
             (gettext_noop("Personal data kept under retention until %(until)s, processing restricted"),),
         ),
+        "privacy.rejected": gettext_noop("Data-protection request rejected"),
         "privacy.retention_changed": gettext_noop("Retention periods changed"),
     }
 )

@@ -20,7 +20,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from core.events import Actor, current_actor, event_record
+from core.events import Actor, current_actor, event_record, scrub_free_text
 from core.privacy import (
     NONE,
     DataSubject,
@@ -340,10 +340,11 @@ def privacy_request_execute(*, request: DataSubjectRequest, as_of: datetime, by=
     Per source: the erasable records are anonymised by the source, the kept ones restricted; the
     decision with its legal basis is recorded per source (the event log is a source: its erasure is
     ``core.events.event_redact`` of the customer's events, run last); every contact named (and a
-    consumer customer itself) gets a processing restriction, so the outbox writes to them no more; ``requested_by`` is blanked; the
-    events ``privacy.erased`` and (when anything is kept) ``privacy.restricted`` are written, with
-    ids, counts and dates only. Refused with :class:`PrivacyRequestConflict` for an access request
-    or a request no longer open. Any failure rolls everything back."""
+    consumer customer itself) gets a processing restriction, so the outbox writes to them no more;
+    ``requested_by`` is blanked; the events ``privacy.erased`` and (when anything is kept)
+    ``privacy.restricted`` are written, with ids, counts and dates only. Refused with
+    :class:`PrivacyRequestConflict` for an access request or a request no longer open. Any failure
+    rolls everything back."""
     with transaction.atomic():
         # The request is the gate of its execution: a second click waits here, then finds it done.
         request = DataSubjectRequest.objects.select_for_update().select_related("customer").get(pk=request.pk)
@@ -353,6 +354,7 @@ def privacy_request_execute(*, request: DataSubjectRequest, as_of: datetime, by=
         subject = data_subject_of(request)
         plans = _plan(subject, as_of=as_of)
         context = ErasureContext(as_of=as_of, by=by, request_id=request.pk)
+        _cancel_queued_mail(subject, request=request, as_of=as_of, by=by)
         for plan in plans:
             if plan.erase and plan.source.erase is not None:
                 plan.source.erase(subject, [r.key for r in plan.erase], context)
@@ -420,6 +422,16 @@ def privacy_request_execute(*, request: DataSubjectRequest, as_of: datetime, by=
     return request
 
 
+def _cancel_queued_mail(subject: DataSubject, *, request: DataSubjectRequest, as_of: datetime, by) -> None:
+    """A message still waiting in the outbox for the person is not sent after their erasure."""
+    from communications.privacy import queued_messages_to
+    from communications.services.outbox import message_cancel
+
+    reason = _("data-protection request #%(id)s") % {"id": request.pk}
+    for message in queued_messages_to(subject):
+        message_cancel(message=message, as_of=as_of, by=by, reason=reason)
+
+
 def _check_transition(request: DataSubjectRequest, to: str) -> None:
     transition_check(
         REQUEST_TRANSITIONS,
@@ -430,3 +442,28 @@ def _check_transition(request: DataSubjectRequest, to: str) -> None:
             _("This request is %(status)s already.") % {"status": request.get_status_display()}
         ),
     )
+
+
+def privacy_request_reject(*, request: DataSubjectRequest, reason: str, as_of: datetime, by=None) -> DataSubjectRequest:
+    """Close an open request without acting on it (e.g. the requester's identity could not be
+    verified, Art. 12 (6) DSGVO), with the reason; logged as ``privacy.rejected``. The reason is
+    staff free text, redacted with the customer's events by a later erasure."""
+    if not (reason or "").strip():
+        raise ValidationError({"reason": [_("Say why the request is rejected.")]})
+    if len(reason) > 500:
+        raise ValidationError({"reason": [_("At most 500 characters.")]})
+    with transaction.atomic():
+        request = DataSubjectRequest.objects.select_for_update().get(pk=request.pk)
+        _check_transition(request, RequestStatus.REJECTED)
+        request.status, request.decided_at, request.decided_by = RequestStatus.REJECTED, as_of, by
+        request.rejection_reason = reason.strip()
+        request.save(update_fields=["status", "decided_at", "decided_by", "rejection_reason"])
+        event_record(
+            type="privacy.rejected",
+            obj=request,
+            customer_id=request.customer_id,
+            data={"request": request.pk, "reason": scrub_free_text(reason.strip())},
+            actor=_actor(by),
+            at=as_of,
+        )
+    return request

@@ -114,6 +114,11 @@ ADMIN_EXTRA_MODEL_VIEWS = {
     "admin:sepa_batch_cancel": ACCEPTS_WRITES,
     "admin:sepa_batch_refund": ACCEPTS_WRITES,  # makes a pain.001 refund file
     "admin:sepa_batch_book": ACCEPTS_WRITES,  # books pending items from a statement line
+    # Data protection (privacy/admin.py), finance managers only: the dry run and the export read
+    # (GET only; the export logs itself), executing an erasure writes.
+    "admin:privacy_datasubjectrequest_dry_run": NEVER_WRITES,
+    "admin:privacy_datasubjectrequest_export": NEVER_WRITES,
+    "admin:privacy_datasubjectrequest_execute": ACCEPTS_WRITES,
 }
 # The admin site's own views (django.contrib.admin.sites.AdminSite.get_urls).
 ADMIN_SITE_VIEWS = {
@@ -215,6 +220,13 @@ API_ROUTES = {
     "v1:page-link-list": ACCEPTS_WRITES,  # POST: a customer page link
     "v1:page-link-detail": NEVER_WRITES,
     "v1:page-link-revoke": ACCEPTS_WRITES,
+    # Data-subject requests (privacy/api.py): finance managers only, reads included.
+    "v1:privacy-request-list": ACCEPTS_WRITES,  # POST: record a request
+    "v1:privacy-request-detail": NEVER_WRITES,
+    "v1:privacy-request-dry-run": NEVER_WRITES,
+    "v1:privacy-request-execute": ACCEPTS_WRITES,
+    "v1:privacy-request-reject": ACCEPTS_WRITES,
+    "v1:privacy-request-export": NEVER_WRITES,
 }
 OTHER_ROUTES = {
     "payments:feed": NEVER_WRITES,

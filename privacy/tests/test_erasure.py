@@ -98,6 +98,7 @@ def test_erasure_anonymises_master_data_history_events_and_old_messages_and_keep
     assert (old.subject, old.body_text) == (ERASED, ERASED)
     assert [r["email"] for r in old.to] == [ERASED]
     assert "Frau Schmidt" in recent.body_text  # a business letter of 2026: kept until 31.12.2032
+    assert recent.status == "cancelled"  # it waited in the outbox: not sent after the erasure
     assert [r["email"] for r in recent.to] == ["anna@example.com"]
     world["reply"].refresh_from_db()
     assert (world["reply"].from_email, world["reply"].body_text) == (ERASED, ERASED)
