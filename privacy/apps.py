@@ -9,4 +9,13 @@ class PrivacyConfig(AppConfig):
     verbose_name = _("Data protection")
 
     def ready(self) -> None:
-        pass
+        from django.utils.module_loading import autodiscover_modules
+
+        from core.privacy import restriction_lookup_register
+
+        from . import events  # noqa: F401  (registers the privacy event types)
+        from .selectors import restrictions_of
+
+        # Every app's ``privacy.py`` declares its personal-data sources (core.privacy).
+        autodiscover_modules("privacy")
+        restriction_lookup_register(restrictions_of)

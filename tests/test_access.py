@@ -126,6 +126,11 @@ ADMIN_EXTRA_MODEL_VIEWS = {
     "admin:communications_customernote_note": ACCEPTS_WRITES,
     "admin:communications_customernote_call": ACCEPTS_WRITES,
     "admin:communications_customernote_letter": ACCEPTS_WRITES,
+    # Data protection (privacy/admin.py), finance managers only: the dry run and the export read
+    # (GET only; the export logs itself), executing an erasure writes.
+    "admin:privacy_datasubjectrequest_dry_run": NEVER_WRITES,
+    "admin:privacy_datasubjectrequest_export": NEVER_WRITES,
+    "admin:privacy_datasubjectrequest_execute": ACCEPTS_WRITES,
 }
 # The admin site's own views (django.contrib.admin.sites.AdminSite.get_urls).
 ADMIN_SITE_VIEWS = {
@@ -243,6 +248,13 @@ API_ROUTES = {
     "v1:dispute-detail": NEVER_WRITES,
     "v1:dispute-resolve": ACCEPTS_WRITES,
     "v1:dispute-resolve-with-credit-note": ACCEPTS_WRITES,
+    # Data-subject requests (privacy/api.py): finance managers only, reads included.
+    "v1:privacy-request-list": ACCEPTS_WRITES,  # POST: record a request
+    "v1:privacy-request-detail": NEVER_WRITES,
+    "v1:privacy-request-dry-run": NEVER_WRITES,
+    "v1:privacy-request-execute": ACCEPTS_WRITES,
+    "v1:privacy-request-reject": ACCEPTS_WRITES,
+    "v1:privacy-request-export": NEVER_WRITES,
 }
 OTHER_ROUTES = {
     "payments:feed": NEVER_WRITES,

@@ -442,6 +442,7 @@ API_TAGS_BY_PATH = {
     "recurring-invoices": "Invoices",
     "vat-rates": "Invoices",
     "page-links": "Invoices",
+    "privacy-requests": "Customers",
     "payments": "Payments",
     "allocations": "Payments",
     "write-offs": "Payments",

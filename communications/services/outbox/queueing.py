@@ -23,6 +23,7 @@ from core.followups import followup_kind_register
 from core.formatting import date_text
 from core.languages import is_language
 from core.models import CompanyProfile
+from core.privacy import Restrictions, processing_restrictions
 from customers.validation import FieldProblem, clean_email
 
 from ...models import (
@@ -81,8 +82,13 @@ def message_recipients(*, customer, purpose: str = "invoices") -> list[dict]:
     Contacts flagged *receives invoices* (purpose ``invoices``) or *receives reminders*
     (``reminders``); an address a hard bounce or complaint marked invalid gets no more mail until
     someone corrects it. Ordered by name and id; an address shared by two contacts appears once.
+    A contact whose data was erased or whose processing is restricted (a data-protection request,
+    ``core.privacy.processing_restrictions``) is skipped: ``message_queue`` names the reason.
     """
     flag = purpose_named(purpose).contact_flag
+    restrictions = processing_restrictions(customer.pk)
+    if restrictions.customer:
+        return []
     contacts = (
         Contact.objects.filter(customer=customer, email_invalid_since__isnull=True, **{flag: True})
         .exclude(email="")
@@ -91,7 +97,7 @@ def message_recipients(*, customer, purpose: str = "invoices") -> list[dict]:
     )
     recipients, seen = [], set()
     for contact_id, name, email in contacts:
-        if email.lower() in seen:
+        if email.lower() in seen or restrictions.reason_for(contact_id=contact_id, address=email):
             continue
         seen.add(email.lower())
         recipients.append({"name": name, "email": email, "contact_id": contact_id})
@@ -103,7 +109,9 @@ def _one_line(value: str) -> str:
     return " ".join((value or "").split())
 
 
-def _clean_addresses(field: str, entries, *, invalid: dict[str, Contact], errors: dict) -> list[dict]:
+def _clean_addresses(
+    field: str, entries, *, invalid: dict[str, Contact], restrictions: Restrictions, errors: dict
+) -> list[dict]:
     cleaned = []
     for entry in entries or ():
         raw = (entry.get("email") or "").strip() if isinstance(entry, dict) else ""
@@ -126,6 +134,12 @@ def _clean_addresses(field: str, entries, *, invalid: dict[str, Contact], errors
                 }
             )
             continue
+        restricted = restrictions.reason_for(contact_id=entry.get("contact_id"), address=email)
+        if restricted:
+            errors.setdefault(field, []).append(
+                _("%(email)s may not be written to: %(reason)s") % {"email": email, "reason": restricted}
+            )
+            continue
         cleaned.append(
             {
                 "name": _one_line(entry.get("name", "")),
@@ -145,9 +159,14 @@ def _invalid_addresses(customer) -> dict[str, Contact]:
     return {contact.email.lower(): contact for contact in contacts}
 
 
-def _no_recipient(customer) -> str:
+def _no_recipient(customer, restrictions: Restrictions) -> str:
     if customer is None:
         return _("No recipient: name at least one address.")
+    if restrictions.customer:
+        return _("No recipient: %(customer)s may not be written to: %(reason)s") % {
+            "customer": customer.legal_name,
+            "reason": restrictions.customer,
+        }
     return _("No recipient: give %(customer)s a contact with an e-mail address that receives this mail.") % {
         "customer": customer.legal_name
     }
@@ -224,18 +243,20 @@ def message_queue(
     Runs in the caller's transaction: the row, its attachments, the ``queued`` event and the job
     commit together with the change that caused the message, or not at all. Refused with a
     ``ValidationError`` naming the field: no recipient, an address that is not RFC 5322/5321
-    syntax, an address a bounce marked undeliverable, an empty subject or text body.
+    syntax, an address a bounce marked undeliverable, a contact or address whose data was erased
+    or whose processing is restricted (``core.privacy``), an empty subject or text body.
     ``subjects`` are the saved rows the message is about (an invoice, several invoices of a
     reminder, a task): linked generically, read back with ``communications.selectors``.
     """
     from core.services import job_enqueue
 
     invalid = _invalid_addresses(customer)
+    restrictions = processing_restrictions(customer.pk if customer is not None else None)
     errors: dict[str, list[str]] = {}
-    to_clean = _clean_addresses("to", to, invalid=invalid, errors=errors)
-    cc_clean = _clean_addresses("cc", cc, invalid=invalid, errors=errors)
+    to_clean = _clean_addresses("to", to, invalid=invalid, restrictions=restrictions, errors=errors)
+    cc_clean = _clean_addresses("cc", cc, invalid=invalid, restrictions=restrictions, errors=errors)
     if not to_clean and "to" not in errors:
-        errors["to"] = [_no_recipient(customer)]
+        errors["to"] = [_no_recipient(customer, restrictions)]
     subject = _one_line(subject)
     if not subject:
         errors["subject"] = [_("The subject must not be empty.")]

@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from core.followups import followups_close_about
+from core.privacy import processing_restrictions
 
 from ...models import MessageEvent, MessageStatus, OutboxMessage
 from ...registry import purpose_of
@@ -115,10 +116,11 @@ def message_resend(*, message: OutboxMessage, as_of: datetime, by, to: list[dict
     else:
         recipients = message_recipients(customer=customer, purpose=purpose_of(original.template).name)
     invalid = _invalid_addresses(customer)
+    restrictions = processing_restrictions(customer.pk if customer is not None else None)
     errors: dict[str, list[str]] = {}
-    recipients = _clean_addresses("to", recipients, invalid=invalid, errors=errors)
+    recipients = _clean_addresses("to", recipients, invalid=invalid, restrictions=restrictions, errors=errors)
     if not recipients and "to" not in errors:
-        errors["to"] = [_no_recipient(customer)]
+        errors["to"] = [_no_recipient(customer, restrictions)]
     if errors:
         raise ValidationError(errors)
     attachments = [
@@ -141,7 +143,12 @@ def message_resend(*, message: OutboxMessage, as_of: datetime, by, to: list[dict
         body_text=original.body_text,
         body_html=original.body_html,
         to=recipients,
-        cc=[r for r in original.cc if r["email"].lower() not in invalid],
+        cc=[
+            r
+            for r in original.cc
+            if r["email"].lower() not in invalid
+            and not restrictions.reason_for(contact_id=r["contact_id"], address=r["email"])
+        ],
         cause=(_("sent again (#%(id)s) by %(user)s") % {"id": original.pk, "user": who or "-"})[:200],
         as_of=as_of,
         by=by,
