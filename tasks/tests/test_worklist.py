@@ -362,3 +362,10 @@ def test_the_worklists_and_the_task_page_read_as_german(accountant, manager, inv
         assert response.status_code == 200, name
         assert page_text_problems(visible_text(response.content.decode())) == [], name
     assert "überfällig" in visible_text(pages["mine"].content.decode())
+
+
+def test_the_team_view_filters_by_anyone_holding_tasks_also_without_a_working_role(manager, viewer):
+    held = make_task(assignee=viewer, due=TODAY)
+    response = browser(manager).get(TEAM, {"assignee": str(viewer.pk)})
+    assert not response.context["form"].errors
+    assert shown(response) == [held.pk]

@@ -10,7 +10,8 @@ import time_machine
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
-from communications.services.outbox import message_queue
+from analytics.tests.test_home import message as outbox_message
+from communications.models import MessageStatus
 from customers.tests.factories import make_customer
 from invoicing.tests.factories import T0, invoicing_setup  # noqa: F401
 from payments.tests.factories import make_invoice, make_payment
@@ -27,16 +28,7 @@ pytestmark = pytest.mark.django_db
 def linked(invoicing_setup):  # noqa: F811
     """One object of each kind a task links to, and their customer."""
     customer = make_customer(legal_name="Nordlicht Software AG")
-    message = message_queue(
-        customer=customer,
-        template="invoice",
-        language="de",
-        subject="Ihre Rechnung",
-        body_text="Guten Tag",
-        to=[{"name": "Anna", "email": "anna@example.com"}],
-        cause="test",
-        as_of=T0,
-    )
+    message = outbox_message(customer, to=MessageStatus.SENDING, at=T0)
     objects = [
         make_invoice(customer=customer),
         make_payment(customer=customer, amount="50.00"),

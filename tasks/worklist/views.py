@@ -63,8 +63,11 @@ def worklist_view(model_admin, request, *, scope: str):
     today = timezone.localdate(now)
     acting = may_act(model_admin, request)
     users = assignable_users() if acting or scope == TEAM else []
+    load = team_load(today=today) if scope == TEAM else []
+    # The team view filters by anyone holding tasks, also someone who no longer works on them.
+    holders = users + [entry.user for entry in load if entry.user is not None and entry.user not in users]
     form = worklist_forms.WorklistFilterForm(
-        request.GET, admin_site=model_admin.admin_site, users=users if scope == TEAM else None
+        request.GET, admin_site=model_admin.admin_site, users=holders if scope == TEAM else None
     )
     filters = form.filters()
     tasks = worklist_tasks(scope=scope, user_id=request.user.pk, today=today, filters=filters)
@@ -92,7 +95,7 @@ def worklist_view(model_admin, request, *, scope: str):
         "me": request.user,
         "me_assignable": any(user.pk == request.user.pk for user in users),
         "next": here,
-        "load": team_load(today=today) if scope == TEAM else [],
+        "load": load,
         "filtered": any(value for key, value in request.GET.items() if key not in ("page", "queue", "sort")),
     }
     return TemplateResponse(request, TEMPLATE, context)
