@@ -90,7 +90,7 @@ def test_an_accountant_filters_the_timeline_adds_a_note_and_writes_a_letter(
     tour.visited.append(tour.path())
     tour.check(name="letter")
     body = page.input_value("#letter-form textarea[name=body]")
-    assert body.startswith("Sehr geehrte")
+    assert body.startswith("Guten Tag Anna Schmidt,")  # the invoice recipient, greeted by name
     page.fill("#letter-form textarea[name=body]", body.replace(",\n\n", ",\n\nanbei unser Vorschlag.\n\n", 1))
     with page.expect_navigation():
         page.click("#letter-form input[name=preview]")
