@@ -6,7 +6,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 
 from django import forms
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from core.formatting import date_text, money_text
@@ -26,7 +26,7 @@ class LetterTemplateForm(forms.Form):
 class LetterForm(forms.Form):
     template = forms.ChoiceField(choices=LetterTemplate.choices, widget=forms.HiddenInput)
     contacts = forms.TypedMultipleChoiceField(
-        label=_("To"), coerce=int, widget=forms.CheckboxSelectMultiple, required=False
+        label=pgettext_lazy("e-mail", "To"), coerce=int, widget=forms.CheckboxSelectMultiple, required=False
     )
     invoices = forms.TypedMultipleChoiceField(
         label=_("Invoices"), coerce=int, widget=forms.CheckboxSelectMultiple, required=False
@@ -47,7 +47,7 @@ class LetterForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3, "placeholder": "2027-01-15 250.00"}),
         help_text=_("A date (YYYY-MM-DD) and an amount per line; they must add up to the amount."),
     )
-    subject = forms.CharField(label=_("Subject"), max_length=300)
+    subject = forms.CharField(label=pgettext_lazy("e-mail", "Subject"), max_length=300)
     body = forms.CharField(label=_("Text"), widget=forms.Textarea(attrs={"rows": 16, "cols": 80}))
 
     def __init__(self, *args, contacts, invoices, **kwargs):

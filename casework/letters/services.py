@@ -29,6 +29,7 @@ from django.utils.translation import pgettext_lazy
 from communications.models import Contact, OutboxMessage
 from communications.services.outbox import AttachmentSpec, message_queue, message_recipients
 from communications.services.wording import company_footer, format_day, format_money
+from core.formatting import money_text
 from core.languages import document_language
 from core.models import CompanyProfile
 from invoicing.models import DocumentStatus, DocumentType, Invoice
@@ -194,12 +195,12 @@ def _plan(customer, plan: PlanRequest | None, invoices: list[Invoice], today: da
     if amount is None:
         errors["amount"] = [_("Choose the invoices the plan covers or enter its amount.")]
         return [], None, currency
-    if open_total and amount > open_total:
+    if amount > open_total:
         errors["amount"] = [
             _("The plan's %(amount)s is more than the open %(open)s.")
             % {
-                "amount": format_money(amount, currency, translation.get_language()),
-                "open": format_money(open_total, currency, translation.get_language()),
+                "amount": money_text(amount, currency),
+                "open": money_text(open_total, currency),
             }
         ]
         return [], amount, currency

@@ -277,3 +277,18 @@ def test_the_api_refuses_a_call_without_outcome_and_a_viewer(accountant, viewer)
     assert [e["field"] for e in refused.json()["errors"]] == ["outcome"]
     assert forbidden.status_code == 403
     assert not CustomerNote.objects.exists()
+
+
+def test_the_customer_list_action_opens_one_customers_timeline(accountant):
+    customer, other = make_customer(), make_customer()
+    client = browser(accountant)
+
+    one = client.post("/admin/customers/customer/", {"action": "show_timeline", "_selected_action": [customer.pk]})
+    two = client.post(
+        "/admin/customers/customer/",
+        {"action": "show_timeline", "_selected_action": [customer.pk, other.pk]},
+        follow=True,
+    )
+
+    assert one.status_code == 302 and one["Location"] == page_url(customer)
+    assert "Choose exactly one customer" in two.content.decode()

@@ -6,6 +6,7 @@ from __future__ import annotations
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from communications.models import Contact, CustomerNote
 from core.models import Event
@@ -22,7 +23,11 @@ class TimelineFilterForm(forms.Form):
     )
     since = forms.DateField(label=_("From"), required=False, widget=DATE_INPUT)
     until = forms.DateField(label=_("To"), required=False, widget=DATE_INPUT)
-    actor = forms.ChoiceField(label=_("By"), required=False, choices=[("", _("anyone")), *Event.ActorKind.choices])
+    actor = forms.ChoiceField(
+        label=pgettext_lazy("timeline filter", "Who"),
+        required=False,
+        choices=[("", _("anyone")), *Event.ActorKind.choices],
+    )
     page = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
 
     def clean(self):

@@ -45,7 +45,11 @@ def _check(*, customer, contact, summary: str, occurred_at, as_of: datetime, err
     return summary
 
 
-def _save(*, note: CustomerNote, event_type: str, data: dict, by) -> CustomerNote:
+def _record(*, event_type: str, data: dict, errors: dict, summary: str, as_of: datetime, by, **fields) -> CustomerNote:
+    """Save the note and its event in one transaction, or refuse with every problem found."""
+    if errors:
+        raise ValidationError(errors)
+    note = CustomerNote(summary=summary, author=by, created_at=as_of, **fields)
     with transaction.atomic():
         note.save(force_insert=True)
         event_record(
@@ -67,18 +71,18 @@ def customer_note_add(
     summary = _check(
         customer=customer, contact=contact, summary=summary, occurred_at=occurred_at, as_of=as_of, errors=errors
     )
-    if errors:
-        raise ValidationError(errors)
-    note = CustomerNote(
+    return _record(
+        event_type="note.added",
+        data={},
+        errors=errors,
         customer=customer,
         contact=contact,
         kind=CustomerNote.Kind.NOTE,
         occurred_at=occurred_at,
         summary=summary,
-        author=by,
-        created_at=as_of,
+        as_of=as_of,
+        by=by,
     )
-    return _save(note=note, event_type="note.added", data={}, by=by)
 
 
 def customer_call_log(
@@ -104,9 +108,10 @@ def customer_call_log(
             _("Choose the outcome of the call: %(choices)s.")
             % {"choices": ", ".join(str(label) for label in CustomerNote.Outcome.labels)}
         ]
-    if errors:
-        raise ValidationError(errors)
-    note = CustomerNote(
+    return _record(
+        event_type="call.logged",
+        data={"kind": direction, "outcome": outcome},
+        errors=errors,
         customer=customer,
         contact=contact,
         kind=CustomerNote.Kind.CALL,
@@ -114,7 +119,6 @@ def customer_call_log(
         outcome=outcome,
         occurred_at=occurred_at,
         summary=summary,
-        author=by,
-        created_at=as_of,
+        as_of=as_of,
+        by=by,
     )
-    return _save(note=note, event_type="call.logged", data={"kind": direction, "outcome": outcome}, by=by)

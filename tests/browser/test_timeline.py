@@ -90,7 +90,7 @@ def test_an_accountant_filters_the_timeline_adds_a_note_and_writes_a_letter(
     tour.visited.append(tour.path())
     tour.check(name="letter")
     body = page.input_value("#letter-form textarea[name=body]")
-    assert body.startswith("Sehr geehrte")
+    assert body.startswith("Guten Tag Anna Schmidt,")  # the invoice recipient, greeted by name
     page.fill("#letter-form textarea[name=body]", body.replace(",\n\n", ",\n\nanbei unser Vorschlag.\n\n", 1))
     with page.expect_navigation():
         page.click("#letter-form input[name=preview]")
@@ -106,6 +106,25 @@ def test_an_accountant_filters_the_timeline_adds_a_note_and_writes_a_letter(
     assert message.customer_id == customer.pk and message.template == "letter_free_text"
     assert "anbei unser Vorschlag." in message.body_text
     assert "/timeline/" in page.url and "E-Mail" in page.inner_text("#timeline")
+
+    # A payment plan over the open invoice: three monthly instalments, previewed.
+    with page.expect_navigation():
+        page.click("#write-to-customer")
+    page.select_option("#letter-template select", "letter_payment_plan")
+    with page.expect_navigation():
+        page.click("#letter-template input[type=submit]")
+    tour.visited.append(tour.path())
+    tour.check(name="payment plan")
+    page.check("#letter-form input[name=invoices]")
+    page.fill("#letter-form input[name=plan_count]", "3")
+    page.fill("#letter-form input[name=plan_first_date]", (timezone.localdate() + timedelta(days=7)).isoformat())
+    page.select_option("#letter-form select[name=plan_interval]", "monthly")
+    with page.expect_navigation():
+        page.click("#letter-form input[name=preview]")
+    tour.visited.append(tour.path())
+    tour.check(name="payment plan preview")
+    preview = page.inner_text("#letter-preview").replace("\xa0", " ")
+    assert "119,00 €" in preview and "1. " in preview and "3. " in preview and "{instalments}" not in preview
     tour.close()
     assert not tour.problems, "\n".join(tour.problems)
 
