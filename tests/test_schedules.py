@@ -31,6 +31,7 @@ FROM_MIGRATIONS = {
 ADDED_SINCE = {
     ("Purge finished background jobs", "core.purge_jobs", "crontab 45 4 * * *", BERLIN, True),
     ("Expire SEPA mandates unused for 36 months", "sepa.expire_mandates", "crontab 15 6 * * *", BERLIN, True),
+    ("Decide promises to pay whose date passed", "casework.evaluate_promises", "crontab 15 6 * * *", BERLIN, True),
 }
 
 
