@@ -14,7 +14,6 @@ from casework.models import Dispute, DisputeStatus
 from casework.services import dispute_resolve, dispute_resolve_with_credit_note
 from casework.services.disputes import DISPUTE_TASK, DisputeConflict
 from core.models import Event
-from customers.tests.factories import make_customer
 from invoicing.models import DocumentStatus, DocumentType
 from invoicing.services import credit_note_create, invoice_draft_create
 from invoicing.tests.factories import T0, invoicing_setup, line  # noqa: F401
@@ -26,11 +25,6 @@ from .factories import TAKEN, make_dispute
 pytestmark = pytest.mark.usefixtures("invoicing_setup")
 D = Decimal
 LATER = TAKEN + timedelta(days=5)
-
-
-@pytest.fixture
-def customer(db):
-    return make_customer()
 
 
 @pytest.fixture

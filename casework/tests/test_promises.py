@@ -29,16 +29,6 @@ pytestmark = pytest.mark.usefixtures("invoicing_setup")
 D = Decimal
 
 
-@pytest.fixture
-def customer(db):
-    return make_customer()
-
-
-@pytest.fixture
-def invoice(customer):
-    return make_invoice(customer=customer, gross="119.00")
-
-
 def pay(customer, invoice, amount: str, *, value_date=None, as_of=None):
     """A bank transfer recorded and allocated to the invoice by a person (payments' services)."""
     as_of = as_of or TAKEN + timedelta(days=2)
