@@ -262,7 +262,7 @@ def dispute_resolve_with_credit_note(
             as_of=as_of,
             by=by if getattr(by, "pk", None) else None,
             lines=lines,
-            reason=_("dispute: %(reason)s") % {"reason": locked.get_reason_display()},
+            reason=_document_reason(invoice, locked.reason),
             issue=True,
         )
         locked.credit_note = credit_note
@@ -280,6 +280,12 @@ def dispute_resolve_with_credit_note(
             },
         )
     return locked
+
+
+def _document_reason(invoice: Invoice, reason: str) -> str:
+    """Why the credit note is issued, in the invoice's language (it is printed on the document)."""
+    with translation.override(document_language(invoice.language)):
+        return _("dispute: %(reason)s") % {"reason": DisputeReason(reason).label}
 
 
 def _net_for_gross(gross: Decimal, rate: Decimal, currency: str) -> Decimal:
