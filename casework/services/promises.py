@@ -387,6 +387,12 @@ def promises_on_money_events(events) -> None:
         for event in events
         if event.type == "invoice.settlement_changed" and (event.data or {}).get("to_state") == "paid"
     )
+    # The writer's transaction (a savepoint in it); a bulk writer in autocommit gets its own.
+    with transaction.atomic():
+        _on_money(promise_ids, as_of=as_of, paid_now=paid_now)
+
+
+def _on_money(promise_ids: list[int], *, as_of: datetime, paid_now: frozenset[int]) -> None:
     promises = (
         PaymentPromise.objects.select_for_update(skip_locked=True, of=("self",))
         .select_related("customer")
