@@ -139,8 +139,37 @@ class PromiseDecisionForm(forms.ModelForm):
         return data
 
 
+class _CaseworkAdmin(admin.ModelAdmin):
+    """Add page: ``add_form`` (its ``clean`` calls the service); change page: everything read-only
+    plus ``decision_form``'s ``decision_fields`` while the record is open. Nothing is deleted."""
+
+    add_form: type[_ServiceForm]
+    decision_form: type[forms.ModelForm]
+    decision_fields: list[str]
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        kwargs["form"] = self.add_form if obj is None else self.decision_form
+        form = super().get_form(request, obj, change=change, **kwargs)
+        form.request = request  # a class made for this request by modelform_factory
+        return form
+
+    def get_fields(self, request, obj=None):
+        if obj is None:
+            return self.add_form.Meta.fields
+        return [*self.readonly_fields, *(self.decision_fields if obj.is_open else [])]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [] if obj is None else self.readonly_fields
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(PaymentPromise)
-class PaymentPromiseAdmin(admin.ModelAdmin):
+class PaymentPromiseAdmin(_CaseworkAdmin):
+    add_form = PromiseTakeForm
+    decision_form = PromiseDecisionForm
+    decision_fields = ["cancel", "reason"]
     list_display = ["taken", "customer", "amount_shown", "promised", "status"]
     list_filter = ["status", "channel"]
     list_select_related = ["customer"]
@@ -163,26 +192,6 @@ class PaymentPromiseAdmin(admin.ModelAdmin):
         "decided",
         "cancel_reason",
     ]
-
-    def get_form(self, request, obj=None, change=False, **kwargs):
-        if obj is None:
-            kwargs["form"] = PromiseTakeForm
-            form = super().get_form(request, obj, change=change, **kwargs)
-            form.request = request
-            return form
-        kwargs["form"] = PromiseDecisionForm
-        return super().get_form(request, obj, change=change, **kwargs)
-
-    def get_fields(self, request, obj=None):
-        if obj is None:
-            return PromiseTakeForm.Meta.fields
-        return [*self.readonly_fields, *(["cancel", "reason"] if obj.is_open else [])]
-
-    def get_readonly_fields(self, request, obj=None):
-        return [] if obj is None else self.readonly_fields
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def get_search_results(self, request, queryset, search_term):
         queryset, _may_have_duplicates = super().get_search_results(request, queryset, search_term)
@@ -302,7 +311,10 @@ class DisputeDecisionForm(forms.ModelForm):
 
 
 @admin.register(Dispute)
-class DisputeAdmin(admin.ModelAdmin):
+class DisputeAdmin(_CaseworkAdmin):
+    add_form = DisputeOpenForm
+    decision_form = DisputeDecisionForm
+    decision_fields = ["outcome", "credit_amount", "note"]
     list_display = ["opened", "invoice", "customer", "amount_shown", "reason", "status"]
     list_filter = ["status", "reason"]
     list_select_related = ["invoice", "customer"]
@@ -324,26 +336,6 @@ class DisputeAdmin(admin.ModelAdmin):
         "resolution_note",
         "credit_note",
     ]
-
-    def get_form(self, request, obj=None, change=False, **kwargs):
-        if obj is None:
-            kwargs["form"] = DisputeOpenForm
-            form = super().get_form(request, obj, change=change, **kwargs)
-            form.request = request
-            return form
-        kwargs["form"] = DisputeDecisionForm
-        return super().get_form(request, obj, change=change, **kwargs)
-
-    def get_fields(self, request, obj=None):
-        if obj is None:
-            return DisputeOpenForm.Meta.fields
-        return [*self.readonly_fields, *(["outcome", "credit_amount", "note"] if obj.is_open else [])]
-
-    def get_readonly_fields(self, request, obj=None):
-        return [] if obj is None else self.readonly_fields
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @admin.display(description=_("opened"), ordering="opened_at")
     def opened(self, obj):

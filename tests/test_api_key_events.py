@@ -128,6 +128,34 @@ def _page_link_world():
     return {**world, "link": page_link_create(invoice=world["invoice"], as_of=timezone.now()).link}
 
 
+def _casework_world():
+    from casework.services import dispute_open, promise_take
+
+    world = _invoice_world()
+    now, customer = timezone.now(), world["customer"]
+    second, third = make_invoice(customer=customer), make_invoice(customer=customer)
+    promise = promise_take(
+        customer=customer,
+        invoices=[second],
+        amount=Decimal("50.00"),
+        promised_date=timezone.localdate() + timedelta(days=7),
+        channel="call",
+        as_of=now,
+    )
+    dispute = dispute_open(invoice=third, reason="price", amount=Decimal("11.90"), as_of=now)
+    return {**world, "promise": promise, "dispute": dispute}
+
+
+def _promise_body(world):
+    return {
+        "customer": world["customer"].pk,
+        "invoices": [world["invoice"].pk],
+        "amount": "10.00",
+        "promised_date": (timezone.localdate() + timedelta(days=7)).isoformat(),
+        "channel": "e_mail",
+    }
+
+
 def _jobs_world():
     failed = job_enqueue(kind="core.ping", as_of=timezone.now())
     Job.objects.filter(pk=failed.pk).update(status=Job.Status.FAILED)
@@ -500,6 +528,27 @@ WALKED = {
             "outcome": "reached",
             "summary": "Ruft wegen der Rechnung an.",
         },
+    ),
+    ("payment-promise-list", "post"): (_casework_world, "/api/v1/payment-promises/", _promise_body),
+    ("payment-promise-cancel", "post"): (
+        _casework_world,
+        "/api/v1/payment-promises/{promise}/cancel/",
+        lambda w: {"reason": "Kunde zahlt per Lastschrift"},
+    ),
+    ("dispute-list", "post"): (
+        _casework_world,
+        "/api/v1/disputes/",
+        lambda w: {"invoice": w["invoice"].pk, "reason": "quality"},
+    ),
+    ("dispute-resolve", "post"): (
+        _casework_world,
+        "/api/v1/disputes/{dispute}/resolve/",
+        lambda w: {"outcome": "withdrawn"},
+    ),
+    ("dispute-resolve-with-credit-note", "post"): (
+        _casework_world,
+        "/api/v1/disputes/{dispute}/resolve-with-credit-note/",
+        lambda w: {},
     ),
 }
 

@@ -33,6 +33,7 @@ ADDED_SINCE = {
     ("Expire SEPA mandates unused for 36 months", "sepa.expire_mandates", "crontab 15 6 * * *", BERLIN, True),
     ("Wake snoozed follow-up tasks", "tasks.wake_snoozed", "crontab 5 * * * *", BERLIN, True),
     ("Send the daily task digests", "tasks.send_digests", "crontab 0 7 * * 1-5", BERLIN, True),
+    ("Decide promises to pay whose date passed", "casework.evaluate_promises", "crontab 15 6 * * *", BERLIN, True),
 }
 
 

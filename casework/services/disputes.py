@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -35,6 +35,7 @@ from invoicing.services.credit_notes import credit_note_create
 from invoicing.services.draft_cleaning import LINE_FIELDS
 
 from ..models import DISPUTE_TRANSITIONS, Dispute, DisputeReason, DisputeStatus
+from .common import CaseworkConflict, amount_given
 
 DISPUTE_TASK = followup_kind_register("dispute", gettext_lazy("invoice disputed"))
 DISPUTE_RULE = "casework.dispute_opened"
@@ -42,18 +43,11 @@ ZERO = Decimal("0")
 HUNDRED = Decimal("100")
 
 
-class DisputeConflict(ValidationError):
+class DisputeConflict(CaseworkConflict):
     """The invoice's or the dispute's state forbids the change (a second open dispute, a dispute
     already resolved): API 409."""
 
     type_slug = "dispute-conflict"
-
-    def __init__(self, message: str, *, field: str = "status"):
-        super().__init__({field: [ValidationError(message, code="conflict")]})
-        self.text = message
-
-    def __str__(self) -> str:
-        return self.text
 
 
 def line_gross(line: InvoiceLine, currency: str) -> Decimal:
@@ -69,23 +63,6 @@ def disputable_amount(invoice: Invoice, lines: list[InvoiceLine]) -> Decimal:
     if lines:
         return min(sum((line_gross(line, invoice.currency) for line in lines), ZERO), left)
     return left
-
-
-def _amount(value, currency: str, errors: dict) -> Decimal | None:
-    if value in (None, ""):
-        return None
-    try:
-        amount = value if isinstance(value, Decimal) else Decimal(str(value))
-    except (InvalidOperation, ValueError, TypeError):
-        errors["amount"] = [_("Enter an amount such as 250.00.")]
-        return None
-    if not amount.is_finite() or amount <= 0:
-        errors["amount"] = [_("The amount must be above zero.")]
-        return None
-    if amount != amount.quantize(minor_unit(currency)):
-        errors["amount"] = [_("The amount has more decimal places than %(currency)s has.") % {"currency": currency}]
-        return None
-    return amount
 
 
 def dispute_open(
@@ -129,7 +106,7 @@ def dispute_open(
         if len(chosen) != len(line_ids):
             errors["lines"] = [_("Choose lines of invoice %(number)s only.") % {"number": locked.number}]
         ceiling = disputable_amount(locked, chosen)
-        value = _amount(amount, locked.currency, errors)
+        value = amount_given(amount, locked.currency, errors)
         if value is None and "amount" not in errors:
             value = ceiling
         if value is not None and value > ceiling:
@@ -265,7 +242,7 @@ def dispute_resolve_with_credit_note(
         locked = _locked_open(dispute, DisputeStatus.CREDITED)
         invoice = locked.invoice
         errors: dict[str, list] = {}
-        value = _amount(amount, invoice.currency, errors) or (None if errors else locked.amount)
+        value = amount_given(amount, invoice.currency, errors) or (None if errors else locked.amount)
         if value is not None and value > locked.amount:
             errors["amount"] = [
                 _("At most the disputed %(amount)s can be credited.")
@@ -285,7 +262,7 @@ def dispute_resolve_with_credit_note(
             as_of=as_of,
             by=by if getattr(by, "pk", None) else None,
             lines=lines,
-            reason=_("dispute: %(reason)s") % {"reason": locked.get_reason_display()},
+            reason=_document_reason(invoice, locked.reason),
             issue=True,
         )
         locked.credit_note = credit_note
@@ -303,6 +280,12 @@ def dispute_resolve_with_credit_note(
             },
         )
     return locked
+
+
+def _document_reason(invoice: Invoice, reason: str) -> str:
+    """Why the credit note is issued, in the invoice's language (it is printed on the document)."""
+    with translation.override(document_language(invoice.language)):
+        return _("dispute: %(reason)s") % {"reason": DisputeReason(reason).label}
 
 
 def _net_for_gross(gross: Decimal, rate: Decimal, currency: str) -> Decimal:

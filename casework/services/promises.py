@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date, datetime, timedelta
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -33,12 +33,12 @@ from core.events import event_record
 from core.followups import followup_kind_register, followup_open, followups_close_about
 from core.formatting import date_text, money_text
 from core.locks import lock_for_money_work
-from core.money import minor_unit
 from core.transitions import transition_check
 from invoicing.models import DocumentStatus, DocumentType
 from payments.models import Allocation
 
 from ..models import PROMISE_TRANSITIONS, PaymentPromise, PromiseChannel, PromiseInvoice, PromiseStatus
+from .common import CaseworkConflict, amount_given
 
 PROMISE_BROKEN_TASK = followup_kind_register("promise_broken", gettext_lazy("promise to pay broken"))
 PROMISE_BROKEN_RULE = "casework.promise_broken"
@@ -46,17 +46,10 @@ MAX_GRACE_DAYS = 60
 ZERO = Decimal("0")
 
 
-class PromiseConflict(ValidationError):
+class PromiseConflict(CaseworkConflict):
     """The promise's state forbids the change (a cancelled or decided promise): API 409."""
 
     type_slug = "promise-conflict"
-
-    def __init__(self, message: str, *, field: str = "status"):
-        super().__init__({field: [ValidationError(message, code="conflict")]})
-        self.text = message
-
-    def __str__(self) -> str:
-        return self.text
 
 
 def default_grace_days() -> int:
@@ -65,37 +58,6 @@ def default_grace_days() -> int:
 
 def _day(as_of: datetime | date) -> date:
     return timezone.localdate(as_of) if isinstance(as_of, datetime) else as_of
-
-
-def _money(value, currency: str, errors: dict, field: str) -> Decimal | None:
-    try:
-        amount = value if isinstance(value, Decimal) else Decimal(str(value))
-    except (InvalidOperation, ValueError, TypeError):
-        errors[field] = [_("Enter an amount such as 250.00.")]
-        return None
-    if not amount.is_finite():
-        errors[field] = [_("Enter an amount such as 250.00.")]
-        return None
-    if amount <= 0:
-        errors[field] = [_("The amount must be above zero.")]
-        return None
-    try:
-        unit = minor_unit(currency)
-    except ValueError:
-        return amount
-    if amount != amount.quantize(unit):
-        errors[field] = [
-            _("%(currency)s amounts have at most %(places)d decimal places.")
-            % {
-                "currency": currency,
-                "places": max(0, -unit.as_tuple().exponent),
-            }
-        ]
-        return None
-    if amount >= Decimal("1e12"):
-        errors[field] = [_("The amount is too large.")]
-        return None
-    return amount
 
 
 def promise_take(
@@ -143,7 +105,9 @@ def promise_take(
         rows = [locked.get(pk) for pk in invoice_ids]
         currency = _check_invoices(rows, invoice_ids, customer=customer, errors=errors)
         total_open = sum((row.open_amount for row in rows if row is not None), ZERO)
-        value = _money(amount, currency or "EUR", errors, "amount")
+        value = amount_given(amount, currency or "EUR", errors)
+        if value is None and "amount" not in errors:
+            errors["amount"] = [_("Enter an amount such as 250.00.")]
         if value is not None and currency and value > total_open:
             errors["amount"] = [
                 _("The promise of %(amount)s is more than the %(open)s open on these invoices.")
@@ -243,7 +207,9 @@ def _locked(promise: PaymentPromise, *, skip_locked: bool = False) -> PaymentPro
     )
 
 
-def _transition(promise: PaymentPromise, to: str, *, as_of: datetime) -> None:
+def _decided(promise: PaymentPromise, to: str, *, as_of: datetime, **data) -> None:
+    """Move a locked promise along ``PROMISE_TRANSITIONS`` (refused with ``PromiseConflict``), free
+    its invoices, and record ``promise.<status>`` with the amounts and ``data``."""
     transition_check(
         PROMISE_TRANSITIONS,
         current=promise.status,
@@ -255,6 +221,13 @@ def _transition(promise: PaymentPromise, to: str, *, as_of: datetime) -> None:
     promise.evaluated_at = as_of
     promise.save(update_fields=["status", "evaluated_at", "amount_received", "cancel_reason"])
     PromiseInvoice.objects.filter(promise=promise).update(promise_open=False)
+    event_record(
+        type=f"promise.{to}",
+        obj=promise,
+        customer_id=promise.customer_id,
+        data={"amount": str(promise.amount), "currency": promise.currency, **data},
+        at=as_of,
+    )
 
 
 def promise_cancel(*, promise: PaymentPromise, as_of: datetime, reason: str, by=None) -> PaymentPromise:
@@ -266,14 +239,7 @@ def promise_cancel(*, promise: PaymentPromise, as_of: datetime, reason: str, by=
     with transaction.atomic():
         locked = _locked(promise)
         locked.cancel_reason = reason[:255]
-        _transition(locked, PromiseStatus.CANCELLED, as_of=as_of)
-        event_record(
-            type="promise.cancelled",
-            obj=locked,
-            customer_id=locked.customer_id,
-            data={"amount": str(locked.amount), "currency": locked.currency, "reason": reason[:255]},
-            at=as_of,
-        )
+        _decided(locked, PromiseStatus.CANCELLED, as_of=as_of, reason=reason[:255])
     promise.refresh_from_db()
     return locked
 
@@ -308,18 +274,7 @@ def _decide(
     or still open (with what it has received so far)."""
     promise.amount_received = promise_received(promise)
     if promise.amount_received >= promise.amount or _settled(promise, paid_now):
-        _transition(promise, PromiseStatus.KEPT, as_of=as_of)
-        event_record(
-            type="promise.kept",
-            obj=promise,
-            customer_id=promise.customer_id,
-            data={
-                "amount": str(promise.amount),
-                "received": str(promise.amount_received),
-                "currency": promise.currency,
-            },
-            at=as_of,
-        )
+        _decided(promise, PromiseStatus.KEPT, as_of=as_of, received=str(promise.amount_received))
         followups_close_about(
             kind=PROMISE_BROKEN_TASK,
             about=promise,
@@ -327,18 +282,12 @@ def _decide(
             resolution=lambda: _("The promise was kept after all."),
         )
     elif may_break and _day(as_of) > promise.grace_until:
-        _transition(promise, PromiseStatus.BROKEN, as_of=as_of)
-        event_record(
-            type="promise.broken",
-            obj=promise,
-            customer_id=promise.customer_id,
-            data={
-                "amount": str(promise.amount),
-                "received": str(promise.amount_received),
-                "currency": promise.currency,
-                "promised_date": promise.promised_date.isoformat(),
-            },
-            at=as_of,
+        _decided(
+            promise,
+            PromiseStatus.BROKEN,
+            as_of=as_of,
+            received=str(promise.amount_received),
+            promised_date=promise.promised_date.isoformat(),
         )
         followup_open(
             kind=PROMISE_BROKEN_TASK,
@@ -438,6 +387,12 @@ def promises_on_money_events(events) -> None:
         for event in events
         if event.type == "invoice.settlement_changed" and (event.data or {}).get("to_state") == "paid"
     )
+    # The writer's transaction (a savepoint in it); a bulk writer in autocommit gets its own.
+    with transaction.atomic():
+        _on_money(promise_ids, as_of=as_of, paid_now=paid_now)
+
+
+def _on_money(promise_ids: list[int], *, as_of: datetime, paid_now: frozenset[int]) -> None:
     promises = (
         PaymentPromise.objects.select_for_update(skip_locked=True, of=("self",))
         .select_related("customer")

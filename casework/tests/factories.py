@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
+from django.utils import timezone
+
 from casework.models import PromiseChannel
 from casework.services import dispute_open, promise_take
 from invoicing.tests.factories import D0, T0
@@ -12,6 +14,11 @@ from invoicing.tests.factories import D0, T0
 # The promise is taken the day after the invoices were issued (T0).
 TAKEN = T0 + timedelta(days=1)
 PROMISED = D0 + timedelta(days=10)
+
+
+def soon(days: int = 10) -> date:
+    """A promised date ahead of the real clock (for API and admin tests, which take time as now)."""
+    return timezone.localdate() + timedelta(days=days)
 
 
 def make_promise(

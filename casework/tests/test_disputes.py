@@ -14,7 +14,6 @@ from casework.models import Dispute, DisputeStatus
 from casework.services import dispute_resolve, dispute_resolve_with_credit_note
 from casework.services.disputes import DISPUTE_TASK, DisputeConflict
 from core.models import Event
-from customers.tests.factories import make_customer
 from invoicing.models import DocumentStatus, DocumentType
 from invoicing.services import credit_note_create, invoice_draft_create
 from invoicing.tests.factories import T0, invoicing_setup, line  # noqa: F401
@@ -26,11 +25,6 @@ from .factories import TAKEN, make_dispute
 pytestmark = pytest.mark.usefixtures("invoicing_setup")
 D = Decimal
 LATER = TAKEN + timedelta(days=5)
-
-
-@pytest.fixture
-def customer(db):
-    return make_customer()
 
 
 @pytest.fixture
@@ -190,3 +184,39 @@ def test_the_database_holds_the_status_and_the_credit_note_together(invoice):
     ):
         with pytest.raises(IntegrityError), transaction.atomic():
             Dispute.objects.filter(pk=dispute.pk).update(**change)
+
+
+def test_where_vat_rounding_skips_the_cent_the_credit_is_the_largest_gross_below_it(invoice):
+    # At 19 %, a net of 0.02 is 0.02 gross and 0.03 is 0.04: no net gives 0.03.
+    dispute = make_dispute(invoice=invoice, reason="price", amount=D("0.03"))
+    dispute_resolve_with_credit_note(dispute=dispute, as_of=LATER)
+    dispute.refresh_from_db()
+    assert dispute.credit_note.tax_inclusive_total == D("0.02")
+
+
+@pytest.mark.parametrize("current", DisputeStatus.values)
+@pytest.mark.parametrize("to", [DisputeStatus.RESOLVED, DisputeStatus.WITHDRAWN, DisputeStatus.CREDITED])
+def test_every_pair_of_dispute_states_follows_the_table(invoice, current, to):
+    from casework.models import DISPUTE_TRANSITIONS
+
+    dispute = make_dispute(invoice=invoice, reason="price", amount=D("11.90"))
+    if current != DisputeStatus.OPEN:
+        fields = {"status": current, "resolved_at": LATER}
+        if current == DisputeStatus.CREDITED:
+            fields["credit_note"] = credit_note_create(
+                invoice=invoice, as_of=LATER, lines=[line(quantity="1", unit_price="1.00")], issue=True
+            )
+        Dispute.objects.filter(pk=dispute.pk).update(**fields)
+    allowed = to in DISPUTE_TRANSITIONS[current]
+    call = (
+        (lambda: dispute_resolve_with_credit_note(dispute=dispute, as_of=LATER))
+        if to == DisputeStatus.CREDITED
+        else (lambda: dispute_resolve(dispute=dispute, outcome=to, as_of=LATER))
+    )
+    if allowed:
+        call()
+        dispute.refresh_from_db()
+        assert dispute.status == to
+    else:
+        with pytest.raises(DisputeConflict):
+            call()

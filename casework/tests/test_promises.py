@@ -29,16 +29,6 @@ pytestmark = pytest.mark.usefixtures("invoicing_setup")
 D = Decimal
 
 
-@pytest.fixture
-def customer(db):
-    return make_customer()
-
-
-@pytest.fixture
-def invoice(customer):
-    return make_invoice(customer=customer, gross="119.00")
-
-
 def pay(customer, invoice, amount: str, *, value_date=None, as_of=None):
     """A bank transfer recorded and allocated to the invoice by a person (payments' services)."""
     as_of = as_of or TAKEN + timedelta(days=2)
@@ -282,3 +272,25 @@ def test_money_taken_back_after_a_kept_promise_is_no_longer_counted_but_the_deci
     allocation_reverse(allocation=payment.allocations.get(), as_of=TAKEN + timedelta(days=3), reason="wrong customer")
     promise.refresh_from_db()
     assert promise.status == PromiseStatus.KEPT and promise.amount_received == 0
+
+
+@pytest.mark.parametrize("current", PromiseStatus.values)
+@pytest.mark.parametrize("to", [PromiseStatus.CANCELLED, PromiseStatus.BROKEN])
+def test_every_pair_of_promise_states_follows_the_table(customer, invoice, current, to):
+    from casework.models import PROMISE_TRANSITIONS
+
+    promise = make_promise(customer=customer, invoices=[invoice], amount="100.00")
+    if current != PromiseStatus.OPEN:
+        PaymentPromise.objects.filter(pk=promise.pk).update(status=current, evaluated_at=TAKEN, cancel_reason="x")
+        PromiseInvoice.objects.filter(promise=promise).update(promise_open=False)
+    allowed = to in PROMISE_TRANSITIONS[current]
+    if to == PromiseStatus.CANCELLED:
+        if allowed:
+            promise_cancel(promise=promise, as_of=TAKEN, reason="test")
+        else:
+            with pytest.raises(PromiseConflict):
+                promise_cancel(promise=promise, as_of=TAKEN, reason="test")
+    else:  # broken: only an open promise is decided; a decided one is left as it is
+        promise_evaluate(promise=promise, as_of=at(PROMISED + timedelta(days=4)))
+    promise.refresh_from_db()
+    assert promise.status == (to if allowed else current)

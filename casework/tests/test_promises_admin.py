@@ -3,7 +3,6 @@ viewers look; the invoice page says "disputed" and "promise until …"."""
 
 from __future__ import annotations
 
-from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -11,27 +10,12 @@ from django.urls import reverse
 from django.utils import timezone
 
 from casework.models import Dispute, DisputeStatus, PaymentPromise, PromiseStatus
-from customers.tests.factories import make_customer
 from invoicing.tests.factories import invoicing_setup  # noqa: F401
 from payments.tests.factories import make_invoice
 
-from .factories import make_dispute, make_promise
+from .factories import make_dispute, make_promise, soon
 
 pytestmark = pytest.mark.usefixtures("invoicing_setup")
-
-
-def soon(days: int = 10):
-    return timezone.localdate() + timedelta(days=days)
-
-
-@pytest.fixture
-def customer(db):
-    return make_customer()
-
-
-@pytest.fixture
-def invoice(customer):
-    return make_invoice(customer=customer, gross="119.00")
 
 
 def test_an_accountant_takes_a_promise_choosing_the_customer_first(client, accountant, customer, invoice):

@@ -20,16 +20,12 @@ from invoicing.tests.factories import invoicing_setup, line  # noqa: F401
 from payments.tests.factories import make_invoice
 from tests.conftest import client_for
 
-from .factories import make_dispute, make_promise
+from .factories import make_dispute, make_promise, soon
 
 pytestmark = pytest.mark.usefixtures("invoicing_setup")
 PROMISES = "/api/v1/payment-promises/"
 DISPUTES = "/api/v1/disputes/"
 D = Decimal
-
-
-def soon(days: int = 10):
-    return timezone.localdate() + timedelta(days=days)
 
 
 def problem(response, status: int = 400) -> dict:
@@ -40,16 +36,6 @@ def problem(response, status: int = 400) -> dict:
 
 def fields(body: dict) -> set[str]:
     return {error["field"] for error in body.get("errors", [])}
-
-
-@pytest.fixture
-def customer(db):
-    return make_customer()
-
-
-@pytest.fixture
-def invoice(customer):
-    return make_invoice(customer=customer, gross="119.00")
 
 
 def promise_body(owner, invoice, **overrides):

@@ -16,7 +16,6 @@ from casework.selectors import (
     invoices_under_open_promise,
 )
 from casework.services import dispute_resolve, promise_cancel
-from customers.tests.factories import make_customer
 from invoicing.tests.factories import at, invoicing_setup  # noqa: F401
 from payments.tests.factories import make_invoice
 
@@ -24,11 +23,6 @@ from .factories import PROMISED, TAKEN, make_dispute, make_promise
 
 pytestmark = pytest.mark.usefixtures("invoicing_setup")
 D = Decimal
-
-
-@pytest.fixture
-def customer(db):
-    return make_customer()
 
 
 def test_an_invoice_is_under_an_open_promise_until_the_last_day_of_grace(customer, django_assert_num_queries):
