@@ -359,7 +359,7 @@ MONEY_EVENT_TYPES = (
 def _invoice_ids(events) -> set[int]:
     ids = set()
     for event in events:
-        if event.type.startswith("invoice."):
+        if event.type.startswith("invoice.") and event.object_id is not None:
             ids.add(int(event.object_id))
         elif (event.data or {}).get("invoice_id"):
             ids.add(int(event.data["invoice_id"]))
