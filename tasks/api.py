@@ -201,8 +201,9 @@ class FollowUpTaskFilter(ApiFilterSet):
             return queryset.filter(assignee_id=user_id)
         if value == "nobody":
             return queryset.filter(assignee__isnull=True)
-        if value.isdigit():
+        if value.isdigit() and get_user_model().objects.filter(pk=min(int(value), 2**63 - 1)).exists():
             return queryset.filter(assignee_id=int(value))
+        # As for every id filter: an id of nobody is bad input, not an empty list.
         raise ValidationError({"assignee": [_("Use 'me', 'nobody' or a user's id.")]})
 
 
