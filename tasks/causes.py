@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from django.db import models, transaction
+from django.db import models
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -55,22 +55,19 @@ def open_for_cause(
     task_rule = task_rule_get(kind)
     if task_rule is not None and not task_rule.enabled:
         return None, False
-    with transaction.atomic():
-        task, created = task_open_for_cause(
-            kind=kind,
-            title=title,
-            description=description,
-            about=about,
-            customer=customer,
-            rule=rule,
-            as_of=as_of,
-            assignee=lambda customer_id: rule_assignee(
-                task_rule, kind=kind, customer_id=customer_id, preferred=assignee
-            ),
-            due_date=rule_due_date(task_rule, as_of=as_of, given=due_date),
-            priority=rule_priority(task_rule, given=FollowUpTask.Priority[priority.upper()]),
-            on_existing=lambda existing: _note_again(existing, rule=rule, as_of=as_of, title=title),
-        )
-        if created and task.assignee_id is not None:
-            assignment_mail_send(task=task, as_of=as_of)
+    task, created = task_open_for_cause(
+        kind=kind,
+        title=title,
+        description=description,
+        about=about,
+        customer=customer,
+        rule=rule,
+        as_of=as_of,
+        assignee=lambda customer_id: rule_assignee(task_rule, kind=kind, customer_id=customer_id, preferred=assignee),
+        due_date=rule_due_date(task_rule, as_of=as_of, given=due_date),
+        priority=rule_priority(task_rule, given=FollowUpTask.Priority[priority.upper()]),
+        on_existing=lambda existing: _note_again(existing, rule=rule, as_of=as_of, title=title),
+    )
+    if created and task.assignee_id is not None:
+        assignment_mail_send(task=task, as_of=as_of)
     return task, created

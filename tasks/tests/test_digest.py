@@ -208,3 +208,19 @@ def test_viewers_cannot_be_given_tasks(django_user_model):
     with pytest.raises(ValidationError) as refused:
         task_assign(task=task, assignee=viewer, as_of=T0)
     assert "assignee" in refused.value.message_dict
+
+
+def test_an_address_the_outbox_refuses_does_not_undo_the_assignment(django_user_model):
+    from core.followups import followup_open
+
+    owner = person(django_user_model, "owner", email="not an address")
+    TaskPreferences.objects.create(user=owner, email_on_assignment=True)
+    task, created = followup_open(
+        kind="customer_reply",
+        title="Antwort lesen",
+        rule="tests.rule",
+        about=make_customer(account_owner=owner),
+        as_of=T0,
+    )
+    assert created and task.assignee == owner
+    assert FollowUpTask.objects.filter(pk=task.pk).exists() and assigned_mails() == []
