@@ -62,6 +62,10 @@ def test_the_digest_lists_overdue_and_due_tasks_and_leaves_out_later_and_closed_
     task_for(anna, due=DAY + timedelta(days=1), title="Später")
     done = task_for(anna, due=DAY, title="Erledigt")
     task_transition(task=done, to_status=FollowUpTask.Status.DONE, as_of=T0)
+    snoozed = task_for(anna, due=DAY - timedelta(days=5), title="Zurückgestellt")
+    task_transition(
+        task=snoozed, to_status=FollowUpTask.Status.WAITING, as_of=T0, waiting_until=DAY + timedelta(days=1)
+    )
 
     assert task_digests_send(as_of=T0) == 1
     (message,) = digests()
@@ -71,7 +75,7 @@ def test_the_digest_lists_overdue_and_due_tasks_and_leaves_out_later_and_closed_
     assert "Hallo Anna Berg," in text
     assert text.index("Überfällig") < text.index("Mahnung prüfen") < text.index("Heute fällig")
     assert "Kunde Müller anrufen" in text and "Müller GmbH" in text and "fällig 25.11.2026" in text
-    assert "Später" not in text and "Erledigt" not in text
+    assert "Später" not in text and "Erledigt" not in text and "Zurückgestellt" not in text
     assert "/admin/tasks/followuptask/" in text
     recipient = MessageRecipient.objects.get(message=message, kind="to")
     assert (recipient.address, recipient.user_id) == ("anna@debitor.example", anna.pk)
