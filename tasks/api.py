@@ -303,7 +303,8 @@ class FollowUpTaskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, view
         task = self.get_object()
         if request.method == "GET":
             notes = task.notes.select_related("author").order_by("created_at", "id")
-            return Response(TaskNoteSerializer(notes, many=True).data)
+            page = self.paginate_queryset(notes)  # pages like every list of the API
+            return self.get_paginated_response(TaskNoteSerializer(page, many=True).data)
         payload = TaskNoteSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         note = task_note_add(task=task, text=payload.validated_data["text"], as_of=timezone.now(), by=_by(request))

@@ -116,7 +116,7 @@ def test_assign_snooze_note_and_wake_through_the_api(accountant, manager, task):
     assert (response.json()["status"], response.json()["waiting_until"]) == ("waiting", str(until))
     response = client.post(f"/api/v1/tasks/{task.pk}/notes/", {"text": "Rückruf vereinbart"}, format="json")
     assert response.status_code == 201 and response.json()["author"] == "accountant"
-    notes = client.get(f"/api/v1/tasks/{task.pk}/notes/").json()
+    notes = client.get(f"/api/v1/tasks/{task.pk}/notes/").json()["results"]
     assert [note["text"] for note in notes] == ["Kunde im Urlaub", "Rückruf vereinbart"]
     response = client.post(f"/api/v1/tasks/{task.pk}/assign/", {"assignee": ""}, format="json")
     assert response.json()["assignee"] is None
