@@ -53,7 +53,9 @@ def followup_open(
 ):
     """Open a task for a cause found by a named rule, unless one of that kind is open about
     ``about`` already. ``customer`` defaults to ``about`` itself or the customer it belongs to;
-    ``assignee`` is a staff user. Returns the backend's ``(task, created)``."""
+    ``assignee`` is a staff user. Returns the backend's ``(task, created)``; the backend applies
+    the kind's rule (tasks: due date, priority, assignee) and returns ``(None, False)`` when a
+    finance manager switched the kind's rule off, so callers must not rely on a task."""
     if priority not in PRIORITIES:
         raise ValueError(f"Unknown follow-up priority {priority!r}; one of {', '.join(PRIORITIES)}.")
     return _call(

@@ -2,6 +2,8 @@
 own task e-mail settings. Changes go through the services (``tasks.rules.task_rule_update``)."""
 
 from django.contrib import admin
+from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -61,10 +63,13 @@ class TaskPreferencesAdmin(admin.ModelAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).filter(user_id=request.user.pk).select_related("user")
 
-    def has_add_permission(self, request):
-        return (
-            super().has_add_permission(request) and not TaskPreferences.objects.filter(user_id=request.user.pk).exists()
-        )
+    def add_view(self, request, form_url="", extra_context=None):
+        # One row per person: who has theirs already edits it (checked here, not in
+        # has_add_permission, which every admin page asks for the navigation).
+        own = TaskPreferences.objects.filter(user_id=request.user.pk).first()
+        if own is not None and self.has_change_permission(request, own):
+            return redirect(reverse("admin:tasks_taskpreferences_change", args=[own.pk]))
+        return super().add_view(request, form_url, extra_context)
 
     def save_model(self, request, obj, form, change):
         if not change:

@@ -201,8 +201,9 @@ class FollowUpTaskFilter(ApiFilterSet):
             return queryset.filter(assignee_id=user_id)
         if value == "nobody":
             return queryset.filter(assignee__isnull=True)
-        if value.isdigit():
+        if value.isdigit() and get_user_model().objects.filter(pk=min(int(value), 2**63 - 1)).exists():
             return queryset.filter(assignee_id=int(value))
+        # As for every id filter: an id of nobody is bad input, not an empty list.
         raise ValidationError({"assignee": [_("Use 'me', 'nobody' or a user's id.")]})
 
 
@@ -302,7 +303,8 @@ class FollowUpTaskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, view
         task = self.get_object()
         if request.method == "GET":
             notes = task.notes.select_related("author").order_by("created_at", "id")
-            return Response(TaskNoteSerializer(notes, many=True).data)
+            page = self.paginate_queryset(notes)  # pages like every list of the API
+            return self.get_paginated_response(TaskNoteSerializer(page, many=True).data)
         payload = TaskNoteSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         note = task_note_add(task=task, text=payload.validated_data["text"], as_of=timezone.now(), by=_by(request))

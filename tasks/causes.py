@@ -11,8 +11,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from django.contrib.contenttypes.models import ContentType
-from django.db import models, transaction
+from django.db import models
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -22,7 +21,7 @@ from core.languages import default_language
 from .mail import assignment_mail_send
 from .models import FollowUpTask, TaskNote
 from .rules import rule_assignee, rule_due_date, rule_priority, task_rule_get
-from .services import _customer_id_of, _open_task_for, _task_insert
+from .services import task_open_for_cause
 
 
 def _note_again(task: FollowUpTask, *, rule: str, as_of: datetime, title: str) -> None:
@@ -56,31 +55,19 @@ def open_for_cause(
     task_rule = task_rule_get(kind)
     if task_rule is not None and not task_rule.enabled:
         return None, False
-    content_type = ContentType.objects.get_for_model(about) if about is not None else None
-    object_id = str(about.pk) if about is not None else ""
-    with transaction.atomic():
-        existing = _open_task_for(kind=kind, content_type=content_type, object_id=object_id)
-        if existing is not None:
-            _note_again(existing, rule=rule, as_of=as_of, title=title)
-            return existing, False
-        customer_id = customer.pk if customer is not None else _customer_id_of(about)
-        task, created = _task_insert(
-            FollowUpTask(
-                kind=kind,
-                title=title[:255],
-                description=description,
-                content_type=content_type,
-                object_id=object_id,
-                customer_id=customer_id,
-                assignee=rule_assignee(task_rule, kind=kind, customer_id=customer_id, preferred=assignee),
-                due_date=rule_due_date(task_rule, as_of=as_of, given=due_date),
-                priority=rule_priority(task_rule, given=FollowUpTask.Priority[priority.upper()]),
-                created_by_rule=rule,
-                created_at=as_of,
-            )
-        )
-        if not created:
-            _note_again(task, rule=rule, as_of=as_of, title=title)
-        elif task.assignee_id is not None:
-            assignment_mail_send(task=task, as_of=as_of)
+    task, created = task_open_for_cause(
+        kind=kind,
+        title=title,
+        description=description,
+        about=about,
+        customer=customer,
+        rule=rule,
+        as_of=as_of,
+        assignee=lambda customer_id: rule_assignee(task_rule, kind=kind, customer_id=customer_id, preferred=assignee),
+        due_date=rule_due_date(task_rule, as_of=as_of, given=due_date),
+        priority=rule_priority(task_rule, given=FollowUpTask.Priority[priority.upper()]),
+        on_existing=lambda existing: _note_again(existing, rule=rule, as_of=as_of, title=title),
+    )
+    if created and task.assignee_id is not None:
+        assignment_mail_send(task=task, as_of=as_of)
     return task, created

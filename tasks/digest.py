@@ -25,10 +25,15 @@ from .models import FollowUpTask, TaskDigest, TaskPreferences
 
 
 def digest_tasks(*, day: date):
-    """Open tasks with an assignee due on ``day`` or before, by assignee, then as the worklist
+    """Open and in-progress tasks with an assignee due on ``day`` or before, by assignee, then as the worklist
     sorts them (due date, priority, id)."""
     return (
-        FollowUpTask.objects.filter(status__in=FollowUpTask.OPEN_STATUSES, assignee__isnull=False, due_date__lte=day)
+        # A snoozed task ("waiting") stays quiet until it wakes.
+        FollowUpTask.objects.filter(
+            status__in=(FollowUpTask.Status.OPEN, FollowUpTask.Status.IN_PROGRESS),
+            assignee__isnull=False,
+            due_date__lte=day,
+        )
         .select_related("customer")
         .order_by("assignee_id", "due_date", "-priority", "id")
     )

@@ -9,9 +9,12 @@ one, else in the site's default language; every date is formatted for that langu
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
@@ -21,6 +24,8 @@ from core.formatting import date_text
 from core.languages import document_language
 
 from .models import FollowUpTask, TaskPreferences
+
+logger = logging.getLogger(__name__)
 
 ASSIGNED_TEMPLATE = "task_assigned"
 DIGEST_TEMPLATE = "task_digest"
@@ -87,15 +92,21 @@ def assignment_mail_send(*, task: FollowUpTask, as_of: datetime, by=None):
     with translation.override(language):
         context = {"task": task_line(task), "description": task.description, "by": by.get_username() if by else ""}
         rendered = _render("assigned", context)
-    return _queue(
-        user=user,
-        language=language,
-        template=ASSIGNED_TEMPLATE,
-        rendered=rendered,
-        cause=f"task {task.pk} assigned",
-        as_of=as_of,
-        subjects=[task],
-    )
+    try:
+        # A savepoint: an address the outbox refuses must not undo the assignment that caused it.
+        with transaction.atomic():
+            return _queue(
+                user=user,
+                language=language,
+                template=ASSIGNED_TEMPLATE,
+                rendered=rendered,
+                cause=f"task {task.pk} assigned",
+                as_of=as_of,
+                subjects=[task],
+            )
+    except ValidationError as refused:
+        logger.warning("No assignment e-mail to user %s for task %s: %s", user.pk, task.pk, refused.messages)
+        return None
 
 
 def digest_mail_render(*, user, preferences: TaskPreferences | None, overdue, due_today, day) -> tuple[str, tuple]:

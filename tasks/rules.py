@@ -7,7 +7,7 @@ Every cause an app reports through ``core.followups.followup_open`` passes here
 - the task is due ``due_in_days`` after the day of the cause, unless the caller named a day;
 - the rule's priority, when set, replaces the one the cause suggested;
 - the assignee follows the rule's strategy: the customer's account owner (or the person the
-  cause names) when that is an active staff member, else the next accountant in turn
+  cause names) while that person is active, else the next accountant in turn
   (round-robin, its position kept on the rule row under a lock), or nobody (the team queue).
 
 A kind without a row behaves like a row with the defaults (on, due the same day, account owner
@@ -104,8 +104,9 @@ def rule_priority(rule: TaskRule | None, *, given: int) -> int:
     return rule.priority if rule is not None and rule.priority is not None else given
 
 
-def _is_active_staff(user) -> bool:
-    return user is not None and user.is_active and user.is_staff
+def _is_active(user) -> bool:
+    # An account owner who left (deactivated) is passed over; anyone active may own accounts.
+    return user is not None and user.is_active
 
 
 def _accountants():
@@ -128,7 +129,7 @@ def rule_assignee(rule: TaskRule | None, *, kind: str, customer_id: int | None =
     """Who gets a new task of ``kind`` (None: the team queue).
 
     ``preferred`` is the person the cause names (e.g. the account owner of the customer who
-    replied); otherwise the customer's account owner. Both count only while active staff.
+    replied); otherwise the customer's account owner. Both count only while active.
     Round-robin takes the accountant after the rule's ``last_assignee`` (by id, wrapping round)
     and moves the rule's position, under a row lock so that two tasks opened at once go to two
     people.
@@ -138,7 +139,7 @@ def rule_assignee(rule: TaskRule | None, *, kind: str, customer_id: int | None =
         return None
     if strategy == Strategy.ACCOUNT_OWNER:
         owner = preferred if preferred is not None else _account_owner(customer_id)
-        if _is_active_staff(owner):
+        if _is_active(owner):
             return owner
     people = list(_accountants().values_list("pk", flat=True))
     if not people:

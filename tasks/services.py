@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
 from django.utils.translation import gettext as _
 
+from core.events import Actor, event_record
 from core.roles import Role, role_of
 from core.transitions import transition_check
 
@@ -84,11 +85,15 @@ def task_open_for_cause(
     due_date: date | None = None,
     priority: int = FollowUpTask.Priority.NORMAL,
     customer=None,
+    on_existing: Callable[[FollowUpTask], object] | None = None,
 ) -> tuple[FollowUpTask, bool]:
     """Open a task for a cause unless one of the same kind is already open about it.
 
-    Returns ``(task, created)``. This is the plain write, without ``TaskRule``s: causes reported
-    through ``core.followups`` go through ``tasks.causes.open_for_cause``, which applies them.
+    Returns ``(task, created)``; ``on_existing(task)`` is called when the open task is returned
+    instead. ``assignee`` may be a callable ``(customer_id) -> user | None``, asked only when a
+    task is written (a round-robin turn is not used up by a cause that is open already). This is
+    the plain write: causes reported through ``core.followups`` go through
+    ``tasks.causes.open_for_cause``, which applies the kind's ``TaskRule`` first.
     """
     if bool(rule) == bool(created_by):
         raise ValueError("A task is created either by a person or by a named rule.")
@@ -96,25 +101,28 @@ def task_open_for_cause(
     object_id = str(about.pk) if about is not None else ""
     customer_id = _customer_id_of(about) if customer is None else customer.pk
     with transaction.atomic():
-        existing = _open_task_for(kind=kind, content_type=content_type, object_id=object_id)
-        if existing is not None:
-            return existing, False
-        return _task_insert(
-            FollowUpTask(
-                kind=kind,
-                title=title[:255],
-                description=description,
-                content_type=content_type,
-                object_id=object_id,
-                customer_id=customer_id,
-                assignee=assignee,
-                due_date=due_date,
-                priority=priority,
-                created_by=created_by,
-                created_by_rule=rule,
-                created_at=as_of,
+        task = _open_task_for(kind=kind, content_type=content_type, object_id=object_id)
+        created = False
+        if task is None:
+            task, created = _task_insert(
+                FollowUpTask(
+                    kind=kind,
+                    title=title[:255],
+                    description=description,
+                    content_type=content_type,
+                    object_id=object_id,
+                    customer_id=customer_id,
+                    assignee=assignee(customer_id) if callable(assignee) else assignee,
+                    due_date=due_date,
+                    priority=priority,
+                    created_by=created_by,
+                    created_by_rule=rule,
+                    created_at=as_of,
+                )
             )
-        )
+        if not created and on_existing is not None:
+            on_existing(task)
+    return task, created
 
 
 def task_transition(
@@ -299,7 +307,18 @@ def task_note_add(*, task: FollowUpTask, text: str, as_of: datetime, by=None, ru
         raise ValidationError({"text": ["A note needs some text."]})
     if by is not None and rule:
         raise ValueError("A note is written either by a person or by a rule.")
-    return TaskNote.objects.create(task=task, text=text, author=by, rule=rule, created_at=as_of)
+    with transaction.atomic():
+        note = TaskNote.objects.create(task=task, text=text, author=by, rule=rule, created_at=as_of)
+        # The timeline and audit read the log; the text stays on the note (free text about people).
+        event_record(
+            type="task.noted",
+            obj=task,
+            customer_id=task.customer_id,
+            data={"note_id": note.pk},
+            actor=Actor.for_user(by) if by is not None else None,
+            at=as_of,
+        )
+    return note
 
 
 def tasks_wake(*, as_of: datetime) -> int:

@@ -33,6 +33,7 @@ from payments.services import payment_keep_as_credit
 from payments.tests.factories import make_invoice, make_payment
 from payments.tests.test_bank_matching import make_statement
 from payments.tests.test_bank_redelivery import A, B, day_statement, held, imported
+from tasks.models import TaskRule
 from tasks.services import task_open_for_cause
 
 pytestmark = pytest.mark.django_db
@@ -318,6 +319,23 @@ WALKED = {
         _task_world,
         "/api/v1/tasks/{task}/transition/",
         lambda w: {"status": "in_progress"},
+    ),
+    ("followuptask-list", "post"): (
+        _task_world,
+        "/api/v1/tasks/",
+        lambda w: {"kind": "call_customer", "title": "Anrufen", "customer": w["customer"].pk},
+    ),
+    ("followuptask-assign", "post"): (_task_world, "/api/v1/tasks/{task}/assign/", lambda w: {"assignee": "manager"}),
+    ("followuptask-snooze", "post"): (
+        _task_world,
+        "/api/v1/tasks/{task}/snooze/",
+        lambda w: {"waiting_until": (timezone.localdate() + timedelta(days=3)).isoformat()},
+    ),
+    ("followuptask-notes", "post"): (_task_world, "/api/v1/tasks/{task}/notes/", lambda w: {"text": "Rückruf"}),
+    ("taskrule-detail", "patch"): (
+        lambda: {"rule": TaskRule.objects.get_or_create(kind="email_bounced")[0].kind},
+        "/api/v1/task-rules/{rule}/",
+        lambda w: {"due_in_days": 2},
     ),
     ("invoice-list", "post"): (
         _invoice_world,

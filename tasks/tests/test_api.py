@@ -116,7 +116,7 @@ def test_assign_snooze_note_and_wake_through_the_api(accountant, manager, task):
     assert (response.json()["status"], response.json()["waiting_until"]) == ("waiting", str(until))
     response = client.post(f"/api/v1/tasks/{task.pk}/notes/", {"text": "Rückruf vereinbart"}, format="json")
     assert response.status_code == 201 and response.json()["author"] == "accountant"
-    notes = client.get(f"/api/v1/tasks/{task.pk}/notes/").json()
+    notes = client.get(f"/api/v1/tasks/{task.pk}/notes/").json()["results"]
     assert [note["text"] for note in notes] == ["Kunde im Urlaub", "Rückruf vereinbart"]
     response = client.post(f"/api/v1/tasks/{task.pk}/assign/", {"assignee": ""}, format="json")
     assert response.json()["assignee"] is None
@@ -167,37 +167,19 @@ def worklist(accountant, manager, customer):
     """Tasks of two people and the team queue, overdue and not."""
     from tasks.services import task_create
 
-    now = timezone.now()
     other = make_customer(legal_name="Andere GmbH")
+
+    def make(kind, title, days, assignee=None, on=None):
+        due = today() + timedelta(days=days)
+        return task_create(
+            kind=kind, title=title, customer=on, due_date=due, assignee=assignee, as_of=timezone.now(), by=manager
+        )
+
     made = {
-        "mine_overdue": task_create(
-            kind="call_customer",
-            title="a",
-            customer=customer,
-            due_date=today() - timedelta(days=1),
-            assignee=accountant,
-            as_of=now,
-            by=manager,
-        ),
-        "mine_later": task_create(
-            kind="other",
-            title="b",
-            customer=other,
-            due_date=today() + timedelta(days=1),
-            assignee=accountant,
-            as_of=now,
-            by=manager,
-        ),
-        "theirs_overdue": task_create(
-            kind="other",
-            title="c",
-            customer=customer,
-            due_date=today() - timedelta(days=3),
-            assignee=manager,
-            as_of=now,
-            by=manager,
-        ),
-        "nobodys": task_create(kind="dispute", title="d", due_date=today(), as_of=now, by=manager),
+        "mine_overdue": make("call_customer", "a", -1, accountant, customer),
+        "mine_later": make("other", "b", 1, accountant, other),
+        "theirs_overdue": make("other", "c", -3, manager, customer),
+        "nobodys": make("dispute", "d", 0),
     }
     return made
 

@@ -62,6 +62,10 @@ def test_the_digest_lists_overdue_and_due_tasks_and_leaves_out_later_and_closed_
     task_for(anna, due=DAY + timedelta(days=1), title="Später")
     done = task_for(anna, due=DAY, title="Erledigt")
     task_transition(task=done, to_status=FollowUpTask.Status.DONE, as_of=T0)
+    snoozed = task_for(anna, due=DAY - timedelta(days=5), title="Zurückgestellt")
+    task_transition(
+        task=snoozed, to_status=FollowUpTask.Status.WAITING, as_of=T0, waiting_until=DAY + timedelta(days=1)
+    )
 
     assert task_digests_send(as_of=T0) == 1
     (message,) = digests()
@@ -71,7 +75,7 @@ def test_the_digest_lists_overdue_and_due_tasks_and_leaves_out_later_and_closed_
     assert "Hallo Anna Berg," in text
     assert text.index("Überfällig") < text.index("Mahnung prüfen") < text.index("Heute fällig")
     assert "Kunde Müller anrufen" in text and "Müller GmbH" in text and "fällig 25.11.2026" in text
-    assert "Später" not in text and "Erledigt" not in text
+    assert "Später" not in text and "Erledigt" not in text and "Zurückgestellt" not in text
     assert "/admin/tasks/followuptask/" in text
     recipient = MessageRecipient.objects.get(message=message, kind="to")
     assert (recipient.address, recipient.user_id) == ("anna@debitor.example", anna.pk)
@@ -208,3 +212,19 @@ def test_viewers_cannot_be_given_tasks(django_user_model):
     with pytest.raises(ValidationError) as refused:
         task_assign(task=task, assignee=viewer, as_of=T0)
     assert "assignee" in refused.value.message_dict
+
+
+def test_an_address_the_outbox_refuses_does_not_undo_the_assignment(django_user_model):
+    from core.followups import followup_open
+
+    owner = person(django_user_model, "owner", email="not an address")
+    TaskPreferences.objects.create(user=owner, email_on_assignment=True)
+    task, created = followup_open(
+        kind="customer_reply",
+        title="Antwort lesen",
+        rule="tests.rule",
+        about=make_customer(account_owner=owner),
+        as_of=T0,
+    )
+    assert created and task.assignee == owner
+    assert FollowUpTask.objects.filter(pk=task.pk).exists() and assigned_mails() == []

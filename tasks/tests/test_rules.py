@@ -214,3 +214,33 @@ def test_the_rule_applies_to_causes_reported_at_any_time(about):
     with time_machine.travel(T0 + timedelta(days=10), tick=False):
         task, _ = report(about=about, as_of=T0)
     assert task.due_date == T0.date() + timedelta(days=1)  # the cause's day, not the clock's
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_tasks_opened_at_the_same_moment_go_to_two_people(django_user_model):
+    import threading
+
+    from django.db import connection
+
+    first, second = person(django_user_model, "first"), person(django_user_model, "second")
+    customers = [make_customer(legal_name=f"Gleichzeitig {n} GmbH") for n in range(2)]
+    task_rules_ensure()  # the rows exist, so both runs queue on the same row lock
+    barrier = threading.Barrier(2)
+    results, errors = [], []
+
+    def open_task(customer):
+        try:
+            barrier.wait(10)
+            results.append(report(about=customer)[0].assignee_id)
+        except Exception as exc:  # noqa: BLE001 - a thread's failure is asserted below, not lost
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=open_task, args=(customer,)) for customer in customers]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(20)
+    assert errors == []
+    assert sorted(results) == sorted([first.pk, second.pk])
