@@ -210,6 +210,17 @@ def _sepa_world():
     }
 
 
+def _privacy_world():
+    """An erasure request about a contact who was written to (privacy/api.py)."""
+    from privacy.services import privacy_request_create
+
+    world = _customer_world()
+    request = privacy_request_create(
+        customer=world["customer"], contacts=[world["contact"]], kind="erasure", received_at=T0, as_of=T0
+    )
+    return {**world, "request": request}
+
+
 MULTIPART_MARK = "__multipart__"  # an upload: sent as multipart/form-data, not JSON
 MULTIPART = {MULTIPART_MARK: True}
 
@@ -490,6 +501,22 @@ WALKED = {
     ("job-cancel", "post"): (_jobs_world, "/api/v1/platform/jobs/{pending}/cancel/", None),
     ("page-link-list", "post"): (_page_link_world, "/api/v1/page-links/", lambda w: {"invoice": w["invoice"].pk}),
     ("page-link-revoke", "post"): (_page_link_world, "/api/v1/page-links/{link}/revoke/", None),
+    ("privacy-request-list", "post"): (
+        _customer_world,
+        "/api/v1/privacy-requests/",
+        lambda w: {
+            "customer": w["customer"].pk,
+            "contacts": [w["contact"].pk],
+            "kind": "erasure",
+            "received_at": T0.isoformat(),
+        },
+    ),
+    ("privacy-request-execute", "post"): (_privacy_world, "/api/v1/privacy-requests/{request}/execute/", None),
+    ("privacy-request-reject", "post"): (
+        _privacy_world,
+        "/api/v1/privacy-requests/{request}/reject/",
+        lambda w: {"reason": "Identität nicht nachgewiesen"},
+    ),
 }
 
 

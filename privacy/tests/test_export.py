@@ -9,6 +9,7 @@ from datetime import date
 
 import pytest
 
+from communications.services.outbox import message_queue
 from core.models import Event
 from core.privacy import privacy_sources
 from customers.tests.factories import make_customer
@@ -45,6 +46,17 @@ def test_every_registered_source_is_in_the_export():
 
 def test_the_export_holds_the_contacts_data_history_messages_and_events_and_nothing_of_another_customer(world):
     anna = world["anna"]
+    # Typed in, to her earlier address, linked to no contact: hers all the same.
+    earlier = message_queue(
+        customer=world["customer"],
+        template="invoice",
+        language="de",
+        subject="Mahnung",
+        body_text="An die alte Adresse",
+        to=[{"name": "", "email": "anna.schmidt@example.com"}],
+        cause="typed in",
+        as_of=RECENT,
+    )
     request = privacy_request_create(
         customer=world["customer"], contacts=[anna], kind="access", received_at=NOW, as_of=NOW
     )
@@ -53,7 +65,11 @@ def test_the_export_holds_the_contacts_data_history_messages_and_events_and_noth
     [contact] = rows["customers.contacts"]
     assert (contact["name"], contact["email"], contact["phone"]) == ("Anna Schmidt", "anna@example.com", "+49891234567")
     assert "anna.schmidt@example.com" in {h["email"] for h in contact["history"]}  # an earlier address
-    assert {m["id"] for m in rows["communications.outbox"]} == {world["old_mail"].pk, world["recent_mail"].pk}
+    assert {m["id"] for m in rows["communications.outbox"]} == {
+        world["old_mail"].pk,
+        world["recent_mail"].pk,
+        earlier.pk,
+    }
     assert rows["communications.outbox"][0]["body_text"] == "Guten Tag Frau Schmidt"
     assert [r["address"] for r in rows["communications.outbox"][0]["recipients"]] == ["anna@example.com"]
     assert [m["id"] for m in rows["communications.inbound"]] == [world["reply"].pk]
