@@ -51,6 +51,19 @@ def receive(customer, contact: Contact, *, as_of: datetime, body: str = "Ich zah
     )
 
 
+def make_consumer(name: str = "Erika Mustermann", *, contacts=None):
+    """A consumer customer (a natural person) with a contact of the same name and a bank account."""
+    if contacts is None:
+        contacts = [{"name": name, "email": "erika@example.com", "receives_invoices": True}]
+    return make_customer(
+        legal_name=name,
+        kind="consumer",
+        tax_number="",
+        contacts=contacts,
+        bank_accounts=[{"iban": "DE89370400440532013000", "account_holder": name}],
+    )
+
+
 @pytest.fixture
 def world(db):
     seed_rates_and_terms()

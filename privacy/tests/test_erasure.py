@@ -16,7 +16,6 @@ from core import privacy as core_privacy
 from core.models import Event
 from core.privacy import ERASED, address_digest, privacy_source
 from customers.models import Contact, Customer
-from customers.tests.factories import make_customer
 from invoicing.models import Invoice
 from invoicing.tests.factories import make_issued
 from payments.tests.factories import make_payment
@@ -29,7 +28,7 @@ from privacy.services import (
     privacy_request_execute,
 )
 
-from .conftest import NOW, RECENT, send
+from .conftest import NOW, RECENT, make_consumer, send
 
 pytestmark = pytest.mark.django_db
 
@@ -241,13 +240,7 @@ def test_a_bad_request_is_refused_naming_the_field_and_nothing_is_saved(world, o
 
 @pytest.fixture
 def consumer(world):
-    customer = make_customer(
-        legal_name="Erika Mustermann",
-        kind="consumer",
-        tax_number="",
-        contacts=[{"name": "Erika Mustermann", "email": "erika@example.com", "receives_invoices": True}],
-        bank_accounts=[{"iban": "DE89370400440532013000", "account_holder": "Erika Mustermann"}],
-    )
+    customer = make_consumer()
     invoice = make_issued(customer=customer, as_of=RECENT, service_date=RECENT.date())
     payment = make_payment(
         customer=customer, amount="50.00", value_date=date(2017, 5, 2), payer_name="Erika Mustermann"
@@ -297,13 +290,7 @@ def test_a_consumer_with_invoices_under_retention_is_restricted_and_the_invoices
 
 
 def test_a_consumer_without_retained_records_is_erased_with_history_and_bank_accounts(world):
-    customer = make_customer(
-        legal_name="Max Muster",
-        kind="consumer",
-        tax_number="",
-        contacts=[],
-        bank_accounts=[{"iban": "DE89370400440532013000", "account_holder": "Max Muster"}],
-    )
+    customer = make_consumer("Max Muster", contacts=[])
     request = privacy_request_create(
         customer=customer, customer_itself=True, kind="erasure", received_at=NOW, as_of=NOW
     )

@@ -12,14 +12,13 @@ import pytest
 from communications.services.outbox import message_queue
 from core.models import Event
 from core.privacy import privacy_sources
-from customers.tests.factories import make_customer
 from invoicing.tests.factories import make_issued
 from payments.tests.factories import make_payment
 from privacy.export import export_zip, privacy_export, privacy_export_data
 from privacy.models import RequestStatus
 from privacy.services import privacy_request_create
 
-from .conftest import NOW, RECENT, send
+from .conftest import NOW, RECENT, make_consumer, send
 
 pytestmark = pytest.mark.django_db
 
@@ -84,13 +83,7 @@ def test_the_export_holds_the_contacts_data_history_messages_and_events_and_noth
 
 
 def test_a_consumers_export_holds_master_data_invoices_payments_and_is_logged_and_answers_the_request(world, manager):
-    customer = make_customer(
-        legal_name="Erika Mustermann",
-        kind="consumer",
-        tax_number="",
-        contacts=[{"name": "Erika Mustermann", "email": "erika@example.com", "receives_invoices": True}],
-        bank_accounts=[{"iban": "DE89370400440532013000", "account_holder": "Erika Mustermann"}],
-    )
+    customer = make_consumer()
     invoice = make_issued(customer=customer, as_of=RECENT, service_date=RECENT.date())
     make_payment(customer=customer, amount="50.00", value_date=date(2026, 5, 2), payer_name="Erika Mustermann")
     mail = send(customer, customer.contacts.get(), as_of=RECENT, body="Guten Tag Frau Mustermann")
