@@ -37,6 +37,20 @@ def send(customer, contact: Contact, *, as_of: datetime, body: str = "Guten Tag 
     )
 
 
+def typed_in(customer, address: str, *, as_of: datetime = NOW, body: str = "T"):
+    """A message to an address typed in by hand, linked to no contact."""
+    return message_queue(
+        customer=customer,
+        template="invoice",
+        language="de",
+        subject="Mahnung",
+        body_text=body,
+        to=[{"name": "", "email": address}],
+        cause="typed in",
+        as_of=as_of,
+    )
+
+
 def receive(customer, contact: Contact, *, as_of: datetime, body: str = "Ich zahle morgen. Anna Schmidt"):
     return InboundMessage.objects.create(
         customer=customer,

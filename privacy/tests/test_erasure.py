@@ -11,7 +11,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from communications.models import InboundMessage, MessageRecipient, OutboxMessage
-from communications.services.outbox import message_queue, message_recipients, message_resend
+from communications.services.outbox import message_recipients, message_resend
 from core import privacy as core_privacy
 from core.models import Event
 from core.privacy import ERASED, address_digest, privacy_source
@@ -28,7 +28,7 @@ from privacy.services import (
     privacy_request_execute,
 )
 
-from .conftest import NOW, RECENT, make_consumer, send
+from .conftest import NOW, RECENT, make_consumer, send, typed_in
 
 pytestmark = pytest.mark.django_db
 
@@ -152,16 +152,7 @@ def test_a_restricted_contact_receives_no_new_email_and_a_typed_in_copy_of_the_a
 
     assert [r["email"] for r in message_recipients(customer=customer)] == ["bernd@example.com"]
     with pytest.raises(ValidationError) as refused:
-        message_queue(
-            customer=customer,
-            template="invoice",
-            language="de",
-            subject="S",
-            body_text="T",
-            to=[{"name": "", "email": "ANNA@example.com"}],
-            cause="typed in",
-            as_of=NOW,
-        )
+        typed_in(customer, "ANNA@example.com")
     assert "may not be written to: processing restricted on request" in str(refused.value.message_dict["to"])
     # Sending a message again goes to the current recipients: Anna is no longer one of them, and
     # naming her is refused.
@@ -276,16 +267,7 @@ def test_a_consumer_with_invoices_under_retention_is_restricted_and_the_invoices
     assert ProcessingRestriction.objects.filter(customer=customer, contact=None, kind="restricted").exists()
     assert message_recipients(customer=customer) == []
     with pytest.raises(ValidationError) as refused:
-        message_queue(
-            customer=customer,
-            template="invoice",
-            language="de",
-            subject="S",
-            body_text="T",
-            to=[{"name": "", "email": "someone.else@example.com"}],
-            cause="typed in",
-            as_of=NOW,
-        )
+        typed_in(customer, "someone.else@example.com")
     assert "to" in refused.value.message_dict
 
 

@@ -9,7 +9,6 @@ from datetime import date
 
 import pytest
 
-from communications.services.outbox import message_queue
 from core.models import Event
 from core.privacy import privacy_sources
 from invoicing.tests.factories import make_issued
@@ -18,7 +17,7 @@ from privacy.export import export_zip, privacy_export, privacy_export_data
 from privacy.models import RequestStatus
 from privacy.services import privacy_request_create
 
-from .conftest import NOW, RECENT, make_consumer, send
+from .conftest import NOW, RECENT, make_consumer, send, typed_in
 
 pytestmark = pytest.mark.django_db
 
@@ -46,16 +45,7 @@ def test_every_registered_source_is_in_the_export():
 def test_the_export_holds_the_contacts_data_history_messages_and_events_and_nothing_of_another_customer(world):
     anna = world["anna"]
     # Typed in, to her earlier address, linked to no contact: hers all the same.
-    earlier = message_queue(
-        customer=world["customer"],
-        template="invoice",
-        language="de",
-        subject="Mahnung",
-        body_text="An die alte Adresse",
-        to=[{"name": "", "email": "anna.schmidt@example.com"}],
-        cause="typed in",
-        as_of=RECENT,
-    )
+    earlier = typed_in(world["customer"], "anna.schmidt@example.com", as_of=RECENT, body="An die alte Adresse")
     request = privacy_request_create(
         customer=world["customer"], contacts=[anna], kind="access", received_at=NOW, as_of=NOW
     )
