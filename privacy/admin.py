@@ -315,10 +315,10 @@ class DataSubjectRequestAdmin(ManagersOnly, admin.ModelAdmin):
 class ProcessingRestrictionAdmin(ManagersOnly, admin.ModelAdmin):
     """Whom the outbox no longer writes to, and why: written by executed erasures only."""
 
-    list_display = ["__str__", "customer", "contact", "until_text"]
-    list_select_related = ["customer", "contact"]
+    list_display = ["__str__", "customer", "contact_id", "until_text"]
+    list_select_related = ["customer"]
     search_fields = ["customer__number"]
-    fields = ["customer", "contact", "kind", "until", "request", "created_at"]
+    fields = ["customer", "contact_id", "kind", "until", "request", "created_at"]
     readonly_fields = fields
 
     def has_add_permission(self, request):
