@@ -6,7 +6,6 @@ the books, so it is kept while the consumer's vouchers are (``follows_documents`
 
 from __future__ import annotations
 
-from django.forms.models import model_to_dict
 from django.utils.translation import gettext_lazy as _
 
 from core.privacy import ERASED, NONE, DataSubject, ErasureContext, PersonalDataSource, PersonalRecord
@@ -14,31 +13,7 @@ from core.privacy import privacy_source_register as register
 
 from .models import BankAccount, Contact, Customer
 
-CONTACT_FIELDS = ("id", "name", "role", "email", "phone", "language", "receives_invoices", "receives_reminders")
 CONTACT_PERSONAL = {"name": ERASED, "role": "", "email": "", "phone": ""}
-CUSTOMER_FIELDS = (
-    "id",
-    "number",
-    "legal_name",
-    "kind",
-    "billing_street",
-    "billing_street2",
-    "billing_postal_code",
-    "billing_city",
-    "billing_country",
-    "shipping_name",
-    "shipping_street",
-    "shipping_street2",
-    "shipping_postal_code",
-    "shipping_city",
-    "shipping_country",
-    "vat_id",
-    "tax_number",
-    "e_invoice_address",
-    "language",
-    "notes",
-    "created_at",
-)
 # What of a consumer names or locates the person. Country and kind stay (no person in them).
 CUSTOMER_PERSONAL = {
     "legal_name": ERASED,
@@ -57,15 +32,21 @@ CUSTOMER_PERSONAL = {
     "notes": "",
     "dunning_block_reason": "",
 }
-BANK_ACCOUNT_FIELDS = ("id", "iban", "bic", "account_holder", "bank_name", "is_active")
 BANK_ACCOUNT_PERSONAL = {"iban": "", "bic": "", "account_holder": "", "bank_name": ""}
 
 
-def _history(model, ids, fields) -> list[dict]:
+def _stored(obj) -> dict:
+    """Every column of a row as stored (an access request asks for everything; keys are ids)."""
+    return {field.attname: getattr(obj, field.attname) for field in type(obj)._meta.concrete_fields}
+
+
+def _history(model, ids) -> list[dict]:
+    """Every earlier version of the rows, with when and how it changed."""
     rows = model.history.filter(id__in=ids).order_by("id", "history_date", "history_id")
+    fields = [field.attname for field in model._meta.concrete_fields]
     return [
         {
-            **{name: getattr(row, name) for name in fields},
+            **{name: getattr(row, name) for name in fields if hasattr(row, name)},
             "history_date": row.history_date,
             "history_type": row.get_history_type_display(),
         }
@@ -81,10 +62,7 @@ def _contacts(subject: DataSubject):
 
 
 def contacts_export(subject: DataSubject) -> list[dict]:
-    return [
-        {**model_to_dict(contact, fields=CONTACT_FIELDS), "history": _history(Contact, [contact.pk], CONTACT_FIELDS)}
-        for contact in _contacts(subject)
-    ]
+    return [{**_stored(contact), "history": _history(Contact, [contact.pk])} for contact in _contacts(subject)]
 
 
 def contacts_records(subject: DataSubject) -> list[PersonalRecord]:
@@ -145,10 +123,10 @@ def customer_export(subject: DataSubject) -> list[dict]:
         accounts = list(customer.bank_accounts.order_by("pk"))
         rows.append(
             {
-                **{name: getattr(customer, name) for name in CUSTOMER_FIELDS},
-                "history": _history(Customer, [customer.pk], CUSTOMER_FIELDS),
-                "bank_accounts": [model_to_dict(a, fields=BANK_ACCOUNT_FIELDS) for a in accounts],
-                "bank_account_history": _history(BankAccount, [a.pk for a in accounts], BANK_ACCOUNT_FIELDS),
+                **_stored(customer),
+                "history": _history(Customer, [customer.pk]),
+                "bank_accounts": [_stored(a) for a in accounts],
+                "bank_account_history": _history(BankAccount, [a.pk for a in accounts]),
             }
         )
     return rows

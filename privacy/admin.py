@@ -36,6 +36,7 @@ from .services import (
     privacy_request_check,
     privacy_request_create,
     privacy_request_execute,
+    privacy_request_reject,
     retention_settings_get,
     retention_settings_update,
 )
@@ -116,6 +117,12 @@ class RequestForm(forms.ModelForm):
                 if field not in self.errors:
                     self.add_error(field if field in self.fields else None, problems)
         return data
+
+
+class RejectForm(forms.Form):
+    reason = forms.CharField(
+        label=_("reason for rejecting"), max_length=500, widget=forms.Textarea(attrs={"rows": 3, "cols": 60})
+    )
 
 
 class DecisionInline(admin.TabularInline):
@@ -206,6 +213,7 @@ class DataSubjectRequestAdmin(ManagersOnly, admin.ModelAdmin):
             path("<path:object_id>/dry-run/", view(self.dry_run_view), name="privacy_datasubjectrequest_dry_run"),
             path("<path:object_id>/execute/", view(self.execute_view), name="privacy_datasubjectrequest_execute"),
             path("<path:object_id>/export/", view(self.export_view), name="privacy_datasubjectrequest_export"),
+            path("<path:object_id>/reject/", view(self.reject_view), name="privacy_datasubjectrequest_reject"),
             *super().get_urls(),
         ]
 
@@ -261,6 +269,37 @@ class DataSubjectRequestAdmin(ManagersOnly, admin.ModelAdmin):
             self.message_user(request, gettext("The erasure was executed; the decisions are listed below."))
         return HttpResponseRedirect(reverse("admin:privacy_datasubjectrequest_change", args=[subject_request.pk]))
 
+    def reject_view(self, request, object_id):
+        """Close an open request without acting on it, with the reason (e.g. identity not shown)."""
+        subject_request = self._request(request, object_id)
+        form = RejectForm(request.POST if request.method == "POST" else None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                privacy_request_reject(
+                    request=subject_request, reason=form.cleaned_data["reason"], as_of=timezone.now(), by=request.user
+                )
+            except PrivacyRequestConflict as exc:
+                self.message_user(request, str(exc), messages.ERROR)
+            except ValidationError as exc:
+                form.add_error("reason", exc.message_dict.get("reason", exc.messages))
+            else:
+                self.message_user(request, gettext("The request was rejected."))
+            if not form.errors:
+                return HttpResponseRedirect(
+                    reverse("admin:privacy_datasubjectrequest_change", args=[subject_request.pk])
+                )
+        return TemplateResponse(
+            request,
+            "admin/privacy/datasubjectrequest/reject.html",
+            {
+                **self.admin_site.each_context(request),
+                "opts": self.opts,
+                "original": subject_request,
+                "title": gettext("Reject the request"),
+                "form": form,
+            },
+        )
+
     def export_view(self, request, object_id):
         """The access export as a ZIP (JSON, one CSV per source, a summary to read); logged."""
         subject_request = self._request(request, object_id)
@@ -276,10 +315,10 @@ class DataSubjectRequestAdmin(ManagersOnly, admin.ModelAdmin):
 class ProcessingRestrictionAdmin(ManagersOnly, admin.ModelAdmin):
     """Whom the outbox no longer writes to, and why: written by executed erasures only."""
 
-    list_display = ["__str__", "customer", "contact", "until_text"]
-    list_select_related = ["customer", "contact"]
+    list_display = ["__str__", "customer", "contact_id", "until_text"]
+    list_select_related = ["customer"]
     search_fields = ["customer__number"]
-    fields = ["customer", "contact", "kind", "until", "request", "created_at"]
+    fields = ["customer", "contact_id", "kind", "until", "request", "created_at"]
     readonly_fields = fields
 
     def has_add_permission(self, request):

@@ -16,7 +16,6 @@ from datetime import date, datetime
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.template.loader import render_to_string
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.events import Actor, event_record
@@ -103,7 +102,7 @@ def export_zip(data: dict, *, request: DataSubjectRequest) -> bytes:
         {
             "request": request,
             "received": datetime_text(request.received_at),
-            "generated": datetime_text(timezone.now()),
+            "generated": _readable(data["generated_at"]),
             "sources": [_readable_source(source) for source in data["sources"]],
         },
     )

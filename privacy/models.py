@@ -202,7 +202,7 @@ class DataSubjectDecision(models.Model):
 class ProcessingRestriction(models.Model):
     """Whom of a customer we no longer write to: an erased contact (its address is gone, its digest
     stays so a typed-in copy is refused too), a contact whose messages are kept under retention, or a
-    whole consumer customer (``contact`` empty). Read by ``core.privacy.processing_restrictions``."""
+    whole consumer customer (``contact_id`` empty). Read by ``core.privacy.processing_restrictions``."""
 
     class Kind(models.TextChoices):
         ERASED = "erased", pgettext_lazy("processing restriction", "erased")
@@ -211,9 +211,9 @@ class ProcessingRestriction(models.Model):
     customer = models.ForeignKey(
         Customer, verbose_name=_("customer"), on_delete=models.PROTECT, related_name="processing_restrictions"
     )
-    contact = models.ForeignKey(
-        Contact, verbose_name=_("contact person"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )
+    # The contact's id, no foreign key: the restriction outlives the contact row if someone deletes
+    # it later (its address digest still refuses a typed-in copy). Empty: the whole customer.
+    contact_id = models.BigIntegerField(_("contact person (id)"), null=True, blank=True)
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
     address_digest = models.CharField(_("address digest (SHA-256)"), max_length=64, blank=True, default="")
     until = models.DateField(_("restricted until"), null=True, blank=True, help_text=_("empty: for good"))

@@ -189,13 +189,20 @@ def privacy_request_create(
 def data_subject_of(request: DataSubjectRequest) -> DataSubject:
     contacts = list(Contact.objects.filter(pk__in=request.contacts.values("pk")).order_by("pk"))
     names = [c.name for c in contacts]
+    earlier = (
+        Contact.history.filter(id__in=[c.pk for c in contacts])
+        .exclude(email="")
+        .values_list("email", flat=True)
+        .distinct()
+    )
     if request.customer_itself:
         names.append(request.customer.legal_name)
     return DataSubject(
         customer_id=request.customer_id,
         contact_ids=tuple(c.pk for c in contacts),
         customer_itself=request.customer_itself,
-        emails=tuple(sorted({c.email for c in contacts if c.email})),
+        # Their addresses now and before (history): messages to an earlier address are theirs too.
+        emails=tuple(sorted({c.email for c in contacts if c.email} | set(earlier))),
         contact_emails=tuple((c.pk, c.email) for c in contacts),
         names=tuple(sorted({n for n in names if n})),
     )

@@ -131,6 +131,7 @@ ADMIN_EXTRA_MODEL_VIEWS = {
     "admin:privacy_datasubjectrequest_dry_run": NEVER_WRITES,
     "admin:privacy_datasubjectrequest_export": NEVER_WRITES,
     "admin:privacy_datasubjectrequest_execute": ACCEPTS_WRITES,
+    "admin:privacy_datasubjectrequest_reject": ACCEPTS_WRITES,
 }
 # The admin site's own views (django.contrib.admin.sites.AdminSite.get_urls).
 ADMIN_SITE_VIEWS = {

@@ -239,6 +239,17 @@ def _sepa_world():
     }
 
 
+def _privacy_world():
+    """An erasure request about a contact who was written to (privacy/api.py)."""
+    from privacy.services import privacy_request_create
+
+    world = _customer_world()
+    request = privacy_request_create(
+        customer=world["customer"], contacts=[world["contact"]], kind="erasure", received_at=T0, as_of=T0
+    )
+    return {**world, "request": request}
+
+
 MULTIPART_MARK = "__multipart__"  # an upload: sent as multipart/form-data, not JSON
 MULTIPART = {MULTIPART_MARK: True}
 
@@ -567,6 +578,22 @@ WALKED = {
         _casework_world,
         "/api/v1/disputes/{dispute}/resolve-with-credit-note/",
         lambda w: {},
+    ),
+    ("privacy-request-list", "post"): (
+        _customer_world,
+        "/api/v1/privacy-requests/",
+        lambda w: {
+            "customer": w["customer"].pk,
+            "contacts": [w["contact"].pk],
+            "kind": "erasure",
+            "received_at": T0.isoformat(),
+        },
+    ),
+    ("privacy-request-execute", "post"): (_privacy_world, "/api/v1/privacy-requests/{request}/execute/", None),
+    ("privacy-request-reject", "post"): (
+        _privacy_world,
+        "/api/v1/privacy-requests/{request}/reject/",
+        lambda w: {"reason": "Identität nicht nachgewiesen"},
     ),
 }
 

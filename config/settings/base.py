@@ -431,6 +431,8 @@ SPECTACULAR_SETTINGS = {
         "JobStatusEnum": "core.models.Job.Status",
         "TaskStatusEnum": "tasks.models.FollowUpTask.Status",
         "PageLinkStatusEnum": "portal.models.PageLinkStatus",
+        "PrivacyRequestKindEnum": "privacy.models.RequestKind",
+        "PrivacyRequestStatusEnum": "privacy.models.RequestStatus",
     },
 }
 # The tag of each area by the first path segment after /api/v1/ (core.api.schema.tag_operations_by_area).

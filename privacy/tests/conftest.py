@@ -37,6 +37,20 @@ def send(customer, contact: Contact, *, as_of: datetime, body: str = "Guten Tag 
     )
 
 
+def typed_in(customer, address: str, *, as_of: datetime = NOW, body: str = "T"):
+    """A message to an address typed in by hand, linked to no contact."""
+    return message_queue(
+        customer=customer,
+        template="invoice",
+        language="de",
+        subject="Mahnung",
+        body_text=body,
+        to=[{"name": "", "email": address}],
+        cause="typed in",
+        as_of=as_of,
+    )
+
+
 def receive(customer, contact: Contact, *, as_of: datetime, body: str = "Ich zahle morgen. Anna Schmidt"):
     return InboundMessage.objects.create(
         customer=customer,
@@ -48,6 +62,19 @@ def receive(customer, contact: Contact, *, as_of: datetime, body: str = "Ich zah
         subject="Re: Ihre Rechnung",
         body_text=body,
         received_at=as_of,
+    )
+
+
+def make_consumer(name: str = "Erika Mustermann", *, contacts=None):
+    """A consumer customer (a natural person) with a contact of the same name and a bank account."""
+    if contacts is None:
+        contacts = [{"name": name, "email": "erika@example.com", "receives_invoices": True}]
+    return make_customer(
+        legal_name=name,
+        kind="consumer",
+        tax_number="",
+        contacts=contacts,
+        bank_accounts=[{"iban": "DE89370400440532013000", "account_holder": name}],
     )
 
 

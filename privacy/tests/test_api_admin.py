@@ -217,6 +217,7 @@ def test_the_admin_pages_are_for_finance_managers_only(request, request_of_anna,
         f"{base}/change/",
         f"{base}/dry-run/",
         f"{base}/export/",
+        f"{base}/reject/",
         "/admin/privacy/processingrestriction/",
     ):
         assert client.get(path).status_code == 403, path
@@ -249,3 +250,15 @@ def test_a_manager_rejects_an_open_request_with_a_reason_once(request_of_anna, m
     assert api.post(path, {"reason": "nochmal"}, format="json").status_code == 409
     assert api.post(f"{URL}{request_of_anna.pk}/execute/").status_code == 409
     assert Event.objects.get(type="privacy.rejected").actor_user == manager
+
+
+def test_a_manager_rejects_a_request_in_the_admin_and_an_empty_reason_is_refused(request_of_anna, manager):
+    client = admin_client(manager)
+    path = f"/admin/privacy/datasubjectrequest/{request_of_anna.pk}/reject/"
+    assert client.get(path).status_code == 200
+    empty = client.post(path, {"reason": "   "})
+    assert empty.status_code == 200 and empty.context["form"].errors["reason"]
+    assert DataSubjectRequest.objects.get(pk=request_of_anna.pk).status == RequestStatus.RECEIVED
+    assert client.post(path, {"reason": "Identität nicht nachgewiesen"}).status_code == 302
+    rejected = DataSubjectRequest.objects.get(pk=request_of_anna.pk)
+    assert (rejected.status, rejected.decided_by) == (RequestStatus.REJECTED, manager)

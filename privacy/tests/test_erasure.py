@@ -11,12 +11,11 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from communications.models import InboundMessage, MessageRecipient, OutboxMessage
-from communications.services.outbox import message_queue, message_recipients, message_resend
+from communications.services.outbox import message_recipients, message_resend
 from core import privacy as core_privacy
 from core.models import Event
 from core.privacy import ERASED, address_digest, privacy_source
 from customers.models import Contact, Customer
-from customers.tests.factories import make_customer
 from invoicing.models import Invoice
 from invoicing.tests.factories import make_issued
 from payments.tests.factories import make_payment
@@ -29,7 +28,7 @@ from privacy.services import (
     privacy_request_execute,
 )
 
-from .conftest import NOW, RECENT, send
+from .conftest import NOW, RECENT, make_consumer, send, typed_in
 
 pytestmark = pytest.mark.django_db
 
@@ -148,21 +147,12 @@ def test_the_decision_and_its_basis_are_recorded_and_the_events_hold_no_personal
 def test_a_restricted_contact_receives_no_new_email_and_a_typed_in_copy_of_the_address_is_refused(world, english):
     customer, anna = world["customer"], world["anna"]
     privacy_request_execute(request=erasure(world, anna), as_of=NOW)
-    restriction = ProcessingRestriction.objects.get(contact=anna)
+    restriction = ProcessingRestriction.objects.get(contact_id=anna.pk)
     assert restriction.kind == "restricted" and restriction.address_digest == address_digest("Anna@Example.com")
 
     assert [r["email"] for r in message_recipients(customer=customer)] == ["bernd@example.com"]
     with pytest.raises(ValidationError) as refused:
-        message_queue(
-            customer=customer,
-            template="invoice",
-            language="de",
-            subject="S",
-            body_text="T",
-            to=[{"name": "", "email": "ANNA@example.com"}],
-            cause="typed in",
-            as_of=NOW,
-        )
+        typed_in(customer, "ANNA@example.com")
     assert "may not be written to: processing restricted on request" in str(refused.value.message_dict["to"])
     # Sending a message again goes to the current recipients: Anna is no longer one of them, and
     # naming her is refused.
@@ -179,7 +169,7 @@ def test_a_restricted_contact_receives_no_new_email_and_a_typed_in_copy_of_the_a
 def test_a_contact_with_nothing_under_retention_is_erased_and_still_gets_no_mail(world):
     bernd = world["bernd"]
     privacy_request_execute(request=erasure(world, bernd), as_of=NOW)
-    assert ProcessingRestriction.objects.get(contact=bernd).kind == "erased"
+    assert ProcessingRestriction.objects.get(contact_id=bernd.pk).kind == "erased"
     assert DataSubjectDecision.objects.get(source="communications.outbox").action == "erased"
     with pytest.raises(ValidationError):
         send(world["customer"], Contact(pk=bernd.pk, name="x", email="bernd@example.com"), as_of=NOW)
@@ -241,13 +231,7 @@ def test_a_bad_request_is_refused_naming_the_field_and_nothing_is_saved(world, o
 
 @pytest.fixture
 def consumer(world):
-    customer = make_customer(
-        legal_name="Erika Mustermann",
-        kind="consumer",
-        tax_number="",
-        contacts=[{"name": "Erika Mustermann", "email": "erika@example.com", "receives_invoices": True}],
-        bank_accounts=[{"iban": "DE89370400440532013000", "account_holder": "Erika Mustermann"}],
-    )
+    customer = make_consumer()
     invoice = make_issued(customer=customer, as_of=RECENT, service_date=RECENT.date())
     payment = make_payment(
         customer=customer, amount="50.00", value_date=date(2017, 5, 2), payer_name="Erika Mustermann"
@@ -280,30 +264,15 @@ def test_a_consumer_with_invoices_under_retention_is_restricted_and_the_invoices
     assert Invoice.objects.values("buyer", "buyer_contact_name", "number").get(pk=invoice.pk) == buyer_before
     customer.refresh_from_db()
     assert customer.legal_name == "Erika Mustermann"  # kept (restricted), not erased
-    assert ProcessingRestriction.objects.filter(customer=customer, contact=None, kind="restricted").exists()
+    assert ProcessingRestriction.objects.filter(customer=customer, contact_id=None, kind="restricted").exists()
     assert message_recipients(customer=customer) == []
     with pytest.raises(ValidationError) as refused:
-        message_queue(
-            customer=customer,
-            template="invoice",
-            language="de",
-            subject="S",
-            body_text="T",
-            to=[{"name": "", "email": "someone.else@example.com"}],
-            cause="typed in",
-            as_of=NOW,
-        )
+        typed_in(customer, "someone.else@example.com")
     assert "to" in refused.value.message_dict
 
 
 def test_a_consumer_without_retained_records_is_erased_with_history_and_bank_accounts(world):
-    customer = make_customer(
-        legal_name="Max Muster",
-        kind="consumer",
-        tax_number="",
-        contacts=[],
-        bank_accounts=[{"iban": "DE89370400440532013000", "account_holder": "Max Muster"}],
-    )
+    customer = make_consumer("Max Muster", contacts=[])
     request = privacy_request_create(
         customer=customer, customer_itself=True, kind="erasure", received_at=NOW, as_of=NOW
     )
@@ -314,3 +283,14 @@ def test_a_consumer_without_retained_records_is_erased_with_history_and_bank_acc
     account = customer.bank_accounts.get()
     assert (account.account_holder, account.is_active) == ("", False) and "DE89" not in account.iban
     assert not customer.bank_accounts.model.history.filter(iban__startswith="DE").exists()
+
+
+def test_an_erased_contact_may_still_be_deleted_and_its_address_stays_refused(world):
+    from customers.services import contact_delete
+
+    anna = world["anna"]
+    privacy_request_execute(request=erasure(world, anna), as_of=NOW)
+    contact_delete(contact=Contact.objects.get(pk=anna.pk), as_of=NOW)
+    assert ProcessingRestriction.objects.filter(contact_id=anna.pk).exists()
+    with pytest.raises(ValidationError):
+        typed_in(world["customer"], "anna@example.com")

@@ -11,14 +11,13 @@ import pytest
 
 from core.models import Event
 from core.privacy import privacy_sources
-from customers.tests.factories import make_customer
 from invoicing.tests.factories import make_issued
 from payments.tests.factories import make_payment
 from privacy.export import export_zip, privacy_export, privacy_export_data
 from privacy.models import RequestStatus
 from privacy.services import privacy_request_create
 
-from .conftest import NOW, RECENT, send
+from .conftest import NOW, RECENT, make_consumer, send, typed_in
 
 pytestmark = pytest.mark.django_db
 
@@ -45,6 +44,8 @@ def test_every_registered_source_is_in_the_export():
 
 def test_the_export_holds_the_contacts_data_history_messages_and_events_and_nothing_of_another_customer(world):
     anna = world["anna"]
+    # Typed in, to her earlier address, linked to no contact: hers all the same.
+    earlier = typed_in(world["customer"], "anna.schmidt@example.com", as_of=RECENT, body="An die alte Adresse")
     request = privacy_request_create(
         customer=world["customer"], contacts=[anna], kind="access", received_at=NOW, as_of=NOW
     )
@@ -53,7 +54,11 @@ def test_the_export_holds_the_contacts_data_history_messages_and_events_and_noth
     [contact] = rows["customers.contacts"]
     assert (contact["name"], contact["email"], contact["phone"]) == ("Anna Schmidt", "anna@example.com", "+49891234567")
     assert "anna.schmidt@example.com" in {h["email"] for h in contact["history"]}  # an earlier address
-    assert {m["id"] for m in rows["communications.outbox"]} == {world["old_mail"].pk, world["recent_mail"].pk}
+    assert {m["id"] for m in rows["communications.outbox"]} == {
+        world["old_mail"].pk,
+        world["recent_mail"].pk,
+        earlier.pk,
+    }
     assert rows["communications.outbox"][0]["body_text"] == "Guten Tag Frau Schmidt"
     assert [r["address"] for r in rows["communications.outbox"][0]["recipients"]] == ["anna@example.com"]
     assert [m["id"] for m in rows["communications.inbound"]] == [world["reply"].pk]
@@ -68,13 +73,7 @@ def test_the_export_holds_the_contacts_data_history_messages_and_events_and_noth
 
 
 def test_a_consumers_export_holds_master_data_invoices_payments_and_is_logged_and_answers_the_request(world, manager):
-    customer = make_customer(
-        legal_name="Erika Mustermann",
-        kind="consumer",
-        tax_number="",
-        contacts=[{"name": "Erika Mustermann", "email": "erika@example.com", "receives_invoices": True}],
-        bank_accounts=[{"iban": "DE89370400440532013000", "account_holder": "Erika Mustermann"}],
-    )
+    customer = make_consumer()
     invoice = make_issued(customer=customer, as_of=RECENT, service_date=RECENT.date())
     make_payment(customer=customer, amount="50.00", value_date=date(2026, 5, 2), payer_name="Erika Mustermann")
     mail = send(customer, customer.contacts.get(), as_of=RECENT, body="Guten Tag Frau Mustermann")
