@@ -406,5 +406,6 @@ def casework_invoice_facts(*, invoice) -> list[tuple[str, str]]:
         )
     return facts
 
+
 # The notes' admin and the customer's timeline pages (casework/timeline/admin.py).
 from .timeline import admin as timeline_admin  # noqa: E402, F401

@@ -6,8 +6,9 @@ A message is the subject's when one of its recipients is one of the subject's co
 address), or it came from one; for a consumer every message of the customer is. Only messages of
 the request's customer are looked at: nothing of another customer is exported or changed.
 
-TODO (lead, after merging): ``communications.CustomerNote`` (notes and logged calls) registers its
-own source here — ``customer`` + ``contact`` FK, ``summary`` free text, retention ``LETTERS``.
+Notes and logged calls (``CustomerNote``) are staff's own records, neither books, vouchers nor
+letters sent or received: no retention duty, their text is erased (the row, its kind, outcome and
+times stay, so the timeline still says a call took place).
 """
 
 from __future__ import annotations
@@ -19,10 +20,19 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from core.formatting import date_text
-from core.privacy import ERASED, LETTERS, DataSubject, ErasureContext, PersonalDataSource, PersonalRecord
+from core.privacy import (
+    ERASED,
+    LETTERS,
+    NONE,
+    DataSubject,
+    ErasureContext,
+    PersonalDataSource,
+    PersonalRecord,
+    mentions,
+)
 from core.privacy import privacy_source_register as register
 
-from .models import InboundMessage, MessageEvent, MessageRecipient, MessageStatus, OutboxMessage
+from .models import CustomerNote, InboundMessage, MessageEvent, MessageRecipient, MessageStatus, OutboxMessage
 
 
 def _recipient_is_subject(subject: DataSubject) -> Q:
@@ -173,5 +183,60 @@ register(
         records=inbound_records,
         erase=inbound_erase,
         order=40,
+    )
+)
+
+
+# --- Notes and logged calls ------------------------------------------------------------------------
+
+
+def _notes(subject: DataSubject):
+    notes = CustomerNote.objects.filter(customer_id=subject.customer_id)
+    if subject.customer_itself:
+        return notes
+    return notes.filter(Q(contact_id__in=subject.contact_ids) | mentions(subject, "summary"))
+
+
+def notes_export(subject: DataSubject) -> list[dict]:
+    return [
+        {
+            "id": note.pk,
+            "kind": note.kind,
+            "occurred_at": note.occurred_at,
+            "direction": note.direction,
+            "outcome": note.outcome,
+            "contact_id": note.contact_id,
+            "summary": note.summary,
+        }
+        for note in _notes(subject).order_by("occurred_at", "pk")
+    ]
+
+
+def notes_records(subject: DataSubject) -> list[PersonalRecord]:
+    return [
+        PersonalRecord(
+            key=note.pk,
+            label=_("%(kind)s of %(date)s (#%(id)s)")
+            % {"kind": note.get_kind_display(), "date": date_text(note.occurred_at), "id": note.pk},
+            record_date=None,
+            retention=NONE,
+        )
+        for note in _notes(subject).order_by("occurred_at", "pk")
+    ]
+
+
+def notes_erase(subject: DataSubject, keys: list[int], context: ErasureContext) -> int:
+    return CustomerNote.objects.filter(customer_id=subject.customer_id, pk__in=keys).update(summary=ERASED)
+
+
+register(
+    PersonalDataSource(
+        name="communications.notes",
+        label=gettext_lazy("Notes and logged calls"),
+        holds=gettext_lazy("what staff wrote down about the person or a call with them"),
+        export=notes_export,
+        records=notes_records,
+        erase=notes_erase,
+        order=45,
     )
 )

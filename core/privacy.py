@@ -207,5 +207,18 @@ def processing_restrictions(customer_id: int | None) -> Restrictions:
     return merged
 
 
+def mentions(subject: DataSubject, *fields: str):
+    """A ``Q`` for rows whose free-text ``fields`` name the subject (a name or an e-mail address,
+    case-insensitive): staff notes about a business customer often name the person without a link."""
+    from django.db.models import Q
+
+    words = [word for word in (*subject.names, *subject.emails) if word and len(word.strip()) >= 3]
+    condition = Q(pk__in=[])
+    for word in words:
+        for name in fields:
+            condition |= Q(**{f"{name}__icontains": word.strip()})
+    return condition
+
+
 def emails_of(values: Iterable[str]) -> tuple[str, ...]:
     return tuple(sorted({value.strip() for value in values if value and value.strip()}))
