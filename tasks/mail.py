@@ -18,7 +18,9 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
+from django.utils.translation import pgettext_lazy
 
+from communications.services.wording import template_label_register
 from core.followups import followup_kind_label
 from core.formatting import date_text
 from core.languages import document_language
@@ -27,8 +29,8 @@ from .models import FollowUpTask, TaskPreferences
 
 logger = logging.getLogger(__name__)
 
-ASSIGNED_TEMPLATE = "task_assigned"
-DIGEST_TEMPLATE = "task_digest"
+ASSIGNED_TEMPLATE = template_label_register("task_assigned", pgettext_lazy("message template", "Task assigned"))
+DIGEST_TEMPLATE = template_label_register("task_digest", pgettext_lazy("message template", "Daily task digest"))
 
 
 def staff_language(preferences: TaskPreferences | None) -> str:

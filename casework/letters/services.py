@@ -28,7 +28,7 @@ from django.utils.translation import pgettext_lazy
 
 from communications.models import Contact, OutboxMessage
 from communications.services.outbox import AttachmentSpec, message_queue, message_recipients
-from communications.services.wording import company_footer, format_day, format_money
+from communications.services.wording import company_footer, format_day, format_money, template_label_register
 from core.formatting import money_text
 from core.languages import document_language
 from core.models import CompanyProfile
@@ -46,6 +46,10 @@ class LetterTemplate(models.TextChoices):
     FREE_TEXT = "letter_free_text", pgettext_lazy("letter template", "Free text")
     PAYMENT_PLAN = "letter_payment_plan", pgettext_lazy("letter template", "Payment plan proposal")
     STATEMENT = "letter_statement", pgettext_lazy("letter template", "Account statement")
+
+
+for _template in LetterTemplate:
+    template_label_register(_template.value, _template.label)  # the outbox names letters by their template
 
 
 @dataclass(frozen=True)

@@ -108,6 +108,30 @@ def test_an_accountant_adds_a_note_and_logs_a_call_from_the_page(accountant):
     assert "Phone call logged (outgoing): no answer" in html and "Zahlung angekündigt." in html
 
 
+def test_a_call_that_ended_with_a_promise_goes_on_to_record_the_promise_prefilled(accountant):
+    customer = make_customer()
+    contact = customer.contacts.get()
+    client = browser(accountant)
+
+    call = client.post(
+        f"/admin/communications/customernote/customer/{customer.pk}/call/",
+        {
+            "call-summary": "Zahlt bis Freitag.",
+            "call-occurred_at": "2026-11-27T10:00",
+            "call-direction": "incoming",
+            "call-outcome": "promised_to_pay",
+            "call-contact": contact.pk,
+        },
+    )
+
+    assert call.status_code == 302
+    assert call["Location"].startswith("/admin/casework/paymentpromise/add/?")
+    form = client.get(call["Location"])
+    assert form.status_code == 200
+    assert form.context["adminform"].form.initial["customer"] == str(customer.pk)
+    assert form.context["adminform"].form.initial["channel"] == "call"
+
+
 def test_an_empty_note_is_shown_again_with_the_reason_and_nothing_saved(accountant):
     customer = make_customer()
 

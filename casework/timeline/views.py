@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext
 
+from communications.models import CustomerNote
 from communications.services.notes import customer_call_log, customer_note_add
 from customers.models import Customer
 
@@ -84,7 +85,7 @@ def timeline_view(model_admin, request, customer_pk):
     return timeline_page(model_admin, request, _customer(request, customer_pk))
 
 
-def _record(model_admin, request, customer_pk, *, form_class, service, done: str):
+def _record(model_admin, request, customer_pk, *, form_class, service, done: str, then=None):
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
     customer = _customer(request, customer_pk)
@@ -94,13 +95,14 @@ def _record(model_admin, request, customer_pk, *, form_class, service, done: str
     if form.is_valid():
         fields = dict(form.cleaned_data)
         try:
-            service(customer=customer, as_of=timezone.now(), by=request.user, **fields)
+            record = service(customer=customer, as_of=timezone.now(), by=request.user, **fields)
         except ValidationError as exc:
             for field, problems in exc.message_dict.items():
                 form.add_error(field if field in form.fields else None, problems)
         else:
             messages.success(request, done)
-            return HttpResponseRedirect(timeline_url(customer.pk))
+            following = then(request, record) if then else ""
+            return HttpResponseRedirect(following or timeline_url(customer.pk))
     forms = {"note_form": form} if form_class is NoteForm else {"call_form": form}
     return timeline_page(model_admin, request, customer, status=400, **forms)
 
@@ -111,7 +113,22 @@ def note_add_view(model_admin, request, customer_pk):
     )
 
 
+def _promise_from_call(request, call) -> str:
+    """A call that ended with a promise to pay goes on to record the promise, prefilled."""
+    if call.outcome != CustomerNote.Outcome.PROMISED_TO_PAY or not request.user.has_perm("casework.add_paymentpromise"):
+        return ""
+    messages.info(request, gettext("The customer promised to pay: record the promise, so that dunning waits for it."))
+    query = urlencode({"customer": call.customer_id, "contact": call.contact_id or "", "channel": "call"})
+    return f"{reverse('admin:casework_paymentpromise_add')}?{query}"
+
+
 def call_log_view(model_admin, request, customer_pk):
     return _record(
-        model_admin, request, customer_pk, form_class=CallForm, service=customer_call_log, done=gettext("Call logged.")
+        model_admin,
+        request,
+        customer_pk,
+        form_class=CallForm,
+        service=customer_call_log,
+        done=gettext("Call logged."),
+        then=_promise_from_call,
     )

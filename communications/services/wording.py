@@ -48,9 +48,20 @@ TEMPLATE_LABELS = {
 }
 
 
+# Templates of the apps above (letters, staff mails) that have no editable wording here.
+_OTHER_TEMPLATE_LABELS: dict[str, object] = {}
+
+
+def template_label_register(template: str, label) -> str:
+    """Name a message template for people where it is defined (``label``: a lazy translation), so the
+    outbox never shows a code such as ``task_digest``."""
+    _OTHER_TEMPLATE_LABELS[template] = label
+    return template
+
+
 def template_label(template: str) -> str:
     """A template's name in the reader's language; an unknown one as it is."""
-    label = TEMPLATE_LABELS.get(template)
+    label = TEMPLATE_LABELS.get(template) or _OTHER_TEMPLATE_LABELS.get(template)
     return str(label) if label is not None else template
 
 

@@ -134,3 +134,14 @@ def test_the_database_refuses_a_call_without_outcome_and_a_note_with_one():
     for fields in ({"kind": "call", "direction": "incoming", "outcome": ""}, {"kind": "note", "outcome": "reached"}):
         with pytest.raises(IntegrityError), transaction.atomic():
             CustomerNote.objects.create(customer=customer, occurred_at=T0, created_at=T0, summary="x", **fields)
+
+
+def test_letters_and_staff_mails_are_named_in_words_in_the_outbox():
+    from django.utils import translation
+
+    from communications.services.wording import template_label
+
+    with translation.override("de"):
+        assert template_label("letter_payment_plan") == "Ratenzahlungsvorschlag"
+        assert template_label("task_digest") == "Tägliche Aufgabenübersicht"
+        assert template_label("task_assigned") == "Aufgabe zugewiesen"
