@@ -64,6 +64,9 @@ MANAGER_ONLY_MODELS = {
     ("axes", "accesslog"),
     ("axes", "accessfailurelog"),
 }
+# Apps finance managers alone may even look at: data-protection requests and exports hold
+# everything stored about a person (Art. 5 (1) f DSGVO: need to know).
+MANAGER_ONLY_APPS = {"privacy"}
 # Apps whose models no role edits in the admin (internal bookkeeping).
 INTERNAL_APPS = {"contenttypes", "sessions", "admin", "rest_framework_api_key"}
 # Models no role edits: permissions come from this module, never from a person.
@@ -80,7 +83,9 @@ def permissions_for(role: Role) -> list[Permission]:
         action = perm.codename.split("_", 1)[0]
         if perm.content_type.app_label in INTERNAL_APPS or app_model in INTERNAL_MODELS:
             continue
-        if perm.content_type.model.startswith("historical"):
+        if perm.content_type.app_label in MANAGER_ONLY_APPS:
+            allowed = role >= Role.FINANCE_MANAGER
+        elif perm.content_type.model.startswith("historical"):
             allowed = action == "view"  # history is read-only for everyone
         elif app_model in SYSTEM_WRITTEN_MODELS:
             allowed = action == "view" or (role >= Role.FINANCE_MANAGER and action == "change")

@@ -66,6 +66,6 @@ register(
         export=tasks_export,
         records=tasks_records,
         erase=tasks_erase,
-        order=50,
+        order=52,
     )
 )

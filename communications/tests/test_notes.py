@@ -76,7 +76,8 @@ def test_a_logged_call_words_its_direction_and_outcome(accountant):
 def test_every_outcome_is_worded_by_its_own_label(outcome):
     with translation.override("en"):
         sentence = event_sentence("call.logged", {"kind": "incoming", "outcome": outcome})
-    assert sentence.endswith(str(CustomerNote.Outcome(outcome).label))
+        label = str(CustomerNote.Outcome(outcome).label)
+    assert sentence.endswith(label)
 
 
 def test_the_summary_is_blanked_by_the_one_redaction(accountant, manager):
