@@ -20,7 +20,8 @@ def _tasks(subject: DataSubject):
     tasks = FollowUpTask.objects.filter(customer_id=subject.customer_id)
     if subject.customer_itself:
         return tasks
-    named_in_notes = TaskNote.objects.filter(mentions(subject, "text")).values("task_id")
+    notes = TaskNote.objects.filter(task__customer_id=subject.customer_id)
+    named_in_notes = notes.filter(mentions(subject, "text")).values("task_id")
     return tasks.filter(mentions(subject, "title", "description", "resolution") | Q(pk__in=named_in_notes))
 
 
