@@ -17,6 +17,7 @@ api_v1 = [
     path("", include("portal.api_urls")),
     path("", include("providers.urls")),
     path("", include("casework.urls")),
+    path("", include("dunning.urls")),
     path("", include("privacy.urls")),
 ]
 

@@ -150,6 +150,7 @@ class OpenItemKind(models.TextChoices):
     """Receivables other than invoices; § 367 (1) BGB orders them: costs, then interest, then principal."""
 
     DUNNING_FEE = "dunning_fee", _("dunning fee")  # costs
+    FLAT_FEE = "flat_fee", _("flat fee for late payment (§ 288 (5) BGB)")  # costs
     RETURN_FEE = "return_fee", _("return fee")  # costs
     OTHER_COST = "other_cost", _("other costs")  # costs
     DEFAULT_INTEREST = "default_interest", _("default interest")  # interest (§ 288 BGB)

@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_celery_beat",
+    "django.contrib.postgres",
     "simple_history",
     "axes",
     "csp",
@@ -56,6 +57,7 @@ INSTALLED_APPS = [
     "providers.apps.ProvidersConfig",
     "portal.apps.PortalConfig",
     "casework.apps.CaseworkConfig",
+    "dunning.apps.DunningConfig",
     "privacy.apps.PrivacyConfig",
     "analytics.apps.AnalyticsConfig",
 ]

@@ -28,7 +28,7 @@ from .common import (
 )
 
 # § 367 (1) BGB: costs first, then interest, then the principal.
-COSTS = {OpenItemKind.DUNNING_FEE, OpenItemKind.RETURN_FEE, OpenItemKind.OTHER_COST}
+COSTS = {OpenItemKind.DUNNING_FEE, OpenItemKind.FLAT_FEE, OpenItemKind.RETURN_FEE, OpenItemKind.OTHER_COST}
 INTEREST = {OpenItemKind.DEFAULT_INTEREST}
 
 
@@ -53,6 +53,7 @@ LAW_PRO_RATA = message_define(
 ITEM_LABEL = message_define("payments.item_label", gettext_noop("%(kind)s #%(number)s"))
 ITEM_KIND_TERMS = {
     OpenItemKind.DUNNING_FEE: gettext_noop("dunning fee"),
+    OpenItemKind.FLAT_FEE: gettext_noop("flat fee for late payment"),
     OpenItemKind.RETURN_FEE: gettext_noop("return fee"),
     OpenItemKind.OTHER_COST: gettext_noop("other costs"),
     OpenItemKind.DEFAULT_INTEREST: gettext_noop("default interest"),

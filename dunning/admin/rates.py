@@ -1,0 +1,1 @@
+"""Admin of dunning: rates."""

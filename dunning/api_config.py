@@ -1,0 +1,3 @@
+"""API of dunning's configuration: policies and levels, customer settings, pauses."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""API of dunning runs: state per invoice and customer, dry run, runs and reminders."""
+
+urlpatterns: list = []

@@ -1,0 +1,22 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class DunningConfig(AppConfig):
+    """Reminders of overdue invoices on a schedule, exactly once, with fees and statutory default
+    interest; the scheduled notices around due dates. Above casework, payments and tasks: it reads
+    promises, disputes, collections pending and delivery, and writes open items and messages."""
+
+    name = "dunning"
+    verbose_name = _("Dunning")
+
+    def ready(self) -> None:
+        from core.locks import lock_place_register
+
+        from .models import ReminderRecord
+
+        lock_place_register(ReminderRecord, "reminder")
+        from . import (
+            events,  # noqa: F401  (registers reminder.* and invoice.overdue)
+            schedules,  # noqa: F401  (declares the dunning run and the notices)
+        )

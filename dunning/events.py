@@ -1,0 +1,13 @@
+"""Event types of dunning (the names the webhooks of issue 21 publish)."""
+
+from core.events import register_event_types
+
+register_event_types(
+    "reminder.prepared",
+    "reminder.sent",
+    "reminder.superseded",
+    "invoice.overdue",
+    "dunning.paused",
+    "dunning.resumed",
+    "dunning.run_finished",
+)

@@ -1,0 +1,1 @@
+"""Periodic schedules of dunning (see core.schedules; editable in the admin)."""
