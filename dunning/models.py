@@ -539,8 +539,8 @@ class OverdueMark(models.Model):
     created_at = models.DateTimeField(_("recorded"))
 
     class Meta:
-        verbose_name = _("overdue mark")
-        verbose_name_plural = _("overdue marks")
+        verbose_name = _("past-due record")
+        verbose_name_plural = _("past-due records")
         constraints = [models.UniqueConstraint(fields=["invoice", "due_date"], name="dunning_overdue_once")]
 
     def __str__(self) -> str:

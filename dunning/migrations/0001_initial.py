@@ -157,8 +157,8 @@ class Migration(migrations.Migration):
                 ('invoice', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='invoicing.invoice', verbose_name='invoice')),
             ],
             options={
-                'verbose_name': 'overdue mark',
-                'verbose_name_plural': 'overdue marks',
+                'verbose_name': 'past-due record',
+                'verbose_name_plural': 'past-due records',
             },
         ),
         migrations.CreateModel(
