@@ -11,3 +11,6 @@ register_event_types(
     "dunning.resumed",
     "dunning.run_finished",
 )
+
+# Configuration (dunning/policies.py, dunning/api_config.py): who changed how customers are reminded.
+register_event_types("dunning.policy_saved", "dunning.policy_deleted", "dunning.settings_changed")
