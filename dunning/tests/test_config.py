@@ -250,3 +250,15 @@ def test_policies_are_a_finance_managers_an_accountant_reads_them(viewer, accoun
     assert as_accountant.get(f"/admin/dunning/dunningpolicy/{policy.pk}/change/").status_code == 200
     assert client_for(viewer).get(f"/api/v1/dunning-policies/{policy.pk}/").status_code == 200
     assert as_accountant.post(f"/admin/dunning/dunningpolicy/{policy.pk}/change/", {}).status_code == 403
+
+
+def test_the_demo_sets_an_agreed_payment_date_and_a_pause_once():
+    from dunning import demo
+
+    first, second = make_customer(legal_name="Brauerei Alpenblick GmbH"), make_customer(legal_name="Zweite GmbH")
+
+    demo.load(as_of=T0)
+    demo.load(as_of=T0)
+
+    assert DunningProfile.objects.get(customer=first).payment_date_agreed is True
+    assert DunningPause.objects.filter(customer=second, ended_at__isnull=True).count() == 1
