@@ -262,3 +262,17 @@ def test_the_demo_sets_an_agreed_payment_date_and_a_pause_once():
 
     assert DunningProfile.objects.get(customer=first).payment_date_agreed is True
     assert DunningPause.objects.filter(customer=second, ended_at__isnull=True).count() == 1
+
+
+def test_the_pause_list_takes_the_same_queries_for_many_pauses(accountant, django_assert_max_num_queries):
+    client = client_for(accountant)
+    for number in range(2):
+        dunning_pause(customer=make_customer(), reason=f"Klärung {number}", as_of=T0, by=accountant)
+    client.get("/api/v1/dunning/pauses/")  # warm: sessions, permissions, content types
+    with django_assert_max_num_queries(50) as few:
+        assert len(client.get("/api/v1/dunning/pauses/").json()["results"]) == 2
+    for number in range(8):
+        dunning_pause(customer=make_customer(), reason=f"mehr {number}", as_of=T0, by=accountant)
+
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        assert len(client.get("/api/v1/dunning/pauses/").json()["results"]) == 10
