@@ -150,7 +150,8 @@ def test_the_letter_lists_invoices_fees_flat_fee_and_interest_slices_separately_
     assert "40,00 €" in text  # the flat fee, a line of its own
     assert "415,52 €" in text
     assert "103,73 €" in text and "311,79 €" in text  # each slice with its amount
-    assert "12,62" in text and "12,37" in text
+    assert "12,62 %" in text and "12,37 %" in text
+    assert "Zinssatz" in text and "Steuersatz" not in text  # an interest rate, not a VAT rate
     assert "01.06.2024" in text or "1. Juni 2024" in text or "1 Juni 2024" in text
     assert "angerechnet" in text  # the charge's note
     assert "10.574,52 €" in text  # 10,000 + 119 + 40 + 415.52
