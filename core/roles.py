@@ -55,6 +55,10 @@ MANAGER_ONLY_MODELS = {
     ("payments", "returnfeerule"),
     # How the system opens tasks (on/off, due period, who gets them) is the team's policy.
     ("tasks", "taskrule"),
+    # How and when customers are reminded, and what default costs (dunning), is the team's policy;
+    # pausing dunning for a customer or an invoice is an accountant's decision.
+    ("dunning", "dunningpolicy"),
+    ("dunning", "dunninglevel"),
     ("django_celery_beat", "periodictask"),
     ("django_celery_beat", "intervalschedule"),
     ("django_celery_beat", "crontabschedule"),

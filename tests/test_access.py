@@ -37,6 +37,7 @@ from core.models import ApiKey, CompanyProfile, Job, NumberSeries
 from core.roles import MANAGER_ONLY_MODELS
 from customers.models import BankAccount, Contact, Customer, PaymentTerms, VerificationRun
 from customers.services import customer_create, customer_verify
+from dunning.models import DunningPause, DunningPolicy, DunningProfile
 from invoicing.models import CustomerNotice, ExchangeRate, Invoice, VatRate
 from invoicing.services import invoice_change_due_date, invoice_draft_create, invoice_issue
 from payments.models import ReturnFeeRule
@@ -249,6 +250,14 @@ API_ROUTES = {
     "v1:dispute-detail": NEVER_WRITES,
     "v1:dispute-resolve": ACCEPTS_WRITES,
     "v1:dispute-resolve-with-credit-note": ACCEPTS_WRITES,
+    # Dunning's configuration (dunning/api_config.py): finance managers write policies, accountants
+    # pause and resume and set a customer's dunning settings.
+    "v1:dunning-policy-list": ACCEPTS_WRITES,
+    "v1:dunning-policy-detail": ACCEPTS_WRITES,
+    "v1:dunning-pause-list": ACCEPTS_WRITES,
+    "v1:dunning-pause-detail": NEVER_WRITES,
+    "v1:dunning-pause-resume": ACCEPTS_WRITES,
+    "v1:customer-dunning-settings": ACCEPTS_WRITES,
     # Data-subject requests (privacy/api.py): finance managers only, reads included.
     "v1:privacy-request-list": ACCEPTS_WRITES,  # POST: record a request
     "v1:privacy-request-detail": NEVER_WRITES,
@@ -530,6 +539,10 @@ def objects(viewer, manager) -> dict:
         ReturnFeeRule: ReturnFeeRule.objects.get_or_create(reason_code="AM04", defaults={"decision": "charge"})[0],
         # A row per task kind (the rules' list makes the missing ones; here before anyone counts).
         TaskRule: _task_rule(),
+        # Dunning (dunning/admin/policies.py): the default policy comes with the migrations.
+        DunningPolicy: DunningPolicy.objects.get(is_default=True),
+        DunningProfile: DunningProfile.objects.create(customer=customer, payment_date_agreed=True, updated_at=now),
+        DunningPause: DunningPause.objects.create(customer=customer, reason="Klärung", created_at=now),
     }
 
 

@@ -129,6 +129,22 @@ def _page_link_world():
     return {**world, "link": page_link_create(invoice=world["invoice"], as_of=timezone.now()).link}
 
 
+def _policy_body(name: str) -> dict:
+    level = {"position": 1, "name": "Erinnerung", "days": 7, "counted_from": "due_date", "template": "payment_reminder"}
+    return {"name": name, "is_default": False, "levels": [level]}
+
+
+def _dunning_world():
+    from dunning.models import DunningLevel, DunningPolicy
+    from dunning.pauses import dunning_pause
+
+    customer = make_customer()
+    policy = DunningPolicy.objects.create(name="Sonder", created_at=timezone.now(), updated_at=timezone.now())
+    DunningLevel.objects.create(policy=policy, position=1, name="Erinnerung", days=7, template="payment_reminder")
+    pause = dunning_pause(customer=customer, reason="Klärung", as_of=timezone.now())
+    return {"customer": customer, "policy": policy, "pause": pause}
+
+
 def _casework_world():
     from casework.services import dispute_open, promise_take
 
@@ -578,6 +594,33 @@ WALKED = {
         _casework_world,
         "/api/v1/disputes/{dispute}/resolve-with-credit-note/",
         lambda w: {},
+    ),
+    ("dunning-policy-list", "post"): (dict, "/api/v1/dunning-policies/", lambda w: _policy_body("Kulant")),
+    ("dunning-policy-detail", "put"): (
+        _dunning_world,
+        "/api/v1/dunning-policies/{policy}/",
+        lambda w: _policy_body("Streng"),
+    ),
+    ("dunning-policy-detail", "patch"): (
+        _dunning_world,
+        "/api/v1/dunning-policies/{policy}/",
+        lambda w: {"minimum_amount": "10.00"},
+    ),
+    ("dunning-policy-detail", "delete"): (_dunning_world, "/api/v1/dunning-policies/{policy}/", None),
+    ("dunning-pause-list", "post"): (
+        _customer_world,
+        "/api/v1/dunning/pauses/",
+        lambda w: {"customer": w["customer"].pk, "reason": "Kunde ruft zurück"},
+    ),
+    ("dunning-pause-resume", "post"): (
+        _dunning_world,
+        "/api/v1/dunning/pauses/{pause}/resume/",
+        lambda w: {"reason": "Rückruf erfolgt"},
+    ),
+    ("customer-dunning-settings", "put"): (
+        _customer_world,
+        "/api/v1/customers/{customer}/dunning-settings/",
+        lambda w: {"policy": None, "payment_date_agreed": True, "due_date_notice_days": 3},
     ),
     ("privacy-request-list", "post"): (
         _customer_world,

@@ -39,7 +39,8 @@ PLACEHOLDERS: dict[str, tuple[str, ...]] = {
     "credit_note": (*COMMON_PLACEHOLDERS, "number", "amount", "invoice_date", "corrected_number"),
     "due_date_changed": (*COMMON_PLACEHOLDERS, "number", "amount", "old_due_date", "new_due_date", "due_date"),
 }
-TEMPLATES = tuple(PLACEHOLDERS)
+# A list, so templates registered by the apps above (``wording_template_register``) appear wherever it is read.
+TEMPLATES = list(PLACEHOLDERS)
 # Each template by its name, for people (admin forms, lists, titles): never the code.
 TEMPLATE_LABELS = {
     "invoice": pgettext_lazy("message template", "Invoice"),
@@ -56,6 +57,17 @@ def template_label_register(template: str, label) -> str:
     """Name a message template for people where it is defined (``label``: a lazy translation), so the
     outbox never shows a code such as ``task_digest``."""
     _OTHER_TEMPLATE_LABELS[template] = label
+    return template
+
+
+def wording_template_register(template: str, *, placeholders: tuple[str, ...], label) -> str:
+    """A mail template of an app above (dunning's reminders) whose subject and opening text finance
+    managers may reword like the invoice's: ``placeholders`` beyond the common ones are filled from
+    the context's ``extra_placeholders`` (texts already formatted) or the standard values."""
+    PLACEHOLDERS[template] = (*COMMON_PLACEHOLDERS, *placeholders)
+    TEMPLATE_LABELS[template] = label
+    if template not in TEMPLATES:
+        TEMPLATES.append(template)
     return template
 
 
@@ -103,6 +115,7 @@ def _placeholder_values(template: str, language: str, context: dict) -> dict[str
         "due_date": format_day(context.get("due_date"), language),
         "old_due_date": format_day(context.get("old_due_date"), language),
         "new_due_date": format_day(context.get("new_due_date"), language),
+        **(context.get("extra_placeholders") or {}),
     }
     return {name: str(values.get(name, "")) for name in PLACEHOLDERS.get(template, COMMON_PLACEHOLDERS)}
 
