@@ -67,6 +67,7 @@ SKIP_DIRECT_DEBIT = "direct_debit"  # collected by mandate on the pre-notified d
 SKIP_PAUSED = "paused"  # dunning paused for the invoice or the customer, with a reason
 SKIP_BLOCKED = "dunning_blocked"  # the customer's dunning block
 SKIP_NO_RECIPIENT = "no_recipient"  # no contact with an address we may write to
+SKIP_SENT_TODAY = "sent_today"  # the customer had a heads-up today: the rest follows tomorrow
 
 
 def _day(as_of: datetime | date) -> date:
@@ -192,6 +193,20 @@ def _heads_up_candidates(profiles: list[DunningProfile], *, today: date) -> dict
     return chosen
 
 
+def _heads_up_today(customer_ids: list[int], *, today: date) -> set[int]:
+    """Customers who had a heads-up on ``today`` (one query, none without candidates): at most one
+    e-mail per customer and day, also when the job runs again later that day."""
+    if not customer_ids:
+        return set()
+    start = timezone.make_aware(datetime.combine(today, time(0, 0)))
+    end = timezone.make_aware(datetime.combine(today + timedelta(days=1), time(0, 0)))
+    return set(
+        DueDateNotice.objects.filter(
+            invoice__customer_id__in=customer_ids, created_at__gte=start, created_at__lt=end
+        ).values_list("invoice__customer_id", flat=True)
+    )
+
+
 def _heads_up_render(*, customer, invoices: list[Invoice], recipients: list[dict], days: int) -> tuple[str, str, str]:
     language = document_language(customer.language)
     rows = [
@@ -226,6 +241,9 @@ def due_date_heads_up_send(*, as_of: datetime | date, batch_size: int = 200) -> 
     .due_date_notice_days``), one outbox e-mail listing the invoices whose heads-up day has come,
     with a ``DueDateNotice`` per invoice in the same transaction (once per invoice and due date).
 
+    At most one e-mail per customer and day: invoices that come due for a heads-up after the day's
+    e-mail (a second run that day) follow the next day, if that is not after their due date.
+
     No heads-up for an invoice already paid (open amount 0), disputed, in a direct-debit collection
     pending or collected by mandate (the pre-notification said when), or paused; none for a
     customer with a dunning block or a pause. A skipped invoice gets no mark: once the reason is
@@ -253,12 +271,15 @@ def due_date_heads_up_send(*, as_of: datetime | date, batch_size: int = 200) -> 
             collecting = invoices_collection_pending(ids)
             paused = set(paused_invoices(ids, as_of=today))
             paused_accounts = set(paused_customers(list(candidates), as_of=today))
+            sent_today = _heads_up_today(list(candidates), today=today)
             for profile in profiles:
                 customer = profile.customer
                 invoices = []
                 for invoice in candidates.get(customer.pk, ()):
                     reason = (
-                        SKIP_BLOCKED
+                        SKIP_SENT_TODAY
+                        if customer.pk in sent_today
+                        else SKIP_BLOCKED
                         if customer.dunning_blocked
                         else SKIP_PAUSED
                         if invoice.pk in paused or customer.pk in paused_accounts

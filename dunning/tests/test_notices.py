@@ -21,6 +21,7 @@ from dunning.models import DueDateNotice, DunningProfile, OverdueMark, Statement
 from dunning.notices import (
     SKIP_DISPUTED,
     SKIP_NO_RECIPIENT,
+    SKIP_SENT_TODAY,
     account_statement_send,
     due_date_heads_up_send,
     overdue_transition_run,
@@ -138,6 +139,22 @@ def test_heads_up_one_mail_per_customer_listing_the_invoices_due_in_its_days():
     assert due_date_heads_up_send(as_of=at(due - timedelta(days=3), 7))["messages"] == 0
     assert due_date_heads_up_send(as_of=at(due - timedelta(days=2), 7))["messages"] == 0
     assert OutboxMessage.objects.filter(template="due_date_heads_up").count() == 1
+
+
+def test_heads_up_at_most_one_mail_per_customer_and_day_the_rest_follows_the_next_day():
+    customer = customer_with(days=3)
+    first = make_invoice(customer=customer)
+    heads_up_day = first.due_date - timedelta(days=3)
+    assert due_date_heads_up_send(as_of=at(heads_up_day, 7))["messages"] == 1
+    later = make_invoice(customer=customer)  # entered after the morning's run, dated as the first
+
+    assert due_date_heads_up_send(as_of=at(heads_up_day, 15)) == {
+        "messages": 0,
+        "invoices": 0,
+        "skipped": {SKIP_SENT_TODAY: 1},
+    }
+    assert due_date_heads_up_send(as_of=at(heads_up_day + timedelta(days=1), 7))["invoices"] == 1
+    assert DueDateNotice.objects.get(invoice=later).message.body_text.count("RE-") == 1
 
 
 def test_heads_up_skips_paid_disputed_and_customers_who_did_not_ask():
