@@ -16,11 +16,14 @@ from casework.tests.factories import make_dispute
 from casework.timeline.selectors import customer_timeline
 from communications.models import OutboxMessage
 from core.models import Event
+from customers.models import Customer
 from customers.tests.factories import make_customer
-from dunning.models import DueDateNotice, DunningProfile, OverdueMark, StatementDispatch
+from dunning.models import DueDateNotice, DunningPause, DunningProfile, OverdueMark, StatementDispatch
 from dunning.notices import (
+    SKIP_BLOCKED,
     SKIP_DISPUTED,
     SKIP_NO_RECIPIENT,
+    SKIP_PAUSED,
     SKIP_SENT_TODAY,
     account_statement_send,
     due_date_heads_up_send,
@@ -172,6 +175,29 @@ def test_heads_up_skips_paid_disputed_and_customers_who_did_not_ask():
     assert result == {"messages": 0, "invoices": 0, "skipped": {SKIP_DISPUTED: 1}}
     assert not DueDateNotice.objects.exists()
     assert not OutboxMessage.objects.filter(template="due_date_heads_up").exists()
+
+
+def test_heads_up_skips_paused_invoices_and_blocked_or_paused_customers_until_the_reason_is_gone():
+    paused_invoice_owner = customer_with(days=3)
+    paused_invoice = make_invoice(customer=paused_invoice_owner)
+    DunningPause.objects.create(invoice=paused_invoice, reason="checking the delivery", created_at=T0)
+    paused_customer = customer_with(days=3)
+    make_invoice(customer=paused_customer)
+    pause = DunningPause.objects.create(customer=paused_customer, reason="in talks", created_at=T0)
+    blocked = customer_with(days=3)
+    make_invoice(customer=blocked)
+    Customer.objects.filter(pk=blocked.pk).update(dunning_blocked=True, dunning_block_reason="insolvency")
+    heads_up_day = paused_invoice.due_date - timedelta(days=3)
+
+    result = due_date_heads_up_send(as_of=at(heads_up_day))
+
+    assert result == {"messages": 0, "invoices": 0, "skipped": {SKIP_PAUSED: 2, SKIP_BLOCKED: 1}}
+    assert not DueDateNotice.objects.exists()
+    # Resumed the next day: the heads-up is caught up (still before the due date).
+    DunningPause.objects.filter(pk=pause.pk).update(ended_at=at(heads_up_day), end_reason="agreed")
+    result = due_date_heads_up_send(as_of=at(heads_up_day + timedelta(days=1)))
+    assert result["messages"] == 1
+    assert OutboxMessage.objects.get().customer_id == paused_customer.pk
 
 
 def test_heads_up_none_for_an_invoice_issued_after_its_heads_up_day():
