@@ -2,7 +2,7 @@
 
 from django.utils.translation import gettext_noop
 
-from core.schedules import Crontab, Schedule, register
+from core.schedules import Crontab, Schedule, job_register, register
 
 register(
     Schedule(
@@ -13,3 +13,4 @@ register(
         "or broken; a broken one opens a follow-up task.",
     ),
 )
+job_register("casework.evaluate_promises", "casework.services.promises.promises_evaluate_due")

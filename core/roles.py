@@ -76,7 +76,14 @@ INTERNAL_APPS = {"contenttypes", "sessions", "admin", "rest_framework_api_key"}
 # Models no role edits: permissions come from this module, never from a person.
 INTERNAL_MODELS = {("auth", "permission")}
 # Models only the system writes; staff may look at them.
-SYSTEM_WRITTEN_MODELS = {("core", "job"), ("core", "idempotencyrecord")}
+SYSTEM_WRITTEN_MODELS = {
+    ("core", "job"),
+    ("core", "idempotencyrecord"),
+    # The scheduled notices' once-only marks (dunning.notices): the jobs' record of what they did.
+    ("dunning", "overduemark"),
+    ("dunning", "duedatenotice"),
+    ("dunning", "statementdispatch"),
+}
 
 
 def permissions_for(role: Role) -> list[Permission]:

@@ -95,6 +95,68 @@ def registered() -> list[Schedule]:
     return sorted(_SCHEDULES.values(), key=lambda schedule: schedule.name)
 
 
+# --- The service behind each task (``manage.py run_job``) -------------------------------------
+#
+# A Celery task is a thin wrapper around one service that takes ``as_of``; the registry names that
+# service by its dotted path (resolved when it is run, so registering imports nothing), one line
+# beside the app's schedules: ``job_register("customers.reverify_due",
+# "customers.services.customers_reverify_due")``. ``manage.py run_job`` runs it by hand for any
+# date; a service with a ``dry_run`` keyword reports natively, any other is run in a transaction
+# that is rolled back.
+
+_JOBS: dict[str, str] = {}
+
+
+def job_register(task: str, service: str) -> None:
+    """The service (dotted path of a callable taking ``as_of=``) a task runs."""
+    if not task or "." not in service:
+        raise ValueError(f"Job {task!r}: name the service by its dotted path, not {service!r}.")
+    if _JOBS.get(task, service) != service:
+        raise RuntimeError(f"Job {task!r} is registered twice with different services.")
+    _JOBS[task] = service
+
+
+def job_service_path(task: str) -> str | None:
+    return _JOBS.get(task)
+
+
+def registered_jobs() -> dict[str, str]:
+    """Task name -> the dotted path of its service."""
+    return dict(sorted(_JOBS.items()))
+
+
+@dataclass(frozen=True)
+class DryRunWatch:
+    """Rows a dry run of ``run_job`` reports when a job wrote them (before rolling back)."""
+
+    model: str  # "app_label.ModelName"
+    title: str  # "event(s)"
+    describe: object = str  # row -> one line
+    prefetch: tuple[str, ...] = ()
+
+
+_DRY_RUN_WATCHES: dict[str, DryRunWatch] = {}
+
+
+def dry_run_watch(model: str, *, title: str, describe=str, prefetch: tuple[str, ...] = ()) -> None:
+    """An app names the rows a job's dry run should list (core knows no app's models)."""
+    _DRY_RUN_WATCHES[model] = DryRunWatch(model=model, title=title, describe=describe, prefetch=prefetch)
+
+
+def dry_run_watches() -> list[DryRunWatch]:
+    return list(_DRY_RUN_WATCHES.values())
+
+
+def job_service(task: str):
+    """The callable behind ``task`` (imported now); ``LookupError`` for a task without one."""
+    from django.utils.module_loading import import_string
+
+    path = _JOBS.get(task)
+    if path is None:
+        raise LookupError(f"No service is registered for task {task!r} (core.schedules.job_register).")
+    return import_string(path)
+
+
 @dataclass(frozen=True)
 class Outcome:
     schedule: Schedule
@@ -225,3 +287,19 @@ register(
         "failed and cancelled ones are kept.",
     ),
 )
+job_register("core.sweep_jobs", "core.services.jobs_sweep")
+job_register("core.purge_jobs", "core.services.jobs_purge")
+job_register("core.purge_idempotency_records", "core.services.idempotency_records_purge")
+
+
+def _event_line(event) -> str:
+    data = json.dumps(event.data, ensure_ascii=False, sort_keys=True, default=str)
+    return f"{event.type} customer={event.customer_id} object={event.object_id} {data}"
+
+
+def _job_line(job) -> str:
+    return f"{job.kind} {json.dumps(job.payload, ensure_ascii=False, sort_keys=True, default=str)}"
+
+
+dry_run_watch("core.Event", title="event(s)", describe=_event_line)
+dry_run_watch("core.Job", title="background job(s)", describe=_job_line)

@@ -2,7 +2,7 @@
 
 from django.utils.translation import gettext_noop
 
-from core.schedules import Crontab, Schedule, register
+from core.schedules import Crontab, Schedule, job_register, register
 
 register(
     Schedule(
@@ -13,3 +13,4 @@ register(
         "DEBITOR_REVERIFY_AFTER_DAYS (90) days ago, 500 per run.",
     ),
 )
+job_register("customers.reverify_due", "customers.services.customers_reverify_due")

@@ -18,5 +18,7 @@ class DunningConfig(AppConfig):
         lock_place_register(ReminderRecord, "reminder")
         from . import (
             events,  # noqa: F401  (registers reminder.* and invoice.overdue)
+            notices,  # noqa: F401  (the notices' purpose, templates and the overdue sentence)
             schedules,  # noqa: F401  (declares the dunning run and the notices)
+            tasks_notices,  # noqa: F401  (Celery finds <app>.tasks only)
         )

@@ -2,7 +2,7 @@
 
 from django.utils.translation import gettext_noop
 
-from core.schedules import Crontab, Schedule, register
+from core.schedules import Crontab, Schedule, job_register, register
 
 register(
     Schedule(
@@ -18,3 +18,5 @@ register(
         description="Assumes receipt of invoices without a delivery report (DEBITOR_RECEIPT_ASSUMED_AFTER_DAYS).",
     ),
 )
+job_register("invoicing.run_recurring", "invoicing.recurring.recurring_invoices_run")
+job_register("invoicing.assume_receipts", "invoicing.services.receipts.invoice_receipts_assume")

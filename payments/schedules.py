@@ -2,7 +2,7 @@
 
 from django.utils.translation import gettext_noop
 
-from core.schedules import Crontab, Schedule, register
+from core.schedules import Crontab, Schedule, job_register, register
 
 register(
     Schedule(
@@ -13,3 +13,4 @@ register(
         "DEBITOR_UNMATCHED_LINE_TASK_DAYS days after its booking date gets one follow-up task.",
     ),
 )
+job_register("payments.open_unmatched_line_tasks", "payments.bank.followup.unmatched_line_tasks_open")

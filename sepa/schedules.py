@@ -2,7 +2,7 @@
 
 from django.utils.translation import gettext_noop
 
-from core.schedules import Crontab, Schedule, register
+from core.schedules import Crontab, Schedule, job_register, register
 
 register(
     Schedule(
@@ -13,3 +13,4 @@ register(
         "or since it was signed when never used) expires and may not be used again.",
     ),
 )
+job_register("sepa.expire_mandates", "sepa.services.mandates.mandates_expire")

@@ -2,7 +2,7 @@
 
 from django.utils.translation import gettext_noop
 
-from core.schedules import Crontab, Schedule, register
+from core.schedules import Crontab, Schedule, job_register, register
 
 register(
     Schedule(
@@ -18,3 +18,5 @@ register(
         description="One e-mail per person with their due and overdue tasks, at most once a day.",
     ),
 )
+job_register("tasks.wake_snoozed", "tasks.services.tasks_wake")
+job_register("tasks.send_digests", "tasks.digest.task_digests_send")

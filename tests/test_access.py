@@ -221,6 +221,7 @@ API_ROUTES = {
     "v1:customer-balance": NEVER_WRITES,
     "v1:customer-open-items": NEVER_WRITES,
     "v1:customer-statement": NEVER_WRITES,
+    "v1:customer-statement-send": ACCEPTS_WRITES,  # the statement through the outbox (dunning.api_notices)
     "v1:message-list": NEVER_WRITES,
     "v1:message-detail": NEVER_WRITES,
     "v1:message-resend": ACCEPTS_WRITES,

@@ -34,6 +34,10 @@ ADDED_SINCE = {
     ("Wake snoozed follow-up tasks", "tasks.wake_snoozed", "crontab 5 * * * *", BERLIN, True),
     ("Send the daily task digests", "tasks.send_digests", "crontab 0 7 * * 1-5", BERLIN, True),
     ("Decide promises to pay whose date passed", "casework.evaluate_promises", "crontab 15 6 * * *", BERLIN, True),
+    # Dunning's scheduled notices (dunning/schedules.py).
+    ("Record invoices that became overdue", "dunning.overdue_transition", "crontab 30 0 * * *", BERLIN, True),
+    ("Send due-date heads-ups", "dunning.due_date_heads_up", "crontab 0 7 * * *", BERLIN, True),
+    ("Send monthly account statements", "dunning.monthly_statements", "crontab 30 6 1 * *", BERLIN, True),
 }
 
 
