@@ -16,6 +16,9 @@ class DunningConfig(AppConfig):
         from .models import ReminderRecord
 
         lock_place_register(ReminderRecord, "reminder")
+        from . import gate
+
+        gate.register()  # the outbox re-checks a reminder's amounts before hand-off
         from . import (
             events,  # noqa: F401  (registers reminder.* and invoice.overdue)
             schedules,  # noqa: F401  (declares the dunning run and the notices)
