@@ -427,6 +427,7 @@ SPECTACULAR_SETTINGS = {
         {"name": "Tasks", "description": "Follow-up tasks."},
         {"name": "Casework", "description": "Promises to pay and disputes."},
         {"name": "Messages", "description": "E-mails to customers through the outbox."},
+        {"name": "Dunning", "description": "Dunning state, dry runs, runs and reminders."},
         {"name": "Platform", "description": "The caller, background jobs and other platform services."},
     ],
     "ENUM_NAME_OVERRIDES": {
@@ -462,6 +463,8 @@ API_TAGS_BY_PATH = {
     "payment-promises": "Casework",
     "disputes": "Casework",
     "messages": "Messages",
+    "dunning": "Dunning",
+    "reminders": "Dunning",
     "me": "Platform",
     "platform": "Platform",
 }
