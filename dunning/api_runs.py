@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import date
 
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext
 from django.urls import path
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema
@@ -127,7 +128,7 @@ def _as_of(request) -> date:
     try:
         return date.fromisoformat(raw)
     except ValueError:
-        raise serializers.ValidationError({"as_of": ["Give a date as YYYY-MM-DD."]}) from None
+        raise serializers.ValidationError({"as_of": [gettext("Give the day as YYYY-MM-DD.")]}) from None
 
 
 def _starts(invoices: list[Invoice], customer_ids: list[int], as_of: date) -> dict:
