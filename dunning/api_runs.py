@@ -11,8 +11,8 @@ from __future__ import annotations
 from datetime import date
 
 from django.shortcuts import get_object_or_404
-from django.utils.translation import gettext
 from django.urls import path
+from django.utils.translation import gettext
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, viewsets
