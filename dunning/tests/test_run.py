@@ -246,3 +246,22 @@ def test_level_two_follows_fourteen_days_after_the_first_was_sent(world):
     assert line["invoice"] == invoice.pk and line["level"] == 2
     assert [(c["kind"], c["amount"], c["new"]) for c in line["charges"]] == [("dunning_fee", "5.00", True)]
     assert DUE < LEVEL1_DAY
+
+
+def test_a_level_with_a_task_kind_opens_a_follow_up_task_about_the_reminder(db):
+    from dunning.models import LevelBasis
+    from tasks.models import FollowUpTask
+
+    from .factories import make_policy, setup_world
+
+    setup_world()
+    make_policy(levels=[(7, LevelBasis.DUE_DATE, "0.00", "call_customer")])
+    customer = make_debtor()
+    overdue_invoice(customer)
+
+    _run()
+
+    reminder = Reminder.objects.get()
+    task = FollowUpTask.objects.get(kind="call_customer")
+    assert task.customer_id == customer.pk and task.object_id == str(reminder.pk)
+    assert Reminder.objects.count() == 1
