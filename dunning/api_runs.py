@@ -243,14 +243,14 @@ def report_data(report: RunReport) -> dict:
     }
 
 
-class DryRunView(APIView):
+class DryRunViewSet(viewsets.ViewSet):
     """What a dunning run would do on ``as_of``: every invoice with its outcome and reason, every
     letter with its lines. Nothing is written."""
 
     api_area = API_AREA
 
     @extend_schema(request=DryRunRequest, responses=RunReportSerializer, operation_id="dunning_dry_run")
-    def post(self, request):
+    def create(self, request):
         given = DryRunRequest(data=request.data)
         given.is_valid(raise_exception=True)
         report = dunning_dry_run(
@@ -400,6 +400,6 @@ router.register("reminders", ReminderViewSet, basename="reminder")
 urlpatterns: list = [
     path("dunning/invoices/<int:pk>/", InvoiceStateView.as_view(), name="dunning-invoice-state"),
     path("dunning/customers/<int:pk>/", CustomerStateView.as_view(), name="dunning-customer-state"),
-    path("dunning/dry-run/", DryRunView.as_view(), name="dunning-dry-run"),
+    path("dunning/dry-run/", DryRunViewSet.as_view({"post": "create"}), name="dunning-dry-run"),
     *router.urls,
 ]

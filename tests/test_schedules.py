@@ -34,6 +34,7 @@ ADDED_SINCE = {
     ("Wake snoozed follow-up tasks", "tasks.wake_snoozed", "crontab 5 * * * *", BERLIN, True),
     ("Send the daily task digests", "tasks.send_digests", "crontab 0 7 * * 1-5", BERLIN, True),
     ("Decide promises to pay whose date passed", "casework.evaluate_promises", "crontab 15 6 * * *", BERLIN, True),
+    ("Send payment reminders", "dunning.run", "crontab 0 8 * * 1-5", BERLIN, True),
 }
 
 

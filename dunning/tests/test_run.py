@@ -265,3 +265,21 @@ def test_a_level_with_a_task_kind_opens_a_follow_up_task_about_the_reminder(db):
     task = FollowUpTask.objects.get(kind="call_customer")
     assert task.customer_id == customer.pk and task.object_id == str(reminder.pk)
     assert Reminder.objects.count() == 1
+
+
+def test_the_scheduled_task_runs_as_of_today_in_the_site_time_zone(world):
+    import time_machine
+
+    from core.schedules import registered
+    from dunning import tasks
+
+    overdue_invoice(make_debtor())
+    schedule = next(s for s in registered() if s.task == "dunning.run")
+    assert schedule.name == "Send payment reminders"
+    assert (schedule.when.hour, schedule.when.minute, schedule.when.day_of_week) == ("8", "0", "1-5")
+
+    with time_machine.travel(run_time(LEVEL1_DAY, 8), tick=False):
+        run_id = tasks.run()
+
+    run = DunningRun.objects.get(pk=run_id)
+    assert (run.as_of, run.trigger, run.counts["reminders"]) == (LEVEL1_DAY, "schedule", 1)
