@@ -84,3 +84,17 @@ def disputed_amount(*, invoice_id: int | None = None, customer_id: int | None = 
         disputes.filter(invoice_id=invoice_id) if invoice_id is not None else disputes.filter(customer_id=customer_id)
     )
     return disputes.aggregate(total=Sum("amount"))["total"] or Decimal("0")
+
+
+def open_promise_deadlines(invoice_ids: Iterable[int], *, as_of: datetime | date) -> dict[int, date]:
+    """The invoices among ``invoice_ids`` under an open promise on ``as_of``'s day, each with the
+    latest deadline (promised date + grace days) of its open promises (one query; dunning words it)."""
+    ids = list(invoice_ids)
+    found: dict[int, date] = {}
+    if not ids:
+        return found
+    for invoice_id, until in (
+        _open_promise_links(as_of).filter(invoice_id__in=ids).values_list("invoice_id", "promise__grace_until")
+    ):
+        found[invoice_id] = max(until, found.get(invoice_id, until))
+    return found

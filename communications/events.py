@@ -39,6 +39,7 @@ register_event_sentences(
         "message.failed": gettext_noop("Sending failed"),
         "message.stuck": gettext_noop("Outcome unknown (crash during the hand-off)"),
         "message.cancelled": gettext_noop("Sending cancelled"),
+        "message.superseded": gettext_noop("Not sent: what it said had changed (superseded)"),
         "message.unknown": gettext_noop("Other e-mail event"),
     }
 )

@@ -28,6 +28,8 @@ class MessageStatus(models.TextChoices):
     BOUNCED = "bounced", pgettext_lazy("message status", "bounced")
     FAILED = "failed", pgettext_lazy("message status", "failed")
     CANCELLED = "cancelled", pgettext_lazy("message status", "cancelled")
+    # Not sent: what it said changed before hand-off (a send gate, e.g. dunning's re-check).
+    SUPERSEDED = "superseded", pgettext_lazy("message status", "superseded (not sent, outdated)")
 
 
 # The allowed status changes of an outbox message (STYLE 6); ``message_transition`` checks it.
@@ -36,7 +38,7 @@ class MessageStatus(models.TextChoices):
 # repeated provider event is no entry here and is ignored. Failed, bounced and cancelled are
 # final (sending again makes a new row, ``resend_of``).
 MESSAGE_TRANSITIONS: dict[str, set[str]] = {
-    MessageStatus.QUEUED: {MessageStatus.SENDING, MessageStatus.CANCELLED},
+    MessageStatus.QUEUED: {MessageStatus.SENDING, MessageStatus.CANCELLED, MessageStatus.SUPERSEDED},
     MessageStatus.SENDING: {
         MessageStatus.SENT,
         MessageStatus.QUEUED,
@@ -50,6 +52,7 @@ MESSAGE_TRANSITIONS: dict[str, set[str]] = {
     MessageStatus.BOUNCED: set(),
     MessageStatus.FAILED: set(),
     MessageStatus.CANCELLED: set(),
+    MessageStatus.SUPERSEDED: set(),
 }
 
 
@@ -76,7 +79,7 @@ class OutboxMessage(models.Model):
     subject = models.CharField(_("subject"), max_length=998)
     body_text = models.TextField(_("text body"))
     body_html = models.TextField(_("HTML body"), blank=True, default="")
-    status = models.CharField(_("status"), max_length=9, choices=MessageStatus.choices, default=MessageStatus.QUEUED)
+    status = models.CharField(_("status"), max_length=10, choices=MessageStatus.choices, default=MessageStatus.QUEUED)
     # RFC 5322 Message-ID, derived from the row (stable across retries): <outbox-42.…@domain>.
     message_id = models.CharField(_("Message-ID"), max_length=255, blank=True, default="")
     provider = models.CharField(_("provider"), max_length=30, blank=True, default="")
@@ -126,7 +129,7 @@ class OutboxMessage(models.Model):
                 fields=["message_id"], condition=~Q(message_id=""), name="customers_outbox_message_id_once"
             ),
             models.CheckConstraint(
-                condition=Q(status__in=["queued", "cancelled"]) | Q(sending_at__isnull=False),
+                condition=Q(status__in=["queued", "cancelled", "superseded"]) | Q(sending_at__isnull=False),
                 name="customers_outbox_handed_over_has_time",
             ),
         ]
@@ -240,6 +243,7 @@ class MessageEvent(models.Model):
         FAILED = "failed", pgettext_lazy("message event", "failed")
         STUCK = "stuck", pgettext_lazy("message event", "outcome unknown (crash during hand-off)")
         CANCELLED = "cancelled", pgettext_lazy("message event", "cancelled")
+        SUPERSEDED = "superseded", pgettext_lazy("message event", "superseded (not sent, outdated)")
         UNKNOWN = "unknown", pgettext_lazy("message event", "other")
 
     message = models.ForeignKey(

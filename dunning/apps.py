@@ -16,6 +16,9 @@ class DunningConfig(AppConfig):
         from .models import ReminderRecord
 
         lock_place_register(ReminderRecord, "reminder")
+        from . import gate
+
+        gate.register()  # the outbox re-checks a reminder's amounts before hand-off
         from . import (
             events,  # noqa: F401  (registers reminder.* and invoice.overdue)
             notices,  # noqa: F401  (the notices' purpose, templates and the overdue sentence)

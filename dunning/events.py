@@ -33,5 +33,11 @@ register_event_sentences(
         "dunning.policy_saved": EventSentence(gettext_noop("Dunning policy saved")),
         "dunning.policy_deleted": EventSentence(gettext_noop("Dunning policy deleted")),
         "dunning.settings_changed": EventSentence(gettext_noop("Customer's dunning settings changed")),
+        "reminder.prepared": EventSentence(
+            gettext_noop("Reminder prepared"), (gettext_noop("Reminder of level %(level)s prepared"),)
+        ),
+        "reminder.sent": gettext_noop("Reminder handed over for sending"),
+        "reminder.superseded": gettext_noop("Reminder not sent: the amounts had changed"),
+        "dunning.run_finished": gettext_noop("Dunning run finished"),
     }
 )

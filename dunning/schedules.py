@@ -30,3 +30,14 @@ register(
 job_register("dunning.overdue_transition", "dunning.notices.overdue_transition_run")
 job_register("dunning.due_date_heads_up", "dunning.notices.due_date_heads_up_send")
 job_register("dunning.monthly_statements", "dunning.notices.statements_monthly_send")
+
+register(
+    Schedule(
+        name=gettext_noop("Send payment reminders"),
+        task="dunning.run",
+        when=Crontab(minute="0", hour="8", day_of_week="1-5"),
+        description="Weekdays 08:00 local time: one reminder per customer about every invoice that reached a "
+        "dunning level; skipped invoices are listed with their reason in the run's log.",
+    ),
+)
+job_register("dunning.run", "dunning.services.dunning_run")

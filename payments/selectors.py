@@ -326,3 +326,30 @@ def payment_money(*, payment: Payment) -> list[MoneyRow]:
         if amount:
             rows.append(MoneyRow(kind=kind, day=None, amount=amount, currency=payment.currency, payment=payment))
     return rows
+
+
+def invoices_bank_line_pending(invoice_ids) -> dict[int, date | None]:
+    """Those of ``invoice_ids`` a credit line of a bank statement was matched to (accepted, or the
+    open suggestion of a line waiting for review) while no payment was recorded from it yet: the
+    money is there but not applied, so the customer must not be reminded. Each with the line's value
+    (else booking) date, the latest if several (one query)."""
+    from .models import BankLineMatch, BankStatementLine
+
+    ids = list(invoice_ids)
+    found: dict[int, date | None] = {}
+    if not ids:
+        return found
+    rows = (
+        BankLineMatch.objects.filter(invoice_id__in=ids, payment__isnull=True, line__credit=True)
+        .filter(line__withdrawn_by__isnull=True)
+        .filter(
+            Q(decision=BankLineMatch.Decision.ACCEPTED)
+            | Q(decision="", rank=1, line__match_status=BankStatementLine.MatchStatus.REVIEW)
+        )
+        .values_list("invoice_id", "line__value_date", "line__booking_date")
+    )
+    for invoice_id, value_date, booking_date in rows:
+        day = value_date or booking_date
+        known = found.get(invoice_id)
+        found[invoice_id] = day if known is None or (day is not None and day > known) else known
+    return found

@@ -22,3 +22,19 @@ def restrictions_of(customer_id: int) -> Restrictions:
         if restriction.address_digest:
             found.digests.setdefault(restriction.address_digest, reason)
     return found
+
+
+def restrictions_of_many(customer_ids) -> dict[int, Restrictions]:
+    """``restrictions_of`` for many customers in one query (dunning's batches); customers without
+    a restriction are absent."""
+    found: dict[int, Restrictions] = {}
+    for restriction in ProcessingRestriction.objects.filter(customer_id__in=list(customer_ids)).order_by("pk"):
+        entry = found.setdefault(restriction.customer_id, Restrictions())
+        reason = restriction.reason()
+        if restriction.contact_id is None:
+            entry.customer = entry.customer or reason
+        else:
+            entry.contacts.setdefault(restriction.contact_id, reason)
+        if restriction.address_digest:
+            entry.digests.setdefault(restriction.address_digest, reason)
+    return found

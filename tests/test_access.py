@@ -133,6 +133,11 @@ ADMIN_EXTRA_MODEL_VIEWS = {
     "admin:privacy_datasubjectrequest_export": NEVER_WRITES,
     "admin:privacy_datasubjectrequest_execute": ACCEPTS_WRITES,
     "admin:privacy_datasubjectrequest_reject": ACCEPTS_WRITES,
+    # Dunning runs (dunning/admin/runs.py): the preview is a dry run (GET, nothing written); the
+    # reminder's stored PDF is read; "Run now" is a finance manager's.
+    "admin:dunning_dunningrun_preview": NEVER_WRITES,
+    "admin:dunning_dunningrun_run_now": ACCEPTS_WRITES,
+    "admin:dunning_reminder_pdf": NEVER_WRITES,
 }
 # The admin site's own views (django.contrib.admin.sites.AdminSite.get_urls).
 ADMIN_SITE_VIEWS = {
@@ -266,6 +271,16 @@ API_ROUTES = {
     "v1:privacy-request-execute": ACCEPTS_WRITES,
     "v1:privacy-request-reject": ACCEPTS_WRITES,
     "v1:privacy-request-export": NEVER_WRITES,
+    # Dunning runs (dunning/api_runs.py): state and logs are read; the dry run is a POST that
+    # writes nothing, refused to a viewer like any write.
+    "v1:dunning-invoice-state": NEVER_WRITES,
+    "v1:dunning-customer-state": NEVER_WRITES,
+    "v1:dunning-dry-run": ACCEPTS_WRITES,
+    "v1:dunning-run-list": NEVER_WRITES,
+    "v1:dunning-run-detail": NEVER_WRITES,
+    "v1:dunning-run-entries": NEVER_WRITES,
+    "v1:reminder-list": NEVER_WRITES,
+    "v1:reminder-detail": NEVER_WRITES,
 }
 OTHER_ROUTES = {
     "payments:feed": NEVER_WRITES,

@@ -38,6 +38,7 @@ ADDED_SINCE = {
     ("Record invoices that became overdue", "dunning.overdue_transition", "crontab 30 0 * * *", BERLIN, True),
     ("Send due-date heads-ups", "dunning.due_date_heads_up", "crontab 0 7 * * *", BERLIN, True),
     ("Send monthly account statements", "dunning.monthly_statements", "crontab 30 6 1 * *", BERLIN, True),
+    ("Send payment reminders", "dunning.run", "crontab 0 8 * * 1-5", BERLIN, True),
 }
 
 

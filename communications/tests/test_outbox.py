@@ -552,8 +552,9 @@ def test_sending_a_message_with_two_attachments_takes_a_fixed_number_of_queries(
     message = queue(customer)
     # lock + mark sending + event (3, plus savepoint pair), attachments (1), lock + mark sent + event (3, plus pair),
     # the recipients (1), the subjects for the "sent" reactions (1),
-    # and each of the two events written through to the event log (core.Event, one INSERT each)
-    with django_assert_num_queries(15):
+    # and each of the two events written through to the event log (core.Event, one INSERT each),
+    # and the template read before the lock, to find a send gate (communications.services.outbox.gates)
+    with django_assert_num_queries(16):
         message_send(message_id=message.pk, as_of=T0)
 
 

@@ -71,3 +71,10 @@ def test_tracking_moves_only_forward():
     for current in (MessageStatus.QUEUED, MessageStatus.FAILED, MessageStatus.CANCELLED):
         for to in (MessageStatus.DELIVERED, MessageStatus.BOUNCED):
             assert not message_transition_allowed(current=current, to=to)
+
+
+def test_only_a_queued_message_can_be_superseded_and_that_is_final():
+    assert [s for s in MessageStatus.values if MessageStatus.SUPERSEDED in MESSAGE_TRANSITIONS[s]] == [
+        MessageStatus.QUEUED
+    ]
+    assert MESSAGE_TRANSITIONS[MessageStatus.SUPERSEDED] == set()

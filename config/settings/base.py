@@ -428,6 +428,7 @@ SPECTACULAR_SETTINGS = {
         {"name": "Casework", "description": "Promises to pay and disputes."},
         {"name": "Dunning", "description": "Dunning policies and levels, pauses, runs and reminders."},
         {"name": "Messages", "description": "E-mails to customers through the outbox."},
+        {"name": "Dunning", "description": "Dunning state, dry runs, runs and reminders."},
         {"name": "Platform", "description": "The caller, background jobs and other platform services."},
     ],
     "ENUM_NAME_OVERRIDES": {
@@ -465,6 +466,8 @@ API_TAGS_BY_PATH = {
     "dunning-policies": "Dunning",
     "dunning": "Dunning",
     "messages": "Messages",
+    "dunning": "Dunning",
+    "reminders": "Dunning",
     "me": "Platform",
     "platform": "Platform",
 }

@@ -8,6 +8,9 @@ job that sends it (kind ``customers.send_message``, its historic name). ``messag
 2. hand the message to the backend (anymail provider or SMTP) outside any transaction;
 3. mark it ``sent`` with the provider's message id.
 
+A send gate (``gates``) registered for the template re-checks the message under lock in step 1:
+an outdated message becomes ``superseded`` and is never handed off.
+
 The commit in step 1 is what makes the hand-off at-most-once: a job delivered twice, retried, or
 re-run by the sweeper after its worker died finds ``sending`` (or ``sent``) and does nothing. A
 row left in ``sending`` means the process died during the hand-off, and whether the provider got
@@ -20,6 +23,7 @@ worth asking again → back to ``queued`` and the job retries with backoff; refu
 ``failed`` with a follow-up task; maybe accepted → treated like a crash (stuck, a person checks).
 """
 
+from .gates import SendGate, send_gate_for, send_gate_register
 from .queueing import (
     ATTACHMENT_FOLDER,
     FAILED_TASK_KIND,
@@ -46,6 +50,7 @@ __all__ = [
     "FAILED_TASK_KIND",
     "MessageSendDeferred",
     "RESENDABLE",
+    "SendGate",
     "SEND_JOB_KIND",
     "STUCK_AFTER",
     "STUCK_TASK_KIND",
@@ -59,4 +64,6 @@ __all__ = [
     "message_subjects_add",
     "message_send",
     "messages_check_stuck",
+    "send_gate_for",
+    "send_gate_register",
 ]

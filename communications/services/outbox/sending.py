@@ -22,6 +22,7 @@ from ...models import MessageEvent, MessageStatus, OutboxAttachment, OutboxMessa
 from ...registry import react
 from ...selectors import subjects_of
 from ..transitions import message_transition
+from .gates import send_gate_for
 from .queueing import (
     FAILED_TASK_KIND,
     STUCK_AFTER,
@@ -122,9 +123,21 @@ def message_send(*, message_id: int, as_of: datetime) -> OutboxMessage:
     """
     connection = get_connection(fail_silently=False)
     with transaction.atomic():
+        # A send gate re-checks what the message says under its own locks, taken before the
+        # message's (lock order: money rows, then outbox messages); see ``gates``.
+        template = OutboxMessage.objects.filter(pk=message_id).values_list("template", flat=True).first()
+        gate = send_gate_for(template or "")
+        outdated = gate.check(message_id=message_id, as_of=as_of) if gate is not None else None
         message = OutboxMessage.objects.select_for_update().get(pk=message_id)
         if message.status != MessageStatus.QUEUED:
             return message  # a duplicated, late or re-run delivery of the job: never a second hand-off
+        if outdated:
+            message_transition(message=message, to=MessageStatus.SUPERSEDED, at=as_of)
+            _event(message, MessageEvent.Kind.SUPERSEDED, at=as_of, description=outdated)
+            gate.supersede(message=message, reason=outdated, as_of=as_of)
+            return message
+        if gate is not None:
+            gate.confirm(message=message, as_of=as_of)
         message.attempts += 1
         message.provider = backend_name(connection)[:30]
         message_transition(message=message, to=MessageStatus.SENDING, at=as_of, update_fields=["attempts", "provider"])
