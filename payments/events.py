@@ -33,6 +33,17 @@ register_event_types(
     "return_fee.charged", "return_fee.asked", "return_fee.declined", "return_fee.waived", "return_fee.not_charged"
 )
 
+# The ledger (issue 19): a payer's designation (§ 367 (2) BGB) and its decision, waivers of fees
+# and interest, bad-debt write-offs and their reversal (services.designation, waivers, bad_debts).
+register_event_types(
+    "payment_designation.recorded",
+    "payment_designation.accepted",
+    "payment_designation.refused",
+    "open_item.waived",
+    "bad_debt.written_off",
+    "bad_debt.reversed",
+)
+
 # What each event type says in the admin's histories (core.event_sentences).
 register_event_sentences(
     {
