@@ -18,5 +18,6 @@ class DunningConfig(AppConfig):
         lock_place_register(ReminderRecord, "reminder")
         from . import (
             events,  # noqa: F401  (registers reminder.* and invoice.overdue)
+            limitation,  # noqa: F401  (the limitation task kind and its daily job)
             schedules,  # noqa: F401  (declares the dunning run and the notices)
         )
