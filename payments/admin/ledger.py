@@ -205,7 +205,8 @@ class BadDebtWriteOffAdmin(MoneyFieldsMixin, admin.ModelAdmin):
         return False
 
     def has_change_permission(self, request, obj=None):
-        return False
+        # The list may be posted to (the write-off pages are its views); a record is never edited.
+        return super().has_change_permission(request, obj) if obj is None else False
 
     @admin.display(description=_("written off (gross)"), ordering="amount")
     def amount_shown(self, obj):
@@ -241,7 +242,7 @@ class BadDebtWriteOffAdmin(MoneyFieldsMixin, admin.ModelAdmin):
     def get_urls(self):
         view = self.admin_site.admin_view
         return [
-            path("write-off/<int:invoice_pk>/", view(self.write_off_view), name="payments_baddebtwriteoff_write_off"),
+            path("write-off/<int:pk>/", view(self.write_off_view), name="payments_baddebtwriteoff_write_off"),
             path("<int:pk>/reverse/", view(self.reverse_view), name="payments_baddebtwriteoff_reverse"),
             *super().get_urls(),
         ]
@@ -261,11 +262,11 @@ class BadDebtWriteOffAdmin(MoneyFieldsMixin, admin.ModelAdmin):
             },
         )
 
-    def write_off_view(self, request, invoice_pk):
+    def write_off_view(self, request, pk):
         """Write off an invoice's whole open amount as a bad debt (§ 17 (2) Nr. 1 UStG)."""
         if not _is_manager(request):
             raise PermissionDenied
-        invoice = get_object_or_404(Invoice.objects.select_related("customer"), pk=invoice_pk)
+        invoice = get_object_or_404(Invoice.objects.select_related("customer"), pk=pk)
         back = reverse("admin:payments_payment_account", args=[invoice.customer_id])
         form = BadDebtForm(request.POST or None, request.FILES or None) if request.method == "POST" else BadDebtForm()
         if request.method == "POST" and form.is_valid():

@@ -89,7 +89,7 @@ PATTERNS: tuple[tuple[str, re.Pattern], ...] = tuple(
         ),
         (DesignatedOrder.PRINCIPAL_FIRST, r"principal\s+first"),
         (DesignatedOrder.PRINCIPAL_ONLY, r"nur\s+(?:auf\s+)?(?:die\s+|den\s+)?(?:hauptforderung|rechnungsbetrag)"),
-        (DesignatedOrder.PRINCIPAL_ONLY, rf"(?:ohne|keine|nicht\s+(?:auf\s+)?(?:die\s+)?)\s*(?:die\s+)?(?:{_FEES})"),
+        (DesignatedOrder.PRINCIPAL_ONLY, rf"(?:ohne|keine|nicht(?:\s+auf)?)\s+(?:die\s+)?(?:{_FEES})"),
         (DesignatedOrder.PRINCIPAL_ONLY, r"(?:principal|invoice\s+amount)\s+only|only\s+(?:the\s+)?principal"),
         (DesignatedOrder.PRINCIPAL_ONLY, rf"(?:excluding|without|no|not\s+for)\s+(?:the\s+)?(?:{_EN_FEES})"),
     )

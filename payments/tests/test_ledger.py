@@ -38,7 +38,9 @@ from payments.services import (
 from payments.services.bad_debts import split_difference
 from payments.services.common import vat_split_of
 from payments.services.designation import designation_in
+from payments.services.errors import PaymentConflict
 from tasks.models import FollowUpTask
+from tests.conftest import client_for
 
 from .factories import make_invoice, make_open_item, make_payment
 
@@ -130,6 +132,7 @@ def test_an_invoice_whose_principal_is_paid_is_still_named_for_its_fees():
         ("Zahlung ohne Zinsen und Mahngebühren", "principal_only"),
         ("ohne Mahngebuehren", "principal_only"),
         ("keine Verzugszinsen", "principal_only"),
+        ("nicht auf die Mahngebühren", "principal_only"),
         ("nur den Rechnungsbetrag", "principal_only"),
         ("Invoice 12 principal only", "principal_only"),
         ("payment excluding late fees", "principal_only"),
@@ -185,7 +188,7 @@ def test_accepting_the_designation_applies_the_principal_only(manager):
     assert fresh(payment).unapplied_amount == D("11.00")
     assert fresh(fee).open_amount == D("5.00")
     assert FollowUpTask.objects.get(kind="payment_designation").closed_at is not None
-    with pytest.raises(Exception, match="accepted"):
+    with pytest.raises(PaymentConflict):
         payment_designation_accept(designation=designation, as_of=T0, by=manager)
 
 
@@ -407,3 +410,96 @@ def test_nothing_is_half_saved_when_the_write_off_is_refused(manager):
         OpenItem.objects.count(),
         Payment.objects.count(),
     )
+
+
+# --- API and admin ------------------------------------------------------------------------------------
+
+
+def test_the_api_waives_an_open_item_for_finance_managers_only(manager, accountant):
+    customer = make_customer()
+    fee = make_open_item(customer=customer, kind="dunning_fee", amount="5.00")
+    url = f"/api/v1/open-items/{fee.pk}/waive/"
+    assert client_for(accountant).post(url, {"reason": "Kulanz"}, format="json").status_code == 403
+    assert client_for(manager).post(url, {"reason": ""}, format="json").status_code == 400
+    response = client_for(manager).post(url, {"reason": "Kulanz"}, format="json")
+    assert response.status_code == 201, response.content
+    assert (response.json()["amount"], response.json()["item"]["open_amount"]) == ("5.00", "0.00")
+    assert client_for(manager).post(url, {"reason": "again"}, format="json").status_code == 400
+
+
+def test_the_api_writes_off_a_bad_debt_lists_and_reverses_it(manager, accountant):
+    customer = make_customer()
+    invoice = two_rate_invoice(customer)
+    data = {"invoice": invoice.pk, "reason": "insolvency", "note": "AG Köln 12 IN 3/26"}
+    assert client_for(accountant).post("/api/v1/bad-debt-write-offs/", data, format="json").status_code == 403
+    bad = client_for(manager).post("/api/v1/bad-debt-write-offs/", {**data, "reason": "nope"}, format="json")
+    assert bad.status_code == 400 and "reason" in bad.content.decode()
+    evidence = SimpleUploadedFile("notice.pdf", b"%PDF-1.7 notice", content_type="application/pdf")
+    created = client_for(manager).post("/api/v1/bad-debt-write-offs/", {**data, "evidence": evidence})
+    assert created.status_code == 201, created.content
+    body = created.json()
+    assert body["amount"] == "172.50" and body["has_evidence"] is True
+    assert sum(D(row["gross"]) for row in body["vat_split"]) == D("172.50")
+    listed = client_for(accountant).get("/api/v1/bad-debt-write-offs/", {"customer": customer.pk})
+    assert [row["id"] for row in listed.json()["results"]] == [body["id"]]
+    url = f"/api/v1/bad-debt-write-offs/{body['id']}/reverse/"
+    too_much = client_for(manager).post(url, {"amount": "200.00", "reason": "Quote"}, format="json")
+    assert too_much.status_code == 400
+    reversed_ = client_for(manager).post(url, {"amount": "50.00", "reason": "Quote"}, format="json")
+    assert reversed_.status_code == 200, reversed_.content
+    assert reversed_.json()["reversed_amount"] == "50.00"
+    assert fresh(invoice).open_amount == D("50.00")
+
+
+def test_the_api_decides_a_payers_designation(manager):
+    customer = make_customer()
+    invoice = make_invoice(customer=customer)
+    fee_and_interest(customer, invoice)
+    payment = make_payment(
+        customer=customer, amount="119.00", remittance=f"{invoice.number} ohne Zinsen", allocate=True
+    )
+    client = client_for(manager)
+    pending = client.get("/api/v1/payment-designations/", {"status": "pending"}).json()["results"]
+    assert [(row["payment"], row["order"]) for row in pending] == [(payment.pk, "principal_only")]
+    url = f"/api/v1/payment-designations/{pending[0]['id']}/"
+    assert client.post(url + "refuse/", {"reason": ""}, format="json").status_code == 400
+    accepted = client.post(url + "accept/", format="json")
+    assert accepted.status_code == 200 and accepted.json()["status"] == "accepted"
+    assert client.post(url + "accept/", format="json").status_code == 409
+    assert fresh(invoice).open_amount == 0
+
+
+def test_the_admin_waives_selected_items_with_a_reason(manager):
+    from django.test import Client
+
+    customer = make_customer()
+    fee = make_open_item(customer=customer, kind="dunning_fee", amount="5.00")
+    client = Client()
+    client.force_login(manager)
+    url = "/admin/payments/openitem/"
+    asked = client.post(url, {"action": "waive_items", "_selected_action": [fee.pk]})
+    assert asked.status_code == 200 and b"confirm" in asked.content
+    assert fresh(fee).open_amount == D("5.00")
+    done = client.post(url, {"action": "waive_items", "_selected_action": [fee.pk], "confirm": "1", "reason": "Kulanz"})
+    assert done.status_code == 302
+    assert fresh(fee).open_amount == 0 and Waiver.objects.get(item=fee).reason == "Kulanz"
+
+
+def test_the_admin_writes_off_a_bad_debt_for_finance_managers(manager, accountant):
+    from django.test import Client
+
+    customer = make_customer()
+    invoice = make_invoice(customer=customer)
+    url = f"/admin/payments/baddebtwriteoff/write-off/{invoice.pk}/"
+    client = Client()
+    client.force_login(accountant)
+    assert client.get(url).status_code == 403
+    client.force_login(manager)
+    assert client.get(url).status_code == 200
+    response = client.post(url, {"reason": "uneconomic", "note": "Kleinbetrag"})
+    assert response.status_code == 302
+    record = BadDebtWriteOff.objects.get(invoice=invoice)
+    assert client.get(f"/admin/payments/baddebtwriteoff/{record.pk}/change/").status_code == 200
+    back = client.post(f"/admin/payments/baddebtwriteoff/{record.pk}/reverse/", {"amount": "19.00", "reason": "Rate"})
+    assert back.status_code == 302
+    assert fresh(record).reversed_amount == D("19.00")
