@@ -105,3 +105,28 @@ register_event_sentences(
         ),
     }
 )
+
+# The ledger's events (issue 19: services.designation, waivers, bad_debts).
+register_event_sentences(
+    {
+        "payment_designation.recorded": EventSentence(
+            gettext_noop("Payer designated another order of application (§ 367 (2) BGB)")
+        ),
+        "payment_designation.accepted": EventSentence(gettext_noop("Payer's order of application accepted")),
+        "payment_designation.refused": EventSentence(
+            gettext_noop("Payment refused (§ 367 (2) BGB)"),
+            (gettext_noop("Payment refused (§ 367 (2) BGB): %(credit)s kept as credit to pay back"),),
+        ),
+        "open_item.waived": EventSentence(
+            gettext_noop("Fee or interest waived"), (gettext_noop("Fee or interest waived: %(amount)s"),)
+        ),
+        "bad_debt.written_off": EventSentence(
+            gettext_noop("Invoice written off as a bad debt"),
+            (gettext_noop("Invoice %(invoice)s written off as a bad debt: %(amount)s"),),
+        ),
+        "bad_debt.reversed": EventSentence(
+            gettext_noop("Bad-debt write-off reversed: money arrived"),
+            (gettext_noop("Bad-debt write-off of %(invoice)s reversed for %(amount)s: money arrived"),),
+        ),
+    }
+)
