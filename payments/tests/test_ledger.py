@@ -503,3 +503,26 @@ def test_the_admin_writes_off_a_bad_debt_for_finance_managers(manager, accountan
     back = client.post(f"/admin/payments/baddebtwriteoff/{record.pk}/reverse/", {"amount": "19.00", "reason": "Rate"})
     assert back.status_code == 302
     assert fresh(record).reversed_amount == D("19.00")
+
+
+def test_the_bad_debt_list_costs_the_same_queries_for_one_or_many(manager):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    customer = make_customer()
+    client = client_for(manager)
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get("/api/v1/bad-debt-write-offs/").status_code == 200
+        return len(captured)
+
+    first = make_invoice(customer=customer)
+    record = bad_debt_write_off(invoice=first, reason="uneconomic", as_of=T0, by=manager)
+    bad_debt_write_off_reverse(write_off=record, amount=D("1.00"), reason="Rate", as_of=T0, by=manager)
+    one = queries()
+    for _ in range(3):
+        invoice = make_invoice(customer=customer)
+        record = bad_debt_write_off(invoice=invoice, reason="insolvency", as_of=T0, by=manager)
+        bad_debt_write_off_reverse(write_off=record, amount=D("1.00"), reason="Rate", as_of=T0, by=manager)
+    assert queries() == one
