@@ -112,7 +112,7 @@ def _own_items(items: dict, invoice_pk: int) -> list[OpenItem]:
     return sorted(own, key=lambda i: (0 if i.kind in COSTS else 1, i.due_date, i.pk))
 
 
-def _makes_a_difference(*, named: list[int], items: dict) -> bool:
+def designation_matters(*, named: list[int], items: dict) -> bool:
     wanted = [i for i in items.values() if i.open_amount > 0 and i.cancelled_at is None]
     if named:
         wanted = [i for i in wanted if i.invoice_id in named]

@@ -30,7 +30,7 @@ from ..models import (
 from .allocation import PAYER_DESIGNATED, allocate_by_law_locked, allocate_locked, candidates
 from .bad_debts import reinstate_for_payment_locked, written_off_remaining
 from .common import ZERO, check_amount, lock_all, lock_payment, payment_event, skonto_amount_to_pay, user_or_none
-from .designation import _makes_a_difference, designation_in, designation_record_locked, named_invoice_plan
+from .designation import designation_in, designation_matters, designation_record_locked, named_invoice_plan
 
 # Compared when the same (channel, external_id) arrives again.
 IDENTITY = ("customer_id", "amount", "currency", "value_date")
@@ -212,7 +212,7 @@ def payment_apply_automatically(*, payment: Payment, as_of: datetime, by=None) -
     _payments, invoices, items = lock_all(invoices=invoice_pks, items=item_pks)
     named = [pk for pk in named if pk in invoices]
     designated = designation_in(locked.remittance)
-    if designated is not None and _makes_a_difference(named=named, items=items):
+    if designated is not None and designation_matters(named=named, items=items):
         designation_record_locked(
             payment=locked,
             order=designated[0],
