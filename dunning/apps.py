@@ -21,6 +21,7 @@ class DunningConfig(AppConfig):
         gate.register()  # the outbox re-checks a reminder's amounts before hand-off
         from . import (
             events,  # noqa: F401  (registers reminder.* and invoice.overdue)
+            limitation,  # noqa: F401  (the limitation task kind and its daily job)
             notices,  # noqa: F401  (the notices' purpose, templates and the overdue sentence)
             schedules,  # noqa: F401  (declares the dunning run and the notices)
             tasks_notices,  # noqa: F401  (Celery finds <app>.tasks only)

@@ -591,3 +591,29 @@ class StatementDispatch(models.Model):
 
     def __str__(self) -> str:
         return f"{self.customer_id}: {self.period_end}"
+
+
+# --- Limitation (issue 19, ledger: dunning/limitation.py) -------------------------------------------
+
+
+class LimitationWarning(models.Model):
+    """A follow-up task was opened because this invoice becomes time-barred on ``barred_on``: once
+    per (invoice, date), so the daily job never asks twice (a payment that moves the date, § 212
+    BGB, gives a new date and so a new warning when it comes close again)."""
+
+    invoice = models.ForeignKey(
+        "invoicing.Invoice", verbose_name=_("invoice"), on_delete=models.PROTECT, related_name="+"
+    )
+    barred_on = models.DateField(_("time-barred from"))
+    created_at = models.DateTimeField(_("warned"))
+
+    class Meta:
+        verbose_name = _("claim about to become time-barred")
+        verbose_name_plural = _("claims about to become time-barred")
+        ordering = ["barred_on", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["invoice", "barred_on"], name="dunning_limitation_warned_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.invoice_id}: {self.barred_on}"

@@ -41,3 +41,15 @@ register(
     ),
 )
 job_register("dunning.run", "dunning.services.dunning_run")
+
+# Limitation (dunning/limitation.py): claims about to become time-barred get a follow-up task.
+register(
+    Schedule(
+        name=gettext_noop("Open follow-up tasks for claims about to become time-barred"),
+        task="dunning.limitation_tasks_open",
+        when=Crontab(minute="15", hour="6"),
+        description="Every open invoice that becomes time-barred (§§ 195, 199 BGB) within "
+        "DEBITOR_LIMITATION_WARN_MONTHS months gets one follow-up task per barred date.",
+    ),
+)
+job_register("dunning.limitation_tasks_open", "dunning.limitation.limitation_tasks_open")

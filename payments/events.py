@@ -33,6 +33,17 @@ register_event_types(
     "return_fee.charged", "return_fee.asked", "return_fee.declined", "return_fee.waived", "return_fee.not_charged"
 )
 
+# The ledger (issue 19): a payer's designation (§ 367 (2) BGB) and its decision, waivers of fees
+# and interest, bad-debt write-offs and their reversal (services.designation, waivers, bad_debts).
+register_event_types(
+    "payment_designation.recorded",
+    "payment_designation.accepted",
+    "payment_designation.refused",
+    "open_item.waived",
+    "bad_debt.written_off",
+    "bad_debt.reversed",
+)
+
 # What each event type says in the admin's histories (core.event_sentences).
 register_event_sentences(
     {
@@ -91,6 +102,31 @@ register_event_sentences(
                     "Return fee of %(fee)s not charged: return reason %(reason_code)s is not the customer's doing"
                 ),
             ),
+        ),
+    }
+)
+
+# The ledger's events (issue 19: services.designation, waivers, bad_debts).
+register_event_sentences(
+    {
+        "payment_designation.recorded": EventSentence(
+            gettext_noop("Payer designated another order of application (§ 367 (2) BGB)")
+        ),
+        "payment_designation.accepted": EventSentence(gettext_noop("Payer's order of application accepted")),
+        "payment_designation.refused": EventSentence(
+            gettext_noop("Payment refused (§ 367 (2) BGB)"),
+            (gettext_noop("Payment refused (§ 367 (2) BGB): %(credit)s kept as credit to pay back"),),
+        ),
+        "open_item.waived": EventSentence(
+            gettext_noop("Fee or interest waived"), (gettext_noop("Fee or interest waived: %(amount)s"),)
+        ),
+        "bad_debt.written_off": EventSentence(
+            gettext_noop("Invoice written off as a bad debt"),
+            (gettext_noop("Invoice %(invoice)s written off as a bad debt: %(amount)s"),),
+        ),
+        "bad_debt.reversed": EventSentence(
+            gettext_noop("Bad-debt write-off reversed: money arrived"),
+            (gettext_noop("Bad-debt write-off of %(invoice)s reversed for %(amount)s: money arrived"),),
         ),
     }
 )

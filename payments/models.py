@@ -871,4 +871,15 @@ class BankLineMatch(models.Model):
 
 
 # Return fees live in a module of their own (this one is long enough); imported here so Django sees them.
+# Designations, waivers and bad-debt write-offs (issue 19, ledger): a module of their own.
+from .ledger_models import (  # noqa: E402, F401
+    BadDebtReason,
+    BadDebtReversal,
+    BadDebtWriteOff,
+    DesignatedOrder,
+    DesignationSource,
+    DesignationStatus,
+    PaymentDesignation,
+    Waiver,
+)
 from .return_fee_models import ReturnFee, ReturnFeeDecision, ReturnFeeRule, ReturnFeeStatus  # noqa: E402, F401

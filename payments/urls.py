@@ -9,6 +9,7 @@ from .api import (
     PaymentViewSet,
     WriteOffViewSet,
 )
+from .api.ledger import BadDebtWriteOffViewSet, OpenItemViewSet, PaymentDesignationViewSet
 from .bank.api import BankImportViewSet, BankStatementLineViewSet, BankStatementViewSet
 
 router = DefaultRouter()
@@ -16,6 +17,9 @@ router.include_root_view = False
 router.register("payments", PaymentViewSet, basename="payment")
 router.register("allocations", AllocationViewSet, basename="allocation")
 router.register("write-offs", WriteOffViewSet, basename="write-off")
+router.register("open-items", OpenItemViewSet, basename="open-item")
+router.register("bad-debt-write-offs", BadDebtWriteOffViewSet, basename="bad-debt-write-off")
+router.register("payment-designations", PaymentDesignationViewSet, basename="payment-designation")
 router.register("bank-imports", BankImportViewSet, basename="bank-import")
 router.register("bank-statements", BankStatementViewSet, basename="bank-statement")
 router.register("bank-statement-lines", BankStatementLineViewSet, basename="bank-statement-line")

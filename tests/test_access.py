@@ -95,6 +95,11 @@ ADMIN_EXTRA_MODEL_VIEWS = {
     "admin:payments_payment_reverse_allocation": ACCEPTS_WRITES,
     "admin:payments_payment_account": NEVER_WRITES,
     "admin:payments_payment_write_off": ACCEPTS_WRITES,  # finance managers only
+    # The ledger (issue 19): bad-debt write-off and its reversal (finance managers); the claims
+    # about to become time-barred and their export (reads).
+    "admin:payments_baddebtwriteoff_write_off": ACCEPTS_WRITES,
+    "admin:payments_baddebtwriteoff_reverse": ACCEPTS_WRITES,
+    "admin:dunning_limitationwarning_export": NEVER_WRITES,
     "admin:payments_payment_statement": NEVER_WRITES,
     "admin:providers_providerpayment_refund": ACCEPTS_WRITES,
     "admin:communications_outboxmessage_preview": NEVER_WRITES,
@@ -218,6 +223,17 @@ API_ROUTES = {
     "v1:payment-assign": ACCEPTS_WRITES,
     "v1:allocation-reverse": ACCEPTS_WRITES,
     "v1:write-off-list": ACCEPTS_WRITES,  # POST only, finance managers only
+    # The ledger (issue 19): waivers, bad-debt write-offs, the payer's designation (§ 367 (2) BGB).
+    "v1:open-item-waive": ACCEPTS_WRITES,  # finance managers only
+    "v1:bad-debt-write-off-list": ACCEPTS_WRITES,  # POST: write off, finance managers only
+    "v1:bad-debt-write-off-detail": NEVER_WRITES,
+    "v1:bad-debt-write-off-reverse": ACCEPTS_WRITES,  # money arrived, finance managers only
+    "v1:payment-designation-list": ACCEPTS_WRITES,  # POST: record, finance managers only
+    "v1:payment-designation-detail": NEVER_WRITES,
+    "v1:payment-designation-accept": ACCEPTS_WRITES,
+    "v1:payment-designation-refuse": ACCEPTS_WRITES,
+    "v1:dunning-limitation": NEVER_WRITES,
+    "v1:dunning-limitation-export": NEVER_WRITES,
     "v1:payment-detail": NEVER_WRITES,
     "v1:payment-link-list": ACCEPTS_WRITES,
     "v1:provider-payment-list": NEVER_WRITES,

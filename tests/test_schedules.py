@@ -39,6 +39,13 @@ ADDED_SINCE = {
     ("Send due-date heads-ups", "dunning.due_date_heads_up", "crontab 0 7 * * *", BERLIN, True),
     ("Send monthly account statements", "dunning.monthly_statements", "crontab 30 6 1 * *", BERLIN, True),
     ("Send payment reminders", "dunning.run", "crontab 0 8 * * 1-5", BERLIN, True),
+    (
+        "Open follow-up tasks for claims about to become time-barred",
+        "dunning.limitation_tasks_open",
+        "crontab 15 6 * * *",
+        BERLIN,
+        True,
+    ),
 }
 
 

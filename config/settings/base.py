@@ -517,5 +517,7 @@ DEBITOR_MATCH_AUTO_THRESHOLD = env.int("DEBITOR_MATCH_AUTO_THRESHOLD", default=9
 # Credit lines still unmatched this many days after their booking date get a follow-up task
 # (payments.bank.followup, daily at 07:30).
 DEBITOR_UNMATCHED_LINE_TASK_DAYS = env.int("DEBITOR_UNMATCHED_LINE_TASK_DAYS", default=3)
+# Claims that become time-barred (§§ 195, 199 BGB) within this many months get a follow-up task.
+DEBITOR_LIMITATION_WARN_MONTHS = env.int("DEBITOR_LIMITATION_WARN_MONTHS", default=6)
 # Days after a promised payment date that a payment still counts as keeping the promise.
 DEBITOR_PROMISE_GRACE_DAYS = env.int("DEBITOR_PROMISE_GRACE_DAYS", default=3)

@@ -12,6 +12,7 @@ Viewers look; accountants and finance managers (``change`` permission) act.
 from ..bank import admin as bank_admin  # noqa: F401  (registers the bank statement pages)
 from . import (
     customers,  # noqa: F401  (the customer list's balance columns)
+    ledger,  # noqa: F401  (open items and their waiver, bad-debt write-offs, payers' designations)
     money,  # noqa: F401  (tells the invoice page where its money came from)
     payments,  # noqa: F401  (registers the payment pages)
     return_fees,  # noqa: F401  (the return fee rules and the decisions on return fees)

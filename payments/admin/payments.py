@@ -305,6 +305,10 @@ class PaymentAdmin(CustomerAutocompleteMedia, ListExportMixin, PaymentActionView
                     "write_off_url": reverse("admin:payments_payment_write_off", args=[row.id])
                     if may_write_off and row.kind == "invoice" and row.open_amount > 0
                     else "",
+                    # The whole open amount as a bad debt (§ 17 (2) Nr. 1 UStG; payments/admin/ledger.py).
+                    "bad_debt_url": reverse("admin:payments_baddebtwriteoff_write_off", args=[row.id])
+                    if may_write_off and row.kind == "invoice" and row.open_amount > 0
+                    else "",
                 }
                 for row in rows
             ],

@@ -9,15 +9,28 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Exists, F, OuterRef, Q
 from django.utils.translation import gettext as _
 
 from core.messages import message
 from core.money import minor_unit
 from invoicing.models import DocumentStatus, DocumentType, Invoice
 
-from ..models import AllocationRule, Payment, PaymentChannel, PaymentEvent, PaymentSource, PaymentStatus
+from ..models import (
+    AllocationRule,
+    BadDebtWriteOff,
+    DesignationSource,
+    OpenItem,
+    Payment,
+    PaymentChannel,
+    PaymentEvent,
+    PaymentSource,
+    PaymentStatus,
+)
 from .allocation import PAYER_DESIGNATED, allocate_by_law_locked, allocate_locked, candidates
+from .bad_debts import reinstate_for_payment_locked, written_off_remaining
 from .common import ZERO, check_amount, lock_all, lock_payment, payment_event, skonto_amount_to_pay, user_or_none
+from .designation import designation_in, designation_matters, designation_record_locked, named_invoice_plan
 
 # Compared when the same (channel, external_id) arrives again.
 IDENTITY = ("customer_id", "amount", "currency", "value_date")
@@ -61,12 +74,19 @@ def designated_invoices(*, customer_id: int, currency: str, remittance: str) -> 
         return []
     text = remittance.casefold()
     found = []
+    # Owed on the invoice: its principal, its own fees and interest (§ 367 (1) per invoice), or a
+    # bad-debt write-off that money arriving for it reverses.
+    owed = (
+        Q(open_amount__gt=0)
+        | Exists(OpenItem.objects.filter(invoice=OuterRef("pk"), open_amount__gt=0, cancelled_at__isnull=True))
+        | Exists(BadDebtWriteOff.objects.filter(invoice=OuterRef("pk"), reversed_amount__lt=F("amount")))
+    )
     rows = Invoice.objects.filter(
+        owed,
         customer_id=customer_id,
         currency=currency,
         document_type=DocumentType.INVOICE,
         status=DocumentStatus.ISSUED,
-        open_amount__gt=0,
     ).values_list("pk", "number")
     for pk, number in rows:
         match = re.search(rf"(?<![0-9a-z]){re.escape(number.casefold())}(?![0-9a-z])", text)
@@ -178,22 +198,55 @@ def _record(*, customer, amount, currency, as_of, by, status, allocate, remittan
 
 def payment_apply_automatically(*, payment: Payment, as_of: datetime, by=None) -> None:
     """Payer designation first, then the law; runs inside the caller's transaction. The
-    customer and the payment are locked before the invoices (``core.locks.LOCK_ORDER``)."""
+    customer and the payment are locked before the invoices (``core.locks.LOCK_ORDER``).
+
+    A named invoice takes the money for its own costs, then its interest, then its principal
+    (§ 367 (1) BGB, ``designation.named_invoice_plan``); a written-off named invoice is first
+    reinstated for what arrives (``bad_debts``). When the remittance designates another order
+    (§ 367 (2) BGB) and that makes a difference, the designation is recorded, a person decides,
+    and the payment stays unapplied meanwhile (``designation``)."""
     locked = lock_payment(payment)
     invoice_pks, item_pks = candidates(customer_id=locked.customer_id, currency=locked.currency)
-    _payments, invoices, items = lock_all(invoices=invoice_pks, items=item_pks)
     named = designated_invoices(customer_id=locked.customer_id, currency=locked.currency, remittance=locked.remittance)
-    plan, money = [], locked.unapplied_amount
-    # When the payment is exactly what the named invoices ask for with their discounts, each
-    # takes its Skonto amount; otherwise each in turn gets up to its open amount.
-    discounted = [_discounted_amount(invoices[pk], locked.value_date) for pk in named if pk in invoices]
-    use_discounts = bool(discounted) and sum(discounted, ZERO) == money
-    for pk, wanted in zip([pk for pk in named if pk in invoices], discounted, strict=True):
-        if money <= 0:
-            break
-        share = wanted if use_discounts else min(money, invoices[pk].open_amount)
-        plan.append({"invoice": invoices[pk], "amount": share})
-        money -= share
+    invoice_pks = sorted(set(invoice_pks) | set(named))
+    _payments, invoices, items = lock_all(invoices=invoice_pks, items=item_pks)
+    named = [pk for pk in named if pk in invoices]
+    designated = designation_in(locked.remittance)
+    if designated is not None and designation_matters(named=named, items=items):
+        designation_record_locked(
+            payment=locked,
+            order=designated[0],
+            source=DesignationSource.REMITTANCE,
+            matched_text=designated[1],
+            named=named,
+            as_of=as_of,
+            by=by,
+        )
+        return
+    money = locked.unapplied_amount
+    remaining = written_off_remaining(invoice_ids=named)
+    # When the payment is exactly what the named invoices ask for (their own fees and interest,
+    # and the principal with its discount), each takes its Skonto amount; otherwise each in turn
+    # gets up to its open amount.
+    wanted = [
+        _discounted_amount(invoices[pk], locked.value_date)
+        + sum((i.open_amount for i in items.values() if i.invoice_id == pk and i.cancelled_at is None), ZERO)
+        for pk in named
+    ]
+    use_discounts = bool(wanted) and sum(wanted, ZERO) == money and not remaining
+
+    def principal_of(invoice, left):
+        if remaining.get(invoice.pk):
+            reinstate_for_payment_locked(
+                invoice=invoice, amount=min(left, remaining[invoice.pk]), payment=locked, as_of=as_of, by=by
+            )
+        if use_discounts:
+            return _discounted_amount(invoice, locked.value_date)
+        return min(left, invoice.open_amount)
+
+    plan = named_invoice_plan(named=named, invoices=invoices, items=items, money=money, principal_of=principal_of)
+    for row in plan:
+        row["explanation"] = [message(PAYER_DESIGNATED), *row["explanation"]]
     if plan:
         allocate_locked(
             payment=locked,
