@@ -101,7 +101,7 @@ def test_the_daily_job_opens_one_task_per_claim_and_never_twice():
 
 
 def _sent_reminder(customer, invoice, *, as_of):
-    policy = DunningPolicy.objects.create(name="Standard", created_at=as_of, updated_at=as_of)
+    policy = DunningPolicy.objects.create(name="Limitation test", created_at=as_of, updated_at=as_of)
     level = DunningLevel.objects.create(policy=policy, position=1, name="Zahlungserinnerung", days=14, template="r1")
     run = DunningRun.objects.create(as_of=as_of.date(), started_at=as_of)
     stored = document_store(folder="reminders", filename="mahnung.pdf", data=b"%PDF-1.7 reminder")
