@@ -20,3 +20,6 @@ class DunningConfig(AppConfig):
             events,  # noqa: F401  (registers reminder.* and invoice.overdue)
             schedules,  # noqa: F401  (declares the dunning run and the notices)
         )
+        from .charges import interest_listeners_register
+
+        interest_listeners_register()  # the final interest item when an invoice with interest is paid
