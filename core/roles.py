@@ -55,6 +55,9 @@ MANAGER_ONLY_MODELS = {
     ("payments", "returnfeerule"),
     # How the system opens tasks (on/off, due period, who gets them) is the team's policy.
     ("tasks", "taskrule"),
+    # Reference rates and member states' interest rules decide what default interest costs.
+    ("dunning", "referencerate"),
+    ("dunning", "foreigninterestrule"),
     ("django_celery_beat", "periodictask"),
     ("django_celery_beat", "intervalschedule"),
     ("django_celery_beat", "crontabschedule"),
@@ -72,7 +75,12 @@ INTERNAL_APPS = {"contenttypes", "sessions", "admin", "rest_framework_api_key"}
 # Models no role edits: permissions come from this module, never from a person.
 INTERNAL_MODELS = {("auth", "permission")}
 # Models only the system writes; staff may look at them.
-SYSTEM_WRITTEN_MODELS = {("core", "job"), ("core", "idempotencyrecord")}
+SYSTEM_WRITTEN_MODELS = {
+    ("core", "job"),
+    ("core", "idempotencyrecord"),
+    ("dunning", "interestperiod"),
+    ("dunning", "flatfeecredit"),
+}
 
 
 def permissions_for(role: Role) -> list[Permission]:

@@ -438,9 +438,9 @@ class ReferenceRate(models.Model):
     """A reference rate from a day on (until the next row of its series). Finance managers enter
     new ones from the Bundesbank's (or ECB's) announcement; never guessed."""
 
-    series = models.CharField(_("series"), max_length=8, choices=RateSeries.choices)
+    series = models.CharField(pgettext_lazy("reference rate", "series"), max_length=8, choices=RateSeries.choices)
     valid_from = models.DateField(_("valid from"))
-    rate = models.DecimalField(_("rate (%)"), **RATE)
+    rate = models.DecimalField(pgettext_lazy("interest", "rate (%)"), **RATE)
     source = models.CharField(_("source"), max_length=255, blank=True, default="")
 
     class Meta:
@@ -450,7 +450,9 @@ class ReferenceRate(models.Model):
         constraints = [models.UniqueConstraint(fields=["series", "valid_from"], name="dunning_rate_once_per_day")]
 
     def __str__(self) -> str:
-        return f"{self.get_series_display()} {self.valid_from}: {self.rate} %"
+        from core.formatting import date_text, number_text
+
+        return f"{self.get_series_display()} {date_text(self.valid_from)}: {number_text(self.rate)} %"
 
 
 class DebtorKind(models.TextChoices):

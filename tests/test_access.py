@@ -37,6 +37,7 @@ from core.models import ApiKey, CompanyProfile, Job, NumberSeries
 from core.roles import MANAGER_ONLY_MODELS
 from customers.models import BankAccount, Contact, Customer, PaymentTerms, VerificationRun
 from customers.services import customer_create, customer_verify
+from dunning.models import ForeignInterestRule, ReferenceRate
 from invoicing.models import CustomerNotice, ExchangeRate, Invoice, VatRate
 from invoicing.services import invoice_change_due_date, invoice_draft_create, invoice_issue
 from payments.models import ReturnFeeRule
@@ -530,6 +531,9 @@ def objects(viewer, manager) -> dict:
         ReturnFeeRule: ReturnFeeRule.objects.get_or_create(reason_code="AM04", defaults={"decision": "charge"})[0],
         # A row per task kind (the rules' list makes the missing ones; here before anyone counts).
         TaskRule: _task_rule(),
+        # Dunning (issue 19, interest): seeded by the migration.
+        ReferenceRate: ReferenceRate.objects.order_by("pk").first(),
+        ForeignInterestRule: ForeignInterestRule.objects.order_by("pk").first(),
     }
 
 
