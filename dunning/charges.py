@@ -286,7 +286,10 @@ def charges_plan_many(
     seen_missing: set[tuple[str, date]] = set()
     plan: dict[int, list[Charge]] = {}
     for invoice, level in items:
-        policy = policies[invoice.customer_id]
+        policy = policies.get(invoice.customer_id)
+        if policy is None:
+            plan[invoice.pk] = []
+            continue
         start = starts.get(invoice.pk)
         in_default = start is not None and start.day <= as_of
         own = earlier[invoice.pk]

@@ -8,6 +8,7 @@ import pytest
 from django.db import IntegrityError, transaction
 from django.utils import translation
 
+from core.events import event_build
 from core.messages import message_text
 from customers.tests.factories import make_customer
 from dunning.charges import (
@@ -17,6 +18,7 @@ from dunning.charges import (
     default_starts,
     interest_finalize,
     missing_rate_warning,
+    on_invoice_settlement_changed,
 )
 from dunning.models import (
     DunningLevel,
@@ -377,3 +379,14 @@ def test_planning_costs_the_same_queries_for_one_invoice_or_many(policy, django_
                 items=[(i, lvl) for i in invoices], policies=policies, starts=starts, as_of=date(2024, 9, 30)
             )
         assert all(any(c.kind == OpenItemKind.DEFAULT_INTEREST for c in planned[i.pk]) for i in invoices)
+
+
+def test_the_payment_listener_costs_one_query_for_invoices_without_interest(policy, django_assert_num_queries):
+    invoice = invoice_due(make_customer())
+    event = event_build(type="invoice.settlement_changed", obj=invoice, data={"to_state": "paid"})
+    with django_assert_num_queries(1):
+        on_invoice_settlement_changed([event])
+    with django_assert_num_queries(0):
+        on_invoice_settlement_changed(
+            [event_build(type="invoice.settlement_changed", obj=invoice, data={"to_state": "partially_paid"})]
+        )
