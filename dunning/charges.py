@@ -185,7 +185,7 @@ def _rules() -> dict:
 def principal_histories(invoices) -> dict[int, tuple]:
     """Each invoice's principal as steps (``interest.principal_steps``), two queries. A payment
     lowers it on its value date (a credit note's allocation on the credit note's date); the
-    step takes effect the day after (the payment day still bears interest) — ``_effective``."""
+    step takes effect the day after (the payment day still bears interest), see ``_steps``."""
     ids = [invoice.pk for invoice in invoices]
     reductions: dict[int, list[tuple[date, Decimal]]] = {pk: [] for pk in ids}
     for invoice_id, amount, value_date, credit_date in Allocation.objects.filter(
@@ -276,12 +276,13 @@ def charges_plan_many(
         .annotate(total=Sum("credited"))
         .values_list("invoice_id", "total")
     )
-    last_end = dict(
-        InterestPeriod.objects.filter(invoice_id__in=ids)
+    charged = {
+        invoice_id: (first, last)
+        for invoice_id, first, last in InterestPeriod.objects.filter(invoice_id__in=ids)
         .values("invoice_id")
-        .annotate(last=Max("end"))
-        .values_list("invoice_id", "last")
-    )
+        .annotate(first=Min("start"), last=Max("end"))
+        .values_list("invoice_id", "first", "last")
+    }
     histories = principal_histories(invoices)
     seen_missing: set[tuple[str, date]] = set()
     plan: dict[int, list[Charge]] = {}
@@ -330,8 +331,10 @@ def charges_plan_many(
                 )
             )
         if level.charges_interest and in_default and terms is not None:
-            first_day = first_interest_day(start, policy)
-            begin = max(first_day, last_end[invoice.pk] + ONE_DAY) if invoice.pk in last_end else first_day
+            # Once interest was charged, its first day stays the first day (segments and their
+            # rounding start there, so the items keep adding up to one calculation).
+            first_day, last = charged.get(invoice.pk, (first_interest_day(start, policy), None))
+            begin = last + ONE_DAY if last is not None else first_day
             table = tables.get(terms.series, RateTable(()))
             slices, missing = interest_slices(
                 steps=_steps(invoice, histories[invoice.pk], policy),

@@ -257,6 +257,9 @@ API_ROUTES = {
     "v1:privacy-request-execute": ACCEPTS_WRITES,
     "v1:privacy-request-reject": ACCEPTS_WRITES,
     "v1:privacy-request-export": NEVER_WRITES,
+    # Reference rates of default interest (dunning/api_rates.py): read only, entered in the admin.
+    "v1:reference-rate-list": NEVER_WRITES,
+    "v1:reference-rate-detail": NEVER_WRITES,
 }
 OTHER_ROUTES = {
     "payments:feed": NEVER_WRITES,
