@@ -534,9 +534,13 @@ def objects(viewer, manager) -> dict:
         ReturnFeeRule: ReturnFeeRule.objects.get_or_create(reason_code="AM04", defaults={"decision": "charge"})[0],
         # A row per task kind (the rules' list makes the missing ones; here before anyone counts).
         TaskRule: _task_rule(),
-        # Dunning (issue 19, interest): seeded by the migration.
-        ReferenceRate: ReferenceRate.objects.order_by("pk").first(),
-        ForeignInterestRule: ForeignInterestRule.objects.order_by("pk").first(),
+        # Dunning (issue 19, interest): seeded by the migration (again here after a flush).
+        ReferenceRate: ReferenceRate.objects.get_or_create(
+            series="de_base", valid_from="2026-01-01", defaults={"rate": "1.27"}
+        )[0],
+        ForeignInterestRule: ForeignInterestRule.objects.get_or_create(
+            country="IT", debtor_kind="business", defaults={"margin": "8", "directive_minimum": True}
+        )[0],
     }
 
 

@@ -1,8 +1,18 @@
 """The reference rates in the API: every finance role reads them, no one writes them there."""
 
+import importlib
+
 import pytest
+from django.apps import apps as django_apps
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def rates_seeded(db):
+    """The migration's seeds, again after a committing test elsewhere emptied the tables."""
+    importlib.import_module("dunning.migrations.0002_interest_rates").seed(django_apps, None)
+
 
 URL = "/api/v1/reference-rates/"
 

@@ -1,10 +1,12 @@
 """Default start, fees, the flat fee and interest a reminder charges, recorded as open items;
 the final interest item on payment; the seeded rates and the missing-rate warning."""
 
+import importlib
 from datetime import date
 from decimal import Decimal
 
 import pytest
+from django.apps import apps as django_apps
 from django.db import IntegrityError, transaction
 from django.utils import translation
 
@@ -46,6 +48,12 @@ from payments.tests.factories import make_invoice, make_payment, net_terms
 
 D = Decimal
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("invoicing_setup")]
+
+
+@pytest.fixture(autouse=True)
+def rates_seeded(db):
+    """The migration's seeds, again after a committing test elsewhere emptied the tables."""
+    importlib.import_module("dunning.migrations.0002_interest_rates").seed(django_apps, None)
 
 
 @pytest.fixture

@@ -1,16 +1,25 @@
 """The reference rates in the admin: finance managers edit them, the list says what is missing."""
 
+import importlib
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from django.apps import apps as django_apps
 from django.urls import reverse
 from django.utils import translation
 
 from dunning.models import RateSeries, ReferenceRate
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def rates_seeded(db):
+    """The migration's seeds, again after a committing test elsewhere emptied the tables."""
+    importlib.import_module("dunning.migrations.0002_interest_rates").seed(django_apps, None)
+
 
 TODAY = datetime(2026, 12, 7, 9, 0, tzinfo=ZoneInfo("Europe/Berlin"))
 LIST = "admin:dunning_referencerate_changelist"
