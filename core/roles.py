@@ -59,6 +59,9 @@ MANAGER_ONLY_MODELS = {
     # pausing dunning for a customer or an invoice is an accountant's decision.
     ("dunning", "dunningpolicy"),
     ("dunning", "dunninglevel"),
+    # Reference rates and member states' interest rules decide what default interest costs.
+    ("dunning", "referencerate"),
+    ("dunning", "foreigninterestrule"),
     ("django_celery_beat", "periodictask"),
     ("django_celery_beat", "intervalschedule"),
     ("django_celery_beat", "crontabschedule"),
@@ -83,6 +86,8 @@ SYSTEM_WRITTEN_MODELS = {
     ("dunning", "overduemark"),
     ("dunning", "duedatenotice"),
     ("dunning", "statementdispatch"),
+    ("dunning", "interestperiod"),
+    ("dunning", "flatfeecredit"),
 }
 
 

@@ -26,3 +26,6 @@ class DunningConfig(AppConfig):
             schedules,  # noqa: F401  (declares the dunning run and the notices)
             tasks_notices,  # noqa: F401  (Celery finds <app>.tasks only)
         )
+        from .charges import interest_listeners_register
+
+        interest_listeners_register()  # the final interest item when an invoice with interest is paid

@@ -431,15 +431,16 @@ class ReminderCharge(models.Model):
 class RateSeries(models.TextChoices):
     DE_BASE = "de_base", _("German base rate (§ 247 BGB)")
     ECB_MRO = "ecb_mro", _("ECB main refinancing rate (Directive 2011/7/EU)")
+    AT_BASE = "at_base", _("Austrian base rate (Oesterreichische Nationalbank)")
 
 
 class ReferenceRate(models.Model):
     """A reference rate from a day on (until the next row of its series). Finance managers enter
     new ones from the Bundesbank's (or ECB's) announcement; never guessed."""
 
-    series = models.CharField(_("series"), max_length=8, choices=RateSeries.choices)
+    series = models.CharField(pgettext_lazy("reference rate", "series"), max_length=8, choices=RateSeries.choices)
     valid_from = models.DateField(_("valid from"))
-    rate = models.DecimalField(_("rate (%)"), **RATE)
+    rate = models.DecimalField(pgettext_lazy("interest", "rate (%)"), **RATE)
     source = models.CharField(_("source"), max_length=255, blank=True, default="")
 
     class Meta:
@@ -449,7 +450,9 @@ class ReferenceRate(models.Model):
         constraints = [models.UniqueConstraint(fields=["series", "valid_from"], name="dunning_rate_once_per_day")]
 
     def __str__(self) -> str:
-        return f"{self.get_series_display()} {self.valid_from}: {self.rate} %"
+        from core.formatting import date_text, number_text
+
+        return f"{self.get_series_display()} {date_text(self.valid_from)}: {number_text(self.rate)} %"
 
 
 class DebtorKind(models.TextChoices):
@@ -524,6 +527,34 @@ class InterestPeriod(models.Model):
 
     def __str__(self) -> str:
         return f"{self.start}–{self.end}: {self.rate} %"
+
+
+class FlatFeeCredit(models.Model):
+    """A dunning fee the € 40 flat fee absorbed (§ 288 (5) sentence 3 BGB): fees of the same
+    invoice are charged only as far as their total exceeds the flat fee, so a later reminder must
+    know how much of it earlier fees used. Created with the reminder's charges."""
+
+    reminder = models.ForeignKey(Reminder, verbose_name=_("reminder"), on_delete=models.PROTECT, related_name="+")
+    invoice = models.ForeignKey(
+        "invoicing.Invoice", verbose_name=_("invoice"), on_delete=models.PROTECT, related_name="+"
+    )
+    fee = models.DecimalField(_("dunning fee"), **MONEY)
+    credited = models.DecimalField(_("credited against the flat fee"), **MONEY)
+    created_at = models.DateTimeField(_("created"))
+
+    class Meta:
+        verbose_name = _("dunning fee credited against the flat fee")
+        verbose_name_plural = _("dunning fees credited against the flat fee")
+        ordering = ["invoice_id", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(credited__gt=0) & Q(credited__lte=F("fee")), name="dunning_fee_credit_in_range"
+            ),
+            models.UniqueConstraint(fields=["reminder", "invoice"], name="dunning_fee_credit_once_per_reminder"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.invoice_id}: {self.credited}"
 
 
 # --- Scheduled notices: marks that make each happen once ------------------------------------------

@@ -37,7 +37,7 @@ from core.models import ApiKey, CompanyProfile, Job, NumberSeries
 from core.roles import MANAGER_ONLY_MODELS
 from customers.models import BankAccount, Contact, Customer, PaymentTerms, VerificationRun
 from customers.services import customer_create, customer_verify
-from dunning.models import DunningPause, DunningPolicy, DunningProfile
+from dunning.models import DunningPause, DunningPolicy, DunningProfile, ForeignInterestRule, ReferenceRate
 from invoicing.models import CustomerNotice, ExchangeRate, Invoice, VatRate
 from invoicing.services import invoice_change_due_date, invoice_draft_create, invoice_issue
 from payments.models import ReturnFeeRule
@@ -297,6 +297,9 @@ API_ROUTES = {
     "v1:dunning-run-entries": NEVER_WRITES,
     "v1:reminder-list": NEVER_WRITES,
     "v1:reminder-detail": NEVER_WRITES,
+    # Reference rates of default interest (dunning/api_rates.py): read only, entered in the admin.
+    "v1:reference-rate-list": NEVER_WRITES,
+    "v1:reference-rate-detail": NEVER_WRITES,
 }
 OTHER_ROUTES = {
     "payments:feed": NEVER_WRITES,
@@ -575,6 +578,13 @@ def objects(viewer, manager) -> dict:
         DunningPolicy: DunningPolicy.objects.get(is_default=True),
         DunningProfile: DunningProfile.objects.create(customer=customer, payment_date_agreed=True, updated_at=now),
         DunningPause: DunningPause.objects.create(customer=customer, reason="Klärung", created_at=now),
+        # Dunning (issue 19, interest): seeded by the migration (again here after a flush).
+        ReferenceRate: ReferenceRate.objects.get_or_create(
+            series="de_base", valid_from="2026-01-01", defaults={"rate": "1.27"}
+        )[0],
+        ForeignInterestRule: ForeignInterestRule.objects.get_or_create(
+            country="IT", debtor_kind="business", defaults={"margin": "8", "directive_minimum": True}
+        )[0],
     }
 
 

@@ -426,9 +426,12 @@ SPECTACULAR_SETTINGS = {
         {"name": "Card payments", "description": "Payment links (pay now through Stripe) and card payments."},
         {"name": "Tasks", "description": "Follow-up tasks."},
         {"name": "Casework", "description": "Promises to pay and disputes."},
-        {"name": "Dunning", "description": "Dunning policies and levels, pauses, runs and reminders."},
+        {
+            "name": "Dunning",
+            "description": "Policies and levels, pauses, dunning state, dry runs, runs and reminders, reference "
+            "rates of default interest, claims about to become time-barred.",
+        },
         {"name": "Messages", "description": "E-mails to customers through the outbox."},
-        {"name": "Dunning", "description": "Dunning state, dry runs, runs and reminders."},
         {"name": "Platform", "description": "The caller, background jobs and other platform services."},
     ],
     "ENUM_NAME_OVERRIDES": {
@@ -465,8 +468,8 @@ API_TAGS_BY_PATH = {
     "disputes": "Casework",
     "dunning-policies": "Dunning",
     "dunning": "Dunning",
+    "reference-rates": "Dunning",
     "messages": "Messages",
-    "dunning": "Dunning",
     "reminders": "Dunning",
     "me": "Platform",
     "platform": "Platform",

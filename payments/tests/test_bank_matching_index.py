@@ -263,8 +263,9 @@ def _statement_of_three(customer) -> object:
 # plus 3 event-log entries (core.Event: payment recorded, allocated, invoice settlement changed),
 # one INSERT each; and 2 for casework's promise listener (is the invoice under an open promise?,
 # once for the allocation and once for the settlement change), and 1 for tasks closing themselves
-# when the invoice is paid (open tasks about it?).
-STATEMENT_QUERIES = 4 + (6 + 1 + 21 + 3 + 2 + 1) + (6 + 1) + 6
+# when the invoice is paid (open tasks about it?), and 1 for dunning's final interest item (has the
+# paid invoice interest items?).
+STATEMENT_QUERIES = 4 + (6 + 1 + 21 + 3 + 2 + 1 + 1) + (6 + 1) + 6
 
 
 @pytest.mark.usefixtures("invoicing_setup")
