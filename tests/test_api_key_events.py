@@ -69,12 +69,68 @@ def api_write_routes() -> set[tuple[str, str]]:
 # test_a_route_that_refuses_api_keys_refuses_them_and_writes_nothing proves.
 NOT_WALKED = {
     ("write-off-list", "post"): "finance managers only (payments.services.write_off): an API key is nobody",
+    # Decisions of a finance manager (payments.services.bad_debts, waivers, § 367 (2) designations).
+    ("bad-debt-write-off-list", "post"): "finance managers only (bad_debt_write_off): an API key is nobody",
+    ("bad-debt-write-off-reverse", "post"): "finance managers only (bad_debt_write_off_reverse)",
+    ("open-item-waive", "post"): "finance managers only (open_item_waive)",
+    ("payment-designation-accept", "post"): "finance managers only (payment_designation_accept)",
+    ("payment-designation-refuse", "post"): "finance managers only (payment_designation_refuse)",
 }
+# The finance managers' routes above with a real object each: (path, body) from the world below.
+MANAGER_ONLY_CALLS = {
+    ("bad-debt-write-off-list", "post"): (
+        "/api/v1/bad-debt-write-offs/",
+        lambda w: {"invoice": w["open"].pk, "reason": "insolvency"},
+    ),
+    ("bad-debt-write-off-reverse", "post"): (
+        "/api/v1/bad-debt-write-offs/{write_off}/reverse/",
+        lambda w: {"amount": "10.00", "reason": "Zahlung vom Insolvenzverwalter"},
+    ),
+    ("open-item-waive", "post"): ("/api/v1/open-items/{item}/waive/", lambda w: {"reason": "Kulanz"}),
+    ("payment-designation-accept", "post"): ("/api/v1/payment-designations/{designation}/accept/", lambda w: {}),
+    ("payment-designation-refuse", "post"): (
+        "/api/v1/payment-designations/{designation}/refuse/",
+        lambda w: {"reason": "Kosten zuerst"},
+    ),
+}
+
+
+def _manager_only_world(manager):
+    from payments.models import OpenItemKind
+    from payments.services import bad_debt_write_off, payment_designation_record
+    from payments.tests.factories import make_open_item, make_payment
+
+    now = timezone.now()
+    customer = make_customer()
+    open_invoice = make_invoice(customer=customer)
+    written_off = make_invoice(customer=customer)
+    write_off = bad_debt_write_off(invoice=written_off, reason="insolvency", as_of=now, by=manager)
+    item = make_open_item(customer=customer, kind=OpenItemKind.DUNNING_FEE, amount="5.00", invoice=open_invoice)
+    designated = make_payment(customer=customer, amount="50.00")
+    designation = payment_designation_record(payment=designated, order="principal_only", as_of=now, by=manager)
+    return {"open": open_invoice, "write_off": write_off, "item": item, "designation": designation}
+
+
 # (route, method) -> why a key's POST there writes nothing, so there is no event to name the key;
 # test_a_post_that_writes_nothing_leaves_no_event proves it.
 WRITES_NOTHING = {
     ("dunning-dry-run", "post"): "the dunning dry run (dunning.services.dunning_dry_run) only reports",
 }
+
+
+def _statement_world():
+    make_company_profile()
+    invoice = make_invoice(customer=make_customer())
+    return {"customer": invoice.customer}
+
+
+def _designation_world():
+    from payments.tests.factories import make_payment
+
+    make_company_profile()
+    customer = make_customer()
+    make_invoice(customer=customer)
+    return {"payment": make_payment(customer=customer, amount="20.00")}
 
 
 def _customer_world():
@@ -580,6 +636,12 @@ WALKED = {
         },
     ),
     ("payment-promise-list", "post"): (_casework_world, "/api/v1/payment-promises/", _promise_body),
+    ("customer-statement-send", "post"): (_statement_world, "/api/v1/customers/{customer}/statement/send/", None),
+    ("payment-designation-list", "post"): (
+        _designation_world,
+        "/api/v1/payment-designations/",
+        lambda w: {"payment": w["payment"].pk, "order": "principal_only"},
+    ),
     ("payment-promise-cancel", "post"): (
         _casework_world,
         "/api/v1/payment-promises/{promise}/cancel/",
@@ -690,7 +752,7 @@ def test_a_write_through_an_api_key_leaves_an_event_naming_the_key(manager, rout
 def test_a_route_that_refuses_api_keys_refuses_them_and_writes_nothing(manager):
     """Writing off is a finance manager's decision (payments.services.write_off): a key, whatever
     its scopes, is answered 403 and nothing is written, so there is no key's write to log."""
-    assert set(NOT_WALKED) == {("write-off-list", "post")}
+    assert set(NOT_WALKED) == {("write-off-list", "post"), *MANAGER_ONLY_CALLS}
     make_company_profile()
     invoice = make_invoice(customer=make_customer())
     key, raw = api_key_create(name="ERP", scopes=list(ALL_SCOPES), created_by=manager)
@@ -704,6 +766,13 @@ def test_a_route_that_refuses_api_keys_refuses_them_and_writes_nothing(manager):
 
     assert response.status_code == 403, response.content
     assert not WriteOff.objects.exists()
+    assert not Event.objects.filter(id__gt=last).exists()
+    world = _manager_only_world(manager)
+    last = Event.objects.order_by("-id").values_list("id", flat=True).first() or 0
+    for route, (path, body) in MANAGER_ONLY_CALLS.items():
+        url = path.format(**{name: obj.pk for name, obj in world.items()})
+        response = client.post(url, body(world), format="json")
+        assert response.status_code == 403, (route, response.content)
     assert not Event.objects.filter(id__gt=last).exists()
 
 
