@@ -45,7 +45,15 @@ DEMO_CUSTOMERS = [
             "billing_city": "Hamburg",
             "tax_number": "27/123/45678",
         },
-        [{"name": "Jens Petersen", "email": "ap@nordlicht.example", "receives_invoices": True, "language": "en"}],
+        [
+            {
+                "name": "Jens Petersen",
+                "email": "ap@nordlicht.example",
+                "receives_invoices": True,
+                "receives_reminders": True,
+                "language": "en",
+            }
+        ],
         [],
     ),
     (
@@ -58,7 +66,14 @@ DEMO_CUSTOMERS = [
             "vat_id": "ATU13585627",
             "language": "de",
         },
-        [{"name": "Lukas Gruber", "email": "rechnung@kaffee.example", "receives_invoices": True}],
+        [
+            {
+                "name": "Lukas Gruber",
+                "email": "rechnung@kaffee.example",
+                "receives_invoices": True,
+                "receives_reminders": True,
+            }
+        ],
         [{"iban": "AT611904300234573201", "account_holder": "Wiener Kaffeerösterei GmbH"}],
     ),
     (
@@ -70,7 +85,14 @@ DEMO_CUSTOMERS = [
             "billing_country": "FR",
             "language": "en",
         },
-        [{"name": "Claire Martin", "email": "compta@lumiere.example", "receives_invoices": True}],
+        [
+            {
+                "name": "Claire Martin",
+                "email": "compta@lumiere.example",
+                "receives_invoices": True,
+                "receives_reminders": True,
+            }
+        ],
         [],
     ),  # a French business without VAT ID: needs review
     (

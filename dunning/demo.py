@@ -1,4 +1,4 @@
-"""Demo dunning settings (the lead wires the demo run): the brewery has its payment date agreed by
+"""Demo dunning settings and the day's run: the brewery has its payment date agreed by
 contract (§ 286 (2) Nr. 1 BGB: default on the due date without a reminder) and wants a heads-up
 three days before each due date; the second demo customer's dunning is paused while a question
 about a delivery is open. Idempotent: a customer that has settings or a pause is left alone."""
@@ -28,5 +28,14 @@ def load(*, as_of: datetime, by=None, stdout=None) -> None:
     paused = next((c for c in customers if c.pk != brewery.pk), None)
     if paused is not None and not DunningPause.objects.filter(customer=paused).exists():
         dunning_pause(customer=paused, reason="Rückfrage zur Lieferung offen; Kunde meldet sich", as_of=as_of, by=by)
+    # The day's run, as beat would start it: reminders for the demo's overdue invoices (idempotent —
+    # a second load finds them reminded), each skip with its reason in the run's log.
+    from .services import dunning_run
+
+    run = dunning_run(as_of=as_of.date(), by=by, trigger="demo", at=as_of)
     if stdout is not None:
-        stdout.write("Demo dunning: 1 customer with agreed payment date and heads-up, 1 paused.")
+        stdout.write(
+            "Demo dunning: 1 customer with agreed payment date and heads-up, 1 paused; "
+            f"run of {as_of.date()}: {run.counts.get('reminders', 0)} reminder(s), "
+            f"{run.counts.get('skipped', 0)} invoice(s) skipped."
+        )

@@ -393,6 +393,7 @@ class SkipReason(models.TextChoices):
     PROMISED = "promised", _("under an open promise to pay")
     COLLECTION_PENDING = "collection_pending", _("SEPA direct debit pending")
     BANK_LINE_PENDING = "bank_line_pending", _("a matched bank line is not yet applied")
+    DESIGNATION_PENDING = "designation_pending", _("a payment's designated order waits for a decision")
     DELIVERY_FAILED = "delivery_failed", _("the invoice did not reach the customer")
     CUSTOMER_BLOCKED = "customer_blocked", _("dunning blocked for the customer")
     CUSTOMER_PAUSED = "customer_paused", _("dunning paused for the customer")

@@ -59,6 +59,10 @@ PROMISED = message_define(
 COLLECTION = message_define(
     "dunning.collection_pending", gettext_noop("a SEPA direct debit of invoice %(number)s is pending")
 )
+DESIGNATION = message_define(
+    "dunning.designation_pending",
+    gettext_noop("a payment naming invoice %(number)s waits for a decision on the order the payer designated"),
+)
 BANK_LINE = message_define(
     "dunning.bank_line_pending",
     gettext_noop("a bank line of %(day)s matched to invoice %(number)s is not yet applied"),
@@ -239,6 +243,7 @@ def decisions_for(customer_ids: Iterable[int], *, as_of: date) -> list[CustomerD
     A constant number of queries, whatever the number of customers and invoices."""
     from casework.selectors import invoices_disputed, open_promise_deadlines
     from payments.selectors import invoices_bank_line_pending
+    from payments.services.designation import pending_designation_invoices
     from sepa.selectors import invoices_collection_pending
 
     ids = sorted(set(customer_ids))
@@ -255,6 +260,7 @@ def decisions_for(customer_ids: Iterable[int], *, as_of: date) -> list[CustomerD
     promised = open_promise_deadlines(invoice_ids, as_of=as_of)
     collecting = invoices_collection_pending(invoice_ids)
     bank_pending = invoices_bank_line_pending(invoice_ids)
+    designated = pending_designation_invoices(invoice_ids=invoice_ids)
     invoice_pauses = paused_invoices(invoice_ids, as_of=as_of)
     customer_pauses = paused_customers(ids, as_of=as_of)
     restrictions = _restrictions_many(ids)
@@ -305,6 +311,8 @@ def decisions_for(customer_ids: Iterable[int], *, as_of: date) -> list[CustomerD
             skip, why = SkipReason.COLLECTION_PENDING, message(COLLECTION, number=number)
         elif invoice.pk in bank_pending:
             skip, why = SkipReason.BANK_LINE_PENDING, message(BANK_LINE, number=number, day=bank_pending[invoice.pk])
+        elif invoice.pk in designated:
+            skip, why = SkipReason.DESIGNATION_PENDING, message(DESIGNATION, number=number)
         elif invoice.delivery_failed and invoice.received_on is None:
             skip, why = SkipReason.DELIVERY_FAILED, message(DELIVERY_FAILED, number=number)
         elif invoice.pk in invoice_pauses:

@@ -33,7 +33,7 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
@@ -131,7 +131,14 @@ def _plan(batch: list[CustomerDecisions], *, as_of: date) -> tuple[dict, dict]:
         profiles=profiles_of(customer_ids),
         as_of=as_of,
     )
-    plans = charges.charges_plan_many(items=reminded, policies=policies, starts=starts, as_of=as_of)
+    # Charges carry notes worded when planned (e.g. the § 288 (5) crediting): planned per letter language.
+    language_of = {group.customer.pk: group.customer.language or "de" for group in batch}
+    plans = {}
+    for language in sorted(set(language_of.values())):
+        items = [(invoice, level) for invoice, level in reminded if language_of[invoice.customer_id] == language]
+        if items:
+            with translation.override(language):
+                plans.update(charges.charges_plan_many(items=items, policies=policies, starts=starts, as_of=as_of))
     return starts, plans
 
 

@@ -283,3 +283,22 @@ def test_the_scheduled_task_runs_as_of_today_in_the_site_time_zone(world):
 
     run = DunningRun.objects.get(pk=run_id)
     assert (run.as_of, run.trigger, run.counts["reminders"]) == (LEVEL1_DAY, "schedule", 1)
+
+
+def test_an_invoice_named_by_a_payment_whose_designation_waits_for_a_decision_is_not_reminded(world):
+    from payments.services import payment_designation_record
+    from payments.tests.factories import make_payment
+
+    customer = make_debtor()
+    named = overdue_invoice(customer)
+    other = overdue_invoice(customer)
+    payment = make_payment(customer=customer, amount="20.00", remittance=f"{named.number} nur Hauptforderung")
+    payment_designation_record(
+        payment=payment, order="principal_only", invoices=[named], as_of=T0 + timedelta(days=40), by=None
+    )
+
+    reasons = _reasons(_run(dry_run=True))
+
+    assert reasons[named.number][0] == SkipReason.DESIGNATION_PENDING
+    assert "waits for a decision" in reasons[named.number][1]
+    assert reasons[other.number][0] == ""
