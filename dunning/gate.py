@@ -99,7 +99,17 @@ def _supersede(*, message, reason: str, as_of: datetime) -> None:
         reminder_supersede(reminder=reminder, reason=reason, as_of=as_of)
 
 
-REMINDER_GATE = SendGate(check=_check, confirm=_confirm, supersede=_supersede)
+def _cancelled(*, message, reason: str, as_of: datetime) -> None:
+    """A person stopped the queued reminder: it is cancelled and its records released (the next run
+    reminds again unless the invoice is paused or settled by then)."""
+    from .services import reminder_supersede
+
+    reminder = Reminder.objects.select_for_update().filter(message_id=message.pk).first()
+    if reminder is not None and reminder.status == ReminderStatus.QUEUED:
+        reminder_supersede(reminder=reminder, reason=reason, as_of=as_of, status=ReminderStatus.CANCELLED)
+
+
+REMINDER_GATE = SendGate(check=_check, confirm=_confirm, supersede=_supersede, cancelled=_cancelled)
 
 
 def register() -> None:

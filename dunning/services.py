@@ -455,9 +455,12 @@ def reminder_confirm(*, reminder: Reminder, as_of: datetime) -> None:
     event_record(type="reminder.sent", obj=reminder, customer_id=reminder.customer_id, data={}, at=as_of)
 
 
-def reminder_supersede(*, reminder: Reminder, reason: str, as_of: datetime) -> None:
-    """The reminder is out of date and not sent: its records are released so the next run reminds again."""
-    reminder.status, reminder.decided_at = ReminderStatus.SUPERSEDED, as_of
+def reminder_supersede(
+    *, reminder: Reminder, reason: str, as_of: datetime, status: str = ReminderStatus.SUPERSEDED
+) -> None:
+    """The reminder is out of date (or its e-mail was cancelled by a person, ``status`` cancelled) and
+    not sent: its records are released so the next run reminds again."""
+    reminder.status, reminder.decided_at = status, as_of
     reminder.superseded_reason = reason[:500]
     reminder.save(update_fields=["status", "decided_at", "superseded_reason"])
     ReminderRecord.objects.filter(reminder=reminder, status=RecordStatus.ACTIVE).update(

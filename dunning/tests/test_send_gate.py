@@ -73,14 +73,17 @@ def test_an_unchanged_reminder_is_sent_and_its_charges_are_created_at_hand_off(w
     message_send(message_id=first.message_id, as_of=SEND_AT)
     later = LEVEL1_DAY + timedelta(days=14)
     second = dunning_run(as_of=later, at=run_time(later)).reminders.get()
-    assert not OpenItem.objects.filter(kind=OpenItemKind.DUNNING_FEE).exists()  # not before hand-off
+    assert not OpenItem.objects.exists()  # nothing is charged before hand-off
 
     message_send(message_id=second.message_id, as_of=run_time(later, 9))
 
     second.refresh_from_db()
     assert second.status == ReminderStatus.SENT and second.decided_at == run_time(later, 9)
-    fee = OpenItem.objects.get(kind=OpenItemKind.DUNNING_FEE)
-    assert (fee.invoice_id, fee.amount, fee.open_amount) == (invoice.pk, Decimal("5.00"), Decimal("5.00"))
+    # The first reminder put the business debtor in default (and was free); the second charges the
+    # € 40 flat fee (§ 288 (5) BGB), against which its 5.00 dunning fee is credited: no fee item.
+    flat = OpenItem.objects.get(kind=OpenItemKind.FLAT_FEE)
+    assert (flat.invoice_id, flat.amount, flat.open_amount) == (invoice.pk, Decimal("40.00"), Decimal("40.00"))
+    assert not OpenItem.objects.filter(kind=OpenItemKind.DUNNING_FEE).exists()
     assert ReminderCharge.objects.get().reminder == second
     assert Event.objects.filter(type="reminder.sent").count() == 2
     assert len(mail.outbox) == 2
@@ -92,3 +95,28 @@ def test_a_message_without_a_gate_is_sent_as_before(world):
 
     assert send_gate_for("invoice") is None
     assert send_gate_for("reminder") is not None and send_gate_for("dunning_final") is not None
+
+
+def test_a_reminder_whose_queued_mail_a_person_cancels_is_cancelled_and_reminded_again_later(world, django_user_model):
+    from communications.services.outbox import message_cancel
+    from dunning.services import dunning_run
+
+    customer = make_debtor()
+    invoice = overdue_invoice(customer, "119.00")
+    reminder = dunning_run(as_of=LEVEL1_DAY, at=run_time(LEVEL1_DAY)).reminders.get()
+    manager = django_user_model.objects.create_user("manager")
+
+    message_cancel(message=reminder.message, as_of=SEND_AT, by=manager, reason="Kunde hat angerufen, zahlt heute")
+
+    reminder.refresh_from_db()
+    assert reminder.message.status == MessageStatus.CANCELLED
+    assert reminder.status == ReminderStatus.CANCELLED
+    assert reminder.superseded_reason == "Kunde hat angerufen, zahlt heute"
+    assert set(reminder.records.values_list("status", flat=True)) == {RecordStatus.RELEASED}
+    assert not ReminderCharge.objects.exists()
+    # The send job that was already queued finds the message cancelled and hands nothing over.
+    assert job_run(job_id=_send_job(reminder.message_id).pk, clock=lambda: SEND_AT) == "done"
+    assert mail.outbox == []
+
+    again = dunning_run(as_of=LEVEL1_DAY + timedelta(days=1), at=run_time(LEVEL1_DAY + timedelta(days=1)))
+    assert [line["invoice"] for line in again.reminders.get().lines] == [invoice.pk]

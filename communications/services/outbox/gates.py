@@ -25,6 +25,10 @@ class SendGate:
     check: Callable[..., str | None]
     confirm: Callable[..., None]
     supersede: Callable[..., None]
+    # A person cancelled the queued message (``message_cancel``): called after that commit, in a
+    # transaction of its own (the message's lock comes last in the lock order), so the app can undo
+    # its side as for a superseded message.
+    cancelled: Callable[..., None] | None = None
 
 
 _GATES: dict[str, SendGate] = {}

@@ -14,6 +14,7 @@ from core.privacy import processing_restrictions
 from ...models import MessageEvent, MessageStatus, OutboxMessage
 from ...registry import purpose_of
 from ..transitions import message_transition
+from .gates import send_gate_for
 from .queueing import (
     RESENDABLE,
     STUCK_AFTER,
@@ -87,9 +88,14 @@ def message_cancel(*, message: OutboxMessage, as_of: datetime, by, reason: str) 
             )
         if not reason:
             raise ValidationError({"reason": _("Give a reason.")})
+        was_queued = message.status == MessageStatus.QUEUED
         message_transition(message=message, to=MessageStatus.CANCELLED, at=as_of)
         _event(message, MessageEvent.Kind.CANCELLED, at=as_of, description=reason, data=_by(by))
         _close_stuck_task(message, as_of=as_of, by=by, resolution=reason)
+    gate = send_gate_for(message.template) if was_queued else None
+    if gate is not None and gate.cancelled is not None:
+        with transaction.atomic():
+            gate.cancelled(message=message, reason=reason, as_of=as_of)
     return message
 
 
