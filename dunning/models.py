@@ -17,6 +17,8 @@ from django.db.models import F, Func, Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from core.formatting import date_text
+
 MONEY = {"max_digits": 14, "decimal_places": 2}
 RATE = {"max_digits": 7, "decimal_places": 3}
 
@@ -256,7 +258,7 @@ class DunningRun(models.Model):
         indexes = [models.Index(fields=["as_of", "dry_run"], name="dunning_run_as_of")]
 
     def __str__(self) -> str:
-        return str(self.as_of)
+        return date_text(self.as_of)
 
 
 class ReminderStatus(models.TextChoices):

@@ -335,7 +335,8 @@ class DunningPauseAdmin(admin.ModelAdmin):
     def get_fields(self, request, obj=None):
         if obj is None:
             return PauseAddForm.Meta.fields
-        return [*self.readonly_fields, *(["resume", "resume_reason"] if obj.ended_at is None else [])]
+        resumable = obj.ended_at is None and self.has_change_permission(request, obj)
+        return [*self.readonly_fields, *(["resume", "resume_reason"] if resumable else [])]
 
     def get_readonly_fields(self, request, obj=None):
         return [] if obj is None else self.readonly_fields
