@@ -58,6 +58,8 @@ def rates_seeded(db):
 
 @pytest.fixture
 def policy(db):
+    DunningPolicy.objects.filter(name="Standard").delete()  # the migration's default makes way
+    DunningPolicy.objects.filter(is_default=True).update(is_default=False)
     created = DunningPolicy.objects.create(
         name="Standard", is_default=True, created_at=at(date(2024, 1, 1)), updated_at=at(date(2024, 1, 1))
     )

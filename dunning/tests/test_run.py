@@ -244,7 +244,10 @@ def test_level_two_follows_fourteen_days_after_the_first_was_sent(world):
     assert second.level.position == 2
     (line,) = second.lines
     assert line["invoice"] == invoice.pk and line["level"] == 2
-    assert [(c["kind"], c["amount"], c["new"]) for c in line["charges"]] == [("dunning_fee", "5.00", True)]
+    # The first reminder put the business debtor in default; the second charges the € 40 flat fee
+    # (§ 288 (5) BGB), against which its 5.00 dunning fee is credited (shown, charged as 0.00).
+    charges = sorted((c["kind"], c["amount"], c["new"]) for c in line["charges"])
+    assert charges == [("dunning_fee", "0.00", True), ("flat_fee", "40.00", True)]
     assert DUE < LEVEL1_DAY
 
 
