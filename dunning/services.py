@@ -106,6 +106,22 @@ class RunReport:
     counts: dict = field(default_factory=dict)
     warnings: list[dict] = field(default_factory=list)
 
+    def __str__(self) -> str:
+        """The report for a reader (``run_job --dry-run``): warnings, each letter, each invoice and why."""
+        from core.formatting import money_text
+
+        rows = [message_text(warning) for warning in self.warnings]
+        for letter in self.letters:
+            rows.append(
+                f"{letter.customer_name}: {letter.level_name} ({letter.language}), "
+                f"{money_text(letter.total, letter.currency)}, to {', '.join(r.get('email', '') for r in letter.to)}"
+            )
+        for entry in self.entries:
+            outcome = EntryOutcome(entry.outcome).label if entry.outcome in EntryOutcome.values else entry.outcome
+            rows.append(f"  {entry.customer_name} {entry.number}: {outcome} — {entry.reason_text}".rstrip(" —"))
+        rows.append(", ".join(f"{key} {value}" for key, value in sorted(self.counts.items())))
+        return "\n".join(rows)
+
 
 def _run_warnings(as_of: date) -> list[dict]:
     """The interest helper's warning when the current half-year has no reference rate (after merge)."""
@@ -364,8 +380,12 @@ def dunning_run(
 
     ``at`` stamps what is written (default: now). Idempotent: a second run on the same day, or
     runs at the same time, remind each (invoice, level) once. Returns the finished ``DunningRun``
-    (``counts``, ``warnings``, ``entries``), or for ``dry_run`` a ``RunReport`` (nothing written)."""
-    if not isinstance(as_of, date) or isinstance(as_of, datetime):
+    (``counts``, ``warnings``, ``entries``), or for ``dry_run`` a ``RunReport`` (nothing written).
+    A moment (``run_job``, beat) runs for its local day in ``TIME_ZONE`` and stamps with it."""
+    if isinstance(as_of, datetime):
+        at = at or as_of
+        as_of = timezone.localdate(as_of)
+    if not isinstance(as_of, date):
         raise ValidationError({"as_of": [_("Give the day of the run as a date.")]})
     if batch_size < 1:
         raise ValidationError({"batch_size": [_("The batch size must be at least 1.")]})

@@ -115,3 +115,19 @@ def test_a_dry_run_saves_nothing_and_publishes_nothing():
         out = run("dunning.due_date_heads_up", "--as-of", day)
         assert OutboxMessage.objects.count() == 1 and DueDateNotice.objects.count() == 1
         assert publish.call_count == 1
+
+
+@pytest.mark.django_db
+def test_the_dunning_run_by_hand_dry_and_real_for_a_given_day():
+    from dunning.models import DunningRun
+
+    seed_rates_and_terms()
+    make_company_profile()
+
+    out = run("Send payment reminders", "--as-of", "2026-12-08", "--dry-run")
+
+    assert "dunning.run" in out and "2026-12-08" in out
+    assert not DunningRun.objects.exists()
+    run("Send payment reminders", "--as-of", "2026-12-08")
+    (day_run,) = DunningRun.objects.all()
+    assert str(day_run.as_of) == "2026-12-08" and day_run.started_at.astimezone(BERLIN).hour == 8

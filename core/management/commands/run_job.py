@@ -92,9 +92,9 @@ class Command(BaseCommand):
         parser.add_argument("--dry-run", action="store_true", help="Change nothing; print what would happen and why.")
         parser.add_argument("--list", action="store_true", help="List the jobs that can be run.")
 
-    def handle(self, *args, name=None, as_of=None, dry_run=False, list=False, **options):  # noqa: A002
+    def handle(self, *args, name=None, as_of=None, dry_run=False, **options):
         names = _names()
-        if list or not name:
+        if options.get("list") or not name:
             self._list()
             if not name:
                 return
