@@ -9,6 +9,7 @@ register_event_types(
     "reminder.prepared",
     "reminder.sent",
     "reminder.superseded",
+    "reminder.cancelled",
     "invoice.overdue",
     "dunning.paused",
     "dunning.resumed",
@@ -38,6 +39,10 @@ register_event_sentences(
         ),
         "reminder.sent": gettext_noop("Reminder handed over for sending"),
         "reminder.superseded": gettext_noop("Reminder not sent: the amounts had changed"),
+        "reminder.cancelled": EventSentence(
+            gettext_noop("Reminder cancelled before sending"),
+            (gettext_noop("Reminder cancelled before sending: %(reason)s"),),
+        ),
         "dunning.run_finished": gettext_noop("Dunning run finished"),
     }
 )

@@ -489,4 +489,9 @@ def reminder_supersede(
     DunningRunEntry.objects.filter(reminder=reminder, outcome=EntryOutcome.REMINDED).update(
         outcome=EntryOutcome.SUPERSEDED
     )
-    event_record(type="reminder.superseded", obj=reminder, customer_id=reminder.customer_id, data={}, at=as_of)
+    if status == ReminderStatus.CANCELLED:
+        event_record(
+            type="reminder.cancelled", obj=reminder, customer_id=reminder.customer_id, data={"reason": reason}, at=as_of
+        )
+    else:
+        event_record(type="reminder.superseded", obj=reminder, customer_id=reminder.customer_id, data={}, at=as_of)

@@ -114,6 +114,8 @@ def test_a_reminder_whose_queued_mail_a_person_cancels_is_cancelled_and_reminded
     assert reminder.superseded_reason == "Kunde hat angerufen, zahlt heute"
     assert set(reminder.records.values_list("status", flat=True)) == {RecordStatus.RELEASED}
     assert not ReminderCharge.objects.exists()
+    assert Event.objects.get(type="reminder.cancelled").data == {"reason": "Kunde hat angerufen, zahlt heute"}
+    assert not Event.objects.filter(type="reminder.superseded").exists()
     # The send job that was already queued finds the message cancelled and hands nothing over.
     assert job_run(job_id=_send_job(reminder.message_id).pk, clock=lambda: SEND_AT) == "done"
     assert mail.outbox == []
