@@ -237,6 +237,8 @@ class DunningSettingsSerializer(serializers.ModelSerializer):
         queryset=DunningPolicy.objects.filter(active=True), allow_null=True, required=False,
         help_text="An active policy; null: the default policy.",
     )  # fmt: skip
+    # Null for a customer without settings of its own (they read as the defaults).
+    updated_at = serializers.DateTimeField(read_only=True, allow_null=True)
 
     class Meta:
         model = DunningProfile
