@@ -249,7 +249,7 @@ class DryRunViewSet(viewsets.ViewSet):
 
     api_area = API_AREA
 
-    @extend_schema(request=DryRunRequest, responses=RunReportSerializer, operation_id="dunning_dry_run")
+    @extend_schema(request=DryRunRequest, responses={200: RunReportSerializer}, operation_id="dunning_dry_run")
     def create(self, request):
         given = DryRunRequest(data=request.data)
         given.is_valid(raise_exception=True)
