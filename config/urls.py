@@ -19,6 +19,7 @@ api_v1 = [
     path("", include("casework.urls")),
     path("", include("dunning.urls")),
     path("", include("privacy.urls")),
+    path("", include("analytics.urls")),
 ]
 
 
