@@ -27,6 +27,13 @@ def register() -> None:
     navigation_register(
         order=ORDER,
         links=(
+            # The dashboard sits with the invoices: it is about what they still owe.
+            NavigationLink(
+                after="invoicing.invoice",
+                name=_("Dashboard"),
+                url_name="analytics:overview",
+                permission="invoicing.view_invoice",
+            ),
             NavigationLink(
                 after="payments.bankstatement",
                 name=_("Review queue"),

@@ -29,6 +29,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("payments/", include(("payments.views", "payments"), namespace="payments")),
+    path("analytics/", include(("analytics.dashboard.urls", "analytics"), namespace="analytics")),
     # The customer's invoice page: no login, the signed token is the key (portal/views.py).
     path("p/", include("portal.urls", namespace="portal")),
     path("api/v1/", include((api_v1, "api"), namespace="v1")),

@@ -1,0 +1,1 @@
+"""The finance dashboard: server-rendered pages under /analytics/ (README-dashboard.md)."""
