@@ -104,14 +104,14 @@ def render_page(request, page: str, scope: Scope, errors: dict, context: dict, *
     if download is not None:
         return download
     query = urlencode(scope.params())
-    title = dict(PAGES)[page]
+    title = dict(PAGES).get(page) or dict(PAGES)["aging"]  # a customer's open items belong to the aging
     return TemplateResponse(
         request,
         f"analytics/{page}.html",
         {
             **admin.site.each_context(request),
             "title": title,
-            "page": page,
+            "page": page if page in dict(PAGES) else "aging",
             "pages": [(key, label, f"{reverse(f'analytics:{key}')}?{query}") for key, label in PAGES],
             "scope": scope,
             "errors": errors,

@@ -14,7 +14,7 @@ from decimal import Decimal
 
 from babel.dates import format_date
 from django.urls import reverse
-from django.utils.translation import gettext, pgettext
+from django.utils.translation import gettext
 
 from core.admin_exports import word
 from core.formatting import EMPTY, date_text, money_text, number_text, reader_locale
@@ -137,16 +137,13 @@ def aging_section(scope: Scope):
     return chart, table
 
 
-AGING_ORDERS = ("number", "name", "country", "total", "overdue", "credits", "oldest_days_past_due")
-
-
 def aging_customers(scope: Scope, *, order: str, page: int, size: int = 50):
     """One page of the customer list, sorted by ``order`` (a column, ``-`` for descending)."""
-    from ..kpis.receivables import DEFAULT_BUCKETS, aging_by_customer
+    from ..kpis.receivables import aging_by_customer
 
     found = aging_by_customer(scope, order=order, limit=size, offset=(page - 1) * size)
     currency = found.currency
-    labels = bucket_labels(DEFAULT_BUCKETS)
+    labels = [str(label) for _, label, _, _ in found.frame]
     columns = [
         Column(gettext("Customer number")),
         Column(gettext("Name")),
@@ -163,15 +160,6 @@ def aging_customers(scope: Scope, *, order: str, page: int, size: int = 50):
                            row.oldest_days_past_due])  # fmt: skip
         table.links.append(reverse("analytics:customer", args=[row.customer_id]))
     return table, found.count
-
-
-def bucket_labels(buckets) -> list[str]:
-    labels, low = [pgettext("aging", "not due")], 1
-    for high in buckets:
-        labels.append(gettext("%(low)s–%(high)s days") % {"low": low, "high": high})
-        low = high + 1
-    labels.append(gettext("over %(days)s days") % {"days": buckets[-1]})
-    return labels
 
 
 def open_items(scope: Scope, customer_id: int) -> Table:
@@ -202,7 +190,7 @@ def document_word(kind: str) -> str:
 
 
 def months_section(scope: Scope):
-    """DSO (standard, best possible, days delinquent) and CEI per month end: two charts, one table."""
+    """DSO and CEI per month end (the last 12): two line charts and their table."""
     if not available(TURNOVER):
         return None
     from ..kpis.turnover import monthly_series
@@ -210,32 +198,49 @@ def months_section(scope: Scope):
     points = monthly_series(scope, months=12)
     currency = reporting_currency(scope)
     months = [month_label(p.month) for p in points]
-    dso = [getattr(p.dso, "standard", p.dso) for p in points]
-    best = [getattr(p.dso, "best_possible", None) for p in points]
-    late = [getattr(p.dso, "average_days_delinquent", None) for p in points]
-    cei = [getattr(p.cei, "percent", p.cei) for p in points]
     days = lambda v: EMPTY if v is None else number_text(v, places=1)  # noqa: E731
-    series = [(gettext("DSO"), [(v, days(v)) for v in dso])]
-    if any(v is not None for v in best):
-        series += [(gettext("Best possible DSO"), [(v, days(v)) for v in best]),
-                   (gettext("Average days delinquent"), [(v, days(v)) for v in late])]  # fmt: skip
     table = Table(
         "months",
         gettext("Receivables per month end"),
-        [Column(gettext("Month")), Column(gettext("Receivables"), "money", currency),
-         Column(gettext("Overdue"), "money", currency), Column(gettext("Credit sales"), "money", currency),
-         Column(gettext("DSO"), "days"), Column(gettext("Best possible DSO"), "days"),
-         Column(gettext("Average days delinquent"), "days"), Column(gettext("CEI"), "percent")],
-        [[m, amount(p.receivables, scope), amount(p.overdue, scope), amount(p.credit_sales, scope), d, b, a, c]
-         for m, p, d, b, a, c in zip(months, points, dso, best, late, cei, strict=True)],
+        [Column(gettext("Month")), Column(gettext("Month end"), "date"),
+         Column(gettext("Receivables"), "money", currency), Column(gettext("Overdue"), "money", currency),
+         Column(gettext("Credit sales"), "money", currency), Column(gettext("DSO"), "days"),
+         Column(gettext("CEI"), "percent")],
+        [[m, p.end, plain(p.receivables, scope), plain(p.overdue, scope), plain(p.credit_sales, scope), p.dso, p.cei]
+         for m, p in zip(months, points, strict=True)],
     )  # fmt: skip
     return {
-        "dso_chart": charts.line_chart(gettext("DSO per month end (days)"), months, series),
-        "cei_chart": charts.line_chart(
-            gettext("CEI per month (percent)"), months, [(gettext("CEI"), [(v, days(v)) for v in cei])]
-        ),  # fmt: skip
+        "dso_chart": charts.line_chart(gettext("DSO per month end (days)"), months,
+                                       [(gettext("DSO"), [(p.dso, days(p.dso)) for p in points])]),
+        "cei_chart": charts.line_chart(gettext("CEI per month (percent)"), months,
+                                       [(gettext("CEI"), [(p.cei, days(p.cei)) for p in points])]),
         "table": table,
-    }
+    }  # fmt: skip
+
+
+def period_dso_table(scope: Scope) -> Table | None:
+    """The period's DSO in its four readings and its CEI, with the numbers they come from."""
+    if not available(TURNOVER):
+        return None
+    from ..kpis.turnover import cei, dso
+
+    d, c = dso(scope), cei(scope)
+    currency = reporting_currency(scope)
+    return Table(
+        "dso",
+        gettext("DSO and CEI of the period"),
+        [Column(gettext("Figure")), Column(gettext("Value"), "days")],
+        [[gettext("DSO (receivables ÷ credit sales × days)"), d.standard],
+         [gettext("DSO by the countback method"), d.countback],
+         [gettext("Best possible DSO (current receivables ÷ credit sales × days)"), d.best_possible],
+         [gettext("Average days delinquent (DSO − best possible DSO)"), d.average_days_delinquent],
+         [gettext("CEI in percent"), c.percent]],
+        note=gettext("Receivables %(receivables)s, of them not yet due %(current)s; credit sales %(sales)s in "
+                     "%(days)s days.") % {"receivables": money_text(plain(d.receivables, scope), currency),
+                                          "current": money_text(plain(d.current_receivables, scope), currency),
+                                          "sales": money_text(plain(d.credit_sales, scope), currency),
+                                          "days": d.days},
+    )  # fmt: skip
 
 
 def invoiced_collected_section(scope: Scope):

@@ -13,6 +13,7 @@ from customers.models import Customer
 from dunning.models import DunningRun
 from dunning.services import dunning_dry_run
 from payments.api.feed import feed_rows
+from payments.models import PaymentEvent
 from payments.views import POLL_SECONDS
 
 from ..home import my_open_tasks
@@ -70,8 +71,9 @@ def live(request):
     if raw and not (raw.isascii() and raw.isdigit() and len(raw) <= 18):
         return JsonResponse({"errors": {"since": [gettext("An event id (a whole number).")]}}, status=400)
     since = int(raw) if raw else None
-    newest = feed_rows(since=since, limit=1) if since is not None else []
-    answer = {"since": newest[0]["id"] if newest else since, "changed": since is None or bool(newest)}
+    events = PaymentEvent.objects.order_by("-id").values_list("id", flat=True)
+    newest = (events.filter(pk__gt=since) if since is not None else events).first()
+    answer = {"since": newest if newest is not None else since, "changed": since is None or newest is not None}
     if answer["changed"]:
         answer["figures"] = {
             f.key: {"value": f.value, "change": f.change, "direction": f.direction} for f in sections.headline(scope)
@@ -86,9 +88,13 @@ def aging(request):
     context = {"chart": chart, "aging_table": table, "customers": None}
     tables = [table] if table else []
     if available(sections.RECEIVABLES):
-        order = request.GET.get("order", "-total")
-        if order.lstrip("-") not in sections.AGING_ORDERS:
-            errors = {**errors, "order": [gettext("Sort by one of the columns.")]}
+        from ..kpis.receivables import configured_buckets, customer_order_sql
+
+        order = request.GET.get("order") or "-total"
+        try:
+            customer_order_sql(order, configured_buckets())
+        except ValueError as error:
+            errors = {**errors, "order": [str(error)]}
             order = "-total"
         number = request.GET.get("page", "1")
         page = int(number) if number.isascii() and number.isdigit() and 0 < len(number) < 7 else 1
@@ -101,24 +107,22 @@ def aging(request):
             "order": order,
             "page_number": page,
             "pages": pages.page_range if pages.num_pages > 1 else [],
-            "sorts": sort_links(scope, order, customers),
+            "sorts": sort_links(scope, order, len(customers.columns) - 7),
         }
     return render_page(request, "aging", scope, errors, context, tables=tables)
 
 
-def sort_links(scope, order: str, table) -> list[str | None]:
-    """Per column of the customer list: the URL sorting by it (the other way round when it is the
-    current order), or None for a column that does not sort (the buckets)."""
-    keys = ["number", "name", "country", *[None] * (len(table.columns) - 7), "total", "overdue", "credits",
-            "oldest_days_past_due"]  # fmt: skip
+def sort_links(scope, order: str, buckets: int) -> list[str]:
+    """Per column of the customer list, the URL sorting by it: names and numbers A to Z first,
+    amounts and days largest first; the current column's link turns the order round."""
+    keys = ["number", "name", "country", *[f"b{index}" for index in range(buckets)], "total", "overdue", "credits",
+            "oldest"]  # fmt: skip
     links = []
     for key in keys:
-        if key is None:
-            links.append(None)
-            continue
-        wanted = f"-{key}" if order == key or key in ("total", "overdue", "credits", "oldest_days_past_due") else key
-        if order == f"-{key}":
-            wanted = key
+        first = key if key in ("number", "name", "country") else f"-{key}"
+        wanted = first.removeprefix("-") if order == first and first.startswith("-") else first
+        if order == first and not first.startswith("-"):
+            wanted = f"-{key}"
         links.append(page_url("aging", scope, order=wanted))
     return links
 
@@ -154,9 +158,11 @@ def trends(request):
     behaviour = sections.behaviour_months_section(scope)
     extra = sections.behaviour_tables(scope)
     top = sections.top_debtors_table(scope)
-    tables = [t for t in (months and months["table"], invoiced and invoiced["table"], behaviour and behaviour["table"],
-                          top, *[v for k, v in extra.items() if not k.endswith("_chart")]) if t]  # fmt: skip
-    context = {"months": months, "invoiced": invoiced, "behaviour": behaviour, "extra": extra, "top": top}
+    period = sections.period_dso_table(scope)
+    found = (period, months and months["table"], invoiced and invoiced["table"], behaviour and behaviour["table"], top)
+    tables = [t for t in (*found, *[v for k, v in extra.items() if not k.endswith("_chart")]) if t]
+    context = {"period_dso": period, "months": months, "invoiced": invoiced, "behaviour": behaviour, "extra": extra}
+    context["top"] = top
     return render_page(request, "trends", scope, errors, context, tables=tables)
 
 
