@@ -303,6 +303,14 @@ API_ROUTES = {
 }
 OTHER_ROUTES = {
     "payments:feed": NEVER_WRITES,
+    # The dashboard (analytics/dashboard): GET pages for finance viewers and up.
+    "analytics:overview": NEVER_WRITES,
+    "analytics:live": NEVER_WRITES,
+    "analytics:aging": NEVER_WRITES,
+    "analytics:customer": NEVER_WRITES,
+    "analytics:trends": NEVER_WRITES,
+    "analytics:forecast": NEVER_WRITES,
+    "analytics:dunning": NEVER_WRITES,
     "schema": NEVER_WRITES,
     "swagger-ui": NEVER_WRITES,
     "redoc": NEVER_WRITES,
@@ -480,6 +488,8 @@ def path_for(route: Route, objects: dict) -> str:
         "invoice_id": pk,
         # Routes of one customer's objects (/api/v1/customers/<customer_pk>/...).
         "customer_pk": str(objects[Customer].pk),
+        # The dashboard's page of one customer's open items (/analytics/aging/<customer_id>/).
+        "customer_id": str(objects[Customer].pk),
     }
     positional = []
     if route.name == "admin:view_on_site":

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from babel.dates import format_date
+from babel.dates import format_date, format_skeleton
 from django.urls import reverse
 from django.utils.translation import gettext
 
@@ -36,7 +36,7 @@ def amount(value, scope: Scope) -> Decimal | None:
 
 
 def month_label(day) -> str:
-    """A month for the reader: "Nov. 2026" (German), "Nov 2026" (English)."""
+    """A month for the reader, "Nov. 2026" (German), "Nov 2026" (English)."""
     return format_date(day, "MMM y", locale=reader_locale())
 
 
@@ -277,7 +277,7 @@ def forecast_section(scope: Scope, *, backtest: bool = False):
 
     found = cash_in_forecast(scope, weeks=13)
     currency = reporting_currency(scope)
-    weeks = [date_text(w.start) for w in found.weeks]
+    weeks = [format_skeleton("dM", w.start, locale=reader_locale()) for w in found.weeks]  # short: 13 fit
     values = [amount(w.expected, scope) for w in found.weeks]
     chart = charts.bar_chart(
         gettext("Expected receipts per week"),
@@ -286,20 +286,23 @@ def forecast_section(scope: Scope, *, backtest: bool = False):
     table = Table(
         "forecast",
         gettext("Cash-in forecast"),
-        [Column(gettext("Week from")), Column(gettext("Week to"), "date"),
+        [Column(gettext("Week from"), "date"), Column(gettext("Week to"), "date"),
          Column(gettext("Expected"), "money", currency), Column(gettext("Documents"), "count")],
         [[w.start, w.end, v, w.count] for w, v in zip(found.weeks, values, strict=True)],
     )  # fmt: skip
-    table.columns[0] = Column(gettext("Week from"), "date")
+    later = getattr(found, "later", None)  # expected after the last week
+    if later is not None:
+        table.rows.append([gettext("later"), None, amount(later, scope), getattr(found, "later_count", None)])
     section = {"chart": chart, "table": table, "method": found.method, "total": amount(found.total, scope),
                "overdue_first": amount(found.overdue_in_first_week, scope)}  # fmt: skip
     if backtest:
         test = forecast_backtest(scope, origins=12, weeks=13)
+        money = getattr(test, "currency", currency)  # the backtest's amounts are in one currency
         section["backtest"] = Table(
             "backtest",
             gettext("Forecast error per week ahead (backtest)"),
-            [Column(gettext("Week ahead"), "count"), Column(gettext("Forecast"), "number"),
-             Column(gettext("Received"), "number"), Column(gettext("Mean absolute error"), "number"),
+            [Column(gettext("Week ahead"), "count"), Column(gettext("Forecast"), "money", money),
+             Column(gettext("Received"), "money", money), Column(gettext("Mean absolute error"), "money", money),
              Column(gettext("WAPE"), "percent")],
             [[h.week, plain(h.forecast_total, scope), plain(h.actual_total, scope),
               plain(h.mean_absolute_error, scope), h.wape] for h in test.horizons],

@@ -111,7 +111,7 @@ def test_a_bad_filter_is_named_next_to_its_field_and_the_page_still_renders(view
     response = german(browser(viewer), "/analytics/aging/", {"as_of": "30.11.2026", "currency": "euro"})
     html = response.content.decode()
     assert response.status_code == 200
-    assert "Ein Datum wie 2026-11-30." in html or "2026-11-30" in html
+    assert "Ein Datum wie 2026-11-30." in html and "Ein dreibuchstabiger Währungscode wie EUR." in html
     assert len(find(html, FILTER_ERRORS)) == 2
 
 
@@ -209,3 +209,24 @@ def test_a_pages_query_count_does_not_grow_with_the_data(viewer, url):
     before = queries(client, url, NOVEMBER)
     more_data()
     assert queries(client, url, NOVEMBER) == before
+
+
+# --- Dunning -----------------------------------------------------------------------------------
+
+
+def test_the_dunning_page_computes_the_next_run_only_when_asked(viewer):
+    build_book()
+    client = browser(viewer)
+    plain = german(client, "/analytics/dunning/").content.decode()
+    assert "Berechnen, was der nächste Lauf täte" in plain
+    asked = german(client, "/analytics/dunning/", {"preview": "1"}).content.decode()
+    counts = {
+        row.xpath("th")[0].text_content(): row.xpath("td")[0].text_content()
+        for row in find(asked, '//table[contains(@class, "dashboard-counts")]//tr')
+    }
+    # Today B-2 (Beta) and, A-4 (Alpha) and C-1 (Gamma) are overdue: three customers.
+    assert counts["Kunden"] == "3"
+
+
+def test_a_customer_that_does_not_exist_is_not_found(viewer):
+    assert browser(viewer).get("/analytics/aging/999999/").status_code == 404
