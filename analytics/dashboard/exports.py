@@ -27,6 +27,7 @@ class Column:
     label: str
     kind: str = "text"  # text, money, number, days, percent, date, count
     currency: str = ""  # for money: the column's currency (the reporting one)
+    currency_column: int | None = None  # for money in each row's own currency: where the row names it
 
     @property
     def numeric(self) -> bool:
@@ -41,22 +42,29 @@ class Table:
     rows: list[list] = field(default_factory=list)
     links: list[str | None] = field(default_factory=list)  # per row: where its first cell leads
     note: str = ""
+    sort_links: list[str | None] = field(default_factory=list)  # per column: the URL sorting by it
+
+    def heads(self):
+        """(column, sort link or None) per column, for the template."""
+        for index, column in enumerate(self.columns):
+            yield column, self.sort_links[index] if index < len(self.sort_links) else None
 
     def cells(self):
         """Rows of (text, numeric, link) for the template."""
         for index, row in enumerate(self.rows):
             link = self.links[index] if index < len(self.links) else None
             yield [
-                (cell_text(value, column), column.numeric, link if position == 0 else None)
+                (cell_text(value, column, row), column.numeric, link if position == 0 else None)
                 for position, (value, column) in enumerate(zip(row, self.columns, strict=True))
             ]
 
 
-def cell_text(value, column: Column) -> str:
+def cell_text(value, column: Column, row: list | None = None) -> str:
     if value is None or value == "":
         return EMPTY
     if column.kind == "money":
-        return money_text(value, column.currency or "EUR")
+        own = row[column.currency_column] if row is not None and column.currency_column is not None else None
+        return money_text(value, own or column.currency or "EUR")
     if column.kind == "date" and isinstance(value, date):
         return date_text(value)
     if column.kind in ("days", "percent"):

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+from urllib.parse import urlencode
 
 from babel.dates import format_date, format_skeleton
 from django.urls import reverse
@@ -90,10 +91,10 @@ def headline(scope: Scope) -> list[Figure]:
     if available(TURNOVER):
         from ..kpis.turnover import cei, dso
 
-        add("dso", gettext("DSO"), dso(scope).standard, dso(before).standard, days)
+        add("dso", gettext("Days sales outstanding (DSO)"), dso(scope).standard, dso(before).standard, days)
         add("cei", gettext("Collection effectiveness (CEI)"), cei(scope).percent, cei(before).percent, percent)
     else:
-        figures += [Figure("dso", gettext("DSO"), EMPTY, available=False)]
+        figures += [Figure("dso", gettext("Days sales outstanding (DSO)"), EMPTY, available=False)]
         figures += [Figure("cei", gettext("Collection effectiveness (CEI)"), EMPTY, available=False)]
     if available(BEHAVIOUR):
         from ..kpis.behaviour import payment_behaviour
@@ -158,8 +159,13 @@ def aging_customers(scope: Scope, *, order: str, page: int, size: int = 50):
     for row in found.rows:
         table.rows.append([row.number, row.name, row.country, *row.buckets, row.total, row.overdue, row.credits,
                            row.oldest_days_past_due])  # fmt: skip
-        table.links.append(reverse("analytics:customer", args=[row.customer_id]))
+        table.links.append(customer_url(scope, row.customer_id))
     return table, found.count
+
+
+def customer_url(scope: Scope, customer_id: int) -> str:
+    """A customer's open items, with the filters in force (as_of above all)."""
+    return f"{reverse('analytics:customer', args=[customer_id])}?{urlencode(scope.params())}"
 
 
 def open_items(scope: Scope, customer_id: int) -> Table:
@@ -169,13 +175,14 @@ def open_items(scope: Scope, customer_id: int) -> Table:
         "open_items",
         gettext("Open items"),
         [Column(gettext("Number")), Column(gettext("Document")), Column(gettext("Date"), "date"),
-         Column(gettext("Due"), "date"), Column(gettext("Days past due"), "count"), Column(gettext("Currency")),
-         Column(gettext("Amount"), "number"), Column(gettext("Open"), "number"), Column(gettext("Age"))],
+         Column(gettext("Due"), "date"), Column(gettext("Days past due"), "count"),
+         Column(gettext("Amount"), "money", currency_column=8), Column(gettext("Open"), "money", currency_column=8),
+         Column(gettext("Age")), Column(gettext("Currency"))],
     )  # fmt: skip
     for item in customer_open_items(scope, customer_id):
         kind = document_word(item.document_type)
-        table.rows.append([item.number, kind, item.invoice_date, item.due_date, item.days_past_due, item.currency,
-                           item.amount_due, item.open_at, str(item.bucket_label)])  # fmt: skip
+        table.rows.append([item.number, kind, item.invoice_date, item.due_date, item.days_past_due, item.amount_due,
+                           item.open_at, str(item.bucket_label), item.currency])  # fmt: skip
         table.links.append(reverse("admin:invoicing_invoice_change", args=[item.invoice_id]))
     return table
 
@@ -429,7 +436,7 @@ def top_debtors_table(scope: Scope) -> Table | None:
     )  # fmt: skip
     for row in top_debtors(scope, n=10):
         table.rows.append([row.number, row.name, row.total, row.overdue, row.oldest_days_past_due])
-        table.links.append(reverse("analytics:customer", args=[row.customer_id]))
+        table.links.append(customer_url(scope, row.customer_id))
     return table
 
 

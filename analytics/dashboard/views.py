@@ -106,9 +106,9 @@ def aging(request):
             "count": count,
             "order": order,
             "page_number": page,
-            "pages": pages.page_range if pages.num_pages > 1 else [],
-            "sorts": sort_links(scope, order, len(customers.columns) - 7),
+            "page_links": pages.page_range if pages.num_pages > 1 else [],
         }
+        customers.sort_links = sort_links(scope, order, len(customers.columns) - 7)
     return render_page(request, "aging", scope, errors, context, tables=tables)
 
 

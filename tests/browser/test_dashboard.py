@@ -139,4 +139,4 @@ def test_a_viewer_reads_the_dashboard_and_sees_a_new_payment_arrive(book, chromi
     tour.check(name="overview after payment")
 
     tour.close()
-    assert tour.problems == []
+    assert tour.problems == [], "\n".join(tour.problems)

@@ -30,9 +30,9 @@
   }
   function wire(root) {
     root.querySelectorAll(".chart .mark").forEach(function (mark) {
-      // The <title> would show a second, native tooltip over ours: keep its text for screen readers only.
+      // The <title> would show a second, native tooltip over ours; the mark keeps its aria-label.
       var title = mark.querySelector("title");
-      if (title) { mark.setAttribute("aria-label", title.textContent); title.remove(); }
+      if (title) { title.remove(); }
       mark.addEventListener("mouseenter", function () { show(mark); });
       mark.addEventListener("mouseleave", function () { hide(mark); });
       mark.addEventListener("focus", function () { show(mark); });
