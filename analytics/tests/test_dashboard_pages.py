@@ -230,3 +230,28 @@ def test_the_dunning_page_computes_the_next_run_only_when_asked(viewer):
 
 def test_a_customer_that_does_not_exist_is_not_found(viewer):
     assert browser(viewer).get("/analytics/aging/999999/").status_code == 404
+
+
+def test_a_column_heading_sorts_by_it_and_a_second_click_turns_the_order_round(viewer):
+    build_book()
+    client = browser(viewer)
+    heading = '//*[@id="table-customers"]//thead//th[2]/a/@href'
+    first = find(german(client, "/analytics/aging/", NOVEMBER).content.decode(), heading)[0]
+    assert "order=name" in first and "as_of=2026-11-30" in first
+    again = find(german(client, first).content.decode(), heading)[0]
+    assert "order=-name" in again
+    names = '//*[@id="table-customers"]//tbody/tr/td[2]'
+    assert [td.text_content() for td in find(german(client, again).content.decode(), names)] == [
+        "Gamma Inc.", "Beta Verbraucherin", "Alpha GmbH",
+    ]  # fmt: skip
+
+
+def test_the_aging_page_reads_ten_queries(viewer, django_assert_num_queries):
+    build_book()
+    client = browser(viewer)
+    client.get("/analytics/aging/", NOVEMBER)
+    # Session, user, role; the buckets; the customer page (rows and count in one); the user's
+    # permissions and group permissions (the navigation); the navigation's counts; the filters'
+    # currencies and account owners.
+    with django_assert_num_queries(10):
+        client.get("/analytics/aging/", NOVEMBER)
