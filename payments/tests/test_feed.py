@@ -134,7 +134,7 @@ def test_the_html_fragment_lists_events_and_polls_for_more(viewer, customer):
     assert browser.get(f"{PARTIAL}?since={last_id}").content.decode().strip() == ""
     make_payment(customer=customer, amount="3.00", payer_name="Nachzügler")
     rows = browser.get(f"{PARTIAL}?since={last_id}").content.decode()
-    assert rows.count('class="payment-feed-row"') == 1 and "3,00\xa0€" in rows  # worded like every amount (core.formatting)
+    assert rows.count('class="payment-feed-row"') == 1 and "3,00\xa0€" in rows  # worded (core.formatting)
     assert browser.get(f"{PARTIAL}?since=abc").status_code == 400
 
 
