@@ -16,7 +16,9 @@ Each open invoice (its amount open at the end of ``as_of``) falls into the week 
 date; weeks run Monday to Sunday and week 1 is the one holding ``as_of`` + 1 day. An invoice
 expected on or before ``as_of`` — already later than its customer usually pays — is put in week 1
 (also reported as ``overdue_in_first_week``); one expected after the last week is in ``later``.
-So weeks + later = the open invoices (``total``). Unused credit of credit notes is not a receipt
+So weeks + later = the open invoices (``total``). Optionally (``stale_days``) an invoice expected
+more than so many days before ``as_of`` is reported as ``stale`` instead of in week 1; then
+weeks + later + stale = total. Unused credit of credit notes is not a receipt
 and is left out; fees and interest are not receivables (analytics/ledger.py). An invoice without
 a due date is due on its invoice date.
 
@@ -68,6 +70,11 @@ class Forecast:
     default_delay_days: Decimal | None  # None: no payment history at all (delay 0 is used)
     delays: bool = True  # False: the naive reference (due dates, no delay)
     count: int = 0
+    # With ``stale_days``: invoices expected more than that many days before as_of, not expected
+    # at all (in ``total``, not in the weeks). Empty without ``stale_days``.
+    stale: Amounts = field(default_factory=Amounts)
+    stale_count: int = 0
+    stale_days: int | None = None
 
     @property
     def first_week_start(self) -> date:
@@ -134,12 +141,14 @@ def _history_sql() -> str:
     """
 
 
-def _forecast_sql(scope: Scope, *, weeks: int, delays: bool) -> tuple[str, dict]:
+def _forecast_sql(scope: Scope, *, weeks: int, delays: bool, stale_days: int | None) -> tuple[str, dict]:
     docs, params = documents_at_sql(scope, scope.as_of)
     params |= {
         "history_from": scope.as_of - timedelta(days=HISTORY_DAYS),
         "week1": first_monday(scope.as_of),
         "weeks": weeks,
+        # Without a cut-off no expected date is "stale": a day before any invoice.
+        "stale_before": scope.as_of - timedelta(days=stale_days) if stale_days is not None else date(1900, 1, 1),
     }
     if delays:
         history = _history_sql()
@@ -158,8 +167,9 @@ def _forecast_sql(scope: Scope, *, weeks: int, delays: bool) -> tuple[str, dict]
              WHERE d.document_type = 'invoice'
         ),
         placed AS (
-            SELECT currency, amount, eur, expected_on <= %(day)s AS overdue,
-                   CASE WHEN expected_on <= %(day)s THEN 1
+            SELECT currency, amount, eur, expected_on <= %(day)s AND expected_on >= %(stale_before)s AS overdue,
+                   CASE WHEN expected_on < %(stale_before)s THEN -1
+                        WHEN expected_on <= %(day)s THEN 1
                         ELSE (expected_on - %(week1)s) / 7 + 1 END AS week
               FROM expected
         )
@@ -172,11 +182,15 @@ def _forecast_sql(scope: Scope, *, weeks: int, delays: bool) -> tuple[str, dict]
     return sql, params
 
 
-def cash_in_forecast(scope: Scope, *, weeks: int = DEFAULT_WEEKS, delays: bool = True) -> Forecast:
+def cash_in_forecast(
+    scope: Scope, *, weeks: int = DEFAULT_WEEKS, delays: bool = True, stale_days: int | None = None
+) -> Forecast:
     """Expected receipts per week for the next ``weeks`` weeks (see the module docstring for the
     formula). One query. ``delays=False`` gives the naive reference: every invoice on its due
-    date (the backtest compares the two)."""
-    sql, params = _forecast_sql(scope, weeks=weeks, delays=delays)
+    date (the backtest compares the two). ``stale_days``: an invoice expected more than that many
+    days before ``as_of`` is not expected any more (``stale``) instead of in week 1 — the
+    long-overdue items a collector no longer counts on (bench/README-forecast.md measures it)."""
+    sql, params = _forecast_sql(scope, weeks=weeks, delays=delays, stale_days=stale_days)
     found = rows(sql, params)
     default = next(row["delay"] for row in found if row["week"] is None)
     placed = [row for row in found if row["week"] is not None]
@@ -196,6 +210,7 @@ def cash_in_forecast(scope: Scope, *, weeks: int = DEFAULT_WEEKS, delays: bool =
             )
         )
     later = [row for row in placed if row["week"] == 0]
+    stale = [row for row in placed if row["week"] == -1]
     return Forecast(
         as_of=scope.as_of,
         weeks=out,
@@ -203,10 +218,16 @@ def cash_in_forecast(scope: Scope, *, weeks: int = DEFAULT_WEEKS, delays: bool =
         overdue_in_first_week=Amounts.from_rows([row for row in placed if row["overdue"]]),
         later=Amounts.from_rows(later),
         later_count=sum(row["count"] for row in later),
-        method=forecast_method(as_of=scope.as_of, default=default, delays=delays),
+        method=" ".join(
+            [forecast_method(as_of=scope.as_of, default=default, delays=delays)]
+            + ([stale_method(stale_days)] if stale_days is not None else [])
+        ),
         default_delay_days=default,
         delays=delays,
         count=sum(row["count"] for row in placed),
+        stale=Amounts.from_rows(stale),
+        stale_count=sum(row["count"] for row in stale),
+        stale_days=stale_days,
     )
 
 
@@ -223,6 +244,12 @@ def forecast_method(*, as_of: date, default: Decimal | None, delays: bool = True
         "time: the average of all customers, %(default)s days). Invoices expected on or before %(as_of)s "
         "are counted in the first week. Unused credit notes are not receipts and are left out."
     ) % {"default": number_text(default or ZERO, places=1), "as_of": date_text(as_of)}
+
+
+def stale_method(stale_days: int) -> str:
+    return gettext(
+        "Invoices expected more than %(days)s days before the day are not expected any more and are shown apart."
+    ) % {"days": stale_days}
 
 
 def backtest_origins(as_of: date, *, origins: int, weeks: int) -> list[date]:
@@ -273,7 +300,12 @@ def _percent(part: Decimal, whole: Decimal) -> Decimal | None:
 
 
 def forecast_backtest(
-    scope: Scope, *, origins: int = DEFAULT_ORIGINS, weeks: int = DEFAULT_WEEKS, delays: bool = True
+    scope: Scope,
+    *,
+    origins: int = DEFAULT_ORIGINS,
+    weeks: int = DEFAULT_WEEKS,
+    delays: bool = True,
+    stale_days: int | None = None,
 ) -> Backtest:
     """The forecast as of each of the last ``origins`` month ends whose ``weeks`` weeks have all
     passed by ``scope.as_of`` (the ledger as it stood at that month end), against the receipts
@@ -289,7 +321,7 @@ def forecast_backtest(
     days = backtest_origins(scope.as_of, origins=origins, weeks=weeks)
     details = []
     for origin in days:
-        forecast = cash_in_forecast(scope.at(origin), weeks=weeks, delays=delays)
+        forecast = cash_in_forecast(scope.at(origin), weeks=weeks, delays=delays, stale_days=stale_days)
         actual = _actuals(scope, origin, weeks=weeks)
         details.append([(week.expected.eur, actual.get(week.number, ZERO)) for week in forecast.weeks])
     horizons = []

@@ -99,6 +99,17 @@ def test_the_naive_reference_expects_every_invoice_on_its_due_date():
     assert forecast.default_delay_days is None
 
 
+def test_with_a_cut_off_long_overdue_invoices_are_not_expected_any_more():
+    build_book()
+    forecast = cash_in_forecast(scope(), stale_days=60)
+    # 60 days before 30.11. is 01.10.: B-2 (expected 21.08.) is stale; A-2 (09.10.) is not.
+    assert (forecast.stale.eur, forecast.stale_count) == (EUR("357.00"), 1)
+    assert eur_by_week(forecast) == {1: EUR("1154.50")}  # 1,511.50 − 357.00
+    assert forecast.overdue_in_first_week.eur == EUR("1154.50")
+    assert forecast.total.eur == EUR("1511.50")
+    assert "60" in forecast.method
+
+
 def test_the_short_horizon_puts_the_rest_in_later():
     book = build_book()
     invoice(book.beta, date(2026, 11, 20), "238.00")  # week 2
@@ -158,8 +169,9 @@ def test_a_ledger_without_payments_uses_no_delay():
         max_size=4,
     ),
     weeks=st.integers(min_value=1, max_value=26),
+    stale_days=st.one_of(st.none(), st.integers(min_value=0, max_value=120)),
 )
-def test_the_weeks_and_later_add_up_to_the_open_invoices(paid_delays, open_invoices, weeks):
+def test_the_weeks_and_later_add_up_to_the_open_invoices(paid_delays, open_invoices, weeks, stale_days):
     # Each example is rolled back (numbers must follow dates across examples); the services run
     # inside one transaction here, so their lock order is not checked.
     with lock_order_unchecked(), transaction.atomic():
@@ -178,10 +190,11 @@ def test_the_weeks_and_later_add_up_to_the_open_invoices(paid_delays, open_invoi
         for days_before, terms in sorted(open_invoices, reverse=True):  # numbers follow dates
             invoice(customer, AS_OF - timedelta(days=days_before), "238.00", days=terms)
             gross += Decimal("238.00")
-        forecast = cash_in_forecast(scope(customer_id=customer.pk), weeks=weeks)
+        forecast = cash_in_forecast(scope(customer_id=customer.pk), weeks=weeks, stale_days=stale_days)
         assert forecast.total.eur == gross
-        assert sum((week.expected.eur for week in forecast.weeks), forecast.later.eur) == gross
-        assert sum(week.count for week in forecast.weeks) + forecast.later_count == len(open_invoices)
+        assert sum((week.expected.eur for week in forecast.weeks), forecast.later.eur + forecast.stale.eur) == gross
+        counted = sum(week.count for week in forecast.weeks) + forecast.later_count + forecast.stale_count
+        assert counted == len(open_invoices)
         assert forecast.overdue_in_first_week.eur <= forecast.weeks[0].expected.eur
 
         transaction.set_rollback(True)
