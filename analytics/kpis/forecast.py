@@ -44,6 +44,7 @@ from .common import ZERO, Amounts, rows
 DEFAULT_WEEKS = 13
 HISTORY_DAYS = 365
 DEFAULT_ORIGINS = 12
+NONE = Decimal("0.00")  # EUR received in a week without receipts
 
 
 @dataclass(frozen=True)
@@ -323,7 +324,7 @@ def forecast_backtest(
     for origin in days:
         forecast = cash_in_forecast(scope.at(origin), weeks=weeks, delays=delays, stale_days=stale_days)
         actual = _actuals(scope, origin, weeks=weeks)
-        details.append([(week.expected.eur, actual.get(week.number, ZERO)) for week in forecast.weeks])
+        details.append([(week.expected.eur, actual.get(week.number, NONE)) for week in forecast.weeks])
     horizons = []
     for index in range(weeks):
         pairs = [per_origin[index] for per_origin in details]
