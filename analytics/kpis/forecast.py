@@ -8,9 +8,11 @@ Forecast (``cash_in_forecast``), as the ledger stood at the end of ``as_of``:
 
 over the customer's payment allocations to invoices recorded by the end of ``as_of`` and not
 reversed by then, with value dates in the 365 days up to ``as_of`` (weights in EUR: amount ÷ the
-invoice's rate). A customer without such payments gets the same average over all customers
-(``default_delay_days``; 0 without any history). The delays are always learnt from all customers,
-whatever the filter, so a filtered forecast is exactly the filtered part of the whole one.
+invoice's rate; the amount itself where no rate is stored), rounded half away from zero to
+whole days. A customer without such payments gets the same average over all customers
+(``default_delay_days``; 0 without any history). The delays are always learnt from all
+customers, whatever the filter, so a filtered forecast is exactly the filtered part of the
+whole one.
 
 Each open invoice (its amount open at the end of ``as_of``) falls into the week of its expected
 date; weeks run Monday to Sunday and week 1 is the one holding ``as_of`` + 1 day. An invoice
