@@ -242,6 +242,8 @@ API_ROUTES = {
     "v1:analytics-dso": NEVER_WRITES,
     "v1:analytics-cei": NEVER_WRITES,
     "v1:analytics-monthly": NEVER_WRITES,
+    "v1:analytics-forecast": NEVER_WRITES,
+    "v1:analytics-forecast-backtest": NEVER_WRITES,
     "v1:dunning-limitation-export": NEVER_WRITES,
     "v1:payment-detail": NEVER_WRITES,
     "v1:payment-link-list": ACCEPTS_WRITES,
