@@ -59,10 +59,12 @@ def tour_role(chromium, live_server, artifacts, role: str) -> Tour:
     tour = Tour(chromium, live_server.url, role, artifacts)
     tour.login(role, DEMO_PASSWORD)
     tour.visit("/admin/", name="home")
-    pages = tour.links("#content a[href^='/admin/'], #user-tools a[href^='/admin/']")
+    pages = tour.links("#content a[href^='/admin/'], #user-tools a[href^='/admin/'], #content a[href^='/analytics/']")
     # The sidebar of a list page names the same sections, and any the home leaves out.
     tour.goto("/admin/password_change/" if role != "viewer" else "/admin/")
-    pages += [p for p in tour.links("#nav-sidebar a[href^='/admin/']") if p not in pages]
+    pages += [
+        p for p in tour.links("#nav-sidebar a[href^='/admin/'], #nav-sidebar a[href^='/analytics/']") if p not in pages
+    ]
     objects: list[str] = []
     for url in pages:
         if SKIP_LINKS.search(url):
@@ -72,6 +74,8 @@ def tour_role(chromium, live_server, artifacts, role: str) -> Tour:
             tour.problems.append(f"[{role}] {url}: answered {status}")
         if role == "viewer" and (controls := write_controls(tour)):
             tour.problems.append(f"[{role}] {url}: a viewer finds a save, add or delete control: {controls}")
+        if url.startswith("/analytics/"):  # the dashboard: its other pages are its tabs
+            pages += [p for p in tour.links(".dashboard-tabs a") if p not in pages]
         if CHANGE_LIST.match(url.split("?")[0]):
             first = next(iter(tour.links("#result_list tbody a[href^='/admin/']")), None)
             if first and OBJECT.match(first.split("?")[0]) and first not in objects:
