@@ -255,3 +255,11 @@ def test_the_aging_page_reads_ten_queries(viewer, django_assert_num_queries):
     # currencies and account owners.
     with django_assert_num_queries(10):
         client.get("/analytics/aging/", NOVEMBER)
+
+
+def test_the_overview_speaks_english_to_an_english_reader(viewer):
+    build_book()
+    with translation.override("en"):
+        html = browser(viewer).get("/analytics/", NOVEMBER, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "At a glance" in html and "Open receivables" in html
+    assert figure(html, "open") == "€1,511.50"
