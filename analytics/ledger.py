@@ -113,7 +113,7 @@ def _undone_after(t: str) -> str:
 
 def documents_at_sql(scope: Scope, day: date) -> tuple[str, dict]:
     """SQL of the documents with something open at the end of ``day`` (invoices and credit notes
-    dated up to ``day``), one row each: ``id, customer_id, document_type, currency, rate,
+    dated up to ``day``), one row each: ``id, number, customer_id, document_type, currency, rate,
     invoice_date, due_date, amount_due, open_at`` (``open_at`` > 0; ``rate`` NULL: no EUR rate).
     The scope's filters apply; the parameters are named (``%(t)s`` etc.)."""
     filters, params = customer_filter_sql(scope)
@@ -129,7 +129,7 @@ def documents_at_sql(scope: Scope, day: date) -> tuple[str, dict]:
              WHERE status = 'issued' AND document_type = 'credit_note' AND open_amount > 0
             UNION SELECT doc_id FROM undone
         )
-        SELECT d.id, d.customer_id, d.document_type, d.currency, {EUR_RATE.format(d="d")} AS rate,
+        SELECT d.id, d.number, d.customer_id, d.document_type, d.currency, {EUR_RATE.format(d="d")} AS rate,
                d.invoice_date, d.due_date, d.amount_due, d.open_amount + COALESCE(u.amount, 0) AS open_at
           FROM candidates k
           JOIN {INVOICE} d ON d.id = k.id
