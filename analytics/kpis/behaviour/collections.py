@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.conf import settings
+
 from analytics.kpis.common import Amounts, rows
 from analytics.ledger import (
     ALLOCATION,
@@ -62,13 +64,13 @@ def dunning_effectiveness(scope: Scope) -> list[LevelEffect]:
     Invoices settled only by credit note or write-off are not "paid after"."""
     documents, params = documents_at_sql(scope, scope.as_of)
     filters, more = _params(scope)
-    params |= more
+    params |= more | {"tz": settings.TIME_ZONE}  # the day it was sent where the letters go out
     found = rows(
         f"""
         WITH still_open AS ({documents}),
         reminded AS (
             SELECT l.position, l.name, r.id AS reminder_id, rr.invoice_id, r.decided_at,
-                   (r.decided_at AT TIME ZONE current_setting('TIMEZONE'))::date AS sent_on
+                   (r.decided_at AT TIME ZONE %(tz)s)::date AS sent_on
               FROM {REMINDER_RECORD} rr
               JOIN {REMINDER} r ON r.id = rr.reminder_id
               JOIN {LEVEL} l ON l.id = rr.level_id

@@ -6,13 +6,11 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.utils.translation import get_language
-
 from analytics.kpis.common import ZERO, Amounts, rows
 from analytics.ledger import CUSTOMER, EUR_RATE, INVOICE, PAYMENT, customer_filter_sql, day_end, documents_at_sql
 from analytics.scope import Scope
 from core.money import quantize
-from customers.countries import _choices_for
+from customers.countries import country_choices
 from payments.models import PaymentChannel
 
 from .sql import AVERAGES, month_starts, observations_sql
@@ -389,7 +387,7 @@ def by_country(scope: Scope) -> list[CountryRow]:
         """,
         params,
     )
-    names = dict(_choices_for(get_language() or "en"))
+    names = dict(country_choices())
     countries: dict[str, dict] = {}
     for row in found:
         entry = countries.setdefault(row["country"], {"open": [], "dbt": None})
