@@ -233,6 +233,15 @@ API_ROUTES = {
     "v1:payment-designation-accept": ACCEPTS_WRITES,
     "v1:payment-designation-refuse": ACCEPTS_WRITES,
     "v1:dunning-limitation": NEVER_WRITES,
+    # Analytics (analytics/api_*.py): every KPI is a read.
+    "v1:analytics-receivables": NEVER_WRITES,
+    "v1:analytics-aging": NEVER_WRITES,
+    "v1:analytics-aging-customers": NEVER_WRITES,
+    "v1:analytics-aging-customer": NEVER_WRITES,
+    "v1:analytics-top-debtors": NEVER_WRITES,
+    "v1:analytics-dso": NEVER_WRITES,
+    "v1:analytics-cei": NEVER_WRITES,
+    "v1:analytics-monthly": NEVER_WRITES,
     "v1:dunning-limitation-export": NEVER_WRITES,
     # Analytics (issue 20): payment behaviour and collection KPIs (analytics/api_behaviour.py), GET only.
     "v1:analytics-payment-behaviour": NEVER_WRITES,
