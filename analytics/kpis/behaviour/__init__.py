@@ -12,17 +12,16 @@ from .collections import (
     fees_and_interest,
     write_offs,
 )
+from .countries import CountryRow, by_country
 from .payments import (
     CUSTOMER_ORDERS,
     BehaviourMonth,
     BehaviourPage,
     ChannelShare,
-    CountryRow,
     CustomerBehaviour,
     InvoicedCollectedMonth,
     PaymentBehaviour,
     TransactionValues,
-    by_country,
     channel_mix,
     invoiced_vs_collected,
     payment_behaviour,

@@ -23,8 +23,7 @@ from analytics.ledger import (
 )
 from analytics.scope import Scope
 
-from .payments import _days
-from .sql import in_force, period_moments
+from .sql import in_force, one_place, period_moments
 
 REMINDER = "dunning_reminder"
 REMINDER_RECORD = "dunning_reminderrecord"
@@ -103,8 +102,8 @@ def dunning_effectiveness(scope: Scope) -> list[LevelEffect]:
             reminders=row["reminders"],
             invoices=row["invoices"],
             paid_after=row["paid_after"],
-            share_paid=_days(100 * Decimal(row["paid_after"]) / row["invoices"]) if row["invoices"] else None,
-            average_days_to_payment=_days(row["days"]),
+            share_paid=one_place(100 * Decimal(row["paid_after"]) / row["invoices"]) if row["invoices"] else None,
+            average_days_to_payment=one_place(row["days"]),
         )
         for row in found
     ]

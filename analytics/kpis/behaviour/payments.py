@@ -4,16 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from analytics.kpis.common import ZERO, Amounts, rows
-from analytics.ledger import CUSTOMER, EUR_RATE, INVOICE, PAYMENT, customer_filter_sql, day_end, documents_at_sql
+from analytics.ledger import CUSTOMER, EUR_RATE, INVOICE, PAYMENT, customer_filter_sql, day_end
 from analytics.scope import Scope
 from core.money import quantize
-from customers.countries import country_choices
 from payments.models import PaymentChannel
 
-from .sql import AVERAGES, month_starts, observations_sql
+from .sql import AVERAGES, month_starts, observations_sql, one_place
 
 
 @dataclass(frozen=True)
@@ -50,19 +49,12 @@ def payment_behaviour(scope: Scope) -> PaymentBehaviour:
     )
     first = found[0] if found else {}
     return PaymentBehaviour(
-        days_to_pay=_days(first.get("dtp")),
-        days_beyond_terms=_days(first.get("dbt")),
-        paid_late_share=_days(first.get("late")),
+        days_to_pay=one_place(first.get("dtp")),
+        days_beyond_terms=one_place(first.get("dbt")),
+        paid_late_share=one_place(first.get("late")),
         collected=Amounts.from_rows(found),
         allocation_count=sum(row["n"] for row in found),
     )
-
-
-def _days(value) -> Decimal | None:
-    """Days or percent to one place (not money: half away from zero, as SQL's ROUND)."""
-    if value is None:
-        return None
-    return Decimal(value).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
 
 
 @dataclass(frozen=True)
@@ -192,9 +184,9 @@ def payment_behaviour_monthly(scope: Scope, months: int = 12) -> list[BehaviourM
         out.append(
             BehaviourMonth(
                 month=month,
-                days_to_pay=_days(first.get("dtp")),
-                days_beyond_terms=_days(first.get("dbt")),
-                paid_late_share=_days(first.get("late")),
+                days_to_pay=one_place(first.get("dtp")),
+                days_beyond_terms=one_place(first.get("dbt")),
+                paid_late_share=one_place(first.get("late")),
                 collected=Amounts.from_rows(month_rows),
             )
         )
@@ -288,7 +280,7 @@ def channel_mix(scope: Scope) -> list[ChannelShare]:
                 label=str(labels.get(channel, channel)),
                 amount=Amounts.from_rows(channel_rows),
                 count=sum(row["n"] for row in channel_rows),
-                share=_days(share),
+                share=one_place(share),
             )
         )
     return sorted(out, key=lambda c: (-(c.share or ZERO), c.channel))
@@ -347,62 +339,3 @@ def transaction_values(scope: Scope) -> TransactionValues:
         payment_count=payment["n"],
         currency=currency,
     )
-
-
-@dataclass(frozen=True)
-class CountryRow:
-    country: str
-    name: str
-    open: Amounts
-    overdue: Amounts
-    days_beyond_terms: Decimal | None
-
-
-def by_country(scope: Scope) -> list[CountryRow]:
-    """Per billing country: receivables open at the end of as_of (``documents_at_sql``; credit
-    notes with credit unused count negative), of them overdue (due date before as_of), and the
-    days beyond terms of the period's payments (as ``payment_behaviour``). Countries with open
-    receivables or payments in the period; largest EUR open amount first."""
-    documents, params = documents_at_sql(scope, scope.as_of)
-    observed, observed_params = observations_sql(scope, start=scope.start, end=scope.end)
-    params |= observed_params
-    found = rows(
-        f"""
-        WITH docs AS ({documents}), o AS ({observed}),
-        open_items AS (
-            SELECT c.billing_country AS country, d.currency,
-                   CASE WHEN d.document_type = 'credit_note' THEN -d.open_at ELSE d.open_at END AS amount,
-                   d.rate, d.due_date
-              FROM docs d JOIN {CUSTOMER} c ON c.id = d.customer_id
-        )
-        SELECT 'open' AS kind, country, currency, SUM(amount) AS amount, SUM(amount / rate) AS eur,
-               SUM(amount) FILTER (WHERE due_date < %(day)s) AS overdue,
-               SUM(amount / rate) FILTER (WHERE due_date < %(day)s) AS overdue_eur, NULL::numeric AS dbt
-          FROM open_items GROUP BY country, currency
-        UNION ALL
-        SELECT 'paid', c.billing_country, NULL, NULL, NULL, NULL, NULL,
-               SUM(o.weight * o.days_beyond) / NULLIF(SUM(o.weight), 0)
-          FROM o JOIN {CUSTOMER} c ON c.id = o.customer_id GROUP BY c.billing_country
-         ORDER BY 1, 2, 3
-        """,
-        params,
-    )
-    names = dict(country_choices())
-    countries: dict[str, dict] = {}
-    for row in found:
-        entry = countries.setdefault(row["country"], {"open": [], "dbt": None})
-        if row["kind"] == "open":
-            entry["open"].append(row)
-        else:
-            entry["dbt"] = row["dbt"]
-    out = [
-        CountryRow(
-            country=country,
-            name=names.get(country, country),
-            open=Amounts.from_rows(entry["open"]),
-            overdue=Amounts.from_rows(entry["open"], amount="overdue", eur="overdue_eur"),
-            days_beyond_terms=_days(entry["dbt"]),
-        )
-        for country, entry in countries.items()
-    ]
-    return sorted(out, key=lambda row: (-row.open.eur, row.country))
