@@ -246,6 +246,27 @@ def test_a_column_heading_sorts_by_it_and_a_second_click_turns_the_order_round(v
     ]  # fmt: skip
 
 
+# The frame's eight (session, user, role, the user's and the groups' permissions, the navigation's
+# counts, the filters' currencies and owners) plus the KPI functions' own pinned queries (the
+# headline compares with the previous period, so the overview reads its figures twice; the forecast
+# page's backtest reads each of its origins).
+PAGE_QUERIES = {
+    "/analytics/": 44,
+    "/analytics/trends/": 37,
+    "/analytics/forecast/": 33,
+    "/analytics/dunning/": 10,
+}
+
+
+@pytest.mark.parametrize(("url", "count"), PAGE_QUERIES.items())
+def test_a_page_reads_its_pinned_number_of_queries(viewer, url, count, django_assert_num_queries):
+    build_book()
+    client = browser(viewer)
+    client.get(url, NOVEMBER)
+    with django_assert_num_queries(count):
+        client.get(url, NOVEMBER)
+
+
 def test_the_aging_page_reads_ten_queries(viewer, django_assert_num_queries):
     build_book()
     client = browser(viewer)
