@@ -1,3 +1,5 @@
 """Analytics' API under /api/v1/analytics/: each KPI module's routes from its own ``api_*`` module."""
 
-urlpatterns: list = []
+from . import api_receivables
+
+urlpatterns = [*api_receivables.urlpatterns]

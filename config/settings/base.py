@@ -474,6 +474,7 @@ API_TAGS_BY_PATH = {
     "reference-rates": "Dunning",
     "messages": "Messages",
     "reminders": "Dunning",
+    "analytics": "Analytics",
     "me": "Platform",
     "platform": "Platform",
 }
