@@ -90,6 +90,23 @@ def queries_of(fn: Callable[[], object]) -> int:
     return len(captured)
 
 
+def explain_product(name: str, product: Callable[[], object], folder: Path) -> None:
+    """EXPLAIN (ANALYZE, BUFFERS) of every query the product ran for ``name``, one file."""
+    with CaptureQueriesContext(connection) as captured:
+        product()
+    plans = []
+    with connection.cursor() as cursor:
+        for query in captured.captured_queries:
+            sql = query["sql"]
+            if not sql.lstrip().upper().startswith(("SELECT", "WITH")):
+                continue
+            cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql)
+            plans.append(sql.strip() + "\n\n" + "\n".join(row[0] for row in cursor.fetchall()))
+    folder.mkdir(parents=True, exist_ok=True)
+    slug = "".join(ch if ch.isalnum() else "-" for ch in name.lower()).strip("-")
+    (folder / f"{slug}.txt").write_text("\n\n-- next query\n".join(plans) + "\n")
+
+
 def scope_for(as_of: date, period: str = "90d") -> Scope:
     if period == "month":
         return Scope(as_of=as_of, start=as_of.replace(day=1), end=as_of, period="month")
@@ -100,6 +117,9 @@ def main() -> None:  # noqa: C901, PLR0915 - one table of measures, read top to 
     parser = argparse.ArgumentParser()
     parser.add_argument("--as-of", type=date.fromisoformat, default=date(2026, 11, 30))
     parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument(
+        "--explain-product", type=Path, default=None, help="a folder for EXPLAIN ANALYZE of the product's queries"
+    )
     parser.add_argument("--only", default="", help="|-separated parts of measure names (default: all)")
     args = parser.parse_args()
     setup_test_environment()
@@ -119,6 +139,8 @@ def main() -> None:  # noqa: C901, PLR0915 - one table of measures, read top to 
         prod_ms = median_ms(product, runs)
         same = check() if check else "–"
         results.append(Result(name, ref_ms, prod_ms, queries_of(product), same))
+        if args.explain_product:
+            explain_product(name, product, args.explain_product)
 
     def reference(key):
         sql, params = references[key]
