@@ -243,12 +243,12 @@ class CustomerAgingView(AnalyticsView):
 
 class CustomerOpenItemsView(AnalyticsView):
     @extend_schema(parameters=[*SCOPE_PARAMETERS, BUCKETS_PARAMETER], responses=OpenItemSerializer(many=True))
-    def get(self, request, customer_id: int):
+    def get(self, request, pk: int):
         """The customer's documents open at the end of as_of, the oldest due first."""
         scope = scope_of(request)
-        if customer_id > 2**63 - 1 or not Customer.objects.filter(pk=customer_id).exists():
+        if pk > 2**63 - 1 or not Customer.objects.filter(pk=pk).exists():
             raise NotFound("No customer with this id.")
-        items = customer_open_items(scope, customer_id, buckets=buckets_of(request))
+        items = customer_open_items(scope, pk, buckets=buckets_of(request))
         return Response(OpenItemSerializer(items, many=True).data)
 
 
@@ -295,7 +295,7 @@ urlpatterns = [
     path("analytics/aging/", AgingView.as_view(), name="analytics-aging"),
     path("analytics/aging/customers/", CustomerAgingView.as_view(), name="analytics-aging-customers"),
     path(
-        "analytics/aging/customers/<int:customer_id>/",
+        "analytics/aging/customers/<int:pk>/",
         CustomerOpenItemsView.as_view(),
         name="analytics-aging-customer",
     ),

@@ -137,13 +137,17 @@ def scope_from_params(params, *, today: date) -> Scope:
     period = get("period") or DEFAULT_PERIOD
     start = end = None
     if get("from") or get("to"):
+        start = _day(get("from"), "from", errors) if get("from") else None
+        end = _day(get("to"), "to", errors) if get("to") else None
         if not (get("from") and get("to")):
             errors["from" if not get("from") else "to"] = [gettext("Give both 'from' and 'to', or neither.")]
         else:
-            start, end = _day(get("from"), "from", errors), _day(get("to"), "to", errors)
-            if start and end and start > end:
+            for key, value in (("from", start), ("to", end)):
+                if value and not date(2000, 1, 1) <= value <= date(2100, 12, 31):
+                    errors[key] = [gettext("A day between 2000 and 2100.")]
+            if start and end and not errors and start > end:
                 errors["to"] = [gettext("'to' is before 'from'.")]
-            elif start and end and (end - start).days + 1 > MAX_PERIOD_DAYS:
+            elif start and end and not errors and (end - start).days + 1 > MAX_PERIOD_DAYS:
                 errors["to"] = [gettext("A period of at most ten years.")]
         period = "custom"
     elif period not in PERIODS:

@@ -6,14 +6,22 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.db import connection
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from analytics.ledger import documents_at_sql
 from analytics.scope import Scope
+from customers.tests.factories import make_customer
 from invoicing.models import Invoice
-from invoicing.tests.factories import invoicing_setup  # noqa: F401
+from invoicing.services import credit_note_create
+from invoicing.tests.factories import invoicing_setup, line  # noqa: F401
+from payments.models import Allocation, Payment
+from payments.services import allocation_reverse, payment_return
+from payments.tests.factories import make_invoice, make_payment
 
-from .book import AS_OF, build_book
+from .book import AS_OF, at, build_book
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("invoicing_setup")]
 
@@ -74,3 +82,53 @@ def test_filters():
     assert set(open_at(AS_OF, owner_id=book.owner.pk)) == {book.a2.number, book.a4.number}
     assert set(open_at(AS_OF, customer_kind="consumer")) == {book.b2.number}
     assert set(open_at(AS_OF, customer_id=book.gamma.pk)) == {book.c1.number}
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    steps=st.lists(
+        st.tuples(
+            st.sampled_from(["pay", "return", "credit", "reverse"]),
+            st.integers(min_value=1, max_value=40_000),  # cents
+            st.integers(min_value=0, max_value=1),  # which invoice
+        ),
+        min_size=1,
+        max_size=6,
+    )
+)
+def test_each_day_reads_back_as_the_ledger_stood_after_that_days_last_movement(steps):
+    """Random payments, returns, partial credit notes and reversals, one a day: the ledger read for
+    each day equals the open amounts the database held right after that day's movement (each
+    example has its own customer; the examples share the test's transaction)."""
+    customer = make_customer(legal_name="Zufall GmbH", as_of=at(date(2026, 9, 30)))
+    invoices = [
+        make_invoice(customer=customer, gross=gross, as_of=at(date(2026, 10, 1))) for gross in ("119.00", "238.00")
+    ]
+    seen: dict[date, dict[str, Decimal]] = {}
+    for offset, (kind, cents, which) in enumerate(steps, start=2):
+        day = date(2026, 10, offset)
+        moment = at(day)
+        amount = Decimal(cents) / 100
+        try:
+            if kind == "pay":
+                make_payment(customer=customer, amount=amount, value_date=day, as_of=moment, allocate=True)
+            elif kind == "return":
+                paid = Payment.objects.filter(customer=customer, status="completed").order_by("-id").first()
+                if paid:
+                    payment_return(payment=paid, as_of=moment, reason="AC04", return_code="AC04")
+            elif kind == "credit":
+                net = (amount / Decimal("1.19")).quantize(Decimal("0.01"))
+                credit = [line(quantity="1", unit_price=str(net))]
+                credit_note_create(invoice=invoices[which], as_of=moment, lines=credit, issue=True)
+            else:
+                latest = Allocation.objects.filter(reversed_at__isnull=True).order_by("-id").first()
+                if latest:
+                    allocation_reverse(allocation=latest, as_of=moment, reason="Fehlbuchung")
+        except ValidationError:  # conflicts too
+            pass  # refused (more credit than is left, nothing to return): nothing was recorded
+        seen[day] = {
+            d.number: d.open_amount
+            for d in Invoice.objects.filter(customer=customer, status__in=("issued", "cancelled"), open_amount__gt=0)
+        }
+    for day, expected in seen.items():
+        assert open_at(day, customer_id=customer.pk) == expected, (day, steps)

@@ -432,6 +432,11 @@ SPECTACULAR_SETTINGS = {
             "rates of default interest, claims about to become time-barred.",
         },
         {"name": "Messages", "description": "E-mails to customers through the outbox."},
+        {
+            "name": "Analytics",
+            "description": "Receivables KPIs for a day and a period: aging, DSO, CEI, payment behaviour, "
+            "cash-in forecast — the ledger as it stood at the end of as_of.",
+        },
         {"name": "Platform", "description": "The caller, background jobs and other platform services."},
     ],
     "ENUM_NAME_OVERRIDES": {

@@ -48,6 +48,17 @@ STAFF_URLS = [
     "/admin/payments/bankstatementline/?match_status__exact=review",
     "/api/v1/bank-statements/",
     "/api/v1/bank-statement-lines/?match_status=review",
+    "/api/v1/analytics/payment-behaviour/",
+    "/api/v1/analytics/payment-behaviour/customers/?ordering=-collected",
+    "/api/v1/analytics/payment-behaviour/monthly/?months=24",
+    "/api/v1/analytics/invoiced-vs-collected/",
+    "/api/v1/analytics/channel-mix/",
+    "/api/v1/analytics/transaction-values/",
+    "/api/v1/analytics/countries/",
+    "/api/v1/analytics/dunning-effectiveness/",
+    "/api/v1/analytics/disputes/",
+    "/api/v1/analytics/write-offs/",
+    "/api/v1/analytics/fees-and-interest/",
 ]
 
 # (method, path, JSON body, expected status); a 202 with a job id is followed until the job is done.
