@@ -118,24 +118,36 @@ def documents_at_sql(scope: Scope, day: date) -> tuple[str, dict]:
     The scope's filters apply; the parameters are named (``%(t)s`` etc.)."""
     filters, params = customer_filter_sql(scope)
     params |= {"t": day_end(day), "day": day}
+    columns = """id, number, customer_id, document_type, currency, exchange_rate, invoice_date, due_date,
+                 amount_due, open_amount, issued_at"""
+    # The customer is joined only for the filters that need it (a hash of every customer otherwise).
+    join_customer = f" JOIN {CUSTOMER} c ON c.id = d.customer_id" if scope.filtered else ""
+    # The documents open now are read through their partial indexes and the moved ones by id,
+    # each once (UNION ALL: a document is in exactly one branch) — no set of candidate ids to
+    # de-duplicate and join back to the invoices.
     sql = f"""
         WITH undone AS (
             SELECT doc_id, SUM(amount) AS amount FROM ({_undone_after("%(t)s")}) moved GROUP BY doc_id
         ),
-        candidates AS (
-            SELECT id FROM {INVOICE}
-             WHERE status = 'issued' AND document_type = 'invoice' AND settlement_state <> 'paid' AND open_amount > 0
-            UNION SELECT id FROM {INVOICE}
-             WHERE status = 'issued' AND document_type = 'credit_note' AND open_amount > 0
-            UNION SELECT doc_id FROM undone
+        docs AS (
+            SELECT n.*, COALESCE(u.amount, 0) AS undone
+              FROM (SELECT {columns} FROM {INVOICE}
+                     WHERE status = 'issued' AND document_type = 'invoice' AND settlement_state <> 'paid'
+                       AND open_amount > 0
+                    UNION ALL
+                    SELECT {columns} FROM {INVOICE}
+                     WHERE status = 'issued' AND document_type = 'credit_note' AND open_amount > 0) n
+              LEFT JOIN undone u ON u.doc_id = n.id
+            UNION ALL
+            SELECT {", ".join(f"m.{c.strip()}" for c in columns.split(","))}, u.amount
+              FROM undone u JOIN {INVOICE} m ON m.id = u.doc_id
+             WHERE m.status IN ('issued', 'cancelled')
+               AND NOT (m.status = 'issued' AND m.open_amount > 0
+                        AND (m.document_type = 'credit_note' OR m.settlement_state <> 'paid'))
         )
         SELECT d.id, d.number, d.customer_id, d.document_type, d.currency, {EUR_RATE.format(d="d")} AS rate,
-               d.invoice_date, d.due_date, d.amount_due, d.open_amount + COALESCE(u.amount, 0) AS open_at
-          FROM candidates k
-          JOIN {INVOICE} d ON d.id = k.id
-          JOIN {CUSTOMER} c ON c.id = d.customer_id
-          LEFT JOIN undone u ON u.doc_id = d.id
-         WHERE d.status IN ('issued', 'cancelled') AND d.invoice_date <= %(day)s AND d.issued_at < %(t)s
-           AND d.open_amount + COALESCE(u.amount, 0) > 0{filters}
+               d.invoice_date, d.due_date, d.amount_due, d.open_amount + d.undone AS open_at
+          FROM docs d{join_customer}
+         WHERE d.invoice_date <= %(day)s AND d.issued_at < %(t)s AND d.open_amount + d.undone > 0{filters}
     """
     return sql, params

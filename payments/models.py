@@ -268,6 +268,12 @@ class Allocation(models.Model):
         indexes = [
             models.Index(fields=["invoice"], condition=Q(reversed_at__isnull=True), name="payments_alloc_invoice"),
             models.Index(fields=["payment"], condition=Q(reversed_at__isnull=True), name="payments_alloc_payment"),
+            # The ledger at a past day (analytics/ledger.py) undoes what was recorded or reversed
+            # after it: both moments indexed, so that reads the last weeks, not every allocation.
+            models.Index(fields=["created_at"], condition=Q(reversed_at__isnull=True), name="payments_alloc_created"),
+            models.Index(
+                fields=["reversed_at"], condition=Q(reversed_at__isnull=False), name="payments_alloc_reversed"
+            ),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(amount__gt=0), name="payments_allocation_amount_positive"),
@@ -314,6 +320,14 @@ class SettlementDiscount(models.Model):
         verbose_name = _("early payment discount")
         verbose_name_plural = _("early payment discounts")
         ordering = ["created_at", "id"]
+        indexes = [  # the ledger at a past day (analytics/ledger.py), as on Allocation
+            models.Index(
+                fields=["created_at"], condition=Q(reversed_at__isnull=True), name="payments_discount_created"
+            ),
+            models.Index(
+                fields=["reversed_at"], condition=Q(reversed_at__isnull=False), name="payments_discount_reversed"
+            ),
+        ]
         constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="payments_discount_positive")]
 
     def __str__(self) -> str:
@@ -353,6 +367,14 @@ class WriteOff(models.Model):
         verbose_name = _("write-off")
         verbose_name_plural = _("write-offs")
         ordering = ["created_at", "id"]
+        indexes = [  # the ledger at a past day (analytics/ledger.py), as on Allocation
+            models.Index(
+                fields=["created_at"], condition=Q(reversed_at__isnull=True), name="payments_writeoff_created"
+            ),
+            models.Index(
+                fields=["reversed_at"], condition=Q(reversed_at__isnull=False), name="payments_writeoff_reversed"
+            ),
+        ]
         constraints = [
             models.CheckConstraint(condition=Q(amount__gt=0), name="payments_write_off_positive"),
             models.CheckConstraint(
