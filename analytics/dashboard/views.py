@@ -168,10 +168,15 @@ def trends(request):
 
 @dashboard_view
 def forecast(request):
+    """The 13 weeks; the backtest only when asked (``?backtest=1``): it rebuilds the ledger at
+    each of twelve month ends — a report's work (seconds to minutes on years of data), not a
+    page read."""
     scope, errors = read_scope(request)
-    section = sections.forecast_section(scope, backtest=True)
-    tables = [section["table"], section["backtest"]] if section else []
-    return render_page(request, "forecast", scope, errors, {"forecast": section}, tables=tables)
+    wanted = request.GET.get("backtest") == "1"
+    section = sections.forecast_section(scope, backtest=wanted)
+    tables = [section["table"], *([section["backtest"]] if wanted else [])] if section else []
+    extra = {"forecast": section, "backtest_url": page_url("forecast", scope, backtest="1")}
+    return render_page(request, "forecast", scope, errors, extra, tables=tables)
 
 
 @dashboard_view
