@@ -1,1 +1,1 @@
-"""The finance dashboard: server-rendered pages under /analytics/ (README-dashboard.md)."""
+"""The finance dashboard: server-rendered pages under /analytics/ (README, *The finance dashboard*)."""

@@ -192,7 +192,7 @@ def cash_in_forecast(
     formula). One query. ``delays=False`` gives the naive reference: every invoice on its due
     date (the backtest compares the two). ``stale_days``: an invoice expected more than that many
     days before ``as_of`` is not expected any more (``stale``) instead of in week 1 — the
-    long-overdue items a collector no longer counts on (bench/README-forecast.md measures it)."""
+    long-overdue items a collector no longer counts on (bench/README.md, bench_forecast.py, measures it)."""
     sql, params = _forecast_sql(scope, weeks=weeks, delays=delays, stale_days=stale_days)
     found = rows(sql, params)
     default = next(row["delay"] for row in found if row["week"] is None)
