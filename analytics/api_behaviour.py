@@ -6,18 +6,15 @@ percentages are strings with one decimal, or null where there is nothing to aver
 
 from __future__ import annotations
 
-from urllib.parse import urlencode
-
 from django.urls import path
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
-from rest_framework.exceptions import NotFound
 from rest_framework.exceptions import ValidationError as ApiValidationError
 from rest_framework.response import Response
 
 from core.api.pagination import MAX_PAGE_SIZE
 
-from .api_params import SCOPE_PARAMETERS, scope_of, whole_number
+from .api_params import SCOPE_PARAMETERS, page_envelope, scope_of, whole_number
 from .api_receivables import AmountsSerializer, AnalyticsView
 from .kpis import behaviour
 
@@ -164,18 +161,8 @@ class CustomerBehaviourView(AnalyticsView):
         if order.removeprefix("-") not in behaviour.CUSTOMER_ORDERS:
             raise ApiValidationError({"ordering": [f"One of: {', '.join(behaviour.CUSTOMER_ORDERS)}."]})
         result = behaviour.payment_behaviour_by_customer(scope, order=order, limit=size, offset=(page - 1) * size)
-        if page > 1 and not result.rows:
-            raise NotFound(f"Page {page} is past the last page.")
-
-        def link(number: int) -> str:
-            query = request.query_params.copy()
-            query["page"] = str(number)
-            return request.build_absolute_uri(f"{request.path}?{urlencode(query, doseq=True)}")
-
         data = {
-            "count": result.count,
-            "next": link(page + 1) if page * size < result.count else None,
-            "previous": link(page - 1) if page > 1 else None,
+            **page_envelope(request, page=page, size=size, count=result.count, shown=len(result.rows)),
             "currency": result.currency,
             "results": result.rows,
         }

@@ -3,9 +3,12 @@ schema, and read once (``scope_of``) — a bad one is a 400 problem naming the p
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter
+from rest_framework.exceptions import NotFound
 from rest_framework.exceptions import ValidationError as ApiValidationError
 
 from .scope import DEFAULT_PERIOD, PERIODS, Scope, ScopeError, scope_from_params
@@ -51,3 +54,21 @@ def whole_number(request, name: str, *, default: int, low: int, high: int) -> in
     if not (raw.isascii() and raw.isdigit() and len(raw) <= 6 and low <= int(raw) <= high):
         raise ApiValidationError({name: [f"A whole number from {low} to {high}."]})
     return int(raw)
+
+
+def page_envelope(request, *, page: int, size: int, count: int, shown: int) -> dict:
+    """``count``, ``next`` and ``previous`` of a paged table (the API's pagination shape); a page
+    past the last is a 404, like the rest of the API."""
+    if page > 1 and not shown:
+        raise NotFound(f"Page {page} is past the last page.")
+
+    def link(number: int) -> str:
+        query = request.query_params.copy()
+        query["page"] = str(number)
+        return request.build_absolute_uri(f"{request.path}?{urlencode(query, doseq=True)}")
+
+    return {
+        "count": count,
+        "next": link(page + 1) if page * size < count else None,
+        "previous": link(page - 1) if page > 1 else None,
+    }

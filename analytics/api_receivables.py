@@ -6,8 +6,6 @@ percentages are strings with one decimal, or null where the figure is not meanin
 
 from __future__ import annotations
 
-from urllib.parse import urlencode
-
 from django.urls import path
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
@@ -19,7 +17,7 @@ from rest_framework.views import APIView
 from core.api.pagination import MAX_PAGE_SIZE
 from customers.models import Customer
 
-from .api_params import SCOPE_PARAMETERS, scope_of, whole_number
+from .api_params import SCOPE_PARAMETERS, page_envelope, scope_of, whole_number
 from .kpis.receivables import (
     aging,
     aging_by_customer,
@@ -222,18 +220,8 @@ class CustomerAgingView(AnalyticsView):
             )  # fmt: skip
         except ValueError as error:
             raise ApiValidationError({"ordering": [str(error)]}) from None
-        if page > 1 and not result.rows:
-            raise NotFound(f"Page {page} is past the last page.")
-
-        def link(number: int) -> str:
-            query = request.query_params.copy()
-            query["page"] = str(number)
-            return request.build_absolute_uri(f"{request.path}?{urlencode(query, doseq=True)}")
-
         data = {
-            "count": result.count,
-            "next": link(page + 1) if page * size < result.count else None,
-            "previous": link(page - 1) if page > 1 else None,
+            **page_envelope(request, page=page, size=size, count=result.count, shown=len(result.rows)),
             "currency": result.currency,
             "buckets": [{"key": key, "label": label} for key, label, _low, _high in result.frame],
             "results": result.rows,
