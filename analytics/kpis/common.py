@@ -4,13 +4,21 @@ EUR total (rounded here, once: core.money.quantize)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import connection
 
 from core.money import quantize
 
 ZERO = Decimal("0")
+ONE_PLACE = Decimal("0.1")
+
+
+def one_place(value) -> Decimal | None:
+    """Days or percent to one place (not money: half away from zero, as SQL's ROUND); None stays None."""
+    if value is None:
+        return None
+    return Decimal(value).quantize(ONE_PLACE, rounding=ROUND_HALF_UP)
 
 
 def rows(sql: str, params: dict | None = None) -> list[dict]:

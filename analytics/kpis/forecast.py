@@ -32,7 +32,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from django.utils.translation import gettext, pgettext
 
@@ -41,7 +41,7 @@ from core.money import quantize
 
 from ..ledger import ALLOCATION, EUR_RATE, INVOICE, PAYMENT, day_end, documents_at_sql
 from ..scope import Scope
-from .common import ZERO, Amounts, rows
+from .common import ZERO, Amounts, one_place, rows
 
 DEFAULT_WEEKS = 13
 HISTORY_DAYS = 365
@@ -299,7 +299,7 @@ def _actuals(scope: Scope, origin: date, *, weeks: int) -> dict[int, Decimal]:
 def _percent(part: Decimal, whole: Decimal) -> Decimal | None:
     if not whole:
         return None
-    return (part / whole * 100).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+    return one_place(part / whole * 100)
 
 
 def forecast_backtest(

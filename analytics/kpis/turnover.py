@@ -25,20 +25,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from core.money import quantize
 
 from ..ledger import CUSTOMER, EUR_RATE, INVOICE, customer_filter_sql, day_end, documents_at_sql
 from ..scope import Scope
-from .common import ZERO, Amounts, rows
+from .common import ZERO, Amounts, one_place, rows
 
 COUNTBACK_MONTHS = 36
-ONE_PLACE = Decimal("0.1")
-
-
-def _one_place(value: Decimal | None) -> Decimal | None:
-    return None if value is None else value.quantize(ONE_PLACE, rounding=ROUND_HALF_UP)
 
 
 def _signed_sales_sql(scope: Scope, *, start: str, end: str, key: str) -> tuple[str, dict]:
@@ -171,10 +166,10 @@ def dso(scope: Scope) -> Dso:
         receivables=_money(at_end.net, scope),
         current_receivables=_money(at_end.current, scope),
         credit_sales=sales,
-        standard=_one_place(standard),
-        countback=_one_place(countback),
-        best_possible=_one_place(best),
-        average_days_delinquent=None if standard is None else _one_place(standard) - _one_place(best),
+        standard=one_place(standard),
+        countback=one_place(countback),
+        best_possible=one_place(best),
+        average_days_delinquent=None if standard is None else one_place(standard) - one_place(best),
     )
 
 
@@ -202,7 +197,7 @@ def cei(scope: Scope) -> Cei:
     collectible = opening.net + sales - closing.current
     percent = None
     if collectible > 0:
-        percent = _one_place((opening.net + sales - closing.net) / collectible * 100)
+        percent = one_place((opening.net + sales - closing.net) / collectible * 100)
     return Cei(
         start=scope.start,
         end=scope.end,
@@ -257,8 +252,8 @@ def monthly_series(scope: Scope, months: int = 12) -> list[MonthPoint]:
                 receivables=_money(current.net, scope),
                 overdue=_money(current.overdue, scope),
                 credit_sales=_money(month_sales, scope),
-                dso=_one_place(current.net / month_sales * days) if month_sales > 0 else None,
-                cei=_one_place((previous.net + month_sales - current.net) / collectible * 100)
+                dso=one_place(current.net / month_sales * days) if month_sales > 0 else None,
+                cei=one_place((previous.net + month_sales - current.net) / collectible * 100)
                 if collectible > 0
                 else None,
             )

@@ -23,7 +23,8 @@ from analytics.ledger import (
 )
 from analytics.scope import Scope
 
-from .sql import in_force, one_place, period_moments
+from ..common import one_place
+from .sql import in_force, period_moments
 
 REMINDER = "dunning_reminder"
 REMINDER_RECORD = "dunning_reminderrecord"

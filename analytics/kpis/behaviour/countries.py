@@ -10,7 +10,8 @@ from analytics.ledger import CUSTOMER, documents_at_sql
 from analytics.scope import Scope
 from customers.countries import country_choices
 
-from .sql import observations_sql, one_place
+from ..common import one_place
+from .sql import observations_sql
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,8 @@ from analytics.scope import Scope
 from core.money import quantize
 from payments.models import PaymentChannel
 
-from .sql import AVERAGES, month_starts, observations_sql, one_place
+from ..common import one_place
+from .sql import AVERAGES, month_starts, observations_sql
 
 
 @dataclass(frozen=True)

@@ -8,12 +8,9 @@ return recorded after ``as_of`` does not change the numbers for ``as_of``.
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
-from decimal import ROUND_HALF_UP, Decimal
 
 from analytics.ledger import ALLOCATION, CUSTOMER, EUR_RATE, INVOICE, PAYMENT, customer_filter_sql, day_end
 from analytics.scope import Scope
-
-DAYS = Decimal("0.1")
 
 # The weight of an observation: its amount in the scope's currency, or in EUR over all currencies
 # (an allocation to an invoice without an EUR rate then weighs nothing: it has no EUR value).
@@ -69,10 +66,3 @@ def month_starts(as_of: date, months: int) -> list[date]:
         index = first.year * 12 + first.month - 1 - back
         out.append(date(index // 12, index % 12 + 1, 1))
     return out
-
-
-def one_place(value) -> Decimal | None:
-    """Days or percent to one place (not money: half away from zero, as SQL's ROUND)."""
-    if value is None:
-        return None
-    return Decimal(value).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
