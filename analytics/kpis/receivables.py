@@ -18,7 +18,7 @@ table is in the *reporting currency*: the scope's currency if it names one, EUR 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
 
@@ -299,7 +299,7 @@ def customer_open_items(scope: Scope, customer_id: int, *, buckets: tuple[int, .
     """The customer's documents open at the end of as_of, the oldest due first. One query."""
     bounds = buckets or configured_buckets()
     frame = bucket_frame(bounds)
-    narrowed = Scope(**{**scope.__dict__, "customer_id": customer_id})
+    narrowed = replace(scope, customer_id=customer_id)
     sql, params = documents_at_sql(narrowed, scope.as_of)
     query = f"""
         SELECT docs.*, CASE WHEN document_type = 'credit_note' THEN -1 ELSE {_bucket_sql(bounds)} END AS bucket
